@@ -1,0 +1,1 @@
+"""The Sentra services: inventory, pos, suppliers and the gateway."""

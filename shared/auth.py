@@ -1,0 +1,110 @@
+"""JWT issued by the gateway and verified by every service; role checks; the current principal."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from flask import current_app, g, request
+
+from shared.db import utcnow
+from shared.errors import DomainError
+
+ROLES = ("cashier", "manager", "admin", "supplier", "service")
+ALGORITHM = "HS256"
+ISSUER = "sentra-gateway"
+TOKEN_LIFETIME = timedelta(hours=12)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+
+
+class RoleForbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: user id, display name, role, and for suppliers the supplier they belong to."""
+
+    user_id: str
+    name: str
+    role: str
+    supplier_id: str | None = None
+    outlet_id: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("manager", "admin")
+
+
+def issue_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    now = utcnow()
+    claims = {
+        "sub": principal.user_id,
+        "name": principal.name,
+        "role": principal.role,
+        "iss": ISSUER,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    if principal.supplier_id:
+        claims["supplier_id"] = principal.supplier_id
+    if principal.outlet_id:
+        claims["outlet_id"] = principal.outlet_id
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from None
+    if claims.get("role") not in ROLES:
+        raise Unauthorized("token has no valid role")
+    if claims["role"] == "supplier" and not claims.get("supplier_id"):
+        raise Unauthorized("supplier token without supplier id")
+    return Principal(
+        user_id=claims["sub"],
+        name=claims.get("name", ""),
+        role=claims["role"],
+        supplier_id=claims.get("supplier_id"),
+        outlet_id=claims.get("outlet_id"),
+    )
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of this request (after :func:`requires`)."""
+    return g.principal
+
+
+def _authenticate() -> Principal:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get("sentra_token")
+    if not token:
+        raise Unauthorized("a bearer token is required")
+    return verify_token(current_app.config["SENTRA_SETTINGS"].jwt_secret, token)
+
+
+def requires(*roles: str):
+    """Decorator: the caller must be authenticated and have one of ``roles`` (admin may do anything staff can)."""
+    allowed = set(roles)
+    if "manager" in allowed:
+        allowed.add("admin")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = _authenticate()
+            if principal.role not in allowed:
+                raise RoleForbidden(f"role {principal.role!r} may not do this")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,148 @@
+"""The Celery app factory (Redis broker, settings from DESIGN.md §2) and the event-consumer task builder."""
+from __future__ import annotations
+
+import logging
+import random
+import traceback
+from datetime import timedelta
+from typing import Callable
+
+from celery import Celery
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import transaction
+from shared.events import contract, load_event
+from shared.logs import request_id_var
+from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
+
+log = logging.getLogger(__name__)
+
+#: Longer than any task run (time limit 60 s) and any retry countdown (≤ 60 s).
+VISIBILITY_TIMEOUT = 300
+MAX_RETRY_COUNTDOWN = 60
+#: How often the beat asks each service to republish what is still pending, and how old a row must be.
+SWEEP_EVERY = timedelta(seconds=5)
+SWEEP_OLDER_THAN = timedelta(seconds=3)
+SWEEPING_SERVICES = ("inventory", "pos", "suppliers")
+
+
+class RetryLater(Exception):
+    """The event needs something that has not arrived yet (e.g. a refund before its sale): try again later."""
+
+
+def make_celery(name: str, redis_url: str) -> Celery:
+    """A Celery app on Redis with at-least-once delivery settings and bounded publishing."""
+    app = Celery(name, broker=redis_url)
+    transport = {
+        "visibility_timeout": VISIBILITY_TIMEOUT,
+        "max_retries": 3,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 5,
+    }
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        broker_transport_options=transport,
+        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=5,
+        task_time_limit=60,
+        task_soft_time_limit=50,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_default_queue=name,
+        task_create_missing_queues=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule={
+            f"{service}-outbox-sweep": {
+                "task": f"{service}.outbox_sweep",
+                "schedule": SWEEP_EVERY.total_seconds(),
+                "options": {"queue": service, "expires": SWEEP_EVERY.total_seconds() * 2},
+            }
+            for service in SWEEPING_SERVICES
+        },
+    )
+    return app
+
+
+def retry_countdown(attempt: int) -> float:
+    """Exponential backoff with full jitter, capped at :data:`MAX_RETRY_COUNTDOWN` seconds."""
+    return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2 ** attempt))
+
+
+Handler = Callable[[Session, dict, dict], None]
+
+
+def register_consumers(
+    celery_app: Celery,
+    service: str,
+    session_factory: sessionmaker,
+    messaging: Messaging,
+    handlers: dict[str, Handler],
+) -> None:
+    """Register one Celery task per event type ``service`` consumes.
+
+    Each task counts the attempt, then in one transaction claims ``(consumer, event_id)`` (insert-or-skip)
+    and applies ``handler(session, payload, envelope)``. Failures retry with backoff and jitter; after
+    :data:`MAX_ATTEMPTS` the event goes to the dead-letter table. A payload that breaks its contract is
+    dead-lettered at once: retrying cannot fix it.
+    """
+    for event_type, handler in handlers.items():
+        spec = contract(event_type)
+        if service not in spec.subscribers:
+            raise ValueError(f"{service} is not a subscriber of {event_type}")
+        _register_consumer(celery_app, spec.task_name(service), session_factory, messaging, handler)
+
+
+def _register_consumer(celery_app, consumer, session_factory, messaging, handler):
+    @celery_app.task(name=consumer, bind=True, max_retries=None)
+    def consume(self, envelope: dict):
+        event_id = str(envelope.get("event_id", ""))
+        request_id_var.set(f"event:{event_id}")
+        with transaction(session_factory) as session:
+            attempts = messaging.count_attempt(session, consumer, event_id)
+        try:
+            meta, payload = load_event(envelope)
+        except (ValidationError, KeyError) as exc:
+            _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
+            return
+        if attempts > MAX_ATTEMPTS:
+            _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
+            return
+        try:
+            with transaction(session_factory) as session:
+                if messaging.claim(session, consumer, event_id):
+                    handler(session, payload, meta)
+        except Exception as exc:
+            if attempts >= MAX_ATTEMPTS:
+                _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)
+                return
+            log.warning("%s failed on event %s (attempt %s): %s", consumer, event_id, attempts, exc)
+            raise self.retry(exc=exc, countdown=retry_countdown(attempts))
+
+    return consume
+
+
+def _give_up(session_factory, messaging, consumer, envelope, error, attempts):
+    log.error("%s dead-lettered event %s after %s attempts", consumer, envelope.get("event_id"), attempts)
+    with transaction(session_factory) as session:
+        messaging.dead_letter(session, consumer, envelope, error, attempts)
+
+
+def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) -> None:
+    """The periodic task (sent by the one beat) that republishes outbox rows still pending."""
+
+    @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True)
+    def outbox_sweep():
+        return relay.publish_pending(older_than=SWEEP_OLDER_THAN)

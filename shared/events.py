@@ -1,0 +1,210 @@
+"""Event contracts: the envelope, one versioned schema per event type, and who subscribes to it.
+
+Every event is defined here once. The producer validates its payload on write (unknown fields are an error);
+consumers load tolerantly (unknown fields are dropped), so additive changes inside a version are safe.
+A breaking change is a new version with its own schema.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+
+from shared.db import new_id, utcnow
+from shared.schemas import Money, Quantity
+
+
+class Envelope(Schema):
+    """What travels on the wire around every payload."""
+
+    event_id = fields.UUID(required=True)
+    type = fields.String(required=True)
+    version = fields.Integer(required=True, strict=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    source = fields.String(required=True)
+    payload = fields.Dict(required=True)
+
+
+class SupplierChanged(Schema):
+    supplier_id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "suspended", "ended"]))
+    consignment_days = fields.Integer(strict=True, allow_none=True, load_default=None)
+    shrinkage_borne_by = fields.String(
+        validate=validate.OneOf(["centre", "supplier"]), load_default="supplier"
+    )
+
+
+class ProductUpserted(Schema):
+    product_id = fields.UUID(required=True)
+    sku = fields.String(required=True)
+    barcode = fields.String(required=True)
+    name = fields.String(required=True)
+    price = Money(required=True)
+    supplier_id = fields.UUID(required=True)
+    category = fields.String(required=True)
+    unit = fields.String(load_default="pcs")
+    active = fields.Boolean(required=True)
+    revision = fields.Integer(strict=True, load_default=0)
+
+
+class SaleLine(Schema):
+    line_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    sku = fields.String(load_default="")
+    name = fields.String(load_default="")
+    category = fields.String(load_default="")
+    qty = Quantity(required=True)
+    unit_price = Money(required=True)
+    discount = Money(load_default=0)
+    line_total = Money(required=True)
+
+
+class SaleCompleted(Schema):
+    sale_id = fields.UUID(required=True)
+    receipt_no = fields.String(required=True)
+    outlet_id = fields.UUID(required=True)
+    register_id = fields.UUID(required=True)
+    cashier_id = fields.String(load_default="")
+    completed_at = fields.AwareDateTime(required=True)
+    total = Money(required=True)
+    lines = fields.List(fields.Nested(SaleLine), required=True, validate=validate.Length(min=1))
+
+
+class RefundLine(Schema):
+    sale_line_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    qty = Quantity(required=True)
+    amount = Money(required=True)
+
+
+class SaleRefunded(Schema):
+    refund_id = fields.UUID(required=True)
+    sale_id = fields.UUID(required=True)
+    receipt_no = fields.String(load_default="")
+    outlet_id = fields.UUID(required=True)
+    refunded_at = fields.AwareDateTime(required=True)
+    back_to_stock = fields.Boolean(required=True)
+    total = Money(required=True)
+    lines = fields.List(fields.Nested(RefundLine), required=True, validate=validate.Length(min=1))
+
+
+class StockMoved(Schema):
+    movement_id = fields.UUID(required=True)
+    outlet_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    lot_id = fields.UUID(allow_none=True, load_default=None)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["intake", "sale", "refund", "return_to_supplier", "count_adjustment", "write_off"]
+        ),
+    )
+    qty = fields.Integer(required=True, strict=True)
+    on_hand_after = fields.Integer(required=True, strict=True)
+    unit_price = Money(load_default=0)
+    reason = fields.String(allow_none=True, load_default=None)
+    borne_by = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(["centre", "supplier"])
+    )
+    reference_id = fields.String(allow_none=True, load_default=None)
+    occurred_at = fields.AwareDateTime(required=True)
+
+
+class StockAlertRaised(Schema):
+    alert_id = fields.UUID(required=True)
+    outlet_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["low_stock", "near_expiry", "consignment_ended", "negative_on_hand"]),
+    )
+    message = fields.String(required=True)
+    lot_id = fields.UUID(allow_none=True, load_default=None)
+    raised_at = fields.AwareDateTime(required=True)
+
+
+class PayoutPaid(Schema):
+    payout_id = fields.UUID(required=True)
+    run_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    amount = Money(required=True)
+    reference = fields.String(required=True)
+    paid_at = fields.AwareDateTime(required=True)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """One event type at one version: its payload schema and the services that consume it."""
+
+    type: str
+    version: int
+    schema: type[Schema]
+    subscribers: tuple[str, ...]
+
+    def task_name(self, service: str) -> str:
+        """The Celery task that ``service`` runs for this event, e.g. ``inventory.on_sale_completed``."""
+        return f"{service}.on_{self.type.replace('.', '_')}"
+
+
+CONTRACTS: dict[str, Contract] = {
+    c.type: c
+    for c in (
+        Contract("supplier.registered", 1, SupplierChanged, ("inventory", "pos")),
+        Contract("supplier.updated", 1, SupplierChanged, ("inventory", "pos")),
+        Contract("product.upserted", 1, ProductUpserted, ("pos", "suppliers")),
+        Contract("sale.completed", 1, SaleCompleted, ("inventory", "suppliers")),
+        Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
+        Contract("stock.moved", 1, StockMoved, ("suppliers",)),
+        Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
+        Contract("payout.paid", 1, PayoutPaid, ()),
+    )
+}
+
+
+def contract(event_type: str) -> Contract:
+    try:
+        return CONTRACTS[event_type]
+    except KeyError:
+        raise KeyError(f"no contract for event type {event_type!r}") from None
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("event times must be timezone-aware")
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not allowed in an event payload")
+
+
+def build_envelope(event_type: str, source: str, payload: dict, occurred_at: datetime | None = None) -> dict:
+    """Validate ``payload`` strictly against its contract and wrap it: the JSON-ready envelope."""
+    spec = contract(event_type)
+    wire = json.loads(json.dumps(payload, default=_json_default))
+    spec.schema(unknown=RAISE).load(wire)
+    return {
+        "event_id": new_id(),
+        "type": event_type,
+        "version": spec.version,
+        "occurred_at": (occurred_at or utcnow()).isoformat(),
+        "source": source,
+        "payload": wire,
+    }
+
+
+def load_event(envelope: dict) -> tuple[dict, dict]:
+    """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract."""
+    meta = Envelope(unknown=EXCLUDE).load(envelope)
+    spec = contract(meta["type"])
+    if meta["version"] != spec.version:
+        raise ValidationError({"version": [f"unsupported version {meta['version']} of {meta['type']}"]})
+    return meta, spec.schema(unknown=EXCLUDE).load(envelope["payload"])

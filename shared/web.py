@@ -1,0 +1,123 @@
+"""The Flask app every service starts from: OpenAPI, problem+json errors, health, metrics, request ids, logs."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import redis
+from flask import Flask, Response, g, jsonify, request
+from flask_smorest import Api
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
+from sqlalchemy import text
+
+from shared.errors import install_error_handlers, problem
+from shared.logs import configure_logging, request_id_var
+from shared.runtime import Runtime
+
+
+def create_service_app(runtime: Runtime, title: str, blueprints=(), *, description: str = "") -> Flask:
+    """A Flask app for ``runtime``'s service with its flask-smorest blueprints registered."""
+    settings = runtime.settings
+    configure_logging(settings.service, settings.log_json)
+    app = Flask(f"sentra.{settings.service}")
+    app.config.update(
+        SENTRA_SETTINGS=settings,
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["sentra"] = runtime
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    install_error_handlers(app)
+    _install_request_ids(app)
+    _install_health(app, runtime)
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    return app.extensions["sentra"]
+
+
+def _install_request_ids(app: Flask) -> None:
+    latency = Histogram(
+        "sentra_http_request_seconds",
+        "HTTP request latency",
+        ["method", "endpoint", "status"],
+        registry=app.extensions.setdefault("metrics_registry", CollectorRegistry()),
+    )
+    log = logging.getLogger(f"sentra.{app.name}.http")
+
+    @app.before_request
+    def _start():
+        g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        g.request_token = request_id_var.set(g.request_id)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response):
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        latency.labels(request.method, request.endpoint or "unknown", response.status_code).observe(elapsed)
+        if request.endpoint not in ("healthz", "metrics"):
+            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
+        return response
+
+
+def _install_health(app: Flask, runtime: Runtime) -> None:
+    registry = app.extensions["metrics_registry"]
+    service = runtime.settings.service
+    gauges = {
+        key: Gauge(f"sentra_{key}", help_text, registry=registry)
+        for key, help_text in (
+            ("outbox_pending", "Outbox rows not yet published"),
+            ("outbox_oldest_pending_seconds", "Age of the oldest unpublished outbox row"),
+            ("dead_letters_open", "Events that failed their last attempt and wait for a manager"),
+        )
+    }
+
+    @app.get("/healthz")
+    def healthz():
+        """The process is up."""
+        return jsonify(status="ok", service=service)
+
+    @app.get("/readyz")
+    def readyz():
+        """The database and Redis both answer."""
+        checks = {}
+        try:
+            with runtime.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        try:
+            client = redis.Redis.from_url(runtime.settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+            client.ping()
+            client.close()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {exc.__class__.__name__}"
+        if all(v == "ok" for v in checks.values()):
+            return jsonify(status="ready", service=service, checks=checks)
+        return problem(503, "Service Unavailable", "A dependency is not reachable.", checks=checks)
+
+    @app.get("/metrics")
+    def metrics():
+        """Prometheus metrics: request latency, outbox backlog and age, open dead letters."""
+        with runtime.session_factory() as session:
+            for key, value in runtime.messaging.backlog(session).items():
+                gauges[key].set(value)
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

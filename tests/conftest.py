@@ -1,0 +1,100 @@
+"""Shared fixtures: a private Redis server, databases on SQLite and (when configured) PostgreSQL, service
+apps with their migrations applied, tokens for every role, and real worker processes."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from shared.auth import Principal, issue_token
+from shared.migrations import upgrade
+from tests.support import (
+    POSTGRES_URL_ENV,
+    TEST_JWT_SECRET,
+    PostgresDatabases,
+    RedisServer,
+    WorkerProcess,
+    settings_for,
+)
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real redis-server of the tests' own on a free port (stopped at the end of the run)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        yield None
+        return
+    databases = PostgresDatabases(url)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """The database engine a test runs on: always SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set."""
+    return request.param
+
+
+@pytest.fixture
+def make_database_url(backend, tmp_path, postgres_databases):
+    """``make_database_url(service)`` → a fresh, empty database URL for ``service`` on the current backend."""
+
+    def make(service: str) -> str:
+        if backend == "postgres":
+            return postgres_databases.create()
+        return f"sqlite:///{tmp_path / (service + '.db')}"
+
+    return make
+
+
+@pytest.fixture
+def make_settings(make_database_url, redis_server):
+    """``make_settings(service)`` → settings on a fresh migrated database and the test Redis."""
+
+    def make(service: str, **overrides):
+        settings = settings_for(service, make_database_url(service), redis_server.url, **overrides)
+        upgrade(service, settings.database_url)
+        return settings
+
+    return make
+
+
+@pytest.fixture
+def token():
+    """``token(role, supplier_id=None, user_id=...)`` → a bearer header dict signed like the gateway's."""
+
+    def make(role: str, supplier_id: str | None = None, user_id: str | None = None, name: str | None = None):
+        principal = Principal(
+            user_id=user_id or f"{role}-user", name=name or role.title(), role=role, supplier_id=supplier_id
+        )
+        return {"Authorization": f"Bearer {issue_token(TEST_JWT_SECRET, principal)}"}
+
+    return make
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    """``start_worker(settings, beat=False)`` → a running celery worker subprocess for that service."""
+    workers: list[WorkerProcess] = []
+
+    def start(settings, beat: bool = False) -> WorkerProcess:
+        worker = WorkerProcess(settings, Path(tmp_path) / f"{settings.service}-worker.log", beat=beat)
+        worker.start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
