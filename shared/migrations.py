@@ -40,14 +40,32 @@ def run_env(metadata: MetaData) -> None:
     engine.dispose()
 
 
+def _regenerate_initial(service: str) -> None:
+    """Development only, before the first release: rewrite ``0001_initial`` from the models."""
+    import tempfile
+
+    versions = PROJECT_ROOT / "services" / service / "migrations" / "versions"
+    for old in versions.glob("0001_*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as scratch:
+        config = alembic_config(service, f"sqlite:///{scratch}/empty.db")
+        command.revision(config, "initial", autogenerate=True, rev_id="0001")
+    for made in versions.glob("0001_*.py"):
+        made.rename(versions / "0001_initial.py")
+    print(f"{service}: wrote {versions / '0001_initial.py'}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``python -m shared.migrations upgrade [service ...]`` or ``revision <service> <message>``."""
+    """``python -m shared.migrations upgrade [service ...]``, ``revision <service> <message>``,
+    or ``initial <service>`` (rewrite the first migration from the models, before the first release)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     action = argv.pop(0) if argv else "upgrade"
     if action == "upgrade":
         for service in argv or ("inventory", "pos", "suppliers", "gateway"):
             upgrade(service, load_settings(service).database_url)
             print(f"{service}: migrated")
+    elif action == "initial":
+        _regenerate_initial(argv[0])
     elif action == "revision":
         service, message = argv[0], " ".join(argv[1:]) or "change"
         command.revision(alembic_config(service, load_settings(service).database_url), message, autogenerate=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 00:09:57.592866
+Create Date: 2026-11-28 00:10:51.081644
 """
 from typing import Sequence, Union
 
