@@ -1,0 +1,78 @@
+import pytest
+from marshmallow import ValidationError
+
+from shared.config import ConfigError, load_settings
+from shared.events import CONTRACTS, build_envelope, contract, load_event
+from shared.schemas import Money, Quantity, StrictSchema
+
+SUPPLIER = "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a"
+
+
+def test_every_contract_names_subscriber_tasks_after_the_consuming_service():
+    assert contract("sale.completed").task_name("inventory") == "inventory.on_sale_completed"
+    for spec in CONTRACTS.values():
+        assert spec.version >= 1
+        assert set(spec.subscribers) <= {"inventory", "pos", "suppliers"}
+
+
+def test_the_producer_refuses_a_payload_that_breaks_its_contract():
+    with pytest.raises(ValidationError) as info:
+        build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "gone"})
+    assert "status" in info.value.messages
+    with pytest.raises(ValidationError):
+        build_envelope("supplier.registered", "suppliers",
+                       {"supplier_id": SUPPLIER, "name": "X", "status": "active", "surprise": 1})
+
+
+def test_a_consumer_loads_tolerantly_and_drops_fields_it_does_not_know():
+    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"})
+    envelope["payload"]["added_in_a_later_release"] = True
+    envelope["trace"] = "x"
+    meta, payload = load_event(envelope)
+    assert meta["type"] == "supplier.registered"
+    assert "added_in_a_later_release" not in payload
+    assert str(payload["supplier_id"]) == SUPPLIER
+
+
+def test_an_unknown_version_is_not_loaded_as_if_it_were_known():
+    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"})
+    envelope["version"] = 2
+    with pytest.raises(ValidationError):
+        load_event(envelope)
+
+
+class _Line(StrictSchema):
+    price = Money(required=True)
+    qty = Quantity(required=True)
+
+
+@pytest.mark.parametrize("price", [1.5, 1.0, "1000", True, -1, None])
+def test_money_fields_accept_only_whole_non_negative_rupiah(price):
+    with pytest.raises(ValidationError) as info:
+        _Line().load({"price": price, "qty": 1})
+    assert "price" in info.value.messages
+
+
+@pytest.mark.parametrize("qty", [0, -3, 2.5, "2"])
+def test_quantities_are_whole_and_positive(qty):
+    with pytest.raises(ValidationError):
+        _Line().load({"price": 1000, "qty": qty})
+
+
+def test_request_schemas_reject_fields_they_do_not_list():
+    with pytest.raises(ValidationError) as info:
+        _Line().load({"price": 1000, "qty": 1, "commission": 5})
+    assert "commission" in info.value.messages
+
+
+def test_production_has_no_default_secret_or_database(monkeypatch):
+    monkeypatch.setenv("SENTRA_ENV", "production")
+    monkeypatch.delenv("SENTRA_JWT_SECRET", raising=False)
+    monkeypatch.setenv("SENTRA_POS_DATABASE_URL", "postgresql://x@db/pos")
+    with pytest.raises(ConfigError, match="SENTRA_JWT_SECRET"):
+        load_settings("pos")
+    monkeypatch.setenv("SENTRA_JWT_SECRET", "s3cret")
+    monkeypatch.setenv("SENTRA_QRIS_CALLBACK_SECRET", "q")
+    monkeypatch.delenv("SENTRA_POS_DATABASE_URL")
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings("pos")
