@@ -1,0 +1,87 @@
+"""The outbox, the inbox and dead letters on a real database and a real Redis (the suppliers service's tables)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from services.suppliers import create_app
+from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
+
+SUPPLIER = {"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"}
+
+
+def _statuses(runtime):
+    with runtime.engine.connect() as conn:
+        return sorted(conn.execute(select(runtime.messaging.outbox.c.status)).scalars())
+
+
+def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_them_sent(make_settings, token, redis_server):
+    app = create_app(make_settings("suppliers"))
+    runtime = app.extensions["sentra"]
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    app.test_client().post("/suppliers", json=SUPPLIER, headers=token("manager"))
+    runtime.relay.publish_pending()
+    assert _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT]
+    for queue in ("inventory", "pos"):
+        message = json.loads(redis.lpop(queue))
+        assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
+
+
+def test_with_redis_down_the_request_succeeds_and_the_rows_wait_until_redis_is_back(make_settings, token, redis_server):
+    app = create_app(make_settings("suppliers"))
+    runtime = app.extensions["sentra"]
+    redis_server.stop()
+    try:
+        response = app.test_client().post("/suppliers", json=SUPPLIER, headers=token("manager"))
+        assert response.status_code == 201
+        assert runtime.relay.publish_pending() == 0
+        assert _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING]
+    finally:
+        redis_server.start()
+    assert runtime.relay.publish_pending() == 2
+    assert _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT]
+
+
+def test_claiming_an_event_twice_for_the_same_consumer_succeeds_only_once(make_settings):
+    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+    event_id = "2b7f8a1c-1111-4222-8333-944455556666"
+    with runtime.transaction() as session:
+        assert runtime.messaging.claim(session, "suppliers.on_sale_completed", event_id) is True
+    with runtime.transaction() as session:
+        assert runtime.messaging.claim(session, "suppliers.on_sale_completed", event_id) is False
+        assert runtime.messaging.claim(session, "suppliers.on_sale_refunded", event_id) is True
+
+
+def test_a_claim_rolled_back_with_its_failed_effect_can_be_claimed_again(make_settings):
+    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+    event_id = "2b7f8a1c-1111-4222-8333-944455550000"
+    try:
+        with runtime.transaction() as session:
+            runtime.messaging.claim(session, "c", event_id)
+            raise RuntimeError("the effect failed")
+    except RuntimeError:
+        pass
+    with runtime.transaction() as session:
+        assert runtime.messaging.claim(session, "c", event_id) is True
+
+
+def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_through_the_outbox(make_settings):
+    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+    messaging = runtime.messaging
+    envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455557777", "type": "sale.completed", "payload": {}}
+    with runtime.transaction() as session:
+        counts = [messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) for _ in range(3)]
+        messaging.dead_letter(session, "suppliers.on_sale_completed", envelope, "boom", attempts=3)
+    assert counts == [1, 2, 3]
+    with runtime.transaction() as session:
+        dead = session.execute(select(messaging.dead_letters)).one()
+        assert messaging.backlog(session)["dead_letters_open"] == 1
+        assert messaging.retry_dead_letter(session, dead.id) is True
+        assert messaging.retry_dead_letter(session, dead.id) is False
+    with runtime.transaction() as session:
+        assert session.execute(select(messaging.dead_letters.c.status)).scalar_one() == DEAD_LETTER_RETRIED
+        row = session.execute(select(messaging.outbox)).one()
+        assert (row.task_name, row.queue) == ("suppliers.on_sale_completed", "suppliers")
+        assert messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) == 1
