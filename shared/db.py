@@ -102,7 +102,11 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def insert_or_ignore(engine_or_session, table):
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the dialect in use (the insert-or-skip primitive)."""
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the dialect in use (the insert-or-skip primitive).
+
+    To learn whether a row went in, add ``.returning(<a column>)`` and test ``.first() is not None``: an
+    INSERT's ``rowcount`` is -1 under psycopg 3.
+    """
     bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
     dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()

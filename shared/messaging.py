@@ -135,22 +135,22 @@ class Messaging:
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
-        result = session.execute(
-            insert_or_ignore(session, self.processed_events).values(
-                consumer=consumer, event_id=str(event_id), processed_at=utcnow()
-            )
+        inserted = session.execute(
+            insert_or_ignore(session, self.processed_events)
+            .values(consumer=consumer, event_id=str(event_id), processed_at=utcnow())
+            .returning(self.processed_events.c.event_id)
         )
-        return result.rowcount == 1
+        return inserted.first() is not None
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:
         """Add one to the delivery attempts of ``event_id`` at ``consumer`` and return the new count."""
         event_id = str(event_id)
         inserted = session.execute(
-            insert_or_ignore(session, self.delivery_attempts).values(
-                consumer=consumer, event_id=event_id, attempts=1
-            )
+            insert_or_ignore(session, self.delivery_attempts)
+            .values(consumer=consumer, event_id=event_id, attempts=1)
+            .returning(self.delivery_attempts.c.attempts)
         )
-        if inserted.rowcount == 1:
+        if inserted.first() is not None:
             return 1
         key = (self.delivery_attempts.c.consumer == consumer) & (self.delivery_attempts.c.event_id == event_id)
         session.execute(

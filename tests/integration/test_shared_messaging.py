@@ -1,15 +1,35 @@
-"""The outbox, the inbox and dead letters on a real database and a real Redis (the suppliers service's tables)."""
+"""The outbox, the inbox and dead letters on a real database and a real Redis, independent of any service."""
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import MetaData, select
 
-from services.suppliers import create_app
+from shared.messaging import Messaging
+from shared.runtime import build_runtime
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from tests.support import eventually
 
-SUPPLIER = {"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"}
+SUPPLIER_REGISTERED = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
+
+
+@pytest.fixture
+def runtime(make_database_url, redis_server):
+    """A runtime acting as the suppliers service, on a database holding only the messaging tables."""
+    from tests.support import settings_for
+
+    metadata = MetaData()
+    messaging = Messaging(metadata, "suppliers")
+    runtime = build_runtime(settings_for("suppliers", make_database_url("messaging"), redis_server.url), messaging)
+    metadata.create_all(runtime.engine)
+    yield runtime
+    runtime.engine.dispose()
+
+
+def _register_supplier(runtime):
+    with runtime.transaction() as session:
+        runtime.messaging.record(session, "supplier.registered", SUPPLIER_REGISTERED)
 
 
 def _statuses(runtime):
@@ -17,12 +37,10 @@ def _statuses(runtime):
         return sorted(conn.execute(select(runtime.messaging.outbox.c.status)).scalars())
 
 
-def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_them_sent(make_settings, token, redis_server):
-    app = create_app(make_settings("suppliers"))
-    runtime = app.extensions["sentra"]
+def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_them_sent(runtime, redis_server):
     redis = redis_server.client()
     redis.delete("inventory", "pos")
-    app.test_client().post("/suppliers", json=SUPPLIER, headers=token("manager"))
+    _register_supplier(runtime)
     runtime.relay.publish_pending()  # the relay thread woken by the commit may be publishing them too
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
     for queue in ("inventory", "pos"):
@@ -30,13 +48,10 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
 
 
-def test_with_redis_down_the_request_succeeds_and_the_rows_wait_until_redis_is_back(make_settings, token, redis_server):
-    app = create_app(make_settings("suppliers"))
-    runtime = app.extensions["sentra"]
+def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_is_back(runtime, redis_server):
     redis_server.stop()
     try:
-        response = app.test_client().post("/suppliers", json=SUPPLIER, headers=token("manager"))
-        assert response.status_code == 201
+        _register_supplier(runtime)
         assert runtime.relay.publish_pending() == 0
         assert _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING]
     finally:
@@ -45,8 +60,7 @@ def test_with_redis_down_the_request_succeeds_and_the_rows_wait_until_redis_is_b
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
 
 
-def test_claiming_an_event_twice_for_the_same_consumer_succeeds_only_once(make_settings):
-    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+def test_claiming_an_event_twice_for_the_same_consumer_succeeds_only_once(runtime):
     event_id = "2b7f8a1c-1111-4222-8333-944455556666"
     with runtime.transaction() as session:
         assert runtime.messaging.claim(session, "suppliers.on_sale_completed", event_id) is True
@@ -55,8 +69,7 @@ def test_claiming_an_event_twice_for_the_same_consumer_succeeds_only_once(make_s
         assert runtime.messaging.claim(session, "suppliers.on_sale_refunded", event_id) is True
 
 
-def test_a_claim_rolled_back_with_its_failed_effect_can_be_claimed_again(make_settings):
-    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+def test_a_claim_rolled_back_with_its_failed_effect_can_be_claimed_again(runtime):
     event_id = "2b7f8a1c-1111-4222-8333-944455550000"
     try:
         with runtime.transaction() as session:
@@ -68,8 +81,7 @@ def test_a_claim_rolled_back_with_its_failed_effect_can_be_claimed_again(make_se
         assert runtime.messaging.claim(session, "c", event_id) is True
 
 
-def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_through_the_outbox(make_settings):
-    runtime = create_app(make_settings("suppliers")).extensions["sentra"]
+def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_through_the_outbox(runtime):
     messaging = runtime.messaging
     envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455557777", "type": "sale.completed", "payload": {}}
     with runtime.transaction() as session:
