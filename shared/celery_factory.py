@@ -106,7 +106,7 @@ def register_consumers(
 
 
 def _register_consumer(celery_app, consumer, session_factory, messaging, handler):
-    @celery_app.task(name=consumer, bind=True, max_retries=None)
+    @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)
     def consume(self, envelope: dict):
         event_id = str(envelope.get("event_id", ""))
         request_id_var.set(f"event:{event_id}")
@@ -143,6 +143,6 @@ def _give_up(session_factory, messaging, consumer, envelope, error, attempts):
 def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) -> None:
     """The periodic task (sent by the one beat) that republishes outbox rows still pending."""
 
-    @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True)
+    @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True, shared=False)
     def outbox_sweep():
         return relay.publish_pending(older_than=SWEEP_OLDER_THAN)

@@ -98,3 +98,20 @@ def start_worker(tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def messaging_runtime(make_database_url, redis_server):
+    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+    from sqlalchemy import MetaData
+
+    from shared.messaging import Messaging
+    from shared.runtime import build_runtime
+
+    metadata = MetaData()
+    runtime = build_runtime(
+        settings_for("suppliers", make_database_url("messaging"), redis_server.url), Messaging(metadata, "suppliers")
+    )
+    metadata.create_all(runtime.engine)
+    yield runtime
+    runtime.engine.dispose()

@@ -4,10 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
-from shared.messaging import Messaging
-from shared.runtime import build_runtime
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from tests.support import eventually
 
@@ -15,16 +13,8 @@ SUPPLIER_REGISTERED = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "n
 
 
 @pytest.fixture
-def runtime(make_database_url, redis_server):
-    """A runtime acting as the suppliers service, on a database holding only the messaging tables."""
-    from tests.support import settings_for
-
-    metadata = MetaData()
-    messaging = Messaging(metadata, "suppliers")
-    runtime = build_runtime(settings_for("suppliers", make_database_url("messaging"), redis_server.url), messaging)
-    metadata.create_all(runtime.engine)
-    yield runtime
-    runtime.engine.dispose()
+def runtime(messaging_runtime):
+    return messaging_runtime
 
 
 def _register_supplier(runtime):

@@ -1,0 +1,80 @@
+"""The consumer task wrapper: de-duplication, retries with an attempt counter, dead letters."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shared.celery_factory import register_consumers
+from shared.events import build_envelope, contract
+from shared.messaging import MAX_ATTEMPTS
+
+PAYLOAD = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
+
+
+@pytest.fixture
+def consume(messaging_runtime):
+    """The real ``inventory.on_supplier_registered``-shaped task, called in-process, with a recording handler."""
+    seen: list[dict] = []
+    failures = {"left": 0}
+
+    def handler(session, payload, envelope):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("database hiccup")
+        seen.append(payload)
+
+    runtime = messaging_runtime
+    runtime.messaging.service = "inventory"
+    register_consumers(runtime.celery, "inventory", runtime.session_factory, runtime.messaging,
+                       {"supplier.registered": handler})
+    task = runtime.celery.tasks[contract("supplier.registered").task_name("inventory")]
+    return task, seen, failures, runtime
+
+
+def _dead_letters(runtime):
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(runtime.messaging.dead_letters)).all()
+
+
+def test_the_same_event_delivered_twice_is_applied_once(consume):
+    task, seen, _failures, _runtime = consume
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    task(envelope)
+    task(envelope)
+    assert len(seen) == 1
+
+
+def test_a_failing_effect_is_retried_and_applied_once_when_it_finally_succeeds(consume):
+    task, seen, failures, runtime = consume
+    failures["left"] = 2
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            task(envelope)  # called directly, Celery's retry re-raises the error
+    task(envelope)
+    assert len(seen) == 1
+    assert _dead_letters(runtime) == []
+
+
+def test_an_event_that_keeps_failing_goes_to_the_dead_letters_after_the_last_attempt(consume):
+    task, seen, failures, runtime = consume
+    failures["left"] = 10 * MAX_ATTEMPTS
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    for _ in range(MAX_ATTEMPTS - 1):
+        with pytest.raises(RuntimeError):
+            task(envelope)
+    task(envelope)  # the last attempt gives up instead of raising
+    [dead] = _dead_letters(runtime)
+    assert (dead.consumer, dead.event_id, dead.attempts) == ("inventory.on_supplier_registered", envelope["event_id"], MAX_ATTEMPTS)
+    assert "database hiccup" in dead.error
+    assert seen == []
+
+
+def test_an_event_that_breaks_its_contract_is_dead_lettered_at_once(consume):
+    task, seen, _failures, runtime = consume
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    envelope["payload"]["status"] = "vanished"
+    task(envelope)
+    [dead] = _dead_letters(runtime)
+    assert "invalid event" in dead.error and dead.attempts == 1
+    assert seen == []
