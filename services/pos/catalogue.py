@@ -1,0 +1,117 @@
+"""Use cases: the catalogue replica fed by ``product.upserted`` and supplier events, and its lookups."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.pos.models import CatalogueProduct, CatalogueSupplier
+from shared.errors import NotFound
+
+UNSELLABLE_SUPPLIER_STATUSES = ("suspended", "ended")
+SEARCH_LIMIT = 50
+
+
+def apply_product_upserted(session: Session, payload: dict, envelope: dict) -> None:
+    """Keep the newest revision of a product: an older ``revision`` than the one held changes nothing."""
+    product_id = str(payload["product_id"])
+    product = session.get(CatalogueProduct, product_id, with_for_update=True)
+    if product is not None and payload["revision"] < product.revision:
+        return
+    if product is None:
+        product = CatalogueProduct(product_id=product_id)
+        session.add(product)
+    product.sku = payload["sku"]
+    product.barcode = payload["barcode"]
+    product.name = payload["name"]
+    product.price = payload["price"]
+    product.supplier_id = str(payload["supplier_id"])
+    product.category = payload["category"]
+    product.unit = payload.get("unit") or "pcs"
+    product.active = payload["active"]
+    product.revision = payload["revision"]
+    product.updated_at = envelope["occurred_at"]
+
+
+def apply_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
+    """Keep a supplier's latest status (by the event's time: a late older event changes nothing)."""
+    supplier_id = str(payload["supplier_id"])
+    occurred_at: datetime = envelope["occurred_at"]
+    supplier = session.get(CatalogueSupplier, supplier_id, with_for_update=True)
+    if supplier is not None and occurred_at < supplier.changed_at:
+        return
+    if supplier is None:
+        supplier = CatalogueSupplier(supplier_id=supplier_id)
+        session.add(supplier)
+    supplier.name = payload["name"]
+    supplier.status = payload["status"]
+    supplier.changed_at = occurred_at
+
+
+def is_sellable(product: CatalogueProduct, supplier_status: str | None) -> bool:
+    """Active, and its supplier is not suspended or ended (an unknown supplier does not block the counter)."""
+    return bool(product.active) and supplier_status not in UNSELLABLE_SUPPLIER_STATUSES
+
+
+def _with_supplier_status():
+    return select(CatalogueProduct, CatalogueSupplier.status).outerjoin(
+        CatalogueSupplier, CatalogueSupplier.supplier_id == CatalogueProduct.supplier_id
+    )
+
+
+def product_view(product: CatalogueProduct, supplier_status: str | None) -> dict:
+    return {
+        "product_id": product.product_id,
+        "barcode": product.barcode,
+        "sku": product.sku,
+        "name": product.name,
+        "price": product.price,
+        "supplier_id": product.supplier_id,
+        "category": product.category,
+        "unit": product.unit,
+        "sellable": is_sellable(product, supplier_status),
+    }
+
+
+def _prefer_sellable(rows):
+    """Of several products with one barcode, the sellable one with the newest revision."""
+    return max(rows, key=lambda row: (is_sellable(row[0], row[1]), row[0].revision, row[0].updated_at))
+
+
+def by_barcode(session: Session, barcode: str) -> dict:
+    rows = session.execute(_with_supplier_status().where(CatalogueProduct.barcode == barcode)).all()
+    if not rows:
+        raise NotFound(f"no product with barcode {barcode}")
+    return product_view(*_prefer_sellable(rows))
+
+
+def search(session: Session, text: str) -> list[dict]:
+    """Products whose name, SKU or barcode contains ``text`` (case-insensitive), by name."""
+    pattern = f"%{text.strip().lower()}%"
+    rows = session.execute(
+        _with_supplier_status()
+        .where(or_(CatalogueProduct.name.ilike(pattern), CatalogueProduct.sku.ilike(pattern),
+                   CatalogueProduct.barcode.like(pattern)))
+        .order_by(CatalogueProduct.name)
+        .limit(SEARCH_LIMIT)
+    ).all()
+    return [product_view(product, status) for product, status in rows]
+
+
+def products_for_lines(session: Session, barcodes: set[str], product_ids: set[str]):
+    """``({barcode: (product, supplier_status)}, {product_id: (product, supplier_status)})`` in one query."""
+    conditions = []
+    if barcodes:
+        conditions.append(CatalogueProduct.barcode.in_(barcodes))
+    if product_ids:
+        conditions.append(CatalogueProduct.product_id.in_(product_ids))
+    if not conditions:
+        return {}, {}
+    rows = session.execute(_with_supplier_status().where(or_(*conditions))).all()
+    by_id = {row[0].product_id: (row[0], row[1]) for row in rows}
+    grouped: dict[str, list] = {}
+    for row in rows:
+        grouped.setdefault(row[0].barcode, []).append(row)
+    by_code = {code: tuple(_prefer_sellable(found)) for code, found in grouped.items()}
+    return by_code, by_id

@@ -1,0 +1,342 @@
+"""Use cases of the sale: checkout, QRIS confirmation/retry/switch, void, completion with a gapless receipt
+number, and the ``sale.completed`` event (through the outbox, only when the sale is fully paid)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from services.pos import approvals, catalogue, qris
+from services.pos.models import OutletSettings, Payment, ReceiptCounter, Register, Sale, SaleLine, Shift, messaging
+from services.pos.outlets import outlet_settings
+from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
+from services.pos.receipt_numbers import business_day, format_receipt_no
+from shared.auth import Principal
+from shared.config import Settings
+from shared.db import new_id, utcnow
+from shared.errors import Conflict, DomainError, NotFound
+
+PENDING_PAYMENT = "pending_payment"
+COMPLETED = "completed"
+VOIDED = "voided"
+PAYMENT_PENDING = "pending"
+PAYMENT_CONFIRMED = "confirmed"
+PAYMENT_EXPIRED = "expired"
+PAYMENT_CANCELLED = "cancelled"
+
+
+def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tuple[Shift, str]:
+    """The caller's open shift on ``register_id`` and the register's code (409 when there is none)."""
+    row = session.execute(
+        select(Shift, Register.code).join(Register, Register.id == Shift.register_id)
+        .where(Shift.open_register_id == str(register_id))
+    ).one_or_none()
+    if row is None or row[0].cashier_id != cashier.user_id:
+        raise Conflict("There is no open shift of yours on this register.", code="no_open_shift",
+                       errors={"register_id": ["Open a shift on this register first."]})
+    return row[0], row[1]
+
+
+def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
+    """Bump and return the register's serial for ``day`` in the caller's transaction (one upsert statement;
+    the row lock serialises concurrent checkouts on one register and a rollback gives the number back)."""
+    table = ReceiptCounter.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .values(register_id=register_id, business_day=day, last_serial=1)
+        .on_conflict_do_update(index_elements=[table.c.register_id, table.c.business_day],
+                               set_={"last_serial": table.c.last_serial + 1})
+        .returning(table.c.last_serial)
+    )
+    return session.execute(statement).scalar_one()
+
+
+def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, object]]:
+    barcodes = {line["barcode"] for line in lines if line.get("barcode")}
+    product_ids = {str(line["product_id"]) for line in lines if line.get("product_id")}
+    by_code, by_id = catalogue.products_for_lines(session, barcodes, product_ids)
+    resolved, errors = [], {}
+    for index, line in enumerate(lines):
+        found = by_code.get(line["barcode"]) if line.get("barcode") else by_id.get(str(line["product_id"]))
+        if found is None:
+            field = "barcode" if line.get("barcode") else "product_id"
+            errors[index] = {field: ["Unknown product."]}
+        elif not catalogue.is_sellable(*found):
+            errors[index] = {"product": [f"{found[0].name} is not sellable (inactive or supplier not active)."]}
+        else:
+            resolved.append((line, found[0]))
+    if errors:
+        raise DomainError("A line names a product that cannot be sold.", errors={"lines": errors},
+                          code="unknown_or_unsellable_product")
+    return resolved
+
+
+def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[Sale, bool]:
+    """Record a sale: ``(sale, created)``; ``created`` is false when the client's ``sale_id`` was recorded before.
+
+    Prices come from the catalogue replica; totals, discounts, PPN and change from :mod:`pricing`. Discounts
+    above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
+    a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
+    """
+    sale_id = str(data.get("sale_id") or new_id())
+    existing = session.get(Sale, sale_id)
+    if existing is not None:
+        if existing.cashier_id != cashier.user_id:
+            raise Conflict("This sale id belongs to another sale.", code="sale_id_taken")
+        return existing, False
+    shift, register_code = open_shift_for(session, data["register_id"], cashier)
+    outlet = outlet_settings(session, shift.outlet_id)
+    resolved = _resolve_lines(session, data["lines"])
+    basket = price_basket(
+        [LineInput(product.price, line["qty"], line.get("discount", 0)) for line, product in resolved],
+        data.get("discount", 0), outlet.ppn_registered,
+    )
+    settled, change = settle_payments(basket.total, [
+        PaymentInput(p["method"], p["amount"], p.get("tendered"), p.get("approval_code")) for p in data["payments"]
+    ])
+    approver = None
+    if basket.discount_total > outlet.discount_approval_limit:
+        approver = approvals.required_approver(session, settings, cashier, data.get("approval"),
+                                               f"A discount above {outlet.discount_approval_limit}")
+    now = utcnow()
+    sale = Sale(
+        id=sale_id, outlet_id=shift.outlet_id, register_id=shift.register_id, register_code=register_code,
+        shift_id=shift.id, cashier_id=cashier.user_id, cashier_name=cashier.name, status=PENDING_PAYMENT,
+        subtotal=basket.subtotal, sale_discount=basket.sale_discount, discount_total=basket.discount_total,
+        total=basket.total, tax_base=basket.tax.tax_base if basket.tax else None,
+        ppn=basket.tax.ppn if basket.tax else None, change=change,
+        approved_by=approver.user_id if approver else None, created_at=now,
+    )
+    sale.lines = [
+        SaleLine(id=new_id(), sale_id=sale_id, position=index, product_id=product.product_id,
+                 supplier_id=product.supplier_id, sku=product.sku, barcode=product.barcode, name=product.name,
+                 category=product.category, qty=priced.qty, unit_price=priced.unit_price,
+                 line_discount=priced.line_discount, sale_discount_share=priced.sale_discount_share,
+                 line_total=priced.line_total)
+        for index, ((line, product), priced) in enumerate(zip(resolved, basket.lines))
+    ]
+    sale.payments = [
+        _new_payment(sale, index, outlet, now, payment.method, payment.amount, payment.tendered, payment.change,
+                     raw.get("approval_code"), raw.get("reference"), cashier)
+        for index, (payment, raw) in enumerate(zip(settled, data["payments"]))
+    ]
+    session.add(sale)
+    if approver is not None:
+        approvals.audit(session, "sale.discount_approved", cashier, approver, "sale", sale_id,
+                        {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit})
+    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+        _complete(session, sale, now)
+    return sale, True
+
+
+def _new_payment(sale: Sale, position: int, outlet: OutletSettings, now: datetime, method: str, amount: int,
+                 tendered: int | None, change: int, approval_code: str | None, reference: str | None,
+                 cashier: Principal) -> Payment:
+    payment = Payment(id=new_id(), sale_id=sale.id, position=position, method=method, amount=amount,
+                      tendered=tendered, change=change, approval_code=approval_code, reference=reference,
+                      created_at=now)
+    if method == "qris":
+        payment.status = PAYMENT_PENDING
+        payment.qris_payload = qris.dynamic_payload(outlet.static_qris_payload, amount,
+                                                    bill_number=payment.id.replace("-", "")[:25])
+        payment.expires_at = now + timedelta(minutes=outlet.qris_expiry_minutes)
+    else:
+        payment.status = PAYMENT_CONFIRMED
+        payment.confirmed_at = now
+        payment.confirmed_by = cashier.user_id
+    return payment
+
+
+def _complete(session: Session, sale: Sale, now: datetime) -> None:
+    """Fully paid: take the register's next receipt number for the Jakarta day and publish ``sale.completed``."""
+    day = business_day(now)
+    sale.receipt_no = format_receipt_no(sale.register_code, day, next_receipt_serial(session, sale.register_id, day))
+    sale.business_day = day
+    sale.status = COMPLETED
+    sale.completed_at = now
+    session.flush()
+    messaging.record(session, "sale.completed", sale_completed_payload(sale))
+
+
+def sale_completed_payload(sale: Sale) -> dict:
+    return {
+        "sale_id": sale.id, "receipt_no": sale.receipt_no, "outlet_id": sale.outlet_id,
+        "register_id": sale.register_id, "cashier_id": sale.cashier_id, "completed_at": sale.completed_at,
+        "total": sale.total,
+        "lines": [
+            {"line_id": line.id, "product_id": line.product_id, "supplier_id": line.supplier_id, "sku": line.sku,
+             "name": line.name, "category": line.category, "qty": line.qty, "unit_price": line.unit_price,
+             "discount": line.line_discount + line.sale_discount_share, "line_total": line.line_total}
+            for line in sale.lines
+        ],
+    }
+
+
+# -- after checkout: QRIS confirmation, retry, switch, void ------------------------------------------------
+
+def load_sale(session: Session, sale_id: str, lock: bool = False) -> Sale:
+    query = select(Sale).where(Sale.id == str(sale_id))
+    if lock:
+        query = query.with_for_update()
+    sale = session.scalar(query)
+    if sale is None:
+        raise NotFound(f"sale {sale_id} not found")
+    return sale
+
+
+def _pending_payment(sale: Sale, payment_id: str) -> Payment:
+    payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
+    if payment is None:
+        raise NotFound(f"payment {payment_id} not found on this sale")
+    if sale.status != PENDING_PAYMENT:
+        raise Conflict(f"The sale is {sale.status}.", code=f"sale_{sale.status}")
+    if payment.status != PAYMENT_PENDING:
+        raise Conflict(f"The payment is {payment.status}.", code=f"payment_{payment.status}")
+    return payment
+
+
+def confirm_payment(session: Session, sale_id: str, payment_id: str, confirmed_by: str,
+                    amount: int | None = None, reference: str | None = None) -> Sale:
+    """A pending QRIS was paid (provider callback or the cashier): confirm it; the sale completes when nothing
+    else is pending. An expired payment cannot be confirmed (409): retry it or switch method."""
+    sale = load_sale(session, sale_id, lock=True)
+    payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
+    if payment is not None and payment.status == PAYMENT_CONFIRMED:
+        return sale
+    payment = _pending_payment(sale, payment_id)
+    now = utcnow()
+    if payment.expires_at is not None and now > payment.expires_at:
+        payment.status = PAYMENT_EXPIRED
+        session.flush()
+        raise Conflict("The QRIS payment has expired; retry it or switch to another method.", code="payment_expired")
+    if amount is not None and amount != payment.amount:
+        raise DomainError(f"Paid {amount}, the payment is {payment.amount}.", errors={"amount": ["Does not match."]})
+    payment.status = PAYMENT_CONFIRMED
+    payment.confirmed_at = now
+    payment.confirmed_by = confirmed_by
+    if reference:
+        payment.reference = reference
+    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+        _complete(session, sale, now)
+    return sale
+
+
+def _replace_payment(session: Session, sale: Sale, old: Payment, cashier: Principal, method: str,
+                     tendered: int | None, approval_code: str | None, reference: str | None) -> Sale:
+    now = utcnow()
+    old.status = PAYMENT_EXPIRED if old.expires_at and now > old.expires_at else PAYMENT_CANCELLED
+    [settled], _ = settle_payments(old.amount, [PaymentInput(method, old.amount, tendered, approval_code)])
+    outlet = outlet_settings(session, sale.outlet_id)
+    new = _new_payment(sale, len(sale.payments), outlet, now, method, old.amount, settled.tendered, settled.change,
+                       approval_code, reference, cashier)
+    sale.payments.append(new)
+    sale.change = sum(p.change for p in sale.payments if p.status == PAYMENT_CONFIRMED and p.method == "cash")
+    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+        _complete(session, sale, now)
+    session.flush()
+    return sale
+
+
+def _own_sale(sale: Sale, cashier: Principal) -> None:
+    if sale.cashier_id != cashier.user_id and not cashier.is_staff:
+        raise NotFound(f"sale {sale.id} not found")
+
+
+def retry_qris(session: Session, sale_id: str, payment_id: str, cashier: Principal) -> Sale:
+    """A new dynamic QRIS (new payload, new expiry) in place of a pending or expired one."""
+    sale = load_sale(session, sale_id, lock=True)
+    _own_sale(sale, cashier)
+    old = next((p for p in sale.payments if p.id == str(payment_id)), None)
+    if old is not None and old.status == PAYMENT_EXPIRED and sale.status == PENDING_PAYMENT and old.method == "qris":
+        old.status = PAYMENT_PENDING  # let _pending_payment accept it; it is replaced below
+    old = _pending_payment(sale, payment_id)
+    if old.method != "qris":
+        raise Conflict("Only a QRIS payment can be retried.", code="not_qris")
+    return _replace_payment(session, sale, old, cashier, "qris", None, None, None)
+
+
+def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Principal, data: dict) -> Sale:
+    """Pay a pending (or expired) QRIS amount with another method instead."""
+    sale = load_sale(session, sale_id, lock=True)
+    _own_sale(sale, cashier)
+    old = next((p for p in sale.payments if p.id == str(payment_id)), None)
+    if old is not None and old.status == PAYMENT_EXPIRED and sale.status == PENDING_PAYMENT:
+        old.status = PAYMENT_PENDING
+    old = _pending_payment(sale, payment_id)
+    return _replace_payment(session, sale, old, cashier, data["method"], data.get("tendered"),
+                            data.get("approval_code"), data.get("reference"))
+
+
+def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -> Sale:
+    """Void a sale still in progress (waiting for payment): nothing of it counts as sold."""
+    sale = load_sale(session, sale_id, lock=True)
+    _own_sale(sale, cashier)
+    if sale.status != PENDING_PAYMENT:
+        raise Conflict(f"Only a sale in progress can be voided; this one is {sale.status} (refund it instead).",
+                       code=f"sale_{sale.status}")
+    now = utcnow()
+    sale.status = VOIDED
+    sale.voided_at = now
+    for payment in sale.payments:
+        if payment.status == PAYMENT_PENDING:
+            payment.status = PAYMENT_CANCELLED
+    approvals.audit(session, "sale.voided", cashier, None, "sale", sale.id, {"reason": reason, "total": sale.total})
+    session.flush()
+    return sale
+
+
+# -- views ----------------------------------------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def payment_view(payment: Payment, now: datetime | None = None) -> dict:
+    status = payment.status
+    if status == PAYMENT_PENDING and payment.expires_at and (now or utcnow()) > payment.expires_at:
+        status = PAYMENT_EXPIRED
+    view = {
+        "id": payment.id, "method": payment.method, "amount": payment.amount, "tendered": payment.tendered,
+        "change": payment.change, "approval_code": payment.approval_code, "reference": payment.reference,
+        "status": status, "confirmed_at": _iso(payment.confirmed_at),
+    }
+    if payment.method == "qris":
+        view.update(qris_payload=payment.qris_payload, expires_at=_iso(payment.expires_at),
+                    qr_image_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.svg",
+                    qr_png_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.png")
+    return view
+
+
+def sale_view(sale: Sale) -> dict:
+    """The JSON form of a sale (what checkout answers and what an idempotent replay returns)."""
+    now = utcnow()
+    return {
+        "id": sale.id, "receipt_no": sale.receipt_no, "status": sale.status, "outlet_id": sale.outlet_id,
+        "register_id": sale.register_id, "register_code": sale.register_code, "shift_id": sale.shift_id,
+        "cashier_id": sale.cashier_id, "cashier_name": sale.cashier_name, "created_at": _iso(sale.created_at),
+        "completed_at": _iso(sale.completed_at), "subtotal": sale.subtotal, "sale_discount": sale.sale_discount,
+        "discount_total": sale.discount_total, "total": sale.total,
+        "tax": None if sale.ppn is None else {"tax_base": sale.tax_base, "ppn": sale.ppn},
+        "change": sale.change, "approved_by": sale.approved_by,
+        "lines": [
+            {"id": line.id, "product_id": line.product_id, "supplier_id": line.supplier_id, "sku": line.sku,
+             "barcode": line.barcode, "name": line.name, "category": line.category, "qty": line.qty,
+             "unit_price": line.unit_price, "line_discount": line.line_discount,
+             "discount": line.line_discount + line.sale_discount_share, "line_total": line.line_total}
+            for line in sale.lines
+        ],
+        "payments": [payment_view(p, now) for p in sale.payments],
+    }
+
+
+def payment_of(session: Session, sale_id: str, payment_id: str) -> Payment:
+    payment = session.get(Payment, str(payment_id))
+    if payment is None or payment.sale_id != str(sale_id):
+        raise NotFound(f"payment {payment_id} not found")
+    return payment
+
+
+__all__ = ["checkout", "confirm_payment", "retry_qris", "switch_payment", "void_sale", "sale_view", "PricingError"]

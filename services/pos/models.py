@@ -1,0 +1,284 @@
+"""Tables of the POS service (its own database): registers, shifts, the catalogue replica, sales, payments,
+refunds, receipt counters, idempotency records, approvers and the audit log."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.db import IdString, Money, UTCDateTime, new_id, utcnow
+from shared.messaging import Messaging
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+messaging = Messaging(Base.metadata, "pos")
+
+
+class OutletSettings(Base):
+    """What a receipt, a QRIS and a discount check need to know about the outlet."""
+
+    __tablename__ = "outlet_settings"
+
+    outlet_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400))
+    npwp: Mapped[str | None] = mapped_column(String(32))
+    ppn_registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    static_qris_payload: Mapped[str] = mapped_column(String(512))
+    discount_approval_limit: Mapped[int] = mapped_column(Money)
+    qris_expiry_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class CatalogueSupplier(Base):
+    """The status of a supplier as last heard from the suppliers service."""
+
+    __tablename__ = "catalogue_suppliers"
+
+    supplier_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CatalogueProduct(Base):
+    """The replica of a product from ``product.upserted`` (the newest revision wins)."""
+
+    __tablename__ = "catalogue_products"
+
+    product_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    barcode: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    price: Mapped[int] = mapped_column(Money)
+    supplier_id: Mapped[str] = mapped_column(IdString, index=True)
+    category: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(16), default="pcs")
+    active: Mapped[bool] = mapped_column(Boolean)
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Register(Base):
+    __tablename__ = "registers"
+    __table_args__ = (UniqueConstraint("outlet_id", "code", name="uq_registers_outlet_code"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    outlet_id: Mapped[str] = mapped_column(IdString)
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Shift(Base):
+    """A cashier's session on a register. ``open_register_id`` is set only while open (unique: one open shift
+    per register, enforced by the database)."""
+
+    __tablename__ = "shifts"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    outlet_id: Mapped[str] = mapped_column(IdString)
+    register_id: Mapped[str] = mapped_column(IdString, ForeignKey("registers.id"), index=True)
+    open_register_id: Mapped[str | None] = mapped_column(IdString, unique=True)
+    cashier_id: Mapped[str] = mapped_column(String(128))
+    cashier_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opening_float: Mapped[int] = mapped_column(Money)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counted_cash: Mapped[int | None] = mapped_column(Money)
+    z_report: Mapped[str | None] = mapped_column(Text)
+
+
+class CashMovement(Base):
+    __tablename__ = "cash_movements"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    shift_id: Mapped[str] = mapped_column(IdString, ForeignKey("shifts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReceiptCounter(Base):
+    """The last receipt serial used per register and Jakarta day (bumped in the sale's own transaction)."""
+
+    __tablename__ = "receipt_counters"
+
+    register_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class Sale(Base):
+    """A sale: ``pending_payment`` while a QRIS waits, then ``completed`` (with its receipt number) or ``voided``."""
+
+    __tablename__ = "sales"
+    __table_args__ = (Index("ix_sales_status_completed_at", "status", "completed_at"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    outlet_id: Mapped[str] = mapped_column(IdString)
+    register_id: Mapped[str] = mapped_column(IdString, ForeignKey("registers.id"))
+    register_code: Mapped[str] = mapped_column(String(8))
+    shift_id: Mapped[str] = mapped_column(IdString, ForeignKey("shifts.id"), index=True)
+    cashier_id: Mapped[str] = mapped_column(String(128))
+    cashier_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    receipt_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    business_day: Mapped[date | None] = mapped_column(Date, index=True)
+    subtotal: Mapped[int] = mapped_column(Money)
+    sale_discount: Mapped[int] = mapped_column(Money)
+    discount_total: Mapped[int] = mapped_column(Money)
+    total: Mapped[int] = mapped_column(Money)
+    tax_base: Mapped[int | None] = mapped_column(Money)
+    ppn: Mapped[int | None] = mapped_column(Money)
+    change: Mapped[int] = mapped_column(Money, default=0)
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list["SaleLine"]] = relationship(order_by="SaleLine.position", lazy="selectin")
+    payments: Mapped[list["Payment"]] = relationship(order_by="Payment.position", lazy="selectin")
+
+
+class SaleLine(Base):
+    __tablename__ = "sale_lines"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    sale_id: Mapped[str] = mapped_column(IdString, ForeignKey("sales.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[str] = mapped_column(IdString, index=True)
+    supplier_id: Mapped[str] = mapped_column(IdString)
+    sku: Mapped[str] = mapped_column(String(64))
+    barcode: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(100))
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Money)
+    line_discount: Mapped[int] = mapped_column(Money)
+    sale_discount_share: Mapped[int] = mapped_column(Money)
+    line_total: Mapped[int] = mapped_column(Money)
+
+
+class Payment(Base):
+    """One payment of a sale. QRIS starts ``pending`` (with its dynamic payload and expiry), then becomes
+    ``confirmed``, ``expired`` or ``cancelled``; the other methods are ``confirmed`` when recorded."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    sale_id: Mapped[str] = mapped_column(IdString, ForeignKey("sales.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Money)
+    tendered: Mapped[int | None] = mapped_column(Money)
+    change: Mapped[int] = mapped_column(Money, default=0)
+    approval_code: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    qris_payload: Mapped[str | None] = mapped_column(String(512))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Refund(Base):
+    __tablename__ = "refunds"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    sale_id: Mapped[str] = mapped_column(IdString, ForeignKey("sales.id"), index=True)
+    receipt_no: Mapped[str] = mapped_column(String(40))
+    outlet_id: Mapped[str] = mapped_column(IdString)
+    shift_id: Mapped[str | None] = mapped_column(IdString, ForeignKey("shifts.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(300))
+    back_to_stock: Mapped[bool] = mapped_column(Boolean)
+    total: Mapped[int] = mapped_column(Money)
+    refunded_by: Mapped[str] = mapped_column(String(128))
+    approved_by: Mapped[str] = mapped_column(String(128))
+    refunded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    lines: Mapped[list["RefundLine"]] = relationship(lazy="selectin")
+    payments: Mapped[list["RefundPayment"]] = relationship(lazy="selectin")
+
+
+class RefundLine(Base):
+    __tablename__ = "refund_lines"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    refund_id: Mapped[str] = mapped_column(IdString, ForeignKey("refunds.id"), index=True)
+    sale_line_id: Mapped[str] = mapped_column(IdString, ForeignKey("sale_lines.id"), index=True)
+    product_id: Mapped[str] = mapped_column(IdString)
+    supplier_id: Mapped[str] = mapped_column(IdString)
+    qty: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Money)
+
+
+class RefundPayment(Base):
+    """How a refund was paid back, per method (for the drawer and the Z report)."""
+
+    __tablename__ = "refund_payments"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    refund_id: Mapped[str] = mapped_column(IdString, ForeignKey("refunds.id"), index=True)
+    payment_id: Mapped[str | None] = mapped_column(IdString)
+    method: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Money)
+
+
+class IdempotencyRecord(Base):
+    """A request made with an ``Idempotency-Key``: claimed while in flight, then the stored first response."""
+
+    __tablename__ = "idempotency_records"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QrisCallbackNonce(Base):
+    """Nonces of accepted provider callbacks (a replay is refused by the primary key)."""
+
+    __tablename__ = "qris_callback_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Approver(Base):
+    """A manager who may approve at the counter with a PIN (argon2 hash)."""
+
+    __tablename__ = "approvers"
+
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did or approved a sensitive action, when, and on what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[str] = mapped_column(String(128))
+    approver_id: Mapped[str | None] = mapped_column(String(128))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
