@@ -9,9 +9,15 @@ from shared.runtime import build_runtime
 
 def create_app(settings: Settings | None = None) -> Flask:
     """App factory (gunicorn: ``services.suppliers:create_app()``)."""
-    from services.suppliers.api import blp
+    from services.suppliers.api import blueprints
     from services.suppliers.models import messaging
+    from services.suppliers.tasks import register_tasks
     from shared.web import create_service_app
 
     runtime = build_runtime(settings or load_settings("suppliers"), messaging)
-    return create_service_app(runtime, "Sentra suppliers", [blp])
+    register_tasks(runtime)
+    return create_service_app(
+        runtime, "Sentra suppliers", blueprints(),
+        description="UMKM suppliers, consignment agreements, the double-entry ledger, statements, payouts and "
+        "reconciliation.",
+    )

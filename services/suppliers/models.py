@@ -1,12 +1,25 @@
-"""Tables of the suppliers service (its own database)."""
+"""Tables of the suppliers service (its own database).
+
+- ``suppliers``, ``agreements``, ``agreement_fixed_prices``: profiles and effective-dated terms (never edited in
+  place: a change of terms is a new agreement row from a date).
+- ``accounts``, ``journal_entries``, ``postings``: the double-entry journal (immutable; corrections are new
+  entries). ``account_balances`` is a derived running total updated in the same transaction as each posting;
+  the invariant check recomputes it from the postings.
+- ``payable_items``: the detail behind every posting to a supplier's payable (sale line, refund line,
+  write-off, payout, failed payout) with the time it becomes available, what statements and balances read.
+- ``ledger_sources``: one row per business fact posted (``sale:<id>``, ``refund:<id>``, ...): the natural-key
+  guard that makes each fact post once even if it arrives under several event ids.
+- ``products``, ``stock_movements``, ``stock_alerts``: copies fed by inventory events.
+- ``payout_runs``, ``payout_lines``, ``reconciliations``.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import IdString, UTCDateTime, new_id, utcnow
+from shared.db import IdString, Money, UTCDateTime, new_id, utcnow
 from shared.messaging import Messaging
 
 
@@ -24,5 +37,237 @@ class Supplier(Base):
     business_name: Mapped[str] = mapped_column(String(200))
     owner_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(500))
+    nib: Mapped[str | None] = mapped_column(String(13))
+    npwp: Mapped[str | None] = mapped_column(String(16))
+    pirt_number: Mapped[str | None] = mapped_column(String(32))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account_number: Mapped[str | None] = mapped_column(String(40))
+    bank_account_holder: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Agreement(Base):
+    """The terms of one supplier from ``effective_from`` until the next agreement's ``effective_from``."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_supplier_effective", "supplier_id", "effective_from"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    supplier_id: Mapped[str] = mapped_column(IdString, ForeignKey("suppliers.id"))
+    type: Mapped[str] = mapped_column(String(16))
+    commission_bps: Mapped[int] = mapped_column(Integer)
+    payout_schedule: Mapped[str] = mapped_column(String(16))
+    minimum_payout: Mapped[int] = mapped_column(Money)
+    holdback_days: Mapped[int] = mapped_column(Integer)
+    shrinkage_borne_by: Mapped[str] = mapped_column(String(16))
+    consignment_days: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class AgreementFixedPrice(Base):
+    """Harga titip: the supplier's price per unit of one product under a fixed-price agreement."""
+
+    __tablename__ = "agreement_fixed_prices"
+
+    agreement_id: Mapped[str] = mapped_column(IdString, ForeignKey("agreements.id"), primary_key=True)
+    product_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    supplier_price: Mapped[int] = mapped_column(Money)
+
+
+class Account(Base):
+    """A ledger account: ``supplier_payable:<supplier id>``, ``commission_revenue``, ``sales_clearing``,
+    ``shrinkage_expense``, ``bank``."""
+
+    __tablename__ = "accounts"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    supplier_id: Mapped[str | None] = mapped_column(IdString, index=True)
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_entries_source", "source_type", "source_id"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(300))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Posting(Base):
+    """One side of an entry: a debit or a credit (exactly one of them non-zero, both never negative)."""
+
+    __tablename__ = "postings"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(IdString, ForeignKey("journal_entries.id"), index=True)
+    account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), index=True)
+    debit: Mapped[int] = mapped_column(Money, default=0)
+    credit: Mapped[int] = mapped_column(Money, default=0)
+
+
+class AccountBalance(Base):
+    """Derived: Σ credit − Σ debit of an account, kept in the same transaction as its postings."""
+
+    __tablename__ = "account_balances"
+
+    account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), primary_key=True)
+    balance: Mapped[int] = mapped_column(Money, default=0)
+
+
+class LedgerSource(Base):
+    """A business fact already posted (``sale:<sale id>`` ...): the natural key that makes posting idempotent."""
+
+    __tablename__ = "ledger_sources"
+
+    source_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entry_id: Mapped[str | None] = mapped_column(IdString)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PayableItem(Base):
+    """What moved one supplier's payable, with its detail (``amount`` > 0 raises what the centre owes)."""
+
+    __tablename__ = "payable_items"
+    __table_args__ = (
+        Index("ix_payable_items_supplier_occurred", "supplier_id", "occurred_at"),
+        Index("ix_payable_items_supplier_available", "supplier_id", "available_at"),
+        Index("ix_payable_items_source", "source_id"),
+    )
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    supplier_id: Mapped[str] = mapped_column(IdString)
+    entry_id: Mapped[str] = mapped_column(IdString, ForeignKey("journal_entries.id"))
+    kind: Mapped[str] = mapped_column(String(24))  # sale, refund, write_off, payout, payout_failed
+    source_id: Mapped[str] = mapped_column(String(80))  # sale id, refund id, movement id, payout line id
+    line_id: Mapped[str | None] = mapped_column(String(80), index=True)  # the sale line (sales and refunds)
+    reference: Mapped[str] = mapped_column(String(120), default="")
+    product_id: Mapped[str | None] = mapped_column(IdString)
+    product_name: Mapped[str] = mapped_column(String(200), default="")
+    qty: Mapped[int] = mapped_column(Integer, default=0)
+    unit_price: Mapped[int] = mapped_column(Money, default=0)
+    gross: Mapped[int] = mapped_column(Money, default=0)
+    commission: Mapped[int] = mapped_column(Money, default=0)
+    amount: Mapped[int] = mapped_column(Money)
+    agreement_id: Mapped[str | None] = mapped_column(IdString)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Product(Base):
+    """Copy of inventory's product (from ``product.upserted``) for names on statements and views."""
+
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    supplier_id: Mapped[str] = mapped_column(IdString, index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[int] = mapped_column(Money)
+    active: Mapped[bool] = mapped_column(default=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockMovement(Base):
+    """Copy of an inventory stock movement (from ``stock.moved``); on hand = Σ qty."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_supplier_product", "supplier_id", "product_id"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    supplier_id: Mapped[str] = mapped_column(IdString)
+    product_id: Mapped[str] = mapped_column(IdString)
+    lot_id: Mapped[str | None] = mapped_column(IdString)
+    kind: Mapped[str] = mapped_column(String(24))
+    qty: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Money, default=0)
+    borne_by: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    reference_id: Mapped[str | None] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StockAlert(Base):
+    __tablename__ = "stock_alerts"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    supplier_id: Mapped[str] = mapped_column(IdString, index=True)
+    product_id: Mapped[str] = mapped_column(IdString)
+    lot_id: Mapped[str | None] = mapped_column(IdString)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(String(500))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PayoutRun(Base):
+    __tablename__ = "payout_runs"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    cutoff_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, approved
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PayoutLine(Base):
+    """One supplier's payout in a run. Status: proposed → approved → paid | failed; or held / excluded."""
+
+    __tablename__ = "payout_lines"
+    __table_args__ = (UniqueConstraint("run_id", "supplier_id"), Index("ix_payout_lines_supplier", "supplier_id"))
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    run_id: Mapped[str] = mapped_column(IdString, ForeignKey("payout_runs.id"), index=True)
+    supplier_id: Mapped[str] = mapped_column(IdString)
+    amount: Mapped[int] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    reason: Mapped[str | None] = mapped_column(String(300))
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account_number: Mapped[str] = mapped_column(String(40), default="")
+    bank_account_holder: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    overdue_amount: Mapped[int] = mapped_column(Money, default=0)
+    reference: Mapped[str | None] = mapped_column(String(120))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by: Mapped[str | None] = mapped_column(String(100))
+    available_before: Mapped[int | None] = mapped_column(Money)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reconciliation(Base):
+    __tablename__ = "reconciliations"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, done, failed
+    requested_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Sensitive actions (payout approval, payments, term changes): who and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,26 +1,181 @@
-"""Use cases: registering and updating suppliers (called by the API; events go out through the outbox)."""
+"""Use cases: registering and updating suppliers and their effective-dated agreements (events via the outbox)."""
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.suppliers.models import Supplier, messaging
-from shared.errors import NotFound
+from services.suppliers import rules
+from services.suppliers.models import Agreement, AgreementFixedPrice, AuditLog, Supplier, messaging
+from shared.db import new_id, utcnow
+from shared.errors import DomainError, NotFound
+
+PROFILE_FIELDS = (
+    "business_name", "owner_name", "phone", "email", "address", "nib", "npwp", "pirt_number",
+    "bank_name", "bank_account_number", "bank_account_holder",
+)
 
 
-def supplier_event(supplier: Supplier) -> dict:
-    return {"supplier_id": supplier.id, "name": supplier.business_name, "status": supplier.status}
+def supplier_event(session: Session, supplier: Supplier) -> dict:
+    """The ``supplier.registered/updated`` payload: the terms in force now that inventory and pos need."""
+    agreement = current_agreement(session, supplier.id)
+    return {
+        "supplier_id": supplier.id,
+        "name": supplier.business_name,
+        "status": supplier.status,
+        "consignment_days": agreement.consignment_days if agreement else rules.DEFAULT_CONSIGNMENT_DAYS,
+        "shrinkage_borne_by": agreement.shrinkage_borne_by if agreement else "supplier",
+    }
 
 
-def register_supplier(session: Session, data: dict) -> Supplier:
-    supplier = Supplier(**data)
+def register_supplier(session: Session, data: dict, actor: str = "") -> Supplier:
+    """A new supplier with its first agreement (the default 20 % commission when none is given)."""
+    data = dict(data)
+    agreement = data.pop("agreement", None) or {}
+    supplier = Supplier(id=data.pop("id", None) or new_id(), **data, status="active", created_at=utcnow(),
+                        updated_at=utcnow())
+    if session.get(Supplier, supplier.id) is not None:
+        raise DomainError(f"supplier {supplier.id} already exists", status=409)
     session.add(supplier)
     session.flush()
-    messaging.record(session, "supplier.registered", supplier_event(supplier))
+    agreement.setdefault("effective_from", rules.BEGINNING_OF_TIME)
+    _add_agreement(session, supplier.id, agreement, actor)
+    messaging.record(session, "supplier.registered", supplier_event(session, supplier))
     return supplier
 
 
-def get_supplier(session: Session, supplier_id: str) -> Supplier:
-    supplier = session.get(Supplier, str(supplier_id))
+def update_supplier(session: Session, supplier_id: str, changes: dict, actor: str = "") -> Supplier:
+    supplier = get_supplier(session, supplier_id, for_update=True)
+    for key, value in changes.items():
+        setattr(supplier, key, value)
+    supplier.updated_at = utcnow()
+    session.add(AuditLog(actor=actor, action="supplier.updated", object_id=supplier.id,
+                         detail=json.dumps(changes, default=str)))
+    session.flush()
+    messaging.record(session, "supplier.updated", supplier_event(session, supplier))
+    return supplier
+
+
+def get_supplier(session: Session, supplier_id, for_update: bool = False) -> Supplier:
+    query = select(Supplier).where(Supplier.id == str(supplier_id))
+    if for_update:
+        query = query.with_for_update()
+    supplier = session.execute(query).scalar_one_or_none()
     if supplier is None:
         raise NotFound(f"supplier {supplier_id} not found")
     return supplier
+
+
+def list_suppliers(session: Session, status: str | None = None) -> list[Supplier]:
+    query = select(Supplier).order_by(Supplier.business_name)
+    if status:
+        query = query.where(Supplier.status == status)
+    return list(session.execute(query).scalars())
+
+
+def add_agreement(session: Session, supplier_id: str, data: dict, actor: str = "") -> Agreement:
+    """New terms from ``effective_from`` (default now); earlier sales keep the terms they were posted under."""
+    supplier = get_supplier(session, supplier_id)
+    data = dict(data)
+    data.setdefault("effective_from", utcnow())
+    agreement = _add_agreement(session, supplier.id, data, actor)
+    messaging.record(session, "supplier.updated", supplier_event(session, supplier))
+    return agreement
+
+
+def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -> Agreement:
+    fixed_prices = data.pop("fixed_prices", []) or []
+    kind = data.get("type", "commission")
+    if kind == "fixed_price" and not fixed_prices:
+        raise DomainError("a fixed-price agreement needs at least one product price",
+                          errors={"fixed_prices": ["At least one product price is required."]})
+    products = [str(p["product_id"]) for p in fixed_prices]
+    if len(set(products)) != len(products):
+        raise DomainError("a product is priced twice", errors={"fixed_prices": ["Each product at most once."]})
+    agreement = Agreement(
+        id=new_id(),
+        supplier_id=supplier_id,
+        type=kind,
+        commission_bps=data.get("commission_bps", rules.DEFAULT_COMMISSION_BPS),
+        payout_schedule=data.get("payout_schedule", "monthly"),
+        minimum_payout=data.get("minimum_payout", 0),
+        holdback_days=data.get("holdback_days", rules.DEFAULT_HOLDBACK_DAYS),
+        shrinkage_borne_by=data.get("shrinkage_borne_by", "supplier"),
+        consignment_days=data.get("consignment_days", rules.DEFAULT_CONSIGNMENT_DAYS),
+        effective_from=data["effective_from"],
+        created_at=utcnow(),
+        created_by=actor,
+    )
+    session.add(agreement)
+    session.flush()
+    for price in fixed_prices:
+        session.add(AgreementFixedPrice(agreement_id=agreement.id, product_id=str(price["product_id"]),
+                                        supplier_price=price["supplier_price"]))
+    session.add(AuditLog(actor=actor, action="agreement.added", object_id=agreement.id,
+                         detail=json.dumps({"supplier_id": supplier_id, **data}, default=str)))
+    session.flush()
+    return agreement
+
+
+def list_agreements(session: Session, supplier_id: str) -> list[Agreement]:
+    get_supplier(session, supplier_id)
+    return list(session.execute(
+        select(Agreement).where(Agreement.supplier_id == str(supplier_id))
+        .order_by(Agreement.effective_from, Agreement.created_at)
+    ).scalars())
+
+
+def fixed_prices_of(session: Session, agreement_id: str) -> dict[str, int]:
+    return dict(session.execute(
+        select(AgreementFixedPrice.product_id, AgreementFixedPrice.supplier_price)
+        .where(AgreementFixedPrice.agreement_id == agreement_id)
+    ).all())
+
+
+def agreement_at(session: Session, supplier_id: str, moment: datetime) -> Agreement | None:
+    """The agreement in force at ``moment`` (the latest one effective by then; the earliest if none was yet)."""
+    base = select(Agreement).where(Agreement.supplier_id == str(supplier_id))
+    found = session.execute(
+        base.where(Agreement.effective_from <= moment)
+        .order_by(Agreement.effective_from.desc(), Agreement.created_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        found = session.execute(base.order_by(Agreement.effective_from, Agreement.created_at).limit(1)).scalar_one_or_none()
+    return found
+
+
+def current_agreement(session: Session, supplier_id: str) -> Agreement | None:
+    return agreement_at(session, supplier_id, utcnow())
+
+
+def terms_at(session: Session, supplier_id: str, moment: datetime) -> rules.Terms:
+    """The pure :class:`rules.Terms` in force at ``moment`` (default terms for a supplier never registered)."""
+    agreement = agreement_at(session, supplier_id, moment)
+    if agreement is None:
+        return rules.DEFAULT_TERMS
+    return rules.Terms(
+        agreement_id=agreement.id,
+        type=agreement.type,
+        commission_bps=agreement.commission_bps,
+        holdback_days=agreement.holdback_days,
+        fixed_prices=fixed_prices_of(session, agreement.id) if agreement.type == "fixed_price" else {},
+    )
+
+
+def agreement_dict(session: Session, agreement: Agreement) -> dict:
+    return {
+        "id": agreement.id,
+        "supplier_id": agreement.supplier_id,
+        "type": agreement.type,
+        "commission_bps": agreement.commission_bps,
+        "fixed_prices": [{"product_id": k, "supplier_price": v} for k, v in sorted(fixed_prices_of(session, agreement.id).items())],
+        "payout_schedule": agreement.payout_schedule,
+        "minimum_payout": agreement.minimum_payout,
+        "holdback_days": agreement.holdback_days,
+        "shrinkage_borne_by": agreement.shrinkage_borne_by,
+        "consignment_days": agreement.consignment_days,
+        "effective_from": agreement.effective_from,
+        "created_at": agreement.created_at,
+    }

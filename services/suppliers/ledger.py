@@ -1,0 +1,258 @@
+"""The double-entry journal: posting balanced entries, balances derived from postings, and the invariants.
+
+Accounts (credit-normal balance = Σ credit − Σ debit):
+``supplier_payable:<id>`` what the centre owes a supplier; ``commission_revenue`` the centre's income;
+``sales_clearing`` money taken at the tills (debit-normal, so its balance is negative); ``shrinkage_expense``
+losses the centre bears (debit-normal); ``bank`` money paid out (credit when paying).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from services.suppliers.models import (
+    Account,
+    AccountBalance,
+    JournalEntry,
+    LedgerSource,
+    PayableItem,
+    PayoutLine,
+    Posting,
+)
+from shared.db import insert_or_ignore, new_id, utcnow
+
+COMMISSION_REVENUE = "commission_revenue"
+SALES_CLEARING = "sales_clearing"
+SHRINKAGE_EXPENSE = "shrinkage_expense"
+BANK = "bank"
+CENTRE_ACCOUNTS = {
+    COMMISSION_REVENUE: "revenue",
+    SALES_CLEARING: "clearing",
+    SHRINKAGE_EXPENSE: "expense",
+    BANK: "asset",
+}
+#: Open payout lines whose amount is reserved (not available for another run).
+RESERVED_LINE_STATUSES = ("proposed", "approved")
+
+
+def payable_account(supplier_id: str) -> str:
+    return f"supplier_payable:{supplier_id}"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One posting of an entry before it is written: positive ``amount`` = debit, negative = credit."""
+
+    account: str
+    amount: int
+
+
+class UnbalancedEntry(ValueError):
+    pass
+
+
+def claim_source(session: Session, source_key: str) -> bool:
+    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
+    result = session.execute(
+        insert_or_ignore(session, LedgerSource.__table__).values(source_key=source_key, recorded_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def post_entry(
+    session: Session,
+    *,
+    source_type: str,
+    source_id: str,
+    description: str,
+    occurred_at: datetime,
+    legs: list[Leg],
+) -> JournalEntry:
+    """Write one immutable, balanced journal entry and move the derived balances in the same transaction.
+
+    Legs on the same account are netted; zero legs are dropped. Balances are updated in a fixed (sorted)
+    account order so concurrent postings never deadlock.
+    """
+    net: dict[str, int] = {}
+    for leg in legs:
+        if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
+            raise TypeError("ledger amounts are integer rupiah")
+        net[leg.account] = net.get(leg.account, 0) + leg.amount
+    if sum(net.values()) != 0:
+        raise UnbalancedEntry(f"entry for {source_type}:{source_id} does not balance: {net}")
+    entry = JournalEntry(
+        id=new_id(), source_type=source_type, source_id=str(source_id), description=description[:300],
+        occurred_at=occurred_at, posted_at=utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    for account in sorted(code for code, amount in net.items() if amount != 0):
+        amount = net[account]
+        _ensure_account(session, account)
+        session.add(Posting(entry_id=entry.id, account_code=account,
+                            debit=amount if amount > 0 else 0, credit=-amount if amount < 0 else 0))
+        session.execute(
+            update(AccountBalance).where(AccountBalance.account_code == account)
+            .values(balance=AccountBalance.balance - amount)
+        )
+    session.flush()
+    return entry
+
+
+def _ensure_account(session: Session, code: str) -> None:
+    if code.startswith("supplier_payable:"):
+        kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
+    else:
+        kind, supplier_id = CENTRE_ACCOUNTS[code], None
+    session.execute(insert_or_ignore(session, Account.__table__).values(code=code, kind=kind, supplier_id=supplier_id))
+    session.execute(insert_or_ignore(session, AccountBalance.__table__).values(account_code=code, balance=0))
+
+
+def add_payable_item(session: Session, entry: JournalEntry, **fields) -> PayableItem:
+    item = PayableItem(id=new_id(), entry_id=entry.id, **fields)
+    session.add(item)
+    return item
+
+
+# -- balances --------------------------------------------------------------------------------------------
+def payable_balance(session: Session, supplier_id: str) -> int:
+    """What the centre owes the supplier now, from the derived balance table."""
+    value = session.execute(
+        select(AccountBalance.balance).where(AccountBalance.account_code == payable_account(supplier_id))
+    ).scalar_one_or_none()
+    return value or 0
+
+
+def pending_amount(session: Session, supplier_id: str, as_of: datetime) -> int:
+    """Sale shares (net of their refunds) still inside the holdback window at ``as_of``."""
+    value = session.execute(
+        select(func.coalesce(func.sum(PayableItem.amount), 0)).where(
+            PayableItem.supplier_id == supplier_id,
+            PayableItem.kind.in_(("sale", "refund")),
+            PayableItem.available_at > as_of,
+        )
+    ).scalar_one()
+    return int(value)
+
+
+def reserved_amount(session: Session, supplier_id: str, exclude_line_id: str | None = None) -> int:
+    """Amounts in payout lines that are proposed or approved but not yet paid."""
+    query = select(func.coalesce(func.sum(PayoutLine.amount), 0)).where(
+        PayoutLine.supplier_id == supplier_id, PayoutLine.status.in_(RESERVED_LINE_STATUSES)
+    )
+    if exclude_line_id:
+        query = query.where(PayoutLine.id != exclude_line_id)
+    return int(session.execute(query).scalar_one())
+
+
+def available_amount(session: Session, supplier_id: str, as_of: datetime | None = None,
+                     exclude_line_id: str | None = None) -> int:
+    """Payable now: the balance minus what is pending and what open payout lines already reserve."""
+    as_of = as_of or utcnow()
+    return (
+        payable_balance(session, supplier_id)
+        - pending_amount(session, supplier_id, as_of)
+        - reserved_amount(session, supplier_id, exclude_line_id)
+    )
+
+
+def balance_summary(session: Session, supplier_id: str) -> dict:
+    """``{supplier_id, pending, available, paid, lifetime_sales, reserved, payable}`` in integer rupiah."""
+    now = utcnow()
+    sums = session.execute(
+        select(
+            func.coalesce(func.sum(case((PayableItem.kind.in_(("payout", "payout_failed")), -PayableItem.amount), else_=0)), 0),
+            func.coalesce(func.sum(case((PayableItem.kind.in_(("sale", "refund")), PayableItem.gross), else_=0)), 0),
+        ).where(PayableItem.supplier_id == supplier_id)
+    ).one()
+    payable = payable_balance(session, supplier_id)
+    pending = pending_amount(session, supplier_id, now)
+    reserved = reserved_amount(session, supplier_id)
+    return {
+        "supplier_id": supplier_id,
+        "pending": pending,
+        "available": payable - pending - reserved,
+        "reserved": reserved,
+        "payable": payable,
+        "paid": int(sums[0]),
+        "lifetime_sales": int(sums[1]),
+    }
+
+
+# -- invariants -----------------------------------------------------------------------------------------
+def check_invariants(session: Session) -> dict:
+    """Recompute from the postings: every entry balances, every balance equals its postings, every supplier's
+    detail equals its payable postings, and no payout exceeded what was available when it was paid."""
+    unbalanced = [
+        {"entry_id": entry_id, "debit": int(debit), "credit": int(credit)}
+        for entry_id, debit, credit in session.execute(
+            select(Posting.entry_id, func.sum(Posting.debit), func.sum(Posting.credit))
+            .group_by(Posting.entry_id)
+            .having(func.sum(Posting.debit) != func.sum(Posting.credit))
+        )
+    ]
+    totals = session.execute(select(func.coalesce(func.sum(Posting.debit), 0), func.coalesce(func.sum(Posting.credit), 0))).one()
+    from_postings = dict(
+        session.execute(
+            select(Posting.account_code, func.sum(Posting.credit) - func.sum(Posting.debit)).group_by(Posting.account_code)
+        ).all()
+    )
+    stored = dict(session.execute(select(AccountBalance.account_code, AccountBalance.balance)).all())
+    balance_mismatches = [
+        {"account": code, "stored": int(stored.get(code, 0)), "from_postings": int(from_postings.get(code, 0))}
+        for code in sorted(set(stored) | set(from_postings))
+        if int(stored.get(code, 0)) != int(from_postings.get(code, 0))
+    ]
+    detail = dict(
+        session.execute(select(PayableItem.supplier_id, func.sum(PayableItem.amount)).group_by(PayableItem.supplier_id)).all()
+    )
+    payable_codes = {code for code in from_postings if code.startswith("supplier_payable:")}
+    detail_mismatches = [
+        {"supplier_id": supplier_id, "detail": int(detail.get(supplier_id, 0)),
+         "from_postings": int(from_postings.get(payable_account(supplier_id), 0))}
+        for supplier_id in sorted(set(detail) | {code.split(":", 1)[1] for code in payable_codes})
+        if int(detail.get(supplier_id, 0)) != int(from_postings.get(payable_account(supplier_id), 0))
+    ]
+    overdrawn = _payouts_exceeding_available(session)
+    split_errors = int(session.execute(
+        select(func.count()).select_from(PayableItem).where(
+            PayableItem.kind.in_(("sale", "refund")), PayableItem.amount + PayableItem.commission != PayableItem.gross)
+    ).scalar_one())
+    return {
+        "ok": not (unbalanced or balance_mismatches or detail_mismatches or overdrawn or split_errors)
+        and int(totals[0]) == int(totals[1]),
+        "total_debit": int(totals[0]),
+        "total_credit": int(totals[1]),
+        "unbalanced_entries": unbalanced,
+        "balance_mismatches": balance_mismatches,
+        "detail_mismatches": detail_mismatches,
+        "payouts_exceeding_available": overdrawn,
+        "lines_where_share_plus_commission_differs": split_errors,
+    }
+
+
+def _payouts_exceeding_available(session: Session) -> list[dict]:
+    """Each paid payout against the available amount recorded when it was paid, and against the supplier's
+    payable recomputed from the postings of every entry posted before the payout's own."""
+    problems = []
+    payouts = session.execute(
+        select(PayableItem.supplier_id, PayableItem.source_id, PayableItem.amount, JournalEntry.posted_at,
+               PayoutLine.available_before)
+        .join(JournalEntry, JournalEntry.id == PayableItem.entry_id)
+        .join(PayoutLine, PayoutLine.id == PayableItem.source_id)
+        .where(PayableItem.kind == "payout")
+    ).all()
+    for supplier_id, line_id, amount, posted_at, available_before in payouts:
+        paid = -int(amount)
+        before = int(session.execute(
+            select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
+            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+            .where(Posting.account_code == payable_account(supplier_id), JournalEntry.posted_at < posted_at)
+        ).scalar_one())
+        if paid > before or (available_before is not None and paid > available_before):
+            problems.append({"supplier_id": supplier_id, "payout_line_id": line_id, "amount": paid,
+                             "payable_before": before, "available_before": available_before})
+    return problems

@@ -1,0 +1,163 @@
+"""Supplier statements for a period: opening balance, every movement of the payable, closing balance.
+
+Rows are read with a server-side cursor (``yield_per``) and written out as they come: CSV is streamed line by
+line; the PDF (in Bahasa Indonesia) is drawn page by page with reportlab's canvas.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.suppliers import ledger, registry, rules
+from services.suppliers.models import JournalEntry, PayableItem, Posting
+from shared.money import format_rupiah
+
+KIND_LABELS = {
+    "sale": "Penjualan",
+    "refund": "Retur",
+    "write_off": "Penyesuaian (stok hilang/rusak ditanggung sentra)",
+    "payout": "Pembayaran",
+    "payout_failed": "Pembayaran gagal (dikembalikan)",
+}
+CSV_HEADER = ["date", "kind", "reference", "product", "qty", "unit_price", "gross", "commission", "share", "balance"]
+
+
+@dataclass(frozen=True)
+class StatementHeader:
+    supplier_id: str
+    supplier_name: str
+    start: date
+    end: date
+    opening_balance: int
+
+
+def opening_balance(session: Session, supplier_id: str, start: date) -> int:
+    """The supplier's payable at the start of ``start`` (Jakarta), summed from the postings."""
+    lower = rules.jakarta_day_start(start)
+    value = session.execute(
+        select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
+        .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+        .where(Posting.account_code == ledger.payable_account(supplier_id), JournalEntry.occurred_at < lower)
+    ).scalar_one()
+    return int(value)
+
+
+def header(session: Session, supplier_id: str, start: date, end: date) -> StatementHeader:
+    supplier = registry.get_supplier(session, supplier_id)
+    rules.period_bounds(start, end)
+    return StatementHeader(supplier.id, supplier.business_name, start, end, opening_balance(session, supplier.id, start))
+
+
+def movements(session: Session, supplier_id: str, start: date, end: date) -> Iterator[PayableItem]:
+    """The payable's movements in the period, oldest first, fetched in batches."""
+    lower, upper = rules.period_bounds(start, end)
+    yield from session.execute(
+        select(PayableItem)
+        .where(PayableItem.supplier_id == supplier_id, PayableItem.occurred_at >= lower, PayableItem.occurred_at < upper)
+        .order_by(PayableItem.occurred_at, PayableItem.id)
+        .execution_options(yield_per=1000)
+    ).scalars()
+
+
+def csv_chunks(session_factory: sessionmaker, supplier_id: str, start: date, end: date) -> Iterator[str]:
+    """The statement as CSV, yielded a few hundred lines at a time (the session lives as long as the stream)."""
+    with session_factory() as session:
+        head = header(session, supplier_id, start, end)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        writer.writerow([start.isoformat(), "opening_balance", "", "", "", "", "", "", "", head.opening_balance])
+        balance = head.opening_balance
+        for count, item in enumerate(movements(session, supplier_id, start, end), start=1):
+            balance += item.amount
+            writer.writerow([rules.jakarta_day(item.occurred_at).isoformat(), item.kind, item.reference,
+                             item.product_name, item.qty, item.unit_price, item.gross, item.commission, item.amount,
+                             balance])
+            if count % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        writer.writerow([end.isoformat(), "closing_balance", "", "", "", "", "", "", "", balance])
+        yield buffer.getvalue()
+
+
+def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> bytes:
+    """The statement as a PDF in Bahasa Indonesia (A4 landscape, one table, drawn page by page)."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen import canvas
+
+    head = header(session, supplier_id, start, end)
+    output = io.BytesIO()
+    page_width, page_height = landscape(A4)
+    pdf = canvas.Canvas(output, pagesize=(page_width, page_height), pageCompression=1)
+    pdf.setTitle(f"Laporan Rekening {head.supplier_name}")
+    columns = [(30, "Tanggal"), (95, "Jenis"), (210, "Keterangan"), (470, "Qty"), (505, "Harga"),
+               (575, "Komisi"), (645, "Bagian pemasok"), (730, "Saldo")]
+    page = 1
+
+    def page_header() -> float:
+        pdf.setFont("Helvetica-Bold", 13)
+        pdf.drawString(30, page_height - 40, "Laporan Rekening Pemasok - Sentra Oleh-Oleh Kabupaten Bekasi")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(30, page_height - 58, f"Pemasok: {head.supplier_name}   (ID {head.supplier_id})")
+        pdf.drawString(30, page_height - 72, f"Periode: {start:%d-%m-%Y} s.d. {end:%d-%m-%Y} (WIB)   Halaman {page}")
+        pdf.setFont("Helvetica-Bold", 9)
+        for x, title in columns:
+            pdf.drawString(x, page_height - 95, title)
+        pdf.setFont("Helvetica", 8)
+        return page_height - 110
+
+    y = page_header()
+    pdf.drawString(30, y, f"Saldo awal: {format_rupiah(head.opening_balance)}")
+    y -= 14
+    balance = head.opening_balance
+    totals = {"sale": 0, "refund": 0, "write_off": 0, "payout": 0, "payout_failed": 0, "commission": 0}
+    for item in movements(session, supplier_id, start, end):
+        if y < 50:
+            pdf.showPage()
+            page += 1
+            y = page_header()
+        balance += item.amount
+        totals[item.kind] += item.amount
+        totals["commission"] += item.commission if item.kind in ("sale", "refund") else 0
+        description = item.product_name or item.reference
+        if item.kind in ("payout", "payout_failed"):
+            description = f"Ref. transfer {item.reference}"
+        values = [rules.jakarta_day(item.occurred_at).strftime("%d-%m-%Y"), KIND_LABELS[item.kind][:22],
+                  description[:48], str(item.qty) if item.qty else "",
+                  format_rupiah(item.unit_price) if item.unit_price else "",
+                  format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",
+                  format_rupiah(item.amount), format_rupiah(balance)]
+        for (x, _), value in zip(columns, values):
+            pdf.drawString(x, y, value)
+        y -= 12
+    if y < 120:
+        pdf.showPage()
+        page += 1
+        y = page_header()
+    pdf.setFont("Helvetica-Bold", 9)
+    summary = [
+        ("Saldo awal", head.opening_balance),
+        ("Bagian pemasok dari penjualan", totals["sale"]),
+        ("Retur", totals["refund"]),
+        ("Penyesuaian", totals["write_off"]),
+        ("Pembayaran", totals["payout"] + totals["payout_failed"]),
+        ("Komisi sentra (bersih)", totals["commission"]),
+        ("Saldo akhir", balance),
+    ]
+    y -= 8
+    for label, amount in summary:
+        pdf.drawString(30, y, label)
+        pdf.drawRightString(330, y, format_rupiah(amount))
+        y -= 13
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(30, 30, "Dokumen ini dibuat otomatis oleh Sentra. Jumlah dalam Rupiah; waktu dalam WIB (Asia/Jakarta).")
+    pdf.showPage()
+    pdf.save()
+    return output.getvalue()
