@@ -134,6 +134,7 @@ def service_env(settings: Settings) -> dict[str, str]:
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )
+    env.update({f"SENTRA_{name.upper()}_URL": url for name, url in settings.service_urls.items()})
     return env
 
 

@@ -1,0 +1,59 @@
+"""The platform for end-to-end tests: the four web apps served over real HTTP on free ports, real worker
+processes for inventory, pos and suppliers (one of them running the beat), one private Redis."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.support import free_port
+
+
+@dataclass
+class Platform:
+    urls: dict[str, str]
+    settings: dict
+    apps: dict
+    redis: object
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def runtime(self, service: str):
+        return self.apps[service].extensions["sentra"]
+
+    def api(self, service: str) -> str:
+        """The URL prefix of ``service``'s API behind the gateway."""
+        return f"{self.urls['gateway']}/api/{service}"
+
+
+class _ServedApp:
+    def __init__(self, app, port: int):
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def platform(make_settings, redis_server, start_worker):
+    from services.gateway import create_app as gateway_app
+    from services.inventory import create_app as inventory_app
+    from services.pos import create_app as pos_app
+    from services.suppliers import create_app as suppliers_app
+
+    factories = {"inventory": inventory_app, "pos": pos_app, "suppliers": suppliers_app, "gateway": gateway_app}
+    ports = {service: free_port() for service in factories}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
+    apps = {service: factory(settings[service]) for service, factory in factories.items()}
+    served = [_ServedApp(app, ports[service]) for service, app in apps.items()]
+    redis_server.client().flushall()  # no messages left over from earlier tests
+    for service in ("inventory", "pos", "suppliers"):
+        start_worker(settings[service], beat=service == "pos")
+    yield Platform(urls=urls, settings=settings, apps=apps, redis=redis_server)
+    for app in served:
+        app.stop()
