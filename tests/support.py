@@ -176,3 +176,57 @@ class WorkerProcess:
         self.process = None
         if getattr(self, "_log", None):
             self._log.close()
+
+
+class DevStack:
+    """``make run``'s platform (``python -m deploy.dev``) in a subprocess, on free ports and a scratch data dir."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.ports = {name: free_port() for name in ("gateway", "inventory", "pos", "suppliers", "redis")}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items() if name != "redis"}
+        self.process: subprocess.Popen | None = None
+        self.log_path = data_dir / "dev.log"
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRA_")}
+        env.update({
+            "SENTRA_DATA_DIR": str(self.data_dir),
+            "SENTRA_REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        })
+        for name, url in self.urls.items():
+            env[f"SENTRA_{name.upper()}_PORT"] = str(self.ports[name])
+            env[f"SENTRA_{name.upper()}_URL"] = url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "deploy.dev"], cwd=PROJECT_ROOT, env=env,
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def ready(self) -> bool:
+        import requests
+
+        for url in self.urls.values():
+            try:
+                if requests.get(f"{url}/readyz", timeout=2).status_code != 200:
+                    return False
+            except requests.RequestException:
+                return False
+        return True
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int | None:
+        """Ctrl-C, as a developer would; returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        self._log.close()
+        return self.process.returncode
