@@ -102,6 +102,7 @@ class Messaging:
         spec = contract(event_type)
         for subscriber in spec.subscribers:
             self._enqueue(session, envelope, spec.task_name(subscriber), subscriber)
+        log.info("recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody")
         return envelope
 
     def _enqueue(self, session: Session, envelope: dict, task_name: str, queue: str) -> None:

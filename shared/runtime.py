@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.celery_factory import make_celery, register_outbox_sweep
 from shared.config import Settings
 from shared.db import make_engine, make_session_factory, transaction
+from shared.logs import configure_logging
 from shared.messaging import Messaging, OutboxRelay
 
 
@@ -28,7 +29,8 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, messaging: Messaging) -> Runtime:
-    """Wire a service's database, Celery app and relay; the relay wakes after each commit with events."""
+    """Wire a service's logging, database, Celery app and relay; the relay wakes after each commit with events."""
+    configure_logging(settings.service, settings.log_json)
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     celery = make_celery(settings.service, settings.redis_url)

@@ -12,14 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, His
 from sqlalchemy import text
 
 from shared.errors import install_error_handlers, problem
-from shared.logs import configure_logging, request_id_var
+from shared.logs import request_id_var
 from shared.runtime import Runtime
 
 
 def create_service_app(runtime: Runtime, title: str, blueprints=(), *, description: str = "") -> Flask:
     """A Flask app for ``runtime``'s service with its flask-smorest blueprints registered."""
     settings = runtime.settings
-    configure_logging(settings.service, settings.log_json)
     app = Flask(f"sentra.{settings.service}")
     app.config.update(
         SENTRA_SETTINGS=settings,
