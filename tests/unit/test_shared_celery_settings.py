@@ -1,0 +1,36 @@
+"""The Celery settings that at-least-once delivery on Redis depends on (DESIGN.md §2)."""
+from shared.celery_factory import MAX_RETRY_COUNTDOWN, VISIBILITY_TIMEOUT, make_celery, retry_countdown
+
+
+def test_tasks_are_acknowledged_late_redelivered_on_worker_loss_and_prefetched_one_at_a_time():
+    conf = make_celery("pos", "redis://127.0.0.1:1/0").conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_ignore_result
+    assert conf.accept_content == ["json"] and conf.task_serializer == "json"
+
+
+def test_the_visibility_timeout_is_the_same_everywhere_and_longer_than_any_task_or_retry_delay():
+    conf = make_celery("pos", "redis://127.0.0.1:1/0").conf
+    timeouts = {conf.broker_transport_options["visibility_timeout"],
+                conf.result_backend_transport_options["visibility_timeout"], conf.visibility_timeout}
+    assert timeouts == {VISIBILITY_TIMEOUT}
+    assert VISIBILITY_TIMEOUT > conf.task_time_limit and VISIBILITY_TIMEOUT > MAX_RETRY_COUNTDOWN
+
+
+def test_publishing_is_bounded_so_a_request_never_hangs_on_a_dead_broker():
+    options = make_celery("pos", "redis://127.0.0.1:1/0").conf.broker_transport_options
+    assert options["max_retries"] <= 3
+    assert options["socket_timeout"] <= 5 and options["socket_connect_timeout"] <= 5
+
+
+def test_the_one_beat_sweeps_each_services_outbox_on_that_services_queue():
+    schedule = make_celery("beat", "redis://127.0.0.1:1/0").conf.beat_schedule
+    assert {entry["task"]: entry["options"]["queue"] for entry in schedule.values()} == {
+        "inventory.outbox_sweep": "inventory", "pos.outbox_sweep": "pos", "suppliers.outbox_sweep": "suppliers"}
+
+
+def test_retry_delays_grow_with_jitter_and_never_exceed_the_cap():
+    delays = [retry_countdown(attempt) for attempt in range(1, 20) for _ in range(20)]
+    assert all(0.5 <= delay <= MAX_RETRY_COUNTDOWN for delay in delays)
+    assert len({round(d, 3) for d in delays}) > 100  # jittered, not a fixed schedule
