@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import traceback
 from datetime import timedelta
 from typing import Callable
@@ -140,9 +141,21 @@ def _give_up(session_factory, messaging, consumer, envelope, error, attempts):
         messaging.dead_letter(session, consumer, envelope, error, attempts)
 
 
+#: Redis key where each service's worker notes when it last took a task off its queue (see ``/readyz``).
+QUEUE_DRAINED_KEY = "sentra:queue-drained:{service}"
+#: A queue whose sweep has not run for this long is reported as not draining.
+QUEUE_STALLED_AFTER = timedelta(seconds=120)
+
+
 def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) -> None:
-    """The periodic task (sent by the one beat) that republishes outbox rows still pending."""
+    """The periodic task (sent by the one beat) that republishes outbox rows still pending.
+
+    It also stamps :data:`QUEUE_DRAINED_KEY`, so readiness notices a worker that silently stopped consuming
+    (seen after Redis restarts, celery#8030).
+    """
 
     @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True, shared=False)
     def outbox_sweep():
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
         return relay.publish_pending(older_than=SWEEP_OLDER_THAN)

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
+from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
 from shared.errors import install_error_handlers, problem
 from shared.logs import request_id_var
 from shared.runtime import Runtime
@@ -75,6 +76,15 @@ def _install_request_ids(app: Flask) -> None:
         return response
 
 
+def _queue_check(client: redis.Redis, service: str) -> str:
+    """``ok`` unless the service's worker last drained its queue too long ago (a worker that went quiet)."""
+    stamp = client.get(QUEUE_DRAINED_KEY.format(service=service))
+    if stamp is None:
+        return "ok"  # no sweep seen yet: the platform is starting
+    age = time.time() - float(stamp)
+    return "ok" if age < QUEUE_STALLED_AFTER.total_seconds() else f"error: not drained for {age:.0f}s"
+
+
 def _install_health(app: Flask, runtime: Runtime) -> None:
     registry = app.extensions["metrics_registry"]
     service = runtime.settings.service
@@ -94,7 +104,7 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
 
     @app.get("/readyz")
     def readyz():
-        """The database and Redis both answer."""
+        """The database and Redis answer, and the service's worker keeps draining its queue."""
         checks = {}
         try:
             with runtime.engine.connect() as conn:
@@ -105,8 +115,10 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
         try:
             client = redis.Redis.from_url(runtime.settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
             client.ping()
-            client.close()
             checks["redis"] = "ok"
+            if service in SWEEPING_SERVICES:
+                checks["queue"] = _queue_check(client, service)
+            client.close()
         except Exception as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
         if all(v == "ok" for v in checks.values()):

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import select
 
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
+from shared.celery_factory import QUEUE_DRAINED_KEY
+from shared.web import create_service_app
 from tests.support import eventually
 
 SUPPLIER_REGISTERED = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
@@ -88,3 +91,21 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
         row = session.execute(select(messaging.outbox)).one()
         assert (row.task_name, row.queue) == ("suppliers.on_sale_completed", "suppliers")
         assert messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) == 1
+
+
+def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_that_stopped_draining(runtime, redis_server):
+    client = create_service_app(runtime, "messaging test").test_client()
+    redis_server.stop()
+    try:
+        _register_supplier(runtime)
+        assert client.get("/readyz").status_code == 503
+    finally:
+        redis_server.start()
+    time.sleep(3.1)  # the sweep takes only rows older than a few seconds (the relay thread has the fresh ones)
+    runtime.celery.tasks["suppliers.outbox_sweep"]()
+    assert _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT]
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["checks"]["queue"] == "ok"
+    redis_server.client().set(QUEUE_DRAINED_KEY.format(service="suppliers"), str(time.time() - 600))
+    stalled = client.get("/readyz")
+    assert stalled.status_code == 503 and stalled.json["checks"]["queue"].startswith("error")
