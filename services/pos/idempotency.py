@@ -53,8 +53,9 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
     for _ in range(3):
         with transaction(session_factory) as session:
             inserted = session.execute(insert_or_ignore(session, table).values(
-                scope=scope, key=key, request_hash=request_hash, status=IN_FLIGHT, created_at=utcnow()))
-            if inserted.rowcount == 1:
+                scope=scope, key=key, request_hash=request_hash, status=IN_FLIGHT, created_at=utcnow()
+            ).returning(table.c.key)).first()
+            if inserted is not None:  # RETURNING, not rowcount: psycopg does not always report the rowcount
                 return None
             record = session.get(IdempotencyRecord, (scope, key))
             if record is None:  # released between our insert and read: try again
