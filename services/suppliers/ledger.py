@@ -55,11 +55,15 @@ class UnbalancedEntry(ValueError):
 
 
 def claim_source(session: Session, source_key: str) -> bool:
-    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
-    result = session.execute(
-        insert_or_ignore(session, LedgerSource.__table__).values(source_key=source_key, recorded_at=utcnow())
+    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now).
+
+    Learns from RETURNING whether the row went in (an INSERT's rowcount is -1 under psycopg 3).
+    """
+    table = LedgerSource.__table__
+    inserted = session.connection().execute(
+        insert_or_ignore(session, table).values(source_key=source_key, recorded_at=utcnow()).returning(table.c.source_key)
     )
-    return result.rowcount == 1
+    return inserted.first() is not None
 
 
 def post_entry(
@@ -107,8 +111,8 @@ def _ensure_account(session: Session, code: str) -> None:
         kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
     else:
         kind, supplier_id = CENTRE_ACCOUNTS[code], None
-    session.execute(insert_or_ignore(session, Account.__table__).values(code=code, kind=kind, supplier_id=supplier_id))
-    session.execute(insert_or_ignore(session, AccountBalance.__table__).values(account_code=code, balance=0))
+    session.connection().execute(insert_or_ignore(session, Account.__table__).values(code=code, kind=kind, supplier_id=supplier_id))
+    session.connection().execute(insert_or_ignore(session, AccountBalance.__table__).values(account_code=code, balance=0))
 
 
 def add_payable_item(session: Session, entry: JournalEntry, **fields) -> PayableItem:

@@ -111,7 +111,7 @@ def record_stock_movement(session: Session, movement: dict) -> None:
     """``stock.moved``: keep the movement for the supplier's stock view; a write-off the centre bears credits
     the supplier as if the goods had been sold at ``unit_price`` (terms at the time of the write-off)."""
     movement_id = str(movement["movement_id"])
-    session.execute(
+    session.connection().execute(
         insert_or_ignore(session, StockMovement.__table__).values(
             id=movement_id, supplier_id=str(movement["supplier_id"]), product_id=str(movement["product_id"]),
             lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None, kind=movement["kind"],
@@ -154,7 +154,7 @@ def credit_write_off(session: Session, movement: dict) -> bool:
 
 def record_stock_alert(session: Session, alert: dict) -> None:
     """``stock.alert_raised``: shown to the supplier whose product it is."""
-    session.execute(
+    session.connection().execute(
         insert_or_ignore(session, StockAlert.__table__).values(
             id=str(alert["alert_id"]), supplier_id=str(alert["supplier_id"]), product_id=str(alert["product_id"]),
             lot_id=str(alert["lot_id"]) if alert.get("lot_id") else None, kind=alert["kind"],
@@ -170,8 +170,9 @@ def record_product(session: Session, product: dict) -> None:
         name=product["name"], price=product["price"], active=product["active"],
         revision=product.get("revision", 0), updated_at=utcnow(),
     )
-    inserted = session.execute(insert_or_ignore(session, Product.__table__).values(**values))
-    if inserted.rowcount == 0:
+    table = Product.__table__
+    inserted = session.connection().execute(insert_or_ignore(session, table).values(**values).returning(table.c.id))
+    if inserted.first() is None:
         session.execute(
             update(Product).where(Product.id == values["id"], Product.revision <= values["revision"])
             .values(**{k: v for k, v in values.items() if k != "id"})

@@ -1,0 +1,90 @@
+"""Builders of the events the suppliers service consumes, and in-process delivery through its real consumer tasks.
+
+``deliver`` wraps a payload in a real envelope (``shared.events.build_envelope``, validated against the
+contract) and runs the registered Celery task of the suppliers app synchronously: the same claim, handler and
+transaction a worker runs. A task that asks to be retried raises its ``RetryLater`` here.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from shared.config import DEFAULT_OUTLET_ID
+from shared.events import build_envelope, contract
+
+REGISTER_ID = "00000000-0000-4000-8000-0000000000aa"
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def at(days_ago: float = 0, base: datetime | None = None) -> datetime:
+    return (base or datetime.now(timezone.utc)) - timedelta(days=days_ago)
+
+
+def sale(lines: list[tuple[str, str, int, int]], completed_at: datetime | None = None, sale_id: str | None = None,
+         receipt_no: str = "R-0001") -> dict:
+    """``lines``: ``(supplier_id, product_id, qty, unit_price)``; line total = qty × unit price."""
+    built = []
+    for supplier_id, product_id, qty, unit_price in lines:
+        built.append({"line_id": new_uuid(), "product_id": product_id, "supplier_id": supplier_id, "qty": qty,
+                      "unit_price": unit_price, "discount": 0, "line_total": qty * unit_price, "name": "Dodol"})
+    return {
+        "sale_id": sale_id or new_uuid(), "receipt_no": receipt_no, "outlet_id": DEFAULT_OUTLET_ID,
+        "register_id": REGISTER_ID, "cashier_id": "kasir",
+        "completed_at": (completed_at or at()).isoformat(),
+        "total": sum(line["line_total"] for line in built), "lines": built,
+    }
+
+
+def refund(of_sale: dict, lines: list[tuple[int, int, int]], refunded_at: datetime | None = None,
+           refund_id: str | None = None) -> dict:
+    """``lines``: ``(index of the sale line, qty, amount)``."""
+    built = []
+    for index, qty, amount in lines:
+        line = of_sale["lines"][index]
+        built.append({"sale_line_id": line["line_id"], "product_id": line["product_id"],
+                      "supplier_id": line["supplier_id"], "qty": qty, "amount": amount})
+    return {
+        "refund_id": refund_id or new_uuid(), "sale_id": of_sale["sale_id"], "receipt_no": of_sale["receipt_no"],
+        "outlet_id": DEFAULT_OUTLET_ID, "refunded_at": (refunded_at or at()).isoformat(), "back_to_stock": True,
+        "total": sum(line["amount"] for line in built), "lines": built,
+    }
+
+
+def movement(supplier_id: str, product_id: str, kind: str, qty: int, unit_price: int = 0,
+             borne_by: str | None = None, reference_id: str | None = None, occurred_at: datetime | None = None,
+             movement_id: str | None = None, on_hand_after: int = 0, reason: str | None = None) -> dict:
+    return {
+        "movement_id": movement_id or new_uuid(), "outlet_id": DEFAULT_OUTLET_ID, "product_id": product_id,
+        "supplier_id": supplier_id, "lot_id": None, "kind": kind, "qty": qty, "on_hand_after": on_hand_after,
+        "unit_price": unit_price, "reason": reason, "borne_by": borne_by, "reference_id": reference_id,
+        "occurred_at": (occurred_at or at()).isoformat(),
+    }
+
+
+def alert(supplier_id: str, product_id: str, kind: str = "near_expiry", message: str = "Kedaluwarsa 10 hari lagi",
+          lot_id: str | None = None) -> dict:
+    return {"alert_id": new_uuid(), "outlet_id": DEFAULT_OUTLET_ID, "product_id": product_id,
+            "supplier_id": supplier_id, "kind": kind, "message": message, "lot_id": lot_id,
+            "raised_at": at().isoformat()}
+
+
+def product(supplier_id: str, product_id: str, name: str = "Dodol Betawi 250 g", price: int = 25_000,
+            revision: int = 1) -> dict:
+    return {"product_id": product_id, "sku": f"SKU-{product_id[:6]}", "barcode": "8991234500010", "name": name,
+            "price": price, "supplier_id": supplier_id, "category": "makanan", "unit": "pack", "active": True,
+            "revision": revision}
+
+
+def envelope(event_type: str, payload: dict) -> dict:
+    return build_envelope(event_type, "test", payload)
+
+
+def deliver(app, event_type: str, payload: dict | None = None, envelope_: dict | None = None) -> dict:
+    """Run the suppliers consumer of ``event_type`` on ``payload`` (or on a given envelope); returns the envelope."""
+    sent = envelope_ or envelope(event_type, payload)
+    task = app.extensions["sentra"].celery.tasks[contract(event_type).task_name("suppliers")]
+    task(sent)
+    return sent
