@@ -1,0 +1,192 @@
+"""The gateway's own HTTP API: log-in sessions, user accounts and the audit log."""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.gateway import accounts, rules
+from services.gateway.sessions import (
+    clear_session_cookie,
+    current_caller,
+    requires_user,
+    set_session_cookie,
+    start_session,
+    client_ip,
+)
+from shared.auth import TOKEN_LIFETIME
+from shared.schemas import StrictSchema
+from shared.web import runtime_of
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Log in and out")
+users_blp = Blueprint("users", __name__, url_prefix="/api", description="User accounts (managers and admins)")
+
+
+class LoginIn(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH))
+
+
+class SessionUserOut(Schema):
+    id = fields.String()
+    username = fields.String()
+    name = fields.String()
+    role = fields.String()
+    supplier_id = fields.String(allow_none=True)
+
+
+class LoginOut(Schema):
+    token = fields.String()
+    user = fields.Nested(SessionUserOut)
+
+
+class UserOut(SessionUserOut):
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class UserIn(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=3, max=64))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(rules.USER_ROLES))
+    supplier_id = fields.UUID(allow_none=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH))
+
+
+class JsonBoolean(fields.Boolean):
+    """Only JSON ``true``/``false`` (no 1, "yes" or "true")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class UserChangeIn(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    active = JsonBoolean()
+    password = fields.String(validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH))
+    role = fields.String(validate=validate.OneOf(rules.USER_ROLES))
+    supplier_id = fields.UUID(allow_none=True)
+
+
+class UserQuery(StrictSchema):
+    role = fields.String(validate=validate.OneOf(rules.USER_ROLES))
+    active = fields.Boolean()
+
+
+class AuditOut(Schema):
+    id = fields.String()
+    at = fields.AwareDateTime()
+    action = fields.String()
+    actor_user_id = fields.String(allow_none=True)
+    actor_username = fields.String(allow_none=True)
+    target_user_id = fields.String(allow_none=True)
+    client_ip = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class AuditQuery(StrictSchema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+def _actor():
+    caller = current_caller()
+    return accounts.Actor.of(caller.principal, caller.username, client_ip())
+
+
+def _uuid_text(data: dict) -> dict:
+    if data.get("supplier_id") is not None:
+        data["supplier_id"] = str(data["supplier_id"])
+    return data
+
+
+@auth_blp.route("/login")
+class Login(MethodView):
+    @auth_blp.arguments(LoginIn)
+    @auth_blp.response(200, LoginOut)
+    def post(self, data):
+        """Log in with username and password: a bearer token (12 h) and the ``sentra_token`` cookie.
+
+        Five failed attempts for one username from one address within five minutes lock that pair out
+        (429 with ``Retry-After``) until the oldest failure is five minutes old."""
+        token, user = start_session(data["username"], data["password"])
+        response = jsonify(token=token, user=SessionUserOut().dump(user))
+        set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
+        return response
+
+
+@auth_blp.route("/logout")
+class Logout(MethodView):
+    @auth_blp.response(204)
+    def post(self):
+        """End every session of the caller (its tokens are refused from now on) and clear the cookie."""
+        caller = current_caller(optional=True)
+        if caller is not None:
+            with runtime_of(current_app).transaction() as session:
+                accounts.log_out(session, caller.principal.user_id, _actor())
+        response = current_app.response_class(status=204)
+        clear_session_cookie(response)
+        return response
+
+
+@auth_blp.route("/me")
+class Me(MethodView):
+    @requires_user()
+    @auth_blp.response(200, SessionUserOut)
+    def get(self):
+        """The logged-in user."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.get_user(session, current_caller().principal.user_id)
+
+
+@users_blp.route("/users")
+class Users(MethodView):
+    @requires_user("manager")
+    @users_blp.arguments(UserQuery, location="query")
+    @users_blp.response(200, UserOut(many=True))
+    def get(self, query):
+        """All user accounts (filter by ``role`` and ``active``)."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.list_users(session, query.get("role"), query.get("active"))
+
+    @requires_user("manager")
+    @users_blp.arguments(UserIn)
+    @users_blp.response(201, UserOut)
+    def post(self, data):
+        """Create a user. Managers may create cashier and supplier users; admins any role. A supplier user
+        needs ``supplier_id``; no other role may have one."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.create_user(session, _uuid_text(data), _actor())
+
+
+@users_blp.route("/users/<uuid:user_id>")
+class UserById(MethodView):
+    @requires_user("manager")
+    @users_blp.response(200, UserOut)
+    def get(self, user_id):
+        """One user account."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.get_user(session, str(user_id))
+
+    @requires_user("manager")
+    @users_blp.arguments(UserChangeIn)
+    @users_blp.response(200, UserOut)
+    def patch(self, data, user_id):
+        """Rename, deactivate/reactivate (``active``), reset the ``password``, or (admins) change ``role`` and
+        ``supplier_id``. Deactivation and password resets end the user's sessions."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.change_user(session, str(user_id), _uuid_text(data), _actor())
+
+
+@users_blp.route("/audit")
+class Audit(MethodView):
+    @requires_user("manager")
+    @users_blp.arguments(AuditQuery, location="query")
+    @users_blp.response(200, AuditOut(many=True))
+    def get(self, query):
+        """The newest entries of the audit log: logins (succeeded, failed, locked out), log-outs, user changes."""
+        with runtime_of(current_app).transaction() as session:
+            return accounts.audit_entries(session, query["limit"])

@@ -1,0 +1,117 @@
+"""The web pages: server-rendered Jinja templates with small vanilla scripts that call ``/api/...``.
+
+Each role has one page (cashier → ``/cashier``, supplier → ``/supplier``, manager and admin → ``/manager``);
+a page asked for by another role redirects to that role's own page, and without a session to ``/login``.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from services.gateway import accounts, rules
+from services.gateway.sessions import (
+    clear_session_cookie,
+    client_ip,
+    current_caller,
+    set_session_cookie,
+    start_session,
+)
+from shared.auth import TOKEN_LIFETIME, Unauthorized
+from shared.web import runtime_of
+
+blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                static_url_path="/assets")
+
+ROLE_OF_PAGE = {"cashier": {"cashier"}, "supplier": {"supplier"}, "manager": {"manager", "admin"}}
+
+
+def _caller_or_none():
+    try:
+        return current_caller(optional=True)
+    except Unauthorized:
+        return None
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a local path may be the place to go after login (no open redirect)."""
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@blp.get("/")
+def home():
+    caller = _caller_or_none()
+    return redirect(rules.home_page(caller.principal.role) if caller else url_for("pages.login"))
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; it posts to itself (works without JavaScript)."""
+    if request.method == "GET":
+        caller = _caller_or_none()
+        if caller:
+            return redirect(rules.home_page(caller.principal.role))
+        return render_template("login.html", error=None, username="", next=request.args.get("next", ""))
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    target = _safe_next(request.form.get("next"))
+    try:
+        token, user = start_session(username, password)
+    except Unauthorized as exc:
+        return render_template("login.html", error=_login_message(exc), username=username,
+                               next=target or ""), exc.status
+    allowed_next = target and any(target.startswith("/" + page) and user["role"] in roles
+                                  for page, roles in ROLE_OF_PAGE.items())
+    response = redirect(target if allowed_next else rules.home_page(user["role"]))
+    set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
+    return response
+
+
+def _login_message(exc: Unauthorized) -> str:
+    return {
+        "bad_credentials": "Nama pengguna atau kata sandi salah.",
+        "account_inactive": "Akun ini sudah dinonaktifkan. Hubungi manajer.",
+        "login_rate_limited": "Terlalu banyak percobaan gagal. Coba lagi dalam beberapa menit.",
+    }.get(exc.code, exc.detail)
+
+
+@blp.post("/logout")
+def logout():
+    """End the session (from the page header's button) and go back to the login page."""
+    caller = _caller_or_none()
+    if caller is not None:
+        with runtime_of(current_app).transaction() as session:
+            accounts.log_out(session, caller.principal.user_id,
+                             accounts.Actor.of(caller.principal, caller.username, client_ip()))
+    response = redirect(url_for("pages.login"))
+    clear_session_cookie(response)
+    return response
+
+
+def _page(name: str):
+    caller = _caller_or_none()
+    if caller is None:
+        return redirect(url_for("pages.login", next=request.path))
+    if caller.principal.role not in ROLE_OF_PAGE[name]:
+        return redirect(rules.home_page(caller.principal.role))
+    return render_template(f"{name}.html", user=caller.principal, username=caller.username, page=name)
+
+
+@blp.get("/cashier")
+def cashier():
+    return _page("cashier")
+
+
+@blp.get("/supplier")
+def supplier():
+    return _page("supplier")
+
+
+@blp.get("/manager")
+def manager():
+    return _page("manager")

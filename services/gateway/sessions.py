@@ -1,0 +1,126 @@
+"""Who is calling the gateway: the bearer token (API clients) or the ``sentra_token`` cookie (web pages),
+checked against the user's account so that log-out, deactivation and password resets take effect at once."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jwt
+from flask import Response, current_app, g, request
+
+from services.gateway import accounts
+from shared.auth import TOKEN_LIFETIME, Principal, RoleForbidden, Unauthorized, issue_token, verify_token
+from shared.web import runtime_of
+
+COOKIE_NAME = "sentra_token"
+#: Unsafe requests authenticated by the cookie must carry this header (a cross-site form cannot set it).
+CSRF_HEADER = "X-Requested-With"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    username: str
+    token: str
+    from_cookie: bool
+
+
+def presented_token() -> tuple[str | None, bool]:
+    """The token of this request and whether it came from the cookie."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None, False
+    cookie = request.cookies.get(COOKIE_NAME)
+    return (cookie or None), bool(cookie)
+
+
+def identify(token: str, from_cookie: bool = False) -> Caller:
+    """Verify ``token`` and that its user is still active and its session not ended; raise Unauthorized."""
+    settings = current_app.config["SENTRA_SETTINGS"]
+    principal = verify_token(settings.jwt_secret, token)
+    issued_at = int(jwt.decode(token, options={"verify_signature": False}).get("iat", 0))
+    with runtime_of(current_app).transaction() as session:
+        user = accounts.token_still_valid(session, principal.user_id, issued_at)
+        if user is None:
+            raise Unauthorized("this session has ended; please log in again")
+        username = user.username
+    return Caller(principal, username, token, from_cookie)
+
+
+def current_caller(optional: bool = False) -> Caller | None:
+    """The authenticated caller of this request (cached on ``g``)."""
+    if "caller" in g:
+        return g.caller
+    token, from_cookie = presented_token()
+    if not token:
+        if optional:
+            return None
+        raise Unauthorized("a bearer token is required")
+    caller = identify(token, from_cookie)
+    if from_cookie and request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
+        raise Unauthorized(f"requests authenticated by the session cookie must send the {CSRF_HEADER} header")
+    g.caller = caller
+    g.principal = caller.principal
+    return caller
+
+
+def requires_user(*roles: str):
+    """Like :func:`shared.auth.requires` (admin may do what manager may), for the gateway's own endpoints,
+    additionally checking the account behind the token."""
+    allowed = set(roles) | ({"admin"} if "manager" in roles else set())
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            caller = current_caller()
+            if allowed and caller.principal.role not in allowed:
+                raise RoleForbidden(f"role {caller.principal.role!r} may not do this")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "unknown")[:64]
+
+
+def set_session_cookie(response: Response, token: str, max_age: int) -> None:
+    """HttpOnly, SameSite=Lax; Secure whenever the page was served over HTTPS."""
+    response.set_cookie(COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="Lax",
+                        secure=request.is_secure, path="/")
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=request.is_secure)
+
+
+class TooManyAttempts(Unauthorized):
+    status = 429
+    title = "Too Many Requests"
+
+
+class AccountInactive(Unauthorized):
+    status = 403
+    title = "Forbidden"
+
+
+def start_session(username: str, password: str) -> tuple[str, dict]:
+    """Log in: ``(token, user)``; the attempt is committed (and counted) before a failure is raised."""
+    settings = current_app.config["SENTRA_SETTINGS"]
+    with runtime_of(current_app).transaction() as session:
+        outcome = accounts.attempt_login(session, username, password, client_ip())
+        user = accounts.user_view(outcome.user) if outcome.user else None
+    if outcome.failure == "locked":
+        error = TooManyAttempts("Too many failed logins; try again later.", code="login_rate_limited")
+        error.retry_after = outcome.retry_after_seconds
+        raise error
+    if outcome.failure == "inactive":
+        raise AccountInactive("This account has been deactivated.", code="account_inactive")
+    if outcome.failure:
+        raise Unauthorized("Wrong username or password.", code="bad_credentials")
+    principal = Principal(user_id=user["id"], name=user["name"], role=user["role"],
+                          supplier_id=user["supplier_id"], outlet_id=settings.outlet_id)
+    return issue_token(settings.jwt_secret, principal, TOKEN_LIFETIME), user
