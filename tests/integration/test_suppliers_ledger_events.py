@@ -12,7 +12,9 @@ from tests import suppliers_events as ev
 
 @pytest.fixture
 def app(make_settings):
-    return create_app(make_settings("suppliers"))
+    app = create_app(make_settings("suppliers"))
+    yield app
+    app.extensions["sentra"].engine.dispose()
 
 
 @pytest.fixture

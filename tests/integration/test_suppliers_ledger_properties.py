@@ -29,7 +29,9 @@ operations = st.lists(st.one_of(sale_op, refund_op, write_off_op, terms_op, payo
 
 @pytest.fixture
 def app(make_settings):
-    return create_app(make_settings("suppliers"))
+    app = create_app(make_settings("suppliers"))
+    yield app
+    app.extensions["sentra"].engine.dispose()
 
 
 def _register(client, token, holdback_days: int = 7) -> str:
