@@ -1,0 +1,111 @@
+"""Refunds: by receipt number, never more than sold minus refunded, manager approval and audit, idempotency,
+refund method, and the ``sale.refunded`` event."""
+from __future__ import annotations
+
+import json
+
+from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
+
+
+def refund(pos, sale, items, key, headers=None, method="original", approval="manager", **extra):
+    body = {"receipt_no": sale["receipt_no"], "lines": items, "reason": "rusak", "back_to_stock": True,
+            "method": method, **extra}
+    if approval == "manager":
+        body["approval"] = {"approval_token": pos.manager["Authorization"][7:]}
+    elif approval is not None:
+        body["approval"] = approval
+    return pos.client.post("/refunds", json=body, headers={**(headers or pos.cashier), "Idempotency-Key": key})
+
+
+def three_line_sale(pos, register_id):
+    response = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 3}, {"barcode": "8991234500028", "qty": 1}],
+                        [{"method": "card", "amount": 60_000, "approval_code": "E1"}, {"method": "cash", "amount": 29_000}],
+                        discount=1_000)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_refund_returns_the_lines_exact_share_and_publishes_sale_refunded(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    dodol = sale["lines"][0]
+    assert dodol["line_total"] == 74_167  # 75 000 less its share of the Rp1.000 sale discount
+    response = refund(pos, sale, [{"sale_line_id": dodol["id"], "qty": 1}], "r-1")
+    assert response.status_code == 201, response.json
+    assert response.json["total"] == 74_167 // 3
+    assert response.json["payments"] == [{"method": "card", "amount": 24_722, "payment_id": sale["payments"][0]["id"]}]
+    [row, _] = pos.outbox("sale.refunded")
+    payload = json.loads(row.envelope)["payload"]
+    assert payload["sale_id"] == sale["id"] and payload["back_to_stock"] is True
+    assert payload["lines"] == [{"sale_line_id": dodol["id"], "product_id": dodol["product_id"],
+                                 "supplier_id": dodol["supplier_id"], "qty": 1, "amount": 24_722}]
+    rest = refund(pos, sale, [{"sale_line_id": dodol["id"], "qty": 2}], "r-2")
+    assert rest.status_code == 201
+    assert response.json["total"] + rest.json["total"] == dodol["line_total"]
+    audit = [e for e in pos.client.get("/audit", headers=pos.manager).json if e["action"] == "sale.refunded"]
+    assert len(audit) == 2 and {e["approver_id"] for e in audit} == {"manajer-1"}
+
+
+def test_refunding_more_than_sold_minus_refunded_is_a_422_and_writes_nothing(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    line = sale["lines"][1]
+    assert refund(pos, sale, [{"sale_line_id": line["id"], "qty": 1}], "r-a").status_code == 201
+    before = pos.row_counts()
+    too_many = refund(pos, sale, [{"sale_line_id": line["id"], "qty": 1}], "r-b")
+    assert too_many.status_code == 422 and too_many.content_type == "application/problem+json"
+    assert too_many.json["code"] == "refund_exceeds_sale"
+    over = refund(pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 4}], "r-c")
+    assert over.status_code == 422
+    foreign = refund(pos, sale, [{"sale_line_id": "3d0c1b5e-0000-4000-8000-00000000abcd", "qty": 1}], "r-d")
+    assert foreign.status_code == 422
+    for bad in ({"sale_line_id": line["id"], "qty": 0}, {"sale_line_id": line["id"], "qty": 1.5}):
+        assert refund(pos, sale, [bad], "r-e").status_code == 422
+    assert refund(pos, {"receipt_no": "R01-20000101-0001"}, [{"sale_line_id": line["id"], "qty": 1}], "r-f").status_code == 404
+    assert pos.row_counts() == before
+
+
+def test_a_cashier_refund_needs_a_manager_approval_token_or_pin(pos, token):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    item = [{"sale_line_id": sale["lines"][1]["id"], "qty": 1}]
+    before = pos.row_counts()
+    assert refund(pos, sale, item, "a-1", approval=None).status_code == 403
+    cashier_token = token("cashier", user_id="kasir-3")["Authorization"][7:]
+    assert refund(pos, sale, item, "a-2", approval={"approval_token": cashier_token}).status_code == 403
+    assert refund(pos, sale, item, "a-3", approval={"username": "Budi", "pin": "1234"}).status_code == 403
+    assert pos.row_counts() == before
+    pos.client.put("/approvers/me", json={"pin": "1234"}, headers=pos.manager)
+    assert refund(pos, sale, item, "a-4", approval={"username": "Budi", "pin": "1234"}).status_code == 201
+
+
+def test_a_refund_key_replays_and_rejects_a_different_body(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    item = [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}]
+    first = refund(pos, sale, item, "same")
+    again = refund(pos, sale, item, "same")
+    assert first.status_code == again.status_code == 201 and first.json == again.json
+    other = refund(pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 2}], "same")
+    assert other.status_code == 422
+    assert len(pos.outbox("sale.refunded")) == 2  # one event, two subscribers
+
+
+def test_a_cash_refund_comes_out_of_the_callers_open_shift(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    item = [{"sale_line_id": sale["lines"][1]["id"], "qty": 1}]
+    by_manager_without_shift = refund(pos, sale, item, "c-1", headers=pos.manager, method="cash", approval=None)
+    assert by_manager_without_shift.status_code == 409 and by_manager_without_shift.json["code"] == "no_open_shift"
+    by_cashier = refund(pos, sale, item, "c-2", method="cash")
+    assert by_cashier.status_code == 201 and by_cashier.json["payments"] == [
+        {"method": "cash", "amount": 14_833, "payment_id": None}]
+    assert by_cashier.json["shift_id"] is not None
+
+
+def test_a_manager_refunds_without_a_separate_approval(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    response = refund(pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}], "m-1", headers=pos.manager,
+                      approval=None)
+    assert response.status_code == 201 and response.json["approved_by"] == "manajer-1"
