@@ -15,7 +15,9 @@ from tests.integration.test_inventory_support import Inventory
 
 @pytest.fixture
 def inventory(make_settings, token):
-    return Inventory(make_settings("inventory"), token)
+    inventory = Inventory(make_settings("inventory"), token)
+    yield inventory
+    inventory.close()
 
 
 def _outbox(inventory, event_type):

@@ -25,6 +25,10 @@ class Inventory:
         register_consumers(self.runtime.celery, "inventory", self.runtime.session_factory,
                            self.runtime.messaging, HANDLERS)
 
+    def close(self) -> None:
+        """Give the database connections back (PostgreSQL has a limited number of clients)."""
+        self.runtime.engine.dispose()
+
     # -- events ------------------------------------------------------------------------------------------
     def deliver(self, envelope: dict) -> None:
         """Run the real consumer task of ``envelope`` in this process (claim, handler, one transaction)."""
