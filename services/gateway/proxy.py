@@ -14,7 +14,7 @@ import logging
 from urllib.parse import quote
 
 import requests
-from flask import Blueprint, Response, current_app, g, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, request
 from requests.adapters import HTTPAdapter
 
 from services.gateway.sessions import current_caller
@@ -101,5 +101,5 @@ def forward(service: str, path: str):
         finally:
             upstream.close()
 
-    return Response(stream_with_context(body()), status=upstream.status_code, headers=_returned_headers(upstream),
+    return Response(body(), status=upstream.status_code, headers=_returned_headers(upstream),
                     direct_passthrough=True)

@@ -49,9 +49,9 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
 
 
 def current_caller(optional: bool = False) -> Caller | None:
-    """The authenticated caller of this request (cached on ``g``)."""
-    if "caller" in g:
-        return g.caller
+    """The authenticated caller of this request (identified once per request)."""
+    if "sentra.caller" in request.environ:
+        return request.environ["sentra.caller"]
     token, from_cookie = presented_token()
     if not token:
         if optional:
@@ -60,7 +60,7 @@ def current_caller(optional: bool = False) -> Caller | None:
     caller = identify(token, from_cookie)
     if from_cookie and request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
         raise Unauthorized(f"requests authenticated by the session cookie must send the {CSRF_HEADER} header")
-    g.caller = caller
+    request.environ["sentra.caller"] = caller
     g.principal = caller.principal
     return caller
 
