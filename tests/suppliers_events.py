@@ -29,7 +29,7 @@ def sale(lines: list[tuple[str, str, int, int]], completed_at: datetime | None =
     built = []
     for supplier_id, product_id, qty, unit_price in lines:
         built.append({"line_id": new_uuid(), "product_id": product_id, "supplier_id": supplier_id, "qty": qty,
-                      "unit_price": unit_price, "discount": 0, "line_total": qty * unit_price, "name": "Dodol"})
+                      "unit_price": unit_price, "discount": 0, "line_total": qty * unit_price, "name": ""})
     return {
         "sale_id": sale_id or new_uuid(), "receipt_no": receipt_no, "outlet_id": DEFAULT_OUTLET_ID,
         "register_id": REGISTER_ID, "cashier_id": "kasir",

@@ -1,7 +1,7 @@
 """Supplier statements for a period: opening balance, every movement of the payable, closing balance.
 
-Rows are read with a server-side cursor (``yield_per``) and written out as they come: CSV is streamed line by
-line; the PDF (in Bahasa Indonesia) is drawn page by page with reportlab's canvas.
+CSV is streamed a page of rows at a time, each page read in its own short transaction (keyset pagination);
+the PDF (in Bahasa Indonesia) is drawn page by page with reportlab's canvas from rows fetched in batches.
 """
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, registry, rules
 from services.suppliers.models import JournalEntry, PayableItem, Posting
+from shared.db import transaction
 from shared.money import format_rupiah
 
 KIND_LABELS = {
@@ -25,6 +26,7 @@ KIND_LABELS = {
     "payout": "Pembayaran",
     "payout_failed": "Pembayaran gagal (dikembalikan)",
 }
+PAGE_SIZE = 2000
 CSV_HEADER = ["date", "kind", "reference", "product", "qty", "unit_price", "gross", "commission", "share", "balance"]
 
 
@@ -65,26 +67,52 @@ def movements(session: Session, supplier_id: str, start: date, end: date) -> Ite
     ).scalars()
 
 
+def movement_pages(session_factory: sessionmaker, supplier_id: str, start: date, end: date,
+                   page_size: int = PAGE_SIZE) -> Iterator[list[PayableItem]]:
+    """The same movements as :func:`movements`, one page per short transaction (keyset pagination), so a long
+    download never holds a database transaction open between chunks."""
+    lower, upper = rules.period_bounds(start, end)
+    after: tuple | None = None
+    while True:
+        query = (
+            select(PayableItem)
+            .where(PayableItem.supplier_id == supplier_id, PayableItem.occurred_at >= lower,
+                   PayableItem.occurred_at < upper)
+            .order_by(PayableItem.occurred_at, PayableItem.id)
+            .limit(page_size)
+        )
+        if after is not None:
+            query = query.where(tuple_(PayableItem.occurred_at, PayableItem.id) > tuple_(*after))
+        with transaction(session_factory) as session:
+            page = list(session.execute(query).scalars())
+        if not page:
+            return
+        yield page
+        after = (page[-1].occurred_at, page[-1].id)
+        if len(page) < page_size:
+            return
+
+
 def csv_chunks(session_factory: sessionmaker, supplier_id: str, start: date, end: date) -> Iterator[str]:
-    """The statement as CSV, yielded a few hundred lines at a time (the session lives as long as the stream)."""
-    with session_factory() as session:
+    """The statement as CSV, yielded one page of rows at a time."""
+    with transaction(session_factory) as session:
         head = header(session, supplier_id, start, end)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
-        writer.writerow([start.isoformat(), "opening_balance", "", "", "", "", "", "", "", head.opening_balance])
-        balance = head.opening_balance
-        for count, item in enumerate(movements(session, supplier_id, start, end), start=1):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    writer.writerow([start.isoformat(), "opening_balance", "", "", "", "", "", "", "", head.opening_balance])
+    balance = head.opening_balance
+    for page in movement_pages(session_factory, supplier_id, start, end):
+        for item in page:
             balance += item.amount
             writer.writerow([rules.jakarta_day(item.occurred_at).isoformat(), item.kind, item.reference,
                              item.product_name, item.qty, item.unit_price, item.gross, item.commission, item.amount,
                              balance])
-            if count % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        writer.writerow([end.isoformat(), "closing_balance", "", "", "", "", "", "", "", balance])
         yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    writer.writerow([end.isoformat(), "closing_balance", "", "", "", "", "", "", "", balance])
+    yield buffer.getvalue()
 
 
 def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> bytes:

@@ -28,6 +28,7 @@ def sales_by_product_and_day(session: Session, supplier_id: str, start: date, en
         .execution_options(yield_per=2000)
     )
     if product_id:
+        require_own_product(session, supplier_id, product_id)
         query = query.where(PayableItem.product_id == product_id)
     totals: dict[tuple, dict] = {}
     for pid, name, occurred_at, qty, gross, commission, share in session.execute(query):
@@ -39,6 +40,19 @@ def sales_by_product_and_day(session: Session, supplier_id: str, start: date, en
         row["commission"] += commission
         row["share"] += share
     return [totals[key] for key in sorted(totals, key=lambda k: (k[0], k[1] or ""))]
+
+
+def require_own_product(session: Session, supplier_id: str, product_id: str) -> None:
+    """A product id the supplier may ask about: one of its own (by inventory's copy or its own history)."""
+    owner = session.execute(select(Product.supplier_id).where(Product.id == product_id)).scalar_one_or_none()
+    if owner == supplier_id:
+        return
+    if owner is None:
+        for model in (PayableItem, StockMovement):
+            if session.execute(select(model.id).where(model.supplier_id == supplier_id, model.product_id == product_id)
+                               .limit(1)).first():
+                return
+    raise NotFound(f"product {product_id} not found")
 
 
 def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
@@ -92,10 +106,13 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
 
 
 def product_stock(session: Session, supplier_id: str, product_id: str) -> dict:
+    require_own_product(session, supplier_id, product_id)
     for row in stock_by_product(session, supplier_id):
         if row["product_id"] == str(product_id):
             return row
-    raise NotFound(f"product {product_id} not found")
+    name = session.execute(select(Product.name).where(Product.id == product_id)).scalar_one_or_none() or ""
+    return {"product_id": product_id, "product_name": name, "on_hand": 0, "sold": 0, "near_expiry_lots": 0,
+            "consignment_ended_alert": False, "near_expiry": False, "due_for_pickup": False}
 
 
 def alerts(session: Session, supplier_id: str) -> list[StockAlert]:
