@@ -1,0 +1,157 @@
+"""The gateway's web pages in headless Chromium: each role logs in and lands on its own page, a wrong
+password shows the error, pages of other roles redirect, and a page shows the problem when a service is down."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from dataclasses import replace
+
+import pytest
+from werkzeug.serving import make_server
+
+from services.gateway import accounts, create_app
+from tests.support import free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
+USERS = [  # username, name, role, password, supplier id
+    ("admin", "Admin Sentra", "admin", "admin-pass-1", None),
+    ("manajer", "Dewi Manajer", "manager", "manajer-pass-1", None),
+    ("kasir", "Rudi Kasir", "cashier", "kasir-pass-1", None),
+    ("dodol", "Dodol Mpok Yati", "supplier", "dodol-pass-1", SUPPLIER_ID),
+]
+
+
+def chromium_binary() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    binary = chromium_binary()
+    if binary is None:
+        pytest.skip("no chromium binary (install Debian's chromium package: `make browser-deps`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")  # a phone-sized screen
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+class ServedGateway:
+    def __init__(self, app):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def gateway(make_settings):
+    """The gateway over real HTTP with a user of each role; no service behind it answers."""
+    settings = make_settings("gateway")
+    nowhere = {name: f"http://127.0.0.1:{free_port()}" for name in ("inventory", "pos", "suppliers")}
+    app = create_app(replace(settings, service_urls={**settings.service_urls, **nowhere}))
+    with app.extensions["sentra"].transaction() as session:
+        for username, name, role, password, supplier_id in USERS:
+            accounts.upsert_user(session, username, name, role, password, supplier_id)
+    served = ServedGateway(app)
+    yield served
+    served.stop()
+
+
+def log_in(page, base_url, username, password):
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-button")
+
+
+@pytest.mark.parametrize("username, landing", [
+    ("kasir", "/cashier"), ("dodol", "/supplier"), ("manajer", "/manager"), ("admin", "/manager")])
+def test_each_role_logs_in_and_lands_on_its_own_page(gateway, page, username, landing):
+    user = next(u for u in USERS if u[0] == username)
+    log_in(page, gateway.url, username, user[3])
+    page.wait_for_url(f"{gateway.url}{landing}")
+    assert user[1] in page.inner_text("[data-testid=who]")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sentra_token")
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie") == ""  # the token is out of the page scripts' reach
+
+
+def test_a_wrong_password_shows_the_error_and_stays_on_the_login_page(gateway, page):
+    log_in(page, gateway.url, "kasir", "not-the-password")
+    error = page.locator("[data-testid=login-error]")
+    error.wait_for()
+    assert "salah" in error.inner_text()
+    assert page.url.startswith(f"{gateway.url}/login")
+    assert page.input_value("#username") == "kasir"
+    assert not any(c["name"] == "sentra_token" for c in page.context.cookies())
+
+
+def test_a_page_of_another_role_redirects_to_the_users_own_page(gateway, page):
+    log_in(page, gateway.url, "kasir", "kasir-pass-1")
+    page.wait_for_url(f"{gateway.url}/cashier")
+    page.goto(f"{gateway.url}/manager")
+    assert page.url == f"{gateway.url}/cashier"
+    page.goto(f"{gateway.url}/supplier")
+    assert page.url == f"{gateway.url}/cashier"
+    page.goto(f"{gateway.url}/")
+    assert page.url == f"{gateway.url}/cashier"
+
+
+def test_without_a_session_a_page_asks_for_login_and_returns_there_afterwards(gateway, page):
+    page.goto(f"{gateway.url}/supplier")
+    assert page.url.startswith(f"{gateway.url}/login")
+    page.fill("#username", "dodol")
+    page.fill("#password", "dodol-pass-1")
+    page.click("#login-button")
+    page.wait_for_url(f"{gateway.url}/supplier")
+
+
+def test_logging_out_ends_the_session(gateway, page):
+    log_in(page, gateway.url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{gateway.url}/manager")
+    page.click("text=Keluar")
+    page.wait_for_url(f"{gateway.url}/login")
+    page.goto(f"{gateway.url}/manager")
+    assert page.url.startswith(f"{gateway.url}/login")
+
+
+def test_the_supplier_page_shows_the_problem_when_the_suppliers_service_is_down(gateway, page):
+    log_in(page, gateway.url, "dodol", "dodol-pass-1")
+    page.wait_for_url(f"{gateway.url}/supplier")
+    page.locator("#stock .error").wait_for()
+    assert "not reachable" in page.inner_text("#stock .error")
+    message = page.locator("#message")
+    message.wait_for()
+    assert "suppliers" in message.inner_text()
+    assert page.inner_text("#balance [data-key=available]") == "–"
+
+
+def test_the_cashier_page_says_when_the_counter_service_is_down(gateway, page):
+    log_in(page, gateway.url, "kasir", "kasir-pass-1")
+    page.wait_for_url(f"{gateway.url}/cashier")
+    page.locator("#message").wait_for()
+    assert "pos service is not reachable" in page.inner_text("#message")
+    assert page.inner_text("#shift-status") == "Data kasir tidak dapat dimuat."
