@@ -82,7 +82,7 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
     """
     sale_id = str(data.get("sale_id") or new_id())
-    existing = session.get(Sale, sale_id)
+    existing = session.get(Sale, sale_id) if data.get("sale_id") else None
     if existing is not None:
         if existing.cashier_id != cashier.user_id:
             raise Conflict("This sale id belongs to another sale.", code="sale_id_taken")
