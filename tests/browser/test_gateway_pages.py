@@ -2,8 +2,6 @@
 password shows the error, pages of other roles redirect, and a page shows the problem when a service is down."""
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from dataclasses import replace
 
@@ -15,8 +13,6 @@ from tests.support import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 USERS = [  # username, name, role, password, supplier id
     ("admin", "Admin Sentra", "admin", "admin-pass-1", None),
@@ -24,35 +20,6 @@ USERS = [  # username, name, role, password, supplier id
     ("kasir", "Rudi Kasir", "cashier", "kasir-pass-1", None),
     ("dodol", "Dodol Mpok Yati", "supplier", "dodol-pass-1", SUPPLIER_ID),
 ]
-
-
-def chromium_binary() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    binary = chromium_binary()
-    if binary is None:
-        pytest.skip("no chromium binary (install Debian's chromium package: `make browser-deps`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")  # a phone-sized screen
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 class ServedGateway:

@@ -90,6 +90,7 @@
       state.shift = await api("POST", "/api/pos/shifts",
         { register_id: state.registerId, opening_float: parseInt($("opening-float").value, 10) || 0 });
       localStorage.setItem("sentra.register", state.registerId);
+      $("close-result").hidden = true;
       renderShift();
     } catch (err) { showError(err); }
   });
