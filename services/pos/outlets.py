@@ -12,6 +12,7 @@ DEMO_NAME = "Sentra Oleh-Oleh Kabupaten Bekasi"
 DEMO_ADDRESS = "Jl. Ki Hajar Dewantara, Sukamahi, Cikarang Pusat, Kabupaten Bekasi, Jawa Barat 17530"
 DEFAULT_DISCOUNT_APPROVAL_LIMIT = 50_000
 DEFAULT_QRIS_EXPIRY_MINUTES = 10
+DEMO_STATIC_QRIS = qris.static_payload("SENTRA OLEH OLEH BEKASI", "KAB. BEKASI")
 
 
 def default_settings(outlet_id: str) -> OutletSettings:
@@ -22,7 +23,7 @@ def default_settings(outlet_id: str) -> OutletSettings:
         address=DEMO_ADDRESS,
         npwp=None,
         ppn_registered=False,
-        static_qris_payload=qris.static_payload("SENTRA OLEH OLEH BEKASI", "KAB. BEKASI"),
+        static_qris_payload=DEMO_STATIC_QRIS,
         discount_approval_limit=DEFAULT_DISCOUNT_APPROVAL_LIMIT,
         qris_expiry_minutes=DEFAULT_QRIS_EXPIRY_MINUTES,
         updated_at=None,
