@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from dataclasses import dataclass, replace
 
 import pytest
+import requests
+
+from tests.support import free_port
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -39,3 +44,74 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+class _Served:
+    """A WSGI app in a werkzeug server thread."""
+
+    def __init__(self, app, port: int):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@dataclass
+class Centre:
+    """The running platform seen from outside: the gateway URL and a manager's API session through it."""
+
+    url: str
+    apps: dict
+    manager: requests.Session
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api"
+
+    def token(self, username: str, password: str) -> dict:
+        response = requests.post(f"{self.api}/auth/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    def add_user(self, username, name, role, password, supplier_id=None) -> None:
+        from services.gateway import accounts
+
+        with self.apps["gateway"].extensions["sentra"].transaction() as session:
+            accounts.upsert_user(session, username, name, role, password, supplier_id)
+
+
+@pytest.fixture
+def centre(make_settings, redis_server, start_worker):
+    """The four services over real HTTP behind the gateway, the three workers on a real Redis, and the logins
+    ``manajer`` (manager) and ``kasir`` (cashier)."""
+    from services.gateway import create_app as gateway_app
+    from services.inventory import create_app as inventory_app
+    from services.pos import create_app as pos_app
+    from services.suppliers import create_app as suppliers_app
+
+    factories = {"gateway": gateway_app, "inventory": inventory_app, "pos": pos_app, "suppliers": suppliers_app}
+    ports = {service: free_port() for service in factories}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
+    apps = {service: factory(settings[service]) for service, factory in factories.items()}
+    served = [_Served(app, ports[service]) for service, app in apps.items()]
+    redis_server.client().flushall()  # nothing left over from earlier tests
+    for service in ("inventory", "pos", "suppliers"):
+        start_worker(settings[service])
+    centre = Centre(url=urls["gateway"], apps=apps, manager=requests.Session())
+    centre.add_user("manajer", "Dewi Manajer", "manager", "manajer-pass-1")
+    centre.add_user("kasir", "Rudi Kasir", "cashier", "kasir-pass-1")
+    centre.manager.headers.update(centre.token("manajer", "manajer-pass-1"))
+    yield centre
+    for server in served:
+        server.stop()
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-button")

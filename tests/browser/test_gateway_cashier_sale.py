@@ -1,60 +1,24 @@
-"""A cashier's whole shift in headless Chromium against the real services behind the gateway (inventory, pos
-and suppliers over real HTTP, real inventory and pos workers on a real Redis): open a shift, scan, change
-the quantity, take cash, check out, open the receipt, close the shift."""
+"""A cashier's whole shift in headless Chromium against the real services behind the gateway: open a shift,
+scan, change the quantity, take cash, check out, open the receipt, close the shift."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from dataclasses import replace
 
 import pytest
-import requests
-from werkzeug.serving import make_server
 
-from services.gateway import accounts
-from tests.support import eventually, free_port
+from tests.browser.conftest import log_in
+from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 BARCODE = "8991234500010"
 PRICE = 25_000
 
 
-class Served:
-    def __init__(self, app, port):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
 @pytest.fixture
-def centre(make_settings, redis_server, start_worker):
-    """The four services over real HTTP, inventory and pos workers, a manager and a cashier login, a supplier
-    with one product in the POS catalogue, and register R01."""
-    from services.gateway import create_app as gateway_app
-    from services.inventory import create_app as inventory_app
-    from services.pos import create_app as pos_app
-    from services.suppliers import create_app as suppliers_app
-
-    factories = {"gateway": gateway_app, "inventory": inventory_app, "pos": pos_app, "suppliers": suppliers_app}
-    ports = {service: free_port() for service in factories}
-    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
-    apps = {service: factory(settings[service]) for service, factory in factories.items()}
-    served = [Served(app, ports[service]) for service, app in apps.items()]
-    redis_server.client().flushall()
-    for service in ("inventory", "pos"):
-        start_worker(settings[service])
-    with apps["gateway"].extensions["sentra"].transaction() as session:
-        accounts.upsert_user(session, "manajer", "Dewi Manajer", "manager", "manajer-pass-1")
-        accounts.upsert_user(session, "kasir", "Rudi Kasir", "cashier", "kasir-pass-1")
-
-    api = f"{urls['gateway']}/api"
-    http = requests.Session()
-    token = http.post(f"{api}/auth/login", json={"username": "manajer", "password": "manajer-pass-1"}).json()["token"]
-    http.headers["Authorization"] = f"Bearer {token}"
+def counter(centre):
+    """A supplier with one product in the POS catalogue and register R01, made through the gateway's API."""
+    http, api = centre.manager, centre.api
     supplier = http.post(f"{api}/suppliers/suppliers", json={
         "business_name": "Dodol Betawi Mpok Yati", "owner_name": "Yati", "phone": "081311120001"}).json()
 
@@ -65,27 +29,21 @@ def centre(make_settings, redis_server, start_worker):
         return response.json() if response.status_code == 201 else None
 
     eventually(create_product, timeout=30, message="inventory knows the supplier (supplier.registered)")
-    cashier_token = requests.post(f"{api}/auth/login",
-                                  json={"username": "kasir", "password": "kasir-pass-1"}).json()["token"]
-    eventually(lambda: requests.get(f"{api}/pos/catalogue/barcode/{BARCODE}",
-                                    headers={"Authorization": f"Bearer {cashier_token}"}).status_code == 200,
+    cashier = centre.token("kasir", "kasir-pass-1")
+    eventually(lambda: centre.manager.get(f"{api}/pos/catalogue/barcode/{BARCODE}", headers=cashier).status_code == 200,
                timeout=30, message="the POS catalogue has the product (product.upserted)")
     assert http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).status_code == 201
-    yield urls["gateway"]
-    for server in served:
-        server.stop()
+    return centre
 
 
-def test_a_cashier_rings_up_a_cash_sale_prints_the_receipt_and_closes_the_shift(centre, page):
+def test_a_cashier_rings_up_a_cash_sale_prints_the_receipt_and_closes_the_shift(counter, page):
+    url = counter.url
     sent_keys = []
     page.on("request", lambda r: sent_keys.append(r.headers.get("idempotency-key"))
             if r.method == "POST" and r.url.endswith("/api/pos/sales") else None)
 
-    page.goto(f"{centre}/login")
-    page.fill("#username", "kasir")
-    page.fill("#password", "kasir-pass-1")
-    page.click("#login-button")
-    page.wait_for_url(f"{centre}/cashier")
+    log_in(page, url, "kasir", "kasir-pass-1")
+    page.wait_for_url(f"{url}/cashier")
 
     page.locator("#open-shift").wait_for()
     assert "R01" in page.inner_text("#register")
@@ -119,7 +77,7 @@ def test_a_cashier_rings_up_a_cash_sale_prints_the_receipt_and_closes_the_shift(
 
     href = page.get_attribute("#receipt-link", "href")
     assert href == f"/api/pos/receipts/{receipt_no}?width=58"
-    receipt = page.context.request.get(f"{centre}{href}")  # the browser's cookie session
+    receipt = page.context.request.get(f"{url}{href}")  # the browser's cookie session
     assert receipt.status == 200 and receipt_no in receipt.text() and "Rp50.000" in receipt.text()
 
     page.fill("#counted-cash", "250000")

@@ -9,6 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from services.gateway import accounts, create_app
+from tests.browser.conftest import log_in
 from tests.support import free_port
 
 pytestmark = pytest.mark.browser
@@ -45,13 +46,6 @@ def gateway(make_settings):
     served = ServedGateway(app)
     yield served
     served.stop()
-
-
-def log_in(page, base_url, username, password):
-    page.goto(f"{base_url}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-button")
 
 
 @pytest.mark.parametrize("username, landing", [

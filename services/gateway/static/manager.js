@@ -42,14 +42,20 @@
 
   function loadStock() {
     loadTable("stock-list", "/api/inventory/stock", [
-      { key: r => r.name || r.product_name || r.product_id, label: "Produk" },
+      { key: "name", label: "Produk" },
       { key: "on_hand", label: "Stok", num: true },
       { key: "reorder_point", label: "Titik pesan ulang", num: true },
+      { key: r => (r.flagged_for_count ? "perlu dihitung" : ""), label: "" },
     ], "Belum ada stok.");
     loadTable("alert-list", "/api/inventory/alerts", [
-      { key: "kind", label: "Jenis" }, { key: r => r.product_name || r.name || r.product_id, label: "Produk" },
-      { key: r => r.message || r.detail || "", label: "Keterangan" }, { key: "created_at", label: "Sejak", format: dateTime },
+      { key: "kind", label: "Jenis" }, { key: r => productName(r.product_id), label: "Produk" },
+      { key: "message", label: "Keterangan" }, { key: "raised_at", label: "Sejak", format: dateTime },
     ], "Tidak ada peringatan.");
+  }
+
+  function productName(id) {
+    const product = products.find(p => p.id === id);
+    return product ? product.name : id;
   }
 
   function loadPayoutRuns() {
@@ -69,13 +75,29 @@
       catch (err) { problems.push(`${service}: ${err.message}`); }
     }
     Sentra.table(container, rows, [
-      { key: "service", label: "Layanan" }, { key: r => r.event_type || r.consumer, label: "Event" },
-      { key: r => r.error || r.last_error, label: "Galat" }, { key: "created_at", label: "Waktu", format: dateTime },
+      { key: "service", label: "Layanan" }, { key: "event_type", label: "Event" }, { key: "consumer", label: "Penerima" },
+      { key: "error", label: "Galat" }, { key: "attempts", label: "Percobaan", num: true },
+      { key: "created_at", label: "Waktu", format: dateTime },
+      { key: r => retryButton(r), label: "" },
     ], "Tidak ada dead letter.");
     if (problems.length) {
       const p = document.createElement("p"); p.className = "muted"; p.textContent = "Tidak dapat dimuat — " + problems.join("; ");
       container.appendChild(p);
     }
+  }
+
+  function retryButton(deadLetter) {
+    if (deadLetter.status && deadLetter.status !== "open") return deadLetter.status;
+    const button = document.createElement("button");
+    Object.assign(button, { type: "button", className: "secondary", textContent: "Kirim ulang" });
+    button.addEventListener("click", async () => {
+      showError(null);
+      try {
+        await api("POST", `/api/${deadLetter.service}/dead-letters/${deadLetter.id}/retry`);
+        notice("Event dikirim ulang."); loadDeadLetters();
+      } catch (err) { showError(err); }
+    });
+    return button;
   }
 
   function loadUsers() {

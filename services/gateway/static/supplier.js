@@ -32,7 +32,8 @@
     { key: r => r.name || r.product_name || r.product_id, label: "Produk" },
     { key: "on_hand", label: "Stok", num: true },
     { key: "sold", label: "Terjual", num: true },
-    { key: r => r.near_expiry ?? r.near_expiry_qty, label: "Hampir kedaluwarsa", num: true },
+    { key: r => r.near_expiry ? `${r.near_expiry_lots || ""} lot hampir kedaluwarsa` : "", label: "Kedaluwarsa" },
+    { key: r => (r.due_for_pickup ? "perlu diambil" : ""), label: "Retur" },
   ], "Belum ada stok di sentra.");
   loadTable("sales", `/api/suppliers/me/sales?from=${from}&to=${isoDate(today)}`, [
     { key: "day", label: "Tanggal", format: dateTime },
@@ -41,9 +42,9 @@
     { key: "gross", label: "Penjualan", num: true, format: rupiah },
   ], "Belum ada penjualan 30 hari terakhir.");
   loadTable("payouts", "/api/suppliers/me/payouts", [
-    { key: r => r.paid_at || r.cutoff_date || r.created_at, label: "Tanggal", format: dateTime },
+    { key: r => r.paid_at || r.due_date, label: "Tanggal", format: dateTime },
     { key: "amount", label: "Jumlah", num: true, format: rupiah },
     { key: "status", label: "Status" },
-    { key: r => r.reference || r.transfer_reference, label: "Referensi" },
+    { key: "reference", label: "Referensi" },
   ], "Belum ada pembayaran.");
 })();
