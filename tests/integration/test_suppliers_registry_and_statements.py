@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from pypdf import PdfReader
@@ -102,9 +102,10 @@ def _history(app, client, token) -> tuple[str, str]:
     ev.deliver(app, "sale.completed", ev.sale([(supplier_id, product_id, 4, 25_000)], completed_at=jan))
     february_sale = ev.sale([(supplier_id, product_id, 2, 25_000)], completed_at=feb, receipt_no="R-0042")
     ev.deliver(app, "sale.completed", february_sale)
-    ev.deliver(app, "sale.refunded", ev.refund(february_sale, [(0, 1, 25_000)], refunded_at=feb))
+    ev.deliver(app, "sale.refunded", ev.refund(february_sale, [(0, 1, 25_000)], refunded_at=feb + timedelta(hours=1)))
     ev.deliver(app, "stock.moved", ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000,
-                                               borne_by="centre", reason="kemasan rusak", occurred_at=feb))
+                                               borne_by="centre", reason="kemasan rusak",
+                                               occurred_at=feb + timedelta(hours=2)))
     return supplier_id, product_id
 
 
