@@ -153,3 +153,9 @@ def seed_when_ready(env: dict[str, str]) -> None:
          "  Ctrl-C stops everything.", "=" * 64, ""]
     )
     print(banner, flush=True)
+
+
+if __name__ == "__main__":
+    import os
+
+    seed_when_ready(dict(os.environ))

@@ -3,21 +3,23 @@
 Applies every service's migrations to SQLite files in ``var/``, starts the processes of the ``Procfile``
 (Redis, four web apps under gunicorn, three workers, one beat) under honcho, loads the demo data once the
 services are ready, and prints the entry URL and the demo logins. Ctrl-C stops everything.
+
+This process stays small on purpose: honcho forks one watcher per process from it, so migrations and
+the demo data run in subprocesses instead of being imported here.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import sys
-import threading
+import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 
-from shared.config import DEFAULT_PORTS, PROJECT_ROOT, SERVICES, load_settings
-from shared.migrations import upgrade
+from shared.config import DEFAULT_PORTS, PROJECT_ROOT
 
 
 def redis_server_binary() -> str:
@@ -50,17 +52,14 @@ def process_environment() -> dict[str, str]:
 
 def main() -> int:
     env = process_environment()
-    os.environ.update(env)
-    for service in SERVICES:
-        upgrade(service, load_settings(service).database_url)
+    subprocess.run([sys.executable, "-m", "shared.migrations", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True)
     procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
     manager = Manager()
     for name, process in procfile.processes.items():
         manager.add_process(name, process, env=env, cwd=str(PROJECT_ROOT))
-    from deploy.demo_data import seed_when_ready
-
-    threading.Thread(target=seed_when_ready, args=(env,), daemon=True).start()
+    seeder = subprocess.Popen([sys.executable, "-m", "deploy.demo_data"], env=env, cwd=PROJECT_ROOT)
     manager.loop()
+    seeder.terminate()
     return manager.returncode or 0
 
 
