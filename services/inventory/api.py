@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.inventory import catalogue, documents, rules, stock
+from services.inventory import catalogue, consumers, documents, rules, stock
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
 from shared.schemas import Money, Quantity, StrictInteger, StrictSchema
@@ -20,7 +21,9 @@ stock_blp = Blueprint("stock", __name__, url_prefix="", description="Stock on ha
 counts_blp = Blueprint("counts", __name__, url_prefix="/counts", description="Stock counts (stock opname)")
 returns_blp = Blueprint("returns", __name__, url_prefix="/returns", description="Returns to supplier (retur)")
 alerts_blp = Blueprint("alerts", __name__, url_prefix="/alerts", description="Stock alerts for managers")
-BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp]
+dead_letters_blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters",
+                             description="Events this service failed to apply after the last attempt")
+BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp, dead_letters_blp]
 
 PDF = "application/pdf"
 
@@ -259,14 +262,37 @@ class WriteOffOut(Schema):
     movements = fields.List(fields.Nested(MovementOut))
 
 
-class ReconciliationQuery(Schema):
-    start = fields.AwareDateTime(required=True, data_key="from")
-    end = fields.AwareDateTime(required=True, data_key="to")
+class InstantOrDay(fields.Field):
+    """An ISO timestamp with its offset, or a plain ISO date meaning that Jakarta business day."""
 
-    @validates_schema
-    def _ordered(self, data, **kwargs):
+    default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return fields.AwareDateTime().deserialize(value)
+        except ValidationError:
+            pass
+        try:
+            return fields.Date().deserialize(value)
+        except ValidationError:
+            raise self.make_error("invalid") from None
+
+
+class ReconciliationQuery(Schema):
+    start = InstantOrDay(required=True, data_key="from",
+                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
+    end = InstantOrDay(required=True, data_key="to",
+                       metadata={"description": "Exclusive; a date means the end of that WIB day (inclusive day)"})
+
+    @post_load
+    def _to_instants(self, data, **kwargs):
+        if not isinstance(data["start"], datetime):
+            data["start"] = stock.jakarta_day_start(data["start"])
+        if not isinstance(data["end"], datetime):
+            data["end"] = stock.jakarta_day_start(data["end"] + timedelta(days=1))
         if data["start"] >= data["end"]:
             raise ValidationError("Must be after 'from'.", "to")
+        return data
 
 
 class CountOpenIn(StrictSchema):
@@ -402,6 +428,18 @@ class AlertScanIn(StrictSchema):
 
 class AlertScanOut(Schema):
     raised = fields.Integer()
+
+
+class DeadLetterOut(Schema):
+    id = fields.String()
+    consumer = fields.String()
+    event_id = fields.String()
+    event_type = fields.String()
+    error = fields.String()
+    attempts = fields.Integer()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    retried_at = fields.AwareDateTime(allow_none=True)
 
 
 # -- products -------------------------------------------------------------------------------------------
@@ -591,7 +629,8 @@ class ReconciliationMovements(MethodView):
     @stock_blp.arguments(ReconciliationQuery, location="query")
     @stock_blp.response(200, description="JSON array of movements, streamed", content_type="application/json")
     def get(self, query):
-        """Every movement with ``from <= occurred_at < to``, oldest first, streamed as one JSON array:
+        """Every movement with ``from <= occurred_at < to``, oldest first, streamed as one JSON array.
+        ``from``/``to`` are ISO timestamps, or dates meaning whole Jakarta days (``to`` inclusive):
         ``[{movement_id, kind, reference_id, line_reference, product_id, supplier_id, lot_id, qty,
         unit_price, borne_by, outlet_id, occurred_at}]``."""
         runtime = _runtime()
@@ -751,3 +790,24 @@ class AlertResolution(MethodView):
         """Mark an alert as dealt with."""
         with _runtime().transaction() as session:
             return stock.resolve_alert(session, alert_id)
+
+
+# -- dead letters ---------------------------------------------------------------------------------------
+@dead_letters_blp.route("")
+class DeadLetters(MethodView):
+    @requires("manager")
+    @dead_letters_blp.response(200, DeadLetterOut(many=True))
+    def get(self):
+        """Events that failed their last attempt (newest first), with the error."""
+        with _runtime().transaction() as session:
+            return consumers.list_dead_letters(session, _runtime().messaging)
+
+
+@dead_letters_blp.route("/<uuid:dead_letter_id>/retry")
+class DeadLetterRetry(MethodView):
+    @requires("manager")
+    @dead_letters_blp.response(202, DeadLetterOut)
+    def post(self, dead_letter_id):
+        """Send the event to its consumer again (through the outbox) with a fresh attempt count."""
+        with _runtime().transaction() as session:
+            return consumers.retry_dead_letter(session, _runtime().messaging, str(dead_letter_id))

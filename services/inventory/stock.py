@@ -10,7 +10,7 @@ row locks; SQLite takes its write lock at ``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterator
 
 from sqlalchemy import and_, func, select, update
@@ -692,4 +692,10 @@ def movements_between(session: Session, start: datetime, end: datetime, batch: i
         if len(rows) < batch:
             return
         last = (rows[-1].occurred_at, rows[-1].id)
+
+
+
+def jakarta_day_start(day: date) -> datetime:
+    """The instant a Jakarta business day begins (00:00 WIB)."""
+    return datetime.combine(day, time.min, tzinfo=JAKARTA)
 

@@ -425,6 +425,11 @@ def test_reconciliation_lists_movements_in_a_time_window_for_managers_and_servic
     empty = inventory.client.get("/reconciliation/movements", headers=inventory.manager,
                                  query_string={"from": "2020-01-01T00:00:00+00:00", "to": "2020-01-02T00:00:00+00:00"})
     assert json.loads(empty.get_data()) == []
+    from services.inventory.catalogue import today_in_jakarta
+
+    by_day = inventory.client.get("/reconciliation/movements", headers=token("service"),
+                                  query_string={"from": today_in_jakarta().isoformat(), "to": today_in_jakarta().isoformat()})
+    assert {r["movement_id"] for r in rows} <= {r["movement_id"] for r in json.loads(by_day.get_data())}
     assert inventory.client.get("/reconciliation/movements", query_string=query, headers=token("cashier")).status_code == 403
     bad = inventory.client.get("/reconciliation/movements", query_string={"from": "yesterday"}, headers=token("service"))
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
@@ -440,3 +445,24 @@ def test_reconciliation_pages_through_more_movements_than_one_batch(inventory, d
                                                       datetime.now(timezone.utc) + timedelta(hours=1), batch=2))
     assert len(rows) == 10 and len({r["movement_id"] for r in rows}) == 10
     assert [r["occurred_at"] for r in rows] == sorted(r["occurred_at"] for r in rows)
+
+
+def test_a_broken_event_ends_in_the_dead_letters_and_a_manager_can_send_it_again(inventory, token):
+    from shared.events import build_envelope
+
+    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": str(uuid.uuid4()), "name": "X",
+                                                                   "status": "active"})
+    envelope["payload"]["status"] = "bankrupt"  # breaks the contract: dead-lettered at once
+    inventory.deliver(envelope)
+    letters = inventory.get("/dead-letters")
+    assert [(d["event_id"], d["consumer"], d["status"]) for d in letters] == [
+        (envelope["event_id"], "inventory.on_supplier_registered", "open")]
+    assert "invalid event" in letters[0]["error"]
+    retried = inventory.post(f"/dead-letters/{letters[0]['id']}/retry", {}, status=202)
+    assert retried["status"] == "retried"
+    outbox = inventory.runtime.messaging.outbox
+    with inventory.runtime.engine.connect() as conn:
+        queued = conn.execute(select(outbox.c.task_name, outbox.c.queue).where(outbox.c.event_id == envelope["event_id"])).all()
+    assert queued == [("inventory.on_supplier_registered", "inventory")]
+    assert inventory.client.post(f"/dead-letters/{letters[0]['id']}/retry", headers=inventory.manager).status_code == 409
+    assert inventory.client.get("/dead-letters", headers=token("cashier")).status_code == 403
