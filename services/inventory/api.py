@@ -646,8 +646,31 @@ class ReconciliationMovements(MethodView):
 
 
 # -- counts ---------------------------------------------------------------------------------------------
+class CountSummaryOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    opened_by = fields.String()
+    opened_at = fields.AwareDateTime()
+    closed_by = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class CountQuery(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "approved", "cancelled"]))
+
+
 @counts_blp.route("")
 class Counts(MethodView):
+    @requires("manager")
+    @counts_blp.arguments(CountQuery, location="query")
+    @counts_blp.response(200, CountSummaryOut(many=True))
+    def get(self, query):
+        """Count sessions, newest first (optionally only open, approved or cancelled ones)."""
+        with _runtime().transaction() as session:
+            return stock.list_counts(session, query.get("status"))
+
     @requires("manager")
     @counts_blp.arguments(CountOpenIn)
     @counts_blp.response(201, CountOut)
@@ -723,8 +746,25 @@ class PickList(MethodView):
                                    near_expiry_days=query["near_expiry_days"], slow_mover_days=query["slow_mover_days"])
 
 
+class ReturnSummaryOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    supplier_id = fields.String()
+    collected_by = fields.String()
+    recorded_by = fields.String()
+    collected_at = fields.AwareDateTime()
+
+
 @returns_blp.route("")
 class Returns(MethodView):
+    @requires("manager")
+    @returns_blp.arguments(SupplierFilter, location="query")
+    @returns_blp.response(200, ReturnSummaryOut(many=True))
+    def get(self, query):
+        """Returns to supplier, newest first (optionally of one supplier)."""
+        with _runtime().transaction() as session:
+            return stock.list_returns(session, str(query["supplier_id"]) if query.get("supplier_id") else None)
+
     @requires("manager")
     @returns_blp.arguments(ReturnIn)
     @returns_blp.response(201, ReturnOut)

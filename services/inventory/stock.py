@@ -424,6 +424,13 @@ def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> Coun
     return count
 
 
+def list_counts(session: Session, status: str | None = None) -> list[CountSession]:
+    query = select(CountSession).order_by(CountSession.opened_at.desc(), CountSession.id)
+    if status:
+        query = query.where(CountSession.status == status)
+    return list(session.scalars(query))
+
+
 def _count_session(session: Session, count_id, lock: bool = False) -> CountSession:
     count = session.get(CountSession, str(count_id), with_for_update=lock)
     if count is None:
@@ -601,6 +608,13 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str) -> S
                       reason=reason, reference_id=note.id, recorded_by=actor)
     session.flush()
     return note
+
+
+def list_returns(session: Session, supplier_id: str | None = None) -> list[SupplierReturn]:
+    query = select(SupplierReturn).order_by(SupplierReturn.collected_at.desc(), SupplierReturn.id)
+    if supplier_id:
+        query = query.where(SupplierReturn.supplier_id == supplier_id)
+    return list(session.scalars(query))
 
 
 def get_return(session: Session, return_id) -> tuple[SupplierReturn, list[dict], SupplierReplica | None]:

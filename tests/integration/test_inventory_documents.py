@@ -101,3 +101,21 @@ def test_the_openapi_document_lists_every_manager_action(inventory):
     write_off = paths["/write-offs"]["post"]
     assert "first-expiry-first-out" in write_off["summary"] + write_off.get("description", "")
     assert inventory.client.get("/docs").status_code == 200
+
+
+def test_every_inventory_endpoint_needs_a_token(inventory):
+    public = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/<path:filename>", "/static/<path:filename>"}
+    checked = 0
+    for rule in inventory.app.url_map.iter_rules():
+        if rule.rule in public or rule.rule.startswith("/docs"):
+            continue
+        path = rule.rule
+        for name, converter in rule._converters.items():
+            path = path.replace(f"<{'uuid:' if 'UUID' in type(converter).__name__ else 'string:'}{name}>",
+                                "6f1c2d3e-1111-4222-8333-944455556666")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = inventory.client.open(path, method=method, json={})
+            assert response.status_code == 401, (method, path, response.status_code)
+            assert response.content_type == "application/problem+json"
+            checked += 1
+    assert checked >= 30

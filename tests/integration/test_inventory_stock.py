@@ -203,6 +203,8 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     assert report["total_variance_rupiah"] == 5_000
     approved = inventory.post(f"/counts/{count['id']}/approve", {"reason": "stock opname November"}, status=200)
     assert approved["status"] == "approved" and approved["closed_by"] == "Bu Manajer"
+    assert [c["number"] for c in inventory.get("/counts?status=approved")] == [count["number"]]
+    assert inventory.get("/counts?status=open") == []
     assert inventory.stock(dodol)["on_hand"] == 10 and inventory.stock(kopi)["on_hand"] == 12
     adjustments = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "count_adjustment"]
     assert sorted((m["qty"], m["reason"]) for m in adjustments) == [
@@ -273,6 +275,10 @@ def test_the_pick_list_names_expired_near_expiry_consignment_ended_and_slow_lots
     assert reasons == {"OLD": ["near_expiry", "consignment_ended", "slow_mover"], "SOON": ["near_expiry"]}
     picks = inventory.get(f"/returns/pick-list?supplier_id={supplier_id}&near_expiry_days=0&slow_mover_days=1")
     assert {p["lot_code"] for p in picks} == {"OLD"}
+    inventory.sale([(keripik, 1)])  # selling again: the product is no longer a slow mover
+    picks = inventory.get(f"/returns/pick-list?supplier_id={supplier_id}&near_expiry_days=14&slow_mover_days=40")
+    assert {p["lot_code"]: p["reasons"] for p in picks} == {"OLD": ["near_expiry", "consignment_ended"],
+                                                             "SOON": ["near_expiry"]}
 
 
 def test_the_pick_list_shows_expired_lots(inventory, dodol):
@@ -296,6 +302,7 @@ def test_a_pickup_posts_return_movements_and_gives_a_numbered_note(inventory, do
     moved = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "return_to_supplier"]
     assert sorted(m["qty"] for m in moved) == [-4, -1] and all(m["reference_id"] == note["id"] for m in moved)
     assert inventory.get(f"/returns/{note['id']}")["number"] == note["number"]
+    assert [r["id"] for r in inventory.get(f"/returns?supplier_id={dodol['supplier_id']}")] == [note["id"]]
     inventory.assert_invariant()
 
 
