@@ -1,4 +1,5 @@
-"""Builders of the events the suppliers service consumes, and in-process delivery through its real consumer tasks.
+"""Builders of the events the suppliers service consumes, in-process delivery through its real consumer tasks,
+and a small real HTTP server standing in for the POS and inventory reconciliation endpoints.
 
 ``deliver`` wraps a payload in a real envelope (``shared.events.build_envelope``, validated against the
 contract) and runs the registered Celery task of the suppliers app synchronously: the same claim, handler and
@@ -6,11 +7,18 @@ transaction a worker runs. A task that asks to be retried raises its ``RetryLate
 """
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from shared.auth import verify_token
 from shared.config import DEFAULT_OUTLET_ID
 from shared.events import build_envelope, contract
+from tests.support import TEST_JWT_SECRET
 
 REGISTER_ID = "00000000-0000-4000-8000-0000000000aa"
 
@@ -88,3 +96,64 @@ def deliver(app, event_type: str, payload: dict | None = None, envelope_: dict |
     task = app.extensions["sentra"].celery.tasks[contract(event_type).task_name("suppliers")]
     task(sent)
     return sent
+
+
+def pos_view(sale: dict) -> dict:
+    return {"sale_id": sale["sale_id"], "receipt_no": sale["receipt_no"], "completed_at": sale["completed_at"],
+            "total": sale["total"],
+            "lines": [{k: line[k] for k in ("line_id", "product_id", "supplier_id", "qty", "line_total")}
+                      for line in sale["lines"]]}
+
+
+def inventory_view(sale: dict) -> list[dict]:
+    return [{"movement_id": new_uuid(), "kind": "sale", "reference_id": sale["sale_id"],
+             "product_id": line["product_id"], "supplier_id": line["supplier_id"], "qty": -line["qty"],
+             "occurred_at": sale["completed_at"]} for line in sale["lines"]]
+
+
+def refund_view(refund: dict) -> dict:
+    return {"refund_id": refund["refund_id"], "sale_id": refund["sale_id"], "refunded_at": refund["refunded_at"],
+            "total": refund["total"], "lines": refund["lines"]}
+
+
+class FakeUpstream:
+    """POS and inventory reconciliation endpoints over HTTP, answering from data the test seeded; only a
+    ``service`` token is accepted."""
+
+    def __init__(self):
+        self.sales: list[dict] = []
+        self.refunds: list[dict] = []
+        self.movements: list[dict] = []
+        self.requests: list[tuple[str, dict]] = []
+        self.failing = False
+        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    @Request.application
+    def _app(self, request: Request) -> Response:
+        header = request.headers.get("Authorization", "")
+        try:
+            principal = verify_token(TEST_JWT_SECRET, header.removeprefix("Bearer "))
+        except Exception:
+            return Response("unauthorised", status=401)
+        if principal.role != "service":
+            return Response("forbidden", status=403)
+        self.requests.append((request.path, dict(request.args)))
+        if self.failing:
+            return Response("boom", status=500)
+        body = {"/pos/reconciliation/sales": self.sales, "/pos/reconciliation/refunds": self.refunds,
+                "/inventory/reconciliation/movements": self.movements}.get(request.path)
+        if body is None:
+            return Response("not found", status=404)
+        return Response(json.dumps(body), mimetype="application/json")
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()

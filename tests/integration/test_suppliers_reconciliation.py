@@ -1,64 +1,16 @@
 """Reconciliation against POS and inventory data served over real HTTP by a small werkzeug server."""
 from __future__ import annotations
 
-import json
-import threading
 from datetime import datetime, timezone
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from services.suppliers import create_app, ledger
 from services.suppliers.tasks import RECONCILIATION_TASK
-from shared.auth import verify_token
 from tests import suppliers_events as ev
-from tests.support import TEST_JWT_SECRET
+from tests.suppliers_events import FakeUpstream, inventory_view, pos_view, refund_view
 
 MARCH = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
-
-
-class FakeUpstream:
-    """POS and inventory reconciliation endpoints over HTTP, answering from data the test seeded; only a
-    ``service`` token is accepted."""
-
-    def __init__(self):
-        self.sales: list[dict] = []
-        self.refunds: list[dict] = []
-        self.movements: list[dict] = []
-        self.requests: list[tuple[str, dict]] = []
-        self.failing = False
-        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
-
-    @Request.application
-    def _app(self, request: Request) -> Response:
-        header = request.headers.get("Authorization", "")
-        try:
-            principal = verify_token(TEST_JWT_SECRET, header.removeprefix("Bearer "))
-        except Exception:
-            return Response("unauthorised", status=401)
-        if principal.role != "service":
-            return Response("forbidden", status=403)
-        self.requests.append((request.path, dict(request.args)))
-        if self.failing:
-            return Response("boom", status=500)
-        body = {"/pos/reconciliation/sales": self.sales, "/pos/reconciliation/refunds": self.refunds,
-                "/inventory/reconciliation/movements": self.movements}.get(request.path)
-        if body is None:
-            return Response("not found", status=404)
-        return Response(json.dumps(body), mimetype="application/json")
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
 
 
 @pytest.fixture
@@ -74,24 +26,6 @@ def app(make_settings, upstream):
     app = create_app(make_settings("suppliers", service_urls=urls))
     yield app
     app.extensions["sentra"].engine.dispose()
-
-
-def pos_view(sale: dict) -> dict:
-    return {"sale_id": sale["sale_id"], "receipt_no": sale["receipt_no"], "completed_at": sale["completed_at"],
-            "total": sale["total"],
-            "lines": [{k: line[k] for k in ("line_id", "product_id", "supplier_id", "qty", "line_total")}
-                      for line in sale["lines"]]}
-
-
-def inventory_view(sale: dict) -> list[dict]:
-    return [{"movement_id": ev.new_uuid(), "kind": "sale", "reference_id": sale["sale_id"],
-             "product_id": line["product_id"], "supplier_id": line["supplier_id"], "qty": -line["qty"],
-             "occurred_at": sale["completed_at"]} for line in sale["lines"]]
-
-
-def refund_view(refund: dict) -> dict:
-    return {"refund_id": refund["refund_id"], "sale_id": refund["sale_id"], "refunded_at": refund["refunded_at"],
-            "total": refund["total"], "lines": refund["lines"]}
 
 
 def run_reconciliation(app, client, token) -> dict:
