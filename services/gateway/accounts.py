@@ -16,7 +16,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.gateway import rules
@@ -88,6 +88,11 @@ def _user_by_username(session: Session, username: str) -> User | None:
 
 
 def _failures_since_last_success(session: Session, username: str, client_ip: str, now: datetime) -> list[datetime]:
+    """The failed attempts that count towards the limit; attempts older than the window are pruned (the audit
+    log keeps the history)."""
+    session.execute(delete(LoginAttempt).where(
+        LoginAttempt.username == username, LoginAttempt.client_ip == client_ip,
+        LoginAttempt.at <= now - rules.LOGIN_FAILURE_WINDOW))
     attempts = session.execute(
         select(LoginAttempt.at, LoginAttempt.succeeded)
         .where(LoginAttempt.username == username, LoginAttempt.client_ip == client_ip,

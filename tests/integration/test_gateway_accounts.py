@@ -5,13 +5,15 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 
 import jwt
 import pytest
 from sqlalchemy import func, select
 
 from services.gateway import accounts, create_app
-from services.gateway.models import User
+from services.gateway.models import LoginAttempt, User
+from shared.db import utcnow
 from tests.support import TEST_JWT_SECRET, service_env
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
@@ -108,6 +110,16 @@ def test_the_lock_holds_across_gateway_processes_sharing_the_database(gateway):
     for client in (first, second, first, second, first):
         assert login(client, "kasir", "guess-again").status_code == 401
     assert login(second, "kasir").status_code == 429
+
+
+def test_failures_older_than_five_minutes_no_longer_lock_and_are_pruned(gateway):
+    long_ago = utcnow() - timedelta(minutes=5, seconds=5)
+    with gateway.extensions["sentra"].transaction() as session:
+        for _ in range(5):
+            session.add(LoginAttempt(username="kasir", client_ip="10.0.0.1", succeeded=False, at=long_ago))
+    assert login(gateway.test_client(), "kasir").status_code == 200
+    with gateway.extensions["sentra"].session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at == long_ago)) == 0
 
 
 def test_a_successful_login_starts_the_failure_count_again(gateway):
