@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.pos.models import CatalogueSupplier, Payment, Refund, RefundLine, Sale, SaleLine
+from services.pos.models import CatalogueSupplier, Payment, Refund, Sale, SaleLine
 from services.pos.receipt_numbers import JAKARTA, to_wib
 from shared.errors import DomainError
 
