@@ -66,6 +66,17 @@ class LabelDataIn(StrictSchema):
     halal_expires_on = fields.Date(allow_none=True)
     net_weight = fields.String(allow_none=True, validate=validate.Length(min=1, max=32))
 
+    @validates_schema
+    def _permit_complete(self, data, partial=None, **kwargs):
+        """A permit is a type and a number together; a P-IRT number has at least 15 digits (BPOM rules)."""
+        if "permit_type" not in data and "permit_number" not in data:
+            return
+        kind, number = data.get("permit_type"), data.get("permit_number")
+        if (kind is None) != (number is None):
+            raise ValidationError("Give permit_type and permit_number together.", "permit_number")
+        if kind == "P-IRT" and sum(ch.isdigit() for ch in number) < 15:
+            raise ValidationError("A P-IRT number has at least 15 digits.", "permit_number")
+
 
 class ProductIn(LabelDataIn):
     id = fields.UUID(metadata={"description": "Optional client-made id, so a retried create is recognised."})
