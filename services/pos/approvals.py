@@ -12,7 +12,7 @@ from services.pos.models import Approver, AuditEntry
 from shared.auth import Principal, Unauthorized, verify_token
 from shared.config import Settings
 from shared.db import utcnow
-from shared.errors import DomainError, Forbidden
+from shared.errors import Conflict, DomainError, Forbidden
 
 APPROVER_ROLES = ("manager", "admin")
 _hasher = PasswordHasher()
@@ -20,11 +20,15 @@ _hasher = PasswordHasher()
 
 def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
     """A manager sets (or changes) the PIN they approve with at the counter; their username is the token's name."""
+    username = manager.name or manager.user_id
+    holder = session.scalar(select(Approver.user_id).where(Approver.username == username))
+    if holder is not None and holder != manager.user_id:
+        raise Conflict(f"Another manager already approves as {username!r}.", code="approver_name_taken")
     approver = session.get(Approver, manager.user_id)
     if approver is None:
         approver = Approver(user_id=manager.user_id)
         session.add(approver)
-    approver.username = manager.name or manager.user_id
+    approver.username = username
     approver.pin_hash = _hasher.hash(pin)
     approver.updated_at = utcnow()
     session.flush()

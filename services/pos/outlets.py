@@ -7,6 +7,7 @@ from services.pos import qris
 from services.pos.models import OutletSettings
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.errors import DomainError
 
 DEMO_NAME = "Sentra Oleh-Oleh Kabupaten Bekasi"
 DEMO_ADDRESS = "Jl. Ki Hajar Dewantara, Sukamahi, Cikarang Pusat, Kabupaten Bekasi, Jawa Barat 17530"
@@ -44,10 +45,10 @@ def update_outlet_settings(session: Session, outlet_id: str, data: dict, manager
         settings = default_settings(outlet_id)
         session.add(settings)
     if "static_qris_payload" in data and not qris.has_valid_crc(data["static_qris_payload"]):
-        raise qris.QrisError("The static QRIS payload has a wrong CRC.",
+        raise DomainError("The static QRIS payload has a wrong CRC.",
                              errors={"static_qris_payload": ["Wrong CRC-16 in tag 63."]})
     if data.get("ppn_registered", settings.ppn_registered) and not data.get("npwp", settings.npwp):
-        raise qris.QrisError("A PPN-registered outlet needs its NPWP.", errors={"npwp": ["Required when PPN-registered."]})
+        raise DomainError("A PPN-registered outlet needs its NPWP.", errors={"npwp": ["Required when PPN-registered."]})
     for field, value in data.items():
         setattr(settings, field, value)
     settings.updated_at = utcnow()

@@ -178,3 +178,21 @@ def test_an_older_product_revision_does_not_overwrite_a_newer_one(pos):
     assert pos.client.get("/catalogue/barcode/8990000000001", headers=pos.cashier).json["price"] == 10_000
     pos.product("8990000000001", 11_000, "Kopi Robusta", revision=4, product_id=product_id)
     assert pos.client.get("/catalogue/barcode/8990000000001", headers=pos.cashier).json["price"] == 11_000
+
+
+def test_outlet_settings_refuse_a_static_qris_with_a_wrong_crc_and_ppn_without_npwp(pos):
+    outlet = pos.settings.outlet_id
+    before = pos.row_counts()
+    bad_crc = pos.client.put(f"/outlets/{outlet}/settings", json={"static_qris_payload": "000201010211" + "5802ID6304ABCD"},
+                             headers=pos.manager)
+    assert bad_crc.status_code == 422 and "static_qris_payload" in bad_crc.json["errors"]
+    no_npwp = pos.client.put(f"/outlets/{outlet}/settings", json={"ppn_registered": True}, headers=pos.manager)
+    assert no_npwp.status_code == 422 and "npwp" in no_npwp.json["errors"]
+    assert pos.row_counts() == before
+
+
+def test_two_managers_cannot_approve_under_one_name(pos, token):
+    assert pos.client.put("/approvers/me", json={"pin": "1111"}, headers=pos.manager).status_code == 200
+    namesake = token("manager", user_id="manajer-2", name="Budi")
+    assert pos.client.put("/approvers/me", json={"pin": "2222"}, headers=namesake).status_code == 409
+    assert pos.client.put("/approvers/me", json={"pin": "12"}, headers=pos.manager).status_code == 422
