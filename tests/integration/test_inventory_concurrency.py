@@ -98,3 +98,44 @@ def test_the_same_sale_delivered_concurrently_by_several_workers_counts_once(inv
         assert session.scalar(select(ProductStock.on_hand).where(ProductStock.product_id == kopi["id"])) == 17
         assert session.scalar(select(Lot.on_hand).where(Lot.product_id == kopi["id"])) == 17
     inventory.assert_invariant()
+
+
+def _sell_in_a_process(database_url: str, payloads: list[dict]) -> None:
+    """One register as its own OS process: its own engine and transactions on the same database."""
+    from services.inventory import stock
+    from shared.db import make_engine, make_session_factory, transaction
+    from shared.events import contract
+
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    schema = contract("sale.completed").schema()
+    for payload in payloads:
+        with transaction(sessions) as session:
+            stock.apply_sale(session, schema.load(payload))
+    engine.dispose()
+
+
+def test_sales_from_several_processes_end_with_the_exact_on_hand(inventory):
+    import multiprocessing
+
+    supplier_id = inventory.supplier()
+    keripik = inventory.product(supplier_id, name="Keripik Singkong")
+    inventory.intake(supplier_id, [
+        {"product_id": keripik["id"], "qty": 10, "lot_code": "A", "expiry_date": days_from_today(15)},
+        {"product_id": keripik["id"], "qty": 50, "lot_code": "B", "expiry_date": days_from_today(45)},
+    ])
+    processes_count, sales_each = 4, 6
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_sell_in_a_process, args=(
+        inventory.runtime.settings.database_url, [sale_payload([(keripik, 2)]) for _ in range(sales_each)]))
+        for _ in range(processes_count)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [process.exitcode for process in processes] == [0] * processes_count
+
+    stock = inventory.stock(keripik)
+    assert stock["on_hand"] == 60 - processes_count * sales_each * 2
+    assert {lot["lot_code"]: lot["on_hand"] for lot in stock["lots"]} == {"A": 0, "B": 12}
+    inventory.assert_invariant()
