@@ -166,3 +166,15 @@ def test_a_long_statement_spans_several_pdf_pages_and_csv_chunks(app, token):
     assert len(chunks) >= 2
     rows = list(csv.reader(io.StringIO("".join(c.decode() if isinstance(c, bytes) else c for c in chunks))))
     assert len(rows) == 1 + 1 + 50 * 28 + 1 and rows[-1][-1] == str(50 * 28 * 800)
+
+
+def test_the_openapi_document_describes_every_endpoint_of_the_service(app):
+    paths = app.test_client().get("/openapi.json").json["paths"]
+    for path in ("/suppliers", "/suppliers/{supplier_id}", "/suppliers/{supplier_id}/agreements",
+                 "/suppliers/{supplier_id}/balance", "/suppliers/{supplier_id}/statements", "/me/balance",
+                 "/me/sales", "/me/stock", "/me/alerts", "/me/statements", "/me/payouts", "/payout-runs",
+                 "/payout-runs/{run_id}/approve", "/payout-runs/{run_id}/bank-file.csv",
+                 "/payout-runs/{run_id}/lines/{line_id}/paid", "/payout-runs/{run_id}/lines/{line_id}/failed",
+                 "/payout-runs/dues", "/reconciliations", "/reconciliations/{reconciliation_id}"):
+        assert path in paths, path
+    assert "post" in paths["/suppliers"] and "patch" in paths["/suppliers/{supplier_id}"]
