@@ -6,6 +6,7 @@ through ``/suppliers/<its own id>/...``; any other supplier's id, or an object o
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 
 from flask import Response, current_app, stream_with_context
@@ -338,7 +339,8 @@ def _statement(supplier_id: str, query: dict) -> Response:
     start, end = query["start"], query["end"]
     with runtime.transaction() as session:
         supplier = registry.get_supplier(session, supplier_id)
-        filename = f"laporan-{supplier.business_name[:40].replace(' ', '-').lower()}-{start}-{end}"
+        slug = re.sub(r"[^a-z0-9]+", "-", supplier.business_name.lower()).strip("-")[:40] or "pemasok"
+        filename = f"laporan-{slug}-{start}-{end}"
         if query["format"] == "pdf":
             body = statements.pdf_bytes(session, supplier_id, start, end)
             return Response(body, mimetype="application/pdf",

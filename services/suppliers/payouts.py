@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.suppliers import ledger, registry, rules
+from services.suppliers import ledger, rules
 from services.suppliers.models import (
     AccountBalance,
     Agreement,
@@ -94,8 +94,6 @@ def _aware(value):
     if isinstance(value, str):  # SQLite returns MIN() over a CASE as text
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        from datetime import timezone
-
         value = value.replace(tzinfo=timezone.utc)
     return value
 
