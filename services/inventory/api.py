@@ -630,7 +630,8 @@ class WriteOffs(MethodView):
         loss defaults to the supplier agreement; the movement goes to the suppliers service."""
         with _runtime().transaction() as session:
             record, movements = stock.write_off(session, data, _actor(), _outlet())
-            return {**{k: getattr(record, k) for k in WriteOffOut._declared_fields if k != "movements"},
+            return {**{k: getattr(record, k) for k in ("id", "product_id", "supplier_id", "lot_id", "qty", "reason",
+                                                       "borne_by", "note", "recorded_by", "recorded_at")},
                     "movements": movements}
 
 

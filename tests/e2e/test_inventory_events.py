@@ -89,3 +89,21 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     rows = eventually(published_movements, message="the worker's relay published the movements")
     kinds = sorted(json.loads(row.envelope)["payload"]["kind"] for row in rows)
     assert kinds == ["intake", "intake", "refund", "sale", "sale", "sale"]
+
+
+def test_the_worker_scans_for_near_expiry_lots_when_asked(inventory_with_worker):
+    app, send, manager = inventory_with_worker
+    client = app.test_client()
+    supplier_id = str(uuid.uuid4())
+    send("supplier.registered", {"supplier_id": supplier_id, "name": "Sambal Mak Ijah", "status": "active"})
+    body = {"name": "Sambal Roa", "category": "makanan", "unit": "pcs", "price": 30_000, "supplier_id": supplier_id}
+    product = eventually(lambda: (r := client.post("/products", json=body, headers=manager)).status_code == 201 and r.json,
+                         message="inventory's worker applied supplier.registered")
+    client.post("/intakes", headers=manager, json={"supplier_id": supplier_id, "lines": [
+        {"product_id": product["id"], "qty": 4, "lot_code": "SR-1", "expiry_date": days_from_today(20)}]})
+    make_celery("test-producer", app.extensions["sentra"].settings.redis_url).send_task(
+        "inventory.scan_alerts", args=[30], queue="inventory")
+    alerts = eventually(lambda: client.get("/alerts?kind=near_expiry", headers=manager).json,
+                        message="the scan raised a near-expiry alert")
+    assert [(a["product_id"], a["kind"]) for a in alerts] == [(product["id"], "near_expiry")]
+    assert "SR-1" in alerts[0]["message"]
