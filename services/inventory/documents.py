@@ -53,7 +53,7 @@ def label_sheet(items: list[tuple[Product, int]]) -> bytes:
                 details.append(f"Netto {product.net_weight}")
             if product.permit_type and product.permit_number:
                 details.append(f"{product.permit_type} {product.permit_number}")
-            canvas.drawRightString(x + LABEL_WIDTH - 3 * mm, top - 10 * mm, " · ".join(details)[:48])
+            canvas.drawString(x + 3 * mm, top - 13.5 * mm, _shorten(" · ".join(details), 60))
             drawing = createBarcodeDrawing(symbology, value=product.barcode[:-1], barHeight=12 * mm,
                                            humanReadable=True, fontSize=7)
             renderPDF.draw(drawing, canvas, x + 3 * mm, top - LABEL_HEIGHT + 3 * mm)
