@@ -173,7 +173,7 @@ def main() -> int:
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
              "--threads", str(args.threads), "--worker-class", "gthread", "services.pos:create_app()"],
-            env={**env, "SENTRA_LOG_LEVEL": "WARNING"}, cwd=ROOT, stdout=open(scratch / "gunicorn.log", "wb"),
+            env=env, cwd=ROOT, stdout=open(scratch / "gunicorn.log", "wb"),
             stderr=subprocess.STDOUT))
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "services.pos.worker", "worker", "-Q", "pos", "--pool", "threads",
