@@ -6,12 +6,13 @@ import hmac
 import io
 import json
 import time
+from datetime import datetime
 
 import segno
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from services.pos import (approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports,
                           shifts)
@@ -248,11 +249,40 @@ class DailyQuery(StrictSchema):
     outlet_id = fields.UUID()
 
 
+class InstantOrDay(fields.Field):
+    """An ISO 8601 timestamp with its offset, or a plain date (YYYY-MM-DD) meaning that Jakarta business day."""
+
+    default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return fields.AwareDateTime().deserialize(value)
+        except ValidationError:
+            pass
+        try:
+            return fields.Date().deserialize(value)
+        except ValidationError:
+            raise self.make_error("invalid") from None
+
+
 class ReconciliationQuery(StrictSchema):
-    start = fields.AwareDateTime(required=True, data_key="from")
-    end = fields.AwareDateTime(required=True, data_key="to")
+    start = InstantOrDay(required=True, data_key="from",
+                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
+    end = InstantOrDay(required=True, data_key="to",
+                       metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"})
     cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    limit = fields.Integer(validate=validate.Range(min=1, max=5000),
+                           metadata={"description": "Page size; without it the whole period is streamed"})
+
+    @post_load
+    def _to_instants(self, data, **kwargs):
+        if not isinstance(data["start"], datetime):
+            data["start"] = reports.jakarta_day_bounds(data["start"])[0]
+        if not isinstance(data["end"], datetime):
+            data["end"] = reports.jakarta_day_bounds(data["end"])[1]
+        if data["start"] >= data["end"]:
+            raise ValidationError("Must be after 'from'.", "to")
+        return data
 
 
 # -- registers and shifts ---------------------------------------------------------------------------------------
@@ -608,16 +638,38 @@ class DailyReport(MethodView):
             return _json(reports.daily_report(session, query["date"], query.get("outlet_id")))
 
 
-def _paged(items, next_cursor) -> Response:
-    response = _json(items)
-    if next_cursor:
-        response.headers["X-Next-Cursor"] = next_cursor
-        args = request.args.to_dict()
-        args["cursor"] = next_cursor
-        from urllib.parse import urlencode
+STREAM_BATCH = 1000
 
-        response.headers["Link"] = f'<{request.path}?{urlencode(args)}>; rel="next"'
-    return response
+
+def _reconciliation(feed, query) -> Response:
+    """One page (with ``limit``; ``X-Next-Cursor`` and a ``Link`` to the next) or, without ``limit``, the whole
+    period streamed as one JSON array, read in keyset batches of short transactions."""
+    runtime = _runtime()
+    if query.get("limit"):
+        with runtime.session_factory() as session:
+            items, next_cursor = feed(session, query["start"], query["end"], query.get("cursor"), query["limit"])
+        response = _json(items)
+        if next_cursor:
+            from urllib.parse import urlencode
+
+            response.headers["X-Next-Cursor"] = next_cursor
+            response.headers["Link"] = f'<{request.path}?{urlencode({**request.args.to_dict(), "cursor": next_cursor})}>; rel="next"'
+        return response
+
+    def generate():
+        cursor, first = query.get("cursor"), True
+        yield "["
+        while True:
+            with runtime.session_factory() as session:
+                items, cursor = feed(session, query["start"], query["end"], cursor, STREAM_BATCH)
+            for item in items:
+                yield ("" if first else ",") + json.dumps(item)
+                first = False
+            if not cursor:
+                break
+        yield "]"
+
+    return Response(stream_with_context(generate()), mimetype="application/json")
 
 
 @blp.route("/reconciliation/sales")
@@ -625,10 +677,10 @@ class ReconciliationSales(MethodView):
     @requires("manager", "service")
     @blp.arguments(ReconciliationQuery, location="query")
     def get(self, query):
-        """Completed sales in ``[from, to)`` with their lines; paginated (follow ``X-Next-Cursor`` / Link)."""
-        with _runtime().session_factory() as session:
-            return _paged(*reports.reconciliation_sales(session, query["start"], query["end"],
-                                                        query.get("cursor"), query["limit"]))
+        """Completed sales with ``from <= completed_at < to`` and their lines, oldest first:
+        ``[{sale_id, receipt_no, outlet_id, completed_at, total, lines: [{line_id, product_id, supplier_id, qty,
+        unit_price, discount, line_total}]}]``. With ``limit``: one page, the next via ``X-Next-Cursor``/``Link``."""
+        return _reconciliation(reports.reconciliation_sales, query)
 
 
 @blp.route("/reconciliation/refunds")
@@ -636,7 +688,7 @@ class ReconciliationRefunds(MethodView):
     @requires("manager", "service")
     @blp.arguments(ReconciliationQuery, location="query")
     def get(self, query):
-        """Refunds in ``[from, to)`` with their lines; paginated (follow ``X-Next-Cursor`` / Link)."""
-        with _runtime().session_factory() as session:
-            return _paged(*reports.reconciliation_refunds(session, query["start"], query["end"],
-                                                          query.get("cursor"), query["limit"]))
+        """Refunds with ``from <= refunded_at < to``: ``[{refund_id, sale_id, receipt_no, refunded_at,
+        back_to_stock, total, lines: [{line_id, sale_line_id, product_id, supplier_id, qty, amount, line_total}]}]``.
+        With ``limit``: one page, the next via ``X-Next-Cursor``/``Link``."""
+        return _reconciliation(reports.reconciliation_refunds, query)

@@ -73,5 +73,23 @@ def test_reconciliation_lists_every_completed_sale_and_refund_across_pages(pos, 
     assert pos.client.get("/reconciliation/sales", query_string={"from": start, "to": end}, headers=pos.cashier).status_code == 403
     naive = pos.client.get("/reconciliation/sales", query_string={"from": "2026-01-01T00:00:00", "to": end}, headers=service)
     assert naive.status_code == 422
-    later = pos.client.get("/reconciliation/sales", query_string={"from": end, "to": end}, headers=service).json
-    assert later == []
+    empty = pos.client.get("/reconciliation/sales", query_string={"from": end, "to": end}, headers=service)
+    assert empty.status_code == 422  # an empty or reversed period is a mistake
+    later = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+    assert pos.client.get("/reconciliation/sales", query_string={"from": end, "to": later}, headers=service).json == []
+    today = datetime.now(JAKARTA).date().isoformat()
+    whole_day = pos.client.get("/reconciliation/sales", query_string={"from": today, "to": today}, headers=service)
+    assert whole_day.status_code == 200 and "X-Next-Cursor" not in whole_day.headers
+    assert [s["sale_id"] for s in whole_day.json] == [s["id"] for s in sales]  # no limit: the whole period
+
+
+def test_without_a_limit_the_whole_period_streams_across_many_batches(pos, token, monkeypatch):
+    from services.pos import api
+
+    monkeypatch.setattr(api, "STREAM_BATCH", 2)
+    register_id = pos.ready()
+    sales = [pos.cash_sale(register_id) for _ in range(5)]
+    today = datetime.now(JAKARTA).date().isoformat()
+    response = pos.client.get("/reconciliation/sales", query_string={"from": today, "to": today},
+                              headers=token("service", user_id="suppliers-service"))
+    assert [s["sale_id"] for s in response.json] == [s["id"] for s in sales]
