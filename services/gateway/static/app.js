@@ -69,6 +69,7 @@ const Sentra = (() => {
   function table(container, rows, columns, emptyText) {
     container.textContent = "";
     if (!rows.length) {
+      if (!emptyText && emptyText !== undefined) return;
       const p = document.createElement("p"); p.className = "muted"; p.textContent = emptyText || "Belum ada data.";
       container.appendChild(p); return;
     }

@@ -3,6 +3,7 @@
 (() => {
   const { api, rupiah, dateTime, items, loadTable, showError, notice, formData } = Sentra;
   const $ = id => document.getElementById(id);
+  const ROLE_LABELS = { cashier: "Kasir", supplier: "Pemasok", manager: "Manajer", admin: "Admin" };
   let suppliers = [];
   let products = [];
 
@@ -79,7 +80,7 @@
       { key: "error", label: "Galat" }, { key: "attempts", label: "Percobaan", num: true },
       { key: "created_at", label: "Waktu", format: dateTime },
       { key: r => retryButton(r), label: "" },
-    ], "Tidak ada dead letter.");
+    ], problems.length ? "" : "Tidak ada dead letter.");
     if (problems.length) {
       const p = document.createElement("p"); p.className = "muted"; p.textContent = "Tidak dapat dimuat — " + problems.join("; ");
       container.appendChild(p);
@@ -102,7 +103,8 @@
 
   function loadUsers() {
     loadTable("user-list", "/api/users", [
-      { key: "username", label: "Pengguna" }, { key: "name", label: "Nama" }, { key: "role", label: "Peran" },
+      { key: "username", label: "Pengguna" }, { key: "name", label: "Nama" },
+      { key: r => ROLE_LABELS[r.role] || r.role, label: "Peran" },
       { key: r => (r.active ? "aktif" : "nonaktif"), label: "Status" },
       { key: r => userActions(r), label: "" },
     ], "Belum ada pengguna.");
@@ -110,6 +112,7 @@
 
   function userActions(user) {
     const span = document.createElement("span");
+    if (user.id === document.body.dataset.userId) return span;  // no self-lockout from the page
     const toggle = document.createElement("button");
     Object.assign(toggle, { type: "button", className: "secondary", textContent: user.active ? "Nonaktifkan" : "Aktifkan" });
     toggle.addEventListener("click", () => changeUser(user.id, { active: !user.active }, "Status pengguna diubah."));
