@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Callable
 
 from celery import Celery
+from celery.schedules import crontab
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,16 +66,27 @@ def make_celery(name: str, redis_url: str) -> Celery:
         worker_hijack_root_logger=False,
         timezone="UTC",
         enable_utc=True,
-        beat_schedule={
-            f"{service}-outbox-sweep": {
-                "task": f"{service}.outbox_sweep",
-                "schedule": SWEEP_EVERY.total_seconds(),
-                "options": {"queue": service, "expires": SWEEP_EVERY.total_seconds() * 2},
-            }
-            for service in SWEEPING_SERVICES
-        },
+        beat_schedule=beat_schedule(),
     )
     return app
+
+
+def beat_schedule() -> dict:
+    """What the one beat sends: each service's outbox sweep every few seconds, and the daily jobs."""
+    schedule = {
+        f"{service}-outbox-sweep": {
+            "task": f"{service}.outbox_sweep",
+            "schedule": SWEEP_EVERY.total_seconds(),
+            "options": {"queue": service, "expires": SWEEP_EVERY.total_seconds() * 2},
+        }
+        for service in SWEEPING_SERVICES
+    }
+    schedule["inventory-alert-scan"] = {
+        "task": "inventory.scan_alerts",
+        "schedule": crontab(hour=23, minute=0),  # 06:00 WIB, before the centre opens
+        "options": {"queue": "inventory"},
+    }
+    return schedule
 
 
 def retry_countdown(attempt: int) -> float:

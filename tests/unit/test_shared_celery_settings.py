@@ -24,10 +24,11 @@ def test_publishing_is_bounded_so_a_request_never_hangs_on_a_dead_broker():
     assert options["socket_timeout"] <= 5 and options["socket_connect_timeout"] <= 5
 
 
-def test_the_one_beat_sweeps_each_services_outbox_on_that_services_queue():
+def test_the_one_beat_sweeps_each_services_outbox_and_scans_for_alerts_daily_on_the_owners_queue():
     schedule = make_celery("beat", "redis://127.0.0.1:1/0").conf.beat_schedule
     assert {entry["task"]: entry["options"]["queue"] for entry in schedule.values()} == {
-        "inventory.outbox_sweep": "inventory", "pos.outbox_sweep": "pos", "suppliers.outbox_sweep": "suppliers"}
+        "inventory.outbox_sweep": "inventory", "pos.outbox_sweep": "pos", "suppliers.outbox_sweep": "suppliers",
+        "inventory.scan_alerts": "inventory"}
 
 
 def test_retry_delays_grow_with_jitter_and_never_exceed_the_cap():
