@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.suppliers.models import (
@@ -189,7 +189,13 @@ def balance_summary(session: Session, supplier_id: str) -> dict:
 # -- invariants -----------------------------------------------------------------------------------------
 def check_invariants(session: Session) -> dict:
     """Recompute from the postings: every entry balances, every balance equals its postings, every supplier's
-    detail equals its payable postings, and no payout exceeded what was available when it was paid."""
+    detail equals its payable postings, and no payout exceeded what was available when it was paid.
+
+    Three scans in all (postings by entry, postings by account, payable detail by supplier); on PostgreSQL the
+    transaction gets enough ``work_mem`` for the per-entry hash aggregate to stay in memory.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL work_mem = '128MB'"))
     unbalanced = [
         {"entry_id": entry_id, "debit": int(debit), "credit": int(credit)}
         for entry_id, debit, credit in session.execute(
@@ -198,38 +204,41 @@ def check_invariants(session: Session) -> dict:
             .having(func.sum(Posting.debit) != func.sum(Posting.credit))
         )
     ]
-    totals = session.execute(select(func.coalesce(func.sum(Posting.debit), 0), func.coalesce(func.sum(Posting.credit), 0))).one()
-    from_postings = dict(
-        session.execute(
-            select(Posting.account_code, func.sum(Posting.credit) - func.sum(Posting.debit)).group_by(Posting.account_code)
-        ).all()
-    )
+    per_account = session.execute(
+        select(Posting.account_code, func.sum(Posting.debit), func.sum(Posting.credit)).group_by(Posting.account_code)
+    ).all()
+    total_debit = sum(int(debit) for _, debit, _ in per_account)
+    total_credit = sum(int(credit) for _, _, credit in per_account)
+    from_postings = {code: int(credit) - int(debit) for code, debit, credit in per_account}
     stored = dict(session.execute(select(AccountBalance.account_code, AccountBalance.balance)).all())
     balance_mismatches = [
-        {"account": code, "stored": int(stored.get(code, 0)), "from_postings": int(from_postings.get(code, 0))}
+        {"account": code, "stored": int(stored.get(code, 0)), "from_postings": from_postings.get(code, 0)}
         for code in sorted(set(stored) | set(from_postings))
-        if int(stored.get(code, 0)) != int(from_postings.get(code, 0))
+        if int(stored.get(code, 0)) != from_postings.get(code, 0)
     ]
-    detail = dict(
-        session.execute(select(PayableItem.supplier_id, func.sum(PayableItem.amount)).group_by(PayableItem.supplier_id)).all()
+    split_differs = case(
+        (PayableItem.kind.in_(("sale", "refund")) & (PayableItem.amount + PayableItem.commission != PayableItem.gross), 1),
+        else_=0,
     )
-    payable_codes = {code for code in from_postings if code.startswith("supplier_payable:")}
+    detail, split_errors = {}, 0
+    for supplier_id, amount, differs in session.execute(
+        select(PayableItem.supplier_id, func.sum(PayableItem.amount), func.sum(split_differs)).group_by(PayableItem.supplier_id)
+    ):
+        detail[supplier_id] = int(amount)
+        split_errors += int(differs or 0)
+    payable_suppliers = {code.split(":", 1)[1] for code in from_postings if code.startswith("supplier_payable:")}
     detail_mismatches = [
-        {"supplier_id": supplier_id, "detail": int(detail.get(supplier_id, 0)),
-         "from_postings": int(from_postings.get(payable_account(supplier_id), 0))}
-        for supplier_id in sorted(set(detail) | {code.split(":", 1)[1] for code in payable_codes})
-        if int(detail.get(supplier_id, 0)) != int(from_postings.get(payable_account(supplier_id), 0))
+        {"supplier_id": supplier_id, "detail": detail.get(supplier_id, 0),
+         "from_postings": from_postings.get(payable_account(supplier_id), 0)}
+        for supplier_id in sorted(set(detail) | payable_suppliers)
+        if detail.get(supplier_id, 0) != from_postings.get(payable_account(supplier_id), 0)
     ]
     overdrawn = _payouts_exceeding_available(session)
-    split_errors = int(session.execute(
-        select(func.count()).select_from(PayableItem).where(
-            PayableItem.kind.in_(("sale", "refund")), PayableItem.amount + PayableItem.commission != PayableItem.gross)
-    ).scalar_one())
     return {
         "ok": not (unbalanced or balance_mismatches or detail_mismatches or overdrawn or split_errors)
-        and int(totals[0]) == int(totals[1]),
-        "total_debit": int(totals[0]),
-        "total_credit": int(totals[1]),
+        and total_debit == total_credit,
+        "total_debit": total_debit,
+        "total_credit": total_credit,
         "unbalanced_entries": unbalanced,
         "balance_mismatches": balance_mismatches,
         "detail_mismatches": detail_mismatches,
