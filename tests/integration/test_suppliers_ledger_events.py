@@ -163,3 +163,27 @@ def test_the_stock_view_shows_on_hand_sold_near_expiry_and_due_for_pickup(app, c
     [row] = client.get(f"/suppliers/{supplier_id}/stock", headers=token("manager")).json
     assert row == {"product_id": product_id, "product_name": "Dodol Durian 250 g", "on_hand": 17, "sold": 3,
                    "near_expiry": True, "near_expiry_lots": 1, "due_for_pickup": True}
+
+
+def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it_once(app, client, token):
+    supplier_id = register(client, token)
+    sold = ev.sale([(supplier_id, ev.new_uuid(), 1, 10_000)], completed_at=ev.at(20))
+    ev.deliver(app, "sale.completed", sold)
+    impossible = ev.envelope("sale.refunded", ev.refund(sold, [(0, 1, 99_999)]))  # more than the line
+    for _ in range(7):
+        with pytest.raises(ValueError):
+            ev.deliver(app, "sale.refunded", envelope_=impossible)
+    ev.deliver(app, "sale.refunded", envelope_=impossible)  # the last attempt: dead-lettered, not raised
+    [dead] = client.get("/dead-letters", headers=token("manager")).json
+    assert (dead["event_id"], dead["event_type"], dead["attempts"], dead["status"]) == (
+        impossible["event_id"], "sale.refunded", 8, "open")
+    assert "refund exceeds" in dead["error"]
+    retried = client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager"))
+    assert retried.status_code == 202 and retried.json["status"] == "retried"
+    assert client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager")).status_code == 409
+    assert client.get("/dead-letters", headers=token("supplier", supplier_id=supplier_id)).status_code == 403
+    runtime = app.extensions["sentra"]
+    with runtime.engine.connect() as conn:
+        queues = [r.queue for r in conn.execute(runtime.messaging.outbox.select()).all() if r.event_type == "sale.refunded"]
+    assert queues == ["suppliers"]
+    assert balance(client, token, supplier_id)["available"] == 8_000
