@@ -1,0 +1,77 @@
+"""The gateway's page routes without a browser: the login form, where each role is sent, no open redirect,
+and pages that load nothing from outside the gateway."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from services.gateway import accounts, create_app
+
+SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
+
+
+@pytest.fixture
+def gateway(make_settings):
+    app = create_app(make_settings("gateway"))
+    with app.extensions["sentra"].transaction() as session:
+        accounts.upsert_user(session, "kasir", "Rudi", "cashier", "kasir-pass-1")
+        accounts.upsert_user(session, "dodol", "Dodol", "supplier", "dodol-pass-1", SUPPLIER_ID)
+    return app
+
+
+def form_login(client, username, password, next_page=""):
+    return client.post("/login", data={"username": username, "password": password, "next": next_page})
+
+
+def test_the_login_form_sets_the_cookie_and_sends_each_role_to_its_page(gateway):
+    for username, page in (("kasir", "/cashier"), ("dodol", "/supplier")):
+        client = gateway.test_client()
+        response = form_login(client, username, f"{username}-pass-1")
+        assert response.status_code == 302 and response.location == page
+        assert "HttpOnly" in response.headers["Set-Cookie"]
+        assert client.get(page).status_code == 200
+
+
+@pytest.mark.parametrize("next_page, landing", [
+    ("/cashier?register=R01", "/cashier?register=R01"),
+    ("/manager", "/cashier"),  # not a cashier's page
+    ("//evil.example/cashier", "/cashier"),
+    ("https://evil.example/cashier", "/cashier"),
+])
+def test_after_login_only_a_local_page_of_the_users_role_is_a_destination(gateway, next_page, landing):
+    response = form_login(gateway.test_client(), "kasir", "kasir-pass-1", next_page)
+    assert response.location == landing
+
+
+def test_a_wrong_password_renders_the_form_again_with_the_message_and_status(gateway):
+    response = form_login(gateway.test_client(), "kasir", "nope-nope")
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_login_form_is_rate_limited_too(gateway):
+    client = gateway.test_client()
+    for _ in range(5):
+        form_login(client, "kasir", "nope-nope")
+    locked = form_login(client, "kasir", "kasir-pass-1")
+    assert locked.status_code == 429 and "Terlalu banyak percobaan" in locked.get_data(as_text=True)
+
+
+def test_a_page_without_a_session_redirects_to_the_login_with_the_way_back(gateway):
+    client = gateway.test_client()
+    assert client.get("/supplier").location == "/login?next=/supplier"
+    assert client.get("/").location == "/login"
+
+
+def test_the_pages_load_scripts_and_styles_only_from_the_gateway_itself(gateway):
+    client = gateway.test_client()
+    form_login(client, "kasir", "kasir-pass-1")
+    html = client.get("/cashier").get_data(as_text=True) + client.get("/login").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in {a for a in assets if a.startswith("/assets/")}:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()
