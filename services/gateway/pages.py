@@ -14,6 +14,8 @@ from services.gateway.sessions import (
     clear_session_cookie,
     client_ip,
     current_caller,
+    identify,
+    presented_token,
     set_session_cookie,
     start_session,
 )
@@ -83,7 +85,13 @@ def _login_message(exc: Unauthorized) -> str:
 @blp.post("/logout")
 def logout():
     """End the session (from the page header's button) and go back to the login page."""
-    caller = _caller_or_none()
+    caller = None
+    token, from_cookie = presented_token()
+    if token:  # a plain form post: no CSRF header, and a cross-site one carries no Lax cookie anyway
+        try:
+            caller = identify(token, from_cookie)
+        except Unauthorized:
+            caller = None
     if caller is not None:
         with runtime_of(current_app).transaction() as session:
             accounts.log_out(session, caller.principal.user_id,

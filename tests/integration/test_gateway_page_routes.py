@@ -3,6 +3,7 @@ and pages that load nothing from outside the gateway."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -75,3 +76,12 @@ def test_the_pages_load_scripts_and_styles_only_from_the_gateway_itself(gateway)
         response = client.get(asset)
         assert response.status_code == 200, asset
         response.close()
+
+
+def test_the_logout_button_ends_the_session_not_only_the_cookie(gateway):
+    client = gateway.test_client()
+    token = client.post("/api/auth/login", json={"username": "kasir", "password": "kasir-pass-1"}).json["token"]
+    time.sleep(1.05)  # tokens carry whole seconds: one issued before the log-out's second is refused
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.location == "/login"
+    assert gateway.test_client().get("/api/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
