@@ -155,10 +155,11 @@ def month_sources(engine) -> GeneratedSources:
     movements = []
     with engine.connect() as conn:
         rows = conn.execution_options(yield_per=20_000).execute(text(
-            "SELECT sale_id, sale_no, occurred_at, line_id, product_id, supplier_id, qty, line_total "
-            "FROM gen_lines WHERE occurred_at >= :lower AND occurred_at < :upper"), {"lower": lower, "upper": upper})
-        for sale_id, sale_no, occurred_at, line_id, product_id, supplier_id, qty, line_total in rows:
-            sale = sales.setdefault(sale_id, {"sale_id": sale_id, "receipt_no": f"B-{sale_no}",
+            "SELECT source_id, reference, occurred_at, line_id, product_id, supplier_id, qty, gross "
+            "FROM payable_items WHERE kind = 'sale' AND occurred_at >= :lower AND occurred_at < :upper"),
+            {"lower": lower, "upper": upper})
+        for sale_id, receipt_no, occurred_at, line_id, product_id, supplier_id, qty, line_total in rows:
+            sale = sales.setdefault(sale_id, {"sale_id": sale_id, "receipt_no": receipt_no,
                                               "completed_at": occurred_at.isoformat(), "total": 0, "lines": []})
             sale["total"] += line_total
             sale["lines"].append({"line_id": line_id, "product_id": product_id, "supplier_id": supplier_id,
@@ -186,21 +187,25 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--suppliers", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--database", help="time again on a database kept by an earlier --keep run")
     args = parser.parse_args()
 
     admin_url = os.environ.get("SENTRA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"sentra_bench_suppliers_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    name = args.database or f"sentra_bench_suppliers_{uuid.uuid4().hex[:8]}"
+    if not args.database:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     database_url = admin_url.rsplit("/", 1)[0] + "/" + name
     results: dict[str, float] = {}
     try:
-        upgrade("suppliers", database_url)
         engine = make_engine(database_url)
         session_factory = make_session_factory(engine)
-        print(f"database {name}: {args.suppliers} suppliers, {args.lines:,} sale lines", flush=True)
-        with engine.begin() as conn:
-            timed("generate the ledger (SQL, not a target)", results, lambda: generate(conn, args.suppliers, args.lines))
+        if not args.database:
+            upgrade("suppliers", database_url)
+            print(f"database {name}: {args.suppliers} suppliers, {args.lines:,} sale lines", flush=True)
+            with engine.begin() as conn:
+                timed("generate the ledger (SQL, not a target)", results,
+                      lambda: generate(conn, args.suppliers, args.lines))
         with engine.connect() as conn:
             counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
                       for t in ("journal_entries", "postings", "payable_items")}
@@ -208,9 +213,13 @@ def main() -> None:
         sources = timed("build the month's POS/inventory lists", results, lambda: month_sources(engine))
 
         def payout_run():
-            with transaction(session_factory) as session:
-                run = payouts.create_run(session, date(2026, 11, 27), "bench")
-                return len(payouts.run_lines(session, run.id))
+            """Create the run and read its lines, then roll back so the database can be timed again."""
+            with session_factory() as session:
+                with session.begin():
+                    run = payouts.create_run(session, date(2026, 11, 27), "bench")
+                    count = len(payouts.run_lines(session, run.id))
+                    session.rollback()
+                return count
 
         lines = timed("payout run (target 5 s)", results, payout_run)
         print(f"  {lines} payout lines", flush=True)
@@ -252,7 +261,7 @@ def main() -> None:
         print(f"ratio payout run / psql aggregate:     {results['payout run (target 5 s)'] / aggregate:.1f}×")
         engine.dispose()
     finally:
-        if not args.keep:
+        if not args.keep and not args.database:
             with psycopg.connect(admin_url, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -146,11 +146,16 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
     y -= 14
     balance = head.opening_balance
     totals = {"sale": 0, "refund": 0, "write_off": 0, "payout": 0, "payout_failed": 0, "commission": 0}
+    rows = pdf.beginText()
+    rows.setFont("Helvetica", 8)
     for item in movements(session, supplier_id, start, end):
         if y < 50:
+            pdf.drawText(rows)
             pdf.showPage()
             page += 1
             y = page_header()
+            rows = pdf.beginText()
+            rows.setFont("Helvetica", 8)
         balance += item.amount
         totals[item.kind] += item.amount
         totals["commission"] += item.commission if item.kind in ("sale", "refund") else 0
@@ -163,8 +168,11 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
                   format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",
                   format_rupiah(item.amount), format_rupiah(balance)]
         for (x, _), value in zip(columns, values):
-            pdf.drawString(x, y, value)
+            if value:
+                rows.setTextOrigin(x, y)
+                rows.textOut(value)
         y -= 12
+    pdf.drawText(rows)
     if y < 120:
         pdf.showPage()
         page += 1
