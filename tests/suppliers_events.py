@@ -111,9 +111,13 @@ def inventory_view(sale: dict) -> list[dict]:
              "occurred_at": sale["completed_at"]} for line in sale["lines"]]
 
 
-def refund_view(refund: dict) -> dict:
+def refund_view(refund: dict, of_sale: dict) -> dict:
+    """A refund as the POS lists it: each line with the refunded ``amount`` and the sold line's ``line_total``."""
+    sold = {line["line_id"]: line for line in of_sale["lines"]}
     return {"refund_id": refund["refund_id"], "sale_id": refund["sale_id"], "refunded_at": refund["refunded_at"],
-            "total": refund["total"], "lines": refund["lines"]}
+            "total": refund["total"],
+            "lines": [{**line, "line_id": new_uuid(), "line_total": sold[line["sale_line_id"]]["line_total"]}
+                      for line in refund["lines"]]}
 
 
 class FakeUpstream:

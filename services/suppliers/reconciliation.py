@@ -75,6 +75,7 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
     missing, duplicated, mismatched = [], [], []
 
     def pos_side(kind: str, rows: list[dict], id_key: str, ledger_side: dict[str, dict]):
+        amount_key = "line_total" if kind == "sale" else "amount"  # a refund line's line_total is the sold line's
         counts = Counter(str(row[id_key]) for row in rows)
         by_id = {str(row[id_key]): row for row in rows}
         for record_id, times in counts.items():
@@ -82,7 +83,7 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
                 duplicated.append({"kind": kind, "id": record_id, "source": "pos", "times": times,
                                    "amount": int(by_id[record_id]["total"])})
         for record_id, row in by_id.items():
-            amount = sum(int(line.get("line_total", line.get("amount", 0))) for line in row.get("lines", []))
+            amount = sum(int(line.get(amount_key, 0)) for line in row.get("lines", []))
             posted = ledger_side.get(record_id)
             if posted is None:
                 missing.append({"kind": kind, "id": record_id, "missing_in": "ledger", "amount": amount})

@@ -50,7 +50,7 @@ def seed_consistent_history(app, client, token, upstream) -> list[dict]:
         upstream.movements.extend(inventory_view(sale))
     refund = ev.refund(sales[2], [(0, 1, 45_000)], refunded_at=MARCH.replace(day=4))
     ev.deliver(app, "sale.refunded", refund)
-    upstream.refunds.append(refund_view(refund))
+    upstream.refunds.append(refund_view(refund, sales[2]))
     return sales
 
 
