@@ -34,6 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import IdString, UTCDateTime, insert_or_ignore, new_id, utcnow
+from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
 log = logging.getLogger(__name__)
@@ -174,13 +175,22 @@ class Messaging:
             )
         )
 
-    def retry_dead_letter(self, session: Session, dead_letter_id: str) -> bool:
-        """Send a dead letter to its consumer again (through the outbox) with a fresh attempt count."""
-        row = session.execute(
-            select(self.dead_letters).where(self.dead_letters.c.id == dead_letter_id).with_for_update()
-        ).one_or_none()
-        if row is None or row.status != DEAD_LETTER_OPEN:
-            return False
+    def list_dead_letters(self, session: Session) -> list:
+        """Events that failed their last attempt, newest first."""
+        table = self.dead_letters
+        return session.execute(select(table).order_by(table.c.created_at.desc(), table.c.id)).mappings().all()
+
+    def retry_dead_letter(self, session: Session, dead_letter_id: str):
+        """Send a dead letter to its consumer again (through the outbox) with a fresh attempt count.
+
+        Unknown → :class:`NotFound`; already retried → :class:`Conflict`. Returns the updated dead letter.
+        """
+        table = self.dead_letters
+        row = session.execute(select(table).where(table.c.id == dead_letter_id).with_for_update()).one_or_none()
+        if row is None:
+            raise NotFound(f"dead letter {dead_letter_id} not found")
+        if row.status != DEAD_LETTER_OPEN:
+            raise Conflict(f"dead letter {dead_letter_id} was already retried", errors={"status": [row.status]})
         session.execute(
             self.delivery_attempts.delete().where(
                 (self.delivery_attempts.c.consumer == row.consumer)
@@ -189,11 +199,9 @@ class Messaging:
         )
         self._enqueue(session, json.loads(row.envelope), row.consumer, self.service)
         session.execute(
-            update(self.dead_letters)
-            .where(self.dead_letters.c.id == dead_letter_id)
-            .values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
+            update(table).where(table.c.id == dead_letter_id).values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
         )
-        return True
+        return session.execute(select(table).where(table.c.id == dead_letter_id)).mappings().one()
 
     # -- observation ---------------------------------------------------------------------------------
     def backlog(self, session: Session) -> dict:

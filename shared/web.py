@@ -41,6 +41,10 @@ def create_service_app(runtime: Runtime, title: str, blueprints=(), *, descripti
     api = Api(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    if settings.service in SWEEPING_SERVICES:
+        from shared.dead_letters_api import blp as dead_letters_blp
+
+        api.register_blueprint(dead_letters_blp)
     install_error_handlers(app)
     _install_request_ids(app)
     _install_health(app, runtime)

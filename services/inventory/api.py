@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from services.inventory import catalogue, consumers, documents, rules, stock
+from services.inventory import catalogue, documents, rules, stock
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
 from shared.schemas import Money, Quantity, StrictInteger, StrictSchema
@@ -21,9 +21,7 @@ stock_blp = Blueprint("stock", __name__, url_prefix="", description="Stock on ha
 counts_blp = Blueprint("counts", __name__, url_prefix="/counts", description="Stock counts (stock opname)")
 returns_blp = Blueprint("returns", __name__, url_prefix="/returns", description="Returns to supplier (retur)")
 alerts_blp = Blueprint("alerts", __name__, url_prefix="/alerts", description="Stock alerts for managers")
-dead_letters_blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters",
-                             description="Events this service failed to apply after the last attempt")
-BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp, dead_letters_blp]
+BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp]
 
 PDF = "application/pdf"
 
@@ -441,18 +439,6 @@ class AlertScanOut(Schema):
     raised = fields.Integer()
 
 
-class DeadLetterOut(Schema):
-    id = fields.String()
-    consumer = fields.String()
-    event_id = fields.String()
-    event_type = fields.String()
-    error = fields.String()
-    attempts = fields.Integer()
-    status = fields.String()
-    created_at = fields.AwareDateTime()
-    retried_at = fields.AwareDateTime(allow_none=True)
-
-
 # -- products -------------------------------------------------------------------------------------------
 @products_blp.route("")
 class Products(MethodView):
@@ -842,24 +828,3 @@ class AlertResolution(MethodView):
         """Mark an alert as dealt with."""
         with _runtime().transaction() as session:
             return stock.resolve_alert(session, alert_id)
-
-
-# -- dead letters ---------------------------------------------------------------------------------------
-@dead_letters_blp.route("")
-class DeadLetters(MethodView):
-    @requires("manager")
-    @dead_letters_blp.response(200, DeadLetterOut(many=True))
-    def get(self):
-        """Events that failed their last attempt (newest first), with the error."""
-        with _runtime().transaction() as session:
-            return consumers.list_dead_letters(session, _runtime().messaging)
-
-
-@dead_letters_blp.route("/<uuid:dead_letter_id>/retry")
-class DeadLetterRetry(MethodView):
-    @requires("manager")
-    @dead_letters_blp.response(202, DeadLetterOut)
-    def post(self, dead_letter_id):
-        """Send the event to its consumer again (through the outbox) with a fresh attempt count."""
-        with _runtime().transaction() as session:
-            return consumers.retry_dead_letter(session, _runtime().messaging, str(dead_letter_id))

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.suppliers import dead_letters, payouts, reconciliation, registry, rules, statements, supplier_views
+from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
 from services.suppliers.ledger import balance_summary
 from services.suppliers.tasks import RECONCILIATION_TASK
 from shared.auth import current_principal, requires
@@ -29,12 +29,10 @@ me_blp = Blueprint("me", __name__, url_prefix="/me", description="A supplier's o
 payouts_blp = Blueprint("payout_runs", __name__, url_prefix="/payout-runs", description="Payout runs")
 reconciliations_blp = Blueprint("reconciliations", __name__, url_prefix="/reconciliations",
                                 description="Reconciliation of POS, inventory and the ledger")
-dead_letters_blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters",
-                             description="Events this service failed to apply after the last attempt")
 
 
 def blueprints() -> list[Blueprint]:
-    return [suppliers_blp, me_blp, payouts_blp, reconciliations_blp, dead_letters_blp]
+    return [suppliers_blp, me_blp, payouts_blp, reconciliations_blp]
 
 
 def _transaction():
@@ -301,18 +299,6 @@ class ReconciliationOut(Schema):
     finished_at = fields.AwareDateTime(allow_none=True)
     report = fields.Dict(allow_none=True)
     error = fields.String(allow_none=True)
-
-
-class DeadLetterOut(Schema):
-    id = fields.String()
-    consumer = fields.String()
-    event_id = fields.String()
-    event_type = fields.String()
-    error = fields.String()
-    attempts = fields.Integer()
-    status = fields.String()
-    created_at = fields.AwareDateTime()
-    retried_at = fields.AwareDateTime(allow_none=True)
 
 
 # -- shared view bodies ------------------------------------------------------------------------------------
@@ -742,24 +728,3 @@ class ReconciliationById(MethodView):
         """The status and, when done, the report: missing, duplicated, mismatched ids and ledger invariants."""
         with _transaction() as session:
             return reconciliation.as_dict(reconciliation.get(session, reconciliation_id))
-
-
-# -- /dead-letters (managers) ------------------------------------------------------------------------------
-@dead_letters_blp.route("")
-class DeadLetters(MethodView):
-    @requires("manager")
-    @dead_letters_blp.response(200, DeadLetterOut(many=True))
-    def get(self):
-        """Events that failed their last attempt (newest first), with the error."""
-        with _transaction() as session:
-            return dead_letters.list_dead_letters(session)
-
-
-@dead_letters_blp.route("/<uuid:dead_letter_id>/retry")
-class DeadLetterRetry(MethodView):
-    @requires("manager")
-    @dead_letters_blp.response(202, DeadLetterOut)
-    def post(self, dead_letter_id):
-        """Send the event to its consumer again (through the outbox) with a fresh attempt count."""
-        with _transaction() as session:
-            return dead_letters.retry_dead_letter(session, str(dead_letter_id))

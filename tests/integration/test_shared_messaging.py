@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from shared.celery_factory import QUEUE_DRAINED_KEY
+from shared.errors import Conflict, NotFound
 from shared.web import create_service_app
 from tests.support import eventually
 
@@ -84,8 +85,11 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
     with runtime.transaction() as session:
         dead = session.execute(select(messaging.dead_letters)).one()
         assert messaging.backlog(session)["dead_letters_open"] == 1
-        assert messaging.retry_dead_letter(session, dead.id) is True
-        assert messaging.retry_dead_letter(session, dead.id) is False
+        assert messaging.retry_dead_letter(session, dead.id)["status"] == DEAD_LETTER_RETRIED
+        with pytest.raises(Conflict):
+            messaging.retry_dead_letter(session, dead.id)
+        with pytest.raises(NotFound):
+            messaging.retry_dead_letter(session, "00000000-0000-4000-8000-00000000dead")
     with runtime.transaction() as session:
         assert session.execute(select(messaging.dead_letters.c.status)).scalar_one() == DEAD_LETTER_RETRIED
         row = session.execute(select(messaging.outbox)).one()
@@ -109,3 +113,18 @@ def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_tha
     redis_server.client().set(QUEUE_DRAINED_KEY.format(service="suppliers"), str(time.time() - 600))
     stalled = client.get("/readyz")
     assert stalled.status_code == 503 and stalled.json["checks"]["queue"].startswith("error")
+
+
+def test_managers_see_dead_letters_over_http_and_send_one_again_once(runtime, token):
+    client = create_service_app(runtime, "messaging test").test_client()
+    envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455558888", "type": "sale.completed", "payload": {}}
+    with runtime.transaction() as session:
+        runtime.messaging.dead_letter(session, "suppliers.on_sale_completed", envelope, "boom", attempts=8)
+    assert client.get("/dead-letters", headers=token("cashier")).status_code == 403
+    [dead] = client.get("/dead-letters", headers=token("manager")).json
+    assert (dead["event_id"], dead["status"], dead["attempts"]) == (envelope["event_id"], "open", 8)
+    retried = client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager"))
+    assert retried.status_code == 202 and retried.json["status"] == "retried"
+    again = client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager"))
+    assert again.status_code == 409 and again.content_type == "application/problem+json"
+    assert _statuses(runtime) == [OUTBOX_PENDING] or _statuses(runtime) == [OUTBOX_SENT]
