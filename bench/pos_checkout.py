@@ -5,23 +5,29 @@ Usage::
     .venv/bin/python bench/pos_checkout.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
                                            [--registers 8] [--seconds 20] [--gunicorn-workers 2] [--threads 4]
 
-What it does: makes a fresh PostgreSQL database, applies the POS migrations, seeds a 200-product catalogue
-(through the real ``product.upserted`` handler), starts a private ``redis-server``, the POS web app under
-gunicorn and the POS Celery worker with beat (the outbox sweep). It opens one register and shift per simulated
-counter and lets each counter ring up 3–5 line baskets for ``--seconds`` (a barcode lookup per line, then the
-checkout; payments mixed: cash 50 %, card 25 %, QRIS 25 % confirmed by the cashier). Then it runs ``pgbench``
-(TPC-B-like, 8 clients) on a scratch database of the same server and prints:
+What it does: makes fresh PostgreSQL databases for pos, inventory and suppliers and applies their migrations;
+seeds 25 suppliers (``registry.register_supplier`` in suppliers), 200 products and an intake of 100,000 units of
+each (``catalogue.create_product`` / ``stock.record_intake`` in inventory), and delivers the resulting
+``supplier.registered`` and ``product.upserted`` events through the real consumers' handlers (POS catalogue,
+inventory's supplier replica, suppliers' product replica). It starts a private ``redis-server``, the POS web app
+under gunicorn, the POS Celery worker with beat (the outbox sweep) and the inventory and suppliers workers
+(``celery -A services.<name>.worker worker -Q <name>``). It opens one register and shift per simulated counter and
+lets each counter ring up 3–5 line baskets for ``--seconds`` (a barcode lookup per line, then the checkout;
+payments mixed: cash 50 %, card 25 %, QRIS 25 % confirmed by the cashier). After the load it waits until every
+completed sale reached inventory and suppliers, then runs ``pgbench`` (TPC-B-like, 8 clients) on a scratch
+database of the same server and prints:
 
 - checkouts per second, checkout latency p50/p95/p99, barcode lookup p99, QRIS confirm p99;
-- outbox lag p99 (sale committed → its events handed to Redis by the relay) and rows still pending;
+- outbox lag p99 (sale committed → its events handed to Redis by the relay);
+- propagation lag p50/p99 from each sale's ``completed_at`` to its inventory ``sale`` movements
+  (``recorded_at``) and to its suppliers journal entry (``posted_at``), read from their databases, and whether
+  every sale reached both exactly once (stock taken = units sold; one journal entry per sale);
 - pgbench TPS and the ratio checkouts/s ÷ pgbench TPS.
-
-The propagation lag to inventory's stock and suppliers' ledger needs those services' consumers and is measured
-by the integrator's full-stack benchmark; this script stops at the POS boundary (the events in Redis).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -39,13 +45,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shared.auth import Principal, issue_token  # noqa: E402
+from shared.config import DEFAULT_OUTLET_ID  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
-from shared.events import build_envelope, load_event  # noqa: E402
+from shared.events import load_event  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
 from tests.support import PostgresDatabases, RedisServer, eventually, free_port  # noqa: E402
 
 SECRET = "bench-secret-for-sentra-pos-0123456789"
 PRODUCTS = 200
+SUPPLIERS = 25
+STOCK_PER_PRODUCT = 100_000
+SERVICES = ("pos", "inventory", "suppliers")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -59,30 +69,87 @@ def bearer(role: str, user_id: str, name: str) -> dict:
     return {"Authorization": "Bearer " + issue_token(SECRET, Principal(user_id, name, role))}
 
 
-def seed_catalogue(database_url: str) -> list[tuple[str, int]]:
-    from services.pos import catalogue
+def ean13(serial: int) -> str:
+    from services.inventory.rules import gs1_check_digit
 
-    engine = make_engine(database_url)
-    factory = make_session_factory(engine)
+    body = f"899{serial:09d}"
+    return body + str(gs1_check_digit(body))
+
+
+def deliver(session, handler, envelope: dict) -> None:
+    """Hand one recorded event to a consumer's handler, the way ``register_consumers`` does (loaded tolerantly)."""
+    meta, payload = load_event(json.loads(json.dumps(envelope)))
+    handler(session, payload, meta)
+
+
+def recorded_envelopes(factory, event_type: str) -> list[dict]:
+    """The envelopes a seeding step wrote to its service's outbox (one per subscriber; de-duplicated by id)."""
+    from sqlalchemy import text
+
+    with factory() as session:
+        rows = session.execute(text("SELECT envelope FROM outbox WHERE event_type = :type ORDER BY created_at"),
+                               {"type": event_type}).scalars()
+        envelopes = {}
+        for row in rows:
+            envelope = json.loads(row)
+            envelopes.setdefault(envelope["event_id"], envelope)
+        return list(envelopes.values())
+
+
+def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
+    """Suppliers registered in the suppliers service, products created in inventory with a stock intake, and
+    the resulting ``supplier.registered`` / ``product.upserted`` events delivered to their real consumers
+    (POS and inventory catalogue, suppliers' product replica). Returns the (barcode, price) list for the counters.
+    The seed's own outbox rows stay pending (no relay or beat runs for seeding), so the only events flowing
+    during the load are the sales' and the stock movements they cause."""
+    from services.inventory import catalogue as inventory_catalogue, stock
+    from services.inventory.consumers import HANDLERS as INVENTORY_HANDLERS
+    from services.pos import catalogue as pos_catalogue
+    from services.suppliers import registry
+    from services.suppliers.tasks import EVENT_HANDLERS as SUPPLIERS_HANDLERS
+
+    engines = {name: make_engine(url) for name, url in urls.items()}
+    factories = {name: make_session_factory(engine) for name, engine in engines.items()}
+    with transaction(factories["suppliers"]) as session:
+        supplier_ids = [registry.register_supplier(session, {
+            "business_name": f"UMKM Pemasok {index:02d}", "owner_name": f"Pemilik {index:02d}",
+            "phone": f"0813{index:08d}"}, actor="bench").id for index in range(SUPPLIERS)]
+    for envelope in recorded_envelopes(factories["suppliers"], "supplier.registered"):
+        with transaction(factories["inventory"]) as session:
+            deliver(session, INVENTORY_HANDLERS["supplier.registered"], envelope)
+        with transaction(factories["pos"]) as session:
+            deliver(session, pos_catalogue.apply_supplier_changed, envelope)
     products = []
-    with transaction(factory) as session:
+    with transaction(factories["inventory"]) as session:
+        by_supplier: dict[str, list[str]] = {}
         for index in range(PRODUCTS):
-            barcode = f"899{index:010d}"
             price = random.choice([8_000, 12_500, 15_000, 18_000, 25_000, 35_000, 65_000, 150_000])
-            meta, payload = load_event(build_envelope("product.upserted", "bench", {
-                "product_id": str(uuid.uuid4()), "sku": f"SKU-{index:04d}", "barcode": barcode,
-                "name": f"Produk UMKM {index}", "price": price, "supplier_id": str(uuid.UUID(int=index % 25 + 1)),
-                "category": random.choice(["Makanan", "Minuman", "Kerajinan"]), "active": True, "revision": 1}))
-            catalogue.apply_product_upserted(session, payload, meta)
-            products.append((barcode, price))
-    engine.dispose()
+            supplier_id = supplier_ids[index % SUPPLIERS]
+            product = inventory_catalogue.create_product(session, {
+                "name": f"Produk UMKM {index}", "category": random.choice(["kerajinan", "fashion", "lainnya"]),
+                "unit": "pcs", "price": price, "barcode": ean13(index), "supplier_id": supplier_id},
+                actor="bench", outlet_id=DEFAULT_OUTLET_ID)
+            by_supplier.setdefault(supplier_id, []).append(product.id)
+            products.append((product.barcode, price))
+        for supplier_id, product_ids in by_supplier.items():
+            stock.record_intake(session, {"supplier_id": supplier_id, "lines": [
+                {"product_id": product_id, "qty": STOCK_PER_PRODUCT} for product_id in product_ids]},
+                actor="bench", outlet_id=DEFAULT_OUTLET_ID)
+    for envelope in recorded_envelopes(factories["inventory"], "product.upserted"):
+        with transaction(factories["pos"]) as session:
+            deliver(session, pos_catalogue.apply_product_upserted, envelope)
+        with transaction(factories["suppliers"]) as session:
+            deliver(session, SUPPLIERS_HANDLERS["product.upserted"], envelope)
+    for engine in engines.values():
+        engine.dispose()
     return products
 
 
-def service_environment(database_url: str, redis_url: str) -> dict:
+def service_environment(urls: dict[str, str], redis_url: str) -> dict:
     env = dict(os.environ)
-    env.update({"SENTRA_POS_DATABASE_URL": database_url, "SENTRA_REDIS_URL": redis_url, "SENTRA_JWT_SECRET": SECRET,
-                "SENTRA_QRIS_CALLBACK_SECRET": SECRET, "PYTHONPATH": str(ROOT)})
+    env.update({f"SENTRA_{name.upper()}_DATABASE_URL": url for name, url in urls.items()})
+    env.update({"SENTRA_REDIS_URL": redis_url, "SENTRA_JWT_SECRET": SECRET, "SENTRA_QRIS_CALLBACK_SECRET": SECRET,
+                "PYTHONPATH": str(ROOT)})
     return env
 
 
@@ -148,6 +215,50 @@ def run_pgbench(databases: PostgresDatabases, seconds: int) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
+def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: float = 180) -> dict[str, dict]:
+    """Wait until every completed sale reached inventory and suppliers (or ``timeout``), then read their
+    databases: per sale the lag from ``completed_at`` to its stock movements' ``recorded_at`` / its journal
+    entry's ``posted_at`` (the latest when several rows), whether it arrived, and whether it was applied more
+    than once (stock: the units taken differ from the units sold; ledger: more than one sale entry)."""
+    from sqlalchemy import text
+
+    queries = {
+        "inventory": "SELECT reference_id, max(recorded_at), -sum(qty), 1 FROM movements WHERE kind = 'sale'"
+                     " GROUP BY reference_id",
+        "suppliers": "SELECT source_id, max(posted_at), NULL, count(*) FROM journal_entries WHERE source_type = 'sale'"
+                     " GROUP BY source_id",
+    }
+    engines = {name: make_engine(urls[name]) for name in queries}
+
+    def rows(name):
+        with engines[name].connect() as conn:
+            return {row[0]: row[1:] for row in conn.execute(text(queries[name]))}
+
+    def all_arrived():
+        return all(len(rows(name).keys() & sales.keys()) == len(sales) for name in queries)
+
+    try:
+        eventually(all_arrived, timeout=timeout, interval=0.5, message="every sale in inventory and suppliers")
+    except AssertionError as exc:
+        print("warning:", exc)
+    results = {}
+    for name in queries:
+        found = rows(name)
+        lag_ms, duplicated = [], 0
+        for sale_id, (completed_at, units) in sales.items():
+            if sale_id not in found:
+                continue
+            applied_at, taken, entries = found[sale_id]
+            lag_ms.append((applied_at - completed_at).total_seconds() * 1000)
+            if entries != 1 or (taken is not None and taken != units):
+                duplicated += 1
+        results[name] = {"lag_ms": lag_ms, "reached": len(found.keys() & sales.keys()),
+                         "missing": len(sales.keys() - found.keys()), "duplicated": duplicated}
+    for engine in engines.values():
+        engine.dispose()
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--admin-url", default=os.environ.get("SENTRA_TEST_POSTGRES_URL",
@@ -156,6 +267,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--consumer-threads", type=int, default=2,
+                        help="celery thread pool size of the inventory and suppliers workers")
     args = parser.parse_args()
 
     databases = PostgresDatabases(args.admin_url)
@@ -163,11 +276,13 @@ def main() -> int:
     redis_server = RedisServer(scratch / "redis")
     processes: list[subprocess.Popen] = []
     try:
-        database_url = databases.create()
-        upgrade("pos", database_url)
-        products = seed_catalogue(database_url)
+        urls = {name: databases.create() for name in SERVICES}
+        for name, url in urls.items():
+            upgrade(name, url)
+        database_url = urls["pos"]
+        products = seed_stack(urls)
         redis_server.start()
-        env = service_environment(database_url, redis_server.url)
+        env = service_environment(urls, redis_server.url)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         processes.append(subprocess.Popen(
@@ -180,6 +295,12 @@ def main() -> int:
              "--concurrency", "2", "--beat", "--schedule", str(scratch / "beat"), "--without-gossip", "--without-mingle",
              "--loglevel", "WARNING"], env=env, cwd=ROOT, stdout=open(scratch / "worker.log", "wb"),
             stderr=subprocess.STDOUT))
+        for name in ("inventory", "suppliers"):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", f"services.{name}.worker", "worker", "-Q", name, "--pool",
+                 "threads", "--concurrency", str(args.consumer_threads), "--hostname", f"{name}-bench@%h",
+                 "--without-gossip", "--without-mingle", "--loglevel", "WARNING"], env=env, cwd=ROOT,
+                stdout=open(scratch / f"{name}-worker.log", "wb"), stderr=subprocess.STDOUT))
         eventually(lambda: requests.get(f"{base_url}/readyz", timeout=1).status_code == 200, timeout=60,
                    message="POS ready")
         manager = bearer("manager", "bench-manager", "Manajer")
@@ -224,8 +345,11 @@ def main() -> int:
             serial_check = conn.execute(text(
                 "SELECT count(*) FROM (SELECT register_id, business_day, max(CAST(split_part(receipt_no, '-', 3) AS int))"
                 " - count(*) AS gap FROM sales WHERE status = 'completed' GROUP BY 1, 2) t WHERE gap <> 0")).scalar_one()
+            sales = {row[0]: (row[1], row[2]) for row in conn.execute(text(
+                "SELECT s.id, s.completed_at, sum(l.qty) FROM sales s JOIN sale_lines l ON l.sale_id = s.id"
+                " WHERE s.status = 'completed' GROUP BY s.id, s.completed_at"))}
         engine.dispose()
-        in_redis = sum(redis_server.client().llen(q) for q in ("inventory", "suppliers"))
+        propagation = measure_propagation(urls, sales)
         pgbench_tps = run_pgbench(databases, min(args.seconds, 15))
 
         rate = len(checkout_ms) / elapsed
@@ -237,15 +361,21 @@ def main() -> int:
               f"  p99 {percentile(checkout_ms, 99):.1f}")
         print(f"barcode lookup ms         p50 {percentile(lookup_ms, 50):.1f}  p99 {percentile(lookup_ms, 99):.1f}")
         print(f"QRIS confirm ms           p99 {percentile(confirm_ms, 99):.1f}")
-        print(f"outbox → Redis lag ms     p50 {percentile(lags, 50):.1f}  p99 {percentile(lags, 99):.1f}"
-              f"  (messages in Redis: {in_redis} for {2 * completed} outbox rows;"
-              " a row the relay and the sweep both sent arrives twice, consumers de-duplicate)")
+        print(f"outbox → Redis lag ms     p50 {percentile(lags, 50):.1f}  p99 {percentile(lags, 99):.1f}")
+        for name, label in (("inventory", "sale → stock movement"), ("suppliers", "sale → supplier ledger")):
+            figures = propagation[name]
+            print(f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
+                  f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
+                  f"  (reached {figures['reached']}/{len(sales)}, missing {figures['missing']},"
+                  f" applied more than once {figures['duplicated']})")
         print(f"receipt serial gaps       {serial_check} register-days with a gap")
         print(f"pgbench TPS (8 clients)   {pgbench_tps:.1f}")
         print(f"ratio checkouts/pgbench   {rate / pgbench_tps:.3f}")
         for error in errors[:5]:
             print("error:", error)
-        return 0 if not errors and serial_check == 0 else 1
+        nothing_lost = all(figures["missing"] == 0 and figures["duplicated"] == 0 for figures in propagation.values())
+        print(f"nothing lost              {'yes' if nothing_lost else 'NO'}")
+        return 0 if not errors and serial_check == 0 and nothing_lost else 1
     finally:
         for process in processes:
             process.terminate()
