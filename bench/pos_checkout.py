@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import random
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -303,6 +304,12 @@ def main() -> int:
                 stdout=open(scratch / f"{name}-worker.log", "wb"), stderr=subprocess.STDOUT))
         eventually(lambda: requests.get(f"{base_url}/readyz", timeout=1).status_code == 200, timeout=60,
                    message="POS ready")
+        from celery import Celery
+
+        control = Celery(broker=redis_server.url).control
+        for name in ("inventory", "suppliers"):
+            eventually(lambda: control.ping(destination=[f"{name}-bench@{socket.gethostname()}"], timeout=1),
+                       timeout=60, message=f"{name} worker ready")
         manager = bearer("manager", "bench-manager", "Manajer")
         counters = []
         for index in range(args.registers):
