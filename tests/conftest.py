@@ -18,6 +18,7 @@ from tests.support import (
     settings_for,
 )
 
+pytest_plugins = ["tests.pos_support"]
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the POS tests: a counter (app + client + tokens) with a catalogue, registers and open shifts.
+"""Fixtures and helpers for the POS tests (a pytest plugin, see tests/conftest.py): a counter (app + client + tokens) with a catalogue, registers and open shifts.
 
 The catalogue is fed through the real ``product.upserted`` / ``supplier.*`` handlers the worker runs.
 """
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from services.pos import catalogue, create_app
 from services.pos.models import Base
-from shared.db import new_id, transaction, utcnow
+from shared.db import new_id, transaction
 from shared.events import build_envelope, load_event
 
 SUPPLIER_DODOL = "6f0c4bb8-2a3a-4c1e-9d3e-000000000001"
@@ -108,10 +108,3 @@ def pos(make_settings, token):
     counter.standard_catalogue()
     yield counter
     counter.runtime.engine.dispose()
-
-
-def test_the_counter_helper_starts_with_a_catalogue_and_no_sales(pos):
-    counts = pos.row_counts()
-    assert counts["catalogue_products"] == 4
-    assert counts["sales"] == 0 and counts["outbox"] == 0
-    assert utcnow().tzinfo is not None

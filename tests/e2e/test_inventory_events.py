@@ -13,7 +13,7 @@ from services.inventory import create_app
 from shared.celery_factory import make_celery
 from shared.events import build_envelope, contract
 from shared.messaging import OUTBOX_SENT
-from tests.integration.test_inventory_support import days_from_today, refund_payload, sale_payload
+from tests.inventory_support import days_from_today, refund_payload, sale_payload
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e

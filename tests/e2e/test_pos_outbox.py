@@ -11,7 +11,6 @@ from sqlalchemy import select
 from services.pos.models import CatalogueProduct
 from shared.events import build_envelope
 from shared.messaging import OUTBOX_PENDING, OUTBOX_SENT
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e

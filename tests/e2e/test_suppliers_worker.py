@@ -11,7 +11,7 @@ from services.suppliers import create_app
 from services.suppliers.tasks import RECONCILIATION_TASK
 from shared.celery_factory import make_celery
 from shared.events import contract
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e

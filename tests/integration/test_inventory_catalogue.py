@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.inventory import rules
 from services.inventory.models import SupplierReplica
-from tests.integration.test_inventory_support import Inventory
+from tests.inventory_support import Inventory
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.inventory.models import Lot, ProductStock
-from tests.integration.test_inventory_support import Inventory, days_from_today, sale_payload
+from tests.inventory_support import Inventory, days_from_today, sale_payload
 
 REGISTERS = 6
 SALES_PER_REGISTER = 8

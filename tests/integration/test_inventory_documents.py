@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.integration.test_inventory_support import Inventory, days_from_today
+from tests.inventory_support import Inventory, days_from_today
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.inventory import stock as stock_use_cases
 from shared.celery_factory import RetryLater
-from tests.integration.test_inventory_support import Inventory, days_from_today, refund_payload, sale_payload
+from tests.inventory_support import Inventory, days_from_today, refund_payload, sale_payload
 
 
 @pytest.fixture

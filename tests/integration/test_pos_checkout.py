@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.integration.test_pos_support import SUPPLIER_DODOL, pos  # noqa: F401  (fixture)
+from tests.pos_support import SUPPLIER_DODOL
 
 
 def test_a_cash_sale_is_priced_from_the_catalogue_and_gets_change_and_a_receipt_number(pos):

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from services.pos import idempotency
 from services.pos.models import Sale
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 
 LINES = [{"barcode": "8991234500011", "qty": 1}]
 CASH = [{"method": "cash", "amount": 25_000, "tendered": 50_000}]

@@ -13,7 +13,6 @@ from services.pos import qris
 from services.pos.api import qris_signature
 from services.pos.models import Payment
 from shared.db import utcnow
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 from tests.unit.test_pos_qris import parse_emv
 
 

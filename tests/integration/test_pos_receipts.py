@@ -6,7 +6,6 @@ import threading
 from datetime import datetime
 
 from services.pos.receipt_numbers import JAKARTA
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 
 SALES_PER_REGISTER = 12
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 
 
 def refund(pos, sale, items, key, headers=None, method="original", approval="manager", **extra):

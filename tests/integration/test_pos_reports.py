@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from services.pos.receipt_numbers import JAKARTA
-from tests.integration.test_pos_support import SUPPLIER_BATIK, SUPPLIER_DODOL, pos  # noqa: F401  (fixture)
+from tests.pos_support import SUPPLIER_BATIK, SUPPLIER_DODOL
 
 
 def test_the_daily_report_splits_sales_by_method_cashier_hour_category_and_supplier(pos, token):

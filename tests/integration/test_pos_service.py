@@ -1,7 +1,6 @@
 """The POS service's own surface: health, OpenAPI document, problem+json for unknown routes and methods."""
 from __future__ import annotations
 
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 
 
 def test_the_pos_service_documents_its_api_and_answers_health_checks(pos):
@@ -29,3 +28,9 @@ def test_every_pos_endpoint_needs_a_token(pos):
     assert pos.client.get("/catalogue?q=a", headers=supplier).status_code == 403
     assert pos.client.get("/reconciliation/sales?from=2026-11-27T00:00:00Z&to=2026-11-28T00:00:00Z",
                           headers=supplier).status_code == 403
+
+
+def test_the_counter_helper_starts_with_a_catalogue_and_no_sales(pos):
+    counts = pos.row_counts()
+    assert counts["catalogue_products"] == 4
+    assert counts["sales"] == 0 and counts["outbox"] == 0

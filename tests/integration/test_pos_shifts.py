@@ -2,7 +2,6 @@
 adds up to the rupiah."""
 from __future__ import annotations
 
-from tests.integration.test_pos_support import pos  # noqa: F401  (fixture)
 
 
 def test_registers_are_created_by_managers_with_unique_codes(pos):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from services.suppliers import create_app
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 PERIOD = "from=2025-01-01&to=2027-12-31"
 

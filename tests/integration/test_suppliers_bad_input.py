@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from services.suppliers import create_app
 from services.suppliers.models import Base
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 UNKNOWN = "0b1e3c4d-0000-4000-8000-00000000dead"
 

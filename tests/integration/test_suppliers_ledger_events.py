@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from services.suppliers import create_app, ledger
 from services.suppliers.models import JournalEntry, PayableItem
 from shared.celery_factory import RetryLater
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from services.suppliers import create_app, ledger
 from services.suppliers.models import PayableItem, Posting
 from shared.celery_factory import RetryLater
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

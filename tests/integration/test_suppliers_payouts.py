@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from services.suppliers import create_app, ledger
 from services.suppliers.models import AuditLog
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 
 @pytest.fixture

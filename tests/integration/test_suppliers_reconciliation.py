@@ -7,8 +7,8 @@ import pytest
 
 from services.suppliers import create_app, ledger
 from services.suppliers.tasks import RECONCILIATION_TASK
-from tests import suppliers_events as ev
-from tests.suppliers_events import FakeUpstream, inventory_view, pos_view, refund_view
+from tests import suppliers_support as ev
+from tests.suppliers_support import FakeUpstream, inventory_view, pos_view, refund_view
 
 MARCH = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from services.suppliers import create_app
-from tests import suppliers_events as ev
+from tests import suppliers_support as ev
 
 FULL_PROFILE = {
     "business_name": "Dodol Betawi Mpok Yati", "owner_name": "Yati Suryani", "phone": "+6281311120001",
@@ -141,7 +141,7 @@ def test_a_csv_statement_has_opening_balance_every_line_and_closing_balance(app,
 def test_a_pdf_statement_is_in_bahasa_indonesia_with_rupiah_amounts(app, token):
     client = app.test_client()
     supplier_id, _ = _history(app, client, token)
-    response = client.get(f"/me/statements?from=2026-02-01&to=2026-02-28&format=pdf",
+    response = client.get("/me/statements?from=2026-02-01&to=2026-02-28&format=pdf",
                           headers=token("supplier", supplier_id=supplier_id))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)

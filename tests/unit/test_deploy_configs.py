@@ -4,7 +4,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shlex
-from pathlib import Path
 
 import yaml
 from honcho.environ import parse_procfile
