@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from tests.support import eventually, service_env
 pytestmark = pytest.mark.e2e
 BARCODE = "8991234500010"
 PRICE = 25_000
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def _create_user(platform, username, role, password, supplier_id=None):
@@ -139,3 +142,22 @@ def test_a_sale_made_while_redis_is_down_is_accepted_and_its_effects_arrive_afte
     eventually(lambda: _on_hand(platform, shop) == 6, timeout=90, message="stock decremented after Redis returned")
     eventually(lambda: _balance(platform, shop) == 4 * PRICE - 4 * PRICE // 5, timeout=60,
                message="supplier credited after Redis returned")
+
+
+def test_a_reconciliation_fetches_the_real_pos_and_inventory_records_and_finds_the_books_agree(platform, shop):
+    _checkout(platform, shop, qty=1)
+    _checkout(platform, shop, qty=2)
+    eventually(lambda: _on_hand(platform, shop) == 7, message="both sales reached inventory")
+    eventually(lambda: _balance(platform, shop) == 3 * PRICE - 3 * PRICE // 5, message="both sales reached the ledger")
+    today = datetime.now(JAKARTA).date().isoformat()
+    queued = _ok(platform.http.post(f"{platform.api('suppliers')}/reconciliations", headers=shop["manager"],
+                                    json={"from": today, "to": today}), 202)
+    url = f"{platform.api('suppliers')}/reconciliations/{queued['id']}"
+    done = eventually(lambda: (r := _ok(platform.http.get(url, headers=shop["manager"])))["status"] in ("done", "failed") and r,
+                      timeout=60, message="the worker ran the reconciliation")
+    assert done["status"] == "done", done
+    report = done["report"]
+    assert report["ok"] is True, report
+    assert (report["missing"], report["duplicated"], report["mismatched"]) == ([], [], [])
+    assert report["counts"]["pos_sales"] == 2
+    assert report["invariants"]["ok"] and report["invariants"]["total_debit"] == report["invariants"]["total_credit"]
