@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from services.inventory import catalogue, stock
 from services.inventory.models import messaging
+from shared import business_time
 from shared.config import load_settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.events import contract
@@ -51,7 +52,7 @@ def main() -> None:
         products = [catalogue.create_product(session, {"name": f"Bench {i}", "category": "makanan", "unit": "pcs",
                                                        "price": 10_000, "supplier_id": supplier_id, "reorder_point": 0},
                                              "bench", outlet) for i in range(args.products)]
-        today = catalogue.today_in_jakarta()
+        today = business_time.today()
         stock.record_intake(session, {"supplier_id": supplier_id, "lines": [
             {"product_id": p.id, "qty": args.sales, "expiry_date": today + timedelta(days=10 * (lot + 1))}
             for p in products for lot in range(4)]}, "bench", outlet)

@@ -58,7 +58,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
     SQLite: WAL journal, foreign keys on, a busy timeout, and every transaction ``BEGIN IMMEDIATE`` so two
     writers queue for the lock instead of failing on upgrade (no lost updates, no SQLITE_BUSY deadlocks).
-    PostgreSQL: psycopg 3 with a pre-pinged pool.
+    PostgreSQL: psycopg 3, a pool whose connections are recycled after 30 minutes (no ping per checkout).
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -83,7 +83,10 @@ def make_engine(url: str, **kwargs) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No per-checkout ping (a round trip on every request): connections are recycled after half an hour
+    # instead, and one broken by a server restart is discarded when it fails (the request answers 5xx/retries).
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)

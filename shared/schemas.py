@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import numbers
+from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, validate, RAISE
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from shared.business_time import day_bounds, day_start
 
 
 class StrictInteger(fields.Integer):
@@ -55,4 +58,39 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-__all__ = ["StrictInteger", "Money", "Quantity", "BasisPoints", "StrictSchema", "ValidationError"]
+class InstantOrDay(fields.Field):
+    """An ISO 8601 timestamp with its offset, or a plain date (YYYY-MM-DD) meaning that Jakarta business day."""
+
+    default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return fields.AwareDateTime().deserialize(value)
+        except ValidationError:
+            pass
+        try:
+            return fields.Date().deserialize(value)
+        except ValidationError:
+            raise self.make_error("invalid") from None
+
+
+class PeriodQuery(StrictSchema):
+    """``?from=&to=``: loads as ``start``/``end`` UTC instants, ``[start, end)``; a date ``to`` includes that day."""
+
+    start = InstantOrDay(required=True, data_key="from",
+                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
+    end = InstantOrDay(required=True, data_key="to",
+                       metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"})
+
+    @post_load
+    def _to_instants(self, data, **kwargs):
+        if not isinstance(data["start"], datetime):
+            data["start"] = day_start(data["start"])
+        if not isinstance(data["end"], datetime):
+            data["end"] = day_bounds(data["end"])[1]
+        if data["start"] >= data["end"]:
+            raise ValidationError("Must be after 'from'.", "to")
+        return data
+
+
+__all__ = ["StrictInteger", "Money", "Quantity", "BasisPoints", "StrictSchema", "PeriodQuery", "ValidationError"]

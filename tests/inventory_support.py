@@ -117,6 +117,6 @@ def refund_payload(sale: dict, lines: list[tuple[int, int]], back_to_stock=True)
 
 
 def days_from_today(days: int) -> str:
-    from services.inventory.catalogue import today_in_jakarta
+    from shared.business_time import today
 
-    return (today_in_jakarta() + timedelta(days=days)).isoformat()
+    return (today() + timedelta(days=days)).isoformat()

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inventory import catalogue, documents, rules, stock
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
-from shared.schemas import Money, Quantity, StrictInteger, StrictSchema
+from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
 from shared.web import runtime_of
 
 products_blp = Blueprint("products", __name__, url_prefix="/products", description="Products, barcodes and prices")
@@ -269,39 +268,6 @@ class WriteOffOut(Schema):
     recorded_by = fields.String()
     recorded_at = fields.AwareDateTime()
     movements = fields.List(fields.Nested(MovementOut))
-
-
-class InstantOrDay(fields.Field):
-    """An ISO timestamp with its offset, or a plain ISO date meaning that Jakarta business day."""
-
-    default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return fields.AwareDateTime().deserialize(value)
-        except ValidationError:
-            pass
-        try:
-            return fields.Date().deserialize(value)
-        except ValidationError:
-            raise self.make_error("invalid") from None
-
-
-class ReconciliationQuery(Schema):
-    start = InstantOrDay(required=True, data_key="from",
-                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
-    end = InstantOrDay(required=True, data_key="to",
-                       metadata={"description": "Exclusive; a date means the end of that WIB day (inclusive day)"})
-
-    @post_load
-    def _to_instants(self, data, **kwargs):
-        if not isinstance(data["start"], datetime):
-            data["start"] = stock.jakarta_day_start(data["start"])
-        if not isinstance(data["end"], datetime):
-            data["end"] = stock.jakarta_day_start(data["end"] + timedelta(days=1))
-        if data["start"] >= data["end"]:
-            raise ValidationError("Must be after 'from'.", "to")
-        return data
 
 
 class CountOpenIn(StrictSchema):
@@ -624,7 +590,7 @@ class WriteOffs(MethodView):
 @stock_blp.route("/reconciliation/movements")
 class ReconciliationMovements(MethodView):
     @requires("manager", "service")
-    @stock_blp.arguments(ReconciliationQuery, location="query")
+    @stock_blp.arguments(PeriodQuery, location="query")
     @stock_blp.response(200, description="JSON array of movements, streamed", content_type="application/json")
     def get(self, query):
         """Every movement with ``from <= occurred_at < to``, oldest first, streamed as one JSON array.

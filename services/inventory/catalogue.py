@@ -4,8 +4,7 @@ Called by the HTTP API and the Celery consumers inside one transaction; events l
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,16 +15,10 @@ from services.inventory.models import Counter, PriceChange, Product, ProductStoc
 from shared.db import insert_or_ignore, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
 FOOD_CATEGORIES = ("makanan", "minuman")
 UNITS = ("pcs", "pack", "kg")
 SKU_PREFIXES = {"makanan": "MKN", "minuman": "MNM", "kerajinan": "KRJ", "fashion": "FSH", "lainnya": "LNY"}
-
-
-def today_in_jakarta() -> date:
-    """The business day (Asia/Jakarta calendar day) right now."""
-    return utcnow().astimezone(JAKARTA).date()
 
 
 def next_counter(session: Session, name: str) -> int:

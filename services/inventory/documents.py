@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from services.inventory.catalogue import JAKARTA
+from shared.business_time import to_wib
 from services.inventory.models import Product
 from services.inventory.rules import barcode_kind
 from shared.money import format_rupiah
@@ -113,7 +113,7 @@ def _document(title: str, number: str, heading_rows: list[tuple[str, str]], colu
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(JAKARTA).strftime("%d-%m-%Y %H:%M WIB")
+    return to_wib(moment).strftime("%d-%m-%Y %H:%M WIB")
 
 
 def _day(value: date | None) -> str:

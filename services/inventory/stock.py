@@ -10,14 +10,14 @@ row locks; SQLite takes its write lock at ``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterator
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.catalogue import JAKARTA, get_product, known_supplier, next_counter, today_in_jakarta
+from services.inventory.catalogue import get_product, known_supplier, next_counter
 from services.inventory.models import (
     Alert,
     CountLine,
@@ -34,6 +34,7 @@ from services.inventory.models import (
     messaging,
 )
 from shared.celery_factory import RetryLater
+from shared import business_time
 from shared.db import insert_or_ignore, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -211,7 +212,7 @@ def list_alerts(session: Session, status: str | None = "open", kind: str | None 
 def scan_alerts(session: Session, outlet_id: str, today: date | None = None,
                 near_expiry_days: int = DEFAULT_NEAR_EXPIRY_DAYS) -> int:
     """Raise near-expiry and consignment-ended alerts for lots still on the shelf; returns how many are new."""
-    today = today or today_in_jakarta()
+    today = today or business_time.today()
     raised = 0
     rows = session.execute(
         select(Lot, Product, SupplierReplica.consignment_days)
@@ -237,7 +238,7 @@ def scan_alerts(session: Session, outlet_id: str, today: date | None = None,
 def record_intake(session: Session, data: dict, actor: str, outlet_id: str) -> tuple[Intake, list[dict]]:
     """A consignment delivery: one lot and one ``intake`` movement per line (nota titip)."""
     supplier = known_supplier(session, data["supplier_id"])
-    received_on = data.get("received_on") or today_in_jakarta()
+    received_on = data.get("received_on") or business_time.today()
     errors: dict[int, dict] = {}
     products: list[Product] = []
     for index, line in enumerate(data["lines"]):
@@ -413,7 +414,7 @@ def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> Coun
             raise DomainError("unknown products in the count", errors={"product_ids": unknown})
     else:
         product_ids = list(session.scalars(select(Product.id).where(Product.active.is_(True)).order_by(Product.id)))
-    count = CountSession(number=f"SO-{today_in_jakarta():%Y%m%d}-{next_counter(session, 'count'):04d}",
+    count = CountSession(number=f"SO-{business_time.today():%Y%m%d}-{next_counter(session, 'count'):04d}",
                          outlet_id=outlet_id, status="open", note=data.get("note"), opened_by=actor,
                          opened_at=utcnow())
     session.add(count)
@@ -542,7 +543,7 @@ def pick_list(session: Session, supplier_id: str, outlet_id: str, today: date | 
     """What should go back to the supplier: expired and near-expiry lots, lots past the consignment period,
     and slow movers (nothing sold for ``slow_mover_days`` since they arrived)."""
     supplier = known_supplier(session, supplier_id)
-    today = today or today_in_jakarta()
+    today = today or business_time.today()
     last_sales = dict(session.execute(
         select(_movements.c.product_id, func.max(_movements.c.occurred_at))
         .where(_movements.c.supplier_id == supplier.id, _movements.c.kind == SALE, _movements.c.outlet_id == outlet_id)
@@ -557,16 +558,12 @@ def pick_list(session: Session, supplier_id: str, outlet_id: str, today: date | 
         reasons = rules.return_reasons(
             today=today, expiry_date=lot.expiry_date, received_on=lot.received_on,
             consignment_days=supplier.consignment_days, near_expiry_days=near_expiry_days,
-            last_sold_on=_jakarta_date(last_sold) if last_sold else None, slow_mover_days=slow_mover_days)
+            last_sold_on=business_time.business_day(last_sold) if last_sold else None, slow_mover_days=slow_mover_days)
         if reasons:
             items.append({"lot_id": lot.id, "product_id": product.id, "sku": product.sku, "name": product.name,
                           "lot_code": lot.lot_code, "expiry_date": lot.expiry_date, "received_on": lot.received_on,
                           "on_hand": lot.on_hand, "reasons": reasons})
     return items
-
-
-def _jakarta_date(moment: datetime) -> date:
-    return moment.astimezone(JAKARTA).date()
 
 
 def record_return(session: Session, data: dict, actor: str, outlet_id: str) -> SupplierReturn:
@@ -594,7 +591,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str) -> S
             errors[index] = {"qty": [f"Lot {lot.lot_code} has only {available} on hand."]}
     if errors:
         raise DomainError("more than is on hand", errors={"lines": errors})
-    today = today_in_jakarta()
+    today = business_time.today()
     note = SupplierReturn(number=f"RT-{today:%Y%m%d}-{next_counter(session, f'return:{today:%Y%m%d}'):03d}",
                           outlet_id=outlet_id, supplier_id=supplier.id, collected_by=data["collected_by"],
                           recorded_by=actor, collected_at=utcnow())
@@ -707,9 +704,4 @@ def movements_between(session: Session, start: datetime, end: datetime, batch: i
             return
         last = (rows[-1].occurred_at, rows[-1].id)
 
-
-
-def jakarta_day_start(day: date) -> datetime:
-    """The instant a Jakarta business day begins (00:00 WIB)."""
-    return datetime.combine(day, time.min, tzinfo=JAKARTA)
 

@@ -6,13 +6,12 @@ import hmac
 import io
 import json
 import time
-from datetime import datetime
 
 import segno
 from flask import Response, current_app, render_template, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.pos import (approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports,
                           shifts)
@@ -22,7 +21,7 @@ from shared.auth import current_principal, requires
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.money import format_rupiah
-from shared.schemas import Money, Quantity, StrictInteger, StrictSchema
+from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
 from shared.web import runtime_of
 
 blp = Blueprint("pos", __name__, url_prefix="", description="Counter: registers, shifts, sales, refunds, reports",
@@ -249,40 +248,12 @@ class DailyQuery(StrictSchema):
     outlet_id = fields.UUID()
 
 
-class InstantOrDay(fields.Field):
-    """An ISO 8601 timestamp with its offset, or a plain date (YYYY-MM-DD) meaning that Jakarta business day."""
+class ReconciliationQuery(PeriodQuery):
+    """A period of sales or refunds, paged by ``cursor``/``limit`` or streamed whole."""
 
-    default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return fields.AwareDateTime().deserialize(value)
-        except ValidationError:
-            pass
-        try:
-            return fields.Date().deserialize(value)
-        except ValidationError:
-            raise self.make_error("invalid") from None
-
-
-class ReconciliationQuery(StrictSchema):
-    start = InstantOrDay(required=True, data_key="from",
-                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
-    end = InstantOrDay(required=True, data_key="to",
-                       metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"})
     cursor = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(validate=validate.Range(min=1, max=5000),
                            metadata={"description": "Page size; without it the whole period is streamed"})
-
-    @post_load
-    def _to_instants(self, data, **kwargs):
-        if not isinstance(data["start"], datetime):
-            data["start"] = reports.jakarta_day_bounds(data["start"])[0]
-        if not isinstance(data["end"], datetime):
-            data["end"] = reports.jakarta_day_bounds(data["end"])[1]
-        if data["start"] >= data["end"]:
-            raise ValidationError("Must be after 'from'.", "to")
-        return data
 
 
 # -- registers and shifts ---------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from services.pos import approvals, catalogue, qris
 from services.pos.models import OutletSettings, Payment, ReceiptCounter, Register, Sale, SaleLine, Shift, messaging
 from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
-from services.pos.receipt_numbers import business_day, format_receipt_no
+from services.pos.receipt_numbers import format_receipt_no
+from shared.business_time import business_day
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import new_id, utcnow

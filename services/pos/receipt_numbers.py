@@ -1,19 +1,7 @@
-"""Receipt numbers and the business day: ``<register code>-<YYYYMMDD in Jakarta>-<serial>``."""
+"""Receipt numbers: ``<register code>-<YYYYMMDD of the Jakarta business day>-<serial>``."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-def business_day(moment: datetime) -> date:
-    """The Asia/Jakarta calendar day of a UTC-aware moment."""
-    return moment.astimezone(JAKARTA).date()
-
-
-def to_wib(moment: datetime) -> datetime:
-    return moment.astimezone(JAKARTA)
+from datetime import date
 
 
 def format_receipt_no(register_code: str, day: date, serial: int) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from services.pos.models import Sale
 from services.pos.outlets import outlet_settings
-from services.pos.receipt_numbers import to_wib
+from shared.business_time import to_wib
 from shared.errors import NotFound
 
 PAPER_WIDTHS = {58: {"mm": 48, "chars": 32}, 80: {"mm": 72, "chars": 48}}

@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.pos.models import CatalogueSupplier, Payment, Refund, Sale, SaleLine
-from services.pos.receipt_numbers import JAKARTA, to_wib
+from shared.business_time import day_bounds, to_wib
 from shared.errors import DomainError
 
 TOP_PRODUCTS = 10
-
-
-def jakarta_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=JAKARTA)
-    return start, start + timedelta(days=1)
 
 
 def daily_report(session: Session, day: date, outlet_id: str | None = None) -> dict:
@@ -58,7 +53,7 @@ def daily_report(session: Session, day: date, outlet_id: str | None = None) -> d
         .group_by(line_of_day.c.product_id)
         .order_by(func.sum(line_of_day.c.qty).desc(), func.sum(line_of_day.c.line_total).desc())
         .limit(TOP_PRODUCTS))]
-    start, end = jakarta_day_bounds(day)
+    start, end = day_bounds(day)
     refund_count, refund_total = session.execute(
         select(func.count(), func.coalesce(func.sum(Refund.total), 0))
         .where(Refund.refunded_at >= start, Refund.refunded_at < end)).one()

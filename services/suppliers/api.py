@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
 from services.suppliers.ledger import balance_summary
 from services.suppliers.tasks import RECONCILIATION_TASK
+from shared.business_time import day_start
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
 from shared.schemas import BasisPoints, Money, StrictInteger, StrictSchema
@@ -66,7 +67,7 @@ class EffectiveFrom(fields.Field):
         if isinstance(value, str):
             try:
                 if len(value) == 10:
-                    return rules.jakarta_day_start(date.fromisoformat(value))
+                    return day_start(date.fromisoformat(value))
                 moment = datetime.fromisoformat(value)
                 if moment.tzinfo is not None:
                     return moment

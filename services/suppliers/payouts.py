@@ -25,6 +25,7 @@ from services.suppliers.models import (
     Supplier,
     messaging,
 )
+from shared.business_time import day_start
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -114,7 +115,7 @@ def _agreements_in_force(session: Session, moment: datetime) -> dict[str, Agreem
 def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
     """A draft run for ``cutoff_date``: one line per supplier whose money available by the end of that Jakarta
     day reaches their minimum payout (and is more than zero), with their bank details."""
-    cutoff_end = rules.jakarta_day_start(cutoff_date + timedelta(days=1))
+    cutoff_end = day_start(cutoff_date + timedelta(days=1))
     run = PayoutRun(id=new_id(), cutoff_date=cutoff_date, status="draft", created_by=actor, created_at=utcnow())
     session.add(run)
     session.flush()

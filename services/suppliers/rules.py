@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
+from shared.business_time import business_day, day_start
 from shared.money import split_commission, split_fixed_price
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 DEFAULT_COMMISSION_BPS = 2000
 DEFAULT_HOLDBACK_DAYS = 7
 DEFAULT_CONSIGNMENT_DAYS = 90
@@ -78,27 +77,18 @@ def _proportion(amount: int, part: int, whole: int) -> int:
     return sign * ((2 * abs(numerator) + whole) // (2 * whole))
 
 
-def jakarta_day_start(day: date) -> datetime:
-    """The UTC instant at which the Jakarta calendar day ``day`` begins."""
-    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(timezone.utc)
-
-
-def jakarta_day(moment: datetime) -> date:
-    return moment.astimezone(JAKARTA).date()
-
-
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start 00:00 WIB, the day after end 00:00 WIB)`` in UTC."""
     if end < start:
         raise ValueError("the period ends before it starts")
-    return jakarta_day_start(start), jakarta_day_start(end + timedelta(days=1))
+    return day_start(start), day_start(end + timedelta(days=1))
 
 
 def due_date(oldest_available_at: datetime | None, schedule: str) -> date | None:
     """The day a supplier's oldest unpaid money falls due under their payout schedule."""
     if oldest_available_at is None:
         return None
-    return jakarta_day(oldest_available_at + SCHEDULE_PERIODS.get(schedule, SCHEDULE_PERIODS["monthly"]))
+    return business_day(oldest_available_at + SCHEDULE_PERIODS.get(schedule, SCHEDULE_PERIODS["monthly"]))
 
 
 def is_overdue(oldest_available_at: datetime | None, now: datetime) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, registry, rules
 from services.suppliers.models import JournalEntry, PayableItem, Posting
+from shared.business_time import business_day, day_start
 from shared.db import transaction
 from shared.money import format_rupiah
 
@@ -41,7 +42,7 @@ class StatementHeader:
 
 def opening_balance(session: Session, supplier_id: str, start: date) -> int:
     """The supplier's payable at the start of ``start`` (Jakarta), summed from the postings."""
-    lower = rules.jakarta_day_start(start)
+    lower = day_start(start)
     value = session.execute(
         select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
         .join(JournalEntry, JournalEntry.id == Posting.entry_id)
@@ -105,7 +106,7 @@ def csv_chunks(session_factory: sessionmaker, supplier_id: str, start: date, end
     for page in movement_pages(session_factory, supplier_id, start, end):
         for item in page:
             balance += item.amount
-            writer.writerow([rules.jakarta_day(item.occurred_at).isoformat(), item.kind, item.reference,
+            writer.writerow([business_day(item.occurred_at).isoformat(), item.kind, item.reference,
                              item.product_name, item.qty, item.unit_price, item.gross, item.commission, item.amount,
                              balance])
         yield buffer.getvalue()
@@ -162,7 +163,7 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
         description = item.product_name or item.reference
         if item.kind in ("payout", "payout_failed"):
             description = f"Ref. transfer {item.reference}"
-        values = [rules.jakarta_day(item.occurred_at).strftime("%d-%m-%Y"), KIND_LABELS[item.kind][:22],
+        values = [business_day(item.occurred_at).strftime("%d-%m-%Y"), KIND_LABELS[item.kind][:22],
                   description[:48], str(item.qty) if item.qty else "",
                   format_rupiah(item.unit_price) if item.unit_price else "",
                   format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",

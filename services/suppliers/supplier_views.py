@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.suppliers import registry, rules
 from services.suppliers.models import PayableItem, PayoutLine, Product, StockAlert, StockMovement
+from shared.business_time import business_day
 from shared.db import utcnow
 from shared.errors import NotFound
 
@@ -32,7 +33,7 @@ def sales_by_product_and_day(session: Session, supplier_id: str, start: date, en
         query = query.where(PayableItem.product_id == product_id)
     totals: dict[tuple, dict] = {}
     for pid, name, occurred_at, qty, gross, commission, share in session.execute(query):
-        key = (rules.jakarta_day(occurred_at), pid)
+        key = (business_day(occurred_at), pid)
         row = totals.setdefault(key, {"day": key[0], "product_id": pid, "product_name": name, "qty": 0,
                                       "gross": 0, "commission": 0, "share": 0})
         row["qty"] += qty

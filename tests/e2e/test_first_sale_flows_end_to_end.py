@@ -6,19 +6,17 @@ import json
 import subprocess
 import sys
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from shared import business_time
 from shared.events import contract
 from tests.support import eventually, service_env
 
 pytestmark = pytest.mark.e2e
 BARCODE = "8991234500010"
 PRICE = 25_000
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def _create_user(platform, username, role, password, supplier_id=None):
@@ -149,7 +147,7 @@ def test_a_reconciliation_fetches_the_real_pos_and_inventory_records_and_finds_t
     _checkout(platform, shop, qty=2)
     eventually(lambda: _on_hand(platform, shop) == 7, message="both sales reached inventory")
     eventually(lambda: _balance(platform, shop) == 3 * PRICE - 3 * PRICE // 5, message="both sales reached the ledger")
-    today = datetime.now(JAKARTA).date().isoformat()
+    today = business_time.today().isoformat()
     queued = _ok(platform.http.post(f"{platform.api('suppliers')}/reconciliations", headers=shop["manager"],
                                     json={"from": today, "to": today}), 202)
     url = f"{platform.api('suppliers')}/reconciliations/{queued['id']}"

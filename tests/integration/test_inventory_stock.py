@@ -284,11 +284,11 @@ def test_the_pick_list_names_expired_near_expiry_consignment_ended_and_slow_lots
 def test_the_pick_list_shows_expired_lots(inventory, dodol):
     from datetime import date, timedelta
 
-    from services.inventory.catalogue import today_in_jakarta
+    from shared.business_time import today
 
     with inventory.runtime.session_factory() as session:
         picks = stock_use_cases.pick_list(session, dodol["supplier_id"], "00000000-0000-4000-8000-000000000001",
-                                          today=today_in_jakarta() + timedelta(days=11), near_expiry_days=0)
+                                          today=today() + timedelta(days=11), near_expiry_days=0)
     assert [(p["lot_code"], p["reasons"]) for p in picks] == [("EARLY", ["expired"])]
     assert isinstance(picks[0]["expiry_date"], date)
 
@@ -432,10 +432,10 @@ def test_reconciliation_lists_movements_in_a_time_window_for_managers_and_servic
     empty = inventory.client.get("/reconciliation/movements", headers=inventory.manager,
                                  query_string={"from": "2020-01-01T00:00:00+00:00", "to": "2020-01-02T00:00:00+00:00"})
     assert json.loads(empty.get_data()) == []
-    from services.inventory.catalogue import today_in_jakarta
+    from shared.business_time import today
 
     by_day = inventory.client.get("/reconciliation/movements", headers=token("service"),
-                                  query_string={"from": today_in_jakarta().isoformat(), "to": today_in_jakarta().isoformat()})
+                                  query_string={"from": today().isoformat(), "to": today().isoformat()})
     assert {r["movement_id"] for r in rows} <= {r["movement_id"] for r in json.loads(by_day.get_data())}
     assert inventory.client.get("/reconciliation/movements", query_string=query, headers=token("cashier")).status_code == 403
     bad = inventory.client.get("/reconciliation/movements", query_string={"from": "yesterday"}, headers=token("service"))

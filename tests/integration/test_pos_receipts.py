@@ -5,7 +5,7 @@ import re
 import threading
 from datetime import datetime
 
-from services.pos.receipt_numbers import JAKARTA
+from shared.business_time import JAKARTA
 
 SALES_PER_REGISTER = 12
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.pos.receipt_numbers import JAKARTA
+from shared.business_time import JAKARTA
 from tests.pos_support import SUPPLIER_BATIK, SUPPLIER_DODOL
 
 

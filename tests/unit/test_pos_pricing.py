@@ -8,7 +8,8 @@ from hypothesis import given, strategies as st
 
 from services.pos.pricing import (LineInput, PaymentInput, PricingError, allocate_proportionally, price_basket,
                                   refund_amount, settle_payments, tax_lines)
-from services.pos.receipt_numbers import business_day, format_receipt_no
+from services.pos.receipt_numbers import format_receipt_no
+from shared.business_time import business_day
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=20))

@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 
 from services.suppliers import rules
 from services.suppliers.reconciliation import compare
+from shared.business_time import business_day
 
 PRODUCT = "11111111-1111-4111-8111-111111111111"
 
@@ -65,7 +66,7 @@ def test_periods_are_jakarta_calendar_days_in_utc():
     lower, upper = rules.period_bounds(date(2026, 2, 1), date(2026, 2, 28))
     assert lower == datetime(2026, 1, 31, 17, tzinfo=timezone.utc)
     assert upper == datetime(2026, 2, 28, 17, tzinfo=timezone.utc)
-    assert rules.jakarta_day(datetime(2026, 2, 3, 20, tzinfo=timezone.utc)) == date(2026, 2, 4)
+    assert business_day(datetime(2026, 2, 3, 20, tzinfo=timezone.utc)) == date(2026, 2, 4)
     with pytest.raises(ValueError):
         rules.period_bounds(date(2026, 2, 2), date(2026, 2, 1))
 
