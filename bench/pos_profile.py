@@ -1,0 +1,143 @@
+"""In-process cost of the POS hot paths on PostgreSQL (no HTTP server, no network): the figures that guide the
+cheap speed-ups recorded in ``bench/README.md``.
+
+Usage::
+
+    .venv/bin/python bench/pos_profile.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+                                          [--lookups 2000] [--checkouts 300] [--profile lookup|checkout]
+
+Makes a fresh migrated POS database with a 200-product catalogue (through the real ``product.upserted``
+handler), one register and open shift, then times ``GET /catalogue/barcode/<code>`` and ``POST /sales``
+through the Flask test client (CPU time per request and SQL statements per request). ``--profile`` prints the
+top of a cProfile of that path.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import cProfile
+import os
+import pstats
+import random
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from shared.auth import Principal, issue_token  # noqa: E402
+from shared.config import load_settings  # noqa: E402
+from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
+from shared.events import build_envelope, load_event  # noqa: E402
+from shared.migrations import upgrade  # noqa: E402
+from tests.support import PostgresDatabases, RedisServer  # noqa: E402
+
+SECRET = "bench-secret-for-sentra-pos-0123456789"
+
+
+def seed(database_url: str) -> list[tuple[str, int]]:
+    from services.pos import catalogue
+
+    engine = make_engine(database_url)
+    products = []
+    with transaction(make_session_factory(engine)) as session:
+        for index in range(200):
+            barcode, price = f"899{index:010d}", random.choice([8_000, 12_500, 25_000, 65_000])
+            meta, payload = load_event(build_envelope("product.upserted", "bench", {
+                "product_id": str(uuid.uuid4()), "sku": f"SKU-{index:04d}", "barcode": barcode,
+                "name": f"Produk {index}", "price": price, "supplier_id": str(uuid.UUID(int=index % 25 + 1)),
+                "category": "kerajinan", "active": True, "revision": 1}))
+            catalogue.apply_product_upserted(session, payload, meta)
+            products.append((barcode, price))
+    engine.dispose()
+    return products
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--admin-url", default=os.environ.get("SENTRA_TEST_POSTGRES_URL",
+                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--checkouts", type=int, default=300)
+    parser.add_argument("--profile", choices=["lookup", "checkout"])
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of one request of each kind")
+    args = parser.parse_args()
+    databases = PostgresDatabases(args.admin_url)
+    redis_server = RedisServer(Path(tempfile.mkdtemp(prefix="sentra-profile-")))
+    try:
+        redis_server.start()
+        url = databases.create()
+        upgrade("pos", url)
+        products = seed(url)
+        from services.pos import create_app
+
+        settings = replace(load_settings("pos"), database_url=url, redis_url=redis_server.url,
+                           jwt_secret=SECRET, qris_callback_secret=SECRET)
+        app = create_app(settings)
+        from shared.web import runtime_of
+
+        runtime = runtime_of(app)
+        logging.getLogger().setLevel(logging.WARNING)
+        statements = [0]
+        shown: list[str] = []
+
+        def count_statement(conn, cursor, statement, *rest):
+            statements[0] += 1
+            shown.append(" ".join(statement.split())[:150])
+
+        event.listen(runtime.engine, "before_cursor_execute", count_statement)
+        client = app.test_client()
+        manager = {"Authorization": "Bearer " + issue_token(SECRET, Principal("m", "Manajer", "manager"))}
+        cashier = {"Authorization": "Bearer " + issue_token(SECRET, Principal("c", "Kasir", "cashier"))}
+        register = client.post("/registers", json={"code": "R01", "name": "Kasa"}, headers=manager).json
+        assert client.post("/shifts", json={"register_id": register["id"], "opening_float": 0},
+                           headers=cashier).status_code == 201
+
+        def lookup():
+            barcode, _ = random.choice(products)
+            response = client.get(f"/catalogue/barcode/{barcode}", headers=cashier)
+            assert response.status_code == 200, response.data
+
+        def checkout():
+            basket = random.sample(products, 4)
+            total = sum(price for _, price in basket)
+            response = client.post("/sales", headers={**cashier, "Idempotency-Key": str(uuid.uuid4())}, json={
+                "register_id": register["id"], "lines": [{"barcode": b, "qty": 1} for b, _ in basket],
+                "payments": [{"method": "card", "amount": total, "approval_code": "123456"}]})
+            assert response.status_code == 201, response.data
+
+        for name, action, count in (("lookup", lookup, args.lookups), ("checkout", checkout, args.checkouts)):
+            for _ in range(20):
+                action()
+            if args.show_sql:
+                shown.clear()
+                action()
+                print(f"-- one {name}:", *shown, sep="\n   ")
+            profiler = cProfile.Profile() if args.profile == name else None
+            statements[0] = 0
+            cpu, wall, own = time.process_time(), time.perf_counter(), time.thread_time()
+            if profiler:
+                profiler.enable()
+            for _ in range(count):
+                action()
+            if profiler:
+                profiler.disable()
+            cpu, wall, own = time.process_time() - cpu, time.perf_counter() - wall, time.thread_time() - own
+            print(f"{name:<9} {count} requests: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms CPU "
+                  f"(process; {1000 * own / count:.2f} ms in the request thread), {statements[0] / count:.1f} SQL statements per request")
+            if profiler:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_ROWS", "45")))
+        return 0
+    finally:
+        redis_server.stop()
+        databases.drop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
