@@ -117,9 +117,11 @@ def main() -> int:
                 action()
             if args.show_sql:
                 shown.clear()
+                logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.INFO)  # shows "[cached since ...]"
                 action()
+                logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.WARNING)
                 print(f"-- one {name}:", *shown, sep="\n   ")
-            profiler = cProfile.Profile() if args.profile == name else None
+            profiler = cProfile.Profile(time.thread_time) if args.profile == name else None
             statements[0] = 0
             cpu, wall, own = time.process_time(), time.perf_counter(), time.thread_time()
             if profiler:

@@ -80,13 +80,13 @@ def _prefer_sellable(rows):
 
 
 _PRODUCTS, _SUPPLIERS = CatalogueProduct.__table__, CatalogueSupplier.__table__
-#: The counter's hottest query as a Core statement built once: plain rows (with the product's attribute names)
+#: The counter's hottest queries as Core statements built once: plain rows (with the product's attribute names)
 #: instead of ORM objects in the identity map.
-_BY_BARCODE = (
+_WITH_SUPPLIER_STATUS = (
     select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier_status"))
     .select_from(_PRODUCTS.outerjoin(_SUPPLIERS, _SUPPLIERS.c.supplier_id == _PRODUCTS.c.supplier_id))
-    .where(_PRODUCTS.c.barcode == bindparam("barcode"))
 )
+_BY_BARCODE = _WITH_SUPPLIER_STATUS.where(_PRODUCTS.c.barcode == bindparam("barcode"))
 
 
 def by_barcode(session: Session, barcode: str) -> dict:
@@ -110,16 +110,18 @@ def search(session: Session, text: str) -> list[dict]:
 
 
 def products_for_lines(session: Session, barcodes: set[str], product_ids: set[str]):
-    """``({barcode: (product, supplier_status)}, {product_id: (product, supplier_status)})`` in one query."""
+    """``({barcode: (product, supplier_status)}, {product_id: (product, supplier_status)})`` in one query
+    (``product`` a row with the catalogue product's columns)."""
     conditions = []
     if barcodes:
-        conditions.append(CatalogueProduct.barcode.in_(barcodes))
+        conditions.append(_PRODUCTS.c.barcode.in_(barcodes))
     if product_ids:
-        conditions.append(CatalogueProduct.product_id.in_(product_ids))
+        conditions.append(_PRODUCTS.c.product_id.in_(product_ids))
     if not conditions:
         return {}, {}
-    rows = session.execute(_with_supplier_status().where(or_(*conditions))).all()
-    by_id = {row[0].product_id: (row[0], row[1]) for row in rows}
+    found = session.connection().execute(_WITH_SUPPLIER_STATUS.where(or_(*conditions)))
+    rows = [(row, row.supplier_status) for row in found]
+    by_id = {row[0].product_id: row for row in rows}
     grouped: dict[str, list] = {}
     for row in rows:
         grouped.setdefault(row[0].barcode, []).append(row)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, Integer, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, qris
-from services.pos.models import OutletSettings, Payment, ReceiptCounter, Register, Sale, SaleLine, Shift, messaging
+from services.pos.models import OutletSettings, Payment, Register, Sale, SaleLine, Shift, messaging
 from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
@@ -40,19 +39,20 @@ def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tu
     return row[0], row[1]
 
 
+#: The receipt-counter upsert as one prebuilt statement. Written as text because SQLAlchemy does not cache the
+#: compiled form of a dialect ``insert().on_conflict_do_update()`` (it would be compiled on every checkout);
+#: PostgreSQL and SQLite (3.35+) both speak this ``ON CONFLICT ... RETURNING``.
+_BUMP_RECEIPT_SERIAL = text(
+    "INSERT INTO receipt_counters (register_id, business_day, last_serial) VALUES (:register_id, :business_day, 1)"
+    " ON CONFLICT (register_id, business_day) DO UPDATE SET last_serial = receipt_counters.last_serial + 1"
+    " RETURNING last_serial"
+).bindparams(bindparam("business_day", type_=Date)).columns(last_serial=Integer)
+
+
 def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     """Bump and return the register's serial for ``day`` in the caller's transaction (one upsert statement;
     the row lock serialises concurrent checkouts on one register and a rollback gives the number back)."""
-    table = ReceiptCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(table)
-        .values(register_id=register_id, business_day=day, last_serial=1)
-        .on_conflict_do_update(index_elements=[table.c.register_id, table.c.business_day],
-                               set_={"last_serial": table.c.last_serial + 1})
-        .returning(table.c.last_serial)
-    )
-    return session.execute(statement).scalar_one()
+    return session.execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day}).scalar_one()
 
 
 def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, object]]:
