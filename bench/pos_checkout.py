@@ -216,6 +216,38 @@ def run_pgbench(databases: PostgresDatabases, seconds: int) -> float:
     return float(match.group(1)) if match else float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn's and celery's workers)."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+def machine_busy_seconds() -> float:
+    import psutil
+
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+
+def postgres_cpu_seconds() -> float:
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        if process.info["name"] in ("postgres", "postgresql") and process.info["cpu_times"]:
+            total += process.info["cpu_times"].user + process.info["cpu_times"].system
+    return total
+
+
 def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: float = 180) -> dict[str, dict]:
     """Wait until every completed sale reached inventory and suppliers (or ``timeout``), then read their
     databases: per sale the lag from ``completed_at`` to its stock movements' ``recorded_at`` / its journal
@@ -246,7 +278,7 @@ def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: 
     for name in queries:
         found = rows(name)
         lag_ms, duplicated = [], 0
-        for sale_id, (completed_at, units) in sales.items():
+        for sale_id, (completed_at, units) in sorted(sales.items(), key=lambda item: item[1][0]):
             if sale_id not in found:
                 continue
             applied_at, taken, entries = found[sale_id]
@@ -276,6 +308,7 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="sentra-bench-"))
     redis_server = RedisServer(scratch / "redis")
     processes: list[subprocess.Popen] = []
+    labels: list[str] = []
     try:
         urls = {name: databases.create() for name in SERVICES}
         for name, url in urls.items():
@@ -286,6 +319,7 @@ def main() -> int:
         env = service_environment(urls, redis_server.url)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
+        labels += ["POS web (gunicorn)", "POS worker + beat"]
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
              "--threads", str(args.threads), "--worker-class", "gthread", "services.pos:create_app()"],
@@ -297,6 +331,7 @@ def main() -> int:
              "--loglevel", "WARNING"], env=env, cwd=ROOT, stdout=open(scratch / "worker.log", "wb"),
             stderr=subprocess.STDOUT))
         for name in ("inventory", "suppliers"):
+            labels.append(f"{name} worker")
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", f"services.{name}.worker", "worker", "-Q", name, "--pool",
                  "threads", "--concurrency", str(args.consumer_threads), "--hostname", f"{name}-bench@%h",
@@ -325,9 +360,16 @@ def main() -> int:
         started = time.monotonic()
         runners = [context.Process(target=_run_counter, args=(Counter(base_url, register_id, cashier, products, deadline),
                                                                 results)) for register_id, cashier in counters]
+        cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes)}
+        postgres_before = postgres_cpu_seconds()
+        machine_before = machine_busy_seconds()
         for runner in runners:
             runner.start()
         outcomes = [results.get() for _ in runners]
+        load_elapsed = time.monotonic() - started
+        cpu_during_load = {label: cpu_seconds(process.pid) - cpu_before[label] for label, process in zip(labels, processes)}
+        cpu_during_load["PostgreSQL (all backends)"] = postgres_cpu_seconds() - postgres_before
+        cpu_during_load["whole machine"] = machine_busy_seconds() - machine_before
         for runner in runners:
             runner.join()
         elapsed = time.monotonic() - started
@@ -373,11 +415,15 @@ def main() -> int:
             figures = propagation[name]
             print(f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
                   f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
+                  f"  first/last tenth of the sales p50 {percentile(figures['lag_ms'][:len(figures['lag_ms']) // 10], 50):.0f}"
+                  f"/{percentile(figures['lag_ms'][-(len(figures['lag_ms']) // 10):], 50):.0f}"
                   f"  (reached {figures['reached']}/{len(sales)}, missing {figures['missing']},"
                   f" applied more than once {figures['duplicated']})")
         print(f"receipt serial gaps       {serial_check} register-days with a gap")
         print(f"pgbench TPS (8 clients)   {pgbench_tps:.1f}")
         print(f"ratio checkouts/pgbench   {rate / pgbench_tps:.3f}")
+        print("CPU during the load (share of one core):  " + "  ".join(
+            f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items()))
         for error in errors[:5]:
             print("error:", error)
         nothing_lost = all(figures["missing"] == 0 and figures["duplicated"] == 0 for figures in propagation.values())
