@@ -18,7 +18,7 @@ from tests.support import (
     settings_for,
 )
 
-pytest_plugins = ["tests.pos_support"]
+pytest_plugins = ["tests.pos_support", "tests.suppliers_support"]
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
 
 

@@ -1,5 +1,6 @@
-"""Builders of the events the suppliers service consumes, in-process delivery through its real consumer tasks,
-and a small real HTTP server standing in for the POS and inventory reconciliation endpoints.
+"""The suppliers app fixtures (a pytest plugin, see tests/conftest.py), builders of the events the suppliers
+service consumes, in-process delivery through its real consumer tasks, and a small real HTTP server standing
+in for the POS and inventory reconciliation endpoints.
 
 ``deliver`` wraps a payload in a real envelope (``shared.events.build_envelope``, validated against the
 contract) and runs the registered Celery task of the suppliers app synchronously: the same claim, handler and
@@ -12,15 +13,30 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from services.suppliers import create_app
 from shared.auth import verify_token
 from shared.config import DEFAULT_OUTLET_ID
 from shared.events import build_envelope, contract
 from tests.support import TEST_JWT_SECRET
 
 REGISTER_ID = "00000000-0000-4000-8000-0000000000aa"
+
+
+@pytest.fixture
+def suppliers_app(make_settings):
+    """The suppliers app on a fresh migrated database (a pytest plugin fixture, see tests/conftest.py)."""
+    app = create_app(make_settings("suppliers"))
+    yield app
+    app.extensions["sentra"].engine.dispose()
+
+
+@pytest.fixture
+def suppliers_client(suppliers_app):
+    return suppliers_app.test_client()
 
 
 def new_uuid() -> str:

@@ -1,33 +1,24 @@
 """A supplier sees only its own data: every supplier-facing endpoint, asked with another supplier's ids, is 404."""
 from __future__ import annotations
 
-import pytest
 
-from services.suppliers import create_app
 from tests import suppliers_support as ev
 
 PERIOD = "from=2025-01-01&to=2027-12-31"
 
 
-@pytest.fixture
-def app(make_settings):
-    app = create_app(make_settings("suppliers"))
-    yield app
-    app.extensions["sentra"].engine.dispose()
-
-
-def _supplier_with_history(app, client, token, name: str) -> dict:
+def _supplier_with_history(suppliers_app, client, token, name: str) -> dict:
     """A supplier with a product, a sale, stock, an alert and a paid payout: every kind of object it can see."""
     response = client.post("/suppliers", headers=token("manager"), json={
         "business_name": name, "owner_name": "Pemilik", "phone": "081311120001",
         "bank_name": "BNI", "bank_account_number": "9876543210", "bank_account_holder": name})
     supplier_id = response.json["id"]
     product_id = ev.new_uuid()
-    ev.deliver(app, "product.upserted", ev.product(supplier_id, product_id, name=f"Produk {name}"))
-    ev.deliver(app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 10))
-    ev.deliver(app, "sale.completed", ev.sale([(supplier_id, product_id, 2, 50_000)], completed_at=ev.at(20)))
+    ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name=f"Produk {name}"))
+    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 10))
+    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 2, 50_000)], completed_at=ev.at(20)))
     alert = ev.alert(supplier_id, product_id)
-    ev.deliver(app, "stock.alert_raised", alert)
+    ev.deliver(suppliers_app, "stock.alert_raised", alert)
     return {"supplier_id": supplier_id, "name": name, "product_id": product_id, "alert_id": alert["alert_id"]}
 
 
@@ -61,9 +52,9 @@ def _supplier_facing_urls(ids: dict) -> list[str]:
     ]
 
 
-def test_each_supplier_gets_404_for_every_object_of_another_supplier_and_200_for_its_own(app, token):
-    client = app.test_client()
-    suppliers = [_supplier_with_history(app, client, token, name) for name in ("Dodol Mpok Yati", "Kopi Sukamakmur")]
+def test_each_supplier_gets_404_for_every_object_of_another_supplier_and_200_for_its_own(suppliers_app, token):
+    client = suppliers_app.test_client()
+    suppliers = [_supplier_with_history(suppliers_app, client, token, name) for name in ("Dodol Mpok Yati", "Kopi Sukamakmur")]
     payouts = _pay_everyone(client, token)
     for ids in suppliers:
         ids["payout_id"] = payouts[ids["supplier_id"]]
@@ -81,9 +72,9 @@ def test_each_supplier_gets_404_for_every_object_of_another_supplier_and_200_for
                     assert other["name"] not in response.get_data(as_text=True)
 
 
-def test_the_me_endpoints_list_only_the_callers_own_data(app, token):
-    client = app.test_client()
-    first, second = (_supplier_with_history(app, client, token, name) for name in ("Batik A", "Batik B"))
+def test_the_me_endpoints_list_only_the_callers_own_data(suppliers_app, token):
+    client = suppliers_app.test_client()
+    first, second = (_supplier_with_history(suppliers_app, client, token, name) for name in ("Batik A", "Batik B"))
     _pay_everyone(client, token)
     headers = token("supplier", supplier_id=first["supplier_id"])
     assert client.get("/me", headers=headers).json["id"] == first["supplier_id"]
@@ -97,9 +88,9 @@ def test_the_me_endpoints_list_only_the_callers_own_data(app, token):
     assert "Produk Batik A" in statement and "Produk Batik B" not in statement
 
 
-def test_suppliers_and_cashiers_cannot_use_manager_endpoints_and_nobody_gets_in_without_a_token(app, token):
-    client = app.test_client()
-    ids = _supplier_with_history(app, client, token, "Kue Bu Ratna")
+def test_suppliers_and_cashiers_cannot_use_manager_endpoints_and_nobody_gets_in_without_a_token(suppliers_app, token):
+    client = suppliers_app.test_client()
+    ids = _supplier_with_history(suppliers_app, client, token, "Kue Bu Ratna")
     supplier = token("supplier", supplier_id=ids["supplier_id"])
     for method, url in [("get", "/suppliers"), ("post", "/suppliers"), ("patch", f"/suppliers/{ids['supplier_id']}"),
                         ("post", f"/suppliers/{ids['supplier_id']}/agreements"), ("get", "/payout-runs"),

@@ -4,22 +4,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from services.suppliers import create_app
 from services.suppliers.models import Base
 from tests import suppliers_support as ev
 
 UNKNOWN = "0b1e3c4d-0000-4000-8000-00000000dead"
 
 
-@pytest.fixture
-def app(make_settings):
-    app = create_app(make_settings("suppliers"))
-    yield app
-    app.extensions["sentra"].engine.dispose()
-
-
-def row_counts(app) -> dict[str, int]:
-    with app.extensions["sentra"].engine.connect() as conn:
+def row_counts(suppliers_app) -> dict[str, int]:
+    with suppliers_app.extensions["sentra"].engine.connect() as conn:
         return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for name, table in Base.metadata.tables.items()}
 
@@ -48,21 +40,21 @@ VALID = {"business_name": "Sambal Bawang Khas Bekasi", "owner_name": "Ibu Ani", 
     ({**VALID, "status": "ended"}, {"status"}),
     ({"owner_name": "x", "phone": "08123"}, {"business_name", "phone"}),
 ])
-def test_registering_with_bad_fields_is_a_422_problem_and_writes_nothing(app, token, body, bad_fields):
-    client = app.test_client()
-    before = row_counts(app)
+def test_registering_with_bad_fields_is_a_422_problem_and_writes_nothing(suppliers_app, token, body, bad_fields):
+    client = suppliers_app.test_client()
+    before = row_counts(suppliers_app)
     response = client.post("/suppliers", json=body, headers=token("manager"))
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"
     assert set(response.json["errors"]) == bad_fields
-    assert row_counts(app) == before
+    assert row_counts(suppliers_app) == before
 
 
-def test_bad_terms_changes_and_unknown_suppliers_are_refused_and_write_nothing(app, token):
-    client = app.test_client()
+def test_bad_terms_changes_and_unknown_suppliers_are_refused_and_write_nothing(suppliers_app, token):
+    client = suppliers_app.test_client()
     manager = token("manager")
     supplier_id = client.post("/suppliers", json=VALID, headers=manager).json["id"]
-    before = row_counts(app)
+    before = row_counts(suppliers_app)
     refusals = [
         (client.post(f"/suppliers/{supplier_id}/agreements", json={"commission_bps": -100}, headers=manager), 422),
         (client.post(f"/suppliers/{supplier_id}/agreements", json={"commission_bps": 10_500}, headers=manager), 422),
@@ -86,17 +78,17 @@ def test_bad_terms_changes_and_unknown_suppliers_are_refused_and_write_nothing(a
     for response, status in refusals:
         assert response.status_code == status, (response.request.path, response.json)
         assert response.content_type == "application/problem+json"
-    assert row_counts(app) == before
+    assert row_counts(suppliers_app) == before
 
 
-def test_a_payout_for_more_than_available_and_paying_an_unapproved_run_are_refused_and_write_nothing(app, token):
-    client = app.test_client()
+def test_a_payout_for_more_than_available_and_paying_an_unapproved_run_are_refused_and_write_nothing(suppliers_app, token):
+    client = suppliers_app.test_client()
     manager = token("manager")
     supplier_id = client.post("/suppliers", json=VALID, headers=manager).json["id"]
-    ev.deliver(app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 100_000)], completed_at=ev.at(10)))
+    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 100_000)], completed_at=ev.at(10)))
     run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_url = f"/payout-runs/{run['id']}/lines/{run['lines'][0]['id']}"
-    before = row_counts(app)
+    before = row_counts(suppliers_app)
 
     too_much = client.patch(line_url, json={"amount": 80_001}, headers=manager)
     assert too_much.status_code == 422 and too_much.content_type == "application/problem+json"
@@ -109,21 +101,21 @@ def test_a_payout_for_more_than_available_and_paying_an_unapproved_run_are_refus
     assert client.post(f"{line_url}/paid", json={}, headers=manager).status_code == 422
     assert client.post(f"/payout-runs/{run['id']}/lines/{UNKNOWN}/paid", json={"reference": "T"},
                        headers=manager).status_code == 404
-    assert row_counts(app) == before
+    assert row_counts(suppliers_app) == before
     assert client.get(f"/suppliers/{supplier_id}/balance", headers=manager).json["reserved"] == 80_000
 
 
-def test_paying_more_than_is_available_after_a_refund_is_refused(app, token):
-    client = app.test_client()
+def test_paying_more_than_is_available_after_a_refund_is_refused(suppliers_app, token):
+    client = suppliers_app.test_client()
     manager = token("manager")
     supplier_id = client.post("/suppliers", json=VALID, headers=manager).json["id"]
     sold = ev.sale([(supplier_id, ev.new_uuid(), 1, 100_000)], completed_at=ev.at(10))
-    ev.deliver(app, "sale.completed", sold)
+    ev.deliver(suppliers_app, "sale.completed", sold)
     run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
-    ev.deliver(app, "sale.refunded", ev.refund(sold, [(0, 1, 100_000)]))  # the money is no longer owed
-    before = row_counts(app)
+    ev.deliver(suppliers_app, "sale.refunded", ev.refund(sold, [(0, 1, 100_000)]))  # the money is no longer owed
+    before = row_counts(suppliers_app)
     response = client.post(f"/payout-runs/{run['id']}/lines/{run['lines'][0]['id']}/paid",
                            json={"reference": "TRF-1"}, headers=manager)
     assert response.status_code == 422 and response.json["code"] == "more_than_available"
-    assert row_counts(app) == before
+    assert row_counts(suppliers_app) == before

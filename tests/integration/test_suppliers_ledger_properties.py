@@ -3,11 +3,10 @@ consumer tasks and HTTP API."""
 from __future__ import annotations
 
 import random
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from services.suppliers import create_app, ledger
+from services.suppliers import ledger
 from services.suppliers.models import PayableItem, Posting
 from shared.celery_factory import RetryLater
 from tests import suppliers_support as ev
@@ -27,13 +26,6 @@ payout_op = st.tuples(st.just("payout"), st.booleans(), st.booleans())
 operations = st.lists(st.one_of(sale_op, refund_op, write_off_op, terms_op, payout_op), min_size=1, max_size=14)
 
 
-@pytest.fixture
-def app(make_settings):
-    app = create_app(make_settings("suppliers"))
-    yield app
-    app.extensions["sentra"].engine.dispose()
-
-
 def _register(client, token, holdback_days: int = 7) -> str:
     response = client.post("/suppliers", headers=token("manager"), json={
         "business_name": "Keripik Singkong Cikarang", "owner_name": "Hendra", "phone": "081311120002",
@@ -45,8 +37,8 @@ def _register(client, token, holdback_days: int = 7) -> str:
 
 @PROPERTY_SETTINGS
 @given(history=operations)
-def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_postings(app, token, history):
-    client = app.test_client()
+def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_postings(suppliers_app, token, history):
+    client = suppliers_app.test_client()
     manager = token("manager")
     suppliers = [_register(client, token, holdback_days=3), _register(client, token, holdback_days=0)]
     products = [ev.new_uuid() for _ in range(3)]
@@ -58,7 +50,7 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             _, slot, lines, days_ago = op
             sold = ev.sale([(suppliers[slot], products[p], qty, price) for p, qty, price in lines],
                            completed_at=ev.at(days_ago))
-            ev.deliver(app, "sale.completed", sold)
+            ev.deliver(suppliers_app, "sale.completed", sold)
             sales.append(sold)
         elif kind == "refund" and sales:
             _, sale_pick, line_pick, percent = op
@@ -70,10 +62,10 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             if left == 0 or amount == 0:
                 continue
             refunded[line["line_id"]] = refunded.get(line["line_id"], 0) + amount
-            ev.deliver(app, "sale.refunded", ev.refund(sold, [(index, 1, amount)]))
+            ev.deliver(suppliers_app, "sale.refunded", ev.refund(sold, [(index, 1, amount)]))
         elif kind == "write_off":
             _, slot, p, qty, price, borne_by = op
-            ev.deliver(app, "stock.moved", ev.movement(suppliers[slot], products[p], "write_off", -qty,
+            ev.deliver(suppliers_app, "stock.moved", ev.movement(suppliers[slot], products[p], "write_off", -qty,
                                                        unit_price=price, borne_by=borne_by, reason="rusak"))
         elif kind == "terms":
             _, slot, agreement_type, bps, fixed_price, days_ago, holdback = op
@@ -99,7 +91,7 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
                 if fail_after_paid:
                     assert client.post(f"{base}/failed", json={"reason": "ditolak bank"}, headers=manager).status_code == 200
 
-    with app.extensions["sentra"].transaction() as session:
+    with suppliers_app.extensions["sentra"].transaction() as session:
         report = ledger.check_invariants(session)
         assert report["ok"], report
         debit, credit = session.execute(select(func.sum(Posting.debit), func.sum(Posting.credit))).one()
@@ -154,7 +146,7 @@ def _instantiate(templates, suppliers: list[str], product_id: str) -> list[tuple
     return events
 
 
-def _deliver_all(app, envelopes: list[tuple[str, dict]]) -> None:
+def _deliver_all(suppliers_app, envelopes: list[tuple[str, dict]]) -> None:
     """Deliver every envelope, putting back at the end of the queue what asks to be retried later."""
     queue = list(envelopes)
     rounds = 0
@@ -163,33 +155,33 @@ def _deliver_all(app, envelopes: list[tuple[str, dict]]) -> None:
         assert rounds < 10_000
         event_type, envelope = queue.pop(0)
         try:
-            ev.deliver(app, event_type, envelope_=envelope)
+            ev.deliver(suppliers_app, event_type, envelope_=envelope)
         except RetryLater:
             queue.append((event_type, envelope))
 
 
-def _balances(app, supplier_ids: list[str]) -> list[dict]:
-    with app.extensions["sentra"].transaction() as session:
+def _balances(suppliers_app, supplier_ids: list[str]) -> list[dict]:
+    with suppliers_app.extensions["sentra"].transaction() as session:
         return [{k: v for k, v in ledger.balance_summary(session, s).items() if k != "supplier_id"} for s in supplier_ids]
 
 
 @PROPERTY_SETTINGS
 @given(templates=fact_templates, seed=st.integers(0, 10_000))
-def test_the_same_events_delivered_twice_or_out_of_order_give_the_same_balances(app, token, templates, seed):
-    client = app.test_client()
+def test_the_same_events_delivered_twice_or_out_of_order_give_the_same_balances(suppliers_app, token, templates, seed):
+    client = suppliers_app.test_client()
     in_order = [_register(client, token), _register(client, token)]
     shuffled = [_register(client, token), _register(client, token)]
     product_id = ev.new_uuid()
 
     first = [(t, ev.envelope(t, p)) for t, p in _instantiate(templates, in_order, product_id)]
-    _deliver_all(app, first)
+    _deliver_all(suppliers_app, first)
 
     second = [(t, ev.envelope(t, p)) for t, p in _instantiate(templates, shuffled, product_id)]
     rng = random.Random(seed)
     disordered = second + [rng.choice(second) for _ in range(len(second))]  # every event, some twice
     rng.shuffle(disordered)
-    _deliver_all(app, disordered)
+    _deliver_all(suppliers_app, disordered)
 
-    assert _balances(app, in_order) == _balances(app, shuffled)
-    with app.extensions["sentra"].transaction() as session:
+    assert _balances(suppliers_app, in_order) == _balances(suppliers_app, shuffled)
+    with suppliers_app.extensions["sentra"].transaction() as session:
         assert ledger.check_invariants(session)["ok"]

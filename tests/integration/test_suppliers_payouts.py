@@ -4,53 +4,40 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
 from sqlalchemy import select
 
-from services.suppliers import create_app, ledger
+from services.suppliers import ledger
 from services.suppliers.models import AuditLog
 from tests import suppliers_support as ev
 
 
-@pytest.fixture
-def app(make_settings):
-    app = create_app(make_settings("suppliers"))
-    yield app
-    app.extensions["sentra"].engine.dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def register(client, token, name: str, minimum_payout: int = 0, holdback_days: int = 7, bank: bool = True) -> str:
+def register(suppliers_client, token, name: str, minimum_payout: int = 0, holdback_days: int = 7, bank: bool = True) -> str:
     body = {"business_name": name, "owner_name": "Pemilik", "phone": "081311120009",
             "agreement": {"minimum_payout": minimum_payout, "holdback_days": holdback_days,
                           "payout_schedule": "weekly"}}
     if bank:
         body.update(bank_name="BCA", bank_account_number="1234567890", bank_account_holder=f"{name} (pemilik)")
-    response = client.post("/suppliers", json=body, headers=token("manager"))
+    response = suppliers_client.post("/suppliers", json=body, headers=token("manager"))
     assert response.status_code == 201, response.json
     return response.json["id"]
 
 
-def sell(app, supplier_id: str, amount: int, days_ago: float) -> None:
-    ev.deliver(app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, amount)], completed_at=ev.at(days_ago)))
+def sell(suppliers_app, supplier_id: str, amount: int, days_ago: float) -> None:
+    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, amount)], completed_at=ev.at(days_ago)))
 
 
-def balance(client, token, supplier_id) -> dict:
-    return client.get(f"/suppliers/{supplier_id}/balance", headers=token("manager")).json
+def balance(suppliers_client, token, supplier_id) -> dict:
+    return suppliers_client.get(f"/suppliers/{supplier_id}/balance", headers=token("manager")).json
 
 
-def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_the_minimum(app, client, token):
-    big = register(client, token, "Batik Tarumanegara", minimum_payout=100_000)
-    small = register(client, token, "Kue Bu Ratna", minimum_payout=100_000)
-    recent = register(client, token, "Kopi Sukamakmur")
-    sell(app, big, 500_000, days_ago=10)  # share 400 000, available
-    sell(app, small, 100_000, days_ago=10)  # share 80 000 < minimum
-    sell(app, recent, 100_000, days_ago=1)  # still inside the 7-day holdback
-    response = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
+def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_the_minimum(suppliers_app, suppliers_client, token):
+    big = register(suppliers_client, token, "Batik Tarumanegara", minimum_payout=100_000)
+    small = register(suppliers_client, token, "Kue Bu Ratna", minimum_payout=100_000)
+    recent = register(suppliers_client, token, "Kopi Sukamakmur")
+    sell(suppliers_app, big, 500_000, days_ago=10)  # share 400 000, available
+    sell(suppliers_app, small, 100_000, days_ago=10)  # share 80 000 < minimum
+    sell(suppliers_app, recent, 100_000, days_ago=1)  # still inside the 7-day holdback
+    response = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
     assert response.status_code == 201, response.json
     run = response.json
     assert run["status"] == "draft" and run["total"] == 400_000
@@ -58,119 +45,119 @@ def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_th
     assert (line["supplier_id"], line["amount"], line["status"]) == (big, 400_000, "proposed")
     assert (line["bank_name"], line["bank_account_number"]) == ("BCA", "1234567890")
     # proposed money is reserved: not available to another run
-    assert balance(client, token, big)["available"] == 0
-    again = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
+    assert balance(suppliers_client, token, big)["available"] == 0
+    again = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
     assert again.json["lines"] == []
 
 
-def test_a_cutoff_in_the_past_only_counts_money_available_by_then(app, client, token):
-    supplier = register(client, token, "Dodol Mpok Yati")
-    sell(app, supplier, 100_000, days_ago=30)  # available since 23 days ago
-    sell(app, supplier, 50_000, days_ago=12)  # available since 5 days ago
+def test_a_cutoff_in_the_past_only_counts_money_available_by_then(suppliers_app, suppliers_client, token):
+    supplier = register(suppliers_client, token, "Dodol Mpok Yati")
+    sell(suppliers_app, supplier, 100_000, days_ago=30)  # available since 23 days ago
+    sell(suppliers_app, supplier, 50_000, days_ago=12)  # available since 5 days ago
     cutoff = ev.at(10).date().isoformat()
-    [line] = client.post("/payout-runs", json={"cutoff_date": cutoff}, headers=token("manager")).json["lines"]
+    [line] = suppliers_client.post("/payout-runs", json={"cutoff_date": cutoff}, headers=token("manager")).json["lines"]
     assert line["amount"] == 80_000
 
 
-def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(app, client, token, caplog):
-    supplier = register(client, token, "Batik Tarumanegara")
-    sell(app, supplier, 250_000, days_ago=10)
+def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers_app, suppliers_client, token, caplog):
+    supplier = register(suppliers_client, token, "Batik Tarumanegara")
+    sell(suppliers_app, supplier, 250_000, days_ago=10)
     manager = token("manager", user_id="dewi")
-    run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_id = run["lines"][0]["id"]
 
-    paying_a_draft = client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"},
+    paying_a_draft = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"},
                                  headers=manager)
     assert paying_a_draft.status_code == 409
-    assert client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager).status_code == 409
+    assert suppliers_client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager).status_code == 409
 
-    approved = client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
     assert approved.status_code == 200 and approved.json["status"] == "approved"
     assert approved.json["lines"][0]["status"] == "approved"
 
-    bank_file = client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager)
+    bank_file = suppliers_client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager)
     assert bank_file.status_code == 200 and bank_file.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(bank_file.get_data(as_text=True))))
     assert [(r["bank_name"], r["account_number"], r["account_holder"], r["amount"]) for r in rows] == [
         ("BCA", "1234567890", "Batik Tarumanegara (pemilik)", "200000")]
     assert rows[0]["reference"].startswith("SENTRA-")
 
-    paid = client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
+    paid = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
     assert paid.status_code == 200 and paid.json["status"] == "paid" and paid.json["reference"] == "TRF-1"
-    again = client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
+    again = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
     assert again.status_code == 200
-    other = client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-2"}, headers=manager)
+    other = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-2"}, headers=manager)
     assert other.status_code == 409
-    assert balance(client, token, supplier) == {"supplier_id": supplier, "pending": 0, "available": 0,
+    assert balance(suppliers_client, token, supplier) == {"supplier_id": supplier, "pending": 0, "available": 0,
                                                 "paid": 200_000, "lifetime_sales": 250_000, "reserved": 0,
                                                 "payable": 0}
-    runtime = app.extensions["sentra"]
+    runtime = suppliers_app.extensions["sentra"]
     with runtime.transaction() as session:
         actions = set(session.execute(select(AuditLog.action).where(AuditLog.actor == "manager:dewi")).scalars())
         assert ledger.check_invariants(session)["ok"]
     # payout.paid is recorded once (it has no subscribing service yet, so no outbox row is written)
     assert sum("recorded payout.paid event" in message for message in caplog.messages) == 1
     assert {"payout_run.approved", "payout_line.paid"} <= actions
-    payouts = client.get("/me/payouts", headers=token("supplier", supplier_id=supplier)).json
+    payouts = suppliers_client.get("/me/payouts", headers=token("supplier", supplier_id=supplier)).json
     assert [(p["amount"], p["status"], p["reference"]) for p in payouts] == [(200_000, "paid", "TRF-1")]
 
 
-def test_a_failed_transfer_returns_the_amount_to_available(app, client, token):
-    supplier = register(client, token, "Kerupuk Kulit Cikarang")
-    sell(app, supplier, 100_000, days_ago=10)
+def test_a_failed_transfer_returns_the_amount_to_available(suppliers_app, suppliers_client, token):
+    supplier = register(suppliers_client, token, "Kerupuk Kulit Cikarang")
+    sell(suppliers_app, supplier, 100_000, days_ago=10)
     manager = token("manager")
-    run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_id = run["lines"][0]["id"]
-    client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
-    client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-9"}, headers=manager)
-    assert balance(client, token, supplier)["available"] == 0
-    failed = client.post(f"/payout-runs/{run['id']}/lines/{line_id}/failed", json={"reason": "rekening ditutup"},
+    suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-9"}, headers=manager)
+    assert balance(suppliers_client, token, supplier)["available"] == 0
+    failed = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/failed", json={"reason": "rekening ditutup"},
                          headers=manager)
     assert failed.status_code == 200 and failed.json["status"] == "failed"
-    result = balance(client, token, supplier)
+    result = balance(suppliers_client, token, supplier)
     assert (result["available"], result["paid"]) == (80_000, 0)
-    with app.extensions["sentra"].transaction() as session:
+    with suppliers_app.extensions["sentra"].transaction() as session:
         assert ledger.check_invariants(session)["ok"]
 
 
-def test_held_and_excluded_lines_are_not_paid_and_keep_their_reason(app, client, token):
-    first = register(client, token, "Batik A")
-    second = register(client, token, "Batik B")
-    sell(app, first, 100_000, days_ago=10)
-    sell(app, second, 100_000, days_ago=10)
+def test_held_and_excluded_lines_are_not_paid_and_keep_their_reason(suppliers_app, suppliers_client, token):
+    first = register(suppliers_client, token, "Batik A")
+    second = register(suppliers_client, token, "Batik B")
+    sell(suppliers_app, first, 100_000, days_ago=10)
+    sell(suppliers_app, second, 100_000, days_ago=10)
     manager = token("manager")
-    run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     lines = {line["supplier_id"]: line["id"] for line in run["lines"]}
-    held = client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/hold", json={"reason": "cek NPWP"}, headers=manager)
+    held = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/hold", json={"reason": "cek NPWP"}, headers=manager)
     assert held.json["status"] == "held" and held.json["reason"] == "cek NPWP"
-    excluded = client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/exclude", json={"reason": "retur besar"},
+    excluded = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/exclude", json={"reason": "retur besar"},
                            headers=manager)
     assert excluded.json["status"] == "excluded"
-    assert balance(client, token, first)["available"] == 80_000  # a held line reserves nothing
-    released = client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/release", headers=manager)
+    assert balance(suppliers_client, token, first)["available"] == 80_000  # a held line reserves nothing
+    released = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/release", headers=manager)
     assert released.json["status"] == "proposed"
-    lower = client.patch(f"/payout-runs/{run['id']}/lines/{lines[first]}", json={"amount": 50_000}, headers=manager)
+    lower = suppliers_client.patch(f"/payout-runs/{run['id']}/lines/{lines[first]}", json={"amount": 50_000}, headers=manager)
     assert lower.status_code == 200 and lower.json["amount"] == 50_000
-    approved = client.post(f"/payout-runs/{run['id']}/approve", headers=manager).json
+    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager).json
     assert {l["supplier_id"]: l["status"] for l in approved["lines"]} == {first: "approved", second: "excluded"}
     assert approved["total"] == 50_000
-    paying_excluded = client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/paid", json={"reference": "X"},
+    paying_excluded = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/paid", json={"reference": "X"},
                                   headers=manager)
     assert paying_excluded.status_code == 409
-    assert balance(client, token, first)["available"] == 30_000
+    assert balance(suppliers_client, token, first)["available"] == 30_000
 
 
-def test_dues_older_than_15_days_are_flagged_on_the_managers_list(app, client, token):
-    old = register(client, token, "Lama")
-    fresh = register(client, token, "Baru")
-    sell(app, old, 100_000, days_ago=30)  # available 23 days ago
-    sell(app, fresh, 100_000, days_ago=10)  # available 3 days ago
-    dues = client.get("/payout-runs/dues", headers=token("manager")).json
+def test_dues_older_than_15_days_are_flagged_on_the_managers_list(suppliers_app, suppliers_client, token):
+    old = register(suppliers_client, token, "Lama")
+    fresh = register(suppliers_client, token, "Baru")
+    sell(suppliers_app, old, 100_000, days_ago=30)  # available 23 days ago
+    sell(suppliers_app, fresh, 100_000, days_ago=10)  # available 3 days ago
+    dues = suppliers_client.get("/payout-runs/dues", headers=token("manager")).json
     by_supplier = {d["supplier_id"]: d for d in dues}
     assert by_supplier[old]["overdue"] is True and by_supplier[old]["overdue_amount"] == 80_000
     assert by_supplier[fresh]["overdue"] is False and by_supplier[fresh]["available"] == 80_000
     assert dues[0]["supplier_id"] == old  # overdue first
     assert by_supplier[old]["payout_schedule"] == "weekly" and by_supplier[old]["due_date"] is not None
-    run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")).json
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")).json
     flags = {line["supplier_id"]: line["overdue"] for line in run["lines"]}
     assert flags == {old: True, fresh: False}

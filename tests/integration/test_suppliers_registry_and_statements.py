@@ -6,10 +6,8 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from pypdf import PdfReader
 
-from services.suppliers import create_app
 from tests import suppliers_support as ev
 
 FULL_PROFILE = {
@@ -20,22 +18,15 @@ FULL_PROFILE = {
 }
 
 
-@pytest.fixture
-def app(make_settings):
-    app = create_app(make_settings("suppliers"))
-    yield app
-    app.extensions["sentra"].engine.dispose()
-
-
-def outbox(app) -> list[dict]:
-    runtime = app.extensions["sentra"]
+def outbox(suppliers_app) -> list[dict]:
+    runtime = suppliers_app.extensions["sentra"]
     with runtime.engine.connect() as conn:
         rows = conn.execute(runtime.messaging.outbox.select().order_by(runtime.messaging.outbox.c.created_at)).all()
     return [{"queue": r.queue, **json.loads(r.envelope)} for r in rows]
 
 
-def test_registering_with_a_full_profile_and_agreement_emits_supplier_registered_with_its_terms(app, token):
-    client = app.test_client()
+def test_registering_with_a_full_profile_and_agreement_emits_supplier_registered_with_its_terms(suppliers_app, token):
+    client = suppliers_app.test_client()
     body = {**FULL_PROFILE, "agreement": {"type": "commission", "commission_bps": 2500, "payout_schedule": "biweekly",
                                           "minimum_payout": 50_000, "holdback_days": 3, "shrinkage_borne_by": "centre",
                                           "consignment_days": 60}}
@@ -48,23 +39,23 @@ def test_registering_with_a_full_profile_and_agreement_emits_supplier_registered
                                                    "holdback_days", "shrinkage_borne_by", "consignment_days")} == {
         "commission_bps": 2500, "payout_schedule": "biweekly", "minimum_payout": 50_000, "holdback_days": 3,
         "shrinkage_borne_by": "centre", "consignment_days": 60}
-    events = outbox(app)
+    events = outbox(suppliers_app)
     assert sorted(e["queue"] for e in events) == ["inventory", "pos"]
     assert events[0]["type"] == "supplier.registered"
     assert events[0]["payload"] == {"supplier_id": supplier["id"], "name": "Dodol Betawi Mpok Yati", "status": "active",
                                     "consignment_days": 60, "shrinkage_borne_by": "centre"}
 
 
-def test_without_an_agreement_the_default_20_percent_commission_applies(app, token):
-    client = app.test_client()
+def test_without_an_agreement_the_default_20_percent_commission_applies(suppliers_app, token):
+    client = suppliers_app.test_client()
     supplier = client.post("/suppliers", json={k: FULL_PROFILE[k] for k in ("business_name", "owner_name", "phone")},
                            headers=token("manager")).json
     assert (supplier["agreement"]["type"], supplier["agreement"]["commission_bps"]) == ("commission", 2000)
     assert supplier["agreement"]["holdback_days"] == 7 and supplier["agreement"]["consignment_days"] == 90
 
 
-def test_a_client_supplied_id_makes_a_retried_registration_recognisable(app, token):
-    client = app.test_client()
+def test_a_client_supplied_id_makes_a_retried_registration_recognisable(suppliers_app, token):
+    client = suppliers_app.test_client()
     body = {"id": ev.new_uuid(), **{k: FULL_PROFILE[k] for k in ("business_name", "owner_name", "phone")}}
     assert client.post("/suppliers", json=body, headers=token("manager")).json["id"] == body["id"]
     again = client.post("/suppliers", json=body, headers=token("manager"))
@@ -72,8 +63,8 @@ def test_a_client_supplied_id_makes_a_retried_registration_recognisable(app, tok
     assert len(client.get("/suppliers", headers=token("manager")).json) == 1
 
 
-def test_patching_the_status_emits_supplier_updated_and_new_terms_keep_the_old_ones(app, token):
-    client = app.test_client()
+def test_patching_the_status_emits_supplier_updated_and_new_terms_keep_the_old_ones(suppliers_app, token):
+    client = suppliers_app.test_client()
     manager = token("manager")
     supplier_id = client.post("/suppliers", json=FULL_PROFILE, headers=manager).json["id"]
     patched = client.patch(f"/suppliers/{supplier_id}", json={"status": "suspended", "phone": "081200000000"},
@@ -83,7 +74,7 @@ def test_patching_the_status_emits_supplier_updated_and_new_terms_keep_the_old_o
                         json={"commission_bps": 1500, "consignment_days": 45, "effective_from": "2026-01-01"})
     assert added.status_code == 201
     assert added.json["effective_from"] == "2025-12-31T17:00:00+00:00"  # midnight in Jakarta
-    updates = [e for e in outbox(app) if e["type"] == "supplier.updated"]
+    updates = [e for e in outbox(suppliers_app) if e["type"] == "supplier.updated"]
     assert {e["payload"]["status"] for e in updates} == {"suspended"}
     assert updates[-1]["payload"]["consignment_days"] == 45
     assert [a["commission_bps"] for a in client.get(f"/suppliers/{supplier_id}/agreements", headers=manager).json] == [
@@ -91,27 +82,27 @@ def test_patching_the_status_emits_supplier_updated_and_new_terms_keep_the_old_o
     assert [s["status"] for s in client.get("/suppliers", headers=manager).json] == ["suspended"]
 
 
-def _history(app, client, token) -> tuple[str, str]:
+def _history(suppliers_app, client, token) -> tuple[str, str]:
     """Sales in January and February 2026, a refund, a centre-borne write-off, and a payout in February."""
     manager = token("manager")
     supplier_id = client.post("/suppliers", json=FULL_PROFILE, headers=manager).json["id"]
     product_id = ev.new_uuid()
-    ev.deliver(app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Betawi Original 250 g"))
+    ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Betawi Original 250 g"))
     jan = datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc)
     feb = datetime(2026, 2, 3, 20, 0, tzinfo=timezone.utc)  # 4 February 03:00 in Jakarta
-    ev.deliver(app, "sale.completed", ev.sale([(supplier_id, product_id, 4, 25_000)], completed_at=jan))
+    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 4, 25_000)], completed_at=jan))
     february_sale = ev.sale([(supplier_id, product_id, 2, 25_000)], completed_at=feb, receipt_no="R-0042")
-    ev.deliver(app, "sale.completed", february_sale)
-    ev.deliver(app, "sale.refunded", ev.refund(february_sale, [(0, 1, 25_000)], refunded_at=feb + timedelta(hours=1)))
-    ev.deliver(app, "stock.moved", ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000,
+    ev.deliver(suppliers_app, "sale.completed", february_sale)
+    ev.deliver(suppliers_app, "sale.refunded", ev.refund(february_sale, [(0, 1, 25_000)], refunded_at=feb + timedelta(hours=1)))
+    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000,
                                                borne_by="centre", reason="kemasan rusak",
                                                occurred_at=feb + timedelta(hours=2)))
     return supplier_id, product_id
 
 
-def test_sales_by_product_and_day_are_net_of_refunds_and_use_jakarta_days(app, token):
-    client = app.test_client()
-    supplier_id, product_id = _history(app, client, token)
+def test_sales_by_product_and_day_are_net_of_refunds_and_use_jakarta_days(suppliers_app, token):
+    client = suppliers_app.test_client()
+    supplier_id, product_id = _history(suppliers_app, client, token)
     rows = client.get(f"/suppliers/{supplier_id}/sales?from=2026-01-01&to=2026-02-28", headers=token("manager")).json
     assert rows == [
         {"day": "2026-01-10", "product_id": product_id, "product_name": "Dodol Betawi Original 250 g", "qty": 4,
@@ -121,9 +112,9 @@ def test_sales_by_product_and_day_are_net_of_refunds_and_use_jakarta_days(app, t
     ]
 
 
-def test_a_csv_statement_has_opening_balance_every_line_and_closing_balance(app, token):
-    client = app.test_client()
-    supplier_id, _ = _history(app, client, token)
+def test_a_csv_statement_has_opening_balance_every_line_and_closing_balance(suppliers_app, token):
+    client = suppliers_app.test_client()
+    supplier_id, _ = _history(suppliers_app, client, token)
     response = client.get(f"/suppliers/{supplier_id}/statements?from=2026-02-01&to=2026-02-28&format=csv",
                           headers=token("manager"))
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -138,9 +129,9 @@ def test_a_csv_statement_has_opening_balance_every_line_and_closing_balance(app,
     assert rows[1]["date"] == "2026-02-04" and rows[1]["reference"] == "R-0042"
 
 
-def test_a_pdf_statement_is_in_bahasa_indonesia_with_rupiah_amounts(app, token):
-    client = app.test_client()
-    supplier_id, _ = _history(app, client, token)
+def test_a_pdf_statement_is_in_bahasa_indonesia_with_rupiah_amounts(suppliers_app, token):
+    client = suppliers_app.test_client()
+    supplier_id, _ = _history(suppliers_app, client, token)
     response = client.get("/me/statements?from=2026-02-01&to=2026-02-28&format=pdf",
                           headers=token("supplier", supplier_id=supplier_id))
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -151,13 +142,13 @@ def test_a_pdf_statement_is_in_bahasa_indonesia_with_rupiah_amounts(app, token):
         assert expected in text, expected
 
 
-def test_a_long_statement_spans_several_pdf_pages_and_csv_chunks(app, token):
-    client = app.test_client()
+def test_a_long_statement_spans_several_pdf_pages_and_csv_chunks(suppliers_app, token):
+    client = suppliers_app.test_client()
     supplier_id = client.post("/suppliers", json=FULL_PROFILE, headers=token("manager")).json["id"]
     product_id = ev.new_uuid()
     lines = [(supplier_id, product_id, 1, 1_000)] * 50
     for day in range(1, 29):
-        ev.deliver(app, "sale.completed", ev.sale(lines, completed_at=datetime(2026, 2, day, 5, tzinfo=timezone.utc)))
+        ev.deliver(suppliers_app, "sale.completed", ev.sale(lines, completed_at=datetime(2026, 2, day, 5, tzinfo=timezone.utc)))
     pdf = client.get(f"/suppliers/{supplier_id}/statements?from=2026-02-01&to=2026-02-28", headers=token("manager"))
     assert len(PdfReader(io.BytesIO(pdf.data)).pages) > 20
     response = client.get(f"/suppliers/{supplier_id}/statements?from=2026-02-01&to=2026-02-28&format=csv",
@@ -168,8 +159,8 @@ def test_a_long_statement_spans_several_pdf_pages_and_csv_chunks(app, token):
     assert len(rows) == 1 + 1 + 50 * 28 + 1 and rows[-1][-1] == str(50 * 28 * 800)
 
 
-def test_the_openapi_document_describes_every_endpoint_of_the_service(app):
-    paths = app.test_client().get("/openapi.json").json["paths"]
+def test_the_openapi_document_describes_every_endpoint_of_the_service(suppliers_app):
+    paths = suppliers_app.test_client().get("/openapi.json").json["paths"]
     for path in ("/suppliers", "/suppliers/{supplier_id}", "/suppliers/{supplier_id}/agreements",
                  "/suppliers/{supplier_id}/balance", "/suppliers/{supplier_id}/statements", "/me/balance",
                  "/me/sales", "/me/stock", "/me/alerts", "/me/statements", "/me/payouts", "/payout-runs",
