@@ -45,6 +45,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.http_client import JsonClient  # noqa: E402
 from shared.auth import Principal, issue_token  # noqa: E402
 from shared.config import DEFAULT_OUTLET_ID  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
@@ -167,13 +168,13 @@ class Counter:
         self.errors: list[str] = []
 
     def run(self) -> None:
-        http = requests.Session()
+        http = JsonClient(self.base_url, self.headers)
         while time.monotonic() < self.deadline:
             basket = random.sample(self.products, random.randint(3, 5))
             lines = []
             for barcode, _ in basket:
                 started = time.perf_counter()
-                found = http.get(f"{self.base_url}/catalogue/barcode/{barcode}", headers=self.headers)
+                found = http.get(f"/catalogue/barcode/{barcode}")
                 self.lookup_ms.append((time.perf_counter() - started) * 1000)
                 lines.append({"barcode": barcode, "qty": random.randint(1, 3), "price": found.json()["price"]})
             total = sum(line["price"] * line["qty"] for line in lines)
@@ -186,8 +187,7 @@ class Counter:
             body = {"register_id": self.register_id, "lines": [{"barcode": l["barcode"], "qty": l["qty"]} for l in lines],
                     "payments": [payment]}
             started = time.perf_counter()
-            response = http.post(f"{self.base_url}/sales", json=body,
-                                 headers={**self.headers, "Idempotency-Key": str(uuid.uuid4())})
+            response = http.post("/sales", body, headers={"Idempotency-Key": str(uuid.uuid4())})
             self.checkout_ms.append((time.perf_counter() - started) * 1000)
             if response.status_code != 201:
                 self.errors.append(f"{response.status_code} {response.text[:200]}")
@@ -195,8 +195,7 @@ class Counter:
             if method == "qris":
                 sale = response.json()
                 started = time.perf_counter()
-                confirmed = http.post(f"{self.base_url}/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm",
-                                      json={}, headers=self.headers)
+                confirmed = http.post(f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm", {})
                 self.confirm_ms.append((time.perf_counter() - started) * 1000)
                 if confirmed.status_code != 200:
                     self.errors.append(f"confirm {confirmed.status_code} {confirmed.text[:200]}")

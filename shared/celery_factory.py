@@ -106,10 +106,12 @@ def register_consumers(
 ) -> None:
     """Register one Celery task per event type ``service`` consumes.
 
-    Each task counts the attempt, then in one transaction claims ``(consumer, event_id)`` (insert-or-skip)
-    and applies ``handler(session, payload, envelope)``. Failures retry with backoff and jitter; after
-    :data:`MAX_ATTEMPTS` the event goes to the dead-letter table. A payload that breaks its contract is
-    dead-lettered at once: retrying cannot fix it.
+    A task takes a list of envelopes (the relay sends what was pending for that consumer together, see
+    :class:`shared.messaging.OutboxRelay`). It counts one attempt for each in one transaction, then applies
+    each in a transaction of its own: claim ``(consumer, event_id)`` (insert-or-skip) and
+    ``handler(session, payload, envelope)``. The events that failed are retried together with backoff and
+    jitter; after :data:`MAX_ATTEMPTS` an event goes to the dead-letter table. A payload that breaks its
+    contract is dead-lettered at once: retrying cannot fix it.
     """
     for event_type, handler in handlers.items():
         spec = contract(event_type)
@@ -120,31 +122,46 @@ def register_consumers(
 
 def _register_consumer(celery_app, consumer, session_factory, messaging, handler):
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)
-    def consume(self, envelope: dict):
-        event_id = str(envelope.get("event_id", ""))
-        request_id_var.set(f"event:{event_id}")
+    def consume(self, envelopes: list[dict]):
         with transaction(session_factory) as session:
-            attempts = messaging.count_attempt(session, consumer, event_id)
-        try:
-            meta, payload = load_event(envelope)
-        except (ValidationError, KeyError) as exc:
-            _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
-            return
-        if attempts > MAX_ATTEMPTS:
-            _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
-            return
-        try:
-            with transaction(session_factory) as session:
-                if messaging.claim(session, consumer, event_id):
-                    handler(session, payload, meta)
-        except Exception as exc:
-            if attempts >= MAX_ATTEMPTS:
-                _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)
-                return
-            log.warning("%s failed on event %s (attempt %s): %s", consumer, event_id, attempts, exc)
-            raise self.retry(exc=exc, countdown=retry_countdown(attempts))
+            attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
+        failed = []
+        for envelope, attempt in zip(envelopes, attempts):
+            error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
+            if error is not None:
+                failed.append((envelope, attempt, error))
+        if failed:
+            first_error, most_attempts = failed[0][2], max(attempt for _, attempt, _ in failed)
+            raise self.retry(args=[[envelope for envelope, _, _ in failed]], exc=first_error,
+                             countdown=retry_countdown(most_attempts))
 
     return consume
+
+
+def _apply_event(session_factory, messaging, consumer, handler, envelope: dict, attempts: int) -> Exception | None:
+    """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
+    dead-lettered)."""
+    event_id = str(envelope.get("event_id", ""))
+    request_id_var.set(f"event:{event_id}")
+    try:
+        meta, payload = load_event(envelope)
+    except (ValidationError, KeyError) as exc:
+        _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
+        return None
+    if attempts > MAX_ATTEMPTS:
+        _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
+        return None
+    try:
+        with transaction(session_factory) as session:
+            if messaging.claim(session, consumer, event_id):
+                handler(session, payload, meta)
+    except Exception as exc:
+        if attempts >= MAX_ATTEMPTS:
+            _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)
+            return None
+        log.warning("%s failed on event %s (attempt %s): %s", consumer, event_id, attempts, exc)
+        return exc
+    return None
 
 
 def _give_up(session_factory, messaging, consumer, envelope, error, attempts):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
@@ -149,6 +150,16 @@ class Contract:
     schema: type[Schema]
     subscribers: tuple[str, ...]
 
+    @cached_property
+    def producer_schema(self) -> Schema:
+        """Strict (unknown fields are an error): what a producer must send. Built once; loading is thread-safe."""
+        return self.schema(unknown=RAISE)
+
+    @cached_property
+    def consumer_schema(self) -> Schema:
+        """Tolerant (unknown fields are ignored), so a producer may add fields without breaking consumers."""
+        return self.schema(unknown=EXCLUDE)
+
     def task_name(self, service: str) -> str:
         """The Celery task that ``service`` runs for this event, e.g. ``inventory.on_sale_completed``."""
         return f"{service}.on_{self.type.replace('.', '_')}"
@@ -190,7 +201,7 @@ def build_envelope(event_type: str, source: str, payload: dict, occurred_at: dat
     """Validate ``payload`` strictly against its contract and wrap it: the JSON-ready envelope."""
     spec = contract(event_type)
     wire = json.loads(json.dumps(payload, default=_json_default))
-    spec.schema(unknown=RAISE).load(wire)
+    spec.producer_schema.load(wire)
     return {
         "event_id": new_id(),
         "type": event_type,
@@ -201,10 +212,13 @@ def build_envelope(event_type: str, source: str, payload: dict, occurred_at: dat
     }
 
 
+_ENVELOPE = Envelope(unknown=EXCLUDE)
+
+
 def load_event(envelope: dict) -> tuple[dict, dict]:
     """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract."""
-    meta = Envelope(unknown=EXCLUDE).load(envelope)
+    meta = _ENVELOPE.load(envelope)
     spec = contract(meta["type"])
     if meta["version"] != spec.version:
         raise ValidationError({"version": [f"unsupported version {meta['version']} of {meta['type']}"]})
-    return meta, spec.schema(unknown=EXCLUDE).load(envelope["payload"])
+    return meta, spec.consumer_schema.load(envelope["payload"])

@@ -101,25 +101,19 @@ class Messaging:
         """Write ``event_type`` for every subscriber into the outbox, inside the caller's transaction."""
         envelope = build_envelope(event_type, self.service, payload)
         spec = contract(event_type)
-        for subscriber in spec.subscribers:
-            self._enqueue(session, envelope, spec.task_name(subscriber), subscriber)
+        if spec.subscribers:
+            self._enqueue(session, envelope, [(spec.task_name(subscriber), subscriber) for subscriber in spec.subscribers])
         log.info("recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody")
         return envelope
 
-    def _enqueue(self, session: Session, envelope: dict, task_name: str, queue: str) -> None:
-        session.execute(
-            self.outbox.insert().values(
-                id=new_id(),
-                event_id=envelope["event_id"],
-                event_type=envelope["type"],
-                task_name=task_name,
-                queue=queue,
-                envelope=json.dumps(envelope),
-                status=OUTBOX_PENDING,
-                publish_attempts=0,
-                created_at=utcnow(),
-            )
-        )
+    def _enqueue(self, session: Session, envelope: dict, destinations: list[tuple[str, str]]) -> None:
+        """One pending outbox row per ``(task_name, queue)``, all in one statement."""
+        body, now = json.dumps(envelope), utcnow()
+        session.execute(self.outbox.insert(), [
+            {"id": new_id(), "event_id": envelope["event_id"], "event_type": envelope["type"], "task_name": task_name,
+             "queue": queue, "envelope": body, "status": OUTBOX_PENDING, "publish_attempts": 0, "created_at": now}
+            for task_name, queue in destinations
+        ])
         session.info["outbox_written"] = True
 
     def notify_after_commit(self, session_factory: sessionmaker, callback) -> None:
@@ -197,7 +191,7 @@ class Messaging:
                 & (self.delivery_attempts.c.event_id == row.event_id)
             )
         )
-        self._enqueue(session, json.loads(row.envelope), row.consumer, self.service)
+        self._enqueue(session, json.loads(row.envelope), [(row.consumer, self.service)])
         session.execute(
             update(table).where(table.c.id == dead_letter_id).values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
         )
@@ -227,16 +221,19 @@ class OutboxRelay:
     """Publishes pending outbox rows to Celery queues.
 
     :meth:`kick` wakes a background thread right after a commit, so an HTTP request never waits on Redis;
-    :meth:`publish_pending` is also what the periodic sweep task calls. Publishing twice is harmless
+    :meth:`publish_pending` is also what the periodic sweep task calls. Rows pending for the same consumer go
+    in one message (a list of envelopes): under load a consumer takes many events per Celery delivery. Publishing twice is harmless
     (consumers de-duplicate); losing a row is impossible (a row is marked sent only after ``send_task``
     returned).
     """
 
-    def __init__(self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200):
+    def __init__(self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200,
+                 events_per_message: int = 50):
         self.engine = engine
         self.messaging = messaging
         self.celery_app = celery_app
         self.batch_size = batch_size
+        self.events_per_message = events_per_message
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -291,20 +288,27 @@ class OutboxRelay:
         return len(sent_ids)
 
     def _send(self, rows) -> list[str]:
-        sent = []
+        """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
+        consumer takes a list of envelopes); the ids of the rows whose message was published."""
+        batches: dict[tuple[str, str], list] = {}
         for row in rows:
-            try:
-                self.celery_app.send_task(
-                    row.task_name,
-                    args=[json.loads(row.envelope)],
-                    queue=row.queue,
-                    retry=True,
-                    retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-                )
-            except Exception as exc:
-                log.warning("publish of outbox row %s failed: %s", row.id, exc)
-                break
-            sent.append(row.id)
+            batches.setdefault((row.task_name, row.queue), []).append(row)
+        sent = []
+        for (task_name, queue), batch in batches.items():
+            for start in range(0, len(batch), self.events_per_message):
+                chunk = batch[start:start + self.events_per_message]
+                try:
+                    self.celery_app.send_task(
+                        task_name,
+                        args=[[json.loads(row.envelope) for row in chunk]],
+                        queue=queue,
+                        retry=True,
+                        retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+                    )
+                except Exception as exc:
+                    log.warning("publish of %s outbox rows to %s failed: %s", len(chunk), task_name, exc)
+                    return sent
+                sent.extend(row.id for row in chunk)
         return sent
 
     def _mark_sent(self, conn, ids: list[str]) -> None:

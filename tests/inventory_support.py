@@ -33,7 +33,7 @@ class Inventory:
     def deliver(self, envelope: dict) -> None:
         """Run the real consumer task of ``envelope`` in this process (claim, handler, one transaction)."""
         task = self.runtime.celery.tasks[contract(envelope["type"]).task_name("inventory")]
-        task.apply(args=[envelope], throw=True)
+        task.apply(args=[[envelope]], throw=True)
 
     def publish(self, event_type: str, payload: dict, occurred_at: datetime | None = None) -> dict:
         envelope = build_envelope(event_type, "test", payload, occurred_at)

@@ -110,7 +110,7 @@ def deliver(app, event_type: str, payload: dict | None = None, envelope_: dict |
     """Run the suppliers consumer of ``event_type`` on ``payload`` (or on a given envelope); returns the envelope."""
     sent = envelope_ or envelope(event_type, payload)
     task = app.extensions["sentra"].celery.tasks[contract(event_type).task_name("suppliers")]
-    task(sent)
+    task([sent])
     return sent
 
 

@@ -1,6 +1,8 @@
 """Real parts for the tests: a Redis server, databases (SQLite or a fresh PostgreSQL database), workers."""
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import signal
@@ -49,6 +51,13 @@ def eventually(check, timeout: float = 20.0, interval: float = 0.1, message: str
             last_error = exc
         time.sleep(interval)
     raise AssertionError(f"{message} not reached within {timeout}s" + (f": {last_error}" if last_error else ""))
+
+
+def queued_event_batches(client, queue: str) -> list[list[dict]]:
+    """The envelope lists of the Celery messages waiting on ``queue``, oldest first (kombu keeps a base64 JSON
+    body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes)."""
+    messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    return [json.loads(base64.b64decode(message["body"]))[0][0] for message in reversed(messages)]
 
 
 class RedisServer:

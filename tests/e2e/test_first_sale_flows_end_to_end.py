@@ -112,7 +112,7 @@ def test_the_same_sale_completed_delivered_twice_changes_stock_and_balance_once(
     envelope = json.loads(rows[0].envelope)
     assert envelope["payload"]["sale_id"] == sale["id"]
     for service in ("inventory", "suppliers"):
-        pos.celery.send_task(contract("sale.completed").task_name(service), args=[envelope], queue=service)
+        pos.celery.send_task(contract("sale.completed").task_name(service), args=[[envelope]], queue=service)
 
     for service in ("inventory", "suppliers"):
         runtime = platform.runtime(service)

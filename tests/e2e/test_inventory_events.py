@@ -29,7 +29,7 @@ def inventory_with_worker(make_settings, start_worker, redis_server, token):
 
     def send(event_type: str, payload: dict | None = None, envelope: dict | None = None) -> dict:
         envelope = envelope or build_envelope(event_type, "test", payload)
-        producer.send_task(contract(event_type).task_name("inventory"), args=[envelope], queue="inventory")
+        producer.send_task(contract(event_type).task_name("inventory"), args=[[envelope]], queue="inventory")
         return envelope
 
     yield app, send, token("manager")

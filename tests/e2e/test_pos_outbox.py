@@ -2,31 +2,24 @@
 And the real POS worker feeds the catalogue replica from ``product.upserted``."""
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 from sqlalchemy import select
 
 from services.pos.models import CatalogueProduct
 from shared.events import build_envelope
 from shared.messaging import OUTBOX_PENDING, OUTBOX_SENT
-from tests.support import eventually
+from tests.support import eventually, queued_event_batches
 
 pytestmark = pytest.mark.e2e
 
 
 def queued_envelopes(redis_server, queue: str) -> list[dict]:
-    """The event envelopes waiting in a Celery queue on Redis (kombu's message format: base64 JSON body)."""
+    """The event envelopes waiting in a Celery queue on Redis."""
     client = redis_server.client()
-    envelopes = []
-    for raw in client.lrange(queue, 0, -1):
-        message = json.loads(raw)
-        body = json.loads(base64.b64decode(message["body"]))
-        args = body[0]
-        envelopes.append(args[0])
-    client.close()
-    return envelopes
+    try:
+        return [envelope for batch in queued_event_batches(client, queue) for envelope in batch]
+    finally:
+        client.close()
 
 
 def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_returns(pos, redis_server, start_worker):
@@ -63,7 +56,7 @@ def test_the_pos_worker_keeps_the_catalogue_replica_from_product_events(pos, sta
     newer = build_envelope("product.upserted", "inventory", product)
     older = build_envelope("product.upserted", "inventory", {**product, "price": 15_000, "revision": 1})
     for envelope in (newer, newer, older):
-        pos.runtime.celery.send_task("pos.on_product_upserted", args=[envelope], queue="pos")
+        pos.runtime.celery.send_task("pos.on_product_upserted", args=[[envelope]], queue="pos")
 
     def replica_price():
         with pos.runtime.session_factory() as session:

@@ -39,7 +39,7 @@ def suppliers(make_settings, start_worker, upstream, redis_server, monkeypatch):
 def publish(settings, event_type: str, envelope: dict) -> None:
     """What a producer's outbox relay does: send the consumer task on the suppliers queue."""
     celery = make_celery("test-producer", settings.redis_url)
-    celery.send_task(contract(event_type).task_name("suppliers"), args=[envelope], queue="suppliers")
+    celery.send_task(contract(event_type).task_name("suppliers"), args=[[envelope]], queue="suppliers")
 
 
 def balance_of(client, token, supplier_id) -> dict:

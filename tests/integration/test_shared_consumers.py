@@ -18,6 +18,8 @@ def consume(messaging_runtime):
     failures = {"left": 0}
 
     def handler(session, payload, envelope):
+        if payload["name"] in failures.get("names", ()):
+            raise RuntimeError(f"cannot apply {payload['name']} yet")
         if failures["left"]:
             failures["left"] -= 1
             raise RuntimeError("database hiccup")
@@ -39,8 +41,8 @@ def _dead_letters(runtime):
 def test_the_same_event_delivered_twice_is_applied_once(consume):
     task, seen, _failures, _runtime = consume
     envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
-    task(envelope)
-    task(envelope)
+    task([envelope])
+    task([envelope])
     assert len(seen) == 1
 
 
@@ -50,8 +52,8 @@ def test_a_failing_effect_is_retried_and_applied_once_when_it_finally_succeeds(c
     envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
     for _ in range(2):
         with pytest.raises(RuntimeError):
-            task(envelope)  # called directly, Celery's retry re-raises the error
-    task(envelope)
+            task([envelope])  # called directly, Celery's retry re-raises the error
+    task([envelope])
     assert len(seen) == 1
     assert _dead_letters(runtime) == []
 
@@ -62,8 +64,8 @@ def test_an_event_that_keeps_failing_goes_to_the_dead_letters_after_the_last_att
     envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
     for _ in range(MAX_ATTEMPTS - 1):
         with pytest.raises(RuntimeError):
-            task(envelope)
-    task(envelope)  # the last attempt gives up instead of raising
+            task([envelope])
+    task([envelope])  # the last attempt gives up instead of raising
     [dead] = _dead_letters(runtime)
     assert (dead.consumer, dead.event_id, dead.attempts) == ("inventory.on_supplier_registered", envelope["event_id"], MAX_ATTEMPTS)
     assert "database hiccup" in dead.error
@@ -74,7 +76,30 @@ def test_an_event_that_breaks_its_contract_is_dead_lettered_at_once(consume):
     task, seen, _failures, runtime = consume
     envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
     envelope["payload"]["status"] = "vanished"
-    task(envelope)
+    task([envelope])
     [dead] = _dead_letters(runtime)
     assert "invalid event" in dead.error and dead.attempts == 1
     assert seen == []
+
+
+def test_in_a_batch_each_event_stands_alone_and_only_the_failed_ones_are_retried(consume):
+    task, seen, failures, runtime = consume
+    envelopes = [build_envelope("supplier.registered", "suppliers", {**PAYLOAD, "supplier_id": supplier_id, "name": name})
+                 for supplier_id, name in [("7d3c1a8e-6a3f-4b7e-9a8c-000000000001", "Kopi"),
+                                           ("7d3c1a8e-6a3f-4b7e-9a8c-000000000002", "Dodol"),
+                                           ("7d3c1a8e-6a3f-4b7e-9a8c-000000000003", "Batik")]]
+    failures["names"] = {"Dodol"}
+    with pytest.raises(RuntimeError, match="cannot apply Dodol"):
+        task(envelopes)
+    assert [payload["name"] for payload in seen] == ["Kopi", "Batik"]
+    with pytest.raises(RuntimeError):
+        task(envelopes)  # the whole batch delivered again (e.g. a worker died): the applied ones stay applied once
+    assert [payload["name"] for payload in seen] == ["Kopi", "Batik"]
+    failures["names"] = set()
+    task([envelopes[1]])
+    assert [payload["name"] for payload in seen] == ["Kopi", "Batik", "Dodol"]
+    with runtime.engine.connect() as conn:
+        attempts = dict(conn.execute(select(runtime.messaging.delivery_attempts.c.event_id,
+                                            runtime.messaging.delivery_attempts.c.attempts)).all())
+    assert attempts == {envelopes[0]["event_id"]: 2, envelopes[1]["event_id"]: 3, envelopes[2]["event_id"]: 2}
+    assert _dead_letters(runtime) == []

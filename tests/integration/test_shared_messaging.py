@@ -11,7 +11,7 @@ from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.errors import Conflict, NotFound
 from shared.web import create_service_app
-from tests.support import eventually
+from tests.support import eventually, queued_event_batches
 
 SUPPLIER_REGISTERED = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
 
@@ -52,6 +52,27 @@ def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_i
         redis_server.start()
     runtime.relay.publish_pending()
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
+
+
+def test_rows_pending_for_one_consumer_go_out_together_in_messages_of_bounded_size(runtime, redis_server):
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    redis_server.stop()
+    try:
+        for _ in range(3):
+            _register_supplier(runtime)
+    finally:
+        redis_server.start()
+    redis = redis_server.client()
+    runtime.relay.events_per_message = 2
+    runtime.relay.publish_pending()
+    with runtime.engine.connect() as conn:
+        recorded = sorted(set(conn.execute(select(runtime.messaging.outbox.c.event_id)).scalars()))
+    for queue in ("inventory", "pos"):
+        batches = queued_event_batches(redis, queue)
+        assert [len(batch) for batch in batches] == [2, 1]
+        assert sorted(envelope["event_id"] for batch in batches for envelope in batch) == recorded
+    assert _statuses(runtime) == [OUTBOX_SENT] * 6
 
 
 def test_claiming_an_event_twice_for_the_same_consumer_succeeds_only_once(runtime):
