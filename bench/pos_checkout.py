@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/pos_checkout.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
                                            [--registers 8] [--seconds 20] [--gunicorn-workers 2] [--threads 4]
+                                           [--rate CHECKOUTS_PER_SECOND] [--consumer-threads 2] [--pos-only]
 
 What it does: makes fresh PostgreSQL databases for pos, inventory and suppliers and applies their migrations;
 seeds 25 suppliers (``registry.register_supplier`` in suppliers), 200 products and an intake of 100,000 units of
@@ -22,7 +23,12 @@ database of the same server and prints:
 - propagation lag p50/p99 from each sale's ``completed_at`` to its inventory ``sale`` movements
   (``recorded_at``) and to its suppliers journal entry (``posted_at``), read from their databases, and whether
   every sale reached both exactly once (stock taken = units sold; one journal entry per sale);
-- pgbench TPS and the ratio checkouts/s ÷ pgbench TPS.
+- pgbench TPS and the ratio checkouts/s ÷ pgbench TPS;
+- the database work of one sale over the three databases (transactions and rows written, from
+  ``pg_stat_database``, from the start of the load until everything propagated) next to pgbench's.
+
+``--rate`` paces the counters (that many checkouts per second over all registers, each counter's cycles evenly
+spaced) instead of ringing up flat out, to read latencies and lag at a load the machine sustains.
 """
 from __future__ import annotations
 
@@ -159,9 +165,10 @@ class Counter:
     """One register: barcode lookups and checkouts in a loop until the deadline (run in its own process, so
     the load generator is not one Python interpreter's GIL)."""
 
-    def __init__(self, base_url: str, register_id: str, headers: dict, products, deadline: float):
+    def __init__(self, base_url: str, register_id: str, headers: dict, products, deadline: float,
+                 interval: float = 0.0):
         self.base_url, self.register_id, self.headers = base_url, register_id, headers
-        self.products, self.deadline = products, deadline
+        self.products, self.deadline, self.interval = products, deadline, interval
         self.checkout_ms: list[float] = []
         self.lookup_ms: list[float] = []
         self.confirm_ms: list[float] = []
@@ -169,7 +176,10 @@ class Counter:
 
     def run(self) -> None:
         http = JsonClient(self.base_url, self.headers)
-        while time.monotonic() < self.deadline:
+        next_start = time.monotonic() + random.uniform(0, self.interval)
+        while next_start < self.deadline:
+            time.sleep(max(0.0, next_start - time.monotonic()))
+            next_start = max(next_start + self.interval, time.monotonic()) if self.interval else time.monotonic()
             basket = random.sample(self.products, random.randint(3, 5))
             lines = []
             for barcode, _ in basket:
@@ -206,13 +216,29 @@ def _run_counter(counter: Counter, results) -> None:
     results.put((counter.checkout_ms, counter.lookup_ms, counter.confirm_ms, counter.errors))
 
 
-def run_pgbench(databases: PostgresDatabases, seconds: int) -> float:
+def run_pgbench(databases: PostgresDatabases, seconds: int) -> tuple[float, tuple[int, int]]:
+    """pgbench's TPS and the database work of its timed run: ``(transactions, rows written)``."""
     url = databases.create()
     subprocess.run(["pgbench", "-i", "-q", "-s", "8", url], check=True, capture_output=True)
+    before = database_work(databases.admin_url, [url])
     result = subprocess.run(["pgbench", "-c", "8", "-j", "2", "-T", str(seconds), url], check=True,
                             capture_output=True, text=True)
+    after = database_work(databases.admin_url, [url])
     match = re.search(r"tps = ([0-9.]+)", result.stdout)
-    return float(match.group(1)) if match else float("nan")
+    return (float(match.group(1)) if match else float("nan")), (after[0] - before[0], after[1] - before[1])
+
+
+def database_work(admin_url: str, urls) -> tuple[int, int]:
+    """Committed transactions and rows written (inserted + updated + deleted) so far in these databases,
+    from ``pg_stat_database`` (a backend reports its counts when it goes idle or exits)."""
+    import psycopg
+
+    names = [url.rsplit("/", 1)[1] for url in urls]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        commits, rows = conn.execute(
+            "SELECT coalesce(sum(xact_commit), 0), coalesce(sum(tup_inserted + tup_updated + tup_deleted), 0)"
+            " FROM pg_stat_database WHERE datname = ANY(%s)", [names]).fetchone()
+    return int(commits), int(rows)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -301,6 +327,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--consumer-threads", type=int, default=2,
                         help="celery thread pool size of the inventory and suppliers workers")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="paced load: this many checkouts per second over all registers (default: flat out)")
     parser.add_argument("--pos-only", action="store_true",
                         help="no inventory/suppliers workers during the load (POS throughput alone; no lag figures)")
     args = parser.parse_args()
@@ -359,8 +387,11 @@ def main() -> int:
         results = context.Queue()
         deadline = time.monotonic() + args.seconds
         started = time.monotonic()
-        runners = [context.Process(target=_run_counter, args=(Counter(base_url, register_id, cashier, products, deadline),
+        runners = [context.Process(target=_run_counter, args=(Counter(base_url, register_id, cashier, products, deadline,
+                                                                        args.registers / args.rate if args.rate else 0.0),
                                                                 results)) for register_id, cashier in counters]
+        time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
+        work_before = database_work(databases.admin_url, urls.values())
         cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes)}
         postgres_before = postgres_cpu_seconds()
         machine_before = machine_busy_seconds()
@@ -400,10 +431,13 @@ def main() -> int:
                 " WHERE s.status = 'completed' GROUP BY s.id, s.completed_at"))}
         engine.dispose()
         propagation = {} if args.pos_only else measure_propagation(urls, sales)
-        pgbench_tps = run_pgbench(databases, min(args.seconds, 15))
+        pgbench_tps, (pgbench_commits, pgbench_rows) = run_pgbench(databases, min(args.seconds, 15))
+        work_after = database_work(databases.admin_url, urls.values())
+        sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before))
 
         rate = len(checkout_ms) / elapsed
-        print(f"registers                 {args.registers}  (gunicorn {args.gunicorn_workers}x{args.threads} threads, "
+        print(f"registers                 {args.registers}  {f'paced at {args.rate:g} checkouts/s' if args.rate else 'flat out'}"
+              f"  (gunicorn {args.gunicorn_workers}x{args.threads} threads, "
               f"{os.cpu_count()} CPUs, {elapsed:.1f}s)")
         print(f"checkouts                 {len(checkout_ms)}  completed in DB {completed}  errors {len(errors)}")
         print(f"checkouts/s               {rate:.1f}")
@@ -425,6 +459,11 @@ def main() -> int:
         print(f"receipt serial gaps       {serial_check} register-days with a gap")
         print(f"pgbench TPS (8 clients)   {pgbench_tps:.1f}")
         print(f"ratio checkouts/pgbench   {rate / pgbench_tps:.3f}")
+        if completed and pgbench_commits:
+            print(f"database work per sale    {sale_commits / completed:.1f} transactions, {sale_rows / completed:.1f} rows "
+                  f"written (pos + inventory + suppliers, lookups and propagation included); a pgbench transaction "
+                  f"writes {pgbench_rows / pgbench_commits:.1f} rows, so one sale's rows ≈ "
+                  f"{sale_rows / completed / (pgbench_rows / pgbench_commits):.1f} pgbench transactions")
         print("CPU during the load (share of one core):  " + "  ".join(
             f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items()))
         for error in errors[:5]:

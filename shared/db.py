@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import BigInteger, DateTime, Engine, String, TypeDecorator, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (BigInteger, Connection, DateTime, Engine, String, Table, TextClause, TypeDecorator, bindparam,
+                        create_engine, event, text)
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -104,12 +106,26 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
 
 
-def insert_or_ignore(engine_or_session, table):
-    """``INSERT ... ON CONFLICT DO NOTHING`` for the dialect in use (the insert-or-skip primitive).
+def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING`` (the insert-or-skip primitive): ``True`` when the row went in.
 
-    To learn whether a row went in, add ``.returning(<a column>)`` and test ``.first() is not None``: an
-    INSERT's ``rowcount`` is -1 under psycopg 3.
+    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). Columns left out get
+    their scalar defaults. The statement is plain SQL that PostgreSQL and SQLite (3.35+) both run, built once
+    per table and column set: SQLAlchemy 2.0 gives a dialect ``insert().on_conflict_do_nothing()`` no cache
+    key, so it would be compiled again on every call (every consumed event claims one).
     """
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
-    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    for column in table.columns:
+        if column.name not in values and column.default is not None and column.default.is_scalar:
+            values = {**values, column.name: column.default.arg}
+    return executor.execute(_insert_or_skip_statement(table, tuple(values)), values).first() is not None
+
+
+@lru_cache(maxsize=None)
+def _insert_or_skip_statement(table: Table, names: tuple[str, ...]) -> TextClause:
+    columns = [table.c[name] for name in names]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    placeholders = ", ".join(f":{name}" for name in names)
+    key = table.primary_key.columns.values()[0].name
+    return text(
+        f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING "{key}"'
+    ).bindparams(*[bindparam(column.name, type_=column.type) for column in columns])

@@ -33,7 +33,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import IdString, UTCDateTime, insert_or_ignore, new_id, utcnow
+from shared.db import IdString, UTCDateTime, insert_or_skip, new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
@@ -131,22 +131,13 @@ class Messaging:
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
-        inserted = session.execute(
-            insert_or_ignore(session, self.processed_events)
-            .values(consumer=consumer, event_id=str(event_id), processed_at=utcnow())
-            .returning(self.processed_events.c.event_id)
-        )
-        return inserted.first() is not None
+        return insert_or_skip(session, self.processed_events,
+                              {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()})
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:
         """Add one to the delivery attempts of ``event_id`` at ``consumer`` and return the new count."""
         event_id = str(event_id)
-        inserted = session.execute(
-            insert_or_ignore(session, self.delivery_attempts)
-            .values(consumer=consumer, event_id=event_id, attempts=1)
-            .returning(self.delivery_attempts.c.attempts)
-        )
-        if inserted.first() is not None:
+        if insert_or_skip(session, self.delivery_attempts, {"consumer": consumer, "event_id": event_id, "attempts": 1}):
             return 1
         key = (self.delivery_attempts.c.consumer == consumer) & (self.delivery_attempts.c.event_id == event_id)
         session.execute(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import Counter, PriceChange, Product, ProductStock, SupplierReplica, messaging
-from shared.db import insert_or_ignore, utcnow
+from shared.db import insert_or_skip, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
@@ -25,7 +25,7 @@ def next_counter(session: Session, name: str) -> int:
     """The next value of counter ``name`` (1, 2, …), never handed out twice: an atomic UPDATE whose row lock
     (PostgreSQL) or write lock (SQLite ``BEGIN IMMEDIATE``) serialises concurrent callers."""
     table = Counter.__table__
-    session.execute(insert_or_ignore(session, table).values(name=name, value=0))
+    insert_or_skip(session, table, {"name": name, "value": 0})
     return session.execute(
         update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)
     ).scalar_one()

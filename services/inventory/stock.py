@@ -35,7 +35,7 @@ from services.inventory.models import (
 )
 from shared.celery_factory import RetryLater
 from shared import business_time
-from shared.db import insert_or_ignore, new_id, utcnow
+from shared.db import insert_or_skip, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 INTAKE = "intake"
@@ -58,8 +58,8 @@ def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
     """Make sure each product has a stock row at ``outlet_id`` and lock those rows in a fixed (id) order."""
     ids = sorted({str(p) for p in product_ids})
     for product_id in ids:
-        session.execute(insert_or_ignore(session, _stock).values(
-            product_id=product_id, outlet_id=outlet_id, on_hand=0, flagged_for_count=False))
+        insert_or_skip(session, _stock, {"product_id": product_id, "outlet_id": outlet_id, "on_hand": 0,
+                                         "flagged_for_count": False})
     if ids:
         session.execute(
             select(_stock.c.product_id)

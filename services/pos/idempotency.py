@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.pos.models import IdempotencyRecord
-from shared.db import UTCDateTime, transaction, utcnow
+from shared.db import insert_or_skip, transaction, utcnow
 from shared.errors import Conflict, DomainError
 
 IN_FLIGHT = "in_flight"
@@ -47,22 +47,13 @@ def validate_key(key: str | None) -> str:
     return key.strip()
 
 
-#: The claim (insert-or-skip) as one prebuilt statement: text, because SQLAlchemy does not cache the compiled
-#: form of a dialect ``insert().on_conflict_do_nothing()`` and this runs once per checkout. PostgreSQL and
-#: SQLite (3.35+) both speak ``ON CONFLICT DO NOTHING RETURNING``.
-_CLAIM = text(
-    "INSERT INTO idempotency_records (scope, key, request_hash, status, created_at)"
-    " VALUES (:scope, :key, :request_hash, :status, :created_at) ON CONFLICT DO NOTHING RETURNING key"
-).bindparams(bindparam("created_at", type_=UTCDateTime))
-
-
 def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str) -> StoredResponse | None:
     """Claim ``key`` for this request: ``None`` if it is ours now, the stored response if it was done before."""
     for _ in range(3):
         with transaction(session_factory) as session:
-            inserted = session.execute(_CLAIM, {"scope": scope, "key": key, "request_hash": request_hash,
-                                                "status": IN_FLIGHT, "created_at": utcnow()}).first()
-            if inserted is not None:  # RETURNING, not rowcount: psycopg does not always report the rowcount
+            if insert_or_skip(session, IdempotencyRecord.__table__, {
+                    "scope": scope, "key": key, "request_hash": request_hash, "status": IN_FLIGHT,
+                    "created_at": utcnow()}):
                 return None
             record = session.get(IdempotencyRecord, (scope, key))
             if record is None:  # released between our insert and read: try again

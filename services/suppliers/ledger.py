@@ -22,7 +22,7 @@ from services.suppliers.models import (
     PayoutLine,
     Posting,
 )
-from shared.db import insert_or_ignore, new_id, utcnow
+from shared.db import insert_or_skip, new_id, utcnow
 
 COMMISSION_REVENUE = "commission_revenue"
 SALES_CLEARING = "sales_clearing"
@@ -59,11 +59,7 @@ def claim_source(session: Session, source_key: str) -> bool:
 
     Learns from RETURNING whether the row went in (an INSERT's rowcount is -1 under psycopg 3).
     """
-    table = LedgerSource.__table__
-    inserted = session.connection().execute(
-        insert_or_ignore(session, table).values(source_key=source_key, recorded_at=utcnow()).returning(table.c.source_key)
-    )
-    return inserted.first() is not None
+    return insert_or_skip(session.connection(), LedgerSource.__table__, {"source_key": source_key, "recorded_at": utcnow()})
 
 
 def post_entry(
@@ -111,8 +107,8 @@ def _ensure_account(session: Session, code: str) -> None:
         kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
     else:
         kind, supplier_id = CENTRE_ACCOUNTS[code], None
-    session.connection().execute(insert_or_ignore(session, Account.__table__).values(code=code, kind=kind, supplier_id=supplier_id))
-    session.connection().execute(insert_or_ignore(session, AccountBalance.__table__).values(account_code=code, balance=0))
+    insert_or_skip(session.connection(), Account.__table__, {"code": code, "kind": kind, "supplier_id": supplier_id})
+    insert_or_skip(session.connection(), AccountBalance.__table__, {"account_code": code, "balance": 0})
 
 
 def add_payable_item(session: Session, entry: JournalEntry, **fields) -> PayableItem:

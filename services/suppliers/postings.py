@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.suppliers import ledger, registry, rules
 from services.suppliers.models import PayableItem, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
-from shared.db import insert_or_ignore, utcnow
+from shared.db import insert_or_skip, utcnow
 
 
 def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
@@ -111,15 +111,13 @@ def record_stock_movement(session: Session, movement: dict) -> None:
     """``stock.moved``: keep the movement for the supplier's stock view; a write-off the centre bears credits
     the supplier as if the goods had been sold at ``unit_price`` (terms at the time of the write-off)."""
     movement_id = str(movement["movement_id"])
-    session.connection().execute(
-        insert_or_ignore(session, StockMovement.__table__).values(
-            id=movement_id, supplier_id=str(movement["supplier_id"]), product_id=str(movement["product_id"]),
-            lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None, kind=movement["kind"],
-            qty=movement["qty"], unit_price=movement.get("unit_price", 0), borne_by=movement.get("borne_by"),
-            reason=movement.get("reason"), reference_id=movement.get("reference_id"),
-            occurred_at=movement["occurred_at"],
-        )
-    )
+    insert_or_skip(session.connection(), StockMovement.__table__, dict(
+        id=movement_id, supplier_id=str(movement["supplier_id"]), product_id=str(movement["product_id"]),
+        lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None, kind=movement["kind"],
+        qty=movement["qty"], unit_price=movement.get("unit_price", 0), borne_by=movement.get("borne_by"),
+        reason=movement.get("reason"), reference_id=movement.get("reference_id"),
+        occurred_at=movement["occurred_at"],
+    ))
     if movement["kind"] == "write_off" and movement.get("borne_by") == "centre":
         credit_write_off(session, movement)
 
@@ -154,13 +152,11 @@ def credit_write_off(session: Session, movement: dict) -> bool:
 
 def record_stock_alert(session: Session, alert: dict) -> None:
     """``stock.alert_raised``: shown to the supplier whose product it is."""
-    session.connection().execute(
-        insert_or_ignore(session, StockAlert.__table__).values(
-            id=str(alert["alert_id"]), supplier_id=str(alert["supplier_id"]), product_id=str(alert["product_id"]),
-            lot_id=str(alert["lot_id"]) if alert.get("lot_id") else None, kind=alert["kind"],
-            message=alert["message"], raised_at=alert["raised_at"],
-        )
-    )
+    insert_or_skip(session.connection(), StockAlert.__table__, dict(
+        id=str(alert["alert_id"]), supplier_id=str(alert["supplier_id"]), product_id=str(alert["product_id"]),
+        lot_id=str(alert["lot_id"]) if alert.get("lot_id") else None, kind=alert["kind"],
+        message=alert["message"], raised_at=alert["raised_at"],
+    ))
 
 
 def record_product(session: Session, product: dict) -> None:
@@ -170,9 +166,7 @@ def record_product(session: Session, product: dict) -> None:
         name=product["name"], price=product["price"], active=product["active"],
         revision=product.get("revision", 0), updated_at=utcnow(),
     )
-    table = Product.__table__
-    inserted = session.connection().execute(insert_or_ignore(session, table).values(**values).returning(table.c.id))
-    if inserted.first() is None:
+    if not insert_or_skip(session.connection(), Product.__table__, values):
         session.execute(
             update(Product).where(Product.id == values["id"], Product.revision <= values["revision"])
             .values(**{k: v for k, v in values.items() if k != "id"})
