@@ -122,7 +122,9 @@ def register_consumers(
 
 def _register_consumer(celery_app, consumer, session_factory, messaging, handler):
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)
-    def consume(self, envelopes: list[dict]):
+    def consume(self, envelopes: list[dict] | dict):
+        if isinstance(envelopes, dict):  # one envelope, as published before the relay batched them
+            envelopes = [envelopes]
         with transaction(session_factory) as session:
             attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
         failed = []

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 

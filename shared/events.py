@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 

@@ -55,11 +55,9 @@ class UnbalancedEntry(ValueError):
 
 
 def claim_source(session: Session, source_key: str) -> bool:
-    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now).
-
-    Learns from RETURNING whether the row went in (an INSERT's rowcount is -1 under psycopg 3).
-    """
-    return insert_or_skip(session.connection(), LedgerSource.__table__, {"source_key": source_key, "recorded_at": utcnow()})
+    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
+    return insert_or_skip(session.connection(), LedgerSource.__table__,
+                          {"source_key": source_key, "recorded_at": utcnow()})
 
 
 def post_entry(

@@ -103,3 +103,9 @@ def test_in_a_batch_each_event_stands_alone_and_only_the_failed_ones_are_retried
                                             runtime.messaging.delivery_attempts.c.attempts)).all())
     assert attempts == {envelopes[0]["event_id"]: 2, envelopes[1]["event_id"]: 3, envelopes[2]["event_id"]: 2}
     assert _dead_letters(runtime) == []
+
+
+def test_a_message_carrying_one_envelope_as_published_before_batching_is_still_applied(consume):
+    task, seen, _failures, _runtime = consume
+    task(build_envelope("supplier.registered", "suppliers", PAYLOAD))
+    assert [payload["name"] for payload in seen] == ["Kopi Sukamakmur"]
