@@ -89,18 +89,30 @@ def post_entry(
     session.flush()
     for account in sorted(code for code, amount in net.items() if amount != 0):
         amount = net[account]
-        _ensure_account(session, account)
+        if not _move_balance(session, account, -amount):
+            _open_account(session, account)
+            _move_balance(session, account, -amount)
         session.add(Posting(entry_id=entry.id, account_code=account,
                             debit=amount if amount > 0 else 0, credit=-amount if amount < 0 else 0))
-        session.execute(
-            update(AccountBalance).where(AccountBalance.account_code == account)
-            .values(balance=AccountBalance.balance - amount)
-        )
     session.flush()
     return entry
 
 
-def _ensure_account(session: Session, code: str) -> None:
+def _move_balance(session: Session, code: str, delta: int) -> bool:
+    """Add ``delta`` to the account's derived balance; ``False`` when the account has none yet (never posted).
+
+    A Core statement on the session's connection: no autoflush of the entry's pending postings (their account
+    may not exist yet) and no ORM bookkeeping on a statement run for every leg of every posting.
+    """
+    table = AccountBalance.__table__
+    return session.connection().execute(
+        update(table).where(table.c.account_code == code).values(balance=table.c.balance + delta)
+        .returning(table.c.account_code)
+    ).first() is not None
+
+
+def _open_account(session: Session, code: str) -> None:
+    """Create the account and its zero balance (insert-or-skip: a concurrent posting may open it too)."""
     if code.startswith("supplier_payable:"):
         kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
     else:
