@@ -107,9 +107,10 @@ def recorded_envelopes(factory, event_type: str) -> list[dict]:
 def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     """Suppliers registered in the suppliers service, products created in inventory with a stock intake, and
     the resulting ``supplier.registered`` / ``product.upserted`` events delivered to their real consumers
-    (POS and inventory catalogue, suppliers' product replica). Returns the (barcode, price) list for the counters.
-    The seed's own outbox rows stay pending (no relay or beat runs for seeding), so the only events flowing
-    during the load are the sales' and the stock movements they cause."""
+    (POS and inventory catalogue, suppliers' product replica), and the intakes' ``stock.moved`` to suppliers.
+    Returns the (barcode, price) list for the counters. The seed's outbox rows are then marked sent (they were
+    delivered here), so the only events flowing during the load are the sales' and the stock movements they
+    cause."""
     from services.inventory import catalogue as inventory_catalogue, stock
     from services.inventory.consumers import HANDLERS as INVENTORY_HANDLERS
     from services.pos import catalogue as pos_catalogue
@@ -148,7 +149,14 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
             deliver(session, pos_catalogue.apply_product_upserted, envelope)
         with transaction(factories["suppliers"]) as session:
             deliver(session, SUPPLIERS_HANDLERS["product.upserted"], envelope)
+    for envelope in recorded_envelopes(factories["inventory"], "stock.moved"):
+        with transaction(factories["suppliers"]) as session:
+            deliver(session, SUPPLIERS_HANDLERS["stock.moved"], envelope)
+    from sqlalchemy import text
+
     for engine in engines.values():
+        with engine.begin() as conn:  # delivered by hand above: the sweeps must not send them again
+            conn.execute(text("UPDATE outbox SET status = 'sent', sent_at = created_at WHERE status = 'pending'"))
         engine.dispose()
     return products
 
@@ -350,7 +358,8 @@ def main() -> int:
         base_url = f"http://127.0.0.1:{port}"
         labels += ["POS web (gunicorn)", "POS worker + beat"]
         processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
+            [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
              "--threads", str(args.threads), "--worker-class", "gthread", "services.pos:create_app()"],
             env=env, cwd=ROOT, stdout=open(scratch / "gunicorn.log", "wb"),
             stderr=subprocess.STDOUT))
