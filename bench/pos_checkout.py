@@ -47,6 +47,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -92,8 +93,6 @@ def deliver(session, handler, envelope: dict) -> None:
 
 def recorded_envelopes(factory, event_type: str) -> list[dict]:
     """The envelopes a seeding step wrote to its service's outbox (one per subscriber; de-duplicated by id)."""
-    from sqlalchemy import text
-
     with factory() as session:
         rows = session.execute(text("SELECT envelope FROM outbox WHERE event_type = :type ORDER BY created_at"),
                                {"type": event_type}).scalars()
@@ -152,8 +151,6 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     for envelope in recorded_envelopes(factories["inventory"], "stock.moved"):
         with transaction(factories["suppliers"]) as session:
             deliver(session, SUPPLIERS_HANDLERS["stock.moved"], envelope)
-    from sqlalchemy import text
-
     for engine in engines.values():
         with engine.begin() as conn:  # delivered by hand above: the sweeps must not send them again
             conn.execute(text("UPDATE outbox SET status = 'sent', sent_at = created_at WHERE status = 'pending'"))
@@ -286,8 +283,6 @@ def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: 
     databases: per sale the lag from ``completed_at`` to its stock movements' ``recorded_at`` / its journal
     entry's ``posted_at`` (the latest when several rows), whether it arrived, and whether it was applied more
     than once (stock: the units taken differ from the units sold; ledger: more than one sale entry)."""
-    from sqlalchemy import text
-
     queries = {
         "inventory": "SELECT reference_id, max(recorded_at), -sum(qty), 1 FROM movements WHERE kind = 'sale'"
                      " GROUP BY reference_id",
@@ -418,8 +413,6 @@ def main() -> int:
         lookup_ms = [v for outcome in outcomes for v in outcome[1]]
         confirm_ms = [v for outcome in outcomes for v in outcome[2]]
         errors = [e for outcome in outcomes for e in outcome[3]]
-
-        from sqlalchemy import text
 
         engine = make_engine(database_url)
 

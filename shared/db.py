@@ -109,14 +109,12 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING`` (the insert-or-skip primitive): ``True`` when the row went in.
 
-    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). Columns left out get
-    their scalar defaults. The statement is plain SQL that PostgreSQL and SQLite (3.35+) both run, built once
-    per table and column set: SQLAlchemy 2.0 gives a dialect ``insert().on_conflict_do_nothing()`` no cache
-    key, so it would be compiled again on every call (every consumed event claims one).
+    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). ``values`` names every
+    column to write (Python-side column defaults are not applied). The statement is plain SQL that PostgreSQL
+    and SQLite (3.35+) both run, built once per table and column set: SQLAlchemy 2.0 gives a dialect
+    ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call (every
+    consumed event claims one).
     """
-    for column in table.columns:
-        if column.name not in values and column.default is not None and column.default.is_scalar:
-            values = {**values, column.name: column.default.arg}
     return executor.execute(_insert_or_skip_statement(table, tuple(values)), values).first() is not None
 
 

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shared.auth import requires
+from shared.web import runtime_of
 
 blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters",
                 description="Events that failed their last delivery attempt (managers)")
@@ -28,7 +29,7 @@ class DeadLetterOut(Schema):
 
 
 def _runtime():
-    return current_app.extensions["sentra"]
+    return runtime_of(current_app)
 
 
 @blp.route("")

@@ -102,7 +102,7 @@ class Messaging:
         envelope = build_envelope(event_type, self.service, payload)
         spec = contract(event_type)
         if spec.subscribers:
-            self._enqueue(session, envelope, [(spec.task_name(subscriber), subscriber) for subscriber in spec.subscribers])
+            self._enqueue(session, envelope, [(spec.task_name(queue), queue) for queue in spec.subscribers])
         log.info("recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody")
         return envelope
 
@@ -213,9 +213,9 @@ class OutboxRelay:
 
     :meth:`kick` wakes a background thread right after a commit, so an HTTP request never waits on Redis;
     :meth:`publish_pending` is also what the periodic sweep task calls. Rows pending for the same consumer go
-    in one message (a list of envelopes): under load a consumer takes many events per Celery delivery. Publishing twice is harmless
-    (consumers de-duplicate); losing a row is impossible (a row is marked sent only after ``send_task``
-    returned).
+    in one message (a list of envelopes): under load a consumer takes many events per Celery delivery.
+    Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row is marked sent only
+    after ``send_task`` returned).
     """
 
     def __init__(self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200,

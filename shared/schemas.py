@@ -93,4 +93,5 @@ class PeriodQuery(StrictSchema):
         return data
 
 
-__all__ = ["StrictInteger", "Money", "Quantity", "BasisPoints", "StrictSchema", "PeriodQuery", "ValidationError"]
+__all__ = ["StrictInteger", "Money", "Quantity", "BasisPoints", "StrictSchema", "InstantOrDay", "PeriodQuery",
+           "ValidationError"]

@@ -1,12 +1,14 @@
 """The Flask app every service starts from: OpenAPI, problem+json errors, health, metrics, request ids, logs."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
+from typing import Iterable
 
 import redis
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request, stream_with_context
 from flask_smorest import Api
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
@@ -53,6 +55,19 @@ def create_service_app(runtime: Runtime, title: str, blueprints=(), *, descripti
 
 def runtime_of(app: Flask) -> Runtime:
     return app.extensions["sentra"]
+
+
+def json_array_stream(items: Iterable[dict]) -> Response:
+    """A response that streams ``items`` as one JSON array while they are produced (pass a generator that
+    reads the database batch by batch, so a long period never sits in memory)."""
+
+    def generate():
+        yield "["
+        for index, item in enumerate(items):
+            yield ("," if index else "") + json.dumps(item)
+        yield "]"
+
+    return Response(stream_with_context(generate()), mimetype="application/json")
 
 
 def _install_request_ids(app: Flask) -> None:

@@ -91,7 +91,7 @@ def logout():
         try:
             caller = identify(token, from_cookie)
         except Unauthorized:
-            caller = None
+            pass  # an expired or ended session: just clear the cookie
     if caller is not None:
         with runtime_of(current_app).transaction() as session:
             accounts.log_out(session, caller.principal.user_id,

@@ -1,9 +1,7 @@
 """HTTP API of the inventory service: validates, authorises and calls the use cases in one transaction."""
 from __future__ import annotations
 
-import json
-
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -12,7 +10,7 @@ from services.inventory import catalogue, documents, rules, stock
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
-from shared.web import runtime_of
+from shared.web import json_array_stream, runtime_of
 
 products_blp = Blueprint("products", __name__, url_prefix="/products", description="Products, barcodes and prices")
 intakes_blp = Blueprint("intakes", __name__, url_prefix="/intakes", description="Consignment intakes (nota titip)")
@@ -599,14 +597,11 @@ class ReconciliationMovements(MethodView):
         unit_price, borne_by, outlet_id, occurred_at}]``."""
         runtime = _runtime()
 
-        def generate():
-            yield "["
+        def movements():
             with runtime.session_factory() as session:
-                for index, row in enumerate(stock.movements_between(session, query["start"], query["end"])):
-                    yield ("," if index else "") + json.dumps(row)
-            yield "]"
+                yield from stock.movements_between(session, query["start"], query["end"])
 
-        return Response(stream_with_context(generate()), mimetype="application/json")
+        return json_array_stream(movements())
 
 
 # -- counts ---------------------------------------------------------------------------------------------

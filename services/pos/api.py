@@ -6,9 +6,10 @@ import hmac
 import io
 import json
 import time
+from urllib.parse import urlencode
 
 import segno
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -22,7 +23,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.money import format_rupiah
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
-from shared.web import runtime_of
+from shared.web import json_array_stream, runtime_of
 
 blp = Blueprint("pos", __name__, url_prefix="", description="Counter: registers, shifts, sales, refunds, reports",
                 template_folder="templates")
@@ -621,26 +622,21 @@ def _reconciliation(feed, query) -> Response:
             items, next_cursor = feed(session, query["start"], query["end"], query.get("cursor"), query["limit"])
         response = _json(items)
         if next_cursor:
-            from urllib.parse import urlencode
-
             response.headers["X-Next-Cursor"] = next_cursor
-            response.headers["Link"] = f'<{request.path}?{urlencode({**request.args.to_dict(), "cursor": next_cursor})}>; rel="next"'
+            next_query = urlencode({**request.args.to_dict(), "cursor": next_cursor})
+            response.headers["Link"] = f'<{request.path}?{next_query}>; rel="next"'
         return response
 
-    def generate():
-        cursor, first = query.get("cursor"), True
-        yield "["
+    def every_item():
+        cursor = query.get("cursor")
         while True:
             with runtime.session_factory() as session:
                 items, cursor = feed(session, query["start"], query["end"], cursor, STREAM_BATCH)
-            for item in items:
-                yield ("" if first else ",") + json.dumps(item)
-                first = False
+            yield from items
             if not cursor:
-                break
-        yield "]"
+                return
 
-    return Response(stream_with_context(generate()), mimetype="application/json")
+    return json_array_stream(every_item())
 
 
 @blp.route("/reconciliation/sales")

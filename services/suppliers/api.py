@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
@@ -20,7 +20,7 @@ from services.suppliers.tasks import RECONCILIATION_TASK
 from shared.business_time import day_start
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
-from shared.schemas import BasisPoints, Money, StrictInteger, StrictSchema
+from shared.schemas import BasisPoints, InstantOrDay, Money, StrictInteger, StrictSchema
 from shared.web import runtime_of
 
 log = logging.getLogger(__name__)
@@ -58,22 +58,14 @@ def _me() -> str:
 
 
 # -- schemas -----------------------------------------------------------------------------------------------
-class EffectiveFrom(fields.Field):
+class EffectiveFrom(InstantOrDay):
     """An ISO date (the start of that Jakarta day) or a timezone-aware ISO date-time."""
 
     default_error_messages = {"invalid": "Must be an ISO date (YYYY-MM-DD) or a date-time with a time zone."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str):
-            try:
-                if len(value) == 10:
-                    return day_start(date.fromisoformat(value))
-                moment = datetime.fromisoformat(value)
-                if moment.tzinfo is not None:
-                    return moment
-            except ValueError:
-                pass
-        raise self.make_error("invalid")
+        moment_or_day = super()._deserialize(value, attr, data, **kwargs)
+        return moment_or_day if isinstance(moment_or_day, datetime) else day_start(moment_or_day)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return value.isoformat() if value is not None else None
