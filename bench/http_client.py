@@ -3,6 +3,7 @@
 ``requests`` costs about a millisecond of client CPU per call; with eight counters on a 2-core machine that
 is CPU taken from the stack under test. This client is one ``http.client`` connection per counter.
 """
+
 from __future__ import annotations
 
 import http.client

@@ -7,6 +7,7 @@ By default it uses a fresh SQLite file in a temporary directory; with ``--postgr
 ``postgresql://postgres@127.0.0.1:5432/test``) it creates a scratch database there and drops it at the end.
 Prints one JSON line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.inventory import catalogue, stock
 from services.inventory.models import messaging
@@ -46,24 +47,66 @@ def main() -> None:
     sessions = make_session_factory(engine)
     outlet = load_settings("inventory").outlet_id
     supplier_id = str(uuid.uuid4())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with transaction(sessions) as session:
-        catalogue.upsert_supplier_replica(session, {"supplier_id": supplier_id, "name": "Bench", "status": "active"}, now)
-        products = [catalogue.create_product(session, {"name": f"Bench {i}", "category": "makanan", "unit": "pcs",
-                                                       "price": 10_000, "supplier_id": supplier_id, "reorder_point": 0},
-                                             "bench", outlet) for i in range(args.products)]
+        catalogue.upsert_supplier_replica(
+            session, {"supplier_id": supplier_id, "name": "Bench", "status": "active"}, now
+        )
+        products = [
+            catalogue.create_product(
+                session,
+                {
+                    "name": f"Bench {i}",
+                    "category": "makanan",
+                    "unit": "pcs",
+                    "price": 10_000,
+                    "supplier_id": supplier_id,
+                    "reorder_point": 0,
+                },
+                "bench",
+                outlet,
+            )
+            for i in range(args.products)
+        ]
         today = business_time.today()
-        stock.record_intake(session, {"supplier_id": supplier_id, "lines": [
-            {"product_id": p.id, "qty": args.sales, "expiry_date": today + timedelta(days=10 * (lot + 1))}
-            for p in products for lot in range(4)]}, "bench", outlet)
+        stock.record_intake(
+            session,
+            {
+                "supplier_id": supplier_id,
+                "lines": [
+                    {"product_id": p.id, "qty": args.sales, "expiry_date": today + timedelta(days=10 * (lot + 1))}
+                    for p in products
+                    for lot in range(4)
+                ],
+            },
+            "bench",
+            outlet,
+        )
     schema = contract("sale.completed").schema()
 
     def sale(index: int) -> dict:
-        lines = [{"line_id": str(uuid.uuid4()), "product_id": p.id, "supplier_id": supplier_id, "qty": 1 + index % 3,
-                  "unit_price": 10_000, "line_total": 10_000 * (1 + index % 3)} for p in products]
-        return schema.load({"sale_id": str(uuid.uuid4()), "receipt_no": f"B-{index}", "outlet_id": outlet,
-                            "register_id": str(uuid.uuid4()), "completed_at": now.isoformat(),
-                            "total": sum(l["line_total"] for l in lines), "lines": lines})
+        lines = [
+            {
+                "line_id": str(uuid.uuid4()),
+                "product_id": p.id,
+                "supplier_id": supplier_id,
+                "qty": 1 + index % 3,
+                "unit_price": 10_000,
+                "line_total": 10_000 * (1 + index % 3),
+            }
+            for p in products
+        ]
+        return schema.load(
+            {
+                "sale_id": str(uuid.uuid4()),
+                "receipt_no": f"B-{index}",
+                "outlet_id": outlet,
+                "register_id": str(uuid.uuid4()),
+                "completed_at": now.isoformat(),
+                "total": sum(line["line_total"] for line in lines),
+                "lines": lines,
+            }
+        )
 
     per_thread = args.sales // args.threads
     payloads = [[sale(t * per_thread + i) for i in range(per_thread)] for t in range(args.threads)]
@@ -86,11 +129,20 @@ def main() -> None:
         invariant = stock.check_invariant(session)
         outbox_rows = session.execute(messaging.outbox.select()).all()
     applied = per_thread * args.threads
-    print(json.dumps({
-        "backend": engine.dialect.name, "threads": args.threads, "sales": applied, "lines_per_sale": args.products,
-        "seconds": round(elapsed, 3), "sales_per_second": round(applied / elapsed, 1),
-        "invariant_ok": invariant["ok"], "outbox_rows": len(outbox_rows),
-    }))
+    print(
+        json.dumps(
+            {
+                "backend": engine.dialect.name,
+                "threads": args.threads,
+                "sales": applied,
+                "lines_per_sale": args.products,
+                "seconds": round(elapsed, 3),
+                "sales_per_second": round(applied / elapsed, 1),
+                "invariant_ok": invariant["ok"],
+                "outbox_rows": len(outbox_rows),
+            }
+        )
+    )
     engine.dispose()
     scratch.cleanup()
     if args.postgres_server:

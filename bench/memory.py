@@ -4,6 +4,7 @@ Usage: ``.venv/bin/python bench/memory.py`` — starts the stack on free ports i
 until every /readyz answers and the demo data is loaded, lets it idle, sums the resident set size of every
 process of the stack, prints a table, and stops it.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,9 +17,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support import DevStack, eventually  # noqa: E402
+from tests.support import DevStack, eventually
 
-LIMIT = 1024 ** 3
+LIMIT = 1024**3
 
 
 def _role(process: psutil.Process) -> str:
@@ -50,7 +51,10 @@ def main(idle_seconds: float = 15) -> int:
     total = sum(per_role.values())
     for role, rss in sorted(per_role.items(), key=lambda item: -item[1]):
         print(f"{role:<28} {rss / 2**20:8.1f} MiB")
-    print(f"{'total':<28} {total / 2**20:8.1f} MiB  (limit {LIMIT / 2**20:.0f} MiB) -> {'OK' if total < LIMIT else 'OVER'}")
+    print(
+        f"{'total':<28} {total / 2**20:8.1f} MiB  (limit {LIMIT / 2**20:.0f} MiB) "
+        f"-> {'OK' if total < LIMIT else 'OVER'}"
+    )
     return 0 if total < LIMIT else 1
 
 

@@ -30,6 +30,7 @@ database of the same server and prints:
 ``--rate`` paces the counters (that many checkouts per second over all registers, each counter's cycles evenly
 spaced) instead of ringing up flat out, to read latencies and lag at a load the machine sustains.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,9 @@ def deliver(session, handler, envelope: dict) -> None:
 def recorded_envelopes(factory, event_type: str) -> list[dict]:
     """The envelopes a seeding step wrote to its service's outbox (one per subscriber; de-duplicated by id)."""
     with factory() as session:
-        rows = session.execute(text("SELECT envelope FROM outbox WHERE event_type = :type ORDER BY created_at"),
-                               {"type": event_type}).scalars()
+        rows = session.execute(
+            text("SELECT envelope FROM outbox WHERE event_type = :type ORDER BY created_at"), {"type": event_type}
+        ).scalars()
         envelopes = {}
         for row in rows:
             envelope = json.loads(row)
@@ -110,7 +112,8 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     Returns the (barcode, price) list for the counters. The seed's outbox rows are then marked sent (they were
     delivered here), so the only events flowing during the load are the sales' and the stock movements they
     cause."""
-    from services.inventory import catalogue as inventory_catalogue, stock
+    from services.inventory import catalogue as inventory_catalogue
+    from services.inventory import stock
     from services.inventory.consumers import HANDLERS as INVENTORY_HANDLERS
     from services.pos import catalogue as pos_catalogue
     from services.suppliers import registry
@@ -119,9 +122,18 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     engines = {name: make_engine(url) for name, url in urls.items()}
     factories = {name: make_session_factory(engine) for name, engine in engines.items()}
     with transaction(factories["suppliers"]) as session:
-        supplier_ids = [registry.register_supplier(session, {
-            "business_name": f"UMKM Pemasok {index:02d}", "owner_name": f"Pemilik {index:02d}",
-            "phone": f"0813{index:08d}"}, actor="bench").id for index in range(SUPPLIERS)]
+        supplier_ids = [
+            registry.register_supplier(
+                session,
+                {
+                    "business_name": f"UMKM Pemasok {index:02d}",
+                    "owner_name": f"Pemilik {index:02d}",
+                    "phone": f"0813{index:08d}",
+                },
+                actor="bench",
+            ).id
+            for index in range(SUPPLIERS)
+        ]
     for envelope in recorded_envelopes(factories["suppliers"], "supplier.registered"):
         with transaction(factories["inventory"]) as session:
             deliver(session, INVENTORY_HANDLERS["supplier.registered"], envelope)
@@ -133,16 +145,31 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
         for index in range(PRODUCTS):
             price = random.choice([8_000, 12_500, 15_000, 18_000, 25_000, 35_000, 65_000, 150_000])
             supplier_id = supplier_ids[index % SUPPLIERS]
-            product = inventory_catalogue.create_product(session, {
-                "name": f"Produk UMKM {index}", "category": random.choice(["kerajinan", "fashion", "lainnya"]),
-                "unit": "pcs", "price": price, "barcode": ean13(index), "supplier_id": supplier_id},
-                actor="bench", outlet_id=DEFAULT_OUTLET_ID)
+            product = inventory_catalogue.create_product(
+                session,
+                {
+                    "name": f"Produk UMKM {index}",
+                    "category": random.choice(["kerajinan", "fashion", "lainnya"]),
+                    "unit": "pcs",
+                    "price": price,
+                    "barcode": ean13(index),
+                    "supplier_id": supplier_id,
+                },
+                actor="bench",
+                outlet_id=DEFAULT_OUTLET_ID,
+            )
             by_supplier.setdefault(supplier_id, []).append(product.id)
             products.append((product.barcode, price))
         for supplier_id, product_ids in by_supplier.items():
-            stock.record_intake(session, {"supplier_id": supplier_id, "lines": [
-                {"product_id": product_id, "qty": STOCK_PER_PRODUCT} for product_id in product_ids]},
-                actor="bench", outlet_id=DEFAULT_OUTLET_ID)
+            stock.record_intake(
+                session,
+                {
+                    "supplier_id": supplier_id,
+                    "lines": [{"product_id": product_id, "qty": STOCK_PER_PRODUCT} for product_id in product_ids],
+                },
+                actor="bench",
+                outlet_id=DEFAULT_OUTLET_ID,
+            )
     for envelope in recorded_envelopes(factories["inventory"], "product.upserted"):
         with transaction(factories["pos"]) as session:
             deliver(session, pos_catalogue.apply_product_upserted, envelope)
@@ -161,8 +188,14 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
 def service_environment(urls: dict[str, str], redis_url: str) -> dict:
     env = dict(os.environ)
     env.update({f"SENTRA_{name.upper()}_DATABASE_URL": url for name, url in urls.items()})
-    env.update({"SENTRA_REDIS_URL": redis_url, "SENTRA_JWT_SECRET": SECRET, "SENTRA_QRIS_CALLBACK_SECRET": SECRET,
-                "PYTHONPATH": str(ROOT)})
+    env.update(
+        {
+            "SENTRA_REDIS_URL": redis_url,
+            "SENTRA_JWT_SECRET": SECRET,
+            "SENTRA_QRIS_CALLBACK_SECRET": SECRET,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     return env
 
 
@@ -170,8 +203,9 @@ class Counter:
     """One register: barcode lookups and checkouts in a loop until the deadline (run in its own process, so
     the load generator is not one Python interpreter's GIL)."""
 
-    def __init__(self, base_url: str, register_id: str, headers: dict, products, deadline: float,
-                 interval: float = 0.0):
+    def __init__(
+        self, base_url: str, register_id: str, headers: dict, products, deadline: float, interval: float = 0.0
+    ):
         self.base_url, self.register_id, self.headers = base_url, register_id, headers
         self.products, self.deadline, self.interval = products, deadline, interval
         self.checkout_ms: list[float] = []
@@ -199,8 +233,11 @@ class Counter:
                 payment["tendered"] = -(-total // 50_000) * 50_000
             elif method == "card":
                 payment["approval_code"] = f"{random.randint(0, 999999):06d}"
-            body = {"register_id": self.register_id, "lines": [{"barcode": l["barcode"], "qty": l["qty"]} for l in lines],
-                    "payments": [payment]}
+            body = {
+                "register_id": self.register_id,
+                "lines": [{"barcode": line["barcode"], "qty": line["qty"]} for line in lines],
+                "payments": [payment],
+            }
             started = time.perf_counter()
             response = http.post("/sales", body, headers={"Idempotency-Key": str(uuid.uuid4())})
             self.checkout_ms.append((time.perf_counter() - started) * 1000)
@@ -226,8 +263,9 @@ def run_pgbench(databases: PostgresDatabases, seconds: int) -> tuple[float, tupl
     url = databases.create()
     subprocess.run(["pgbench", "-i", "-q", "-s", "8", url], check=True, capture_output=True)
     before = database_work(databases.admin_url, [url])
-    result = subprocess.run(["pgbench", "-c", "8", "-j", "2", "-T", str(seconds), url], check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["pgbench", "-c", "8", "-j", "2", "-T", str(seconds), url], check=True, capture_output=True, text=True
+    )
     after = database_work(databases.admin_url, [url])
     match = re.search(r"tps = ([0-9.]+)", result.stdout)
     return (float(match.group(1)) if match else float("nan")), (after[0] - before[0], after[1] - before[1])
@@ -242,7 +280,9 @@ def database_work(admin_url: str, urls) -> tuple[int, int]:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         commits, rows = conn.execute(
             "SELECT coalesce(sum(xact_commit), 0), coalesce(sum(tup_inserted + tup_updated + tup_deleted), 0)"
-            " FROM pg_stat_database WHERE datname = ANY(%s)", [names]).fetchone()
+            " FROM pg_stat_database WHERE datname = ANY(%s)",
+            [names],
+        ).fetchone()
     return int(commits), int(rows)
 
 
@@ -285,9 +325,9 @@ def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: 
     than once (stock: the units taken differ from the units sold; ledger: more than one sale entry)."""
     queries = {
         "inventory": "SELECT reference_id, max(recorded_at), -sum(qty), 1 FROM movements WHERE kind = 'sale'"
-                     " GROUP BY reference_id",
+        " GROUP BY reference_id",
         "suppliers": "SELECT source_id, max(posted_at), NULL, count(*) FROM journal_entries WHERE source_type = 'sale'"
-                     " GROUP BY source_id",
+        " GROUP BY source_id",
     }
     engines = {name: make_engine(urls[name]) for name in queries}
 
@@ -313,8 +353,12 @@ def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: 
             lag_ms.append((applied_at - completed_at).total_seconds() * 1000)
             if entries != 1 or (taken is not None and taken != units):
                 duplicated += 1
-        results[name] = {"lag_ms": lag_ms, "reached": len(found.keys() & sales.keys()),
-                         "missing": len(sales.keys() - found.keys()), "duplicated": duplicated}
+        results[name] = {
+            "lag_ms": lag_ms,
+            "reached": len(found.keys() & sales.keys()),
+            "missing": len(sales.keys() - found.keys()),
+            "duplicated": duplicated,
+        }
     for engine in engines.values():
         engine.dispose()
     return results
@@ -322,18 +366,28 @@ def measure_propagation(urls: dict[str, str], sales: dict[str, tuple], timeout: 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--admin-url", default=os.environ.get("SENTRA_TEST_POSTGRES_URL",
-                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("SENTRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--registers", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--consumer-threads", type=int, default=2,
-                        help="celery thread pool size of the inventory and suppliers workers")
-    parser.add_argument("--rate", type=float, default=0.0,
-                        help="paced load: this many checkouts per second over all registers (default: flat out)")
-    parser.add_argument("--pos-only", action="store_true",
-                        help="no inventory/suppliers workers during the load (POS throughput alone; no lag figures)")
+    parser.add_argument(
+        "--consumer-threads", type=int, default=2, help="celery thread pool size of the inventory and suppliers workers"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="paced load: this many checkouts per second over all registers (default: flat out)",
+    )
+    parser.add_argument(
+        "--pos-only",
+        action="store_true",
+        help="no inventory/suppliers workers during the load (POS throughput alone; no lag figures)",
+    )
     args = parser.parse_args()
 
     databases = PostgresDatabases(args.admin_url)
@@ -352,58 +406,146 @@ def main() -> int:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         labels += ["POS web (gunicorn)", "POS worker + beat"]
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
-             "--threads", str(args.threads), "--worker-class", "gthread", "services.pos:create_app()"],
-            env=env, cwd=ROOT, stdout=open(scratch / "gunicorn.log", "wb"),
-            stderr=subprocess.STDOUT))
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "services.pos.worker", "worker", "-Q", "pos", "--pool", "threads",
-             "--concurrency", "2", "--beat", "--schedule", str(scratch / "beat"), "--without-gossip", "--without-mingle",
-             "--loglevel", "WARNING"], env=env, cwd=ROOT, stdout=open(scratch / "worker.log", "wb"),
-            stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--config",
+                    str(ROOT / "deploy" / "gunicorn.conf.py"),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(args.gunicorn_workers),
+                    "--threads",
+                    str(args.threads),
+                    "--worker-class",
+                    "gthread",
+                    "services.pos:create_app()",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=open(scratch / "gunicorn.log", "wb"),
+                stderr=subprocess.STDOUT,
+            )
+        )
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "services.pos.worker",
+                    "worker",
+                    "-Q",
+                    "pos",
+                    "--pool",
+                    "threads",
+                    "--concurrency",
+                    "2",
+                    "--beat",
+                    "--schedule",
+                    str(scratch / "beat"),
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=open(scratch / "worker.log", "wb"),
+                stderr=subprocess.STDOUT,
+            )
+        )
         for name in () if args.pos_only else ("inventory", "suppliers"):
             labels.append(f"{name} worker")
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", f"services.{name}.worker", "worker", "-Q", name, "--pool",
-                 "threads", "--concurrency", str(args.consumer_threads), "--hostname", f"{name}-bench@%h",
-                 "--without-gossip", "--without-mingle", "--loglevel", "WARNING"], env=env, cwd=ROOT,
-                stdout=open(scratch / f"{name}-worker.log", "wb"), stderr=subprocess.STDOUT))
-        eventually(lambda: requests.get(f"{base_url}/readyz", timeout=1).status_code == 200, timeout=60,
-                   message="POS ready")
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        f"services.{name}.worker",
+                        "worker",
+                        "-Q",
+                        name,
+                        "--pool",
+                        "threads",
+                        "--concurrency",
+                        str(args.consumer_threads),
+                        "--hostname",
+                        f"{name}-bench@%h",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=open(scratch / f"{name}-worker.log", "wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        eventually(
+            lambda: requests.get(f"{base_url}/readyz", timeout=1).status_code == 200, timeout=60, message="POS ready"
+        )
         from celery import Celery
 
         control = Celery(broker=redis_server.url).control
         for name in () if args.pos_only else ("inventory", "suppliers"):
-            eventually(lambda: control.ping(destination=[f"{name}-bench@{socket.gethostname()}"], timeout=1),
-                       timeout=60, message=f"{name} worker ready")
+            eventually(
+                lambda name=name: control.ping(destination=[f"{name}-bench@{socket.gethostname()}"], timeout=1),
+                timeout=60,
+                message=f"{name} worker ready",
+            )
         manager = bearer("manager", "bench-manager", "Manajer")
         counters = []
         for index in range(args.registers):
             cashier = bearer("cashier", f"bench-cashier-{index}", f"Kasir {index}")
-            register = requests.post(f"{base_url}/registers", json={"code": f"R{index + 1:02d}", "name": f"Kasa {index}"},
-                                     headers=manager).json()
-            requests.post(f"{base_url}/shifts", json={"register_id": register["id"], "opening_float": 500_000},
-                          headers=cashier).raise_for_status()
+            register = requests.post(
+                f"{base_url}/registers", json={"code": f"R{index + 1:02d}", "name": f"Kasa {index}"}, headers=manager
+            ).json()
+            requests.post(
+                f"{base_url}/shifts", json={"register_id": register["id"], "opening_float": 500_000}, headers=cashier
+            ).raise_for_status()
             counters.append((register["id"], cashier))
         context = multiprocessing.get_context("fork")
         results = context.Queue()
         deadline = time.monotonic() + args.seconds
         started = time.monotonic()
-        runners = [context.Process(target=_run_counter, args=(Counter(base_url, register_id, cashier, products, deadline,
-                                                                        args.registers / args.rate if args.rate else 0.0),
-                                                                results)) for register_id, cashier in counters]
+        runners = [
+            context.Process(
+                target=_run_counter,
+                args=(
+                    Counter(
+                        base_url,
+                        register_id,
+                        cashier,
+                        products,
+                        deadline,
+                        args.registers / args.rate if args.rate else 0.0,
+                    ),
+                    results,
+                ),
+            )
+            for register_id, cashier in counters
+        ]
         time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
         work_before = database_work(databases.admin_url, urls.values())
-        cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes)}
+        cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes, strict=False)}
         postgres_before = postgres_cpu_seconds()
         machine_before = machine_busy_seconds()
         for runner in runners:
             runner.start()
         outcomes = [results.get() for _ in runners]
         load_elapsed = time.monotonic() - started
-        cpu_during_load = {label: cpu_seconds(process.pid) - cpu_before[label] for label, process in zip(labels, processes)}
+        cpu_during_load = {
+            label: cpu_seconds(process.pid) - cpu_before[label]
+            for label, process in zip(labels, processes, strict=False)
+        }
         cpu_during_load["PostgreSQL (all backends)"] = postgres_cpu_seconds() - postgres_before
         cpu_during_load["whole machine"] = machine_busy_seconds() - machine_before
         for runner in runners:
@@ -422,29 +564,48 @@ def main() -> int:
 
         eventually(outbox_drained, timeout=60, interval=0.5, message="outbox drained")
         with engine.connect() as conn:
-            lags = [row[0] * 1000 for row in conn.execute(text(
-                "SELECT EXTRACT(EPOCH FROM (sent_at - created_at)) FROM outbox WHERE status = 'sent'"))]
+            lags = [
+                row[0] * 1000
+                for row in conn.execute(
+                    text("SELECT EXTRACT(EPOCH FROM (sent_at - created_at)) FROM outbox WHERE status = 'sent'")
+                )
+            ]
             completed = conn.execute(text("SELECT count(*) FROM sales WHERE status = 'completed'")).scalar_one()
-            serial_check = conn.execute(text(
-                "SELECT count(*) FROM (SELECT register_id, business_day, max(CAST(split_part(receipt_no, '-', 3) AS int))"
-                " - count(*) AS gap FROM sales WHERE status = 'completed' GROUP BY 1, 2) t WHERE gap <> 0")).scalar_one()
-            sales = {row[0]: (row[1], row[2]) for row in conn.execute(text(
-                "SELECT s.id, s.completed_at, sum(l.qty) FROM sales s JOIN sale_lines l ON l.sale_id = s.id"
-                " WHERE s.status = 'completed' GROUP BY s.id, s.completed_at"))}
+            serial_check = conn.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT register_id, business_day, "
+                    "max(CAST(split_part(receipt_no, '-', 3) AS int))"
+                    " - count(*) AS gap FROM sales WHERE status = 'completed' GROUP BY 1, 2) t WHERE gap <> 0"
+                )
+            ).scalar_one()
+            sales = {
+                row[0]: (row[1], row[2])
+                for row in conn.execute(
+                    text(
+                        "SELECT s.id, s.completed_at, sum(l.qty) FROM sales s JOIN sale_lines l ON l.sale_id = s.id"
+                        " WHERE s.status = 'completed' GROUP BY s.id, s.completed_at"
+                    )
+                )
+            }
         engine.dispose()
         propagation = {} if args.pos_only else measure_propagation(urls, sales)
         pgbench_tps, (pgbench_commits, pgbench_rows) = run_pgbench(databases, min(args.seconds, 15))
         work_after = database_work(databases.admin_url, urls.values())
-        sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before))
+        sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before, strict=False))
 
         rate = len(checkout_ms) / elapsed
-        print(f"registers                 {args.registers}  {f'paced at {args.rate:g} checkouts/s' if args.rate else 'flat out'}"
-              f"  (gunicorn {args.gunicorn_workers}x{args.threads} threads, "
-              f"{os.cpu_count()} CPUs, {elapsed:.1f}s)")
+        print(
+            f"registers                 {args.registers}  "
+            f"{f'paced at {args.rate:g} checkouts/s' if args.rate else 'flat out'}"
+            f"  (gunicorn {args.gunicorn_workers}x{args.threads} threads, "
+            f"{os.cpu_count()} CPUs, {elapsed:.1f}s)"
+        )
         print(f"checkouts                 {len(checkout_ms)}  completed in DB {completed}  errors {len(errors)}")
         print(f"checkouts/s               {rate:.1f}")
-        print(f"checkout latency ms       p50 {percentile(checkout_ms, 50):.1f}  p95 {percentile(checkout_ms, 95):.1f}"
-              f"  p99 {percentile(checkout_ms, 99):.1f}")
+        print(
+            f"checkout latency ms       p50 {percentile(checkout_ms, 50):.1f}  p95 {percentile(checkout_ms, 95):.1f}"
+            f"  p99 {percentile(checkout_ms, 99):.1f}"
+        )
         print(f"barcode lookup ms         p50 {percentile(lookup_ms, 50):.1f}  p99 {percentile(lookup_ms, 99):.1f}")
         print(f"QRIS confirm ms           p99 {percentile(confirm_ms, 99):.1f}")
         print(f"outbox → Redis lag ms     p50 {percentile(lags, 50):.1f}  p99 {percentile(lags, 99):.1f}")
@@ -452,22 +613,30 @@ def main() -> int:
             if name not in propagation:
                 continue
             figures = propagation[name]
-            print(f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
-                  f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
-                  f"  first/last tenth of the sales p50 {percentile(figures['lag_ms'][:len(figures['lag_ms']) // 10], 50):.0f}"
-                  f"/{percentile(figures['lag_ms'][-(len(figures['lag_ms']) // 10):], 50):.0f}"
-                  f"  (reached {figures['reached']}/{len(sales)}, missing {figures['missing']},"
-                  f" applied more than once {figures['duplicated']})")
+            print(
+                f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
+                f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
+                "  first/last tenth of the sales p50 "
+                f"{percentile(figures['lag_ms'][: len(figures['lag_ms']) // 10], 50):.0f}"
+                f"/{percentile(figures['lag_ms'][-(len(figures['lag_ms']) // 10) :], 50):.0f}"
+                f"  (reached {figures['reached']}/{len(sales)}, missing {figures['missing']},"
+                f" applied more than once {figures['duplicated']})"
+            )
         print(f"receipt serial gaps       {serial_check} register-days with a gap")
         print(f"pgbench TPS (8 clients)   {pgbench_tps:.1f}")
         print(f"ratio checkouts/pgbench   {rate / pgbench_tps:.3f}")
         if completed and pgbench_commits:
-            print(f"database work per sale    {sale_commits / completed:.1f} transactions, {sale_rows / completed:.1f} rows "
-                  f"written (pos + inventory + suppliers, lookups and propagation included); a pgbench transaction "
-                  f"writes {pgbench_rows / pgbench_commits:.1f} rows, so one sale's rows ≈ "
-                  f"{sale_rows / completed / (pgbench_rows / pgbench_commits):.1f} pgbench transactions")
-        print("CPU during the load (share of one core):  " + "  ".join(
-            f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items()))
+            print(
+                f"database work per sale    {sale_commits / completed:.1f} transactions, "
+                f"{sale_rows / completed:.1f} rows "
+                f"written (pos + inventory + suppliers, lookups and propagation included); a pgbench transaction "
+                f"writes {pgbench_rows / pgbench_commits:.1f} rows, so one sale's rows ≈ "
+                f"{sale_rows / completed / (pgbench_rows / pgbench_commits):.1f} pgbench transactions"
+            )
+        print(
+            "CPU during the load (share of one core):  "
+            + "  ".join(f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items())
+        )
         for error in errors[:5]:
             print("error:", error)
         nothing_lost = all(figures["missing"] == 0 and figures["duplicated"] == 0 for figures in propagation.values())

@@ -11,16 +11,17 @@ handler), one register and open shift, then times ``GET /catalogue/barcode/<code
 through the Flask test client (CPU time per request and SQL statements per request). ``--profile`` prints the
 top of a cProfile of that path.
 """
+
 from __future__ import annotations
 
 import argparse
-import logging
-import tempfile
 import cProfile
+import logging
 import os
 import pstats
 import random
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import replace
@@ -49,10 +50,23 @@ def seed(database_url: str) -> list[tuple[str, int]]:
     with transaction(make_session_factory(engine)) as session:
         for index in range(200):
             barcode, price = f"899{index:010d}", random.choice([8_000, 12_500, 25_000, 65_000])
-            meta, payload = load_event(build_envelope("product.upserted", "bench", {
-                "product_id": str(uuid.uuid4()), "sku": f"SKU-{index:04d}", "barcode": barcode,
-                "name": f"Produk {index}", "price": price, "supplier_id": str(uuid.UUID(int=index % 25 + 1)),
-                "category": "kerajinan", "active": True, "revision": 1}))
+            meta, payload = load_event(
+                build_envelope(
+                    "product.upserted",
+                    "bench",
+                    {
+                        "product_id": str(uuid.uuid4()),
+                        "sku": f"SKU-{index:04d}",
+                        "barcode": barcode,
+                        "name": f"Produk {index}",
+                        "price": price,
+                        "supplier_id": str(uuid.UUID(int=index % 25 + 1)),
+                        "category": "kerajinan",
+                        "active": True,
+                        "revision": 1,
+                    },
+                )
+            )
             catalogue.apply_product_upserted(session, payload, meta)
             products.append((barcode, price))
     engine.dispose()
@@ -61,8 +75,10 @@ def seed(database_url: str) -> list[tuple[str, int]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--admin-url", default=os.environ.get("SENTRA_TEST_POSTGRES_URL",
-                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("SENTRA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--lookups", type=int, default=2000)
     parser.add_argument("--checkouts", type=int, default=300)
     parser.add_argument("--profile", choices=["lookup", "checkout"])
@@ -77,8 +93,13 @@ def main() -> int:
         products = seed(url)
         from services.pos import create_app
 
-        settings = replace(load_settings("pos"), database_url=url, redis_url=redis_server.url,
-                           jwt_secret=SECRET, qris_callback_secret=SECRET)
+        settings = replace(
+            load_settings("pos"),
+            database_url=url,
+            redis_url=redis_server.url,
+            jwt_secret=SECRET,
+            qris_callback_secret=SECRET,
+        )
         app = create_app(settings)
         from shared.web import runtime_of
 
@@ -96,8 +117,12 @@ def main() -> int:
         manager = {"Authorization": "Bearer " + issue_token(SECRET, Principal("m", "Manajer", "manager"))}
         cashier = {"Authorization": "Bearer " + issue_token(SECRET, Principal("c", "Kasir", "cashier"))}
         register = client.post("/registers", json={"code": "R01", "name": "Kasa"}, headers=manager).json
-        assert client.post("/shifts", json={"register_id": register["id"], "opening_float": 0},
-                           headers=cashier).status_code == 201
+        assert (
+            client.post(
+                "/shifts", json={"register_id": register["id"], "opening_float": 0}, headers=cashier
+            ).status_code
+            == 201
+        )
 
         def lookup():
             barcode, _ = random.choice(products)
@@ -107,9 +132,15 @@ def main() -> int:
         def checkout():
             basket = random.sample(products, 4)
             total = sum(price for _, price in basket)
-            response = client.post("/sales", headers={**cashier, "Idempotency-Key": str(uuid.uuid4())}, json={
-                "register_id": register["id"], "lines": [{"barcode": b, "qty": 1} for b, _ in basket],
-                "payments": [{"method": "card", "amount": total, "approval_code": "123456"}]})
+            response = client.post(
+                "/sales",
+                headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    "register_id": register["id"],
+                    "lines": [{"barcode": b, "qty": 1} for b, _ in basket],
+                    "payments": [{"method": "card", "amount": total, "approval_code": "123456"}],
+                },
+            )
             assert response.status_code == 201, response.data
 
         for name, action, count in (("lookup", lookup, args.lookups), ("checkout", checkout, args.checkouts)):
@@ -131,8 +162,11 @@ def main() -> int:
             if profiler:
                 profiler.disable()
             cpu, wall, own = time.process_time() - cpu, time.perf_counter() - wall, time.thread_time() - own
-            print(f"{name:<9} {count} requests: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms CPU "
-                  f"(process; {1000 * own / count:.2f} ms in the request thread), {statements[0] / count:.1f} SQL statements per request")
+            print(
+                f"{name:<9} {count} requests: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms CPU "
+                f"(process; {1000 * own / count:.2f} ms in the request thread), "
+                f"{statements[0] / count:.1f} SQL statements per request"
+            )
             if profiler:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_ROWS", "45")))
         return 0

@@ -7,7 +7,8 @@ Usage::
                                           [--tasks 6000] [--worker-threads 2]
 
 HTTP: gunicorn (gthread, the POS benchmark's 2 workers x 4 threads) serves :data:`app`, a Flask app whose two
-routes do nothing but answer JSON; ``--clients`` processes with a keep-alive :class:`bench.http_client.JsonClient` each run the POS
+routes do nothing but answer JSON; ``--clients`` processes with a keep-alive
+:class:`bench.http_client.JsonClient` each run the POS
 benchmark's cycle against it — four ``GET`` (the barcode lookups of a 3–5 line basket) and one ``POST`` with a
 basket-sized JSON body (the checkout). Celery: :func:`shared.celery_factory.make_celery` (our broker settings:
 acks late, prefetch 1) with one task that does nothing; ``--tasks`` messages are published, then one worker
@@ -15,6 +16,7 @@ acks late, prefetch 1) with one task that does nothing; ``--tasks`` messages are
 inventory and to suppliers, one ``stock.moved`` per line to suppliers), so the empty-task rate / 6 is the most
 sales per second the consumers could follow with zero work per event.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +44,11 @@ app = Flask(__name__)
 #: The Celery floor (the broker URL is set from the environment by the worker command line below).
 celery_app = make_celery("floor", "redis://127.0.0.1:6379/0")
 
-BASKET = {"register_id": "00000000-0000-0000-0000-000000000001",
-          "lines": [{"barcode": f"899000000{n:04d}", "qty": 2} for n in range(4)],
-          "payments": [{"method": "cash", "amount": 100_000, "tendered": 100_000}]}
+BASKET = {
+    "register_id": "00000000-0000-0000-0000-000000000001",
+    "lines": [{"barcode": f"899000000{n:04d}", "qty": 2} for n in range(4)],
+    "payments": [{"method": "cash", "amount": 100_000, "tendered": 100_000}],
+}
 
 
 @app.get("/catalogue/barcode/<code>")
@@ -76,17 +80,34 @@ def http_floor(args) -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.gunicorn_workers),
-         "--threads", str(args.threads), "--worker-class", "gthread", "bench.stack_floor:app"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.gunicorn_workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            "gthread",
+            "bench.stack_floor:app",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        eventually(lambda: requests.get(f"{base_url}/catalogue/barcode/1", timeout=1).ok, timeout=30,
-                   message="gunicorn up")
+        eventually(
+            lambda: requests.get(f"{base_url}/catalogue/barcode/1", timeout=1).ok, timeout=30, message="gunicorn up"
+        )
         results = multiprocessing.Queue()
         server_cpu, busy = cpu_seconds(server.pid), machine_busy_seconds()
         deadline = time.monotonic() + args.seconds
-        clients = [multiprocessing.Process(target=_client, args=(base_url, deadline, results))
-                   for _ in range(args.clients)]
+        clients = [
+            multiprocessing.Process(target=_client, args=(base_url, deadline, results)) for _ in range(args.clients)
+        ]
         for client in clients:
             client.start()
         cycles = sum(results.get() for _ in clients)
@@ -96,9 +117,11 @@ def http_floor(args) -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print(f"HTTP floor   {cycles / args.seconds:7.1f} empty checkout cycles/s (4 GET + 1 POST each, "
-          f"{5 * cycles / args.seconds:.0f} requests/s); gunicorn {server_cpu / args.seconds:.2f} cores, "
-          f"whole machine {busy / args.seconds:.2f} cores")
+    print(
+        f"HTTP floor   {cycles / args.seconds:7.1f} empty checkout cycles/s (4 GET + 1 POST each, "
+        f"{5 * cycles / args.seconds:.0f} requests/s); gunicorn {server_cpu / args.seconds:.2f} cores, "
+        f"whole machine {busy / args.seconds:.2f} cores"
+    )
 
 
 def celery_floor(args) -> None:
@@ -113,13 +136,32 @@ def celery_floor(args) -> None:
         publish_rate = args.tasks / (time.perf_counter() - started)
         client = redis_server.client()
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "bench.stack_floor:celery_app", "-b", redis_server.url, "worker",
-             "-Q", "floor", "--pool", "threads", "--concurrency", str(args.worker_threads), "--without-gossip",
-             "--without-mingle", "--loglevel", "WARNING"], cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "bench.stack_floor:celery_app",
+                "-b",
+                redis_server.url,
+                "worker",
+                "-Q",
+                "floor",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(args.worker_threads),
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
-            eventually(lambda: client.llen("floor") < args.tasks, timeout=60, interval=0.005,
-                       message="worker started")
+            eventually(lambda: client.llen("floor") < args.tasks, timeout=60, interval=0.005, message="worker started")
             started, worker_cpu = time.perf_counter(), cpu_seconds(worker.pid)
             eventually(lambda: client.llen("floor") == 0, timeout=600, interval=0.05, message="queue drained")
             elapsed, worker_cpu = time.perf_counter() - started, cpu_seconds(worker.pid) - worker_cpu
@@ -129,9 +171,11 @@ def celery_floor(args) -> None:
     finally:
         redis_server.stop()
     rate = args.tasks / elapsed
-    print(f"Celery floor {rate:7.1f} empty tasks/s consumed by one worker ({args.worker_threads} threads, "
-          f"{worker_cpu / elapsed:.2f} cores; ≈ {rate / 6:.0f} sales/s at 6 deliveries a sale); "
-          f"publishing {publish_rate:.0f} tasks/s from one thread")
+    print(
+        f"Celery floor {rate:7.1f} empty tasks/s consumed by one worker ({args.worker_threads} threads, "
+        f"{worker_cpu / elapsed:.2f} cores; ≈ {rate / 6:.0f} sales/s at 6 deliveries a sale); "
+        f"publishing {publish_rate:.0f} tasks/s from one thread"
+    )
 
 
 def main() -> int:

@@ -19,6 +19,7 @@ lists to the use case, the same boundary the HTTP fetcher feeds).
 ``SENTRA_BENCH_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``) is the server to
 create a scratch database on; it is dropped at the end unless ``--keep``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,19 +29,19 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+import psycopg
+from sqlalchemy import text
 
-from services.suppliers import ledger, payouts, reconciliation, statements  # noqa: E402
-from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
-from shared.migrations import upgrade  # noqa: E402
+from services.suppliers import ledger, payouts, reconciliation, statements
+from shared.db import make_engine, make_session_factory, transaction
+from shared.migrations import upgrade
 
-YEAR_END = datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc)  # 28 Nov 2026 00:00 WIB
+YEAR_END = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)  # 28 Nov 2026 00:00 WIB
 YEAR_START = YEAR_END - timedelta(days=365)
 MONTH = (date(2026, 10, 1), date(2026, 10, 31))
 
@@ -71,19 +72,26 @@ def generate(conn, suppliers: int, lines: int) -> None:
         return result
 
     conn = type("Timed", (), {"execute": staticmethod(execute)})()
-    conn.execute(text("""
+    conn.execute(
+        text("""
         INSERT INTO suppliers (id, business_name, owner_name, phone, bank_name, bank_account_number,
                                bank_account_holder, status, created_at, updated_at)
         SELECT md5('supplier' || s)::uuid::text, 'UMKM Bekasi ' || s, 'Pemilik ' || s, '0813' || lpad(s::text, 8, '0'),
                'BRI', lpad(s::text, 12, '0'), 'Pemilik ' || s, 'active', now(), now()
-        FROM generate_series(0, :n - 1) s"""), {"n": suppliers})
-    conn.execute(text("""
+        FROM generate_series(0, :n - 1) s"""),
+        {"n": suppliers},
+    )
+    conn.execute(
+        text("""
         INSERT INTO agreements (id, supplier_id, type, commission_bps, payout_schedule, minimum_payout, holdback_days,
                                 shrinkage_borne_by, consignment_days, effective_from, created_at, created_by)
         SELECT md5('agreement' || s)::uuid::text, md5('supplier' || s)::uuid::text, 'commission', 2000, 'monthly',
                50000, 7, 'supplier', 90, timestamptz '2000-01-01 00:00+00', now(), 'bench'
-        FROM generate_series(0, :n - 1) s"""), {"n": suppliers})
-    conn.execute(text("""
+        FROM generate_series(0, :n - 1) s"""),
+        {"n": suppliers},
+    )
+    conn.execute(
+        text("""
         CREATE TEMP TABLE gen_lines AS
         SELECT s AS sale_no, k, md5('sale' || s)::uuid::text AS sale_id, md5('entry' || s)::uuid::text AS entry_id,
                md5('line' || s || '-' || k)::uuid::text AS line_id,
@@ -92,44 +100,59 @@ def generate(conn, suppliers: int, lines: int) -> None:
                1 + (s + k) % 3 AS qty, 5000 + ((s * 7 + k * 13) % 50) * 1000 AS unit_price,
                :start + (s::double precision / :sales) * interval '365 days' AS occurred_at
         FROM generate_series(0, :sales - 1) s CROSS JOIN (VALUES (0), (1)) AS k(k)"""),
-        {"suppliers": suppliers, "sales": sales, "start": YEAR_START})
-    conn.execute(text("""
+        {"suppliers": suppliers, "sales": sales, "start": YEAR_START},
+    )
+    conn.execute(
+        text("""
         ALTER TABLE gen_lines ADD COLUMN line_total bigint, ADD COLUMN commission bigint;
         UPDATE gen_lines SET line_total = qty * unit_price;
         UPDATE gen_lines SET commission = (line_total * 2000 * 2 + 10000) / 20000;
-        ANALYZE gen_lines"""))
-    conn.execute(text("""
+        ANALYZE gen_lines""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO accounts (code, kind, supplier_id)
         SELECT 'supplier_payable:' || id, 'supplier_payable', id FROM suppliers
         UNION ALL VALUES ('sales_clearing', 'clearing', NULL), ('commission_revenue', 'revenue', NULL),
-                         ('shrinkage_expense', 'expense', NULL), ('bank', 'asset', NULL)"""))
-    conn.execute(text("""
+                         ('shrinkage_expense', 'expense', NULL), ('bank', 'asset', NULL)""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO journal_entries (id, source_type, source_id, description, occurred_at, posted_at)
         SELECT entry_id, 'sale', sale_id, 'Penjualan B-' || sale_no, min(occurred_at), min(occurred_at)
-        FROM gen_lines GROUP BY entry_id, sale_id, sale_no"""))
-    conn.execute(text("""
+        FROM gen_lines GROUP BY entry_id, sale_id, sale_no""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO ledger_sources (source_key, entry_id, recorded_at)
-        SELECT DISTINCT 'sale:' || sale_id, entry_id, now() FROM gen_lines"""))
-    conn.execute(text("""
+        SELECT DISTINCT 'sale:' || sale_id, entry_id, now() FROM gen_lines""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO postings (entry_id, account_code, debit, credit)
         SELECT entry_id, 'sales_clearing', sum(line_total), 0 FROM gen_lines GROUP BY entry_id
         UNION ALL
         SELECT entry_id, 'supplier_payable:' || supplier_id, 0, sum(line_total - commission)
         FROM gen_lines GROUP BY entry_id, supplier_id
         UNION ALL
-        SELECT entry_id, 'commission_revenue', 0, sum(commission) FROM gen_lines GROUP BY entry_id"""))
-    conn.execute(text("""
+        SELECT entry_id, 'commission_revenue', 0, sum(commission) FROM gen_lines GROUP BY entry_id""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO payable_items (id, dedupe_key, supplier_id, entry_id, kind, source_id, line_id, reference,
                                    product_id, product_name, qty, unit_price, gross, commission, amount, agreement_id,
                                    occurred_at, available_at)
         SELECT md5('item' || line_id)::uuid::text, 'sale:' || line_id, supplier_id, entry_id, 'sale', sale_id, line_id,
                'B-' || sale_no, product_id, 'Produk ' || left(product_id, 8), qty, unit_price, line_total, commission,
                line_total - commission, NULL, occurred_at, occurred_at + interval '7 days'
-        FROM gen_lines"""))
-    conn.execute(text("""
+        FROM gen_lines""")
+    )
+    conn.execute(
+        text("""
         INSERT INTO account_balances (account_code, balance)
         SELECT a.code, coalesce(sum(p.credit) - sum(p.debit), 0)
-        FROM accounts a LEFT JOIN postings p ON p.account_code = a.code GROUP BY a.code"""))
+        FROM accounts a LEFT JOIN postings p ON p.account_code = a.code GROUP BY a.code""")
+    )
     conn.execute(text("ANALYZE"))
 
 
@@ -154,19 +177,45 @@ def month_sources(engine) -> GeneratedSources:
     sales: dict[str, dict] = {}
     movements = []
     with engine.connect() as conn:
-        rows = conn.execution_options(yield_per=20_000).execute(text(
-            "SELECT source_id, reference, occurred_at, line_id, product_id, supplier_id, qty, gross "
-            "FROM payable_items WHERE kind = 'sale' AND occurred_at >= :lower AND occurred_at < :upper"),
-            {"lower": lower, "upper": upper})
+        rows = conn.execution_options(yield_per=20_000).execute(
+            text(
+                "SELECT source_id, reference, occurred_at, line_id, product_id, supplier_id, qty, gross "
+                "FROM payable_items WHERE kind = 'sale' AND occurred_at >= :lower AND occurred_at < :upper"
+            ),
+            {"lower": lower, "upper": upper},
+        )
         for sale_id, receipt_no, occurred_at, line_id, product_id, supplier_id, qty, line_total in rows:
-            sale = sales.setdefault(sale_id, {"sale_id": sale_id, "receipt_no": receipt_no,
-                                              "completed_at": occurred_at.isoformat(), "total": 0, "lines": []})
+            sale = sales.setdefault(
+                sale_id,
+                {
+                    "sale_id": sale_id,
+                    "receipt_no": receipt_no,
+                    "completed_at": occurred_at.isoformat(),
+                    "total": 0,
+                    "lines": [],
+                },
+            )
             sale["total"] += line_total
-            sale["lines"].append({"line_id": line_id, "product_id": product_id, "supplier_id": supplier_id,
-                                  "qty": qty, "line_total": line_total})
-            movements.append({"movement_id": str(uuid.uuid4()), "kind": "sale", "reference_id": sale_id,
-                              "product_id": product_id, "supplier_id": supplier_id, "qty": -qty,
-                              "occurred_at": occurred_at.isoformat()})
+            sale["lines"].append(
+                {
+                    "line_id": line_id,
+                    "product_id": product_id,
+                    "supplier_id": supplier_id,
+                    "qty": qty,
+                    "line_total": line_total,
+                }
+            )
+            movements.append(
+                {
+                    "movement_id": str(uuid.uuid4()),
+                    "kind": "sale",
+                    "reference_id": sale_id,
+                    "product_id": product_id,
+                    "supplier_id": supplier_id,
+                    "qty": -qty,
+                    "occurred_at": occurred_at.isoformat(),
+                }
+            )
     return GeneratedSources(list(sales.values()), movements)
 
 
@@ -204,11 +253,16 @@ def main() -> None:
             upgrade("suppliers", database_url)
             print(f"database {name}: {args.suppliers} suppliers, {args.lines:,} sale lines", flush=True)
             with engine.begin() as conn:
-                timed("generate the ledger (SQL, not a target)", results,
-                      lambda: generate(conn, args.suppliers, args.lines))
+                timed(
+                    "generate the ledger (SQL, not a target)",
+                    results,
+                    lambda: generate(conn, args.suppliers, args.lines),
+                )
         with engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                      for t in ("journal_entries", "postings", "payable_items")}
+            counts = {
+                t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                for t in ("journal_entries", "postings", "payable_items")
+            }
         print("rows:", ", ".join(f"{t} {n:,}" for t, n in counts.items()), flush=True)
         sources = timed("build the month's POS/inventory lists", results, lambda: month_sources(engine))
 
@@ -226,11 +280,17 @@ def main() -> None:
 
         with transaction(session_factory) as session:
             record_id = reconciliation.request_reconciliation(session, *MONTH, "bench").id
-        report = timed("reconciliation of a month (target 20 s)", results,
-                       lambda: reconciliation.run(session_factory, record_id, sources))
-        print(f"  {report['counts']['pos_sales']:,} sales; missing {len(report['missing'])}, duplicated "
-              f"{len(report['duplicated'])}, mismatched {len(report['mismatched'])}; invariants ok: "
-              f"{report['invariants']['ok']} (Σ debit {report['invariants']['total_debit']:,})", flush=True)
+        report = timed(
+            "reconciliation of a month (target 20 s)",
+            results,
+            lambda: reconciliation.run(session_factory, record_id, sources),
+        )
+        print(
+            f"  {report['counts']['pos_sales']:,} sales; missing {len(report['missing'])}, duplicated "
+            f"{len(report['duplicated'])}, mismatched {len(report['mismatched'])}; invariants ok: "
+            f"{report['invariants']['ok']} (Σ debit {report['invariants']['total_debit']:,})",
+            flush=True,
+        )
 
         with engine.connect() as conn:
             supplier_id = conn.execute(text("SELECT id FROM suppliers ORDER BY business_name LIMIT 1")).scalar_one()
@@ -256,7 +316,10 @@ def main() -> None:
         aggregate = psql_aggregate_seconds(database_url)
         results["psql aggregate"] = aggregate
         print(f"{'psql: plain SQL aggregate of the postings':<42} {aggregate:8.2f} s", flush=True)
-        print(f"ratio reconciliation / psql aggregate: {results['reconciliation of a month (target 20 s)'] / aggregate:.1f}×")
+        print(
+            "ratio reconciliation / psql aggregate: "
+            f"{results['reconciliation of a month (target 20 s)'] / aggregate:.1f}×"
+        )
         print(f"ratio invariants / psql aggregate:     {results['ledger invariants alone'] / aggregate:.1f}×")
         print(f"ratio payout run / psql aggregate:     {results['payout run (target 5 s)'] / aggregate:.1f}×")
         engine.dispose()

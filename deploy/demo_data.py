@@ -3,6 +3,7 @@ two registers, and demo logins. Loaded once, through the services' own APIs (nev
 
 The producers and products are illustrative demo data, not real businesses.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,41 @@ from shared.config import load_settings
 from shared.db import utcnow
 
 SUPPLIERS = [
-    {"key": "dodol", "business_name": "Dodol Betawi Mpok Yati", "owner_name": "Yati Suryani", "phone": "081311120001",
-     "address": "Jl. Raya Setu No. 12, Setu, Kab. Bekasi"},
-    {"key": "kerupuk", "business_name": "Kerupuk Kulit Cikarang Jaya", "owner_name": "Hendra Wijaya", "phone": "081311120002",
-     "address": "Kp. Pasir Gombong, Cikarang Utara, Kab. Bekasi"},
-    {"key": "kopi", "business_name": "Kopi Sukamakmur", "owner_name": "Asep Saepudin", "phone": "081311120003",
-     "address": "Desa Sukaharja, Sukamakmur, Kab. Bekasi"},
-    {"key": "kue", "business_name": "Kue Kering Bu Ratna Tambun", "owner_name": "Ratna Dewi", "phone": "081311120004",
-     "address": "Perum Griya Asri, Tambun Selatan, Kab. Bekasi"},
-    {"key": "batik", "business_name": "Batik Bekasi Tarumanegara", "owner_name": "Siti Aminah", "phone": "081311120005",
-     "address": "Jl. Raya Serang-Cibarusah, Cikarang Selatan, Kab. Bekasi"},
+    {
+        "key": "dodol",
+        "business_name": "Dodol Betawi Mpok Yati",
+        "owner_name": "Yati Suryani",
+        "phone": "081311120001",
+        "address": "Jl. Raya Setu No. 12, Setu, Kab. Bekasi",
+    },
+    {
+        "key": "kerupuk",
+        "business_name": "Kerupuk Kulit Cikarang Jaya",
+        "owner_name": "Hendra Wijaya",
+        "phone": "081311120002",
+        "address": "Kp. Pasir Gombong, Cikarang Utara, Kab. Bekasi",
+    },
+    {
+        "key": "kopi",
+        "business_name": "Kopi Sukamakmur",
+        "owner_name": "Asep Saepudin",
+        "phone": "081311120003",
+        "address": "Desa Sukaharja, Sukamakmur, Kab. Bekasi",
+    },
+    {
+        "key": "kue",
+        "business_name": "Kue Kering Bu Ratna Tambun",
+        "owner_name": "Ratna Dewi",
+        "phone": "081311120004",
+        "address": "Perum Griya Asri, Tambun Selatan, Kab. Bekasi",
+    },
+    {
+        "key": "batik",
+        "business_name": "Batik Bekasi Tarumanegara",
+        "owner_name": "Siti Aminah",
+        "phone": "081311120005",
+        "address": "Jl. Raya Serang-Cibarusah, Cikarang Selatan, Kab. Bekasi",
+    },
 ]
 
 PRODUCTS = [
@@ -69,7 +95,8 @@ class Seeder:
             if response.ok:
                 return response.json() if response.content else {}
             waiting_for_event = (
-                retry_on_422_field and response.status_code == 422
+                retry_on_422_field
+                and response.status_code == 422
                 and retry_on_422_field in (response.json().get("errors") or {})
             )
             if waiting_for_event and time.monotonic() < deadline:
@@ -100,8 +127,14 @@ class Seeder:
             supplier_ids[supplier["key"]] = self.call("suppliers", "POST", "/suppliers", json=body)["id"]
         products = []
         for key, name, category, unit, price, barcode in PRODUCTS:
-            body = {"name": name, "category": category, "unit": unit, "price": price,
-                    "supplier_id": supplier_ids[key], "reorder_point": 5}
+            body = {
+                "name": name,
+                "category": category,
+                "unit": unit,
+                "price": price,
+                "supplier_id": supplier_ids[key],
+                "reorder_point": 5,
+            }
             if barcode:
                 body["barcode"] = barcode
             products.append(self.call("inventory", "POST", "/products", retry_on_422_field="supplier_id", json=body))
@@ -122,8 +155,20 @@ class Seeder:
             (s["key"], s["business_name"], "supplier", f"{s['key']}123", supplier_ids[s["key"]]) for s in SUPPLIERS
         ]
         for username, name, role, password, supplier_id in logins:
-            command = [sys.executable, "-m", "services.gateway.accounts", "create-user", "--username", username,
-                       "--name", name, "--role", role, "--password", password]
+            command = [
+                sys.executable,
+                "-m",
+                "services.gateway.accounts",
+                "create-user",
+                "--username",
+                username,
+                "--name",
+                name,
+                "--role",
+                role,
+                "--password",
+                password,
+            ]
             if supplier_id:
                 command += ["--supplier-id", supplier_id]
             subprocess.run(command, env=self.env, check=True, capture_output=True)
@@ -147,10 +192,18 @@ def seed_when_ready(env: dict[str, str]) -> None:
     gateway = seeder.urls["gateway"]
     lines = [f"  {login['role']:<9} {login['username']:<10} / {login['password']}" for login in result["logins"]]
     banner = "\n".join(
-        ["", "=" * 64, f"  Sentra is running: {gateway}", "  Demo logins (role, username / password):", *lines,
-         "  Barcodes to scan at the counter:",
-         *[f"    {p['barcode']}  {p['name']}" for p in result["products"][:4]],
-         "  Ctrl-C stops everything.", "=" * 64, ""]
+        [
+            "",
+            "=" * 64,
+            f"  Sentra is running: {gateway}",
+            "  Demo logins (role, username / password):",
+            *lines,
+            "  Barcodes to scan at the counter:",
+            *[f"    {p['barcode']}  {p['name']}" for p in result["products"][:4]],
+            "  Ctrl-C stops everything.",
+            "=" * 64,
+            "",
+        ]
     )
     print(banner, flush=True)
 

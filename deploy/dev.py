@@ -7,12 +7,13 @@ services are ready, and prints the entry URL and the demo logins. Ctrl-C stops e
 This process stays small on purpose: honcho forks one watcher per process from it, so migrations and
 the demo data run in subprocesses instead of being imported here.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 

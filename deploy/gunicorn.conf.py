@@ -1,4 +1,5 @@
 """Gunicorn settings for every Sentra web app in production (override with GUNICORN_* env)."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """JWT issued by the gateway and verified by every service; role checks; the current principal."""
+
 from __future__ import annotations
 
 import functools

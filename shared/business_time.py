@@ -1,7 +1,8 @@
 """Business time: stored in UTC, shown in WIB, and a business day is the Asia/Jakarta calendar day."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from shared.db import utcnow
@@ -21,7 +22,7 @@ def today() -> date:
 
 def day_start(day: date) -> datetime:
     """The UTC instant at which the Jakarta business day ``day`` begins (00:00 WIB)."""
-    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=JAKARTA).astimezone(UTC)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -1,12 +1,13 @@
 """The Celery app factory (Redis broker, settings from DESIGN.md §2) and the event-consumer task builder."""
+
 from __future__ import annotations
 
 import logging
 import random
 import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from celery import Celery
 from celery.schedules import crontab
@@ -91,7 +92,7 @@ def beat_schedule() -> dict:
 
 def retry_countdown(attempt: int) -> float:
     """Exponential backoff with full jitter, capped at :data:`MAX_RETRY_COUNTDOWN` seconds."""
-    return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2 ** attempt))
+    return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2**attempt))
 
 
 Handler = Callable[[Session, dict, dict], None]
@@ -128,14 +129,17 @@ def _register_consumer(celery_app, consumer, session_factory, messaging, handler
         with transaction(session_factory) as session:
             attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
         failed = []
-        for envelope, attempt in zip(envelopes, attempts):
+        for envelope, attempt in zip(envelopes, attempts, strict=False):
             error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
             if error is not None:
                 failed.append((envelope, attempt, error))
         if failed:
             first_error, most_attempts = failed[0][2], max(attempt for _, attempt, _ in failed)
-            raise self.retry(args=[[envelope for envelope, _, _ in failed]], exc=first_error,
-                             countdown=retry_countdown(most_attempts))
+            raise self.retry(
+                args=[[envelope for envelope, _, _ in failed]],
+                exc=first_error,
+                countdown=retry_countdown(most_attempts),
+            )
 
     return consume
 

@@ -2,6 +2,7 @@
 
 Production (``SENTRA_ENV=production``) has no default for any secret: a missing one is an error at start-up.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,7 @@ def load_settings(service: str) -> Settings:
     if database_url is None:
         raise ConfigError(f"SENTRA_{service.upper()}_DATABASE_URL must be set in production")
     service_urls = {
-        name: _env(f"SENTRA_{name.upper()}_URL", f"http://127.0.0.1:{port}")
-        for name, port in DEFAULT_PORTS.items()
+        name: _env(f"SENTRA_{name.upper()}_URL", f"http://127.0.0.1:{port}") for name, port in DEFAULT_PORTS.items()
     }
     return Settings(
         service=service,

@@ -1,22 +1,35 @@
 """SQLAlchemy 2 engine and session helpers for SQLite (development, tests) and PostgreSQL (production)."""
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Iterator
 
-from sqlalchemy import (BigInteger, Connection, DateTime, Engine, String, Table, TextClause, TypeDecorator, bindparam,
-                        create_engine, event, text)
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    String,
+    Table,
+    TextClause,
+    TypeDecorator,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -35,11 +48,11 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use UTC-aware datetimes")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
@@ -63,7 +76,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     PostgreSQL: psycopg 3, a pool whose connections are recycled after 30 minutes (no ping per checkout).
     """
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -101,9 +114,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: a session whose changes commit together on success and roll back on error."""
-    with session_factory() as session:
-        with session.begin():
-            yield session
+    with session_factory() as session, session.begin():
+        yield session
 
 
 def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -> bool:
@@ -118,7 +130,7 @@ def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -
     return executor.execute(_insert_or_skip_statement(table, tuple(values)), values).first() is not None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _insert_or_skip_statement(table: Table, names: tuple[str, ...]) -> TextClause:
     columns = [table.c[name] for name in names]
     quoted = ", ".join(f'"{name}"' for name in names)

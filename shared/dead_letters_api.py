@@ -2,6 +2,7 @@
 
 Registered by :func:`shared.web.create_service_app` on every service that consumes events.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -12,8 +13,12 @@ from marshmallow import Schema, fields
 from shared.auth import requires
 from shared.web import runtime_of
 
-blp = Blueprint("dead_letters", __name__, url_prefix="/dead-letters",
-                description="Events that failed their last delivery attempt (managers)")
+blp = Blueprint(
+    "dead_letters",
+    __name__,
+    url_prefix="/dead-letters",
+    description="Events that failed their last delivery attempt (managers)",
+)
 
 
 class DeadLetterOut(Schema):

@@ -1,4 +1,5 @@
 """RFC 9457 problem+json for every error a service returns."""
+
 from __future__ import annotations
 
 import logging

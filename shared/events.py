@@ -4,6 +4,7 @@ Every event is defined here once. The producer validates its payload on write (u
 consumers load tolerantly (unknown fields are dropped), so additive changes inside a version are safe.
 A breaking change is a new version with its own schema.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,7 @@ class SupplierChanged(Schema):
     name = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["active", "suspended", "ended"]))
     consignment_days = fields.Integer(strict=True, allow_none=True, load_default=None)
-    shrinkage_borne_by = fields.String(
-        validate=validate.OneOf(["centre", "supplier"]), load_default="supplier"
-    )
+    shrinkage_borne_by = fields.String(validate=validate.OneOf(["centre", "supplier"]), load_default="supplier")
 
 
 class ProductUpserted(Schema):
@@ -103,17 +102,13 @@ class StockMoved(Schema):
     lot_id = fields.UUID(allow_none=True, load_default=None)
     kind = fields.String(
         required=True,
-        validate=validate.OneOf(
-            ["intake", "sale", "refund", "return_to_supplier", "count_adjustment", "write_off"]
-        ),
+        validate=validate.OneOf(["intake", "sale", "refund", "return_to_supplier", "count_adjustment", "write_off"]),
     )
     qty = fields.Integer(required=True, strict=True)
     on_hand_after = fields.Integer(required=True, strict=True)
     unit_price = Money(load_default=0)
     reason = fields.String(allow_none=True, load_default=None)
-    borne_by = fields.String(
-        allow_none=True, load_default=None, validate=validate.OneOf(["centre", "supplier"])
-    )
+    borne_by = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(["centre", "supplier"]))
     reference_id = fields.String(allow_none=True, load_default=None)
     occurred_at = fields.AwareDateTime(required=True)
 

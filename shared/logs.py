@@ -1,4 +1,5 @@
 """Structured logs carrying the request id (HTTP) or the event id (tasks)."""
+
 from __future__ import annotations
 
 import contextvars
@@ -32,7 +33,9 @@ def configure_logging(service: str, as_json: bool, level: int = logging.INFO) ->
     if as_json:
         handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(service)s %(request_id)s %(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(service)s %(request_id)s] %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(service)s %(request_id)s] %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)

@@ -11,12 +11,13 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
   failing, or keeps killing its worker, ends in
 - ``dead_letters``: what failed its last attempt, for managers to see and retry.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlalchemy import (
     Column,
@@ -103,17 +104,31 @@ class Messaging:
         spec = contract(event_type)
         if spec.subscribers:
             self._enqueue(session, envelope, [(spec.task_name(queue), queue) for queue in spec.subscribers])
-        log.info("recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody")
+        log.info(
+            "recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody"
+        )
         return envelope
 
     def _enqueue(self, session: Session, envelope: dict, destinations: list[tuple[str, str]]) -> None:
         """One pending outbox row per ``(task_name, queue)``, all in one statement."""
         body, now = json.dumps(envelope), utcnow()
-        session.execute(self.outbox.insert(), [
-            {"id": new_id(), "event_id": envelope["event_id"], "event_type": envelope["type"], "task_name": task_name,
-             "queue": queue, "envelope": body, "status": OUTBOX_PENDING, "publish_attempts": 0, "created_at": now}
-            for task_name, queue in destinations
-        ])
+        session.execute(
+            self.outbox.insert(),
+            [
+                {
+                    "id": new_id(),
+                    "event_id": envelope["event_id"],
+                    "event_type": envelope["type"],
+                    "task_name": task_name,
+                    "queue": queue,
+                    "envelope": body,
+                    "status": OUTBOX_PENDING,
+                    "publish_attempts": 0,
+                    "created_at": now,
+                }
+                for task_name, queue in destinations
+            ],
+        )
         session.info["outbox_written"] = True
 
     def notify_after_commit(self, session_factory: sessionmaker, callback) -> None:
@@ -131,8 +146,9 @@ class Messaging:
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
-        return insert_or_skip(session, self.processed_events,
-                              {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()})
+        return insert_or_skip(
+            session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
+        )
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:
         """Add one to the delivery attempts of ``event_id`` at ``consumer`` and return the new count."""
@@ -192,15 +208,11 @@ class Messaging:
     def backlog(self, session: Session) -> dict:
         """Outbox rows still pending, the age of the oldest in seconds, and open dead letters."""
         pending, oldest = session.execute(
-            select(func.count(), func.min(self.outbox.c.created_at)).where(
-                self.outbox.c.status == OUTBOX_PENDING
-            )
+            select(func.count(), func.min(self.outbox.c.created_at)).where(self.outbox.c.status == OUTBOX_PENDING)
         ).one()
         if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=timezone.utc)
-        dead = session.execute(
-            select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)
-        ).scalar_one()
+            oldest = oldest.replace(tzinfo=UTC)
+        dead = session.execute(select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)).scalar_one()
         return {
             "outbox_pending": pending,
             "outbox_oldest_pending_seconds": (utcnow() - oldest).total_seconds() if oldest else 0.0,
@@ -218,8 +230,9 @@ class OutboxRelay:
     after ``send_task`` returned).
     """
 
-    def __init__(self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200,
-                 events_per_message: int = 50):
+    def __init__(
+        self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200, events_per_message: int = 50
+    ):
         self.engine = engine
         self.messaging = messaging
         self.celery_app = celery_app
@@ -287,7 +300,7 @@ class OutboxRelay:
         sent = []
         for (task_name, queue), batch in batches.items():
             for start in range(0, len(batch), self.events_per_message):
-                chunk = batch[start:start + self.events_per_message]
+                chunk = batch[start : start + self.events_per_message]
                 try:
                     self.celery_app.send_task(
                         task_name,

@@ -1,4 +1,5 @@
 """Alembic, one migration history per service (``services/<name>/migrations``), run programmatically."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Exact money: integer rupiah and integer basis points, never floats."""
+
 from __future__ import annotations
 
 BASIS_POINTS = 10_000

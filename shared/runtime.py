@@ -1,4 +1,5 @@
 """What one service process holds: settings, database, messaging tables, Celery app and outbox relay."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

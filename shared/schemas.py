@@ -1,4 +1,5 @@
 """Marshmallow building blocks every API and event contract uses."""
+
 from __future__ import annotations
 
 import numbers
@@ -77,10 +78,14 @@ class InstantOrDay(fields.Field):
 class PeriodQuery(StrictSchema):
     """``?from=&to=``: loads as ``start``/``end`` UTC instants, ``[start, end)``; a date ``to`` includes that day."""
 
-    start = InstantOrDay(required=True, data_key="from",
-                         metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
-    end = InstantOrDay(required=True, data_key="to",
-                       metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"})
+    start = InstantOrDay(
+        required=True, data_key="from", metadata={"description": "Inclusive; a date means 00:00 WIB of that day"}
+    )
+    end = InstantOrDay(
+        required=True,
+        data_key="to",
+        metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"},
+    )
 
     @post_load
     def _to_instants(self, data, **kwargs):
@@ -93,5 +98,13 @@ class PeriodQuery(StrictSchema):
         return data
 
 
-__all__ = ["StrictInteger", "Money", "Quantity", "BasisPoints", "StrictSchema", "InstantOrDay", "PeriodQuery",
-           "ValidationError"]
+__all__ = [
+    "BasisPoints",
+    "InstantOrDay",
+    "Money",
+    "PeriodQuery",
+    "Quantity",
+    "StrictInteger",
+    "StrictSchema",
+    "ValidationError",
+]

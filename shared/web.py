@@ -1,11 +1,12 @@
 """The Flask app every service starts from: OpenAPI, problem+json errors, health, metrics, request ids, logs."""
+
 from __future__ import annotations
 
 import json
 import logging
 import time
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 import redis
 from flask import Flask, Response, g, jsonify, request, stream_with_context
@@ -34,7 +35,9 @@ def create_service_app(runtime: Runtime, title: str, blueprints=(), *, descripti
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
             "info": {"description": description},
-            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
             "security": [{"bearerAuth": []}],
         },
         JSON_SORT_KEYS=False,

@@ -1,5 +1,6 @@
 """Shared fixtures: a private Redis server, databases on SQLite and (when configured) PostgreSQL, service
 apps with their migrations applied, tokens for every role, and real worker processes."""
+
 from __future__ import annotations
 
 import os

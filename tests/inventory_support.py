@@ -1,9 +1,10 @@
 """Helpers of the inventory tests (no tests here): an app on a fresh migrated database, events delivered
 through the real consumer tasks (run in-process with ``apply``), and shortcuts for suppliers and products."""
+
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.inventory import create_app
 from services.inventory.consumers import HANDLERS
@@ -22,8 +23,9 @@ class Inventory:
         self.client = self.app.test_client()
         self.manager = token("manager", name="Bu Manajer")
         self.token = token
-        register_consumers(self.runtime.celery, "inventory", self.runtime.session_factory,
-                           self.runtime.messaging, HANDLERS)
+        register_consumers(
+            self.runtime.celery, "inventory", self.runtime.session_factory, self.runtime.messaging, HANDLERS
+        )
 
     def close(self) -> None:
         """Give the database connections back (PostgreSQL has a limited number of clients)."""
@@ -42,8 +44,16 @@ class Inventory:
 
     def supplier(self, name="Dodol Ibu Sari", status="active", consignment_days=60, shrinkage="supplier") -> str:
         supplier_id = str(uuid.uuid4())
-        self.publish("supplier.registered", {"supplier_id": supplier_id, "name": name, "status": status,
-                                             "consignment_days": consignment_days, "shrinkage_borne_by": shrinkage})
+        self.publish(
+            "supplier.registered",
+            {
+                "supplier_id": supplier_id,
+                "name": name,
+                "status": status,
+                "consignment_days": consignment_days,
+                "shrinkage_borne_by": shrinkage,
+            },
+        )
         return supplier_id
 
     def sale(self, lines: list[tuple[dict, int]], sale_id: str | None = None, completed_at=None) -> dict:
@@ -63,8 +73,10 @@ class Inventory:
         return response.get_json()
 
     def product(self, supplier_id, name="Dodol Betawi", category="makanan", price=25_000, **extra) -> dict:
-        return self.post("/products", {"name": name, "category": category, "unit": "pcs", "price": price,
-                                       "supplier_id": supplier_id, **extra})
+        return self.post(
+            "/products",
+            {"name": name, "category": category, "unit": "pcs", "price": price, "supplier_id": supplier_id, **extra},
+        )
 
     def intake(self, supplier_id, lines, **extra) -> dict:
         return self.post("/intakes", {"supplier_id": supplier_id, "lines": lines, **extra})
@@ -83,9 +95,11 @@ class Inventory:
         from services.inventory.models import Base
 
         with self.runtime.engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                    for name, table in Base.metadata.tables.items() if name not in ("delivery_attempts",
-                                                                                     "processed_events")}
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in Base.metadata.tables.items()
+                if name not in ("delivery_attempts", "processed_events")
+            }
 
 
 def sale_payload(lines, sale_id=None, completed_at=None) -> dict:
@@ -95,11 +109,22 @@ def sale_payload(lines, sale_id=None, completed_at=None) -> dict:
         "outlet_id": OUTLET,
         "register_id": str(uuid.uuid4()),
         "cashier_id": "kasir-1",
-        "completed_at": (completed_at or datetime.now(timezone.utc)).isoformat(),
+        "completed_at": (completed_at or datetime.now(UTC)).isoformat(),
         "total": sum(p["price"] * q for p, q in lines),
-        "lines": [{"line_id": str(uuid.uuid4()), "product_id": p["id"], "supplier_id": p["supplier_id"],
-                   "sku": p["sku"], "name": p["name"], "qty": q, "unit_price": p["price"], "discount": 0,
-                   "line_total": p["price"] * q} for p, q in lines],
+        "lines": [
+            {
+                "line_id": str(uuid.uuid4()),
+                "product_id": p["id"],
+                "supplier_id": p["supplier_id"],
+                "sku": p["sku"],
+                "name": p["name"],
+                "qty": q,
+                "unit_price": p["price"],
+                "discount": 0,
+                "line_total": p["price"] * q,
+            }
+            for p, q in lines
+        ],
     }
 
 
@@ -107,12 +132,22 @@ def refund_payload(sale: dict, lines: list[tuple[int, int]], back_to_stock=True)
     """A ``sale.refunded`` payload for ``[(index of the sale line, qty)]``."""
     chosen = [(sale["lines"][i], q) for i, q in lines]
     return {
-        "refund_id": str(uuid.uuid4()), "sale_id": sale["sale_id"], "outlet_id": OUTLET,
-        "refunded_at": datetime.now(timezone.utc).isoformat(), "back_to_stock": back_to_stock,
+        "refund_id": str(uuid.uuid4()),
+        "sale_id": sale["sale_id"],
+        "outlet_id": OUTLET,
+        "refunded_at": datetime.now(UTC).isoformat(),
+        "back_to_stock": back_to_stock,
         "total": sum(line["unit_price"] * q for line, q in chosen),
-        "lines": [{"sale_line_id": line["line_id"], "product_id": line["product_id"],
-                   "supplier_id": line["supplier_id"], "qty": q, "amount": line["unit_price"] * q}
-                  for line, q in chosen],
+        "lines": [
+            {
+                "sale_line_id": line["line_id"],
+                "product_id": line["product_id"],
+                "supplier_id": line["supplier_id"],
+                "qty": q,
+                "amount": line["unit_price"] * q,
+            }
+            for line, q in chosen
+        ],
     }
 
 

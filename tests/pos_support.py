@@ -1,7 +1,9 @@
-"""Fixtures and helpers for the POS tests (a pytest plugin, see tests/conftest.py): a counter (app + client + tokens) with a catalogue, registers and open shifts.
+"""Fixtures and helpers for the POS tests (a pytest plugin, see tests/conftest.py): a counter (app + client +
+tokens) with a catalogue, registers and open shifts.
 
 The catalogue is fed through the real ``product.upserted`` / ``supplier.*`` handlers the worker runs.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -34,20 +36,40 @@ class Counter:
     def deliver(self, event_type: str, payload: dict) -> None:
         envelope = build_envelope(event_type, "test", payload)
         meta, loaded = load_event(envelope)
-        handler = {"product.upserted": catalogue.apply_product_upserted,
-                   "supplier.registered": catalogue.apply_supplier_changed,
-                   "supplier.updated": catalogue.apply_supplier_changed}[event_type]
+        handler = {
+            "product.upserted": catalogue.apply_product_upserted,
+            "supplier.registered": catalogue.apply_supplier_changed,
+            "supplier.updated": catalogue.apply_supplier_changed,
+        }[event_type]
         with transaction(self.runtime.session_factory) as session:
             handler(session, loaded, meta)
 
-    def product(self, barcode: str, price: int, name: str | None = None, category: str = "Makanan",
-                supplier_id: str = SUPPLIER_DODOL, active: bool = True, revision: int = 1,
-                product_id: str | None = None) -> str:
+    def product(
+        self,
+        barcode: str,
+        price: int,
+        name: str | None = None,
+        category: str = "Makanan",
+        supplier_id: str = SUPPLIER_DODOL,
+        active: bool = True,
+        revision: int = 1,
+        product_id: str | None = None,
+    ) -> str:
         product_id = product_id or str(uuid.uuid5(uuid.NAMESPACE_URL, barcode))
-        self.deliver("product.upserted", {
-            "product_id": product_id, "sku": f"SKU-{barcode[-4:]}", "barcode": barcode,
-            "name": name or f"Produk {barcode[-4:]}", "price": price, "supplier_id": supplier_id,
-            "category": category, "active": active, "revision": revision})
+        self.deliver(
+            "product.upserted",
+            {
+                "product_id": product_id,
+                "sku": f"SKU-{barcode[-4:]}",
+                "barcode": barcode,
+                "name": name or f"Produk {barcode[-4:]}",
+                "price": price,
+                "supplier_id": supplier_id,
+                "category": category,
+                "active": active,
+                "revision": revision,
+            },
+        )
         return product_id
 
     def standard_catalogue(self) -> None:
@@ -63,8 +85,11 @@ class Counter:
         return response.json["id"]
 
     def open_shift(self, register_id: str, opening_float: int = 500_000, headers=None) -> str:
-        response = self.client.post("/shifts", json={"register_id": register_id, "opening_float": opening_float},
-                                    headers=headers or self.cashier)
+        response = self.client.post(
+            "/shifts",
+            json={"register_id": register_id, "opening_float": opening_float},
+            headers=headers or self.cashier,
+        )
         assert response.status_code == 201, response.json
         return response.json["id"]
 
@@ -77,12 +102,17 @@ class Counter:
     # -- sales --
     def sell(self, register_id: str, lines: list, payments: list, key: str | None = None, headers=None, **extra):
         body = {"register_id": register_id, "lines": lines, "payments": payments, **extra}
-        return self.client.post("/sales", json=body, headers={**(headers or self.cashier),
-                                                               "Idempotency-Key": key or new_id()})
+        return self.client.post(
+            "/sales", json=body, headers={**(headers or self.cashier), "Idempotency-Key": key or new_id()}
+        )
 
     def cash_sale(self, register_id: str, barcode: str = "8991234500011", qty: int = 1, price: int = 25_000, **kw):
-        response = self.sell(register_id, [{"barcode": barcode, "qty": qty}],
-                             [{"method": "cash", "amount": price * qty, "tendered": price * qty}], **kw)
+        response = self.sell(
+            register_id,
+            [{"barcode": barcode, "qty": qty}],
+            [{"method": "cash", "amount": price * qty, "tendered": price * qty}],
+            **kw,
+        )
         assert response.status_code == 201, response.json
         return response.json
 
@@ -90,8 +120,10 @@ class Counter:
     def row_counts(self) -> dict[str, int]:
         """How many rows every table holds (to show that a refused request wrote nothing)."""
         with self.runtime.engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                    for name, table in Base.metadata.tables.items()}
+            return {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in Base.metadata.tables.items()
+            }
 
     def outbox(self, event_type: str | None = None):
         outbox = self.runtime.messaging.outbox

@@ -6,12 +6,13 @@ in for the POS and inventory reconciliation endpoints.
 contract) and runs the registered Celery task of the suppliers app synchronously: the same claim, handler and
 transaction a worker runs. A task that asks to be retried raises its ``RetryLater`` here.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.serving import make_server
@@ -44,62 +45,134 @@ def new_uuid() -> str:
 
 
 def at(days_ago: float = 0, base: datetime | None = None) -> datetime:
-    return (base or datetime.now(timezone.utc)) - timedelta(days=days_ago)
+    return (base or datetime.now(UTC)) - timedelta(days=days_ago)
 
 
-def sale(lines: list[tuple[str, str, int, int]], completed_at: datetime | None = None, sale_id: str | None = None,
-         receipt_no: str = "R-0001") -> dict:
+def sale(
+    lines: list[tuple[str, str, int, int]],
+    completed_at: datetime | None = None,
+    sale_id: str | None = None,
+    receipt_no: str = "R-0001",
+) -> dict:
     """``lines``: ``(supplier_id, product_id, qty, unit_price)``; line total = qty × unit price."""
     built = []
     for supplier_id, product_id, qty, unit_price in lines:
-        built.append({"line_id": new_uuid(), "product_id": product_id, "supplier_id": supplier_id, "qty": qty,
-                      "unit_price": unit_price, "discount": 0, "line_total": qty * unit_price, "name": ""})
+        built.append(
+            {
+                "line_id": new_uuid(),
+                "product_id": product_id,
+                "supplier_id": supplier_id,
+                "qty": qty,
+                "unit_price": unit_price,
+                "discount": 0,
+                "line_total": qty * unit_price,
+                "name": "",
+            }
+        )
     return {
-        "sale_id": sale_id or new_uuid(), "receipt_no": receipt_no, "outlet_id": DEFAULT_OUTLET_ID,
-        "register_id": REGISTER_ID, "cashier_id": "kasir",
+        "sale_id": sale_id or new_uuid(),
+        "receipt_no": receipt_no,
+        "outlet_id": DEFAULT_OUTLET_ID,
+        "register_id": REGISTER_ID,
+        "cashier_id": "kasir",
         "completed_at": (completed_at or at()).isoformat(),
-        "total": sum(line["line_total"] for line in built), "lines": built,
+        "total": sum(line["line_total"] for line in built),
+        "lines": built,
     }
 
 
-def refund(of_sale: dict, lines: list[tuple[int, int, int]], refunded_at: datetime | None = None,
-           refund_id: str | None = None) -> dict:
+def refund(
+    of_sale: dict, lines: list[tuple[int, int, int]], refunded_at: datetime | None = None, refund_id: str | None = None
+) -> dict:
     """``lines``: ``(index of the sale line, qty, amount)``."""
     built = []
     for index, qty, amount in lines:
         line = of_sale["lines"][index]
-        built.append({"sale_line_id": line["line_id"], "product_id": line["product_id"],
-                      "supplier_id": line["supplier_id"], "qty": qty, "amount": amount})
+        built.append(
+            {
+                "sale_line_id": line["line_id"],
+                "product_id": line["product_id"],
+                "supplier_id": line["supplier_id"],
+                "qty": qty,
+                "amount": amount,
+            }
+        )
     return {
-        "refund_id": refund_id or new_uuid(), "sale_id": of_sale["sale_id"], "receipt_no": of_sale["receipt_no"],
-        "outlet_id": DEFAULT_OUTLET_ID, "refunded_at": (refunded_at or at()).isoformat(), "back_to_stock": True,
-        "total": sum(line["amount"] for line in built), "lines": built,
+        "refund_id": refund_id or new_uuid(),
+        "sale_id": of_sale["sale_id"],
+        "receipt_no": of_sale["receipt_no"],
+        "outlet_id": DEFAULT_OUTLET_ID,
+        "refunded_at": (refunded_at or at()).isoformat(),
+        "back_to_stock": True,
+        "total": sum(line["amount"] for line in built),
+        "lines": built,
     }
 
 
-def movement(supplier_id: str, product_id: str, kind: str, qty: int, unit_price: int = 0,
-             borne_by: str | None = None, reference_id: str | None = None, occurred_at: datetime | None = None,
-             movement_id: str | None = None, on_hand_after: int = 0, reason: str | None = None) -> dict:
+def movement(
+    supplier_id: str,
+    product_id: str,
+    kind: str,
+    qty: int,
+    unit_price: int = 0,
+    borne_by: str | None = None,
+    reference_id: str | None = None,
+    occurred_at: datetime | None = None,
+    movement_id: str | None = None,
+    on_hand_after: int = 0,
+    reason: str | None = None,
+) -> dict:
     return {
-        "movement_id": movement_id or new_uuid(), "outlet_id": DEFAULT_OUTLET_ID, "product_id": product_id,
-        "supplier_id": supplier_id, "lot_id": None, "kind": kind, "qty": qty, "on_hand_after": on_hand_after,
-        "unit_price": unit_price, "reason": reason, "borne_by": borne_by, "reference_id": reference_id,
+        "movement_id": movement_id or new_uuid(),
+        "outlet_id": DEFAULT_OUTLET_ID,
+        "product_id": product_id,
+        "supplier_id": supplier_id,
+        "lot_id": None,
+        "kind": kind,
+        "qty": qty,
+        "on_hand_after": on_hand_after,
+        "unit_price": unit_price,
+        "reason": reason,
+        "borne_by": borne_by,
+        "reference_id": reference_id,
         "occurred_at": (occurred_at or at()).isoformat(),
     }
 
 
-def alert(supplier_id: str, product_id: str, kind: str = "near_expiry", message: str = "Kedaluwarsa 10 hari lagi",
-          lot_id: str | None = None) -> dict:
-    return {"alert_id": new_uuid(), "outlet_id": DEFAULT_OUTLET_ID, "product_id": product_id,
-            "supplier_id": supplier_id, "kind": kind, "message": message, "lot_id": lot_id,
-            "raised_at": at().isoformat()}
+def alert(
+    supplier_id: str,
+    product_id: str,
+    kind: str = "near_expiry",
+    message: str = "Kedaluwarsa 10 hari lagi",
+    lot_id: str | None = None,
+) -> dict:
+    return {
+        "alert_id": new_uuid(),
+        "outlet_id": DEFAULT_OUTLET_ID,
+        "product_id": product_id,
+        "supplier_id": supplier_id,
+        "kind": kind,
+        "message": message,
+        "lot_id": lot_id,
+        "raised_at": at().isoformat(),
+    }
 
 
-def product(supplier_id: str, product_id: str, name: str = "Dodol Betawi 250 g", price: int = 25_000,
-            revision: int = 1) -> dict:
-    return {"product_id": product_id, "sku": f"SKU-{product_id[:6]}", "barcode": "8991234500010", "name": name,
-            "price": price, "supplier_id": supplier_id, "category": "makanan", "unit": "pack", "active": True,
-            "revision": revision}
+def product(
+    supplier_id: str, product_id: str, name: str = "Dodol Betawi 250 g", price: int = 25_000, revision: int = 1
+) -> dict:
+    return {
+        "product_id": product_id,
+        "sku": f"SKU-{product_id[:6]}",
+        "barcode": "8991234500010",
+        "name": name,
+        "price": price,
+        "supplier_id": supplier_id,
+        "category": "makanan",
+        "unit": "pack",
+        "active": True,
+        "revision": revision,
+    }
 
 
 def envelope(event_type: str, payload: dict) -> dict:
@@ -115,25 +188,46 @@ def deliver(app, event_type: str, payload: dict | None = None, envelope_: dict |
 
 
 def pos_view(sale: dict) -> dict:
-    return {"sale_id": sale["sale_id"], "receipt_no": sale["receipt_no"], "completed_at": sale["completed_at"],
-            "total": sale["total"],
-            "lines": [{k: line[k] for k in ("line_id", "product_id", "supplier_id", "qty", "line_total")}
-                      for line in sale["lines"]]}
+    return {
+        "sale_id": sale["sale_id"],
+        "receipt_no": sale["receipt_no"],
+        "completed_at": sale["completed_at"],
+        "total": sale["total"],
+        "lines": [
+            {k: line[k] for k in ("line_id", "product_id", "supplier_id", "qty", "line_total")}
+            for line in sale["lines"]
+        ],
+    }
 
 
 def inventory_view(sale: dict) -> list[dict]:
-    return [{"movement_id": new_uuid(), "kind": "sale", "reference_id": sale["sale_id"],
-             "product_id": line["product_id"], "supplier_id": line["supplier_id"], "qty": -line["qty"],
-             "occurred_at": sale["completed_at"]} for line in sale["lines"]]
+    return [
+        {
+            "movement_id": new_uuid(),
+            "kind": "sale",
+            "reference_id": sale["sale_id"],
+            "product_id": line["product_id"],
+            "supplier_id": line["supplier_id"],
+            "qty": -line["qty"],
+            "occurred_at": sale["completed_at"],
+        }
+        for line in sale["lines"]
+    ]
 
 
 def refund_view(refund: dict, of_sale: dict) -> dict:
     """A refund as the POS lists it: each line with the refunded ``amount`` and the sold line's ``line_total``."""
     sold = {line["line_id"]: line for line in of_sale["lines"]}
-    return {"refund_id": refund["refund_id"], "sale_id": refund["sale_id"], "refunded_at": refund["refunded_at"],
-            "total": refund["total"],
-            "lines": [{**line, "line_id": new_uuid(), "line_total": sold[line["sale_line_id"]]["line_total"]}
-                      for line in refund["lines"]]}
+    return {
+        "refund_id": refund["refund_id"],
+        "sale_id": refund["sale_id"],
+        "refunded_at": refund["refunded_at"],
+        "total": refund["total"],
+        "lines": [
+            {**line, "line_id": new_uuid(), "line_total": sold[line["sale_line_id"]]["line_total"]}
+            for line in refund["lines"]
+        ],
+    }
 
 
 class FakeUpstream:
@@ -165,8 +259,11 @@ class FakeUpstream:
         self.requests.append((request.path, dict(request.args)))
         if self.failing:
             return Response("boom", status=500)
-        body = {"/pos/reconciliation/sales": self.sales, "/pos/reconciliation/refunds": self.refunds,
-                "/inventory/reconciliation/movements": self.movements}.get(request.path)
+        body = {
+            "/pos/reconciliation/sales": self.sales,
+            "/pos/reconciliation/refunds": self.refunds,
+            "/inventory/reconciliation/movements": self.movements,
+        }.get(request.path)
         if body is None:
             return Response("not found", status=404)
         return Response(json.dumps(body), mimetype="application/json")

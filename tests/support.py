@@ -1,4 +1,5 @@
 """Real parts for the tests: a Redis server, databases (SQLite or a fresh PostgreSQL database), workers."""
+
 from __future__ import annotations
 
 import base64
@@ -75,8 +76,21 @@ class RedisServer:
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
-            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory), "--maxmemory-policy", "noeviction"],
+            [
+                redis_server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--maxmemory-policy",
+                "noeviction",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -158,16 +172,37 @@ class WorkerProcess:
 
     def start(self) -> None:
         service = self.settings.service
-        command = [sys.executable, "-m", "celery", "-A", f"services.{service}.worker", "worker",
-                   "-Q", service, "--pool", "threads", "--concurrency", "4", "--loglevel", "INFO",
-                   "--hostname", f"{service}-{uuid.uuid4().hex[:6]}@test", "--without-gossip", "--without-mingle"]
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            f"services.{service}.worker",
+            "worker",
+            "-Q",
+            service,
+            "--pool",
+            "threads",
+            "--concurrency",
+            "4",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{service}-{uuid.uuid4().hex[:6]}@test",
+            "--without-gossip",
+            "--without-mingle",
+        ]
         if self.beat:
             command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, env=service_env(self.settings), cwd=PROJECT_ROOT,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-        eventually(lambda: b"ready." in self.log_path.read_bytes() or self._died(), timeout=30,
-                   message=f"{service} worker ready")
+        self.process = subprocess.Popen(
+            command, env=service_env(self.settings), cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        eventually(
+            lambda: b"ready." in self.log_path.read_bytes() or self._died(),
+            timeout=30,
+            message=f"{service} worker ready",
+        )
         if self._died():
             raise RuntimeError(f"{service} worker died:\n{self.log_path.read_text()[-3000:]}")
 
@@ -199,18 +234,26 @@ class DevStack:
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRA_")}
-        env.update({
-            "SENTRA_DATA_DIR": str(self.data_dir),
-            "SENTRA_REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
-            "PYTHONPATH": str(PROJECT_ROOT),
-        })
+        env.update(
+            {
+                "SENTRA_DATA_DIR": str(self.data_dir),
+                "SENTRA_REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
+                "PYTHONPATH": str(PROJECT_ROOT),
+            }
+        )
         for name, url in self.urls.items():
             env[f"SENTRA_{name.upper()}_PORT"] = str(self.ports[name])
             env[f"SENTRA_{name.upper()}_URL"] = url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "deploy.dev"], cwd=PROJECT_ROOT, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "deploy.dev"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def ready(self) -> bool:
         import requests

@@ -1,5 +1,6 @@
 """The gateway: the one entry URL. User accounts and log-in sessions, the web pages of cashiers, suppliers
 and managers, and ``/api/<service>/...`` routed to inventory, pos and suppliers."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -17,7 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     runtime = build_runtime(settings or load_settings("gateway"), messaging)
     app = create_service_app(
-        runtime, "Sentra gateway", [api.auth_blp, api.users_blp],
+        runtime,
+        "Sentra gateway",
+        [api.auth_blp, api.users_blp],
         description="Log-in, user accounts, and /api/<service>/... forwarded to inventory, pos and suppliers.",
     )
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024

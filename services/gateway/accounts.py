@@ -6,6 +6,7 @@ audit log; and the set-up command line::
 
 (an idempotent upsert: running it again updates the user to what was given and reactivates it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ class Actor:
     client_ip: str | None = None
 
     @classmethod
-    def of(cls, principal: Principal, username: str | None, client_ip: str | None) -> "Actor":
+    def of(cls, principal: Principal, username: str | None, client_ip: str | None) -> Actor:
         return cls(principal.user_id, username, principal.role, client_ip)
 
 
@@ -69,8 +70,14 @@ def user_view(user: User) -> dict:
     }
 
 
-def record_audit(session: Session, action: str, actor: Actor | None, target: User | None = None,
-                 client_ip: str | None = None, **detail) -> None:
+def record_audit(
+    session: Session,
+    action: str,
+    actor: Actor | None,
+    target: User | None = None,
+    client_ip: str | None = None,
+    **detail,
+) -> None:
     session.add(
         AuditEntry(
             action=action,
@@ -90,13 +97,20 @@ def _user_by_username(session: Session, username: str) -> User | None:
 def _failures_since_last_success(session: Session, username: str, client_ip: str, now: datetime) -> list[datetime]:
     """The failed attempts that count towards the limit; attempts older than the window are pruned (the audit
     log keeps the history)."""
-    session.execute(delete(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.client_ip == client_ip,
-        LoginAttempt.at <= now - rules.LOGIN_FAILURE_WINDOW))
+    session.execute(
+        delete(LoginAttempt).where(
+            LoginAttempt.username == username,
+            LoginAttempt.client_ip == client_ip,
+            LoginAttempt.at <= now - rules.LOGIN_FAILURE_WINDOW,
+        )
+    )
     attempts = session.execute(
         select(LoginAttempt.at, LoginAttempt.succeeded)
-        .where(LoginAttempt.username == username, LoginAttempt.client_ip == client_ip,
-               LoginAttempt.at > now - rules.LOGIN_FAILURE_WINDOW)
+        .where(
+            LoginAttempt.username == username,
+            LoginAttempt.client_ip == client_ip,
+            LoginAttempt.at > now - rules.LOGIN_FAILURE_WINDOW,
+        )
         .order_by(LoginAttempt.at)
     ).all()
     failures: list[datetime] = []
@@ -184,16 +198,29 @@ def create_user(session: Session, data: dict, actor: Actor) -> dict:
         raise Forbidden(f"a {actor.role} may not create {role} users")
     if _user_by_username(session, username) is not None:
         raise Conflict(f"username {username!r} is taken", code="username_taken")
-    user = User(username=username, name=data.get("name") or username, role=role, supplier_id=supplier_id,
-                password_hash=password_hasher.hash(data["password"]), active=True)
+    user = User(
+        username=username,
+        name=data.get("name") or username,
+        role=role,
+        supplier_id=supplier_id,
+        password_hash=password_hasher.hash(data["password"]),
+        active=True,
+    )
     session.add(user)
     session.flush()
     record_audit(session, "user.created", actor, user, username=username, role=role, supplier_id=supplier_id)
     return user_view(user)
 
 
-def upsert_user(session: Session, username: str, name: str | None, role: str, password: str,
-                supplier_id: str | None = None, actor: Actor = COMMAND_LINE) -> tuple[dict, bool]:
+def upsert_user(
+    session: Session,
+    username: str,
+    name: str | None,
+    role: str,
+    password: str,
+    supplier_id: str | None = None,
+    actor: Actor = COMMAND_LINE,
+) -> tuple[dict, bool]:
     """Create the user or bring it to exactly these values (reactivated); returns (user, created)."""
     username = rules.normalise_username(username)
     bad_name = rules.username_problem(username)
@@ -201,8 +228,11 @@ def upsert_user(session: Session, username: str, name: str | None, role: str, pa
         raise DomainError("The request has invalid fields.", errors={"username": [bad_name]})
     existing = _user_by_username(session, username)
     if existing is None:
-        return create_user(session, {"username": username, "name": name, "role": role, "password": password,
-                                     "supplier_id": supplier_id}, actor), True
+        return create_user(
+            session,
+            {"username": username, "name": name, "role": role, "password": password, "supplier_id": supplier_id},
+            actor,
+        ), True
     _check_new_fields(role, supplier_id, password)
     existing.name = name or existing.name
     existing.role = role
@@ -267,9 +297,16 @@ def change_user(session: Session, user_id: str, changes: dict, actor: Actor) -> 
 def audit_entries(session: Session, limit: int = 100) -> list[dict]:
     rows = session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit))
     return [
-        {"id": e.id, "at": e.at, "action": e.action, "actor_user_id": e.actor_user_id,
-         "actor_username": e.actor_username, "target_user_id": e.target_user_id, "client_ip": e.client_ip,
-         "detail": json.loads(e.detail or "{}")}
+        {
+            "id": e.id,
+            "at": e.at,
+            "action": e.action,
+            "actor_user_id": e.actor_user_id,
+            "actor_username": e.actor_username,
+            "target_user_id": e.target_user_id,
+            "client_ip": e.client_ip,
+            "detail": json.loads(e.detail or "{}"),
+        }
         for e in rows
     ]
 
@@ -295,8 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            user, created = upsert_user(session, args.username, args.name, args.role, args.password,
-                                        args.supplier_id)
+            user, created = upsert_user(session, args.username, args.name, args.role, args.password, args.supplier_id)
     except DomainError as exc:
         print(f"error: {exc.detail} {json.dumps(exc.errors) if exc.errors else ''}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
 """The gateway's own HTTP API: log-in sessions, user accounts and the audit log."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify
@@ -9,11 +10,11 @@ from marshmallow import Schema, fields, validate
 from services.gateway import accounts, rules
 from services.gateway.sessions import (
     clear_session_cookie,
+    client_ip,
     current_caller,
     requires_user,
     set_session_cookie,
     start_session,
-    client_ip,
 )
 from shared.auth import TOKEN_LIFETIME
 from shared.schemas import StrictSchema

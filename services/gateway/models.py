@@ -7,6 +7,7 @@
   in the database it holds across gunicorn workers and does not depend on Redis.
 - ``audit_log``: logins, log-outs and every change to an account, with who and when.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 Each role has one page (cashier → ``/cashier``, supplier → ``/supplier``, manager and admin → ``/manager``);
 a page asked for by another role redirects to that role's own page, and without a session to ``/login``.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -22,8 +23,7 @@ from services.gateway.sessions import (
 from shared.auth import TOKEN_LIFETIME, Unauthorized
 from shared.web import runtime_of
 
-blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/assets")
+blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
 ROLE_OF_PAGE = {"cashier": {"cashier"}, "supplier": {"supplier"}, "manager": {"manager", "admin"}}
 
@@ -65,10 +65,12 @@ def login():
     try:
         token, user = start_session(username, password)
     except Unauthorized as exc:
-        return render_template("login.html", error=_login_message(exc), username=username,
-                               next=target or ""), exc.status
-    allowed_next = target and any(target.startswith("/" + page) and user["role"] in roles
-                                  for page, roles in ROLE_OF_PAGE.items())
+        return render_template(
+            "login.html", error=_login_message(exc), username=username, next=target or ""
+        ), exc.status
+    allowed_next = target and any(
+        target.startswith("/" + page) and user["role"] in roles for page, roles in ROLE_OF_PAGE.items()
+    )
     response = redirect(target if allowed_next else rules.home_page(user["role"]))
     set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
     return response
@@ -94,8 +96,9 @@ def logout():
             pass  # an expired or ended session: just clear the cookie
     if caller is not None:
         with runtime_of(current_app).transaction() as session:
-            accounts.log_out(session, caller.principal.user_id,
-                             accounts.Actor.of(caller.principal, caller.username, client_ip()))
+            accounts.log_out(
+                session, caller.principal.user_id, accounts.Actor.of(caller.principal, caller.username, client_ip())
+            )
     response = redirect(url_for("pages.login"))
     clear_session_cookie(response)
     return response

@@ -8,6 +8,7 @@ payment provider's callback carries its own signature). Returned: status, body (
 client needs (``Content-Type``, ``Content-Disposition``, ``Content-Length``, ``Location``, ``Retry-After``,
 ``Cache-Control``, ``ETag``, ``Allow``, ``X-Request-ID``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,10 +24,25 @@ from shared.errors import problem
 log = logging.getLogger(__name__)
 
 PROXIED_SERVICES = ("inventory", "pos", "suppliers")
-FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "Idempotency-Key", "If-None-Match",
-                             "If-Match")
-RETURNED_RESPONSE_HEADERS = ("Content-Type", "Content-Disposition", "Location", "Retry-After", "Cache-Control",
-                             "ETag", "Allow", "Last-Modified", "Content-Language")
+FORWARDED_REQUEST_HEADERS = (
+    "Content-Type",
+    "Accept",
+    "Accept-Language",
+    "Idempotency-Key",
+    "If-None-Match",
+    "If-Match",
+)
+RETURNED_RESPONSE_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Location",
+    "Retry-After",
+    "Cache-Control",
+    "ETag",
+    "Allow",
+    "Last-Modified",
+    "Content-Language",
+)
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 30.0
 CHUNK_BYTES = 64 * 1024
@@ -83,8 +99,13 @@ def forward(service: str, path: str):
     headers = _outgoing_headers()
     try:
         upstream = http_session().request(
-            request.method, url, headers=headers, data=request.get_data(cache=False) or None, stream=True,
-            allow_redirects=False, timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+            request.method,
+            url,
+            headers=headers,
+            data=request.get_data(cache=False) or None,
+            stream=True,
+            allow_redirects=False,
+            timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
         )
     except requests.Timeout as exc:
         log.warning("%s %s: %s timed out (%s)", request.method, request.path, service, exc.__class__.__name__)
@@ -101,5 +122,4 @@ def forward(service: str, path: str):
         finally:
             upstream.close()
 
-    return Response(body(), status=upstream.status_code, headers=_returned_headers(upstream),
-                    direct_passthrough=True)
+    return Response(body(), status=upstream.status_code, headers=_returned_headers(upstream), direct_passthrough=True)

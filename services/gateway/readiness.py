@@ -1,4 +1,5 @@
 """The gateway's ``/readyz``: its own database and Redis, plus every downstream service's ``/readyz``."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor

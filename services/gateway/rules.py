@@ -1,5 +1,6 @@
 """Pure rules of accounts and sessions (no database): who may manage whom, password policy, the login
 rate limit, and which page each role lands on."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """Who is calling the gateway: the bearer token (API clients) or the ``sentra_token`` cookie (web pages),
 checked against the user's account so that log-out, deactivation and password resets take effect at once."""
+
 from __future__ import annotations
 
 import functools
@@ -89,8 +90,9 @@ def client_ip() -> str:
 
 def set_session_cookie(response: Response, token: str, max_age: int) -> None:
     """HttpOnly, SameSite=Lax; Secure whenever the page was served over HTTPS."""
-    response.set_cookie(COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="Lax",
-                        secure=request.is_secure, path="/")
+    response.set_cookie(
+        COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="Lax", secure=request.is_secure, path="/"
+    )
 
 
 def clear_session_cookie(response: Response) -> None:
@@ -121,6 +123,11 @@ def start_session(username: str, password: str) -> tuple[str, dict]:
         raise AccountInactive("This account has been deactivated.", code="account_inactive")
     if outcome.failure:
         raise Unauthorized("Wrong username or password.", code="bad_credentials")
-    principal = Principal(user_id=user["id"], name=user["name"], role=user["role"],
-                          supplier_id=user["supplier_id"], outlet_id=settings.outlet_id)
+    principal = Principal(
+        user_id=user["id"],
+        name=user["name"],
+        role=user["role"],
+        supplier_id=user["supplier_id"],
+        outlet_id=settings.outlet_id,
+    )
     return issue_token(settings.jwt_secret, principal, TOKEN_LIFETIME), user

@@ -1,5 +1,6 @@
 """The inventory service: products and barcodes, consignment intakes, lots with expiry, the stock movement
 ledger, counts (stock opname), returns to supplier and stock alerts."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -16,7 +17,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     runtime = build_runtime(settings or load_settings("inventory"), messaging)
     return create_service_app(
-        runtime, "Sentra inventory", BLUEPRINTS,
+        runtime,
+        "Sentra inventory",
+        BLUEPRINTS,
         description="Consignment stock from delivery to pickup: products, intakes, lots, FEFO sales, counts, "
-                    "returns and alerts.",
+        "returns and alerts.",
     )

@@ -1,4 +1,5 @@
 """HTTP API of the inventory service: validates, authorises and calls the use cases in one transaction."""
+
 from __future__ import annotations
 
 from flask import Response, current_app
@@ -76,8 +77,10 @@ class LabelDataIn(StrictSchema):
 class ProductIn(LabelDataIn):
     id = fields.UUID(metadata={"description": "Optional client-made id, so a retried create is recognised."})
     sku = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}$"))
-    barcode = fields.String(validate=_valid_barcode,
-                            metadata={"description": "EAN-13, EAN-8 or UPC-A; absent: an in-store EAN-13 (prefix 20)"})
+    barcode = fields.String(
+        validate=_valid_barcode,
+        metadata={"description": "EAN-13, EAN-8 or UPC-A; absent: an in-store EAN-13 (prefix 20)"},
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.OneOf(catalogue.CATEGORIES))
     unit = fields.String(required=True, validate=validate.OneOf(catalogue.UNITS))
@@ -249,8 +252,10 @@ class WriteOffIn(StrictSchema):
     lot_id = fields.UUID(metadata={"description": "Absent: taken first-expiry-first-out"})
     qty = Quantity(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(stock.WRITE_OFF_REASONS))
-    borne_by = fields.String(validate=validate.OneOf(["centre", "supplier"]),
-                             metadata={"description": "Default: the supplier agreement's shrinkage rule"})
+    borne_by = fields.String(
+        validate=validate.OneOf(["centre", "supplier"]),
+        metadata={"description": "Default: the supplier agreement's shrinkage rule"},
+    )
     note = fields.String(validate=validate.Length(max=1000))
 
 
@@ -269,8 +274,11 @@ class WriteOffOut(Schema):
 
 
 class CountOpenIn(StrictSchema):
-    product_ids = fields.List(fields.UUID(), validate=validate.Length(max=5000),
-                              metadata={"description": "Absent or empty: every active product"})
+    product_ids = fields.List(
+        fields.UUID(),
+        validate=validate.Length(max=5000),
+        metadata={"description": "Absent or empty: every active product"},
+    )
     note = fields.String(validate=validate.Length(max=1000))
 
 
@@ -327,8 +335,12 @@ class CountOut(Schema):
 
 class PickListQuery(Schema):
     supplier_id = fields.UUID(required=True)
-    near_expiry_days = fields.Integer(load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365))
-    slow_mover_days = fields.Integer(load_default=stock.DEFAULT_SLOW_MOVER_DAYS, validate=validate.Range(min=1, max=3650))
+    near_expiry_days = fields.Integer(
+        load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
+    )
+    slow_mover_days = fields.Integer(
+        load_default=stock.DEFAULT_SLOW_MOVER_DAYS, validate=validate.Range(min=1, max=3650)
+    )
 
 
 class PickItemOut(Schema):
@@ -396,7 +408,9 @@ class AlertOut(Schema):
 
 
 class AlertScanIn(StrictSchema):
-    near_expiry_days = StrictInteger(load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365))
+    near_expiry_days = StrictInteger(
+        load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
+    )
 
 
 class AlertScanOut(Schema):
@@ -490,8 +504,13 @@ class LabelSheet(MethodView):
 
 # -- intakes --------------------------------------------------------------------------------------------
 def _intake_out(intake, lines) -> dict:
-    return {**{k: getattr(intake, k) for k in ("id", "number", "outlet_id", "supplier_id", "received_on",
-                                               "received_by", "note", "created_at")}, "lines": lines}
+    return {
+        **{
+            k: getattr(intake, k)
+            for k in ("id", "number", "outlet_id", "supplier_id", "received_on", "received_by", "note", "created_at")
+        },
+        "lines": lines,
+    }
 
 
 @intakes_blp.route("")
@@ -543,8 +562,10 @@ class IntakeReceipt(MethodView):
         """The numbered intake receipt (nota titip) the supplier keeps."""
         with _runtime().transaction() as session:
             intake, lines, supplier = _visible_intake(session, intake_id)
-        return _pdf(documents.intake_receipt(intake, lines, supplier.name if supplier else intake.supplier_id),
-                    f"{intake.number}.pdf")
+        return _pdf(
+            documents.intake_receipt(intake, lines, supplier.name if supplier else intake.supplier_id),
+            f"{intake.number}.pdf",
+        )
 
 
 # -- stock ----------------------------------------------------------------------------------------------
@@ -580,9 +601,24 @@ class WriteOffs(MethodView):
         loss defaults to the supplier agreement; the movement goes to the suppliers service."""
         with _runtime().transaction() as session:
             record, movements = stock.write_off(session, data, _actor(), _outlet())
-            return {**{k: getattr(record, k) for k in ("id", "product_id", "supplier_id", "lot_id", "qty", "reason",
-                                                       "borne_by", "note", "recorded_by", "recorded_at")},
-                    "movements": movements}
+            return {
+                **{
+                    k: getattr(record, k)
+                    for k in (
+                        "id",
+                        "product_id",
+                        "supplier_id",
+                        "lot_id",
+                        "qty",
+                        "reason",
+                        "borne_by",
+                        "note",
+                        "recorded_by",
+                        "recorded_at",
+                    )
+                },
+                "movements": movements,
+            }
 
 
 @stock_blp.route("/reconciliation/movements")
@@ -688,8 +724,10 @@ class CountCancellation(MethodView):
 
 # -- returns --------------------------------------------------------------------------------------------
 def _return_out(note, lines) -> dict:
-    return {**{k: getattr(note, k) for k in ("id", "number", "supplier_id", "collected_by", "recorded_by",
-                                             "collected_at")}, "lines": lines}
+    return {
+        **{k: getattr(note, k) for k in ("id", "number", "supplier_id", "collected_by", "recorded_by", "collected_at")},
+        "lines": lines,
+    }
 
 
 @returns_blp.route("/pick-list")
@@ -701,8 +739,13 @@ class PickList(MethodView):
         """Lots of one supplier that should go back: expired, near expiry, past the consignment period,
         slow movers."""
         with _runtime().transaction() as session:
-            return stock.pick_list(session, str(query["supplier_id"]), _outlet(),
-                                   near_expiry_days=query["near_expiry_days"], slow_mover_days=query["slow_mover_days"])
+            return stock.pick_list(
+                session,
+                str(query["supplier_id"]),
+                _outlet(),
+                near_expiry_days=query["near_expiry_days"],
+                slow_mover_days=query["slow_mover_days"],
+            )
 
 
 class ReturnSummaryOut(Schema):
@@ -752,8 +795,9 @@ class ReturnNote(MethodView):
         """The printable return note (nota retur), signed by whoever collected the goods."""
         with _runtime().transaction() as session:
             note, lines, supplier = stock.get_return(session, return_id)
-        return _pdf(documents.return_note(note, lines, supplier.name if supplier else note.supplier_id),
-                    f"{note.number}.pdf")
+        return _pdf(
+            documents.return_note(note, lines, supplier.name if supplier else note.supplier_id), f"{note.number}.pdf"
+        )
 
 
 # -- alerts ---------------------------------------------------------------------------------------------

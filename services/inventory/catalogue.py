@@ -2,6 +2,7 @@
 
 Called by the HTTP API and the Celery consumers inside one transaction; events leave through the outbox.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -52,9 +53,7 @@ def known_supplier(session: Session, supplier_id: str, field: str = "supplier_id
     """The replica of ``supplier_id``, or a 422 on ``field`` (the supplier's registration has not reached us)."""
     replica = session.get(SupplierReplica, str(supplier_id))
     if replica is None:
-        raise DomainError(
-            f"supplier {supplier_id} is not known to inventory", errors={field: ["Unknown supplier."]}
-        )
+        raise DomainError(f"supplier {supplier_id} is not known to inventory", errors={field: ["Unknown supplier."]})
     return replica
 
 
@@ -158,8 +157,9 @@ def product_by_barcode(session: Session, code: str, supplier_id: str | None = No
     return product
 
 
-def list_products(session: Session, supplier_id: str | None = None, q: str | None = None,
-                  active: bool | None = None) -> list[Product]:
+def list_products(
+    session: Session, supplier_id: str | None = None, q: str | None = None, active: bool | None = None
+) -> list[Product]:
     query = select(Product).order_by(Product.name, Product.id)
     if supplier_id:
         query = query.where(Product.supplier_id == str(supplier_id))
@@ -181,8 +181,15 @@ def update_product(session: Session, product_id, changes: dict, actor: str) -> P
     if not changed:
         return product
     if "price" in changed:
-        session.add(PriceChange(product_id=product.id, old_price=product.price, new_price=changed["price"],
-                                changed_by=actor, changed_at=utcnow()))
+        session.add(
+            PriceChange(
+                product_id=product.id,
+                old_price=product.price,
+                new_price=changed["price"],
+                changed_by=actor,
+                changed_at=utcnow(),
+            )
+        )
     for key, value in changed.items():
         setattr(product, key, value)
     product.revision += 1
@@ -194,9 +201,13 @@ def update_product(session: Session, product_id, changes: dict, actor: str) -> P
 
 def price_history(session: Session, product_id) -> list[PriceChange]:
     get_product(session, product_id)
-    return list(session.scalars(
-        select(PriceChange).where(PriceChange.product_id == str(product_id)).order_by(PriceChange.changed_at, PriceChange.id)
-    ))
+    return list(
+        session.scalars(
+            select(PriceChange)
+            .where(PriceChange.product_id == str(product_id))
+            .order_by(PriceChange.changed_at, PriceChange.id)
+        )
+    )
 
 
 def products_for_labels(session: Session, items: list[dict]) -> list[tuple[Product, int]]:

@@ -1,5 +1,6 @@
 """Thin event handlers of the inventory service: each applies one event through a use case (the claim,
 retries and dead letters are done by :func:`shared.celery_factory.register_consumers`)."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session

@@ -1,5 +1,6 @@
 """Printable PDFs of the inventory service (reportlab): barcode label sheets, intake receipts (nota titip)
 and return notes (nota retur)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -11,9 +12,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from shared.business_time import to_wib
 from services.inventory.models import Product
 from services.inventory.rules import barcode_kind
+from shared.business_time import to_wib
 from shared.money import format_rupiah
 
 CENTRE_NAME = "Sentra Oleh-Oleh Khas Kabupaten Bekasi"
@@ -54,8 +55,9 @@ def label_sheet(items: list[tuple[Product, int]]) -> bytes:
             if product.permit_type and product.permit_number:
                 details.append(f"{product.permit_type} {product.permit_number}")
             canvas.drawString(x + 3 * mm, top - 13.5 * mm, _shorten(" · ".join(details), 60))
-            drawing = createBarcodeDrawing(symbology, value=product.barcode[:-1], barHeight=12 * mm,
-                                           humanReadable=True, fontSize=7)
+            drawing = createBarcodeDrawing(
+                symbology, value=product.barcode[:-1], barHeight=12 * mm, humanReadable=True, fontSize=7
+            )
             renderPDF.draw(drawing, canvas, x + 3 * mm, top - LABEL_HEIGHT + 3 * mm)
             slot += 1
     canvas.showPage()
@@ -63,8 +65,14 @@ def label_sheet(items: list[tuple[Product, int]]) -> bytes:
     return buffer.getvalue()
 
 
-def _document(title: str, number: str, heading_rows: list[tuple[str, str]], columns: list[tuple[str, float]],
-              rows: list[list[str]], signatures: tuple[str, str]) -> bytes:
+def _document(
+    title: str,
+    number: str,
+    heading_rows: list[tuple[str, str]],
+    columns: list[tuple[str, float]],
+    rows: list[list[str]],
+    signatures: tuple[str, str],
+) -> bytes:
     """A one-or-more-page A4 document: title, number, header fields, a table and two signature boxes."""
     buffer = BytesIO()
     canvas = Canvas(buffer, pagesize=A4)
@@ -98,7 +106,7 @@ def _document(title: str, number: str, heading_rows: list[tuple[str, str]], colu
             canvas.showPage()
             y = page_header()
         x = left
-        for (name, column_width), value in zip(columns, row):
+        for (_name, column_width), value in zip(columns, row, strict=False):
             canvas.drawString(x, y, _shorten(str(value), int(column_width / 1.9)))
             x += column_width * mm
         y -= 5.5 * mm
@@ -123,27 +131,57 @@ def _day(value: date | None) -> str:
 def intake_receipt(intake, lines: list[dict], supplier_name: str) -> bytes:
     """The nota titip the supplier keeps: what the centre received from them, lot by lot."""
     total_units = sum(line["qty"] for line in lines)
-    rows = [[str(line["line_no"]), line["sku"], line["name"], line["lot_code"], _day(line["expiry_date"]),
-             f"{line['qty']} {line['unit']}"] for line in lines]
+    rows = [
+        [
+            str(line["line_no"]),
+            line["sku"],
+            line["name"],
+            line["lot_code"],
+            _day(line["expiry_date"]),
+            f"{line['qty']} {line['unit']}",
+        ]
+        for line in lines
+    ]
     rows.append(["", "", "Jumlah", "", "", str(total_units)])
     return _document(
-        "Nota Titip", intake.number,
-        [("Pemasok", supplier_name), ("Tanggal terima", _day(intake.received_on)),
-         ("Diterima oleh", intake.received_by), ("Catatan", intake.note or "-")],
+        "Nota Titip",
+        intake.number,
+        [
+            ("Pemasok", supplier_name),
+            ("Tanggal terima", _day(intake.received_on)),
+            ("Diterima oleh", intake.received_by),
+            ("Catatan", intake.note or "-"),
+        ],
         [("No", 8), ("SKU", 22), ("Produk", 62), ("Kode lot", 30), ("Kedaluwarsa", 24), ("Jumlah", 20)],
-        rows, ("Pemasok", f"Penerima ({intake.received_by})"),
+        rows,
+        ("Pemasok", f"Penerima ({intake.received_by})"),
     )
 
 
 def return_note(note, lines: list[dict], supplier_name: str) -> bytes:
     """The nota retur: what the supplier collected, lot by lot, signed by both sides."""
-    rows = [[line["sku"], line["name"], line["lot_code"] or "-", _day(line["expiry_date"]), line["reason"],
-             str(line["qty"])] for line in lines]
+    rows = [
+        [
+            line["sku"],
+            line["name"],
+            line["lot_code"] or "-",
+            _day(line["expiry_date"]),
+            line["reason"],
+            str(line["qty"]),
+        ]
+        for line in lines
+    ]
     rows.append(["", "Jumlah", "", "", "", str(sum(line["qty"] for line in lines))])
     return _document(
-        "Nota Retur", note.number,
-        [("Pemasok", supplier_name), ("Diambil pada", _when(note.collected_at)),
-         ("Diambil oleh", note.collected_by), ("Dicatat oleh", note.recorded_by)],
+        "Nota Retur",
+        note.number,
+        [
+            ("Pemasok", supplier_name),
+            ("Diambil pada", _when(note.collected_at)),
+            ("Diambil oleh", note.collected_by),
+            ("Dicatat oleh", note.recorded_by),
+        ],
         [("SKU", 22), ("Produk", 60), ("Kode lot", 30), ("Kedaluwarsa", 24), ("Alasan", 26), ("Jumlah", 14)],
-        rows, (f"Pengambil ({note.collected_by})", "Petugas sentra"),
+        rows,
+        (f"Pengambil ({note.collected_by})", "Petugas sentra"),
     )

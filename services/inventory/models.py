@@ -1,4 +1,5 @@
 """Tables of the inventory service (its own database)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

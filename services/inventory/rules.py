@@ -1,5 +1,6 @@
 """Pure stock rules of the inventory service: barcodes, FEFO allocation, refunds to lots, count variance,
 and which lots should go back to their supplier. No database, no framework: plain values in and out."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ class LotBalance:
 
 def fefo_order(lots: list[LotBalance]) -> list[LotBalance]:
     """Lots in the order sales take from them: earliest expiry first, lots without expiry last, then oldest."""
-    return sorted(lots, key=lambda lot: (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_on, lot.lot_id))
+    return sorted(
+        lots, key=lambda lot: (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_on, lot.lot_id)
+    )
 
 
 def allocate_fefo(qty: int, lots: list[LotBalance]) -> list[tuple[str | None, int]]:
@@ -94,7 +97,9 @@ def allocate_fefo(qty: int, lots: list[LotBalance]) -> list[tuple[str | None, in
     return allocation
 
 
-def allocate_refund(qty: int, taken: list[tuple[str | None, int]], refunded: dict[str | None, int]) -> list[tuple[str | None, int]]:
+def allocate_refund(
+    qty: int, taken: list[tuple[str | None, int]], refunded: dict[str | None, int]
+) -> list[tuple[str | None, int]]:
     """Where ``qty`` refunded units go back: into the lots the sale line took them from, last-taken first,
     never more per lot than was taken minus what earlier refunds already put back. Units beyond what the
     line took (a refund larger than its sale) go back unallocated."""

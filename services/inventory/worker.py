@@ -1,4 +1,5 @@
 """Celery worker entry of the inventory service: ``celery -A services.inventory.worker worker -Q inventory``."""
+
 from services.inventory import stock
 from services.inventory.consumers import HANDLERS
 from services.inventory.models import messaging

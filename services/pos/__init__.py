@@ -1,4 +1,5 @@
 """The POS service: registers, shifts, the catalogue replica, sales, payments, receipts, refunds, reports."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -14,5 +15,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     from shared.web import create_service_app
 
     runtime = build_runtime(settings or load_settings("pos"), messaging)
-    return create_service_app(runtime, "Sentra POS", [blp],
-                              description="The counter: fast, exact to the rupiah, working with Redis down.")
+    return create_service_app(
+        runtime, "Sentra POS", [blp], description="The counter: fast, exact to the rupiah, working with Redis down."
+    )

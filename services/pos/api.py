@@ -1,4 +1,5 @@
 """HTTP API of the POS service: validates, authorises and calls the use cases (thin views only)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.pos import (approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports,
-                          shifts)
+from services.pos import approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports, shifts
 from services.pos.models import QrisCallbackNonce
 from services.pos.pricing import PAYMENT_METHODS
 from shared.auth import current_principal, requires
@@ -25,8 +25,13 @@ from shared.money import format_rupiah
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
 from shared.web import json_array_stream, runtime_of
 
-blp = Blueprint("pos", __name__, url_prefix="", description="Counter: registers, shifts, sales, refunds, reports",
-                template_folder="templates")
+blp = Blueprint(
+    "pos",
+    __name__,
+    url_prefix="",
+    description="Counter: registers, shifts, sales, refunds, reports",
+    template_folder="templates",
+)
 
 CASHIER = ("cashier", "manager")
 #: A provider callback older (or newer) than this is refused; its nonce is remembered for longer than that.
@@ -48,8 +53,11 @@ def _json(body, status: int = 200) -> Response:
 
 # -- schemas ----------------------------------------------------------------------------------------------------
 
+
 class RegisterIn(StrictSchema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{1,8}$", error="1–8 capital letters or digits."))
+    code = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Z0-9]{1,8}$", error="1–8 capital letters or digits.")
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     outlet_id = fields.UUID()
 
@@ -153,8 +161,11 @@ class PaymentIn(StrictSchema):
 class SaleIn(StrictSchema):
     sale_id = fields.UUID()
     register_id = fields.UUID(required=True)
-    lines = fields.List(fields.Nested(SaleLineIn), required=True,
-                        validate=validate.Length(min=1, max=200, error="The cart needs 1 to 200 lines."))
+    lines = fields.List(
+        fields.Nested(SaleLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="The cart needs 1 to 200 lines."),
+    )
     discount = Money(load_default=0)
     approval = fields.Nested(ApprovalIn)
     payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(max=10))
@@ -218,7 +229,9 @@ class RefundIn(StrictSchema):
 class OutletSettingsIn(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     address = fields.String(validate=validate.Length(min=1, max=400))
-    npwp = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9.\-]{15,22}$", error="An NPWP (15 or 16 digits)."))
+    npwp = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[0-9.\-]{15,22}$", error="An NPWP (15 or 16 digits).")
+    )
     ppn_registered = fields.Boolean()
     static_qris_payload = fields.String(validate=validate.Length(min=20, max=512))
     discount_approval_limit = Money()
@@ -253,11 +266,14 @@ class ReconciliationQuery(PeriodQuery):
     """A period of sales or refunds, paged by ``cursor``/``limit`` or streamed whole."""
 
     cursor = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=5000),
-                           metadata={"description": "Page size; without it the whole period is streamed"})
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=5000),
+        metadata={"description": "Page size; without it the whole period is streamed"},
+    )
 
 
 # -- registers and shifts ---------------------------------------------------------------------------------------
+
 
 @blp.route("/registers")
 class Registers(MethodView):
@@ -351,6 +367,7 @@ class ZReportPrint(MethodView):
 
 # -- catalogue --------------------------------------------------------------------------------------------------
 
+
 @blp.route("/catalogue/barcode/<string:barcode>")
 class CatalogueByBarcode(MethodView):
     @requires(*CASHIER)
@@ -374,6 +391,7 @@ class CatalogueSearch(MethodView):
 
 # -- sales ------------------------------------------------------------------------------------------------------
 
+
 @blp.route("/sales")
 class Sales(MethodView):
     @requires(*CASHIER)
@@ -393,8 +411,9 @@ class Sales(MethodView):
             sale, created = checkout.checkout(session, runtime.settings, cashier, data)
             return (201 if created else 200), checkout.sale_view(sale)
 
-        stored = idempotency.run_once(runtime.session_factory, "sale", key,
-                                      idempotency.fingerprint(cashier.user_id, request.get_json()), use_case)
+        stored = idempotency.run_once(
+            runtime.session_factory, "sale", key, idempotency.fingerprint(cashier.user_id, request.get_json()), use_case
+        )
         return _json(stored.body, stored.status)
 
 
@@ -416,8 +435,9 @@ class ConfirmPayment(MethodView):
     def post(self, data, sale_id, payment_id):
         """The cashier confirms a pending QRIS payment (seen paid on the provider's app)."""
         with _runtime().transaction() as session:
-            sale = checkout.confirm_payment(session, sale_id, payment_id, current_principal().user_id,
-                                            reference=data.get("reference"))
+            sale = checkout.confirm_payment(
+                session, sale_id, payment_id, current_principal().user_id, reference=data.get("reference")
+            )
             return _json(checkout.sale_view(sale))
 
 
@@ -518,13 +538,26 @@ class QrisCallback(MethodView):
                 raise DomainError("Unknown payment.", status=404)
             if data["status"] != "paid":
                 return _json({"payment_id": payment.id, "status": payment.status})
-            sale = checkout.confirm_payment(session, payment.sale_id, payment.id, "qris-provider",
-                                            amount=data["amount"], reference=data["provider_reference"])
-            return _json({"payment_id": payment.id, "status": "confirmed", "sale_status": sale.status,
-                          "receipt_no": sale.receipt_no})
+            sale = checkout.confirm_payment(
+                session,
+                payment.sale_id,
+                payment.id,
+                "qris-provider",
+                amount=data["amount"],
+                reference=data["provider_reference"],
+            )
+            return _json(
+                {
+                    "payment_id": payment.id,
+                    "status": "confirmed",
+                    "sale_status": sale.status,
+                    "receipt_no": sale.receipt_no,
+                }
+            )
 
 
 # -- receipts ---------------------------------------------------------------------------------------------------
+
 
 @blp.route("/receipts/<string:receipt_no>")
 class Receipt(MethodView):
@@ -538,6 +571,7 @@ class Receipt(MethodView):
 
 
 # -- refunds ----------------------------------------------------------------------------------------------------
+
 
 @blp.route("/refunds")
 class Refunds(MethodView):
@@ -553,12 +587,18 @@ class Refunds(MethodView):
         def use_case(session):
             return 201, refunds.refund_view(refunds.refund(session, runtime.settings, caller, data))
 
-        stored = idempotency.run_once(runtime.session_factory, "refund", key,
-                                      idempotency.fingerprint(caller.user_id, request.get_json()), use_case)
+        stored = idempotency.run_once(
+            runtime.session_factory,
+            "refund",
+            key,
+            idempotency.fingerprint(caller.user_id, request.get_json()),
+            use_case,
+        )
         return _json(stored.body, stored.status)
 
 
 # -- outlet settings, approvers, audit --------------------------------------------------------------------------
+
 
 @blp.route("/outlets/<uuid:outlet_id>/settings")
 class OutletSettingsView(MethodView):
@@ -599,6 +639,7 @@ class Audit(MethodView):
 
 
 # -- reports and reconciliation ---------------------------------------------------------------------------------
+
 
 @blp.route("/reports/daily")
 class DailyReport(MethodView):

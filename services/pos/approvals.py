@@ -1,4 +1,5 @@
 """Use cases: manager approval at the counter (a manager's token or username + PIN) and the audit log."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,10 @@ def resolve_approver(session: Session, settings: Settings, approval: dict) -> Pr
         return approver
     username, pin = approval.get("username"), approval.get("pin")
     if not username or not pin:
-        raise DomainError("An approval needs a manager token, or a username and PIN.",
-                          errors={"approval": ["Give approval_token, or username and pin."]})
+        raise DomainError(
+            "An approval needs a manager token, or a username and PIN.",
+            errors={"approval": ["Give approval_token, or username and pin."]},
+        )
     approver = session.scalar(select(Approver).where(or_(Approver.username == username, Approver.user_id == username)))
     try:
         if approver is None or not _hasher.verify(approver.pin_hash, pin):
@@ -58,8 +61,9 @@ def resolve_approver(session: Session, settings: Settings, approval: dict) -> Pr
     return Principal(user_id=approver.user_id, name=approver.username, role="manager")
 
 
-def required_approver(session: Session, settings: Settings, actor: Principal, approval: dict | None,
-                      what: str) -> Principal:
+def required_approver(
+    session: Session, settings: Settings, actor: Principal, approval: dict | None, what: str
+) -> Principal:
     """A manager's approval for ``what``: the actor themself when staff, else the approval given (403 without)."""
     if approval:
         return resolve_approver(session, settings, approval)
@@ -68,22 +72,41 @@ def required_approver(session: Session, settings: Settings, actor: Principal, ap
     raise Forbidden(f"{what} needs a manager's approval.", code="approval_required")
 
 
-def audit(session: Session, action: str, actor: Principal, approver: Principal | None, subject_type: str,
-          subject_id: str, detail: dict) -> None:
+def audit(
+    session: Session,
+    action: str,
+    actor: Principal,
+    approver: Principal | None,
+    subject_type: str,
+    subject_id: str,
+    detail: dict,
+) -> None:
     """Record who did (and who approved) a sensitive action, on what, now."""
-    session.add(AuditEntry(
-        action=action,
-        actor_id=actor.user_id,
-        approver_id=approver.user_id if approver else None,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        detail=json.dumps(detail, default=str),
-        created_at=utcnow(),
-    ))
+    session.add(
+        AuditEntry(
+            action=action,
+            actor_id=actor.user_id,
+            approver_id=approver.user_id if approver else None,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            detail=json.dumps(detail, default=str),
+            created_at=utcnow(),
+        )
+    )
 
 
 def audit_entries(session: Session, limit: int = 200) -> list[dict]:
     rows = session.scalars(select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(limit))
-    return [{"id": e.id, "action": e.action, "actor_id": e.actor_id, "approver_id": e.approver_id,
-             "subject_type": e.subject_type, "subject_id": e.subject_id, "detail": json.loads(e.detail),
-             "created_at": e.created_at.isoformat()} for e in rows]
+    return [
+        {
+            "id": e.id,
+            "action": e.action,
+            "actor_id": e.actor_id,
+            "approver_id": e.approver_id,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id,
+            "detail": json.loads(e.detail),
+            "created_at": e.created_at.isoformat(),
+        }
+        for e in rows
+    ]

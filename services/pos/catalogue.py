@@ -1,4 +1,5 @@
 """Use cases: the catalogue replica fed by ``product.upserted`` and supplier events, and its lookups."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -82,9 +83,8 @@ def _prefer_sellable(rows):
 _PRODUCTS, _SUPPLIERS = CatalogueProduct.__table__, CatalogueSupplier.__table__
 #: The counter's hottest queries as Core statements built once: plain rows (with the product's attribute names)
 #: instead of ORM objects in the identity map.
-_WITH_SUPPLIER_STATUS = (
-    select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier_status"))
-    .select_from(_PRODUCTS.outerjoin(_SUPPLIERS, _SUPPLIERS.c.supplier_id == _PRODUCTS.c.supplier_id))
+_WITH_SUPPLIER_STATUS = select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier_status")).select_from(
+    _PRODUCTS.outerjoin(_SUPPLIERS, _SUPPLIERS.c.supplier_id == _PRODUCTS.c.supplier_id)
 )
 _BY_BARCODE = _WITH_SUPPLIER_STATUS.where(_PRODUCTS.c.barcode == bindparam("barcode"))
 
@@ -101,8 +101,13 @@ def search(session: Session, text: str) -> list[dict]:
     pattern = f"%{text.strip().lower()}%"
     rows = session.execute(
         _with_supplier_status()
-        .where(or_(CatalogueProduct.name.ilike(pattern), CatalogueProduct.sku.ilike(pattern),
-                   CatalogueProduct.barcode.like(pattern)))
+        .where(
+            or_(
+                CatalogueProduct.name.ilike(pattern),
+                CatalogueProduct.sku.ilike(pattern),
+                CatalogueProduct.barcode.like(pattern),
+            )
+        )
         .order_by(CatalogueProduct.name)
         .limit(SEARCH_LIMIT)
     ).all()

@@ -1,5 +1,6 @@
 """Use cases of the sale: checkout, QRIS confirmation/retry/switch, void, completion with a gapless receipt
 number, and the ``sale.completed`` event (through the outbox, only when the sale is fully paid)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -12,8 +13,8 @@ from services.pos.models import OutletSettings, Payment, Register, Sale, SaleLin
 from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
-from shared.business_time import business_day
 from shared.auth import Principal
+from shared.business_time import business_day
 from shared.config import Settings
 from shared.db import new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
@@ -30,23 +31,31 @@ PAYMENT_CANCELLED = "cancelled"
 def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tuple[Shift, str]:
     """The caller's open shift on ``register_id`` and the register's code (409 when there is none)."""
     row = session.execute(
-        select(Shift, Register.code).join(Register, Register.id == Shift.register_id)
+        select(Shift, Register.code)
+        .join(Register, Register.id == Shift.register_id)
         .where(Shift.open_register_id == str(register_id))
     ).one_or_none()
     if row is None or row[0].cashier_id != cashier.user_id:
-        raise Conflict("There is no open shift of yours on this register.", code="no_open_shift",
-                       errors={"register_id": ["Open a shift on this register first."]})
+        raise Conflict(
+            "There is no open shift of yours on this register.",
+            code="no_open_shift",
+            errors={"register_id": ["Open a shift on this register first."]},
+        )
     return row[0], row[1]
 
 
 #: The receipt-counter upsert as one prebuilt statement. Written as text because SQLAlchemy does not cache the
 #: compiled form of a dialect ``insert().on_conflict_do_update()`` (it would be compiled on every checkout);
 #: PostgreSQL and SQLite (3.35+) both speak this ``ON CONFLICT ... RETURNING``.
-_BUMP_RECEIPT_SERIAL = text(
-    "INSERT INTO receipt_counters (register_id, business_day, last_serial) VALUES (:register_id, :business_day, 1)"
-    " ON CONFLICT (register_id, business_day) DO UPDATE SET last_serial = receipt_counters.last_serial + 1"
-    " RETURNING last_serial"
-).bindparams(bindparam("business_day", type_=Date)).columns(last_serial=Integer)
+_BUMP_RECEIPT_SERIAL = (
+    text(
+        "INSERT INTO receipt_counters (register_id, business_day, last_serial) VALUES (:register_id, :business_day, 1)"
+        " ON CONFLICT (register_id, business_day) DO UPDATE SET last_serial = receipt_counters.last_serial + 1"
+        " RETURNING last_serial"
+    )
+    .bindparams(bindparam("business_day", type_=Date))
+    .columns(last_serial=Integer)
+)
 
 
 def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
@@ -70,8 +79,11 @@ def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, obje
         else:
             resolved.append((line, found[0]))
     if errors:
-        raise DomainError("A line names a product that cannot be sold.", errors={"lines": errors},
-                          code="unknown_or_unsellable_product")
+        raise DomainError(
+            "A line names a product that cannot be sold.",
+            errors={"lines": errors},
+            code="unknown_or_unsellable_product",
+        )
     return resolved
 
 
@@ -93,56 +105,119 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     resolved = _resolve_lines(session, data["lines"])
     basket = price_basket(
         [LineInput(product.price, line["qty"], line.get("discount", 0)) for line, product in resolved],
-        data.get("discount", 0), outlet.ppn_registered,
+        data.get("discount", 0),
+        outlet.ppn_registered,
     )
-    settled, change = settle_payments(basket.total, [
-        PaymentInput(p["method"], p["amount"], p.get("tendered"), p.get("approval_code")) for p in data["payments"]
-    ])
+    settled, change = settle_payments(
+        basket.total,
+        [PaymentInput(p["method"], p["amount"], p.get("tendered"), p.get("approval_code")) for p in data["payments"]],
+    )
     approver = None
     if basket.discount_total > outlet.discount_approval_limit:
-        approver = approvals.required_approver(session, settings, cashier, data.get("approval"),
-                                               f"A discount above {outlet.discount_approval_limit}")
+        approver = approvals.required_approver(
+            session, settings, cashier, data.get("approval"), f"A discount above {outlet.discount_approval_limit}"
+        )
     now = utcnow()
     sale = Sale(
-        id=sale_id, outlet_id=shift.outlet_id, register_id=shift.register_id, register_code=register_code,
-        shift_id=shift.id, cashier_id=cashier.user_id, cashier_name=cashier.name, status=PENDING_PAYMENT,
-        subtotal=basket.subtotal, sale_discount=basket.sale_discount, discount_total=basket.discount_total,
-        total=basket.total, tax_base=basket.tax.tax_base if basket.tax else None,
-        ppn=basket.tax.ppn if basket.tax else None, change=change,
-        approved_by=approver.user_id if approver else None, created_at=now,
+        id=sale_id,
+        outlet_id=shift.outlet_id,
+        register_id=shift.register_id,
+        register_code=register_code,
+        shift_id=shift.id,
+        cashier_id=cashier.user_id,
+        cashier_name=cashier.name,
+        status=PENDING_PAYMENT,
+        subtotal=basket.subtotal,
+        sale_discount=basket.sale_discount,
+        discount_total=basket.discount_total,
+        total=basket.total,
+        tax_base=basket.tax.tax_base if basket.tax else None,
+        ppn=basket.tax.ppn if basket.tax else None,
+        change=change,
+        approved_by=approver.user_id if approver else None,
+        created_at=now,
     )
     sale.lines = [
-        SaleLine(id=new_id(), sale_id=sale_id, position=index, product_id=product.product_id,
-                 supplier_id=product.supplier_id, sku=product.sku, barcode=product.barcode, name=product.name,
-                 category=product.category, qty=priced.qty, unit_price=priced.unit_price,
-                 line_discount=priced.line_discount, sale_discount_share=priced.sale_discount_share,
-                 line_total=priced.line_total)
-        for index, ((line, product), priced) in enumerate(zip(resolved, basket.lines))
+        SaleLine(
+            id=new_id(),
+            sale_id=sale_id,
+            position=index,
+            product_id=product.product_id,
+            supplier_id=product.supplier_id,
+            sku=product.sku,
+            barcode=product.barcode,
+            name=product.name,
+            category=product.category,
+            qty=priced.qty,
+            unit_price=priced.unit_price,
+            line_discount=priced.line_discount,
+            sale_discount_share=priced.sale_discount_share,
+            line_total=priced.line_total,
+        )
+        for index, ((line, product), priced) in enumerate(zip(resolved, basket.lines, strict=False))
     ]
     sale.payments = [
-        _new_payment(sale, index, outlet, now, payment.method, payment.amount, payment.tendered, payment.change,
-                     raw.get("approval_code"), raw.get("reference"), cashier)
-        for index, (payment, raw) in enumerate(zip(settled, data["payments"]))
+        _new_payment(
+            sale,
+            index,
+            outlet,
+            now,
+            payment.method,
+            payment.amount,
+            payment.tendered,
+            payment.change,
+            raw.get("approval_code"),
+            raw.get("reference"),
+            cashier,
+        )
+        for index, (payment, raw) in enumerate(zip(settled, data["payments"], strict=False))
     ]
     session.add(sale)
     if approver is not None:
-        approvals.audit(session, "sale.discount_approved", cashier, approver, "sale", sale_id,
-                        {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit})
+        approvals.audit(
+            session,
+            "sale.discount_approved",
+            cashier,
+            approver,
+            "sale",
+            sale_id,
+            {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
+        )
     if not any(p.status == PAYMENT_PENDING for p in sale.payments):
         _complete(session, sale, now)
     return sale, True
 
 
-def _new_payment(sale: Sale, position: int, outlet: OutletSettings, now: datetime, method: str, amount: int,
-                 tendered: int | None, change: int, approval_code: str | None, reference: str | None,
-                 cashier: Principal) -> Payment:
-    payment = Payment(id=new_id(), sale_id=sale.id, position=position, method=method, amount=amount,
-                      tendered=tendered, change=change, approval_code=approval_code, reference=reference,
-                      created_at=now)
+def _new_payment(
+    sale: Sale,
+    position: int,
+    outlet: OutletSettings,
+    now: datetime,
+    method: str,
+    amount: int,
+    tendered: int | None,
+    change: int,
+    approval_code: str | None,
+    reference: str | None,
+    cashier: Principal,
+) -> Payment:
+    payment = Payment(
+        id=new_id(),
+        sale_id=sale.id,
+        position=position,
+        method=method,
+        amount=amount,
+        tendered=tendered,
+        change=change,
+        approval_code=approval_code,
+        reference=reference,
+        created_at=now,
+    )
     if method == "qris":
         payment.status = PAYMENT_PENDING
-        payment.qris_payload = qris.dynamic_payload(outlet.static_qris_payload, amount,
-                                                    bill_number=payment.id.replace("-", "")[:25])
+        payment.qris_payload = qris.dynamic_payload(
+            outlet.static_qris_payload, amount, bill_number=payment.id.replace("-", "")[:25]
+        )
         payment.expires_at = now + timedelta(minutes=outlet.qris_expiry_minutes)
     else:
         payment.status = PAYMENT_CONFIRMED
@@ -164,19 +239,33 @@ def _complete(session: Session, sale: Sale, now: datetime) -> None:
 
 def sale_completed_payload(sale: Sale) -> dict:
     return {
-        "sale_id": sale.id, "receipt_no": sale.receipt_no, "outlet_id": sale.outlet_id,
-        "register_id": sale.register_id, "cashier_id": sale.cashier_id, "completed_at": sale.completed_at,
+        "sale_id": sale.id,
+        "receipt_no": sale.receipt_no,
+        "outlet_id": sale.outlet_id,
+        "register_id": sale.register_id,
+        "cashier_id": sale.cashier_id,
+        "completed_at": sale.completed_at,
         "total": sale.total,
         "lines": [
-            {"line_id": line.id, "product_id": line.product_id, "supplier_id": line.supplier_id, "sku": line.sku,
-             "name": line.name, "category": line.category, "qty": line.qty, "unit_price": line.unit_price,
-             "discount": line.line_discount + line.sale_discount_share, "line_total": line.line_total}
+            {
+                "line_id": line.id,
+                "product_id": line.product_id,
+                "supplier_id": line.supplier_id,
+                "sku": line.sku,
+                "name": line.name,
+                "category": line.category,
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "discount": line.line_discount + line.sale_discount_share,
+                "line_total": line.line_total,
+            }
             for line in sale.lines
         ],
     }
 
 
 # -- after checkout: QRIS confirmation, retry, switch, void ------------------------------------------------
+
 
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> Sale:
     query = select(Sale).where(Sale.id == str(sale_id))
@@ -199,8 +288,14 @@ def _pending_payment(sale: Sale, payment_id: str) -> Payment:
     return payment
 
 
-def confirm_payment(session: Session, sale_id: str, payment_id: str, confirmed_by: str,
-                    amount: int | None = None, reference: str | None = None) -> Sale:
+def confirm_payment(
+    session: Session,
+    sale_id: str,
+    payment_id: str,
+    confirmed_by: str,
+    amount: int | None = None,
+    reference: str | None = None,
+) -> Sale:
     """A pending QRIS was paid (provider callback or the cashier): confirm it; the sale completes when nothing
     else is pending. An expired payment cannot be confirmed (409): retry it or switch method."""
     sale = load_sale(session, sale_id, lock=True)
@@ -225,14 +320,33 @@ def confirm_payment(session: Session, sale_id: str, payment_id: str, confirmed_b
     return sale
 
 
-def _replace_payment(session: Session, sale: Sale, old: Payment, cashier: Principal, method: str,
-                     tendered: int | None, approval_code: str | None, reference: str | None) -> Sale:
+def _replace_payment(
+    session: Session,
+    sale: Sale,
+    old: Payment,
+    cashier: Principal,
+    method: str,
+    tendered: int | None,
+    approval_code: str | None,
+    reference: str | None,
+) -> Sale:
     now = utcnow()
     old.status = PAYMENT_EXPIRED if old.expires_at and now > old.expires_at else PAYMENT_CANCELLED
     [settled], _ = settle_payments(old.amount, [PaymentInput(method, old.amount, tendered, approval_code)])
     outlet = outlet_settings(session, sale.outlet_id)
-    new = _new_payment(sale, len(sale.payments), outlet, now, method, old.amount, settled.tendered, settled.change,
-                       approval_code, reference, cashier)
+    new = _new_payment(
+        sale,
+        len(sale.payments),
+        outlet,
+        now,
+        method,
+        old.amount,
+        settled.tendered,
+        settled.change,
+        approval_code,
+        reference,
+        cashier,
+    )
     sale.payments.append(new)
     sale.change = sum(p.change for p in sale.payments if p.status == PAYMENT_CONFIRMED and p.method == "cash")
     if not any(p.status == PAYMENT_PENDING for p in sale.payments):
@@ -267,8 +381,16 @@ def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Pri
     if old is not None and old.status == PAYMENT_EXPIRED and sale.status == PENDING_PAYMENT:
         old.status = PAYMENT_PENDING
     old = _pending_payment(sale, payment_id)
-    return _replace_payment(session, sale, old, cashier, data["method"], data.get("tendered"),
-                            data.get("approval_code"), data.get("reference"))
+    return _replace_payment(
+        session,
+        sale,
+        old,
+        cashier,
+        data["method"],
+        data.get("tendered"),
+        data.get("approval_code"),
+        data.get("reference"),
+    )
 
 
 def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -> Sale:
@@ -276,8 +398,10 @@ def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
     if sale.status != PENDING_PAYMENT:
-        raise Conflict(f"Only a sale in progress can be voided; this one is {sale.status} (refund it instead).",
-                       code=f"sale_{sale.status}")
+        raise Conflict(
+            f"Only a sale in progress can be voided; this one is {sale.status} (refund it instead).",
+            code=f"sale_{sale.status}",
+        )
     now = utcnow()
     sale.status = VOIDED
     sale.voided_at = now
@@ -291,6 +415,7 @@ def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -
 
 # -- views ----------------------------------------------------------------------------------------------------
 
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
@@ -300,14 +425,23 @@ def payment_view(payment: Payment, now: datetime | None = None) -> dict:
     if status == PAYMENT_PENDING and payment.expires_at and (now or utcnow()) > payment.expires_at:
         status = PAYMENT_EXPIRED
     view = {
-        "id": payment.id, "method": payment.method, "amount": payment.amount, "tendered": payment.tendered,
-        "change": payment.change, "approval_code": payment.approval_code, "reference": payment.reference,
-        "status": status, "confirmed_at": _iso(payment.confirmed_at),
+        "id": payment.id,
+        "method": payment.method,
+        "amount": payment.amount,
+        "tendered": payment.tendered,
+        "change": payment.change,
+        "approval_code": payment.approval_code,
+        "reference": payment.reference,
+        "status": status,
+        "confirmed_at": _iso(payment.confirmed_at),
     }
     if payment.method == "qris":
-        view.update(qris_payload=payment.qris_payload, expires_at=_iso(payment.expires_at),
-                    qr_image_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.svg",
-                    qr_png_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.png")
+        view.update(
+            qris_payload=payment.qris_payload,
+            expires_at=_iso(payment.expires_at),
+            qr_image_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.svg",
+            qr_png_url=f"/sales/{payment.sale_id}/payments/{payment.id}/qr.png",
+        )
     return view
 
 
@@ -315,18 +449,39 @@ def sale_view(sale: Sale) -> dict:
     """The JSON form of a sale (what checkout answers and what an idempotent replay returns)."""
     now = utcnow()
     return {
-        "id": sale.id, "receipt_no": sale.receipt_no, "status": sale.status, "outlet_id": sale.outlet_id,
-        "register_id": sale.register_id, "register_code": sale.register_code, "shift_id": sale.shift_id,
-        "cashier_id": sale.cashier_id, "cashier_name": sale.cashier_name, "created_at": _iso(sale.created_at),
-        "completed_at": _iso(sale.completed_at), "subtotal": sale.subtotal, "sale_discount": sale.sale_discount,
-        "discount_total": sale.discount_total, "total": sale.total,
+        "id": sale.id,
+        "receipt_no": sale.receipt_no,
+        "status": sale.status,
+        "outlet_id": sale.outlet_id,
+        "register_id": sale.register_id,
+        "register_code": sale.register_code,
+        "shift_id": sale.shift_id,
+        "cashier_id": sale.cashier_id,
+        "cashier_name": sale.cashier_name,
+        "created_at": _iso(sale.created_at),
+        "completed_at": _iso(sale.completed_at),
+        "subtotal": sale.subtotal,
+        "sale_discount": sale.sale_discount,
+        "discount_total": sale.discount_total,
+        "total": sale.total,
         "tax": None if sale.ppn is None else {"tax_base": sale.tax_base, "ppn": sale.ppn},
-        "change": sale.change, "approved_by": sale.approved_by,
+        "change": sale.change,
+        "approved_by": sale.approved_by,
         "lines": [
-            {"id": line.id, "product_id": line.product_id, "supplier_id": line.supplier_id, "sku": line.sku,
-             "barcode": line.barcode, "name": line.name, "category": line.category, "qty": line.qty,
-             "unit_price": line.unit_price, "line_discount": line.line_discount,
-             "discount": line.line_discount + line.sale_discount_share, "line_total": line.line_total}
+            {
+                "id": line.id,
+                "product_id": line.product_id,
+                "supplier_id": line.supplier_id,
+                "sku": line.sku,
+                "barcode": line.barcode,
+                "name": line.name,
+                "category": line.category,
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "line_discount": line.line_discount,
+                "discount": line.line_discount + line.sale_discount_share,
+                "line_total": line.line_total,
+            }
             for line in sale.lines
         ],
         "payments": [payment_view(p, now) for p in sale.payments],
@@ -340,4 +495,4 @@ def payment_of(session: Session, sale_id: str, payment_id: str) -> Payment:
     return payment
 
 
-__all__ = ["checkout", "confirm_payment", "retry_qris", "switch_payment", "void_sale", "sale_view", "PricingError"]
+__all__ = ["PricingError", "checkout", "confirm_payment", "retry_qris", "sale_view", "switch_payment", "void_sale"]

@@ -4,6 +4,7 @@ business transaction, release the claim when the request failed (so a failed req
 Same key + same request → the stored first response; same key + a different request → 422; same key while
 the first request is still running → 409.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,11 +40,18 @@ def fingerprint(caller_id: str, body) -> str:
 
 def validate_key(key: str | None) -> str:
     if not key or not key.strip():
-        raise DomainError("The Idempotency-Key header is required.", status=400,
-                          errors={"Idempotency-Key": ["Missing header."]}, code="idempotency_key_missing")
+        raise DomainError(
+            "The Idempotency-Key header is required.",
+            status=400,
+            errors={"Idempotency-Key": ["Missing header."]},
+            code="idempotency_key_missing",
+        )
     if len(key) > MAX_KEY_LENGTH:
-        raise DomainError("The Idempotency-Key header is too long.", status=400,
-                          errors={"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})
+        raise DomainError(
+            "The Idempotency-Key header is too long.",
+            status=400,
+            errors={"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]},
+        )
     return key.strip()
 
 
@@ -51,16 +59,21 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
     """Claim ``key`` for this request: ``None`` if it is ours now, the stored response if it was done before."""
     for _ in range(3):
         with transaction(session_factory) as session:
-            if insert_or_skip(session, IdempotencyRecord.__table__, {
-                    "scope": scope, "key": key, "request_hash": request_hash, "status": IN_FLIGHT,
-                    "created_at": utcnow()}):
+            if insert_or_skip(
+                session,
+                IdempotencyRecord.__table__,
+                {"scope": scope, "key": key, "request_hash": request_hash, "status": IN_FLIGHT, "created_at": utcnow()},
+            ):
                 return None
             record = session.get(IdempotencyRecord, (scope, key))
             if record is None:  # released between our insert and read: try again
                 continue
             if record.request_hash != request_hash:
-                raise DomainError("This Idempotency-Key was used for a different request.",
-                                  code="idempotency_key_reused", errors={"Idempotency-Key": ["Used with another body."]})
+                raise DomainError(
+                    "This Idempotency-Key was used for a different request.",
+                    code="idempotency_key_reused",
+                    errors={"Idempotency-Key": ["Used with another body."]},
+                )
             if record.status == DONE:
                 return StoredResponse(record.response_status, json.loads(record.response_body))
             if utcnow() - record.created_at > ABANDONED_AFTER:
@@ -82,8 +95,11 @@ def store_response(session: Session, scope: str, key: str, status: int, body: di
 def release(session_factory: sessionmaker, scope: str, key: str) -> None:
     """The request failed: forget the claim so nothing of it is kept (a retry runs afresh)."""
     with transaction(session_factory) as session:
-        session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.status == IN_FLIGHT))
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.status == IN_FLIGHT
+            )
+        )
 
 
 def run_once(session_factory: sessionmaker, scope: str, key: str, request_hash: str, use_case) -> StoredResponse:
@@ -102,4 +118,6 @@ def run_once(session_factory: sessionmaker, scope: str, key: str, request_hash: 
 
 
 def held_record(session: Session, scope: str, key: str) -> IdempotencyRecord | None:
-    return session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
+    return session.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+    )

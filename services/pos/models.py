@@ -1,5 +1,6 @@
 """Tables of the POS service (its own database): registers, shifts, the catalogue replica, sales, payments,
 refunds, receipt counters, idempotency records, approvers and the audit log."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -145,8 +146,8 @@ class Sale(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    lines: Mapped[list["SaleLine"]] = relationship(order_by="SaleLine.position", lazy="selectin")
-    payments: Mapped[list["Payment"]] = relationship(order_by="Payment.position", lazy="selectin")
+    lines: Mapped[list[SaleLine]] = relationship(order_by="SaleLine.position", lazy="selectin")
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.position", lazy="selectin")
 
 
 class SaleLine(Base):
@@ -207,8 +208,8 @@ class Refund(Base):
     approved_by: Mapped[str] = mapped_column(String(128))
     refunded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
-    lines: Mapped[list["RefundLine"]] = relationship(lazy="selectin")
-    payments: Mapped[list["RefundPayment"]] = relationship(lazy="selectin")
+    lines: Mapped[list[RefundLine]] = relationship(lazy="selectin")
+    payments: Mapped[list[RefundPayment]] = relationship(lazy="selectin")
 
 
 class RefundLine(Base):

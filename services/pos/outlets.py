@@ -1,4 +1,5 @@
 """Use cases: the outlet's settings (receipt header, PPN, QRIS, discount approval limit), with demo defaults."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -45,8 +46,9 @@ def update_outlet_settings(session: Session, outlet_id: str, data: dict, manager
         settings = default_settings(outlet_id)
         session.add(settings)
     if "static_qris_payload" in data and not qris.has_valid_crc(data["static_qris_payload"]):
-        raise DomainError("The static QRIS payload has a wrong CRC.",
-                             errors={"static_qris_payload": ["Wrong CRC-16 in tag 63."]})
+        raise DomainError(
+            "The static QRIS payload has a wrong CRC.", errors={"static_qris_payload": ["Wrong CRC-16 in tag 63."]}
+        )
     if data.get("ppn_registered", settings.ppn_registered) and not data.get("npwp", settings.npwp):
         raise DomainError("A PPN-registered outlet needs its NPWP.", errors={"npwp": ["Required when PPN-registered."]})
     for field, value in data.items():

@@ -3,6 +3,7 @@
 No database and no I/O here: every function takes integers (rupiah) and returns integers, so the rules can be
 tested on their own and the checkout use case only orchestrates.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -107,13 +108,14 @@ def price_basket(lines: list[LineInput], sale_discount: int, ppn_registered: boo
     shares = allocate_proportionally(sale_discount, nets)
     priced = [
         PricedLine(line.unit_price, line.qty, line.unit_price * line.qty, line.discount, share)
-        for line, share in zip(lines, shares)
+        for line, share in zip(lines, shares, strict=False)
     ]
     subtotal = sum(p.gross for p in priced)
     discount_total = sum(p.discount for p in priced)
     total = subtotal - discount_total
-    return PricedBasket(priced, subtotal, sale_discount, discount_total, total,
-                        tax_lines(total) if ppn_registered else None)
+    return PricedBasket(
+        priced, subtotal, sale_discount, discount_total, total, tax_lines(total) if ppn_registered else None
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,11 @@ def settle_payments(total: int, payments: list[PaymentInput]) -> tuple[list[Sett
         if problem:
             errors[index] = problem
         else:
-            settled.append(SettledPayment(payment.method, payment.amount, tendered,
-                                          (tendered - payment.amount) if tendered is not None else 0))
+            settled.append(
+                SettledPayment(
+                    payment.method, payment.amount, tendered, (tendered - payment.amount) if tendered is not None else 0
+                )
+            )
     if errors:
         raise PricingError("A payment is not valid.", errors={"payments": errors})
     paid = sum(p.amount for p in settled)

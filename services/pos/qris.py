@@ -3,6 +3,7 @@
 A payload is a string of fields ``ID (2 digits) + length (2 digits) + value``; tag 63 carries the CRC
 (4 upper-case hex digits) computed over everything before it including ``"6304"``.
 """
+
 from __future__ import annotations
 
 from shared.errors import DomainError
@@ -46,11 +47,11 @@ def parse_fields(payload: str) -> list[tuple[str, str]]:
     """The top-level ``(tag, value)`` pairs of a payload (or of a template's value)."""
     fields, position = [], 0
     while position < len(payload):
-        tag, length_text = payload[position:position + 2], payload[position + 2:position + 4]
+        tag, length_text = payload[position : position + 2], payload[position + 2 : position + 4]
         if len(tag) < 2 or not length_text.isdigit():
             raise QrisError(f"malformed QRIS field at position {position}")
         length = int(length_text)
-        value = payload[position + 4:position + 4 + length]
+        value = payload[position + 4 : position + 4 + length]
         if len(value) != length:
             raise QrisError(f"QRIS field {tag} is shorter than its length {length}")
         fields.append((tag, value))
@@ -99,11 +100,27 @@ def dynamic_payload(static_payload: str, amount: int, bill_number: str | None = 
     return with_crc(encode_fields(sorted(fields.items())))
 
 
-def static_payload(merchant_name: str, city: str, merchant_id: str = "ID1020000000001",
-                   postal_code: str = "17530", category_code: str = "5999") -> str:
+def static_payload(
+    merchant_name: str,
+    city: str,
+    merchant_id: str = "ID1020000000001",
+    postal_code: str = "17530",
+    category_code: str = "5999",
+) -> str:
     """A static QRIS (tag 01 ``"11"``) for an outlet; used for the demo outlet's default settings."""
     account = encode_fields([("00", "ID.CO.QRIS.WWW"), ("02", merchant_id), ("03", "UMI")])
-    return with_crc(encode_fields([
-        (FORMAT_INDICATOR, "01"), (POINT_OF_INITIATION, STATIC), ("51", account), ("52", category_code),
-        ("53", "360"), ("58", "ID"), ("59", merchant_name[:25]), ("60", city[:15]), ("61", postal_code),
-    ]))
+    return with_crc(
+        encode_fields(
+            [
+                (FORMAT_INDICATOR, "01"),
+                (POINT_OF_INITIATION, STATIC),
+                ("51", account),
+                ("52", category_code),
+                ("53", "360"),
+                ("58", "ID"),
+                ("59", merchant_name[:25]),
+                ("60", city[:15]),
+                ("61", postal_code),
+            ]
+        )
+    )

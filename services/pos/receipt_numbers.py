@@ -1,4 +1,5 @@
 """Receipt numbers: ``<register code>-<YYYYMMDD of the Jakarta business day>-<serial>``."""
+
 from __future__ import annotations
 
 from datetime import date

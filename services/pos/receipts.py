@@ -1,4 +1,5 @@
 """Use case: the printable receipt of a completed sale (58 mm and 80 mm thermal paper) and the Z report print."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,5 +1,6 @@
 """Use case: refunding lines of a completed sale (manager approval, never more than sold minus refunded),
 publishing ``sale.refunded``."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -16,14 +17,22 @@ from shared.errors import Conflict, DomainError, NotFound
 
 def _refunded_so_far(session: Session, sale_id: str) -> tuple[dict[str, int], dict[str, int]]:
     """``({sale_line_id: qty refunded}, {payment_id: amount paid back})`` for a sale."""
-    quantities = dict(session.execute(
-        select(RefundLine.sale_line_id, func.sum(RefundLine.qty)).join(Refund, Refund.id == RefundLine.refund_id)
-        .where(Refund.sale_id == sale_id).group_by(RefundLine.sale_line_id)
-    ).all())
-    paid_back = dict(session.execute(
-        select(RefundPayment.payment_id, func.sum(RefundPayment.amount)).join(Refund, Refund.id == RefundPayment.refund_id)
-        .where(Refund.sale_id == sale_id, RefundPayment.payment_id.is_not(None)).group_by(RefundPayment.payment_id)
-    ).all())
+    quantities = dict(
+        session.execute(
+            select(RefundLine.sale_line_id, func.sum(RefundLine.qty))
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .where(Refund.sale_id == sale_id)
+            .group_by(RefundLine.sale_line_id)
+        ).all()
+    )
+    paid_back = dict(
+        session.execute(
+            select(RefundPayment.payment_id, func.sum(RefundPayment.amount))
+            .join(Refund, Refund.id == RefundPayment.refund_id)
+            .where(Refund.sale_id == sale_id, RefundPayment.payment_id.is_not(None))
+            .group_by(RefundPayment.payment_id)
+        ).all()
+    )
     return {k: int(v) for k, v in quantities.items()}, {k: int(v) for k, v in paid_back.items()}
 
 
@@ -34,7 +43,9 @@ def _refund_shift(session: Session, caller: Principal, register_id: str | None) 
     return session.scalars(query.order_by(Shift.opened_at.desc())).first()
 
 
-def _allocate_to_methods(sale: Sale, total: int, method: str, paid_back: dict[str, int]) -> list[tuple[str | None, str, int]]:
+def _allocate_to_methods(
+    sale: Sale, total: int, method: str, paid_back: dict[str, int]
+) -> list[tuple[str | None, str, int]]:
     """``[(payment_id, method, amount)]``: all cash, or back over the sale's own payments in their order."""
     if method == "cash":
         return [(None, "cash", total)]
@@ -92,38 +103,100 @@ def refund(session: Session, settings: Settings, caller: Principal, data: dict) 
     parts = _allocate_to_methods(sale, total, data["method"], paid_back)
     shift = _refund_shift(session, caller, data.get("register_id"))
     if shift is None and any(method == "cash" and amount for _, method, amount in parts):
-        raise Conflict("Paying a refund in cash needs your open shift (the cash leaves its drawer).",
-                       code="no_open_shift")
+        raise Conflict(
+            "Paying a refund in cash needs your open shift (the cash leaves its drawer).", code="no_open_shift"
+        )
     now = utcnow()
-    record = Refund(id=new_id(), sale_id=sale.id, receipt_no=sale.receipt_no, outlet_id=sale.outlet_id,
-                    shift_id=shift.id if shift else None, method=data["method"], reason=data["reason"],
-                    back_to_stock=data["back_to_stock"], total=total, refunded_by=caller.user_id,
-                    approved_by=approver.user_id, refunded_at=now)
-    record.lines = [RefundLine(id=new_id(), refund_id=record.id, sale_line_id=line.id, product_id=line.product_id,
-                               supplier_id=line.supplier_id, qty=qty, amount=amount)
-                    for line, qty, amount in refund_lines]
-    record.payments = [RefundPayment(id=new_id(), refund_id=record.id, payment_id=payment_id, method=method,
-                                     amount=amount) for payment_id, method, amount in parts]
+    record = Refund(
+        id=new_id(),
+        sale_id=sale.id,
+        receipt_no=sale.receipt_no,
+        outlet_id=sale.outlet_id,
+        shift_id=shift.id if shift else None,
+        method=data["method"],
+        reason=data["reason"],
+        back_to_stock=data["back_to_stock"],
+        total=total,
+        refunded_by=caller.user_id,
+        approved_by=approver.user_id,
+        refunded_at=now,
+    )
+    record.lines = [
+        RefundLine(
+            id=new_id(),
+            refund_id=record.id,
+            sale_line_id=line.id,
+            product_id=line.product_id,
+            supplier_id=line.supplier_id,
+            qty=qty,
+            amount=amount,
+        )
+        for line, qty, amount in refund_lines
+    ]
+    record.payments = [
+        RefundPayment(id=new_id(), refund_id=record.id, payment_id=payment_id, method=method, amount=amount)
+        for payment_id, method, amount in parts
+    ]
     session.add(record)
     session.flush()
-    approvals.audit(session, "sale.refunded", caller, approver, "refund", record.id,
-                    {"receipt_no": sale.receipt_no, "total": total, "reason": data["reason"]})
-    messaging.record(session, "sale.refunded", {
-        "refund_id": record.id, "sale_id": sale.id, "receipt_no": sale.receipt_no, "outlet_id": sale.outlet_id,
-        "refunded_at": now, "back_to_stock": record.back_to_stock, "total": total,
-        "lines": [{"sale_line_id": l.sale_line_id, "product_id": l.product_id, "supplier_id": l.supplier_id,
-                   "qty": l.qty, "amount": l.amount} for l in record.lines],
-    })
+    approvals.audit(
+        session,
+        "sale.refunded",
+        caller,
+        approver,
+        "refund",
+        record.id,
+        {"receipt_no": sale.receipt_no, "total": total, "reason": data["reason"]},
+    )
+    messaging.record(
+        session,
+        "sale.refunded",
+        {
+            "refund_id": record.id,
+            "sale_id": sale.id,
+            "receipt_no": sale.receipt_no,
+            "outlet_id": sale.outlet_id,
+            "refunded_at": now,
+            "back_to_stock": record.back_to_stock,
+            "total": total,
+            "lines": [
+                {
+                    "sale_line_id": line.sale_line_id,
+                    "product_id": line.product_id,
+                    "supplier_id": line.supplier_id,
+                    "qty": line.qty,
+                    "amount": line.amount,
+                }
+                for line in record.lines
+            ],
+        },
+    )
     return record
 
 
 def refund_view(record: Refund) -> dict:
     return {
-        "id": record.id, "sale_id": record.sale_id, "receipt_no": record.receipt_no, "shift_id": record.shift_id,
-        "method": record.method, "reason": record.reason, "back_to_stock": record.back_to_stock,
-        "total": record.total, "refunded_by": record.refunded_by, "approved_by": record.approved_by,
+        "id": record.id,
+        "sale_id": record.sale_id,
+        "receipt_no": record.receipt_no,
+        "shift_id": record.shift_id,
+        "method": record.method,
+        "reason": record.reason,
+        "back_to_stock": record.back_to_stock,
+        "total": record.total,
+        "refunded_by": record.refunded_by,
+        "approved_by": record.approved_by,
         "refunded_at": record.refunded_at.isoformat(),
-        "lines": [{"id": l.id, "sale_line_id": l.sale_line_id, "product_id": l.product_id,
-                   "supplier_id": l.supplier_id, "qty": l.qty, "amount": l.amount} for l in record.lines],
+        "lines": [
+            {
+                "id": line.id,
+                "sale_line_id": line.sale_line_id,
+                "product_id": line.product_id,
+                "supplier_id": line.supplier_id,
+                "qty": line.qty,
+                "amount": line.amount,
+            }
+            for line in record.lines
+        ],
         "payments": [{"method": p.method, "amount": p.amount, "payment_id": p.payment_id} for p in record.payments],
     }

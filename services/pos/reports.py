@@ -1,4 +1,5 @@
 """Use cases: the daily sales report and the reconciliation feeds the suppliers service reads."""
+
 from __future__ import annotations
 
 import base64
@@ -21,46 +22,90 @@ def daily_report(session: Session, day: date, outlet_id: str | None = None) -> d
     if outlet_id:
         of_day = of_day & (Sale.outlet_id == str(outlet_id))
     count, gross, discounts, net, ppn = session.execute(
-        select(func.count(), func.coalesce(func.sum(Sale.subtotal), 0), func.coalesce(func.sum(Sale.discount_total), 0),
-               func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.ppn), 0)).where(of_day)
+        select(
+            func.count(),
+            func.coalesce(func.sum(Sale.subtotal), 0),
+            func.coalesce(func.sum(Sale.discount_total), 0),
+            func.coalesce(func.sum(Sale.total), 0),
+            func.coalesce(func.sum(Sale.ppn), 0),
+        ).where(of_day)
     ).one()
-    by_method = [{"method": m, "count": int(c), "amount": int(a)} for m, c, a in session.execute(
-        select(Payment.method, func.count(), func.sum(Payment.amount)).join(Sale, Sale.id == Payment.sale_id)
-        .where(of_day, Payment.status == "confirmed").group_by(Payment.method).order_by(Payment.method))]
-    by_cashier = [{"cashier_id": cid, "cashier_name": name, "count": int(c), "total": int(t)}
-                  for cid, name, c, t in session.execute(
-                      select(Sale.cashier_id, Sale.cashier_name, func.count(), func.sum(Sale.total)).where(of_day)
-                      .group_by(Sale.cashier_id, Sale.cashier_name).order_by(Sale.cashier_id))]
+    by_method = [
+        {"method": m, "count": int(c), "amount": int(a)}
+        for m, c, a in session.execute(
+            select(Payment.method, func.count(), func.sum(Payment.amount))
+            .join(Sale, Sale.id == Payment.sale_id)
+            .where(of_day, Payment.status == "confirmed")
+            .group_by(Payment.method)
+            .order_by(Payment.method)
+        )
+    ]
+    by_cashier = [
+        {"cashier_id": cid, "cashier_name": name, "count": int(c), "total": int(t)}
+        for cid, name, c, t in session.execute(
+            select(Sale.cashier_id, Sale.cashier_name, func.count(), func.sum(Sale.total))
+            .where(of_day)
+            .group_by(Sale.cashier_id, Sale.cashier_name)
+            .order_by(Sale.cashier_id)
+        )
+    ]
     hours: dict[int, dict] = {}
     for completed_at, total in session.execute(select(Sale.completed_at, Sale.total).where(of_day)):
         bucket = hours.setdefault(to_wib(completed_at).hour, {"count": 0, "total": 0})
         bucket["count"] += 1
         bucket["total"] += total
     line_of_day = select(SaleLine).join(Sale, Sale.id == SaleLine.sale_id).where(of_day).subquery()
-    by_category = [{"category": cat, "qty": int(q), "total": int(t)} for cat, q, t in session.execute(
-        select(line_of_day.c.category, func.sum(line_of_day.c.qty), func.sum(line_of_day.c.line_total))
-        .group_by(line_of_day.c.category).order_by(func.sum(line_of_day.c.line_total).desc()))]
-    by_supplier = [{"supplier_id": sid, "supplier_name": name, "qty": int(q), "total": int(t)}
-                   for sid, name, q, t in session.execute(
-                       select(line_of_day.c.supplier_id, CatalogueSupplier.name, func.sum(line_of_day.c.qty),
-                              func.sum(line_of_day.c.line_total))
-                       .outerjoin(CatalogueSupplier, CatalogueSupplier.supplier_id == line_of_day.c.supplier_id)
-                       .group_by(line_of_day.c.supplier_id, CatalogueSupplier.name)
-                       .order_by(func.sum(line_of_day.c.line_total).desc()))]
-    top = [{"product_id": pid, "name": name, "qty": int(q), "total": int(t)} for pid, name, q, t in session.execute(
-        select(line_of_day.c.product_id, func.max(line_of_day.c.name), func.sum(line_of_day.c.qty),
-               func.sum(line_of_day.c.line_total))
-        .group_by(line_of_day.c.product_id)
-        .order_by(func.sum(line_of_day.c.qty).desc(), func.sum(line_of_day.c.line_total).desc())
-        .limit(TOP_PRODUCTS))]
+    by_category = [
+        {"category": cat, "qty": int(q), "total": int(t)}
+        for cat, q, t in session.execute(
+            select(line_of_day.c.category, func.sum(line_of_day.c.qty), func.sum(line_of_day.c.line_total))
+            .group_by(line_of_day.c.category)
+            .order_by(func.sum(line_of_day.c.line_total).desc())
+        )
+    ]
+    by_supplier = [
+        {"supplier_id": sid, "supplier_name": name, "qty": int(q), "total": int(t)}
+        for sid, name, q, t in session.execute(
+            select(
+                line_of_day.c.supplier_id,
+                CatalogueSupplier.name,
+                func.sum(line_of_day.c.qty),
+                func.sum(line_of_day.c.line_total),
+            )
+            .outerjoin(CatalogueSupplier, CatalogueSupplier.supplier_id == line_of_day.c.supplier_id)
+            .group_by(line_of_day.c.supplier_id, CatalogueSupplier.name)
+            .order_by(func.sum(line_of_day.c.line_total).desc())
+        )
+    ]
+    top = [
+        {"product_id": pid, "name": name, "qty": int(q), "total": int(t)}
+        for pid, name, q, t in session.execute(
+            select(
+                line_of_day.c.product_id,
+                func.max(line_of_day.c.name),
+                func.sum(line_of_day.c.qty),
+                func.sum(line_of_day.c.line_total),
+            )
+            .group_by(line_of_day.c.product_id)
+            .order_by(func.sum(line_of_day.c.qty).desc(), func.sum(line_of_day.c.line_total).desc())
+            .limit(TOP_PRODUCTS)
+        )
+    ]
     start, end = day_bounds(day)
     refund_count, refund_total = session.execute(
-        select(func.count(), func.coalesce(func.sum(Refund.total), 0))
-        .where(Refund.refunded_at >= start, Refund.refunded_at < end)).one()
+        select(func.count(), func.coalesce(func.sum(Refund.total), 0)).where(
+            Refund.refunded_at >= start, Refund.refunded_at < end
+        )
+    ).one()
     return {
         "date": day.isoformat(),
-        "sales": {"count": int(count), "gross": int(gross), "discounts": int(discounts), "net": int(net),
-                  "ppn": int(ppn)},
+        "sales": {
+            "count": int(count),
+            "gross": int(gross),
+            "discounts": int(discounts),
+            "net": int(net),
+            "ppn": int(ppn),
+        },
         "refunds": {"count": int(refund_count), "total": int(refund_total)},
         "by_payment_method": by_method,
         "by_cashier": by_cashier,
@@ -72,6 +117,7 @@ def daily_report(session: Session, day: date, outlet_id: str | None = None) -> d
 
 
 # -- reconciliation feeds (keyset-paginated) ------------------------------------------------------------------
+
 
 def encode_cursor(moment: datetime, row_id: str) -> str:
     return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode()
@@ -98,13 +144,28 @@ def reconciliation_sales(session: Session, start: datetime, end: datetime, curso
     sales = list(session.scalars(_page(query, Sale.completed_at, Sale.id, cursor, limit)))
     more = len(sales) > limit
     sales = sales[:limit]
-    items = [{
-        "sale_id": s.id, "receipt_no": s.receipt_no, "outlet_id": s.outlet_id, "completed_at": s.completed_at.isoformat(),
-        "total": s.total,
-        "lines": [{"line_id": l.id, "product_id": l.product_id, "supplier_id": l.supplier_id, "qty": l.qty,
-                   "unit_price": l.unit_price, "discount": l.line_discount + l.sale_discount_share,
-                   "line_total": l.line_total} for l in s.lines],
-    } for s in sales]
+    items = [
+        {
+            "sale_id": s.id,
+            "receipt_no": s.receipt_no,
+            "outlet_id": s.outlet_id,
+            "completed_at": s.completed_at.isoformat(),
+            "total": s.total,
+            "lines": [
+                {
+                    "line_id": line.id,
+                    "product_id": line.product_id,
+                    "supplier_id": line.supplier_id,
+                    "qty": line.qty,
+                    "unit_price": line.unit_price,
+                    "discount": line.line_discount + line.sale_discount_share,
+                    "line_total": line.line_total,
+                }
+                for line in s.lines
+            ],
+        }
+        for s in sales
+    ]
     return items, (encode_cursor(sales[-1].completed_at, sales[-1].id) if more else None)
 
 
@@ -114,11 +175,27 @@ def reconciliation_refunds(session: Session, start: datetime, end: datetime, cur
     refunds = list(session.scalars(_page(query, Refund.refunded_at, Refund.id, cursor, limit)))
     more = len(refunds) > limit
     refunds = refunds[:limit]
-    items = [{
-        "refund_id": r.id, "sale_id": r.sale_id, "receipt_no": r.receipt_no, "refunded_at": r.refunded_at.isoformat(),
-        "back_to_stock": r.back_to_stock, "total": r.total,
-        "lines": [{"line_id": l.sale_line_id, "sale_line_id": l.sale_line_id, "product_id": l.product_id,
-                   "supplier_id": l.supplier_id, "qty": l.qty, "amount": l.amount, "line_total": l.amount}
-                  for l in r.lines],
-    } for r in refunds]
+    items = [
+        {
+            "refund_id": r.id,
+            "sale_id": r.sale_id,
+            "receipt_no": r.receipt_no,
+            "refunded_at": r.refunded_at.isoformat(),
+            "back_to_stock": r.back_to_stock,
+            "total": r.total,
+            "lines": [
+                {
+                    "line_id": line.sale_line_id,
+                    "sale_line_id": line.sale_line_id,
+                    "product_id": line.product_id,
+                    "supplier_id": line.supplier_id,
+                    "qty": line.qty,
+                    "amount": line.amount,
+                    "line_total": line.amount,
+                }
+                for line in r.lines
+            ],
+        }
+        for r in refunds
+    ]
     return items, (encode_cursor(refunds[-1].refunded_at, refunds[-1].id) if more else None)

@@ -1,4 +1,5 @@
 """Use cases: registers, shifts, cash movements, X and Z reports."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,11 @@ def create_register(session: Session, data: dict, outlet_id: str) -> Register:
     outlet_id = str(data.get("outlet_id") or outlet_id)
     taken = session.scalar(select(Register.id).where(Register.outlet_id == outlet_id, Register.code == data["code"]))
     if taken:
-        raise Conflict(f"Register {data['code']} already exists at this outlet.", code="register_code_taken",
-                       errors={"code": ["Already used at this outlet."]})
+        raise Conflict(
+            f"Register {data['code']} already exists at this outlet.",
+            code="register_code_taken",
+            errors={"code": ["Already used at this outlet."]},
+        )
     register = Register(id=new_id(), outlet_id=outlet_id, code=data["code"], name=data["name"], created_at=utcnow())
     session.add(register)
     session.flush()
@@ -43,9 +47,17 @@ def open_shift(session: Session, cashier: Principal, register_id: str, opening_f
         raise NotFound(f"register {register_id} not found")
     if session.scalar(select(Shift.id).where(Shift.open_register_id == register.id)):
         raise Conflict("This register already has an open shift.", code="shift_already_open")
-    shift = Shift(id=new_id(), outlet_id=register.outlet_id, register_id=register.id, open_register_id=register.id,
-                  cashier_id=cashier.user_id, cashier_name=cashier.name, status=OPEN, opened_at=utcnow(),
-                  opening_float=opening_float)
+    shift = Shift(
+        id=new_id(),
+        outlet_id=register.outlet_id,
+        register_id=register.id,
+        open_register_id=register.id,
+        cashier_id=cashier.user_id,
+        cashier_name=cashier.name,
+        status=OPEN,
+        opened_at=utcnow(),
+        opening_float=opening_float,
+    )
     session.add(shift)
     try:
         with session.begin_nested():
@@ -82,8 +94,15 @@ def add_cash_movement(session: Session, shift_id: str, caller: Principal, data: 
     _own_shift(shift, caller)
     if shift.status != OPEN:
         raise Conflict("The shift is closed.", code="shift_closed")
-    movement = CashMovement(id=new_id(), shift_id=shift.id, kind=data["kind"], amount=data["amount"],
-                            reason=data["reason"], created_by=caller.user_id, created_at=utcnow())
+    movement = CashMovement(
+        id=new_id(),
+        shift_id=shift.id,
+        kind=data["kind"],
+        amount=data["amount"],
+        reason=data["reason"],
+        created_by=caller.user_id,
+        created_at=utcnow(),
+    )
     session.add(movement)
     session.flush()
     return movement
@@ -97,15 +116,22 @@ def shift_figures(session: Session, shift: Shift) -> dict:
     """
     completed = (Sale.shift_id == shift.id) & (Sale.status == "completed")
     count, subtotal, discounts, total, ppn = session.execute(
-        select(func.count(), func.coalesce(func.sum(Sale.subtotal), 0), func.coalesce(func.sum(Sale.discount_total), 0),
-               func.coalesce(func.sum(Sale.total), 0), func.coalesce(func.sum(Sale.ppn), 0)).where(completed)
+        select(
+            func.count(),
+            func.coalesce(func.sum(Sale.subtotal), 0),
+            func.coalesce(func.sum(Sale.discount_total), 0),
+            func.coalesce(func.sum(Sale.total), 0),
+            func.coalesce(func.sum(Sale.ppn), 0),
+        ).where(completed)
     ).one()
     pending = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == "pending_payment"))
     voided = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == "voided"))
     by_method = {method: 0 for method in PAYMENT_METHODS}
     for method, amount in session.execute(
-        select(Payment.method, func.sum(Payment.amount)).join(Sale, Sale.id == Payment.sale_id)
-        .where(completed, Payment.status == "confirmed").group_by(Payment.method)
+        select(Payment.method, func.sum(Payment.amount))
+        .join(Sale, Sale.id == Payment.sale_id)
+        .where(completed, Payment.status == "confirmed")
+        .group_by(Payment.method)
     ):
         by_method[method] = int(amount)
     refund_count, refund_total = session.execute(
@@ -113,28 +139,52 @@ def shift_figures(session: Session, shift: Shift) -> dict:
     ).one()
     refunds_by_method = {method: 0 for method in PAYMENT_METHODS}
     for method, amount in session.execute(
-        select(RefundPayment.method, func.sum(RefundPayment.amount)).join(Refund, Refund.id == RefundPayment.refund_id)
-        .where(Refund.shift_id == shift.id).group_by(RefundPayment.method)
+        select(RefundPayment.method, func.sum(RefundPayment.amount))
+        .join(Refund, Refund.id == RefundPayment.refund_id)
+        .where(Refund.shift_id == shift.id)
+        .group_by(RefundPayment.method)
     ):
         refunds_by_method[method] = int(amount)
-    movements = list(session.scalars(
-        select(CashMovement).where(CashMovement.shift_id == shift.id).order_by(CashMovement.created_at)))
+    movements = list(
+        session.scalars(select(CashMovement).where(CashMovement.shift_id == shift.id).order_by(CashMovement.created_at))
+    )
     cash_in = sum(m.amount for m in movements if m.kind == "in")
     cash_out = sum(m.amount for m in movements if m.kind == "out")
     expected = shift.opening_float + by_method["cash"] + cash_in - cash_out - refunds_by_method["cash"]
     return {
-        "shift_id": shift.id, "register_id": shift.register_id, "cashier_id": shift.cashier_id,
-        "cashier_name": shift.cashier_name, "status": shift.status, "opened_at": shift.opened_at.isoformat(),
+        "shift_id": shift.id,
+        "register_id": shift.register_id,
+        "cashier_id": shift.cashier_id,
+        "cashier_name": shift.cashier_name,
+        "status": shift.status,
+        "opened_at": shift.opened_at.isoformat(),
         "closed_at": shift.closed_at.isoformat() if shift.closed_at else None,
         "opening_float": shift.opening_float,
-        "sales": {"count": int(count), "gross": int(subtotal), "discounts": int(discounts), "net": int(total),
-                  "ppn": int(ppn), "pending": int(pending), "voided": int(voided)},
+        "sales": {
+            "count": int(count),
+            "gross": int(subtotal),
+            "discounts": int(discounts),
+            "net": int(total),
+            "ppn": int(ppn),
+            "pending": int(pending),
+            "voided": int(voided),
+        },
         "payments_by_method": by_method,
         "refunds": {"count": int(refund_count), "total": int(refund_total), "by_method": refunds_by_method},
         "cash_movements": {
-            "in": cash_in, "out": cash_out,
-            "items": [{"id": m.id, "kind": m.kind, "amount": m.amount, "reason": m.reason,
-                       "created_at": m.created_at.isoformat(), "created_by": m.created_by} for m in movements],
+            "in": cash_in,
+            "out": cash_out,
+            "items": [
+                {
+                    "id": m.id,
+                    "kind": m.kind,
+                    "amount": m.amount,
+                    "reason": m.reason,
+                    "created_at": m.created_at.isoformat(),
+                    "created_by": m.created_by,
+                }
+                for m in movements
+            ],
         },
         "expected_cash": expected,
     }
@@ -154,14 +204,19 @@ def close_shift(session: Session, shift_id: str, caller: Principal, counted_cash
         raise Conflict("The shift is already closed.", code="shift_closed")
     figures = shift_figures(session, shift)
     if figures["sales"]["pending"]:
-        raise Conflict("Sales of this shift still wait for payment: confirm, switch or void them first.",
-                       code="sales_pending")
+        raise Conflict(
+            "Sales of this shift still wait for payment: confirm, switch or void them first.", code="sales_pending"
+        )
     shift.status = CLOSED
     shift.open_register_id = None
     shift.closed_at = utcnow()
     shift.counted_cash = counted_cash
-    figures.update(status=CLOSED, closed_at=shift.closed_at.isoformat(), counted_cash=counted_cash,
-                   variance=counted_cash - figures["expected_cash"])
+    figures.update(
+        status=CLOSED,
+        closed_at=shift.closed_at.isoformat(),
+        counted_cash=counted_cash,
+        variance=counted_cash - figures["expected_cash"],
+    )
     shift.z_report = json.dumps(figures)
     session.flush()
     return figures
@@ -171,6 +226,7 @@ def z_report(session: Session, shift_id: str, caller: Principal) -> dict:
     shift = get_shift(session, shift_id)
     _own_shift(shift, caller)
     if shift.z_report is None:
-        raise Conflict("The shift is still open: its Z report is made when it closes (see the X report).",
-                       code="shift_open")
+        raise Conflict(
+            "The shift is still open: its Z report is made when it closes (see the X report).", code="shift_open"
+        )
     return json.loads(shift.z_report)

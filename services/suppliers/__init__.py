@@ -1,4 +1,5 @@
 """The suppliers service: supplier profiles and agreements, the consignment ledger, payouts, reconciliation."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -17,7 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     runtime = build_runtime(settings or load_settings("suppliers"), messaging)
     register_tasks(runtime)
     return create_service_app(
-        runtime, "Sentra suppliers", blueprints(),
+        runtime,
+        "Sentra suppliers",
+        blueprints(),
         description="UMKM suppliers, consignment agreements, the double-entry ledger, statements, payouts and "
         "reconciliation.",
     )

@@ -3,6 +3,7 @@
 Managers (and admins) see every supplier; a supplier's token reaches its own data through ``/me/...`` and
 through ``/suppliers/<its own id>/...``; any other supplier's id, or an object of another supplier, is 404.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
 from services.suppliers.ledger import balance_summary
 from services.suppliers.tasks import RECONCILIATION_TASK
-from shared.business_time import day_start
 from shared.auth import current_principal, requires
+from shared.business_time import day_start
 from shared.errors import NotFound
 from shared.schemas import BasisPoints, InstantOrDay, Money, StrictInteger, StrictSchema
 from shared.web import runtime_of
@@ -28,8 +29,12 @@ log = logging.getLogger(__name__)
 suppliers_blp = Blueprint("suppliers", __name__, url_prefix="/suppliers", description="UMKM suppliers (managers)")
 me_blp = Blueprint("me", __name__, url_prefix="/me", description="A supplier's own data")
 payouts_blp = Blueprint("payout_runs", __name__, url_prefix="/payout-runs", description="Payout runs")
-reconciliations_blp = Blueprint("reconciliations", __name__, url_prefix="/reconciliations",
-                                description="Reconciliation of POS, inventory and the ledger")
+reconciliations_blp = Blueprint(
+    "reconciliations",
+    __name__,
+    url_prefix="/reconciliations",
+    description="Reconciliation of POS, inventory and the ledger",
+)
 
 
 def blueprints() -> list[Blueprint]:
@@ -84,7 +89,9 @@ class AgreementIn(StrictSchema):
     minimum_payout = Money(load_default=0)
     holdback_days = StrictInteger(load_default=rules.DEFAULT_HOLDBACK_DAYS, validate=validate.Range(min=0, max=365))
     shrinkage_borne_by = fields.String(load_default="supplier", validate=validate.OneOf(["centre", "supplier"]))
-    consignment_days = StrictInteger(load_default=rules.DEFAULT_CONSIGNMENT_DAYS, validate=validate.Range(min=1, max=3650))
+    consignment_days = StrictInteger(
+        load_default=rules.DEFAULT_CONSIGNMENT_DAYS, validate=validate.Range(min=1, max=3650)
+    )
     effective_from = EffectiveFrom()
 
     @validates_schema
@@ -100,10 +107,16 @@ class SupplierProfileFields(StrictSchema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=200))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     nib = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{13}$", error="NIB has 13 digits."))
-    npwp = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{15}([0-9])?$", error="NPWP has 15 or 16 digits."))
-    pirt_number = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{15,20}$", error="P-IRT has 15 to 20 digits."))
+    npwp = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[0-9]{15}([0-9])?$", error="NPWP has 15 or 16 digits.")
+    )
+    pirt_number = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[0-9]{15,20}$", error="P-IRT has 15 to 20 digits.")
+    )
     bank_name = fields.String(allow_none=True, validate=validate.Length(min=2, max=100))
-    bank_account_number = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{5,20}$", error="5 to 20 digits."))
+    bank_account_number = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[0-9]{5,20}$", error="5 to 20 digits.")
+    )
     bank_account_holder = fields.String(allow_none=True, validate=validate.Length(min=1, max=200))
 
 
@@ -336,11 +349,17 @@ def _statement(supplier_id: str, query: dict) -> Response:
         filename = f"laporan-{slug}-{start}-{end}"
         if query["format"] == "pdf":
             body = statements.pdf_bytes(session, supplier_id, start, end)
-            return Response(body, mimetype="application/pdf",
-                            headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'})
+            return Response(
+                body,
+                mimetype="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
+            )
     chunks = statements.csv_chunks(runtime.session_factory, supplier_id, start, end)
-    return Response(stream_with_context(chunks), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return Response(
+        stream_with_context(chunks),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
 
 
 # -- /suppliers (managers; a supplier only for its own id) ---------------------------------------------------
@@ -392,8 +411,10 @@ class SupplierAgreements(MethodView):
     def get(self, supplier_id):
         """Every agreement of the supplier, oldest first (terms are never edited, only superseded)."""
         with _transaction() as session:
-            return [registry.agreement_dict(session, a)
-                    for a in registry.list_agreements(session, _own_supplier_id(supplier_id))]
+            return [
+                registry.agreement_dict(session, a)
+                for a in registry.list_agreements(session, _own_supplier_id(supplier_id))
+            ]
 
     @requires("manager")
     @suppliers_blp.arguments(AgreementIn)
@@ -562,9 +583,14 @@ class MyStatements(MethodView):
 # -- /payout-runs (managers) -------------------------------------------------------------------------------
 def _run_out(session, run) -> dict:
     lines = payouts.run_lines(session, run.id)
-    return {**{k: getattr(run, k) for k in ("id", "cutoff_date", "status", "created_by", "created_at",
-                                            "approved_by", "approved_at")},
-            "lines": lines, "total": sum(l.amount for l in lines if l.status in ("proposed", "approved", "paid"))}
+    return {
+        **{
+            k: getattr(run, k)
+            for k in ("id", "cutoff_date", "status", "created_by", "created_at", "approved_by", "approved_at")
+        },
+        "lines": lines,
+        "total": sum(line.amount for line in lines if line.status in ("proposed", "approved", "paid")),
+    }
 
 
 @payouts_blp.route("")
@@ -624,8 +650,9 @@ class BankFile(MethodView):
         """The bank transfer file of an approved run (bank, account, holder, amount, reference)."""
         with _transaction() as session:
             body = payouts.bank_file_csv(session, run_id)
-        return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="payout-{run_id}.csv"'})
+        return Response(
+            body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="payout-{run_id}.csv"'}
+        )
 
 
 def _line_action(run_id, line_id, action, *args) -> object:
@@ -705,9 +732,13 @@ class Reconciliations(MethodView):
             record = reconciliation.request_reconciliation(session, data["start"], data["end"], _actor())
             out = reconciliation.as_dict(record)
         try:
-            runtime.celery.send_task(RECONCILIATION_TASK, args=[record.id], queue="suppliers", retry=True,
-                                     retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
-                                                   "interval_max": 0.5})
+            runtime.celery.send_task(
+                RECONCILIATION_TASK,
+                args=[record.id],
+                queue="suppliers",
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+            )
         except Exception as exc:  # the record stays queued; POST again when the broker is back
             log.warning("could not queue reconciliation %s: %s", record.id, exc)
         return out

@@ -5,6 +5,7 @@ Accounts (credit-normal balance = Σ credit − Σ debit):
 ``sales_clearing`` money taken at the tills (debit-normal, so its balance is negative); ``shrinkage_expense``
 losses the centre bears (debit-normal); ``bank`` money paid out (credit when paying).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,8 +57,9 @@ class UnbalancedEntry(ValueError):
 
 def claim_source(session: Session, source_key: str) -> bool:
     """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
-    return insert_or_skip(session.connection(), LedgerSource.__table__,
-                          {"source_key": source_key, "recorded_at": utcnow()})
+    return insert_or_skip(
+        session.connection(), LedgerSource.__table__, {"source_key": source_key, "recorded_at": utcnow()}
+    )
 
 
 def post_entry(
@@ -82,8 +84,12 @@ def post_entry(
     if sum(net.values()) != 0:
         raise UnbalancedEntry(f"entry for {source_type}:{source_id} does not balance: {net}")
     entry = JournalEntry(
-        id=new_id(), source_type=source_type, source_id=str(source_id), description=description[:300],
-        occurred_at=occurred_at, posted_at=utcnow(),
+        id=new_id(),
+        source_type=source_type,
+        source_id=str(source_id),
+        description=description[:300],
+        occurred_at=occurred_at,
+        posted_at=utcnow(),
     )
     session.add(entry)
     session.flush()
@@ -92,8 +98,14 @@ def post_entry(
         if not _move_balance(session, account, -amount):
             _open_account(session, account)
             _move_balance(session, account, -amount)
-        session.add(Posting(entry_id=entry.id, account_code=account,
-                            debit=amount if amount > 0 else 0, credit=-amount if amount < 0 else 0))
+        session.add(
+            Posting(
+                entry_id=entry.id,
+                account_code=account,
+                debit=amount if amount > 0 else 0,
+                credit=-amount if amount < 0 else 0,
+            )
+        )
     session.flush()
     return entry
 
@@ -105,10 +117,17 @@ def _move_balance(session: Session, code: str, delta: int) -> bool:
     may not exist yet) and no ORM bookkeeping on a statement run for every leg of every posting.
     """
     table = AccountBalance.__table__
-    return session.connection().execute(
-        update(table).where(table.c.account_code == code).values(balance=table.c.balance + delta)
-        .returning(table.c.account_code)
-    ).first() is not None
+    return (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.account_code == code)
+            .values(balance=table.c.balance + delta)
+            .returning(table.c.account_code)
+        )
+        .first()
+        is not None
+    )
 
 
 def _open_account(session: Session, code: str) -> None:
@@ -158,8 +177,9 @@ def reserved_amount(session: Session, supplier_id: str, exclude_line_id: str | N
     return int(session.execute(query).scalar_one())
 
 
-def available_amount(session: Session, supplier_id: str, as_of: datetime | None = None,
-                     exclude_line_id: str | None = None) -> int:
+def available_amount(
+    session: Session, supplier_id: str, as_of: datetime | None = None, exclude_line_id: str | None = None
+) -> int:
     """Payable now: the balance minus what is pending and what open payout lines already reserve."""
     as_of = as_of or utcnow()
     return (
@@ -174,7 +194,9 @@ def balance_summary(session: Session, supplier_id: str) -> dict:
     now = utcnow()
     sums = session.execute(
         select(
-            func.coalesce(func.sum(case((PayableItem.kind.in_(("payout", "payout_failed")), -PayableItem.amount), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((PayableItem.kind.in_(("payout", "payout_failed")), -PayableItem.amount), else_=0)), 0
+            ),
             func.coalesce(func.sum(case((PayableItem.kind.in_(("sale", "refund")), PayableItem.gross), else_=0)), 0),
         ).where(PayableItem.supplier_id == supplier_id)
     ).one()
@@ -223,19 +245,28 @@ def check_invariants(session: Session) -> dict:
         if int(stored.get(code, 0)) != from_postings.get(code, 0)
     ]
     split_differs = case(
-        (PayableItem.kind.in_(("sale", "refund")) & (PayableItem.amount + PayableItem.commission != PayableItem.gross), 1),
+        (
+            PayableItem.kind.in_(("sale", "refund"))
+            & (PayableItem.amount + PayableItem.commission != PayableItem.gross),
+            1,
+        ),
         else_=0,
     )
     detail, split_errors = {}, 0
     for supplier_id, amount, differs in session.execute(
-        select(PayableItem.supplier_id, func.sum(PayableItem.amount), func.sum(split_differs)).group_by(PayableItem.supplier_id)
+        select(PayableItem.supplier_id, func.sum(PayableItem.amount), func.sum(split_differs)).group_by(
+            PayableItem.supplier_id
+        )
     ):
         detail[supplier_id] = int(amount)
         split_errors += int(differs or 0)
     payable_suppliers = {code.split(":", 1)[1] for code in from_postings if code.startswith("supplier_payable:")}
     detail_mismatches = [
-        {"supplier_id": supplier_id, "detail": detail.get(supplier_id, 0),
-         "from_postings": from_postings.get(payable_account(supplier_id), 0)}
+        {
+            "supplier_id": supplier_id,
+            "detail": detail.get(supplier_id, 0),
+            "from_postings": from_postings.get(payable_account(supplier_id), 0),
+        }
         for supplier_id in sorted(set(detail) | payable_suppliers)
         if detail.get(supplier_id, 0) != from_postings.get(payable_account(supplier_id), 0)
     ]
@@ -258,20 +289,34 @@ def _payouts_exceeding_available(session: Session) -> list[dict]:
     payable recomputed from the postings of every entry posted before the payout's own."""
     problems = []
     payouts = session.execute(
-        select(PayableItem.supplier_id, PayableItem.source_id, PayableItem.amount, JournalEntry.posted_at,
-               PayoutLine.available_before)
+        select(
+            PayableItem.supplier_id,
+            PayableItem.source_id,
+            PayableItem.amount,
+            JournalEntry.posted_at,
+            PayoutLine.available_before,
+        )
         .join(JournalEntry, JournalEntry.id == PayableItem.entry_id)
         .join(PayoutLine, PayoutLine.id == PayableItem.source_id)
         .where(PayableItem.kind == "payout")
     ).all()
     for supplier_id, line_id, amount, posted_at, available_before in payouts:
         paid = -int(amount)
-        before = int(session.execute(
-            select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
-            .join(JournalEntry, JournalEntry.id == Posting.entry_id)
-            .where(Posting.account_code == payable_account(supplier_id), JournalEntry.posted_at < posted_at)
-        ).scalar_one())
+        before = int(
+            session.execute(
+                select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
+                .join(JournalEntry, JournalEntry.id == Posting.entry_id)
+                .where(Posting.account_code == payable_account(supplier_id), JournalEntry.posted_at < posted_at)
+            ).scalar_one()
+        )
         if paid > before or (available_before is not None and paid > available_before):
-            problems.append({"supplier_id": supplier_id, "payout_line_id": line_id, "amount": paid,
-                             "payable_before": before, "available_before": available_before})
+            problems.append(
+                {
+                    "supplier_id": supplier_id,
+                    "payout_line_id": line_id,
+                    "amount": paid,
+                    "payable_before": before,
+                    "available_before": available_before,
+                }
+            )
     return problems

@@ -12,6 +12,7 @@
 - ``products``, ``stock_movements``, ``stock_alerts``: copies fed by inventory events.
 - ``payout_runs``, ``payout_lines``, ``reconciliations``.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -108,7 +109,9 @@ class Posting(Base):
 
     __tablename__ = "postings"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     entry_id: Mapped[str] = mapped_column(IdString, ForeignKey("journal_entries.id"), index=True)
     account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), index=True)
     debit: Mapped[int] = mapped_column(Money, default=0)

@@ -4,12 +4,13 @@ A proposed or approved line reserves its amount (it is not available to another 
 the payout (supplier payable down, bank down) and emits ``payout.paid``; a failed transfer releases the
 reservation, or, if it had been marked paid, is reversed by a new entry, so the amount is available again.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -41,8 +42,9 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
     payable = {
         code.split(":", 1)[1]: int(balance)
         for code, balance in session.execute(
-            select(AccountBalance.account_code, AccountBalance.balance)
-            .where(AccountBalance.account_code.like("supplier_payable:%"))
+            select(AccountBalance.account_code, AccountBalance.balance).where(
+                AccountBalance.account_code.like("supplier_payable:%")
+            )
         )
     }
     sums = {
@@ -50,25 +52,49 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
         for supplier_id, pending, matured_long_ago, debits, first_available in session.execute(
             select(
                 PayableItem.supplier_id,
-                func.coalesce(func.sum(case(
-                    (PayableItem.kind.in_(("sale", "refund")) & (PayableItem.available_at > as_of), PayableItem.amount),
-                    else_=0)), 0),
-                func.coalesce(func.sum(case(
-                    ((PayableItem.amount > 0) & (PayableItem.available_at <= overdue_before), PayableItem.amount),
-                    else_=0)), 0),
+                func.coalesce(
+                    func.sum(
+                        case(
+                            (
+                                PayableItem.kind.in_(("sale", "refund")) & (PayableItem.available_at > as_of),
+                                PayableItem.amount,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
+                func.coalesce(
+                    func.sum(
+                        case(
+                            (
+                                (PayableItem.amount > 0) & (PayableItem.available_at <= overdue_before),
+                                PayableItem.amount,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
                 func.coalesce(func.sum(case((PayableItem.amount < 0, -PayableItem.amount), else_=0)), 0),
                 func.min(case((PayableItem.amount > 0, PayableItem.available_at))),
             ).group_by(PayableItem.supplier_id)
         )
     }
-    reserved = dict(session.execute(
-        select(PayoutLine.supplier_id, func.sum(PayoutLine.amount))
-        .where(PayoutLine.status.in_(ledger.RESERVED_LINE_STATUSES)).group_by(PayoutLine.supplier_id)
-    ).all())
-    last_paid = dict(session.execute(
-        select(PayoutLine.supplier_id, func.max(PayoutLine.paid_at))
-        .where(PayoutLine.status == "paid").group_by(PayoutLine.supplier_id)
-    ).all())
+    reserved = dict(
+        session.execute(
+            select(PayoutLine.supplier_id, func.sum(PayoutLine.amount))
+            .where(PayoutLine.status.in_(ledger.RESERVED_LINE_STATUSES))
+            .group_by(PayoutLine.supplier_id)
+        ).all()
+    )
+    last_paid = dict(
+        session.execute(
+            select(PayoutLine.supplier_id, func.max(PayoutLine.paid_at))
+            .where(PayoutLine.status == "paid")
+            .group_by(PayoutLine.supplier_id)
+        ).all()
+    )
     agreements = _agreements_in_force(session, now)
     result = []
     for supplier in suppliers:
@@ -78,16 +104,18 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
         agreement = agreements.get(supplier.id)
         schedule = agreement.payout_schedule if agreement else "monthly"
         since = last_paid.get(supplier.id) or (_aware(first_available) if first_available else None)
-        result.append({
-            "supplier_id": supplier.id,
-            "business_name": supplier.business_name,
-            "available": available,
-            "minimum_payout": agreement.minimum_payout if agreement else 0,
-            "payout_schedule": schedule,
-            "due_date": rules.due_date(since, schedule) if available > 0 else None,
-            "overdue_amount": overdue_amount,
-            "overdue": overdue_amount > 0,
-        })
+        result.append(
+            {
+                "supplier_id": supplier.id,
+                "business_name": supplier.business_name,
+                "available": available,
+                "minimum_payout": agreement.minimum_payout if agreement else 0,
+                "payout_schedule": schedule,
+                "due_date": rules.due_date(since, schedule) if available > 0 else None,
+                "overdue_amount": overdue_amount,
+                "overdue": overdue_amount > 0,
+            }
+        )
     return result
 
 
@@ -95,7 +123,7 @@ def _aware(value):
     if isinstance(value, str):  # SQLite returns MIN() over a CASE as text
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
@@ -124,12 +152,20 @@ def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
         if due["available"] <= 0 or due["available"] < due["minimum_payout"]:
             continue
         supplier = banks[due["supplier_id"]]
-        session.add(PayoutLine(
-            id=new_id(), run_id=run.id, supplier_id=supplier.id, amount=due["available"], status="proposed",
-            bank_name=supplier.bank_name or "", bank_account_number=supplier.bank_account_number or "",
-            bank_account_holder=supplier.bank_account_holder or "", due_date=due["due_date"],
-            overdue_amount=due["overdue_amount"],
-        ))
+        session.add(
+            PayoutLine(
+                id=new_id(),
+                run_id=run.id,
+                supplier_id=supplier.id,
+                amount=due["available"],
+                status="proposed",
+                bank_name=supplier.bank_name or "",
+                bank_account_number=supplier.bank_account_number or "",
+                bank_account_holder=supplier.bank_account_holder or "",
+                due_date=due["due_date"],
+                overdue_amount=due["overdue_amount"],
+            )
+        )
     _audit(session, actor, "payout_run.created", run.id, {"cutoff_date": cutoff_date.isoformat()})
     session.flush()
     return run
@@ -150,9 +186,13 @@ def list_runs(session: Session) -> list[PayoutRun]:
 
 
 def run_lines(session: Session, run_id: str) -> list[PayoutLine]:
-    return list(session.execute(
-        select(PayoutLine).where(PayoutLine.run_id == run_id).order_by(PayoutLine.overdue_amount.desc(), PayoutLine.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(PayoutLine)
+            .where(PayoutLine.run_id == run_id)
+            .order_by(PayoutLine.overdue_amount.desc(), PayoutLine.id)
+        ).scalars()
+    )
 
 
 def _line(session: Session, run_id, line_id) -> tuple[PayoutRun, PayoutLine]:
@@ -222,7 +262,8 @@ def _require_available(session: Session, line: PayoutLine, amount: int) -> int:
     if amount > available:
         raise DomainError(
             f"{amount} is more than the {available} available to supplier {line.supplier_id}",
-            errors={"amount": [f"More than available ({available})."]}, code="more_than_available",
+            errors={"amount": [f"More than available ({available})."]},
+            code="more_than_available",
         )
     return available
 
@@ -252,8 +293,17 @@ def bank_file_rows(session: Session, run_id) -> list[list[str]]:
     rows = [["bank_name", "account_number", "account_holder", "amount", "reference", "supplier", "line_id"]]
     for line in run_lines(session, run.id):
         if line.status in ("approved", "paid"):
-            rows.append([line.bank_name, line.bank_account_number, line.bank_account_holder, str(line.amount),
-                         transfer_reference(run, line), names.get(line.supplier_id, ""), line.id])
+            rows.append(
+                [
+                    line.bank_name,
+                    line.bank_account_number,
+                    line.bank_account_holder,
+                    str(line.amount),
+                    transfer_reference(run, line),
+                    names.get(line.supplier_id, ""),
+                    line.id,
+                ]
+            )
     return rows
 
 
@@ -282,20 +332,46 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
     available = _require_available(session, line, line.amount)
     now = utcnow()
     entry = ledger.post_entry(
-        session, source_type="payout", source_id=line.id, description=f"Pembayaran {reference}", occurred_at=now,
+        session,
+        source_type="payout",
+        source_id=line.id,
+        description=f"Pembayaran {reference}",
+        occurred_at=now,
         legs=[ledger.Leg(ledger.payable_account(line.supplier_id), line.amount), ledger.Leg(ledger.BANK, -line.amount)],
     )
     ledger.add_payable_item(
-        session, entry, dedupe_key=f"payout:{line.id}", supplier_id=line.supplier_id, kind="payout",
-        source_id=line.id, reference=reference, amount=-line.amount, occurred_at=now, available_at=now,
+        session,
+        entry,
+        dedupe_key=f"payout:{line.id}",
+        supplier_id=line.supplier_id,
+        kind="payout",
+        source_id=line.id,
+        reference=reference,
+        amount=-line.amount,
+        occurred_at=now,
+        available_at=now,
     )
-    line.status, line.reference, line.paid_at, line.paid_by, line.available_before = "paid", reference, now, actor, available
+    line.status, line.reference, line.paid_at, line.paid_by, line.available_before = (
+        "paid",
+        reference,
+        now,
+        actor,
+        available,
+    )
     _audit(session, actor, "payout_line.paid", line.id, {"reference": reference, "amount": line.amount})
     session.flush()
-    messaging.record(session, "payout.paid", {
-        "payout_id": line.id, "run_id": run.id, "supplier_id": line.supplier_id, "amount": line.amount,
-        "reference": reference, "paid_at": now,
-    })
+    messaging.record(
+        session,
+        "payout.paid",
+        {
+            "payout_id": line.id,
+            "run_id": run.id,
+            "supplier_id": line.supplier_id,
+            "amount": line.amount,
+            "reference": reference,
+            "paid_at": now,
+        },
+    )
     return line
 
 
@@ -309,14 +385,27 @@ def mark_failed(session: Session, run_id, line_id, reason: str, actor: str) -> P
     now = utcnow()
     if line.status == "paid":
         entry = ledger.post_entry(
-            session, source_type="payout_failed", source_id=line.id,
-            description=f"Transfer gagal {line.reference}: {reason}", occurred_at=now,
-            legs=[ledger.Leg(ledger.BANK, line.amount), ledger.Leg(ledger.payable_account(line.supplier_id), -line.amount)],
+            session,
+            source_type="payout_failed",
+            source_id=line.id,
+            description=f"Transfer gagal {line.reference}: {reason}",
+            occurred_at=now,
+            legs=[
+                ledger.Leg(ledger.BANK, line.amount),
+                ledger.Leg(ledger.payable_account(line.supplier_id), -line.amount),
+            ],
         )
         ledger.add_payable_item(
-            session, entry, dedupe_key=f"payout_failed:{line.id}", supplier_id=line.supplier_id,
-            kind="payout_failed", source_id=line.id, reference=line.reference or "", amount=line.amount,
-            occurred_at=now, available_at=now,
+            session,
+            entry,
+            dedupe_key=f"payout_failed:{line.id}",
+            supplier_id=line.supplier_id,
+            kind="payout_failed",
+            source_id=line.id,
+            reference=line.reference or "",
+            amount=line.amount,
+            occurred_at=now,
+            available_at=now,
         )
     line.status, line.reason, line.failed_at = "failed", reason, now
     _audit(session, actor, "payout_line.failed", line.id, {"reason": reason})
@@ -325,5 +414,13 @@ def mark_failed(session: Session, run_id, line_id, reason: str, actor: str) -> P
 
 
 def _audit(session: Session, actor: str, action: str, object_id: str, detail: dict) -> None:
-    session.add(AuditLog(id=new_id(), actor=actor, action=action, object_id=object_id,
-                         detail=json.dumps(detail, default=str), at=utcnow()))
+    session.add(
+        AuditLog(
+            id=new_id(),
+            actor=actor,
+            action=action,
+            object_id=object_id,
+            detail=json.dumps(detail, default=str),
+            at=utcnow(),
+        )
+    )

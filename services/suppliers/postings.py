@@ -4,6 +4,7 @@ product, stock and alert copies for the supplier's view.
 Every effect is keyed by its business id (sale id, refund id, movement id), so a fact posts once even when it
 arrives twice or under a second event id; a refund that arrives before its sale asks to be retried later.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -42,16 +43,34 @@ def post_sale(session: Session, sale: dict) -> bool:
             ledger.Leg(ledger.payable_account(supplier_id), -split.share),
             ledger.Leg(ledger.COMMISSION_REVENUE, -split.commission),
         ]
-        items.append(dict(
-            dedupe_key=f"sale:{line['line_id']}", supplier_id=supplier_id, kind="sale", source_id=sale_id,
-            line_id=str(line["line_id"]), reference=sale.get("receipt_no", ""), product_id=product_id,
-            product_name=_product_name(session, product_id, line.get("name", "")), qty=line["qty"],
-            unit_price=line["unit_price"], gross=line["line_total"], commission=split.commission,
-            amount=split.share, agreement_id=terms.agreement_id, occurred_at=completed_at,
-            available_at=completed_at + timedelta(days=terms.holdback_days),
-        ))
-    entry = ledger.post_entry(session, source_type="sale", source_id=sale_id,
-                              description=f"Penjualan {sale.get('receipt_no', '')}", occurred_at=completed_at, legs=legs)
+        items.append(
+            dict(
+                dedupe_key=f"sale:{line['line_id']}",
+                supplier_id=supplier_id,
+                kind="sale",
+                source_id=sale_id,
+                line_id=str(line["line_id"]),
+                reference=sale.get("receipt_no", ""),
+                product_id=product_id,
+                product_name=_product_name(session, product_id, line.get("name", "")),
+                qty=line["qty"],
+                unit_price=line["unit_price"],
+                gross=line["line_total"],
+                commission=split.commission,
+                amount=split.share,
+                agreement_id=terms.agreement_id,
+                occurred_at=completed_at,
+                available_at=completed_at + timedelta(days=terms.holdback_days),
+            )
+        )
+    entry = ledger.post_entry(
+        session,
+        source_type="sale",
+        source_id=sale_id,
+        description=f"Penjualan {sale.get('receipt_no', '')}",
+        occurred_at=completed_at,
+        legs=legs,
+    )
     for item in items:
         ledger.add_payable_item(session, entry, **item)
     session.flush()
@@ -63,7 +82,9 @@ def post_refund(session: Session, refund: dict) -> bool:
     rounded so all refunds of a line add up to the original). Raises :class:`RetryLater` before its sale."""
     refund_id, sale_id = str(refund["refund_id"]), str(refund["sale_id"])
     already_sold = session.execute(
-        select(func.count()).select_from(PayableItem).where(PayableItem.kind == "sale", PayableItem.source_id == sale_id)
+        select(func.count())
+        .select_from(PayableItem)
+        .where(PayableItem.kind == "sale", PayableItem.source_id == sale_id)
     ).scalar_one()
     if not already_sold:
         raise RetryLater(f"refund {refund_id} waits for sale {sale_id}")
@@ -79,10 +100,13 @@ def post_refund(session: Session, refund: dict) -> bool:
         ).scalar_one_or_none()
         if original is None or original.source_id != sale_id:
             raise ValueError(f"refund {refund_id} names line {line_id}, which is not in sale {sale_id}")
-        refunded_before = -int(session.execute(
-            select(func.coalesce(func.sum(PayableItem.gross), 0))
-            .where(PayableItem.kind == "refund", PayableItem.line_id == line_id)
-        ).scalar_one())
+        refunded_before = -int(
+            session.execute(
+                select(func.coalesce(func.sum(PayableItem.gross), 0)).where(
+                    PayableItem.kind == "refund", PayableItem.line_id == line_id
+                )
+            ).scalar_one()
+        )
         reversal = rules.refund_reversal(
             rules.Split(original.amount, original.commission), original.gross, refunded_before, line["amount"]
         )
@@ -91,16 +115,34 @@ def post_refund(session: Session, refund: dict) -> bool:
             ledger.Leg(ledger.payable_account(original.supplier_id), reversal.share),
             ledger.Leg(ledger.COMMISSION_REVENUE, reversal.commission),
         ]
-        items.append(dict(
-            dedupe_key=f"refund:{refund_id}:{line_id}", supplier_id=original.supplier_id, kind="refund",
-            source_id=refund_id, line_id=line_id, reference=refund.get("receipt_no", "") or original.reference,
-            product_id=original.product_id, product_name=original.product_name, qty=-line["qty"],
-            unit_price=original.unit_price, gross=-line["amount"], commission=-reversal.commission,
-            amount=-reversal.share, agreement_id=original.agreement_id, occurred_at=refunded_at,
-            available_at=original.available_at,
-        ))
-    entry = ledger.post_entry(session, source_type="refund", source_id=refund_id,
-                              description=f"Retur penjualan {sale_id}", occurred_at=refunded_at, legs=legs)
+        items.append(
+            dict(
+                dedupe_key=f"refund:{refund_id}:{line_id}",
+                supplier_id=original.supplier_id,
+                kind="refund",
+                source_id=refund_id,
+                line_id=line_id,
+                reference=refund.get("receipt_no", "") or original.reference,
+                product_id=original.product_id,
+                product_name=original.product_name,
+                qty=-line["qty"],
+                unit_price=original.unit_price,
+                gross=-line["amount"],
+                commission=-reversal.commission,
+                amount=-reversal.share,
+                agreement_id=original.agreement_id,
+                occurred_at=refunded_at,
+                available_at=original.available_at,
+            )
+        )
+    entry = ledger.post_entry(
+        session,
+        source_type="refund",
+        source_id=refund_id,
+        description=f"Retur penjualan {sale_id}",
+        occurred_at=refunded_at,
+        legs=legs,
+    )
     for item in items:
         ledger.add_payable_item(session, entry, **item)
     session.flush()
@@ -111,13 +153,23 @@ def record_stock_movement(session: Session, movement: dict) -> None:
     """``stock.moved``: keep the movement for the supplier's stock view; a write-off the centre bears credits
     the supplier as if the goods had been sold at ``unit_price`` (terms at the time of the write-off)."""
     movement_id = str(movement["movement_id"])
-    insert_or_skip(session.connection(), StockMovement.__table__, dict(
-        id=movement_id, supplier_id=str(movement["supplier_id"]), product_id=str(movement["product_id"]),
-        lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None, kind=movement["kind"],
-        qty=movement["qty"], unit_price=movement.get("unit_price", 0), borne_by=movement.get("borne_by"),
-        reason=movement.get("reason"), reference_id=movement.get("reference_id"),
-        occurred_at=movement["occurred_at"],
-    ))
+    insert_or_skip(
+        session.connection(),
+        StockMovement.__table__,
+        dict(
+            id=movement_id,
+            supplier_id=str(movement["supplier_id"]),
+            product_id=str(movement["product_id"]),
+            lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None,
+            kind=movement["kind"],
+            qty=movement["qty"],
+            unit_price=movement.get("unit_price", 0),
+            borne_by=movement.get("borne_by"),
+            reason=movement.get("reason"),
+            reference_id=movement.get("reference_id"),
+            occurred_at=movement["occurred_at"],
+        ),
+    )
     if movement["kind"] == "write_off" and movement.get("borne_by") == "centre":
         credit_write_off(session, movement)
 
@@ -128,22 +180,43 @@ def credit_write_off(session: Session, movement: dict) -> bool:
         return False
     supplier_id, product_id = str(movement["supplier_id"]), str(movement["product_id"])
     qty = abs(movement["qty"])
-    unit_price = movement.get("unit_price") or session.execute(
-        select(Product.price).where(Product.id == product_id)).scalar_one_or_none() or 0
+    unit_price = (
+        movement.get("unit_price")
+        or session.execute(select(Product.price).where(Product.id == product_id)).scalar_one_or_none()
+        or 0
+    )
     occurred_at = movement["occurred_at"]
     gross = qty * unit_price
     split = rules.split_line(registry.terms_at(session, supplier_id, occurred_at), product_id, qty, gross)
     entry = ledger.post_entry(
-        session, source_type="write_off", source_id=movement_id,
+        session,
+        source_type="write_off",
+        source_id=movement_id,
         description=f"Penghapusan stok ditanggung sentra ({movement.get('reason') or '-'})",
         occurred_at=occurred_at,
-        legs=[ledger.Leg(ledger.SHRINKAGE_EXPENSE, split.share), ledger.Leg(ledger.payable_account(supplier_id), -split.share)],
+        legs=[
+            ledger.Leg(ledger.SHRINKAGE_EXPENSE, split.share),
+            ledger.Leg(ledger.payable_account(supplier_id), -split.share),
+        ],
     )
     ledger.add_payable_item(
-        session, entry, dedupe_key=f"write_off:{movement_id}", supplier_id=supplier_id, kind="write_off",
-        source_id=movement_id, line_id=None, reference=movement.get("reason") or "", product_id=product_id,
-        product_name=_product_name(session, product_id), qty=qty, unit_price=unit_price, gross=gross,
-        commission=split.commission, amount=split.share, agreement_id=None, occurred_at=occurred_at,
+        session,
+        entry,
+        dedupe_key=f"write_off:{movement_id}",
+        supplier_id=supplier_id,
+        kind="write_off",
+        source_id=movement_id,
+        line_id=None,
+        reference=movement.get("reason") or "",
+        product_id=product_id,
+        product_name=_product_name(session, product_id),
+        qty=qty,
+        unit_price=unit_price,
+        gross=gross,
+        commission=split.commission,
+        amount=split.share,
+        agreement_id=None,
+        occurred_at=occurred_at,
         available_at=occurred_at,
     )
     session.flush()
@@ -152,22 +225,36 @@ def credit_write_off(session: Session, movement: dict) -> bool:
 
 def record_stock_alert(session: Session, alert: dict) -> None:
     """``stock.alert_raised``: shown to the supplier whose product it is."""
-    insert_or_skip(session.connection(), StockAlert.__table__, dict(
-        id=str(alert["alert_id"]), supplier_id=str(alert["supplier_id"]), product_id=str(alert["product_id"]),
-        lot_id=str(alert["lot_id"]) if alert.get("lot_id") else None, kind=alert["kind"],
-        message=alert["message"], raised_at=alert["raised_at"],
-    ))
+    insert_or_skip(
+        session.connection(),
+        StockAlert.__table__,
+        dict(
+            id=str(alert["alert_id"]),
+            supplier_id=str(alert["supplier_id"]),
+            product_id=str(alert["product_id"]),
+            lot_id=str(alert["lot_id"]) if alert.get("lot_id") else None,
+            kind=alert["kind"],
+            message=alert["message"],
+            raised_at=alert["raised_at"],
+        ),
+    )
 
 
 def record_product(session: Session, product: dict) -> None:
     """``product.upserted``: keep the newest revision of a product's name and price."""
     values = dict(
-        id=str(product["product_id"]), supplier_id=str(product["supplier_id"]), sku=product["sku"],
-        name=product["name"], price=product["price"], active=product["active"],
-        revision=product.get("revision", 0), updated_at=utcnow(),
+        id=str(product["product_id"]),
+        supplier_id=str(product["supplier_id"]),
+        sku=product["sku"],
+        name=product["name"],
+        price=product["price"],
+        active=product["active"],
+        revision=product.get("revision", 0),
+        updated_at=utcnow(),
     )
     if not insert_or_skip(session.connection(), Product.__table__, values):
         session.execute(
-            update(Product).where(Product.id == values["id"], Product.revision <= values["revision"])
+            update(Product)
+            .where(Product.id == values["id"], Product.revision <= values["revision"])
             .values(**{k: v for k, v in values.items() if k != "id"})
         )

@@ -5,6 +5,7 @@ the ledger posted; plus the ledger's own invariants.
 from a *sources* object (:class:`HttpSources` fetches them from the other services' reconciliation APIs with a
 ``service`` token; tests may hand in their own lists), reads the ledger, and stores the report.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,9 @@ class HttpSources:
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         self.settings = settings
         self.http = session or requests.Session()
-        token = issue_token(settings.jwt_secret, Principal(user_id="suppliers-service", name="suppliers", role="service"))
+        token = issue_token(
+            settings.jwt_secret, Principal(user_id="suppliers-service", name="suppliers", role="service")
+        )
         self.http.headers["Authorization"] = f"Bearer {token}"
 
     def _get(self, service: str, path: str, start: date, end: date) -> list[dict]:
@@ -64,8 +67,13 @@ class HttpSources:
 
 
 # -- the pure matching rule ---------------------------------------------------------------------------------
-def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict],
-            ledger_sales: dict[str, dict], ledger_refunds: dict[str, dict]) -> dict:
+def compare(
+    pos_sales: list[dict],
+    pos_refunds: list[dict],
+    movements: list[dict],
+    ledger_sales: dict[str, dict],
+    ledger_refunds: dict[str, dict],
+) -> dict:
     """Match ids across the three sources.
 
     ``ledger_sales``/``ledger_refunds`` map a sale/refund id to ``{"entries": n, "amount": gross of one entry}``.
@@ -80,8 +88,15 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
         by_id = {str(row[id_key]): row for row in rows}
         for record_id, times in counts.items():
             if times > 1:
-                duplicated.append({"kind": kind, "id": record_id, "source": "pos", "times": times,
-                                   "amount": int(by_id[record_id]["total"])})
+                duplicated.append(
+                    {
+                        "kind": kind,
+                        "id": record_id,
+                        "source": "pos",
+                        "times": times,
+                        "amount": int(by_id[record_id]["total"]),
+                    }
+                )
         for record_id, row in by_id.items():
             amount = sum(int(line.get(amount_key, 0)) for line in row.get("lines", []))
             posted = ledger_side.get(record_id)
@@ -89,17 +104,39 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
                 missing.append({"kind": kind, "id": record_id, "missing_in": "ledger", "amount": amount})
                 continue
             if posted["entries"] > 1:
-                duplicated.append({"kind": kind, "id": record_id, "source": "ledger", "times": posted["entries"],
-                                   "amount": posted["amount"]})
+                duplicated.append(
+                    {
+                        "kind": kind,
+                        "id": record_id,
+                        "source": "ledger",
+                        "times": posted["entries"],
+                        "amount": posted["amount"],
+                    }
+                )
             if posted["amount"] != amount:
-                mismatched.append({"kind": kind, "id": record_id, "field": "amount", "pos": amount,
-                                   "ledger": posted["amount"], "difference": posted["amount"] - amount})
+                mismatched.append(
+                    {
+                        "kind": kind,
+                        "id": record_id,
+                        "field": "amount",
+                        "pos": amount,
+                        "ledger": posted["amount"],
+                        "difference": posted["amount"] - amount,
+                    }
+                )
         for record_id, posted in ledger_side.items():
             if record_id not in by_id:
                 missing.append({"kind": kind, "id": record_id, "missing_in": "pos", "amount": posted["amount"]})
                 if posted["entries"] > 1:
-                    duplicated.append({"kind": kind, "id": record_id, "source": "ledger",
-                                       "times": posted["entries"], "amount": posted["amount"]})
+                    duplicated.append(
+                        {
+                            "kind": kind,
+                            "id": record_id,
+                            "source": "ledger",
+                            "times": posted["entries"],
+                            "amount": posted["amount"],
+                        }
+                    )
         return by_id
 
     sales = pos_side("sale", pos_sales, "sale_id", ledger_sales)
@@ -108,8 +145,9 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
     movement_counts = Counter(str(m["movement_id"]) for m in movements)
     for movement_id, times in movement_counts.items():
         if times > 1:
-            duplicated.append({"kind": "movement", "id": movement_id, "source": "inventory", "times": times,
-                               "amount": 0})
+            duplicated.append(
+                {"kind": "movement", "id": movement_id, "source": "inventory", "times": times, "amount": 0}
+            )
     moved_qty: dict[str, Counter] = defaultdict(Counter)
     seen_movements: set[str] = set()
     refund_movements: set[str] = set()
@@ -130,14 +168,24 @@ def compare(pos_sales: list[dict], pos_refunds: list[dict], movements: list[dict
         if sale_id not in moved_qty:
             missing.append({"kind": "sale", "id": sale_id, "missing_in": "inventory", "amount": amount})
         elif moved_qty[sale_id] != sold:
-            mismatched.append({"kind": "sale", "id": sale_id, "field": "qty", "pos": dict(sold),
-                               "inventory": dict(moved_qty[sale_id]), "difference": sum(moved_qty[sale_id].values()) - sum(sold.values())})
+            mismatched.append(
+                {
+                    "kind": "sale",
+                    "id": sale_id,
+                    "field": "qty",
+                    "pos": dict(sold),
+                    "inventory": dict(moved_qty[sale_id]),
+                    "difference": sum(moved_qty[sale_id].values()) - sum(sold.values()),
+                }
+            )
     for sale_id in moved_qty:
         if sale_id not in sales:
             missing.append({"kind": "sale", "id": sale_id, "missing_in": "pos", "amount": 0, "seen_in": "inventory"})
     for refund_id in refund_movements:
         if refund_id not in refunds:
-            missing.append({"kind": "refund", "id": refund_id, "missing_in": "pos", "amount": 0, "seen_in": "inventory"})
+            missing.append(
+                {"kind": "refund", "id": refund_id, "missing_in": "pos", "amount": 0, "seen_in": "inventory"}
+            )
     return {"missing": missing, "duplicated": duplicated, "mismatched": mismatched}
 
 
@@ -146,21 +194,34 @@ def ledger_side(session: Session, source_type: str, start: date, end: date) -> d
     """Per sale (or refund) id posted in the period: how many entries, and the gross of one entry (the sales
     clearing side: debited for sales, credited for refunds)."""
     lower, upper = rules.period_bounds(start, end)
-    gross = (func.sum(Posting.debit) - func.sum(Posting.credit)) if source_type == "sale" else (func.sum(Posting.credit) - func.sum(Posting.debit))
+    gross = (
+        (func.sum(Posting.debit) - func.sum(Posting.credit))
+        if source_type == "sale"
+        else (func.sum(Posting.credit) - func.sum(Posting.debit))
+    )
     rows = session.execute(
         select(JournalEntry.source_id, func.count(func.distinct(JournalEntry.id)), gross)
-        .join(Posting, (Posting.entry_id == JournalEntry.id) & (Posting.account_code == ledger.SALES_CLEARING), isouter=True)
-        .where(JournalEntry.source_type == source_type, JournalEntry.occurred_at >= lower, JournalEntry.occurred_at < upper)
+        .join(
+            Posting,
+            (Posting.entry_id == JournalEntry.id) & (Posting.account_code == ledger.SALES_CLEARING),
+            isouter=True,
+        )
+        .where(
+            JournalEntry.source_type == source_type, JournalEntry.occurred_at >= lower, JournalEntry.occurred_at < upper
+        )
         .group_by(JournalEntry.source_id)
     ).all()
-    return {source_id: {"entries": int(entries), "amount": int(amount or 0) // max(int(entries), 1)}
-            for source_id, entries, amount in rows}
+    return {
+        source_id: {"entries": int(entries), "amount": int(amount or 0) // max(int(entries), 1)}
+        for source_id, entries, amount in rows
+    }
 
 
 def request_reconciliation(session: Session, start: date, end: date, actor: str) -> Reconciliation:
     rules.period_bounds(start, end)
-    record = Reconciliation(id=new_id(), period_from=start, period_to=end, status="queued", requested_by=actor,
-                            created_at=utcnow())
+    record = Reconciliation(
+        id=new_id(), period_from=start, period_to=end, status="queued", requested_by=actor, created_at=utcnow()
+    )
     session.add(record)
     session.flush()
     return record
@@ -179,15 +240,29 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
         record = get(session, reconciliation_id)
         start, end = record.period_from, record.period_to
     try:
-        pos_sales, pos_refunds, movements = sources.sales(start, end), sources.refunds(start, end), sources.movements(start, end)
+        pos_sales, pos_refunds, movements = (
+            sources.sales(start, end),
+            sources.refunds(start, end),
+            sources.movements(start, end),
+        )
         with transaction(session_factory) as session:
-            report = compare(pos_sales, pos_refunds, movements,
-                             ledger_side(session, "sale", start, end), ledger_side(session, "refund", start, end))
+            report = compare(
+                pos_sales,
+                pos_refunds,
+                movements,
+                ledger_side(session, "sale", start, end),
+                ledger_side(session, "refund", start, end),
+            )
             report["invariants"] = ledger.check_invariants(session)
-            report["counts"] = {"pos_sales": len(pos_sales), "pos_refunds": len(pos_refunds),
-                                "inventory_movements": len(movements)}
+            report["counts"] = {
+                "pos_sales": len(pos_sales),
+                "pos_refunds": len(pos_refunds),
+                "inventory_movements": len(movements),
+            }
             report["period"] = {"from": start.isoformat(), "to": end.isoformat()}
-            report["ok"] = not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
+            report["ok"] = (
+                not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
+            )
             record = get(session, reconciliation_id)
             record.report, record.status, record.finished_at, record.error = json.dumps(report), "done", utcnow(), None
         return report

@@ -1,4 +1,5 @@
 """Use cases: registering and updating suppliers and their effective-dated agreements (events via the outbox)."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,17 @@ from shared.db import new_id, utcnow
 from shared.errors import DomainError, NotFound
 
 PROFILE_FIELDS = (
-    "business_name", "owner_name", "phone", "email", "address", "nib", "npwp", "pirt_number",
-    "bank_name", "bank_account_number", "bank_account_holder",
+    "business_name",
+    "owner_name",
+    "phone",
+    "email",
+    "address",
+    "nib",
+    "npwp",
+    "pirt_number",
+    "bank_name",
+    "bank_account_number",
+    "bank_account_holder",
 )
 
 
@@ -34,8 +44,9 @@ def register_supplier(session: Session, data: dict, actor: str = "") -> Supplier
     """A new supplier with its first agreement (the default 20 % commission when none is given)."""
     data = dict(data)
     agreement = data.pop("agreement", None) or {}
-    supplier = Supplier(id=data.pop("id", None) or new_id(), **data, status="active", created_at=utcnow(),
-                        updated_at=utcnow())
+    supplier = Supplier(
+        id=data.pop("id", None) or new_id(), **data, status="active", created_at=utcnow(), updated_at=utcnow()
+    )
     if session.get(Supplier, supplier.id) is not None:
         raise DomainError(f"supplier {supplier.id} already exists", status=409)
     session.add(supplier)
@@ -51,8 +62,9 @@ def update_supplier(session: Session, supplier_id: str, changes: dict, actor: st
     for key, value in changes.items():
         setattr(supplier, key, value)
     supplier.updated_at = utcnow()
-    session.add(AuditLog(actor=actor, action="supplier.updated", object_id=supplier.id,
-                         detail=json.dumps(changes, default=str)))
+    session.add(
+        AuditLog(actor=actor, action="supplier.updated", object_id=supplier.id, detail=json.dumps(changes, default=str))
+    )
     session.flush()
     messaging.record(session, "supplier.updated", supplier_event(session, supplier))
     return supplier
@@ -89,8 +101,10 @@ def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -
     fixed_prices = data.pop("fixed_prices", []) or []
     kind = data.get("type", "commission")
     if kind == "fixed_price" and not fixed_prices:
-        raise DomainError("a fixed-price agreement needs at least one product price",
-                          errors={"fixed_prices": ["At least one product price is required."]})
+        raise DomainError(
+            "a fixed-price agreement needs at least one product price",
+            errors={"fixed_prices": ["At least one product price is required."]},
+        )
     products = [str(p["product_id"]) for p in fixed_prices]
     if len(set(products)) != len(products):
         raise DomainError("a product is priced twice", errors={"fixed_prices": ["Each product at most once."]})
@@ -111,27 +125,42 @@ def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -
     session.add(agreement)
     session.flush()
     for price in fixed_prices:
-        session.add(AgreementFixedPrice(agreement_id=agreement.id, product_id=str(price["product_id"]),
-                                        supplier_price=price["supplier_price"]))
-    session.add(AuditLog(actor=actor, action="agreement.added", object_id=agreement.id,
-                         detail=json.dumps({"supplier_id": supplier_id, **data}, default=str)))
+        session.add(
+            AgreementFixedPrice(
+                agreement_id=agreement.id, product_id=str(price["product_id"]), supplier_price=price["supplier_price"]
+            )
+        )
+    session.add(
+        AuditLog(
+            actor=actor,
+            action="agreement.added",
+            object_id=agreement.id,
+            detail=json.dumps({"supplier_id": supplier_id, **data}, default=str),
+        )
+    )
     session.flush()
     return agreement
 
 
 def list_agreements(session: Session, supplier_id: str) -> list[Agreement]:
     get_supplier(session, supplier_id)
-    return list(session.execute(
-        select(Agreement).where(Agreement.supplier_id == str(supplier_id))
-        .order_by(Agreement.effective_from, Agreement.created_at)
-    ).scalars())
+    return list(
+        session.execute(
+            select(Agreement)
+            .where(Agreement.supplier_id == str(supplier_id))
+            .order_by(Agreement.effective_from, Agreement.created_at)
+        ).scalars()
+    )
 
 
 def fixed_prices_of(session: Session, agreement_id: str) -> dict[str, int]:
-    return dict(session.execute(
-        select(AgreementFixedPrice.product_id, AgreementFixedPrice.supplier_price)
-        .where(AgreementFixedPrice.agreement_id == agreement_id)
-    ).all())
+    return dict(
+        session.execute(
+            select(AgreementFixedPrice.product_id, AgreementFixedPrice.supplier_price).where(
+                AgreementFixedPrice.agreement_id == agreement_id
+            )
+        ).all()
+    )
 
 
 def agreement_at(session: Session, supplier_id: str, moment: datetime) -> Agreement | None:
@@ -139,10 +168,13 @@ def agreement_at(session: Session, supplier_id: str, moment: datetime) -> Agreem
     base = select(Agreement).where(Agreement.supplier_id == str(supplier_id))
     found = session.execute(
         base.where(Agreement.effective_from <= moment)
-        .order_by(Agreement.effective_from.desc(), Agreement.created_at.desc()).limit(1)
+        .order_by(Agreement.effective_from.desc(), Agreement.created_at.desc())
+        .limit(1)
     ).scalar_one_or_none()
     if found is None:
-        found = session.execute(base.order_by(Agreement.effective_from, Agreement.created_at).limit(1)).scalar_one_or_none()
+        found = session.execute(
+            base.order_by(Agreement.effective_from, Agreement.created_at).limit(1)
+        ).scalar_one_or_none()
     return found
 
 
@@ -170,7 +202,9 @@ def agreement_dict(session: Session, agreement: Agreement) -> dict:
         "supplier_id": agreement.supplier_id,
         "type": agreement.type,
         "commission_bps": agreement.commission_bps,
-        "fixed_prices": [{"product_id": k, "supplier_price": v} for k, v in sorted(fixed_prices_of(session, agreement.id).items())],
+        "fixed_prices": [
+            {"product_id": k, "supplier_price": v} for k, v in sorted(fixed_prices_of(session, agreement.id).items())
+        ],
         "payout_schedule": agreement.payout_schedule,
         "minimum_payout": agreement.minimum_payout,
         "holdback_days": agreement.holdback_days,

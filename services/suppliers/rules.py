@@ -1,8 +1,9 @@
 """Pure consignment rules (no database): terms, splitting a line, refund reversals, Jakarta days, due dates."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from shared.business_time import business_day, day_start
 from shared.money import split_commission, split_fixed_price
@@ -14,7 +15,7 @@ DEFAULT_CONSIGNMENT_DAYS = 90
 OVERDUE_AFTER = timedelta(days=15)
 SCHEDULE_PERIODS = {"weekly": timedelta(days=7), "biweekly": timedelta(days=14), "monthly": timedelta(days=30)}
 #: When no ``effective_from`` is given for the first agreement, it covers every earlier sale too.
-BEGINNING_OF_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
+BEGINNING_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,9 @@ def refund_reversal(original: Split, line_total: int, refunded_before: int, refu
         share_after = original.share
     else:
         share_after = _proportion(original.share, refunded_before + refund_amount, line_total)
-    share_before = _proportion(original.share, refunded_before, line_total) if refunded_before < line_total else original.share
+    share_before = (
+        _proportion(original.share, refunded_before, line_total) if refunded_before < line_total else original.share
+    )
     share = share_after - share_before
     return Split(share, refund_amount - share)
 

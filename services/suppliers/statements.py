@@ -3,13 +3,14 @@
 CSV is streamed a page of rows at a time, each page read in its own short transaction (keyset pagination);
 the PDF (in Bahasa Indonesia) is drawn page by page with reportlab's canvas from rows fetched in batches.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterator
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,7 +55,9 @@ def opening_balance(session: Session, supplier_id: str, start: date) -> int:
 def header(session: Session, supplier_id: str, start: date, end: date) -> StatementHeader:
     supplier = registry.get_supplier(session, supplier_id)
     rules.period_bounds(start, end)
-    return StatementHeader(supplier.id, supplier.business_name, start, end, opening_balance(session, supplier.id, start))
+    return StatementHeader(
+        supplier.id, supplier.business_name, start, end, opening_balance(session, supplier.id, start)
+    )
 
 
 def movements(session: Session, supplier_id: str, start: date, end: date) -> Iterator[PayableItem]:
@@ -62,14 +65,17 @@ def movements(session: Session, supplier_id: str, start: date, end: date) -> Ite
     lower, upper = rules.period_bounds(start, end)
     yield from session.execute(
         select(PayableItem)
-        .where(PayableItem.supplier_id == supplier_id, PayableItem.occurred_at >= lower, PayableItem.occurred_at < upper)
+        .where(
+            PayableItem.supplier_id == supplier_id, PayableItem.occurred_at >= lower, PayableItem.occurred_at < upper
+        )
         .order_by(PayableItem.occurred_at, PayableItem.id)
         .execution_options(yield_per=1000)
     ).scalars()
 
 
-def movement_pages(session_factory: sessionmaker, supplier_id: str, start: date, end: date,
-                   page_size: int = PAGE_SIZE) -> Iterator[list[PayableItem]]:
+def movement_pages(
+    session_factory: sessionmaker, supplier_id: str, start: date, end: date, page_size: int = PAGE_SIZE
+) -> Iterator[list[PayableItem]]:
     """The same movements as :func:`movements`, one page per short transaction (keyset pagination), so a long
     download never holds a database transaction open between chunks."""
     lower, upper = rules.period_bounds(start, end)
@@ -77,8 +83,11 @@ def movement_pages(session_factory: sessionmaker, supplier_id: str, start: date,
     while True:
         query = (
             select(PayableItem)
-            .where(PayableItem.supplier_id == supplier_id, PayableItem.occurred_at >= lower,
-                   PayableItem.occurred_at < upper)
+            .where(
+                PayableItem.supplier_id == supplier_id,
+                PayableItem.occurred_at >= lower,
+                PayableItem.occurred_at < upper,
+            )
             .order_by(PayableItem.occurred_at, PayableItem.id)
             .limit(page_size)
         )
@@ -106,9 +115,20 @@ def csv_chunks(session_factory: sessionmaker, supplier_id: str, start: date, end
     for page in movement_pages(session_factory, supplier_id, start, end):
         for item in page:
             balance += item.amount
-            writer.writerow([business_day(item.occurred_at).isoformat(), item.kind, item.reference,
-                             item.product_name, item.qty, item.unit_price, item.gross, item.commission, item.amount,
-                             balance])
+            writer.writerow(
+                [
+                    business_day(item.occurred_at).isoformat(),
+                    item.kind,
+                    item.reference,
+                    item.product_name,
+                    item.qty,
+                    item.unit_price,
+                    item.gross,
+                    item.commission,
+                    item.amount,
+                    balance,
+                ]
+            )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -126,8 +146,16 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
     page_width, page_height = landscape(A4)
     pdf = canvas.Canvas(output, pagesize=(page_width, page_height), pageCompression=1)
     pdf.setTitle(f"Laporan Rekening {head.supplier_name}")
-    columns = [(30, "Tanggal"), (95, "Jenis"), (210, "Keterangan"), (470, "Qty"), (505, "Harga"),
-               (575, "Komisi"), (645, "Bagian pemasok"), (730, "Saldo")]
+    columns = [
+        (30, "Tanggal"),
+        (95, "Jenis"),
+        (210, "Keterangan"),
+        (470, "Qty"),
+        (505, "Harga"),
+        (575, "Komisi"),
+        (645, "Bagian pemasok"),
+        (730, "Saldo"),
+    ]
     page = 1
 
     def page_header() -> float:
@@ -163,12 +191,17 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
         description = item.product_name or item.reference
         if item.kind in ("payout", "payout_failed"):
             description = f"Ref. transfer {item.reference}"
-        values = [business_day(item.occurred_at).strftime("%d-%m-%Y"), KIND_LABELS[item.kind][:22],
-                  description[:48], str(item.qty) if item.qty else "",
-                  format_rupiah(item.unit_price) if item.unit_price else "",
-                  format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",
-                  format_rupiah(item.amount), format_rupiah(balance)]
-        for (x, _), value in zip(columns, values):
+        values = [
+            business_day(item.occurred_at).strftime("%d-%m-%Y"),
+            KIND_LABELS[item.kind][:22],
+            description[:48],
+            str(item.qty) if item.qty else "",
+            format_rupiah(item.unit_price) if item.unit_price else "",
+            format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",
+            format_rupiah(item.amount),
+            format_rupiah(balance),
+        ]
+        for (x, _), value in zip(columns, values, strict=False):
             if value:
                 rows.setTextOrigin(x, y)
                 rows.textOut(value)
@@ -194,7 +227,9 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
         pdf.drawRightString(330, y, format_rupiah(amount))
         y -= 13
     pdf.setFont("Helvetica", 7)
-    pdf.drawString(30, 30, "Dokumen ini dibuat otomatis oleh Sentra. Jumlah dalam Rupiah; waktu dalam WIB (Asia/Jakarta).")
+    pdf.drawString(
+        30, 30, "Dokumen ini dibuat otomatis oleh Sentra. Jumlah dalam Rupiah; waktu dalam WIB (Asia/Jakarta)."
+    )
     pdf.showPage()
     pdf.save()
     return output.getvalue()

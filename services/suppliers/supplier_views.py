@@ -2,6 +2,7 @@
 
 Every function takes the supplier id it is scoped to; objects of another supplier are :class:`NotFound`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,15 +18,27 @@ from shared.db import utcnow
 from shared.errors import NotFound
 
 
-def sales_by_product_and_day(session: Session, supplier_id: str, start: date, end: date,
-                             product_id: str | None = None) -> list[dict]:
+def sales_by_product_and_day(
+    session: Session, supplier_id: str, start: date, end: date, product_id: str | None = None
+) -> list[dict]:
     """Net quantities and amounts (sales minus refunds) per product and Jakarta day in ``[start, end]``."""
     lower, upper = rules.period_bounds(start, end)
     query = (
-        select(PayableItem.product_id, PayableItem.product_name, PayableItem.occurred_at, PayableItem.qty,
-               PayableItem.gross, PayableItem.commission, PayableItem.amount)
-        .where(PayableItem.supplier_id == supplier_id, PayableItem.kind.in_(("sale", "refund")),
-               PayableItem.occurred_at >= lower, PayableItem.occurred_at < upper)
+        select(
+            PayableItem.product_id,
+            PayableItem.product_name,
+            PayableItem.occurred_at,
+            PayableItem.qty,
+            PayableItem.gross,
+            PayableItem.commission,
+            PayableItem.amount,
+        )
+        .where(
+            PayableItem.supplier_id == supplier_id,
+            PayableItem.kind.in_(("sale", "refund")),
+            PayableItem.occurred_at >= lower,
+            PayableItem.occurred_at < upper,
+        )
         .execution_options(yield_per=2000)
     )
     if product_id:
@@ -34,8 +47,10 @@ def sales_by_product_and_day(session: Session, supplier_id: str, start: date, en
     totals: dict[tuple, dict] = {}
     for pid, name, occurred_at, qty, gross, commission, share in session.execute(query):
         key = (business_day(occurred_at), pid)
-        row = totals.setdefault(key, {"day": key[0], "product_id": pid, "product_name": name, "qty": 0,
-                                      "gross": 0, "commission": 0, "share": 0})
+        row = totals.setdefault(
+            key,
+            {"day": key[0], "product_id": pid, "product_name": name, "qty": 0, "gross": 0, "commission": 0, "share": 0},
+        )
         row["qty"] += qty
         row["gross"] += gross
         row["commission"] += commission
@@ -50,8 +65,9 @@ def require_own_product(session: Session, supplier_id: str, product_id: str) -> 
         return
     if owner is None:
         for model in (PayableItem, StockMovement):
-            if session.execute(select(model.id).where(model.supplier_id == supplier_id, model.product_id == product_id)
-                               .limit(1)).first():
+            if session.execute(
+                select(model.id).where(model.supplier_id == supplier_id, model.product_id == product_id).limit(1)
+            ).first():
                 return
     raise NotFound(f"product {product_id} not found")
 
@@ -62,11 +78,19 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
     now = utcnow()
     agreement = registry.current_agreement(session, supplier_id)
     consignment = timedelta(days=agreement.consignment_days if agreement else rules.DEFAULT_CONSIGNMENT_DAYS)
-    rows: dict[str, dict] = defaultdict(lambda: {"on_hand": 0, "sold": 0, "near_expiry_lots": 0,
-                                                 "first_intake_at": None, "consignment_ended_alert": False})
+    rows: dict[str, dict] = defaultdict(
+        lambda: {
+            "on_hand": 0,
+            "sold": 0,
+            "near_expiry_lots": 0,
+            "first_intake_at": None,
+            "consignment_ended_alert": False,
+        }
+    )
     for pid, on_hand in session.execute(
         select(StockMovement.product_id, func.sum(StockMovement.qty))
-        .where(StockMovement.supplier_id == supplier_id).group_by(StockMovement.product_id)
+        .where(StockMovement.supplier_id == supplier_id)
+        .group_by(StockMovement.product_id)
     ):
         rows[pid]["on_hand"] = int(on_hand or 0)
     for pid, first_intake in session.execute(
@@ -82,7 +106,11 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
     ):
         rows[pid]["sold"] = int(sold or 0)
     for pid, kind, lots in session.execute(
-        select(StockAlert.product_id, StockAlert.kind, func.count(func.distinct(func.coalesce(StockAlert.lot_id, StockAlert.id))))
+        select(
+            StockAlert.product_id,
+            StockAlert.kind,
+            func.count(func.distinct(func.coalesce(StockAlert.lot_id, StockAlert.id))),
+        )
         .where(StockAlert.supplier_id == supplier_id, StockAlert.kind.in_(("near_expiry", "consignment_ended")))
         .group_by(StockAlert.product_id, StockAlert.kind)
     ):
@@ -96,13 +124,15 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
         row = rows[pid]
         first_intake = row.pop("first_intake_at")
         period_over = first_intake is not None and first_intake + consignment <= now
-        result.append({
-            "product_id": pid,
-            "product_name": names.get(pid, ""),
-            **row,
-            "near_expiry": row["near_expiry_lots"] > 0,
-            "due_for_pickup": row["on_hand"] > 0 and (row["consignment_ended_alert"] or period_over),
-        })
+        result.append(
+            {
+                "product_id": pid,
+                "product_name": names.get(pid, ""),
+                **row,
+                "near_expiry": row["near_expiry_lots"] > 0,
+                "due_for_pickup": row["on_hand"] > 0 and (row["consignment_ended_alert"] or period_over),
+            }
+        )
     return result
 
 
@@ -112,14 +142,24 @@ def product_stock(session: Session, supplier_id: str, product_id: str) -> dict:
         if row["product_id"] == str(product_id):
             return row
     name = session.execute(select(Product.name).where(Product.id == product_id)).scalar_one_or_none() or ""
-    return {"product_id": product_id, "product_name": name, "on_hand": 0, "sold": 0, "near_expiry_lots": 0,
-            "consignment_ended_alert": False, "near_expiry": False, "due_for_pickup": False}
+    return {
+        "product_id": product_id,
+        "product_name": name,
+        "on_hand": 0,
+        "sold": 0,
+        "near_expiry_lots": 0,
+        "consignment_ended_alert": False,
+        "near_expiry": False,
+        "due_for_pickup": False,
+    }
 
 
 def alerts(session: Session, supplier_id: str) -> list[StockAlert]:
-    return list(session.execute(
-        select(StockAlert).where(StockAlert.supplier_id == supplier_id).order_by(StockAlert.raised_at.desc())
-    ).scalars())
+    return list(
+        session.execute(
+            select(StockAlert).where(StockAlert.supplier_id == supplier_id).order_by(StockAlert.raised_at.desc())
+        ).scalars()
+    )
 
 
 def alert(session: Session, supplier_id: str, alert_id: str) -> StockAlert:
@@ -131,11 +171,13 @@ def alert(session: Session, supplier_id: str, alert_id: str) -> StockAlert:
 
 def payouts(session: Session, supplier_id: str) -> list[PayoutLine]:
     """The supplier's payouts that left the proposal stage (approved, paid or failed)."""
-    return list(session.execute(
-        select(PayoutLine).where(PayoutLine.supplier_id == supplier_id,
-                                 PayoutLine.status.in_(("approved", "paid", "failed")))
-        .order_by(PayoutLine.paid_at, PayoutLine.id)
-    ).scalars())
+    return list(
+        session.execute(
+            select(PayoutLine)
+            .where(PayoutLine.supplier_id == supplier_id, PayoutLine.status.in_(("approved", "paid", "failed")))
+            .order_by(PayoutLine.paid_at, PayoutLine.id)
+        ).scalars()
+    )
 
 
 def payout(session: Session, supplier_id: str, payout_id: str) -> PayoutLine:

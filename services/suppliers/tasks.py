@@ -1,4 +1,5 @@
 """Thin Celery entry points of the suppliers service: event consumers and the reconciliation task."""
+
 from __future__ import annotations
 
 from services.suppliers import postings, reconciliation
@@ -21,7 +22,9 @@ def register_tasks(runtime: Runtime) -> None:
     """Register every task of the service on ``runtime.celery`` (worker and web app alike)."""
     register_consumers(runtime.celery, "suppliers", runtime.session_factory, messaging, EVENT_HANDLERS)
 
-    @runtime.celery.task(name=RECONCILIATION_TASK, ignore_result=True, time_limit=280, soft_time_limit=270, shared=False)
+    @runtime.celery.task(
+        name=RECONCILIATION_TASK, ignore_result=True, time_limit=280, soft_time_limit=270, shared=False
+    )
     def run_reconciliation(reconciliation_id: str) -> None:
         """Fetch POS and inventory data for the reconciliation's period over HTTP and store the report."""
         reconciliation.run(runtime.session_factory, reconciliation_id, reconciliation.HttpSources(runtime.settings))

@@ -1,4 +1,5 @@
 """Celery worker entry of the suppliers service: ``celery -A services.suppliers.worker worker -Q suppliers``."""
+
 from services.suppliers.models import messaging
 from services.suppliers.tasks import register_tasks
 from shared.config import load_settings

@@ -1,4 +1,5 @@
 """Headless Chromium for the browser tests (Debian's ``chromium``; the tests skip when there is none)."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,15 @@ import requests
 
 from tests.support import free_port
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_binary() -> str | None:

@@ -1,5 +1,6 @@
 """A cashier's whole shift in headless Chromium against the real services behind the gateway: open a shift,
 scan, change the quantity, take cash, check out, open the receipt, close the shift."""
+
 from __future__ import annotations
 
 import re
@@ -19,19 +20,32 @@ PRICE = 25_000
 def counter(centre):
     """A supplier with one product in the POS catalogue and register R01, made through the gateway's API."""
     http, api = centre.manager, centre.api
-    supplier = http.post(f"{api}/suppliers/suppliers", json={
-        "business_name": "Dodol Betawi Mpok Yati", "owner_name": "Yati", "phone": "081311120001"}).json()
+    supplier = http.post(
+        f"{api}/suppliers/suppliers",
+        json={"business_name": "Dodol Betawi Mpok Yati", "owner_name": "Yati", "phone": "081311120001"},
+    ).json()
 
     def create_product():
-        response = http.post(f"{api}/inventory/products", json={
-            "name": "Dodol Betawi Original 250 g", "category": "makanan", "unit": "pack", "price": PRICE,
-            "barcode": BARCODE, "supplier_id": supplier["id"]})
+        response = http.post(
+            f"{api}/inventory/products",
+            json={
+                "name": "Dodol Betawi Original 250 g",
+                "category": "makanan",
+                "unit": "pack",
+                "price": PRICE,
+                "barcode": BARCODE,
+                "supplier_id": supplier["id"],
+            },
+        )
         return response.json() if response.status_code == 201 else None
 
     eventually(create_product, timeout=30, message="inventory knows the supplier (supplier.registered)")
     cashier = centre.token("kasir", "kasir-pass-1")
-    eventually(lambda: centre.manager.get(f"{api}/pos/catalogue/barcode/{BARCODE}", headers=cashier).status_code == 200,
-               timeout=30, message="the POS catalogue has the product (product.upserted)")
+    eventually(
+        lambda: centre.manager.get(f"{api}/pos/catalogue/barcode/{BARCODE}", headers=cashier).status_code == 200,
+        timeout=30,
+        message="the POS catalogue has the product (product.upserted)",
+    )
     assert http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).status_code == 201
     return centre
 
@@ -39,8 +53,14 @@ def counter(centre):
 def test_a_cashier_rings_up_a_cash_sale_prints_the_receipt_and_closes_the_shift(counter, page):
     url = counter.url
     sent_keys = []
-    page.on("request", lambda r: sent_keys.append(r.headers.get("idempotency-key"))
-            if r.method == "POST" and r.url.endswith("/api/pos/sales") else None)
+    page.on(
+        "request",
+        lambda r: (
+            sent_keys.append(r.headers.get("idempotency-key"))
+            if r.method == "POST" and r.url.endswith("/api/pos/sales")
+            else None
+        ),
+    )
 
     log_in(page, url, "kasir", "kasir-pass-1")
     page.wait_for_url(f"{url}/cashier")

@@ -1,4 +1,5 @@
 """The manager's and the supplier's pages in headless Chromium against the real services behind the gateway."""
+
 from __future__ import annotations
 
 import uuid
@@ -68,36 +69,76 @@ def test_a_manager_registers_a_supplier_adds_a_product_records_an_intake_and_mak
 
 def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_statement(centre, page):
     http, api = centre.manager, centre.api
-    supplier = http.post(f"{api}/suppliers/suppliers", json={
-        "business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"}).json()
+    supplier = http.post(
+        f"{api}/suppliers/suppliers",
+        json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"},
+    ).json()
 
     def create_product():
-        response = http.post(f"{api}/inventory/products", json={
-            "name": "Kopi Robusta Sukamakmur 200 g", "category": "minuman", "unit": "pack", "price": 45_000,
-            "barcode": "8991234500027", "supplier_id": supplier["id"]})
+        response = http.post(
+            f"{api}/inventory/products",
+            json={
+                "name": "Kopi Robusta Sukamakmur 200 g",
+                "category": "minuman",
+                "unit": "pack",
+                "price": 45_000,
+                "barcode": "8991234500027",
+                "supplier_id": supplier["id"],
+            },
+        )
         return response.json() if response.status_code == 201 else None
 
     product = eventually(create_product, timeout=30, message="inventory knows the supplier")
-    assert http.post(f"{api}/inventory/intakes", json={"supplier_id": supplier["id"], "lines": [
-        {"product_id": product["id"], "qty": 10, "lot_code": "KOPI-01", "expiry_date": "2027-06-30"}]}).status_code == 201
+    assert (
+        http.post(
+            f"{api}/inventory/intakes",
+            json={
+                "supplier_id": supplier["id"],
+                "lines": [{"product_id": product["id"], "qty": 10, "lot_code": "KOPI-01", "expiry_date": "2027-06-30"}],
+            },
+        ).status_code
+        == 201
+    )
     register = http.post(f"{api}/pos/registers", json={"code": "R02", "name": "Kasir 2"}).json()
     cashier = centre.token("kasir", "kasir-pass-1")
-    eventually(lambda: http.get(f"{api}/pos/catalogue/barcode/8991234500027", headers=cashier).status_code == 200,
-               timeout=30, message="the POS catalogue has the product")
-    assert http.post(f"{api}/pos/shifts", headers=cashier,
-                     json={"register_id": register["id"], "opening_float": 0}).status_code == 201
-    sale = http.post(f"{api}/pos/sales", headers={**cashier, "Idempotency-Key": str(uuid.uuid4())}, json={
-        "register_id": register["id"], "lines": [{"barcode": "8991234500027", "qty": 2}],
-        "payments": [{"method": "cash", "amount": 90_000, "tendered": 100_000}]})
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/8991234500027", headers=cashier).status_code == 200,
+        timeout=30,
+        message="the POS catalogue has the product",
+    )
+    assert (
+        http.post(
+            f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0}
+        ).status_code
+        == 201
+    )
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": "8991234500027", "qty": 2}],
+            "payments": [{"method": "cash", "amount": 90_000, "tendered": 100_000}],
+        },
+    )
     assert sale.status_code == 201, sale.text
 
     centre.add_user("kopi", "Kopi Sukamakmur", "supplier", "kopi-pass-1", supplier["id"])
     own = centre.token("kopi", "kopi-pass-1")
     share = 90_000 - 90_000 * 2_000 // 10_000  # the default commission is 20 %
-    eventually(lambda: sum(http.get(f"{api}/suppliers/me/balance", headers=own).json()[k]
-                           for k in ("pending", "available")) == share, timeout=30, message="the sale is posted")
-    eventually(lambda: [r["on_hand"] for r in http.get(f"{api}/suppliers/me/stock", headers=own).json()] == [8],
-               timeout=30, message="the supplier's stock copy follows the sale")
+    eventually(
+        lambda: (
+            sum(http.get(f"{api}/suppliers/me/balance", headers=own).json()[k] for k in ("pending", "available"))
+            == share
+        ),
+        timeout=30,
+        message="the sale is posted",
+    )
+    eventually(
+        lambda: [r["on_hand"] for r in http.get(f"{api}/suppliers/me/stock", headers=own).json()] == [8],
+        timeout=30,
+        message="the supplier's stock copy follows the sale",
+    )
 
     log_in(page, centre.url, "kopi", "kopi-pass-1")
     page.wait_for_url(f"{centre.url}/supplier")

@@ -1,5 +1,6 @@
 """The gateway's web pages in headless Chromium: each role logs in and lands on its own page, a wrong
 password shows the error, pages of other roles redirect, and a page shows the problem when a service is down."""
+
 from __future__ import annotations
 
 import threading
@@ -48,8 +49,9 @@ def gateway(make_settings):
     served.stop()
 
 
-@pytest.mark.parametrize("username, landing", [
-    ("kasir", "/cashier"), ("dodol", "/supplier"), ("manajer", "/manager"), ("admin", "/manager")])
+@pytest.mark.parametrize(
+    "username, landing", [("kasir", "/cashier"), ("dodol", "/supplier"), ("manajer", "/manager"), ("admin", "/manager")]
+)
 def test_each_role_logs_in_and_lands_on_its_own_page(gateway, page, username, landing):
     user = next(u for u in USERS if u[0] == username)
     log_in(page, gateway.url, username, user[3])

@@ -1,5 +1,6 @@
 """The platform for end-to-end tests: the four web apps served over real HTTP on free ports, real worker
 processes for inventory, pos and suppliers (one of them running the beat), one private Redis."""
+
 from __future__ import annotations
 
 import threading

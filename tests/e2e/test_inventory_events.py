@@ -1,6 +1,7 @@
 """The inventory worker as a real process on a real Redis: supplier and sale events published with Celery's
 ``send_task`` reach it, duplicates change stock once, a refund that overtakes its sale waits for it, and the
 stock movements it records leave through the outbox."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,9 @@ def inventory_with_worker(make_settings, start_worker, redis_server, token):
 def _attempts(runtime, event_id: str) -> int:
     table = runtime.messaging.delivery_attempts
     with runtime.engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.sum(table.c.attempts), 0))
-                            .where(table.c.event_id == event_id)).scalar_one()
+        return conn.execute(
+            select(func.coalesce(func.sum(table.c.attempts), 0)).where(table.c.event_id == event_id)
+        ).scalar_one()
 
 
 def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory_with_worker):
@@ -48,14 +50,32 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     runtime = app.extensions["sentra"]
     client = app.test_client()
     supplier_id = str(uuid.uuid4())
-    send("supplier.registered", {"supplier_id": supplier_id, "name": "Dodol Ibu Sari", "status": "active",
-                                 "consignment_days": 60, "shrinkage_borne_by": "supplier"})
+    send(
+        "supplier.registered",
+        {
+            "supplier_id": supplier_id,
+            "name": "Dodol Ibu Sari",
+            "status": "active",
+            "consignment_days": 60,
+            "shrinkage_borne_by": "supplier",
+        },
+    )
     body = {"name": "Dodol Betawi", "category": "makanan", "unit": "pack", "price": 25_000, "supplier_id": supplier_id}
-    product = eventually(lambda: (r := client.post("/products", json=body, headers=manager)).status_code == 201 and r.json,
-                         message="inventory's worker applied supplier.registered")
-    client.post("/intakes", headers=manager, json={"supplier_id": supplier_id, "lines": [
-        {"product_id": product["id"], "qty": 6, "lot_code": "EARLY", "expiry_date": days_from_today(10)},
-        {"product_id": product["id"], "qty": 6, "lot_code": "LATE", "expiry_date": days_from_today(60)}]})
+    product = eventually(
+        lambda: (r := client.post("/products", json=body, headers=manager)).status_code == 201 and r.json,
+        message="inventory's worker applied supplier.registered",
+    )
+    client.post(
+        "/intakes",
+        headers=manager,
+        json={
+            "supplier_id": supplier_id,
+            "lines": [
+                {"product_id": product["id"], "qty": 6, "lot_code": "EARLY", "expiry_date": days_from_today(10)},
+                {"product_id": product["id"], "qty": 6, "lot_code": "LATE", "expiry_date": days_from_today(60)},
+            ],
+        },
+    )
 
     def stock():
         response = client.get(f"/products/{product['id']}/stock", headers=manager).json
@@ -74,16 +94,18 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     eventually(lambda: _attempts(runtime, refund_envelope["event_id"]) >= 1, message="the refund was tried")
     assert stock()[0] == 4
     send("sale.completed", later_sale)
-    eventually(lambda: stock() == (3, {"EARLY": 0, "LATE": 3}), timeout=30,
-               message="the sale and then its refund were applied")
+    eventually(
+        lambda: stock() == (3, {"EARLY": 0, "LATE": 3}), timeout=30, message="the sale and then its refund were applied"
+    )
 
     assert client.get("/stock/invariant", headers=manager).json["ok"] is True
     outbox = runtime.messaging.outbox
 
     def published_movements():
         with runtime.engine.connect() as conn:
-            rows = conn.execute(select(outbox.c.status, outbox.c.envelope)
-                                .where(outbox.c.event_type == "stock.moved")).all()
+            rows = conn.execute(
+                select(outbox.c.status, outbox.c.envelope).where(outbox.c.event_type == "stock.moved")
+            ).all()
         return rows if rows and all(row.status == OUTBOX_SENT for row in rows) else None
 
     rows = eventually(published_movements, message="the worker's relay published the movements")
@@ -97,13 +119,24 @@ def test_the_worker_scans_for_near_expiry_lots_when_asked(inventory_with_worker)
     supplier_id = str(uuid.uuid4())
     send("supplier.registered", {"supplier_id": supplier_id, "name": "Sambal Mak Ijah", "status": "active"})
     body = {"name": "Sambal Roa", "category": "makanan", "unit": "pcs", "price": 30_000, "supplier_id": supplier_id}
-    product = eventually(lambda: (r := client.post("/products", json=body, headers=manager)).status_code == 201 and r.json,
-                         message="inventory's worker applied supplier.registered")
-    client.post("/intakes", headers=manager, json={"supplier_id": supplier_id, "lines": [
-        {"product_id": product["id"], "qty": 4, "lot_code": "SR-1", "expiry_date": days_from_today(20)}]})
+    product = eventually(
+        lambda: (r := client.post("/products", json=body, headers=manager)).status_code == 201 and r.json,
+        message="inventory's worker applied supplier.registered",
+    )
+    client.post(
+        "/intakes",
+        headers=manager,
+        json={
+            "supplier_id": supplier_id,
+            "lines": [{"product_id": product["id"], "qty": 4, "lot_code": "SR-1", "expiry_date": days_from_today(20)}],
+        },
+    )
     make_celery("test-producer", app.extensions["sentra"].settings.redis_url).send_task(
-        "inventory.scan_alerts", args=[30], queue="inventory")
-    alerts = eventually(lambda: client.get("/alerts?kind=near_expiry", headers=manager).json,
-                        message="the scan raised a near-expiry alert")
+        "inventory.scan_alerts", args=[30], queue="inventory"
+    )
+    alerts = eventually(
+        lambda: client.get("/alerts?kind=near_expiry", headers=manager).json,
+        message="the scan raised a near-expiry alert",
+    )
     assert [(a["product_id"], a["kind"]) for a in alerts] == [(product["id"], "near_expiry")]
     assert "SR-1" in alerts[0]["message"]

@@ -1,4 +1,5 @@
 """``make run`` from a fresh data directory: every service ready, demo data loaded, Ctrl-C stops everything."""
+
 from __future__ import annotations
 
 import psutil
@@ -33,5 +34,8 @@ def test_make_run_serves_the_gateway_with_every_service_ready_and_the_demo_data_
 
     children = psutil.Process(stack.process.pid).children(recursive=True)
     assert stack.stop() is not None
-    eventually(lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children),
-               timeout=30, message="every process stopped after Ctrl-C")
+    eventually(
+        lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children),
+        timeout=30,
+        message="every process stopped after Ctrl-C",
+    )

@@ -1,5 +1,6 @@
 """With Redis down the counter keeps selling; when Redis is back the POS worker's sweep publishes every sale.
 And the real POS worker feeds the catalogue replica from ``product.upserted``."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,18 +29,29 @@ def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_re
     redis_server.stop()
     try:
         sales = [pos.cash_sale(register_id) for _ in range(3)]
-        refund = pos.client.post("/refunds", headers={**pos.cashier, "Idempotency-Key": "down-1"}, json={
-            "receipt_no": sales[0]["receipt_no"], "lines": [{"sale_line_id": sales[0]["lines"][0]["id"], "qty": 1}],
-            "reason": "rusak", "back_to_stock": False, "method": "cash",
-            "approval": {"approval_token": pos.manager["Authorization"][7:]}})
+        refund = pos.client.post(
+            "/refunds",
+            headers={**pos.cashier, "Idempotency-Key": "down-1"},
+            json={
+                "receipt_no": sales[0]["receipt_no"],
+                "lines": [{"sale_line_id": sales[0]["lines"][0]["id"], "qty": 1}],
+                "reason": "rusak",
+                "back_to_stock": False,
+                "method": "cash",
+                "approval": {"approval_token": pos.manager["Authorization"][7:]},
+            },
+        )
         assert refund.status_code == 201
         assert all(row.status == OUTBOX_PENDING for row in pos.outbox())
         assert len(pos.outbox()) == 8
     finally:
         redis_server.start()
     start_worker(pos.settings, beat=True)
-    eventually(lambda: all(row.status == OUTBOX_SENT for row in pos.outbox()), timeout=40,
-               message="every outbox row published by the sweep")
+    eventually(
+        lambda: all(row.status == OUTBOX_SENT for row in pos.outbox()),
+        timeout=40,
+        message="every outbox row published by the sweep",
+    )
     for queue in ("inventory", "suppliers"):
         envelopes = queued_envelopes(redis_server, queue)
         # Publishing twice is allowed (consumers de-duplicate by event id); missing one is not.
@@ -50,9 +62,17 @@ def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_re
 
 def test_the_pos_worker_keeps_the_catalogue_replica_from_product_events(pos, start_worker):
     start_worker(pos.settings)
-    product = {"product_id": "5a3f1e9c-7d6b-4c1a-8e2f-0000000000aa", "sku": "KRP-01", "barcode": "8997000000017",
-               "name": "Keripik Pisang Bekasi", "price": 18_000, "supplier_id": "6f0c4bb8-2a3a-4c1e-9d3e-000000000003",
-               "category": "Makanan", "active": True, "revision": 2}
+    product = {
+        "product_id": "5a3f1e9c-7d6b-4c1a-8e2f-0000000000aa",
+        "sku": "KRP-01",
+        "barcode": "8997000000017",
+        "name": "Keripik Pisang Bekasi",
+        "price": 18_000,
+        "supplier_id": "6f0c4bb8-2a3a-4c1e-9d3e-000000000003",
+        "category": "Makanan",
+        "active": True,
+        "revision": 2,
+    }
     newer = build_envelope("product.upserted", "inventory", product)
     older = build_envelope("product.upserted", "inventory", {**product, "price": 15_000, "revision": 1})
     for envelope in (newer, newer, older):
@@ -69,4 +89,6 @@ def test_the_pos_worker_keeps_the_catalogue_replica_from_product_events(pos, sta
     eventually(lambda: len(processed_events()) == 2, timeout=20, message="both events (one twice) processed")
     assert {row.consumer for row in processed_events()} == {"pos.on_product_upserted"}
     assert replica_price() == 18_000  # the older revision, whenever it arrived, did not overwrite the newer
-    assert pos.client.get("/catalogue/barcode/8997000000017", headers=pos.cashier).json["name"] == "Keripik Pisang Bekasi"
+    assert (
+        pos.client.get("/catalogue/barcode/8997000000017", headers=pos.cashier).json["name"] == "Keripik Pisang Bekasi"
+    )

@@ -1,8 +1,9 @@
 """The suppliers worker as a real process on the real Redis: duplicate deliveries, a refund before its sale, and a
 reconciliation fetched over HTTP by the worker."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -49,13 +50,19 @@ def balance_of(client, token, supplier_id) -> dict:
 def test_a_sale_completed_delivered_twice_through_redis_changes_the_balance_once(suppliers, token):
     client = suppliers.test_client()
     settings = suppliers.extensions["sentra"].settings
-    supplier_id = client.post("/suppliers", json={"business_name": "Dodol Mpok Yati", "owner_name": "Yati",
-                                                  "phone": "081311120001"}, headers=token("manager")).json["id"]
+    supplier_id = client.post(
+        "/suppliers",
+        json={"business_name": "Dodol Mpok Yati", "owner_name": "Yati", "phone": "081311120001"},
+        headers=token("manager"),
+    ).json["id"]
     envelope = ev.envelope("sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 2, 25_000)], completed_at=ev.at(10)))
     publish(settings, "sale.completed", envelope)
     publish(settings, "sale.completed", envelope)
-    eventually(lambda: balance_of(client, token, supplier_id)["available"] == 40_000, timeout=30,
-               message="the sale posted by the worker")
+    eventually(
+        lambda: balance_of(client, token, supplier_id)["available"] == 40_000,
+        timeout=30,
+        message="the sale posted by the worker",
+    )
     attempts = suppliers.extensions["sentra"].messaging.delivery_attempts
 
     def deliveries() -> int:
@@ -64,28 +71,43 @@ def test_a_sale_completed_delivered_twice_through_redis_changes_the_balance_once
 
     eventually(lambda: deliveries() == 2, timeout=30, message="both copies handled by the worker")
     assert balance_of(client, token, supplier_id) == {
-        "supplier_id": supplier_id, "pending": 0, "available": 40_000, "paid": 0, "lifetime_sales": 50_000,
-        "reserved": 0, "payable": 40_000}
+        "supplier_id": supplier_id,
+        "pending": 0,
+        "available": 40_000,
+        "paid": 0,
+        "lifetime_sales": 50_000,
+        "reserved": 0,
+        "payable": 40_000,
+    }
 
 
 def test_a_refund_arriving_before_its_sale_is_retried_by_the_worker_until_the_sale_is_in(suppliers, token):
     client = suppliers.test_client()
     settings = suppliers.extensions["sentra"].settings
-    supplier_id = client.post("/suppliers", json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep",
-                                                  "phone": "081311120003"}, headers=token("manager")).json["id"]
+    supplier_id = client.post(
+        "/suppliers",
+        json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"},
+        headers=token("manager"),
+    ).json["id"]
     sold = ev.sale([(supplier_id, ev.new_uuid(), 2, 50_000)], completed_at=ev.at(10))
     publish(settings, "sale.refunded", ev.envelope("sale.refunded", ev.refund(sold, [(0, 1, 50_000)])))
     publish(settings, "sale.completed", ev.envelope("sale.completed", sold))
-    eventually(lambda: balance_of(client, token, supplier_id)["lifetime_sales"] == 50_000, timeout=60,
-               message="sale and then its refund posted")
+    eventually(
+        lambda: balance_of(client, token, supplier_id)["lifetime_sales"] == 50_000,
+        timeout=60,
+        message="sale and then its refund posted",
+    )
     assert balance_of(client, token, supplier_id)["available"] == 40_000
 
 
 def test_the_worker_runs_a_queued_reconciliation_fetching_pos_and_inventory_over_http(suppliers, token, upstream):
     client = suppliers.test_client()
-    supplier_id = client.post("/suppliers", json={"business_name": "Batik Tarumanegara", "owner_name": "Siti",
-                                                  "phone": "081311120005"}, headers=token("manager")).json["id"]
-    march = datetime(2026, 3, 5, 3, tzinfo=timezone.utc)
+    supplier_id = client.post(
+        "/suppliers",
+        json={"business_name": "Batik Tarumanegara", "owner_name": "Siti", "phone": "081311120005"},
+        headers=token("manager"),
+    ).json["id"]
+    march = datetime(2026, 3, 5, 3, tzinfo=UTC)
     recorded = ev.sale([(supplier_id, ev.new_uuid(), 1, 350_000)], completed_at=march)
     ev.deliver(suppliers, "sale.completed", recorded)
     never_arrived = ev.sale([(supplier_id, ev.new_uuid(), 1, 35_000)], completed_at=march)
@@ -95,9 +117,16 @@ def test_the_worker_runs_a_queued_reconciliation_fetching_pos_and_inventory_over
     queued = client.post("/reconciliations", json={"from": "2026-03-01", "to": "2026-03-31"}, headers=token("manager"))
     assert queued.status_code == 202
     result = eventually(
-        lambda: (r := client.get(f"/reconciliations/{queued.json['id']}", headers=token("manager")).json)["status"] != "queued" and r,
-        timeout=60, message=f"{RECONCILIATION_TASK} done by the worker")
+        lambda: (
+            (r := client.get(f"/reconciliations/{queued.json['id']}", headers=token("manager")).json)["status"]
+            != "queued"
+            and r
+        ),
+        timeout=60,
+        message=f"{RECONCILIATION_TASK} done by the worker",
+    )
     assert result["status"] == "done", result
     assert result["report"]["missing"] == [
-        {"kind": "sale", "id": never_arrived["sale_id"], "missing_in": "ledger", "amount": 35_000}]
+        {"kind": "sale", "id": never_arrived["sale_id"], "missing_in": "ledger", "amount": 35_000}
+    ]
     assert result["report"]["invariants"]["ok"]

@@ -6,8 +6,11 @@ from services.suppliers import create_app
 def test_registering_a_supplier_writes_one_outbox_row_per_subscriber(make_settings, token):
     app = create_app(make_settings("suppliers"))
     client = app.test_client()
-    response = client.post("/suppliers", json={"business_name": "Dodol Ibu Sari", "owner_name": "Sari",
-                                               "phone": "081234567890"}, headers=token("manager"))
+    response = client.post(
+        "/suppliers",
+        json={"business_name": "Dodol Ibu Sari", "owner_name": "Sari", "phone": "081234567890"},
+        headers=token("manager"),
+    )
     assert response.status_code == 201, response.json
     runtime = app.extensions["sentra"]
     with runtime.engine.connect() as conn:

@@ -1,4 +1,5 @@
 """Log-in, sessions, user management and the audit log of the gateway, on its real database."""
+
 from __future__ import annotations
 
 import subprocess
@@ -33,8 +34,11 @@ def gateway(make_settings):
 
 
 def login(client, username, password=None, ip="10.0.0.1"):
-    return client.post("/api/auth/login", json={"username": username, "password": password or PASSWORDS[username]},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/api/auth/login",
+        json={"username": username, "password": password or PASSWORDS[username]},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def bearer(client, username) -> dict:
@@ -159,8 +163,11 @@ def test_logging_out_clears_the_cookie_and_ends_the_session_of_the_token(gateway
 
 
 def test_a_token_signed_with_another_secret_is_refused(gateway):
-    forged = jwt.encode({"sub": "x", "role": "admin", "iss": "sentra-gateway", "exp": 2_000_000_000, "iat": 1},
-                        "another-secret-of-enough-length-123", algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "x", "role": "admin", "iss": "sentra-gateway", "exp": 2_000_000_000, "iat": 1},
+        "another-secret-of-enough-length-123",
+        algorithm="HS256",
+    )
     response = gateway.test_client().get("/api/users", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401 and response.content_type == "application/problem+json"
 
@@ -168,17 +175,24 @@ def test_a_token_signed_with_another_secret_is_refused(gateway):
 def test_a_manager_creates_cashier_and_supplier_users_but_not_managers_or_admins(gateway):
     client = gateway.test_client()
     manager = bearer(client, "manajer")
-    cashier = client.post("/api/users", headers=manager, json={
-        "username": "kasir2", "name": "Sinta", "role": "cashier", "password": "kasir2-pass"})
+    cashier = client.post(
+        "/api/users",
+        headers=manager,
+        json={"username": "kasir2", "name": "Sinta", "role": "cashier", "password": "kasir2-pass"},
+    )
     assert cashier.status_code == 201, cashier.json
     assert cashier.json["role"] == "cashier" and cashier.json["active"] is True and "password" not in cashier.json
-    supplier = client.post("/api/users", headers=manager, json={
-        "username": "kopi", "role": "supplier", "supplier_id": str(uuid.uuid4()), "password": "kopi-pass"})
+    supplier = client.post(
+        "/api/users",
+        headers=manager,
+        json={"username": "kopi", "role": "supplier", "supplier_id": str(uuid.uuid4()), "password": "kopi-pass"},
+    )
     assert supplier.status_code == 201
     before = user_count(gateway)
     for role in ("manager", "admin"):
-        refused = client.post("/api/users", headers=manager, json={
-            "username": f"new-{role}", "role": role, "password": "strong-pass"})
+        refused = client.post(
+            "/api/users", headers=manager, json={"username": f"new-{role}", "role": role, "password": "strong-pass"}
+        )
         assert refused.status_code == 403 and refused.content_type == "application/problem+json"
     assert user_count(gateway) == before
     assert login(client, "kasir2", "kasir2-pass").status_code == 200
@@ -186,8 +200,11 @@ def test_a_manager_creates_cashier_and_supplier_users_but_not_managers_or_admins
 
 def test_an_admin_creates_a_manager(gateway):
     client = gateway.test_client()
-    created = client.post("/api/users", headers=bearer(client, "admin"), json={
-        "username": "manajer2", "role": "manager", "password": "manajer2-pass"})
+    created = client.post(
+        "/api/users",
+        headers=bearer(client, "admin"),
+        json={"username": "manajer2", "role": "manager", "password": "manajer2-pass"},
+    )
     assert created.status_code == 201
     assert login(client, "manajer2", "manajer2-pass").json["user"]["role"] == "manager"
 
@@ -197,20 +214,33 @@ def test_cashiers_and_suppliers_may_not_see_or_manage_users(gateway):
     for username in ("kasir", "dodol"):
         headers = bearer(client, username)
         assert client.get("/api/users", headers=headers).status_code == 403
-        assert client.post("/api/users", headers=headers, json={
-            "username": "x-user", "role": "cashier", "password": "strong-pass"}).status_code == 403
+        assert (
+            client.post(
+                "/api/users", headers=headers, json={"username": "x-user", "role": "cashier", "password": "strong-pass"}
+            ).status_code
+            == 403
+        )
     assert gateway.test_client().get("/api/users").status_code == 401
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"username": "pemasok", "role": "supplier", "password": "strong-pass"}, "supplier_id"),
-    ({"username": "kasir3", "role": "cashier", "password": "strong-pass", "supplier_id": SUPPLIER_ID}, "supplier_id"),
-    ({"username": "kasir3", "role": "cashier", "password": "123"}, "password"),
-    ({"username": "Kasir Tiga", "role": "cashier", "password": "strong-pass"}, "username"),
-    ({"username": "kasir3", "role": "owner", "password": "strong-pass"}, "role"),
-    ({"username": "kasir3", "role": "cashier", "password": "strong-pass", "active": True}, "active"),
-    ({"username": "kasir3", "role": "cashier", "password": "strong-pass", "supplier_id": "not-a-uuid"}, "supplier_id"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"username": "pemasok", "role": "supplier", "password": "strong-pass"}, "supplier_id"),
+        (
+            {"username": "kasir3", "role": "cashier", "password": "strong-pass", "supplier_id": SUPPLIER_ID},
+            "supplier_id",
+        ),
+        ({"username": "kasir3", "role": "cashier", "password": "123"}, "password"),
+        ({"username": "Kasir Tiga", "role": "cashier", "password": "strong-pass"}, "username"),
+        ({"username": "kasir3", "role": "owner", "password": "strong-pass"}, "role"),
+        ({"username": "kasir3", "role": "cashier", "password": "strong-pass", "active": True}, "active"),
+        (
+            {"username": "kasir3", "role": "cashier", "password": "strong-pass", "supplier_id": "not-a-uuid"},
+            "supplier_id",
+        ),
+    ],
+)
 def test_bad_user_fields_are_a_422_problem_naming_the_field_and_write_nothing(gateway, body, field):
     client = gateway.test_client()
     before = user_count(gateway)
@@ -223,8 +253,11 @@ def test_bad_user_fields_are_a_422_problem_naming_the_field_and_write_nothing(ga
 
 def test_a_taken_username_is_a_409(gateway):
     client = gateway.test_client()
-    response = client.post("/api/users", headers=bearer(client, "admin"), json={
-        "username": "Kasir", "role": "cashier", "password": "strong-pass"})
+    response = client.post(
+        "/api/users",
+        headers=bearer(client, "admin"),
+        json={"username": "Kasir", "role": "cashier", "password": "strong-pass"},
+    )
     assert response.status_code == 409 and response.json["code"] == "username_taken"
 
 
@@ -244,7 +277,9 @@ def test_a_password_reset_replaces_the_old_password(gateway):
     client = gateway.test_client()
     manager = bearer(client, "manajer")
     kasir_id = client.get("/api/users?role=cashier", headers=manager).json[0]["id"]
-    assert client.patch(f"/api/users/{kasir_id}", headers=manager, json={"password": "brand-new-pass"}).status_code == 200
+    assert (
+        client.patch(f"/api/users/{kasir_id}", headers=manager, json={"password": "brand-new-pass"}).status_code == 200
+    )
     assert login(client, "kasir").status_code == 401
     assert login(client, "kasir", "brand-new-pass").status_code == 200
 
@@ -266,8 +301,9 @@ def test_the_audit_log_records_logins_failures_and_user_changes_with_who_did_the
     client = gateway.test_client()
     login(client, "kasir", "guess-again")
     admin = bearer(client, "admin")
-    created = client.post("/api/users", headers=admin, json={
-        "username": "kasir4", "role": "cashier", "password": "strong-pass"}).json
+    created = client.post(
+        "/api/users", headers=admin, json={"username": "kasir4", "role": "cashier", "password": "strong-pass"}
+    ).json
     client.patch(f"/api/users/{created['id']}", headers=admin, json={"password": "another-pass"})
     entries = client.get("/api/audit", headers=admin).json
     actions = [(e["action"], e["actor_username"], e["target_user_id"]) for e in entries]
@@ -292,9 +328,22 @@ def test_a_cookie_session_must_send_the_csrf_header_for_changes(gateway):
 
 def test_the_command_line_creates_a_user_once_and_updates_it_when_run_again(gateway):
     settings = gateway.config["SENTRA_SETTINGS"]
-    command = [sys.executable, "-m", "services.gateway.accounts", "create-user", "--username", "kue",
-               "--name", "Kue Kering Bu Ratna", "--role", "supplier", "--supplier-id", SUPPLIER_ID,
-               "--password", "kue-pass-1"]
+    command = [
+        sys.executable,
+        "-m",
+        "services.gateway.accounts",
+        "create-user",
+        "--username",
+        "kue",
+        "--name",
+        "Kue Kering Bu Ratna",
+        "--role",
+        "supplier",
+        "--supplier-id",
+        SUPPLIER_ID,
+        "--password",
+        "kue-pass-1",
+    ]
     first = subprocess.run(command, env=service_env(settings), capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("created supplier kue")
@@ -305,6 +354,7 @@ def test_the_command_line_creates_a_user_once_and_updates_it_when_run_again(gate
     body = login(client, "kue", "kue-pass-2").json
     assert body["user"]["supplier_id"] == SUPPLIER_ID and body["user"]["name"] == "Kue Kering Bu Ratna"
     assert [u["username"] for u in client.get("/api/users", headers=bearer(client, "admin")).json].count("kue") == 1
-    bad = subprocess.run(command[:9] + ["--password", "kue-pass-2"], env=service_env(settings), capture_output=True,
-                         text=True)
+    bad = subprocess.run(
+        command[:9] + ["--password", "kue-pass-2"], env=service_env(settings), capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "supplier" in bad.stderr

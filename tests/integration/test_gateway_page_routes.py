@@ -1,5 +1,6 @@
 """The gateway's page routes without a browser: the login form, where each role is sent, no open redirect,
 and pages that load nothing from outside the gateway."""
+
 from __future__ import annotations
 
 import re
@@ -34,12 +35,15 @@ def test_the_login_form_sets_the_cookie_and_sends_each_role_to_its_page(gateway)
         assert client.get(page).status_code == 200
 
 
-@pytest.mark.parametrize("next_page, landing", [
-    ("/cashier?register=R01", "/cashier?register=R01"),
-    ("/manager", "/cashier"),  # not a cashier's page
-    ("//evil.example/cashier", "/cashier"),
-    ("https://evil.example/cashier", "/cashier"),
-])
+@pytest.mark.parametrize(
+    "next_page, landing",
+    [
+        ("/cashier?register=R01", "/cashier?register=R01"),
+        ("/manager", "/cashier"),  # not a cashier's page
+        ("//evil.example/cashier", "/cashier"),
+        ("https://evil.example/cashier", "/cashier"),
+    ],
+)
 def test_after_login_only_a_local_page_of_the_users_role_is_a_destination(gateway, next_page, landing):
     response = form_login(gateway.test_client(), "kasir", "kasir-pass-1", next_page)
     assert response.location == landing

@@ -1,5 +1,6 @@
 """``/api/<service>/...`` through the gateway to services served over real HTTP: the real suppliers app, and an
 echo service that reports what reached it (to check what the gateway forwards on the wire)."""
+
 from __future__ import annotations
 
 import threading
@@ -39,8 +40,13 @@ def echo_app() -> Flask:
 
     @app.route("/echo/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def echo(rest):
-        return jsonify(method=request.method, path=request.path, query=request.query_string.decode(),
-                       body=request.get_data(as_text=True), headers=dict(request.headers)), 207
+        return jsonify(
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode(),
+            body=request.get_data(as_text=True),
+            headers=dict(request.headers),
+        ), 207
 
     @app.route("/download.csv")
     def download():
@@ -48,8 +54,10 @@ def echo_app() -> Flask:
             yield "id,amount\n"
             for n in range(2000):
                 yield f"{n},{n * 1000}\n"
-        return Response(rows(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="laporan.csv"'})
+
+        return Response(
+            rows(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="laporan.csv"'}
+        )
 
     @app.route("/slow")
     def slow():
@@ -102,7 +110,9 @@ def test_a_manager_registers_and_reads_a_supplier_through_the_gateway(stack):
 def test_the_services_problems_pass_through_with_their_status_and_fields(stack):
     gateway, _, _ = stack
     client = gateway.test_client()
-    bad = client.post("/api/suppliers/suppliers", json={"business_name": 5, "extra": 1}, headers=bearer(client, "manajer"))
+    bad = client.post(
+        "/api/suppliers/suppliers", json={"business_name": 5, "extra": 1}, headers=bearer(client, "manajer")
+    )
     assert bad.status_code == 422
     assert bad.content_type == "application/problem+json"
     assert {"business_name", "owner_name", "phone", "extra"} <= set(bad.json["errors"])
@@ -123,9 +133,16 @@ def test_method_path_query_body_and_headers_are_forwarded_with_the_callers_token
     client = gateway.test_client()
     manager = bearer(client, "manajer")
     response = client.patch(
-        "/api/inventory/echo/products/8991234500010?from=2026-11-01&to=2026-11-30", data='{"price": 27500}',
-        headers={**manager, "Content-Type": "application/json", "Idempotency-Key": "key-1",
-                 "X-Request-ID": "req-from-the-till", "Cookie": "other=1"})
+        "/api/inventory/echo/products/8991234500010?from=2026-11-01&to=2026-11-30",
+        data='{"price": 27500}',
+        headers={
+            **manager,
+            "Content-Type": "application/json",
+            "Idempotency-Key": "key-1",
+            "X-Request-ID": "req-from-the-till",
+            "Cookie": "other=1",
+        },
+    )
     assert response.status_code == 207
     seen = response.json
     assert seen["method"] == "PATCH"
@@ -211,8 +228,12 @@ def test_readiness_reports_each_service_and_is_200_only_when_all_are_ready(stack
     checks = not_ready.json["checks"]
     assert checks["suppliers"] == "ok" and checks["inventory"] == "ok" and checks["pos"].startswith("error")
     assert checks["database"] == "ok" and checks["redis"] == "ok"
-    all_up = create_app(replace(gateway.config["SENTRA_SETTINGS"],
-                                service_urls={**gateway.config["SENTRA_SETTINGS"].service_urls, "pos": echo.url}))
+    all_up = create_app(
+        replace(
+            gateway.config["SENTRA_SETTINGS"],
+            service_urls={**gateway.config["SENTRA_SETTINGS"].service_urls, "pos": echo.url},
+        )
+    )
     ready = all_up.test_client().get("/readyz")
     assert ready.status_code == 200, ready.json
     assert set(ready.json["checks"]) == {"database", "redis", "inventory", "pos", "suppliers"}
@@ -223,10 +244,12 @@ def test_the_gateway_is_served_over_real_http_too(stack):
     served = Served(gateway)
     try:
         session = requests.Session()
-        token = session.post(f"{served.url}/api/auth/login",
-                             json={"username": "manajer", "password": "manajer-pass-1"}).json()["token"]
-        created = session.post(f"{served.url}/api/suppliers/suppliers", json=DODOL,
-                               headers={"Authorization": f"Bearer {token}"})
+        token = session.post(
+            f"{served.url}/api/auth/login", json={"username": "manajer", "password": "manajer-pass-1"}
+        ).json()["token"]
+        created = session.post(
+            f"{served.url}/api/suppliers/suppliers", json=DODOL, headers={"Authorization": f"Bearer {token}"}
+        )
         assert created.status_code == 201 and created.json()["phone"] == DODOL["phone"]
     finally:
         served.stop()

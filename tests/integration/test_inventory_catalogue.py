@@ -1,9 +1,10 @@
 """Products, barcodes, price history and the supplier replica of the inventory service (real database)."""
+
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -29,18 +30,33 @@ def _outbox(inventory, event_type):
 
 def test_a_product_with_a_valid_barcode_is_created_and_published_to_pos_and_suppliers(inventory):
     supplier_id = inventory.supplier()
-    product = inventory.product(supplier_id, barcode="8991234567891",
-                                permit_type="P-IRT", permit_number="2063216010123-25", net_weight="250 g",
-                                halal_cert_number="ID32110000123450824", halal_expires_on="2028-08-31")
+    product = inventory.product(
+        supplier_id,
+        barcode="8991234567891",
+        permit_type="P-IRT",
+        permit_number="2063216010123-25",
+        net_weight="250 g",
+        halal_cert_number="ID32110000123450824",
+        halal_expires_on="2028-08-31",
+    )
     assert product["barcode"] == "8991234567891" and product["barcode_in_store"] is False
     assert product["sku"].startswith("MKN-") and product["active"] is True and product["requires_expiry"] is True
     assert product["permit_number"] == "2063216010123-25" and product["halal_expires_on"] == "2028-08-31"
     rows = _outbox(inventory, "product.upserted")
     assert sorted(row.queue for row in rows) == ["pos", "suppliers"]
     payload = json.loads(rows[0].envelope)["payload"]
-    assert payload == {"product_id": product["id"], "sku": product["sku"], "barcode": "8991234567891",
-                       "name": "Dodol Betawi", "price": 25_000, "supplier_id": supplier_id, "category": "makanan",
-                       "unit": "pcs", "active": True, "revision": 1}
+    assert payload == {
+        "product_id": product["id"],
+        "sku": product["sku"],
+        "barcode": "8991234567891",
+        "name": "Dodol Betawi",
+        "price": 25_000,
+        "supplier_id": supplier_id,
+        "category": "makanan",
+        "unit": "pcs",
+        "active": True,
+        "revision": 1,
+    }
 
 
 def test_a_product_without_a_barcode_gets_a_valid_unique_in_store_ean13(inventory):
@@ -67,25 +83,40 @@ def test_a_upc_a_and_its_ean13_form_are_the_same_barcode(inventory):
     supplier_id = inventory.supplier()
     product = inventory.product(supplier_id, barcode="036000291452")
     assert inventory.get("/products/by-barcode/0036000291452")["id"] == product["id"]
-    conflict = inventory.post("/products", {"name": "Copy", "category": "makanan", "unit": "pcs", "price": 1000,
-                                            "supplier_id": supplier_id, "barcode": "0036000291452"}, status=409)
+    conflict = inventory.post(
+        "/products",
+        {
+            "name": "Copy",
+            "category": "makanan",
+            "unit": "pcs",
+            "price": 1000,
+            "supplier_id": supplier_id,
+            "barcode": "0036000291452",
+        },
+        status=409,
+    )
     assert "barcode" in conflict["errors"]
 
 
 def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(inventory, token):
     supplier_id = inventory.supplier()
     product = inventory.product(supplier_id, price=25_000)
-    response = inventory.client.patch(f"/products/{product['id']}", json={"price": 27_500},
-                                      headers=token("manager", name="Pak Budi"))
+    response = inventory.client.patch(
+        f"/products/{product['id']}", json={"price": 27_500}, headers=token("manager", name="Pak Budi")
+    )
     assert response.status_code == 200 and response.json["price"] == 27_500 and response.json["revision"] == 2
-    inventory.client.patch(f"/products/{product['id']}", json={"name": "Dodol Betawi Ketan", "active": False},
-                           headers=inventory.manager)
+    inventory.client.patch(
+        f"/products/{product['id']}", json={"name": "Dodol Betawi Ketan", "active": False}, headers=inventory.manager
+    )
     history = inventory.get(f"/products/{product['id']}/price-history")
     assert [(h["old_price"], h["new_price"]) for h in history] == [(None, 25_000), (25_000, 27_500)]
     assert history[1]["changed_by"] == "Pak Budi" and history[1]["changed_at"]
     revisions = [json.loads(r.envelope)["payload"] for r in _outbox(inventory, "product.upserted") if r.queue == "pos"]
-    assert [(p["revision"], p["price"], p["active"]) for p in revisions] == [(1, 25_000, True), (2, 27_500, True),
-                                                                              (3, 27_500, False)]
+    assert [(p["revision"], p["price"], p["active"]) for p in revisions] == [
+        (1, 25_000, True),
+        (2, 27_500, True),
+        (3, 27_500, False),
+    ]
 
 
 def test_products_are_listed_by_supplier_and_search_and_suppliers_see_only_their_own(inventory, token):
@@ -104,7 +135,7 @@ def test_products_are_listed_by_supplier_and_search_and_suppliers_see_only_their
 
 def test_the_supplier_replica_follows_updates_and_ignores_an_older_event_arriving_late(inventory):
     supplier_id = str(uuid.uuid4())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     base = {"supplier_id": supplier_id, "name": "Kopi Sukamakmur", "status": "active", "consignment_days": 30}
     inventory.publish("supplier.updated", {**base, "status": "suspended", "shrinkage_borne_by": "centre"}, now)
     inventory.publish("supplier.registered", base, now - timedelta(minutes=5))
@@ -139,8 +170,14 @@ BAD_PRODUCTS = [
 def test_a_bad_product_is_a_problem_naming_the_field_and_writes_nothing(inventory, change, field):
     supplier_id = inventory.supplier()
     before = inventory.table_counts()
-    body = {"name": "Kerupuk Kulit", "category": "makanan", "unit": "pack", "price": 15_000,
-            "supplier_id": supplier_id, **change}
+    body = {
+        "name": "Kerupuk Kulit",
+        "category": "makanan",
+        "unit": "pack",
+        "price": 15_000,
+        "supplier_id": supplier_id,
+        **change,
+    }
     response = inventory.client.post("/products", json=body, headers=inventory.manager)
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert field in response.json["errors"]
@@ -152,8 +189,11 @@ def test_a_duplicate_barcode_or_sku_is_a_conflict_and_writes_nothing(inventory):
     inventory.product(supplier_id, barcode="4006381333931", sku="DODOL-01")
     before = inventory.table_counts()
     for change, field in (({"barcode": "4006381333931"}, "barcode"), ({"sku": "DODOL-01"}, "sku")):
-        problem = inventory.post("/products", {"name": "Lagi", "category": "makanan", "unit": "pcs", "price": 1000,
-                                               "supplier_id": supplier_id, **change}, status=409)
+        problem = inventory.post(
+            "/products",
+            {"name": "Lagi", "category": "makanan", "unit": "pcs", "price": 1000, "supplier_id": supplier_id, **change},
+            status=409,
+        )
         assert field in problem["errors"]
     assert inventory.table_counts() == before
 
@@ -166,6 +206,8 @@ def test_only_managers_change_the_catalogue(inventory, token):
     for role in ("cashier", "supplier", "service"):
         headers = token(role, supplier_id=supplier_id if role == "supplier" else None)
         assert inventory.client.post("/products", json=body, headers=headers).status_code == 403
-        assert inventory.client.patch(f"/products/{product['id']}", json={"price": 1}, headers=headers).status_code == 403
+        assert (
+            inventory.client.patch(f"/products/{product['id']}", json={"price": 1}, headers=headers).status_code == 403
+        )
     assert inventory.client.post("/products", json=body, headers=token("admin")).status_code == 201
     assert inventory.get(f"/products/{product['id']}", headers=token("cashier"))["id"] == product["id"]

@@ -1,5 +1,6 @@
 """Concurrent sales of the same product from several registers end with the exact on-hand (no lost
 updates), on SQLite and PostgreSQL, with real threads each running the consumer in its own transaction."""
+
 from __future__ import annotations
 
 import threading
@@ -46,11 +47,14 @@ def test_concurrent_sales_of_one_product_end_with_the_exact_on_hand(inventory):
     supplier_id = inventory.supplier()
     dodol = inventory.product(supplier_id, name="Dodol Betawi")
     kerupuk = inventory.product(supplier_id, name="Kerupuk Kulit", price=15_000)
-    inventory.intake(supplier_id, [
-        {"product_id": dodol["id"], "qty": 40, "lot_code": "A", "expiry_date": days_from_today(20)},
-        {"product_id": dodol["id"], "qty": 50, "lot_code": "B", "expiry_date": days_from_today(50)},
-        {"product_id": kerupuk["id"], "qty": 100, "lot_code": "K", "expiry_date": days_from_today(50)},
-    ])
+    inventory.intake(
+        supplier_id,
+        [
+            {"product_id": dodol["id"], "qty": 40, "lot_code": "A", "expiry_date": days_from_today(20)},
+            {"product_id": dodol["id"], "qty": 50, "lot_code": "B", "expiry_date": days_from_today(50)},
+            {"product_id": kerupuk["id"], "qty": 100, "lot_code": "K", "expiry_date": days_from_today(50)},
+        ],
+    )
 
     def register(index):
         for n in range(SALES_PER_REGISTER):
@@ -120,15 +124,22 @@ def test_sales_from_several_processes_end_with_the_exact_on_hand(inventory):
 
     supplier_id = inventory.supplier()
     keripik = inventory.product(supplier_id, name="Keripik Singkong")
-    inventory.intake(supplier_id, [
-        {"product_id": keripik["id"], "qty": 10, "lot_code": "A", "expiry_date": days_from_today(15)},
-        {"product_id": keripik["id"], "qty": 50, "lot_code": "B", "expiry_date": days_from_today(45)},
-    ])
+    inventory.intake(
+        supplier_id,
+        [
+            {"product_id": keripik["id"], "qty": 10, "lot_code": "A", "expiry_date": days_from_today(15)},
+            {"product_id": keripik["id"], "qty": 50, "lot_code": "B", "expiry_date": days_from_today(45)},
+        ],
+    )
     processes_count, sales_each = 4, 6
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_sell_in_a_process, args=(
-        inventory.runtime.settings.database_url, [sale_payload([(keripik, 2)]) for _ in range(sales_each)]))
-        for _ in range(processes_count)]
+    processes = [
+        context.Process(
+            target=_sell_in_a_process,
+            args=(inventory.runtime.settings.database_url, [sale_payload([(keripik, 2)]) for _ in range(sales_each)]),
+        )
+        for _ in range(processes_count)
+    ]
     for process in processes:
         process.start()
     for process in processes:

@@ -1,9 +1,11 @@
 """The stock ledger of the inventory service on a real database: intake, FEFO sales, refunds, write-offs,
 counts, returns and alerts, with the on-hand invariant checked after each."""
+
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
@@ -25,11 +27,14 @@ def dodol(inventory):
     """A food product with three lots of different expiry (intake order deliberately not FEFO order)."""
     supplier_id = inventory.supplier()
     product = inventory.product(supplier_id, name="Dodol Betawi", price=25_000, reorder_point=3)
-    intake = inventory.intake(supplier_id, [
-        {"product_id": product["id"], "qty": 5, "lot_code": "LATE", "expiry_date": days_from_today(90)},
-        {"product_id": product["id"], "qty": 4, "lot_code": "EARLY", "expiry_date": days_from_today(10)},
-        {"product_id": product["id"], "qty": 6, "lot_code": "MIDDLE", "expiry_date": days_from_today(40)},
-    ])
+    intake = inventory.intake(
+        supplier_id,
+        [
+            {"product_id": product["id"], "qty": 5, "lot_code": "LATE", "expiry_date": days_from_today(90)},
+            {"product_id": product["id"], "qty": 4, "lot_code": "EARLY", "expiry_date": days_from_today(10)},
+            {"product_id": product["id"], "qty": 6, "lot_code": "MIDDLE", "expiry_date": days_from_today(40)},
+        ],
+    )
     product["lots"] = {line["lot_code"]: line["lot_id"] for line in intake["lines"]}
     return product
 
@@ -41,8 +46,13 @@ def _lots(inventory, product):
 def _outbox_payloads(inventory, event_type):
     outbox = inventory.runtime.messaging.outbox
     with inventory.runtime.engine.connect() as conn:
-        rows = conn.execute(select(outbox.c.envelope).where(outbox.c.event_type == event_type)
-                            .order_by(outbox.c.created_at)).scalars().all()
+        rows = (
+            conn.execute(
+                select(outbox.c.envelope).where(outbox.c.event_type == event_type).order_by(outbox.c.created_at)
+            )
+            .scalars()
+            .all()
+        )
     return [json.loads(row)["payload"] for row in rows]
 
 
@@ -52,8 +62,11 @@ def test_an_intake_creates_numbered_lots_and_intake_movements_sent_to_suppliers(
     intakes = inventory.get("/intakes")
     assert len(intakes) == 1 and intakes[0]["number"].startswith("NT-") and intakes[0]["received_by"] == "Bu Manajer"
     moved = _outbox_payloads(inventory, "stock.moved")
-    assert [(m["kind"], m["qty"], m["on_hand_after"]) for m in moved] == [("intake", 5, 5), ("intake", 4, 9),
-                                                                          ("intake", 6, 15)]
+    assert [(m["kind"], m["qty"], m["on_hand_after"]) for m in moved] == [
+        ("intake", 5, 5),
+        ("intake", 4, 9),
+        ("intake", 6, 15),
+    ]
     inventory.assert_invariant()
 
 
@@ -66,8 +79,11 @@ def test_a_sale_takes_from_the_lot_that_expires_first_across_several_lots(invent
     assert inventory.stock(dodol)["on_hand"] == 4
     sale_moves = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "sale"]
     assert [(m["lot_id"], m["qty"]) for m in sale_moves] == [
-        (dodol["lots"]["EARLY"], -3), (dodol["lots"]["EARLY"], -1), (dodol["lots"]["MIDDLE"], -6),
-        (dodol["lots"]["LATE"], -1)]
+        (dodol["lots"]["EARLY"], -3),
+        (dodol["lots"]["EARLY"], -1),
+        (dodol["lots"]["MIDDLE"], -6),
+        (dodol["lots"]["LATE"], -1),
+    ]
     inventory.assert_invariant()
 
 
@@ -127,9 +143,8 @@ def test_a_refund_that_arrives_before_its_sale_asks_to_be_retried_and_applies_af
     from shared.events import contract
 
     schema = contract("sale.refunded").schema()
-    with pytest.raises(RetryLater):
-        with inventory.runtime.transaction() as session:
-            stock_use_cases.apply_refund(session, schema.load(loaded_refund))
+    with pytest.raises(RetryLater), inventory.runtime.transaction() as session:
+        stock_use_cases.apply_refund(session, schema.load(loaded_refund))
     assert inventory.stock(dodol)["on_hand"] == 15
     inventory.publish("sale.completed", sale)
     inventory.publish("sale.refunded", refund)
@@ -146,15 +161,32 @@ def test_a_refund_of_a_sale_that_went_negative_refills_the_shortfall_first(inven
 
 
 def test_a_write_off_from_a_lot_records_who_bears_it_per_agreement_or_as_given(inventory, dodol):
-    damaged = inventory.post("/write-offs", {"product_id": dodol["id"], "lot_id": dodol["lots"]["LATE"], "qty": 2,
-                                            "reason": "damaged", "note": "kemasan sobek"})
+    damaged = inventory.post(
+        "/write-offs",
+        {
+            "product_id": dodol["id"],
+            "lot_id": dodol["lots"]["LATE"],
+            "qty": 2,
+            "reason": "damaged",
+            "note": "kemasan sobek",
+        },
+    )
     assert damaged["borne_by"] == "supplier" and damaged["recorded_by"] == "Bu Manajer"
-    assert [(m["lot_id"], m["qty"], m["reason"]) for m in damaged["movements"]] == [(dodol["lots"]["LATE"], -2, "damaged")]
+    assert [(m["lot_id"], m["qty"], m["reason"]) for m in damaged["movements"]] == [
+        (dodol["lots"]["LATE"], -2, "damaged")
+    ]
     lost = inventory.post("/write-offs", {"product_id": dodol["id"], "qty": 5, "reason": "lost", "borne_by": "centre"})
-    assert [(m["lot_id"], m["qty"]) for m in lost["movements"]] == [(dodol["lots"]["EARLY"], -4), (dodol["lots"]["MIDDLE"], -1)]
+    assert [(m["lot_id"], m["qty"]) for m in lost["movements"]] == [
+        (dodol["lots"]["EARLY"], -4),
+        (dodol["lots"]["MIDDLE"], -1),
+    ]
     assert _lots(inventory, dodol) == {"EARLY": 0, "MIDDLE": 5, "LATE": 3}
     moved = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "write_off"]
-    assert [(m["borne_by"], m["reason"]) for m in moved] == [("supplier", "damaged"), ("centre", "lost"), ("centre", "lost")]
+    assert [(m["borne_by"], m["reason"]) for m in moved] == [
+        ("supplier", "damaged"),
+        ("centre", "lost"),
+        ("centre", "lost"),
+    ]
     inventory.assert_invariant()
 
 
@@ -162,14 +194,22 @@ def test_the_agreement_decides_who_bears_a_write_off_when_not_given(inventory):
     supplier_id = inventory.supplier("Anyaman Bambu", shrinkage="centre")
     basket = inventory.product(supplier_id, name="Bakul anyaman", category="kerajinan")
     inventory.intake(supplier_id, [{"product_id": basket["id"], "qty": 3}])
-    assert inventory.post("/write-offs", {"product_id": basket["id"], "qty": 1, "reason": "damaged"})["borne_by"] == "centre"
+    assert (
+        inventory.post("/write-offs", {"product_id": basket["id"], "qty": 1, "reason": "damaged"})["borne_by"]
+        == "centre"
+    )
     inventory.assert_invariant()
 
 
 BAD_WRITE_OFFS = [
-    ({"qty": 0}, "qty"), ({"qty": -1}, "qty"), ({"qty": 16}, "qty"), ({"qty": 1.5}, "qty"),
-    ({"reason": "stolen by ghosts"}, "reason"), ({"borne_by": "nobody"}, "borne_by"),
-    ({"product_id": str(uuid.uuid4())}, "product_id"), ({"lot_id": str(uuid.uuid4())}, "lot_id"),
+    ({"qty": 0}, "qty"),
+    ({"qty": -1}, "qty"),
+    ({"qty": 16}, "qty"),
+    ({"qty": 1.5}, "qty"),
+    ({"reason": "stolen by ghosts"}, "reason"),
+    ({"borne_by": "nobody"}, "borne_by"),
+    ({"product_id": str(uuid.uuid4())}, "product_id"),
+    ({"lot_id": str(uuid.uuid4())}, "lot_id"),
     ({"extra": True}, "extra"),
 ]
 
@@ -190,8 +230,11 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     inventory.sale([(dodol, 1)])
     count = inventory.post("/counts", {"product_ids": [dodol["id"], kopi["id"]], "note": "opname akhir bulan"})
     assert count["status"] == "open" and count["uncounted"] == 2 and count["number"].startswith("SO-")
-    inventory.post(f"/counts/{count['id']}/lines", {"lines": [{"product_id": dodol["id"], "counted": 11,
-                                                               "reason": "rusak tidak tercatat"}]}, status=200)
+    inventory.post(
+        f"/counts/{count['id']}/lines",
+        {"lines": [{"product_id": dodol["id"], "counted": 11, "reason": "rusak tidak tercatat"}]},
+        status=200,
+    )
     for _ in range(12):  # kopi scanned one by one
         inventory.post(f"/counts/{count['id']}/lines", {"lines": [{"barcode": kopi["barcode"], "add": 1}]}, status=200)
     inventory.sale([(dodol, 1)])  # a sale while counting is not variance
@@ -199,7 +242,10 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     lines = {line["name"]: line for line in report["lines"]}
     assert (lines["Dodol Betawi"]["expected"], lines["Dodol Betawi"]["counted"]) == (14, 11)
     assert (lines["Dodol Betawi"]["variance_units"], lines["Dodol Betawi"]["variance_rupiah"]) == (-3, -75_000)
-    assert (lines["Kopi Robusta Bekasi"]["variance_units"], lines["Kopi Robusta Bekasi"]["variance_rupiah"]) == (2, 80_000)
+    assert (lines["Kopi Robusta Bekasi"]["variance_units"], lines["Kopi Robusta Bekasi"]["variance_rupiah"]) == (
+        2,
+        80_000,
+    )
     assert report["total_variance_rupiah"] == 5_000
     approved = inventory.post(f"/counts/{count['id']}/approve", {"reason": "stock opname November"}, status=200)
     assert approved["status"] == "approved" and approved["closed_by"] == "Bu Manajer"
@@ -208,7 +254,10 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     assert inventory.stock(dodol)["on_hand"] == 10 and inventory.stock(kopi)["on_hand"] == 12
     adjustments = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "count_adjustment"]
     assert sorted((m["qty"], m["reason"]) for m in adjustments) == [
-        (-2, "rusak tidak tercatat"), (-1, "rusak tidak tercatat"), (2, "stock opname November")]
+        (-2, "rusak tidak tercatat"),
+        (-1, "rusak tidak tercatat"),
+        (2, "stock opname November"),
+    ]
     inventory.assert_invariant()
 
 
@@ -227,23 +276,36 @@ def test_a_count_for_a_closed_session_is_a_conflict_and_writes_nothing(inventory
     count = inventory.post("/counts", {"product_ids": [dodol["id"]]})
     inventory.post(f"/counts/{count['id']}/cancel", {}, status=200)
     before = inventory.table_counts()
-    response = inventory.client.post(f"/counts/{count['id']}/lines", json={"lines": [{"product_id": dodol["id"],
-                                                                                      "counted": 3}]},
-                                     headers=inventory.manager)
+    response = inventory.client.post(
+        f"/counts/{count['id']}/lines",
+        json={"lines": [{"product_id": dodol["id"], "counted": 3}]},
+        headers=inventory.manager,
+    )
     assert response.status_code == 409 and response.content_type == "application/problem+json"
-    assert inventory.client.post(f"/counts/{count['id']}/approve", json={}, headers=inventory.manager).status_code == 409
+    assert (
+        inventory.client.post(f"/counts/{count['id']}/approve", json={}, headers=inventory.manager).status_code == 409
+    )
     assert inventory.table_counts() == before
 
 
-@pytest.mark.parametrize("entry,field", [
-    ({"counted": -1}, "counted"), ({"counted": 2.0}, "counted"), ({}, "counted"),
-    ({"counted": 1, "add": 1}, "counted"), ({"barcode": "4006381333931", "counted": 1}, "product_id"),
-])
+@pytest.mark.parametrize(
+    "entry,field",
+    [
+        ({"counted": -1}, "counted"),
+        ({"counted": 2.0}, "counted"),
+        ({}, "counted"),
+        ({"counted": 1, "add": 1}, "counted"),
+        ({"barcode": "4006381333931", "counted": 1}, "product_id"),
+    ],
+)
 def test_a_bad_count_entry_is_a_problem_and_writes_nothing(inventory, dodol, entry, field):
     count = inventory.post("/counts", {"product_ids": [dodol["id"]]})
     before = inventory.table_counts()
-    response = inventory.client.post(f"/counts/{count['id']}/lines",
-                                     json={"lines": [{"product_id": dodol["id"], **entry}]}, headers=inventory.manager)
+    response = inventory.client.post(
+        f"/counts/{count['id']}/lines",
+        json={"lines": [{"product_id": dodol["id"], **entry}]},
+        headers=inventory.manager,
+    )
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert field in response.json["errors"]["lines"]["0"]
     assert inventory.table_counts() == before
@@ -252,9 +314,11 @@ def test_a_bad_count_entry_is_a_problem_and_writes_nothing(inventory, dodol, ent
 def test_a_count_of_a_product_outside_the_session_is_rejected(inventory, dodol):
     other = inventory.product(dodol["supplier_id"], name="Kerupuk Kulit")
     count = inventory.post("/counts", {"product_ids": [dodol["id"]]})
-    response = inventory.client.post(f"/counts/{count['id']}/lines", json={"lines": [{"product_id": other["id"],
-                                                                                      "counted": 1}]},
-                                     headers=inventory.manager)
+    response = inventory.client.post(
+        f"/counts/{count['id']}/lines",
+        json={"lines": [{"product_id": other["id"], "counted": 1}]},
+        headers=inventory.manager,
+    )
     assert response.status_code == 422 and "product_id" in response.json["errors"]["lines"]["0"]
 
 
@@ -263,13 +327,19 @@ def test_the_pick_list_names_expired_near_expiry_consignment_ended_and_slow_lots
     keripik = inventory.product(supplier_id, name="Keripik Tempe")
     batik = inventory.product(supplier_id, name="Batik Cap", category="fashion", price=150_000)
     old_day = days_from_today(-45)
-    inventory.intake(supplier_id, [{"product_id": keripik["id"], "qty": 4, "lot_code": "OLD",
-                                    "expiry_date": days_from_today(10)}], received_on=old_day)
-    inventory.intake(supplier_id, [
-        {"product_id": keripik["id"], "qty": 6, "lot_code": "SOON", "expiry_date": days_from_today(5)},
-        {"product_id": keripik["id"], "qty": 6, "lot_code": "FRESH", "expiry_date": days_from_today(120)},
-        {"product_id": batik["id"], "qty": 2, "lot_code": "BATIK"},
-    ])
+    inventory.intake(
+        supplier_id,
+        [{"product_id": keripik["id"], "qty": 4, "lot_code": "OLD", "expiry_date": days_from_today(10)}],
+        received_on=old_day,
+    )
+    inventory.intake(
+        supplier_id,
+        [
+            {"product_id": keripik["id"], "qty": 6, "lot_code": "SOON", "expiry_date": days_from_today(5)},
+            {"product_id": keripik["id"], "qty": 6, "lot_code": "FRESH", "expiry_date": days_from_today(120)},
+            {"product_id": batik["id"], "qty": 2, "lot_code": "BATIK"},
+        ],
+    )
     picks = inventory.get(f"/returns/pick-list?supplier_id={supplier_id}&near_expiry_days=14&slow_mover_days=40")
     reasons = {p["lot_code"]: p["reasons"] for p in picks}
     assert reasons == {"OLD": ["near_expiry", "consignment_ended", "slow_mover"], "SOON": ["near_expiry"]}
@@ -277,8 +347,10 @@ def test_the_pick_list_names_expired_near_expiry_consignment_ended_and_slow_lots
     assert {p["lot_code"] for p in picks} == {"OLD"}
     inventory.sale([(keripik, 1)])  # selling again: the product is no longer a slow mover
     picks = inventory.get(f"/returns/pick-list?supplier_id={supplier_id}&near_expiry_days=14&slow_mover_days=40")
-    assert {p["lot_code"]: p["reasons"] for p in picks} == {"OLD": ["near_expiry", "consignment_ended"],
-                                                             "SOON": ["near_expiry"]}
+    assert {p["lot_code"]: p["reasons"] for p in picks} == {
+        "OLD": ["near_expiry", "consignment_ended"],
+        "SOON": ["near_expiry"],
+    }
 
 
 def test_the_pick_list_shows_expired_lots(inventory, dodol):
@@ -287,16 +359,29 @@ def test_the_pick_list_shows_expired_lots(inventory, dodol):
     from shared.business_time import today
 
     with inventory.runtime.session_factory() as session:
-        picks = stock_use_cases.pick_list(session, dodol["supplier_id"], "00000000-0000-4000-8000-000000000001",
-                                          today=today() + timedelta(days=11), near_expiry_days=0)
+        picks = stock_use_cases.pick_list(
+            session,
+            dodol["supplier_id"],
+            "00000000-0000-4000-8000-000000000001",
+            today=today() + timedelta(days=11),
+            near_expiry_days=0,
+        )
     assert [(p["lot_code"], p["reasons"]) for p in picks] == [("EARLY", ["expired"])]
     assert isinstance(picks[0]["expiry_date"], date)
 
 
 def test_a_pickup_posts_return_movements_and_gives_a_numbered_note(inventory, dodol, token):
-    note = inventory.post("/returns", {"supplier_id": dodol["supplier_id"], "collected_by": "Ibu Sari",
-                                       "lines": [{"lot_id": dodol["lots"]["EARLY"], "qty": 4, "reason": "near_expiry"},
-                                                 {"lot_id": dodol["lots"]["LATE"], "qty": 1}]})
+    note = inventory.post(
+        "/returns",
+        {
+            "supplier_id": dodol["supplier_id"],
+            "collected_by": "Ibu Sari",
+            "lines": [
+                {"lot_id": dodol["lots"]["EARLY"], "qty": 4, "reason": "near_expiry"},
+                {"lot_id": dodol["lots"]["LATE"], "qty": 1},
+            ],
+        },
+    )
     assert note["number"].startswith("RT-") and note["collected_by"] == "Ibu Sari" and len(note["lines"]) == 2
     assert _lots(inventory, dodol) == {"EARLY": 0, "MIDDLE": 6, "LATE": 4}
     moved = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "return_to_supplier"]
@@ -309,16 +394,22 @@ def test_a_pickup_posts_return_movements_and_gives_a_numbered_note(inventory, do
 def test_a_bad_return_is_a_problem_and_writes_nothing(inventory, dodol):
     other_supplier = inventory.supplier("Lain")
     other = inventory.product(other_supplier, name="Sambal Roa")
-    other_lot = inventory.intake(other_supplier, [{"product_id": other["id"], "qty": 2,
-                                                   "expiry_date": days_from_today(30)}])["lines"][0]["lot_id"]
+    other_lot = inventory.intake(
+        other_supplier, [{"product_id": other["id"], "qty": 2, "expiry_date": days_from_today(30)}]
+    )["lines"][0]["lot_id"]
     before = inventory.table_counts()
-    for lines, field in (([{"lot_id": dodol["lots"]["EARLY"], "qty": 5}], "qty"),
-                         ([{"lot_id": dodol["lots"]["EARLY"], "qty": 3}, {"lot_id": dodol["lots"]["EARLY"], "qty": 2}], "qty"),
-                         ([{"lot_id": other_lot, "qty": 1}], "lot_id"),
-                         ([{"lot_id": str(uuid.uuid4()), "qty": 1}], "lot_id"),
-                         ([{"lot_id": dodol["lots"]["EARLY"], "qty": 0}], "qty")):
-        response = inventory.client.post("/returns", json={"supplier_id": dodol["supplier_id"], "collected_by": "X",
-                                                           "lines": lines}, headers=inventory.manager)
+    for lines, field in (
+        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 5}], "qty"),
+        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 3}, {"lot_id": dodol["lots"]["EARLY"], "qty": 2}], "qty"),
+        ([{"lot_id": other_lot, "qty": 1}], "lot_id"),
+        ([{"lot_id": str(uuid.uuid4()), "qty": 1}], "lot_id"),
+        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 0}], "qty"),
+    ):
+        response = inventory.client.post(
+            "/returns",
+            json={"supplier_id": dodol["supplier_id"], "collected_by": "X", "lines": lines},
+            headers=inventory.manager,
+        )
         assert response.status_code == 422, response.json
         assert field in json.dumps(response.json["errors"])
     assert inventory.table_counts() == before
@@ -327,8 +418,11 @@ def test_a_bad_return_is_a_problem_and_writes_nothing(inventory, dodol):
 def test_the_alert_scan_raises_near_expiry_and_consignment_ended_once(inventory, token):
     supplier_id = inventory.supplier("Kue Kering Bu Tini", consignment_days=7)
     kue = inventory.product(supplier_id, name="Nastar")
-    inventory.intake(supplier_id, [{"product_id": kue["id"], "qty": 3, "expiry_date": days_from_today(5)}],
-                     received_on=days_from_today(-10))
+    inventory.intake(
+        supplier_id,
+        [{"product_id": kue["id"], "qty": 3, "expiry_date": days_from_today(5)}],
+        received_on=days_from_today(-10),
+    )
     assert inventory.post("/alerts/scan", {"near_expiry_days": 7}, status=200)["raised"] == 2
     assert inventory.post("/alerts/scan", {}, status=200)["raised"] == 0
     alerts = inventory.get(f"/alerts?supplier_id={supplier_id}")
@@ -351,12 +445,15 @@ BAD_INTAKE_LINES = [
 ]
 
 
-@pytest.mark.parametrize("change,field", BAD_INTAKE_LINES, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_INTAKE_LINES)])
+@pytest.mark.parametrize(
+    "change,field", BAD_INTAKE_LINES, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_INTAKE_LINES)]
+)
 def test_a_bad_intake_line_is_a_problem_and_writes_nothing(inventory, dodol, change, field):
     before = inventory.table_counts()
     line = {"product_id": dodol["id"], "qty": 3, "expiry_date": days_from_today(30), **change}
-    response = inventory.client.post("/intakes", json={"supplier_id": dodol["supplier_id"], "lines": [line]},
-                                     headers=inventory.manager)
+    response = inventory.client.post(
+        "/intakes", json={"supplier_id": dodol["supplier_id"], "lines": [line]}, headers=inventory.manager
+    )
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     assert field in response.json["errors"]["lines"]["0"]
     assert inventory.table_counts() == before
@@ -366,11 +463,12 @@ def test_an_intake_of_another_suppliers_product_or_for_an_unknown_supplier_write
     other_supplier = inventory.supplier("Lain")
     before = inventory.table_counts()
     line = {"product_id": dodol["id"], "qty": 3, "expiry_date": days_from_today(30)}
-    for body, path in (({"supplier_id": other_supplier, "lines": [line]}, ["lines", "0", "product_id"]),
-                       ({"supplier_id": str(uuid.uuid4()), "lines": [line]}, ["supplier_id"]),
-                       ({"supplier_id": dodol["supplier_id"], "lines": []}, ["lines"]),
-                       ({"supplier_id": dodol["supplier_id"], "lines": [line], "received_on": "2026-13-01"},
-                        ["received_on"])):
+    for body, path in (
+        ({"supplier_id": other_supplier, "lines": [line]}, ["lines", "0", "product_id"]),
+        ({"supplier_id": str(uuid.uuid4()), "lines": [line]}, ["supplier_id"]),
+        ({"supplier_id": dodol["supplier_id"], "lines": []}, ["lines"]),
+        ({"supplier_id": dodol["supplier_id"], "lines": [line], "received_on": "2026-13-01"}, ["received_on"]),
+    ):
         response = inventory.client.post("/intakes", json=body, headers=inventory.manager)
         assert response.status_code == 422, response.json
         errors = response.json["errors"]
@@ -382,8 +480,9 @@ def test_an_intake_of_another_suppliers_product_or_for_an_unknown_supplier_write
 def test_crafts_need_no_expiry_and_an_intake_date_can_be_given(inventory):
     supplier_id = inventory.supplier("Batik Bekasi")
     batik = inventory.product(supplier_id, name="Batik Tulis", category="fashion", price=350_000)
-    intake = inventory.intake(supplier_id, [{"product_id": batik["id"], "qty": 2}], received_on="2026-11-01",
-                              received_by="Pak Joko")
+    intake = inventory.intake(
+        supplier_id, [{"product_id": batik["id"], "qty": 2}], received_on="2026-11-01", received_by="Pak Joko"
+    )
     assert intake["number"] == "NT-20261101-001" and intake["received_by"] == "Pak Joko"
     assert intake["lines"][0]["expiry_date"] is None and intake["lines"][0]["lot_code"] == "NT-20261101-001/1"
     inventory.assert_invariant()
@@ -396,7 +495,12 @@ def test_stock_listing_and_supplier_view_are_filtered(inventory, dodol, token):
     assert [(r["name"], r["on_hand"]) for r in rows] == [("Dodol Betawi", 15)]
     own = inventory.get("/stock", headers=token("supplier", supplier_id=other))
     assert [r["name"] for r in own] == ["Sambal Roa"]
-    assert inventory.get(f"/products/{dodol['id']}/stock", headers=token("supplier", supplier_id=dodol["supplier_id"]))["on_hand"] == 15
+    assert (
+        inventory.get(f"/products/{dodol['id']}/stock", headers=token("supplier", supplier_id=dodol["supplier_id"]))[
+            "on_hand"
+        ]
+        == 15
+    )
 
 
 def test_the_invariant_check_reports_a_tampered_on_hand(inventory, dodol):
@@ -408,48 +512,75 @@ def test_the_invariant_check_reports_a_tampered_on_hand(inventory, dodol):
         session.execute(update(ProductStock).values(on_hand=99))
     result = inventory.get("/stock/invariant")
     assert result["ok"] is False
-    assert result["mismatches"] == [{"product_id": dodol["id"], "outlet_id": "00000000-0000-4000-8000-000000000001",
-                                     "lot_id": None, "on_hand": 99, "sum_of_movements": 15}]
+    assert result["mismatches"] == [
+        {
+            "product_id": dodol["id"],
+            "outlet_id": "00000000-0000-4000-8000-000000000001",
+            "lot_id": None,
+            "on_hand": 99,
+            "sum_of_movements": 15,
+        }
+    ]
 
 
 def test_reconciliation_lists_movements_in_a_time_window_for_managers_and_services(inventory, dodol, token):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(seconds=1)
     sale = inventory.sale([(dodol, 5)])["payload"]
     refund = refund_payload(sale, [(0, 1)])
     inventory.publish("sale.refunded", refund)
-    after = datetime.now(timezone.utc) + timedelta(seconds=1)
+    after = datetime.now(UTC) + timedelta(seconds=1)
     query = {"from": before.isoformat(), "to": after.isoformat()}
     response = inventory.client.get("/reconciliation/movements", query_string=query, headers=token("service"))
     assert response.status_code == 200
     rows = [r for r in json.loads(response.get_data()) if r["kind"] in ("sale", "refund")]
     assert sorted((r["kind"], r["reference_id"], r["qty"]) for r in rows) == [
-        ("refund", refund["refund_id"], 1), ("sale", sale["sale_id"], -4), ("sale", sale["sale_id"], -1)]
+        ("refund", refund["refund_id"], 1),
+        ("sale", sale["sale_id"], -4),
+        ("sale", sale["sale_id"], -1),
+    ]
     assert rows[-1]["kind"] == "refund"  # oldest first
     assert all(r["supplier_id"] == dodol["supplier_id"] and r["product_id"] == dodol["id"] for r in rows)
     assert {"movement_id", "occurred_at"} <= rows[0].keys()
-    empty = inventory.client.get("/reconciliation/movements", headers=inventory.manager,
-                                 query_string={"from": "2020-01-01T00:00:00+00:00", "to": "2020-01-02T00:00:00+00:00"})
+    empty = inventory.client.get(
+        "/reconciliation/movements",
+        headers=inventory.manager,
+        query_string={"from": "2020-01-01T00:00:00+00:00", "to": "2020-01-02T00:00:00+00:00"},
+    )
     assert json.loads(empty.get_data()) == []
     from shared.business_time import today
 
-    by_day = inventory.client.get("/reconciliation/movements", headers=token("service"),
-                                  query_string={"from": today().isoformat(), "to": today().isoformat()})
+    by_day = inventory.client.get(
+        "/reconciliation/movements",
+        headers=token("service"),
+        query_string={"from": today().isoformat(), "to": today().isoformat()},
+    )
     assert {r["movement_id"] for r in rows} <= {r["movement_id"] for r in json.loads(by_day.get_data())}
-    assert inventory.client.get("/reconciliation/movements", query_string=query, headers=token("cashier")).status_code == 403
-    bad = inventory.client.get("/reconciliation/movements", query_string={"from": "yesterday"}, headers=token("service"))
+    assert (
+        inventory.client.get("/reconciliation/movements", query_string=query, headers=token("cashier")).status_code
+        == 403
+    )
+    bad = inventory.client.get(
+        "/reconciliation/movements", query_string={"from": "yesterday"}, headers=token("service")
+    )
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
 
 
 def test_reconciliation_pages_through_more_movements_than_one_batch(inventory, dodol):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     for _ in range(7):
         inventory.sale([(dodol, 1)])
     with inventory.runtime.session_factory() as session:
-        rows = list(stock_use_cases.movements_between(session, datetime.now(timezone.utc) - timedelta(hours=1),
-                                                      datetime.now(timezone.utc) + timedelta(hours=1), batch=2))
+        rows = list(
+            stock_use_cases.movements_between(
+                session,
+                datetime.now(UTC) - timedelta(hours=1),
+                datetime.now(UTC) + timedelta(hours=1),
+                batch=2,
+            )
+        )
     assert len(rows) == 10 and len({r["movement_id"] for r in rows}) == 10
     assert [r["occurred_at"] for r in rows] == sorted(r["occurred_at"] for r in rows)
 
@@ -457,19 +588,25 @@ def test_reconciliation_pages_through_more_movements_than_one_batch(inventory, d
 def test_a_broken_event_ends_in_the_dead_letters_and_a_manager_can_send_it_again(inventory, token):
     from shared.events import build_envelope
 
-    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": str(uuid.uuid4()), "name": "X",
-                                                                   "status": "active"})
+    envelope = build_envelope(
+        "supplier.registered", "suppliers", {"supplier_id": str(uuid.uuid4()), "name": "X", "status": "active"}
+    )
     envelope["payload"]["status"] = "bankrupt"  # breaks the contract: dead-lettered at once
     inventory.deliver(envelope)
     letters = inventory.get("/dead-letters")
     assert [(d["event_id"], d["consumer"], d["status"]) for d in letters] == [
-        (envelope["event_id"], "inventory.on_supplier_registered", "open")]
+        (envelope["event_id"], "inventory.on_supplier_registered", "open")
+    ]
     assert "invalid event" in letters[0]["error"]
     retried = inventory.post(f"/dead-letters/{letters[0]['id']}/retry", {}, status=202)
     assert retried["status"] == "retried"
     outbox = inventory.runtime.messaging.outbox
     with inventory.runtime.engine.connect() as conn:
-        queued = conn.execute(select(outbox.c.task_name, outbox.c.queue).where(outbox.c.event_id == envelope["event_id"])).all()
+        queued = conn.execute(
+            select(outbox.c.task_name, outbox.c.queue).where(outbox.c.event_id == envelope["event_id"])
+        ).all()
     assert queued == [("inventory.on_supplier_registered", "inventory")]
-    assert inventory.client.post(f"/dead-letters/{letters[0]['id']}/retry", headers=inventory.manager).status_code == 409
+    assert (
+        inventory.client.post(f"/dead-letters/{letters[0]['id']}/retry", headers=inventory.manager).status_code == 409
+    )
     assert inventory.client.get("/dead-letters", headers=token("cashier")).status_code == 403

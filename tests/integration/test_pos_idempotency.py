@@ -1,4 +1,5 @@
 """Idempotency-Key on checkout and refunds: replay, different body, in flight, failed requests, concurrency."""
+
 from __future__ import annotations
 
 import threading
@@ -31,8 +32,9 @@ def test_the_same_key_with_a_different_body_is_a_422_and_changes_nothing(pos):
     register_id = pos.ready()
     assert pos.sell(register_id, LINES, CASH, key="key-2").status_code == 201
     before = pos.row_counts()
-    other = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 2}],
-                     [{"method": "cash", "amount": 50_000}], key="key-2")
+    other = pos.sell(
+        register_id, [{"barcode": "8991234500011", "qty": 2}], [{"method": "cash", "amount": 50_000}], key="key-2"
+    )
     assert other.status_code == 422 and other.json["code"] == "idempotency_key_reused"
     assert other.content_type == "application/problem+json"
     assert pos.row_counts() == before
@@ -42,7 +44,9 @@ def test_a_key_still_in_flight_is_a_409(pos):
     register_id = pos.ready()
     body = {"register_id": register_id, "lines": LINES, "payments": CASH}
     request_hash = idempotency.fingerprint("kasir-1", body)
-    assert idempotency.claim(pos.runtime.session_factory, "sale", "key-3", request_hash) is None  # first request running
+    assert (
+        idempotency.claim(pos.runtime.session_factory, "sale", "key-3", request_hash) is None
+    )  # first request running
     response = pos.client.post("/sales", json=body, headers={**pos.cashier, "Idempotency-Key": "key-3"})
     assert response.status_code == 409 and response.json["code"] == "idempotency_in_flight"
     assert sales_count(pos) == 0
@@ -75,8 +79,13 @@ def test_two_concurrent_requests_with_the_same_key_make_one_sale(pos):
     def attempt():
         client = pos.app.test_client()
         barrier.wait()
-        results.append(client.post("/sales", json={"register_id": register_id, "lines": LINES, "payments": CASH},
-                                   headers={**pos.cashier, "Idempotency-Key": "race-key"}))
+        results.append(
+            client.post(
+                "/sales",
+                json={"register_id": register_id, "lines": LINES, "payments": CASH},
+                headers={**pos.cashier, "Idempotency-Key": "race-key"},
+            )
+        )
 
     threads = [threading.Thread(target=attempt) for _ in range(2)]
     for thread in threads:

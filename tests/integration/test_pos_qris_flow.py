@@ -1,5 +1,6 @@
 """QRIS at the counter: a pending payment with a dynamic payload, confirmation by signed callback or cashier,
 replay and signature checks, expiry, retry, switching method, voiding; ``sale.completed`` only when paid."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from tests.unit.test_pos_qris import parse_emv
 
 
 def start_qris_sale(pos, register_id, amount=25_000):
-    response = pos.sell(register_id, [{"barcode": "8991234500011", "qty": amount // 25_000}],
-                        [{"method": "qris", "amount": amount}])
+    response = pos.sell(
+        register_id, [{"barcode": "8991234500011", "qty": amount // 25_000}], [{"method": "qris", "amount": amount}]
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -28,8 +30,12 @@ def callback(pos, body: dict, secret: str | None = None, nonce: str | None = Non
     timestamp = str(timestamp if timestamp is not None else int(time.time()))
     nonce = nonce or uuid.uuid4().hex
     signature = qris_signature(secret or pos.settings.qris_callback_secret, timestamp, nonce, raw)
-    return pos.client.post("/qris/callback", data=raw, content_type="application/json",
-                           headers={"X-QRIS-Timestamp": timestamp, "X-QRIS-Nonce": nonce, "X-QRIS-Signature": signature})
+    return pos.client.post(
+        "/qris/callback",
+        data=raw,
+        content_type="application/json",
+        headers={"X-QRIS-Timestamp": timestamp, "X-QRIS-Nonce": nonce, "X-QRIS-Signature": signature},
+    )
 
 
 def test_a_qris_sale_waits_for_payment_with_a_dynamic_payload_and_no_event(pos):
@@ -75,9 +81,16 @@ def test_the_callback_refuses_a_bad_signature_a_stale_timestamp_and_a_wrong_amou
     assert stale.status_code == 401
     tampered_raw = json.dumps({**body, "amount": 1}).encode()
     ts, nonce = str(int(time.time())), uuid.uuid4().hex
-    tampered = pos.client.post("/qris/callback", data=tampered_raw, content_type="application/json", headers={
-        "X-QRIS-Timestamp": ts, "X-QRIS-Nonce": nonce,
-        "X-QRIS-Signature": qris_signature(pos.settings.qris_callback_secret, ts, nonce, json.dumps(body).encode())})
+    tampered = pos.client.post(
+        "/qris/callback",
+        data=tampered_raw,
+        content_type="application/json",
+        headers={
+            "X-QRIS-Timestamp": ts,
+            "X-QRIS-Nonce": nonce,
+            "X-QRIS-Signature": qris_signature(pos.settings.qris_callback_secret, ts, nonce, json.dumps(body).encode()),
+        },
+    )
     assert tampered.status_code == 401
     wrong_amount = callback(pos, {**body, "amount": 20_000})
     assert wrong_amount.status_code == 422
@@ -88,8 +101,11 @@ def test_the_callback_refuses_a_bad_signature_a_stale_timestamp_and_a_wrong_amou
 def test_the_cashier_can_confirm_a_qris_payment(pos):
     register_id = pos.ready()
     sale = start_qris_sale(pos, register_id)
-    response = pos.client.post(f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm",
-                               json={"reference": "dilihat di aplikasi"}, headers=pos.cashier)
+    response = pos.client.post(
+        f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm",
+        json={"reference": "dilihat di aplikasi"},
+        headers=pos.cashier,
+    )
     assert response.status_code == 200 and response.json["status"] == "completed"
     assert response.json["receipt_no"] is not None
     assert len(pos.outbox("sale.completed")) == 2  # one row per subscriber
@@ -120,17 +136,24 @@ def test_an_expired_qris_cannot_be_confirmed_and_can_be_retried_with_a_new_paylo
 
 def test_a_pending_qris_can_be_switched_to_cash_with_change(pos):
     register_id = pos.ready()
-    sale = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 2}],
-                    [{"method": "card", "amount": 20_000, "approval_code": "C1"}, {"method": "qris", "amount": 30_000}]).json
+    sale = pos.sell(
+        register_id,
+        [{"barcode": "8991234500011", "qty": 2}],
+        [{"method": "card", "amount": 20_000, "approval_code": "C1"}, {"method": "qris", "amount": 30_000}],
+    ).json
     qris_payment = sale["payments"][1]
-    switched = pos.client.post(f"/sales/{sale['id']}/payments/{qris_payment['id']}/switch",
-                               json={"method": "cash", "tendered": 50_000}, headers=pos.cashier)
+    switched = pos.client.post(
+        f"/sales/{sale['id']}/payments/{qris_payment['id']}/switch",
+        json={"method": "cash", "tendered": 50_000},
+        headers=pos.cashier,
+    )
     assert switched.status_code == 200, switched.json
     assert switched.json["status"] == "completed" and switched.json["change"] == 20_000
     confirmed = [(p["method"], p["amount"]) for p in switched.json["payments"] if p["status"] == "confirmed"]
     assert confirmed == [("card", 20_000), ("cash", 30_000)]
-    bad = pos.client.post(f"/sales/{sale['id']}/payments/{qris_payment['id']}/switch", json={"method": "cash"},
-                          headers=pos.cashier)
+    bad = pos.client.post(
+        f"/sales/{sale['id']}/payments/{qris_payment['id']}/switch", json={"method": "cash"}, headers=pos.cashier
+    )
     assert bad.status_code == 409
 
 
@@ -144,6 +167,8 @@ def test_voiding_a_sale_in_progress_records_nothing_as_sold(pos):
     assert late.status_code == 409
     assert pos.outbox("sale.completed") == []
     completed = pos.cash_sale(register_id)
-    assert pos.client.post(f"/sales/{completed['id']}/void", json={"reason": "x"}, headers=pos.cashier).status_code == 409
+    assert (
+        pos.client.post(f"/sales/{completed['id']}/void", json={"reason": "x"}, headers=pos.cashier).status_code == 409
+    )
     audit = pos.client.get("/audit", headers=pos.manager).json
     assert [e["action"] for e in audit] == ["sale.voided"]

@@ -1,4 +1,5 @@
 """Receipt numbers: gapless and unique per register and Jakarta day under concurrency; the print views."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,10 @@ SALES_PER_REGISTER = 12
 
 def test_concurrent_checkouts_on_two_registers_keep_receipt_numbers_gapless_and_unique(pos, token):
     registers = {"R01": pos.register("R01"), "R02": pos.register("R02")}
-    cashiers = {"R01": token("cashier", user_id="kasir-a", name="Ani"), "R02": token("cashier", user_id="kasir-b", name="Bayu")}
+    cashiers = {
+        "R01": token("cashier", user_id="kasir-a", name="Ani"),
+        "R02": token("cashier", user_id="kasir-b", name="Bayu"),
+    }
     for code, register_id in registers.items():
         pos.open_shift(register_id, headers=cashiers[code])
     barrier = threading.Barrier(8)
@@ -23,16 +27,23 @@ def test_concurrent_checkouts_on_two_registers_keep_receipt_numbers_gapless_and_
         client = pos.app.test_client()
         barrier.wait()
         for _ in range(count):
-            response = client.post("/sales", headers={**cashiers[code], "Idempotency-Key": f"{code}-{threading.get_ident()}-{_}"},
-                                   json={"register_id": registers[code], "lines": [{"barcode": "8991234500028", "qty": 1}],
-                                         "payments": [{"method": "cash", "amount": 15_000}]})
+            response = client.post(
+                "/sales",
+                headers={**cashiers[code], "Idempotency-Key": f"{code}-{threading.get_ident()}-{_}"},
+                json={
+                    "register_id": registers[code],
+                    "lines": [{"barcode": "8991234500028", "qty": 1}],
+                    "payments": [{"method": "cash", "amount": 15_000}],
+                },
+            )
             if response.status_code == 201:
                 receipts.append(response.json["receipt_no"])
             else:
                 failures.append(response.json)
 
-    threads = [threading.Thread(target=ring_up, args=(code, SALES_PER_REGISTER // 4))
-               for code in registers for _ in range(4)]
+    threads = [
+        threading.Thread(target=ring_up, args=(code, SALES_PER_REGISTER // 4)) for code in registers for _ in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -48,25 +59,43 @@ def test_concurrent_checkouts_on_two_registers_keep_receipt_numbers_gapless_and_
 def test_a_pending_sale_takes_no_receipt_number_so_a_void_leaves_no_gap(pos):
     register_id = pos.ready()
     first = pos.cash_sale(register_id)
-    pending = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 1}], [{"method": "qris", "amount": 25_000}]).json
+    pending = pos.sell(
+        register_id, [{"barcode": "8991234500011", "qty": 1}], [{"method": "qris", "amount": 25_000}]
+    ).json
     assert pending["receipt_no"] is None
-    assert pos.client.post(f"/sales/{pending['id']}/void", json={"reason": "pembeli batal"},
-                           headers=pos.cashier).status_code == 200
+    assert (
+        pos.client.post(
+            f"/sales/{pending['id']}/void", json={"reason": "pembeli batal"}, headers=pos.cashier
+        ).status_code
+        == 200
+    )
     second = pos.cash_sale(register_id)
     assert int(second["receipt_no"][-4:]) == int(first["receipt_no"][-4:]) + 1
 
 
 def test_the_receipt_print_view_shows_outlet_cashier_lines_totals_payments_and_change(pos):
     register_id = pos.ready()
-    sale = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 2, "discount": 5_000}],
-                    [{"method": "cash", "amount": 45_000, "tendered": 50_000}]).json
+    sale = pos.sell(
+        register_id,
+        [{"barcode": "8991234500011", "qty": 2, "discount": 5_000}],
+        [{"method": "cash", "amount": 45_000, "tendered": 50_000}],
+    ).json
     for width in (58, 80):
         response = pos.client.get(f"/receipts/{sale['receipt_no']}?width={width}", headers=pos.cashier)
         assert response.status_code == 200 and response.mimetype == "text/html"
         html = response.get_data(as_text=True)
         assert f"size: {width}mm" in html
-        for expected in ("Sentra Oleh-Oleh Kabupaten Bekasi", sale["receipt_no"], "Siti", "R01",
-                         "Dodol Betawi Ibu Sari 250 g", "Rp45.000", "Rp50.000", "Rp5.000", "WIB"):
+        for expected in (
+            "Sentra Oleh-Oleh Kabupaten Bekasi",
+            sale["receipt_no"],
+            "Siti",
+            "R01",
+            "Dodol Betawi Ibu Sari 250 g",
+            "Rp45.000",
+            "Rp50.000",
+            "Rp5.000",
+            "WIB",
+        ):
             assert expected in html, expected
         assert "NPWP" not in html and "PPN" not in html
     assert pos.client.get(f"/receipts/{sale['receipt_no']}?width=72", headers=pos.cashier).status_code == 422
@@ -74,9 +103,11 @@ def test_the_receipt_print_view_shows_outlet_cashier_lines_totals_payments_and_c
 
 
 def test_a_ppn_registered_receipt_shows_npwp_tax_base_and_ppn(pos):
-    pos.client.put(f"/outlets/{pos.settings.outlet_id}/settings",
-                   json={"ppn_registered": True, "npwp": "0123456789012345", "name": "Sentra Cikarang"},
-                   headers=pos.manager)
+    pos.client.put(
+        f"/outlets/{pos.settings.outlet_id}/settings",
+        json={"ppn_registered": True, "npwp": "0123456789012345", "name": "Sentra Cikarang"},
+        headers=pos.manager,
+    )
     register_id = pos.ready()
     sale = pos.cash_sale(register_id, qty=4)
     html = pos.client.get(f"/receipts/{sale['receipt_no']}?width=58", headers=pos.cashier).get_data(as_text=True)

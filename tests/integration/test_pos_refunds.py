@@ -1,14 +1,20 @@
 """Refunds: by receipt number, never more than sold minus refunded, manager approval and audit, idempotency,
 refund method, and the ``sale.refunded`` event."""
+
 from __future__ import annotations
 
 import json
 
 
-
 def refund(pos, sale, items, key, headers=None, method="original", approval="manager", **extra):
-    body = {"receipt_no": sale["receipt_no"], "lines": items, "reason": "rusak", "back_to_stock": True,
-            "method": method, **extra}
+    body = {
+        "receipt_no": sale["receipt_no"],
+        "lines": items,
+        "reason": "rusak",
+        "back_to_stock": True,
+        "method": method,
+        **extra,
+    }
     if approval == "manager":
         body["approval"] = {"approval_token": pos.manager["Authorization"][7:]}
     elif approval is not None:
@@ -17,9 +23,12 @@ def refund(pos, sale, items, key, headers=None, method="original", approval="man
 
 
 def three_line_sale(pos, register_id):
-    response = pos.sell(register_id, [{"barcode": "8991234500011", "qty": 3}, {"barcode": "8991234500028", "qty": 1}],
-                        [{"method": "card", "amount": 60_000, "approval_code": "E1"}, {"method": "cash", "amount": 29_000}],
-                        discount=1_000)
+    response = pos.sell(
+        register_id,
+        [{"barcode": "8991234500011", "qty": 3}, {"barcode": "8991234500028", "qty": 1}],
+        [{"method": "card", "amount": 60_000, "approval_code": "E1"}, {"method": "cash", "amount": 29_000}],
+        discount=1_000,
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -36,8 +45,15 @@ def test_a_refund_returns_the_lines_exact_share_and_publishes_sale_refunded(pos)
     [row, _] = pos.outbox("sale.refunded")
     payload = json.loads(row.envelope)["payload"]
     assert payload["sale_id"] == sale["id"] and payload["back_to_stock"] is True
-    assert payload["lines"] == [{"sale_line_id": dodol["id"], "product_id": dodol["product_id"],
-                                 "supplier_id": dodol["supplier_id"], "qty": 1, "amount": 24_722}]
+    assert payload["lines"] == [
+        {
+            "sale_line_id": dodol["id"],
+            "product_id": dodol["product_id"],
+            "supplier_id": dodol["supplier_id"],
+            "qty": 1,
+            "amount": 24_722,
+        }
+    ]
     rest = refund(pos, sale, [{"sale_line_id": dodol["id"], "qty": 2}], "r-2")
     assert rest.status_code == 201
     assert response.json["total"] + rest.json["total"] == dodol["line_total"]
@@ -60,7 +76,10 @@ def test_refunding_more_than_sold_minus_refunded_is_a_422_and_writes_nothing(pos
     assert foreign.status_code == 422
     for bad in ({"sale_line_id": line["id"], "qty": 0}, {"sale_line_id": line["id"], "qty": 1.5}):
         assert refund(pos, sale, [bad], "r-e").status_code == 422
-    assert refund(pos, {"receipt_no": "R01-20000101-0001"}, [{"sale_line_id": line["id"], "qty": 1}], "r-f").status_code == 404
+    assert (
+        refund(pos, {"receipt_no": "R01-20000101-0001"}, [{"sale_line_id": line["id"], "qty": 1}], "r-f").status_code
+        == 404
+    )
     assert pos.row_counts() == before
 
 
@@ -98,13 +117,15 @@ def test_a_cash_refund_comes_out_of_the_callers_open_shift(pos):
     assert by_manager_without_shift.status_code == 409 and by_manager_without_shift.json["code"] == "no_open_shift"
     by_cashier = refund(pos, sale, item, "c-2", method="cash")
     assert by_cashier.status_code == 201 and by_cashier.json["payments"] == [
-        {"method": "cash", "amount": 14_833, "payment_id": None}]
+        {"method": "cash", "amount": 14_833, "payment_id": None}
+    ]
     assert by_cashier.json["shift_id"] is not None
 
 
 def test_a_manager_refunds_without_a_separate_approval(pos):
     register_id = pos.ready()
     sale = three_line_sale(pos, register_id)
-    response = refund(pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}], "m-1", headers=pos.manager,
-                      approval=None)
+    response = refund(
+        pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}], "m-1", headers=pos.manager, approval=None
+    )
     assert response.status_code == 201 and response.json["approved_by"] == "manajer-1"

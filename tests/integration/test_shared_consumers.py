@@ -1,4 +1,5 @@
 """The consumer task wrapper: de-duplication, retries with an attempt counter, dead letters."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,9 @@ def consume(messaging_runtime):
 
     runtime = messaging_runtime
     runtime.messaging.service = "inventory"
-    register_consumers(runtime.celery, "inventory", runtime.session_factory, runtime.messaging,
-                       {"supplier.registered": handler})
+    register_consumers(
+        runtime.celery, "inventory", runtime.session_factory, runtime.messaging, {"supplier.registered": handler}
+    )
     task = runtime.celery.tasks[contract("supplier.registered").task_name("inventory")]
     return task, seen, failures, runtime
 
@@ -67,7 +69,11 @@ def test_an_event_that_keeps_failing_goes_to_the_dead_letters_after_the_last_att
             task([envelope])
     task([envelope])  # the last attempt gives up instead of raising
     [dead] = _dead_letters(runtime)
-    assert (dead.consumer, dead.event_id, dead.attempts) == ("inventory.on_supplier_registered", envelope["event_id"], MAX_ATTEMPTS)
+    assert (dead.consumer, dead.event_id, dead.attempts) == (
+        "inventory.on_supplier_registered",
+        envelope["event_id"],
+        MAX_ATTEMPTS,
+    )
     assert "database hiccup" in dead.error
     assert seen == []
 
@@ -84,10 +90,14 @@ def test_an_event_that_breaks_its_contract_is_dead_lettered_at_once(consume):
 
 def test_in_a_batch_each_event_stands_alone_and_only_the_failed_ones_are_retried(consume):
     task, seen, failures, runtime = consume
-    envelopes = [build_envelope("supplier.registered", "suppliers", {**PAYLOAD, "supplier_id": supplier_id, "name": name})
-                 for supplier_id, name in [("7d3c1a8e-6a3f-4b7e-9a8c-000000000001", "Kopi"),
-                                           ("7d3c1a8e-6a3f-4b7e-9a8c-000000000002", "Dodol"),
-                                           ("7d3c1a8e-6a3f-4b7e-9a8c-000000000003", "Batik")]]
+    envelopes = [
+        build_envelope("supplier.registered", "suppliers", {**PAYLOAD, "supplier_id": supplier_id, "name": name})
+        for supplier_id, name in [
+            ("7d3c1a8e-6a3f-4b7e-9a8c-000000000001", "Kopi"),
+            ("7d3c1a8e-6a3f-4b7e-9a8c-000000000002", "Dodol"),
+            ("7d3c1a8e-6a3f-4b7e-9a8c-000000000003", "Batik"),
+        ]
+    ]
     failures["names"] = {"Dodol"}
     with pytest.raises(RuntimeError, match="cannot apply Dodol"):
         task(envelopes)
@@ -99,8 +109,11 @@ def test_in_a_batch_each_event_stands_alone_and_only_the_failed_ones_are_retried
     task([envelopes[1]])
     assert [payload["name"] for payload in seen] == ["Kopi", "Batik", "Dodol"]
     with runtime.engine.connect() as conn:
-        attempts = dict(conn.execute(select(runtime.messaging.delivery_attempts.c.event_id,
-                                            runtime.messaging.delivery_attempts.c.attempts)).all())
+        attempts = dict(
+            conn.execute(
+                select(runtime.messaging.delivery_attempts.c.event_id, runtime.messaging.delivery_attempts.c.attempts)
+            ).all()
+        )
     assert attempts == {envelopes[0]["event_id"]: 2, envelopes[1]["event_id"]: 3, envelopes[2]["event_id"]: 2}
     assert _dead_letters(runtime) == []
 

@@ -1,4 +1,5 @@
 """The outbox, the inbox and dead letters on a real database and a real Redis, independent of any service."""
+
 from __future__ import annotations
 
 import json
@@ -7,13 +8,17 @@ import time
 import pytest
 from sqlalchemy import select
 
-from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.errors import Conflict, NotFound
+from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
 from shared.web import create_service_app
 from tests.support import eventually, queued_event_batches
 
-SUPPLIER_REGISTERED = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
+SUPPLIER_REGISTERED = {
+    "supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a",
+    "name": "Kopi Sukamakmur",
+    "status": "active",
+}
 
 
 @pytest.fixture
@@ -63,15 +68,20 @@ def test_rows_pending_for_one_consumer_go_out_together_in_messages_of_bounded_si
     finally:
         runtime.relay.events_per_message = 2
         redis_server.start()
-    eventually(lambda: runtime.relay.publish_pending() >= 0 and _statuses(runtime) == [OUTBOX_SENT] * 6,
-               message="all six rows sent")  # the first publish after a Redis restart may fail and be redone
+    eventually(
+        lambda: runtime.relay.publish_pending() >= 0 and _statuses(runtime) == [OUTBOX_SENT] * 6,
+        message="all six rows sent",
+    )  # the first publish after a Redis restart may fail and be redone
     with runtime.engine.connect() as conn:
         recorded = set(conn.execute(select(runtime.messaging.outbox.c.event_id)).scalars())
     redis = redis_server.client()
     for queue in ("inventory", "pos"):
         # Only this test's messages (an earlier test's relay thread may still publish to the shared Redis).
-        batches = [batch for batch in queued_event_batches(redis, queue)
-                   if {envelope["event_id"] for envelope in batch} <= recorded]
+        batches = [
+            batch
+            for batch in queued_event_batches(redis, queue)
+            if {envelope["event_id"] for envelope in batch} <= recorded
+        ]
         # The relay thread woken by the commits may publish some rows too: a row may go out twice, never lost.
         assert 2 in [len(batch) for batch in batches] and all(len(batch) <= 2 for batch in batches)
         assert {envelope["event_id"] for batch in batches for envelope in batch} == recorded
@@ -102,7 +112,9 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
     messaging = runtime.messaging
     envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455557777", "type": "sale.completed", "payload": {}}
     with runtime.transaction() as session:
-        counts = [messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) for _ in range(3)]
+        counts = [
+            messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) for _ in range(3)
+        ]
         messaging.dead_letter(session, "suppliers.on_sale_completed", envelope, "boom", attempts=3)
     assert counts == [1, 2, 3]
     with runtime.transaction() as session:
@@ -120,7 +132,9 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
         assert messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) == 1
 
 
-def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_that_stopped_draining(runtime, redis_server):
+def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_that_stopped_draining(
+    runtime, redis_server
+):
     client = create_service_app(runtime, "messaging test").test_client()
     redis_server.stop()
     try:

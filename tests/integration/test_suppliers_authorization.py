@@ -1,6 +1,6 @@
 """A supplier sees only its own data: every supplier-facing endpoint, asked with another supplier's ids, is 404."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from tests import suppliers_support as ev
 
@@ -9,9 +9,18 @@ PERIOD = "from=2025-01-01&to=2027-12-31"
 
 def _supplier_with_history(suppliers_app, client, token, name: str) -> dict:
     """A supplier with a product, a sale, stock, an alert and a paid payout: every kind of object it can see."""
-    response = client.post("/suppliers", headers=token("manager"), json={
-        "business_name": name, "owner_name": "Pemilik", "phone": "081311120001",
-        "bank_name": "BNI", "bank_account_number": "9876543210", "bank_account_holder": name})
+    response = client.post(
+        "/suppliers",
+        headers=token("manager"),
+        json={
+            "business_name": name,
+            "owner_name": "Pemilik",
+            "phone": "081311120001",
+            "bank_name": "BNI",
+            "bank_account_number": "9876543210",
+            "bank_account_holder": name,
+        },
+    )
     supplier_id = response.json["id"]
     product_id = ev.new_uuid()
     ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name=f"Produk {name}"))
@@ -54,7 +63,9 @@ def _supplier_facing_urls(ids: dict) -> list[str]:
 
 def test_each_supplier_gets_404_for_every_object_of_another_supplier_and_200_for_its_own(suppliers_app, token):
     client = suppliers_app.test_client()
-    suppliers = [_supplier_with_history(suppliers_app, client, token, name) for name in ("Dodol Mpok Yati", "Kopi Sukamakmur")]
+    suppliers = [
+        _supplier_with_history(suppliers_app, client, token, name) for name in ("Dodol Mpok Yati", "Kopi Sukamakmur")
+    ]
     payouts = _pay_everyone(client, token)
     for ids in suppliers:
         ids["payout_id"] = payouts[ids["supplier_id"]]
@@ -66,7 +77,11 @@ def test_each_supplier_gets_404_for_every_object_of_another_supplier_and_200_for
             for url in _supplier_facing_urls(other):
                 response = client.get(url, headers=headers)
                 response.get_data()  # consume streamed bodies
-                assert response.status_code == expected, (url, response.status_code, response.get_data(as_text=True)[:300])
+                assert response.status_code == expected, (
+                    url,
+                    response.status_code,
+                    response.get_data(as_text=True)[:300],
+                )
                 if expected == 404:
                     assert response.content_type == "application/problem+json"
                     assert other["name"] not in response.get_data(as_text=True)
@@ -92,9 +107,16 @@ def test_suppliers_and_cashiers_cannot_use_manager_endpoints_and_nobody_gets_in_
     client = suppliers_app.test_client()
     ids = _supplier_with_history(suppliers_app, client, token, "Kue Bu Ratna")
     supplier = token("supplier", supplier_id=ids["supplier_id"])
-    for method, url in [("get", "/suppliers"), ("post", "/suppliers"), ("patch", f"/suppliers/{ids['supplier_id']}"),
-                        ("post", f"/suppliers/{ids['supplier_id']}/agreements"), ("get", "/payout-runs"),
-                        ("post", "/payout-runs"), ("get", "/payout-runs/dues"), ("post", "/reconciliations")]:
+    for method, url in [
+        ("get", "/suppliers"),
+        ("post", "/suppliers"),
+        ("patch", f"/suppliers/{ids['supplier_id']}"),
+        ("post", f"/suppliers/{ids['supplier_id']}/agreements"),
+        ("get", "/payout-runs"),
+        ("post", "/payout-runs"),
+        ("get", "/payout-runs/dues"),
+        ("post", "/reconciliations"),
+    ]:
         assert getattr(client, method)(url, json={}, headers=supplier).status_code == 403, url
         assert getattr(client, method)(url, json={}, headers=token("cashier")).status_code == 403, url
         assert getattr(client, method)(url, json={}).status_code == 401, url

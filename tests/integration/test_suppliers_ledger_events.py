@@ -1,4 +1,5 @@
 """The ledger fed by events: sales, refunds, write-offs, duplicates, out-of-order delivery, terms in force."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,13 +31,20 @@ def invariants(suppliers_app) -> dict:
         return ledger.check_invariants(session)
 
 
-def test_a_sale_credits_the_supplier_share_under_the_default_20_percent_commission(suppliers_app, suppliers_client, token):
+def test_a_sale_credits_the_supplier_share_under_the_default_20_percent_commission(
+    suppliers_app, suppliers_client, token
+):
     supplier_id = register(suppliers_client, token)
     product_id = ev.new_uuid()
     ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 3, 25_000)], completed_at=ev.at(30)))
     assert balance(suppliers_client, token, supplier_id) == {
-        "supplier_id": supplier_id, "pending": 0, "available": 60_000, "paid": 0, "lifetime_sales": 75_000,
-        "reserved": 0, "payable": 60_000,
+        "supplier_id": supplier_id,
+        "pending": 0,
+        "available": 60_000,
+        "paid": 0,
+        "lifetime_sales": 75_000,
+        "reserved": 0,
+        "payable": 60_000,
     }
     report = invariants(suppliers_app)
     assert report["ok"], report
@@ -45,8 +53,12 @@ def test_a_sale_credits_the_supplier_share_under_the_default_20_percent_commissi
 
 def test_a_recent_sale_is_pending_until_the_holdback_has_passed(suppliers_app, suppliers_client, token):
     supplier_id = register(suppliers_client, token, holdback_days=7)
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 10_001)], completed_at=ev.at(1)))
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 10_000)], completed_at=ev.at(8)))
+    ev.deliver(
+        suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 10_001)], completed_at=ev.at(1))
+    )
+    ev.deliver(
+        suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, 10_000)], completed_at=ev.at(8))
+    )
     result = balance(suppliers_client, token, supplier_id)
     # 10 001 × 20 % = 2 000.2 → commission 2 000, share 8 001 (half up); 10 000 → share 8 000
     assert (result["pending"], result["available"], result["lifetime_sales"]) == (8_001, 8_000, 20_001)
@@ -102,38 +114,73 @@ def test_a_refund_for_more_than_the_line_is_refused_and_posts_nothing(suppliers_
     assert balance(suppliers_client, token, supplier_id)["available"] == 8_000
 
 
-def test_terms_in_force_at_the_sale_time_apply_and_later_changes_never_alter_past_postings(suppliers_app, suppliers_client, token):
+def test_terms_in_force_at_the_sale_time_apply_and_later_changes_never_alter_past_postings(
+    suppliers_app, suppliers_client, token
+):
     supplier_id = register(suppliers_client, token, commission_bps=2_000)
     product_id = ev.new_uuid()
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 1, 100_000)], completed_at=ev.at(40)))
-    response = suppliers_client.post(f"/suppliers/{supplier_id}/agreements", headers=token("manager"), json={
-        "type": "fixed_price", "fixed_prices": [{"product_id": product_id, "supplier_price": 70_000}],
-        "effective_from": ev.at(30).isoformat()})
+    ev.deliver(
+        suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 1, 100_000)], completed_at=ev.at(40))
+    )
+    response = suppliers_client.post(
+        f"/suppliers/{supplier_id}/agreements",
+        headers=token("manager"),
+        json={
+            "type": "fixed_price",
+            "fixed_prices": [{"product_id": product_id, "supplier_price": 70_000}],
+            "effective_from": ev.at(30).isoformat(),
+        },
+    )
     assert response.status_code == 201, response.json
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 2, 100_000)], completed_at=ev.at(20)))
+    ev.deliver(
+        suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 2, 100_000)], completed_at=ev.at(20))
+    )
     # a sale from before the change that arrives late still gets the old terms
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 1, 100_000)], completed_at=ev.at(35)))
+    ev.deliver(
+        suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 1, 100_000)], completed_at=ev.at(35))
+    )
     assert balance(suppliers_client, token, supplier_id)["available"] == 80_000 + 140_000 + 80_000
     agreements = suppliers_client.get(f"/suppliers/{supplier_id}/agreements", headers=token("manager")).json
     assert [a["type"] for a in agreements] == ["commission", "fixed_price"]
 
 
 def test_a_write_off_the_centre_bears_credits_the_supplier_as_if_sold_and_one_the_supplier_bears_does_not(
-        suppliers_app, suppliers_client, token):
+    suppliers_app, suppliers_client, token
+):
     supplier_id = register(suppliers_client, token)
     product_id = ev.new_uuid()
     ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 10, on_hand_after=10))
-    centre = ev.movement(supplier_id, product_id, "write_off", -2, unit_price=25_000, borne_by="centre",
-                         reason="rusak di rak", on_hand_after=8)
+    centre = ev.movement(
+        supplier_id,
+        product_id,
+        "write_off",
+        -2,
+        unit_price=25_000,
+        borne_by="centre",
+        reason="rusak di rak",
+        on_hand_after=8,
+    )
     ev.deliver(suppliers_app, "stock.moved", centre)
     ev.deliver(suppliers_app, "stock.moved", centre)
-    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000,
-                                               borne_by="supplier", on_hand_after=7))
+    ev.deliver(
+        suppliers_app,
+        "stock.moved",
+        ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000, borne_by="supplier", on_hand_after=7),
+    )
     result = balance(suppliers_client, token, supplier_id)
     assert result["available"] == 40_000 and result["lifetime_sales"] == 0
     stock = suppliers_client.get(f"/suppliers/{supplier_id}/stock", headers=token("manager")).json
-    assert stock == [{"product_id": product_id, "product_name": "", "on_hand": 7, "sold": 0, "near_expiry": False,
-                      "near_expiry_lots": 0, "due_for_pickup": False}]
+    assert stock == [
+        {
+            "product_id": product_id,
+            "product_name": "",
+            "on_hand": 7,
+            "sold": 0,
+            "near_expiry": False,
+            "near_expiry_lots": 0,
+            "due_for_pickup": False,
+        }
+    ]
     assert invariants(suppliers_app)["ok"]
 
 
@@ -141,19 +188,32 @@ def test_the_stock_view_shows_on_hand_sold_near_expiry_and_due_for_pickup(suppli
     supplier_id = register(suppliers_client, token, consignment_days=30)
     product_id = ev.new_uuid()
     ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Durian", revision=1))
-    ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Durian 250 g", revision=2))
+    ev.deliver(
+        suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Durian 250 g", revision=2)
+    )
     ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="stale name", revision=1))
     ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 20, occurred_at=ev.at(40)))
     sold = ev.sale([(supplier_id, product_id, 3, 30_000)])
     ev.deliver(suppliers_app, "sale.completed", sold)
-    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "sale", -3, reference_id=sold["sale_id"]))
+    ev.deliver(
+        suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "sale", -3, reference_id=sold["sale_id"])
+    )
     ev.deliver(suppliers_app, "stock.alert_raised", ev.alert(supplier_id, product_id, lot_id=ev.new_uuid()))
     [row] = suppliers_client.get(f"/suppliers/{supplier_id}/stock", headers=token("manager")).json
-    assert row == {"product_id": product_id, "product_name": "Dodol Durian 250 g", "on_hand": 17, "sold": 3,
-                   "near_expiry": True, "near_expiry_lots": 1, "due_for_pickup": True}
+    assert row == {
+        "product_id": product_id,
+        "product_name": "Dodol Durian 250 g",
+        "on_hand": 17,
+        "sold": 3,
+        "near_expiry": True,
+        "near_expiry_lots": 1,
+        "due_for_pickup": True,
+    }
 
 
-def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it_once(suppliers_app, suppliers_client, token):
+def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it_once(
+    suppliers_app, suppliers_client, token
+):
     supplier_id = register(suppliers_client, token)
     sold = ev.sale([(supplier_id, ev.new_uuid(), 1, 10_000)], completed_at=ev.at(20))
     ev.deliver(suppliers_app, "sale.completed", sold)
@@ -164,7 +224,11 @@ def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it
     ev.deliver(suppliers_app, "sale.refunded", envelope_=impossible)  # the last attempt: dead-lettered, not raised
     [dead] = suppliers_client.get("/dead-letters", headers=token("manager")).json
     assert (dead["event_id"], dead["event_type"], dead["attempts"], dead["status"]) == (
-        impossible["event_id"], "sale.refunded", 8, "open")
+        impossible["event_id"],
+        "sale.refunded",
+        8,
+        "open",
+    )
     assert "refund exceeds" in dead["error"]
     retried = suppliers_client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager"))
     assert retried.status_code == 202 and retried.json["status"] == "retried"
@@ -172,6 +236,8 @@ def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it
     assert suppliers_client.get("/dead-letters", headers=token("supplier", supplier_id=supplier_id)).status_code == 403
     runtime = suppliers_app.extensions["sentra"]
     with runtime.engine.connect() as conn:
-        queues = [r.queue for r in conn.execute(runtime.messaging.outbox.select()).all() if r.event_type == "sale.refunded"]
+        queues = [
+            r.queue for r in conn.execute(runtime.messaging.outbox.select()).all() if r.event_type == "sale.refunded"
+        ]
     assert queues == ["suppliers"]
     assert balance(suppliers_client, token, supplier_id)["available"] == 8_000

@@ -1,9 +1,12 @@
 """Properties of the ledger over generated histories (hypothesis), on the real database through the real
 consumer tasks and HTTP API."""
+
 from __future__ import annotations
 
 import random
-from hypothesis import HealthCheck, given, settings, strategies as st
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from services.suppliers import ledger
@@ -11,26 +14,55 @@ from services.suppliers.models import PayableItem, Posting
 from shared.celery_factory import RetryLater
 from tests import suppliers_support as ev
 
-PROPERTY_SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-sale_op = st.tuples(st.just("sale"), st.integers(0, 1),
-                    st.lists(st.tuples(st.integers(0, 2), st.integers(1, 5), st.integers(0, 150_000)), min_size=1, max_size=3),
-                    st.integers(0, 40))
+sale_op = st.tuples(
+    st.just("sale"),
+    st.integers(0, 1),
+    st.lists(st.tuples(st.integers(0, 2), st.integers(1, 5), st.integers(0, 150_000)), min_size=1, max_size=3),
+    st.integers(0, 40),
+)
 refund_op = st.tuples(st.just("refund"), st.integers(0, 1_000), st.integers(0, 1_000), st.integers(1, 100))
-write_off_op = st.tuples(st.just("write_off"), st.integers(0, 1), st.integers(0, 2), st.integers(1, 4),
-                         st.integers(0, 90_000), st.sampled_from(["centre", "supplier"]))
-terms_op = st.tuples(st.just("terms"), st.integers(0, 1), st.sampled_from(["commission", "fixed_price"]),
-                     st.integers(0, 10_000), st.integers(0, 150_000), st.integers(0, 40), st.integers(0, 10))
+write_off_op = st.tuples(
+    st.just("write_off"),
+    st.integers(0, 1),
+    st.integers(0, 2),
+    st.integers(1, 4),
+    st.integers(0, 90_000),
+    st.sampled_from(["centre", "supplier"]),
+)
+terms_op = st.tuples(
+    st.just("terms"),
+    st.integers(0, 1),
+    st.sampled_from(["commission", "fixed_price"]),
+    st.integers(0, 10_000),
+    st.integers(0, 150_000),
+    st.integers(0, 40),
+    st.integers(0, 10),
+)
 payout_op = st.tuples(st.just("payout"), st.booleans(), st.booleans())
 operations = st.lists(st.one_of(sale_op, refund_op, write_off_op, terms_op, payout_op), min_size=1, max_size=14)
 
 
 def _register(client, token, holdback_days: int = 7) -> str:
-    response = client.post("/suppliers", headers=token("manager"), json={
-        "business_name": "Keripik Singkong Cikarang", "owner_name": "Hendra", "phone": "081311120002",
-        "bank_name": "BRI", "bank_account_number": "0123456789", "bank_account_holder": "Hendra",
-        "agreement": {"holdback_days": holdback_days}})
+    response = client.post(
+        "/suppliers",
+        headers=token("manager"),
+        json={
+            "business_name": "Keripik Singkong Cikarang",
+            "owner_name": "Hendra",
+            "phone": "081311120002",
+            "bank_name": "BRI",
+            "bank_account_number": "0123456789",
+            "bank_account_holder": "Hendra",
+            "agreement": {"holdback_days": holdback_days},
+        },
+    )
     assert response.status_code == 201, response.json
     return response.json["id"]
 
@@ -48,8 +80,9 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
         kind = op[0]
         if kind == "sale":
             _, slot, lines, days_ago = op
-            sold = ev.sale([(suppliers[slot], products[p], qty, price) for p, qty, price in lines],
-                           completed_at=ev.at(days_ago))
+            sold = ev.sale(
+                [(suppliers[slot], products[p], qty, price) for p, qty, price in lines], completed_at=ev.at(days_ago)
+            )
             ev.deliver(suppliers_app, "sale.completed", sold)
             sales.append(sold)
         elif kind == "refund" and sales:
@@ -65,12 +98,21 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             ev.deliver(suppliers_app, "sale.refunded", ev.refund(sold, [(index, 1, amount)]))
         elif kind == "write_off":
             _, slot, p, qty, price, borne_by = op
-            ev.deliver(suppliers_app, "stock.moved", ev.movement(suppliers[slot], products[p], "write_off", -qty,
-                                                       unit_price=price, borne_by=borne_by, reason="rusak"))
+            ev.deliver(
+                suppliers_app,
+                "stock.moved",
+                ev.movement(
+                    suppliers[slot], products[p], "write_off", -qty, unit_price=price, borne_by=borne_by, reason="rusak"
+                ),
+            )
         elif kind == "terms":
             _, slot, agreement_type, bps, fixed_price, days_ago, holdback = op
-            body = {"type": agreement_type, "commission_bps": bps, "holdback_days": holdback,
-                    "effective_from": ev.at(days_ago).isoformat()}
+            body = {
+                "type": agreement_type,
+                "commission_bps": bps,
+                "holdback_days": holdback,
+                "effective_from": ev.at(days_ago).isoformat(),
+            }
             if agreement_type == "fixed_price":
                 body["fixed_prices"] = [{"product_id": products[0], "supplier_price": fixed_price}]
             response = client.post(f"/suppliers/{suppliers[slot]}/agreements", json=body, headers=manager)
@@ -84,12 +126,18 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             for number, line in enumerate(run.json["lines"]):
                 base = f"/payout-runs/{run_id}/lines/{line['id']}"
                 if fail_first and number == 0:
-                    assert client.post(f"{base}/failed", json={"reason": "rekening salah"}, headers=manager).status_code == 200
+                    assert (
+                        client.post(f"{base}/failed", json={"reason": "rekening salah"}, headers=manager).status_code
+                        == 200
+                    )
                     continue
                 paid = client.post(f"{base}/paid", json={"reference": f"TRF-{number}"}, headers=manager)
                 assert paid.status_code == 200, paid.json
                 if fail_after_paid:
-                    assert client.post(f"{base}/failed", json={"reason": "ditolak bank"}, headers=manager).status_code == 200
+                    assert (
+                        client.post(f"{base}/failed", json={"reason": "ditolak bank"}, headers=manager).status_code
+                        == 200
+                    )
 
     with suppliers_app.extensions["sentra"].transaction() as session:
         report = ledger.check_invariants(session)
@@ -100,8 +148,9 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             assert item.amount + item.commission == item.gross
         for supplier_id in suppliers:
             from_postings = session.execute(
-                select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0))
-                .where(Posting.account_code == ledger.payable_account(supplier_id))
+                select(func.coalesce(func.sum(Posting.credit) - func.sum(Posting.debit), 0)).where(
+                    Posting.account_code == ledger.payable_account(supplier_id)
+                )
             ).scalar_one()
             summary = ledger.balance_summary(session, supplier_id)
             assert summary["payable"] == from_postings
@@ -115,7 +164,8 @@ fact_templates = st.lists(
         st.tuples(st.just("refund"), st.integers(0, 50), st.integers(1, 100)),
         st.tuples(st.just("write_off"), st.integers(0, 1), st.integers(1, 3), st.integers(1, 50_000)),
     ),
-    min_size=1, max_size=10,
+    min_size=1,
+    max_size=10,
 )
 
 
@@ -141,8 +191,12 @@ def _instantiate(templates, suppliers: list[str], product_id: str) -> list[tuple
                 events.append(("sale.refunded", ev.refund(sold, [(0, 1, amount)])))
         elif template[0] == "write_off":
             _, slot, qty, price = template
-            events.append(("stock.moved", ev.movement(suppliers[slot], product_id, "write_off", -qty,
-                                                      unit_price=price, borne_by="centre")))
+            events.append(
+                (
+                    "stock.moved",
+                    ev.movement(suppliers[slot], product_id, "write_off", -qty, unit_price=price, borne_by="centre"),
+                )
+            )
     return events
 
 
@@ -162,7 +216,9 @@ def _deliver_all(suppliers_app, envelopes: list[tuple[str, dict]]) -> None:
 
 def _balances(suppliers_app, supplier_ids: list[str]) -> list[dict]:
     with suppliers_app.extensions["sentra"].transaction() as session:
-        return [{k: v for k, v in ledger.balance_summary(session, s).items() if k != "supplier_id"} for s in supplier_ids]
+        return [
+            {k: v for k, v in ledger.balance_summary(session, s).items() if k != "supplier_id"} for s in supplier_ids
+        ]
 
 
 @PROPERTY_SETTINGS

@@ -1,4 +1,5 @@
 """Payout runs: proposal by cut-off and minimum, hold/exclude, approval, bank file, paid, failed, overdue dues."""
+
 from __future__ import annotations
 
 import csv
@@ -11,10 +12,15 @@ from services.suppliers.models import AuditLog
 from tests import suppliers_support as ev
 
 
-def register(suppliers_client, token, name: str, minimum_payout: int = 0, holdback_days: int = 7, bank: bool = True) -> str:
-    body = {"business_name": name, "owner_name": "Pemilik", "phone": "081311120009",
-            "agreement": {"minimum_payout": minimum_payout, "holdback_days": holdback_days,
-                          "payout_schedule": "weekly"}}
+def register(
+    suppliers_client, token, name: str, minimum_payout: int = 0, holdback_days: int = 7, bank: bool = True
+) -> str:
+    body = {
+        "business_name": name,
+        "owner_name": "Pemilik",
+        "phone": "081311120009",
+        "agreement": {"minimum_payout": minimum_payout, "holdback_days": holdback_days, "payout_schedule": "weekly"},
+    }
     if bank:
         body.update(bank_name="BCA", bank_account_number="1234567890", bank_account_holder=f"{name} (pemilik)")
     response = suppliers_client.post("/suppliers", json=body, headers=token("manager"))
@@ -23,21 +29,29 @@ def register(suppliers_client, token, name: str, minimum_payout: int = 0, holdba
 
 
 def sell(suppliers_app, supplier_id: str, amount: int, days_ago: float) -> None:
-    ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, ev.new_uuid(), 1, amount)], completed_at=ev.at(days_ago)))
+    ev.deliver(
+        suppliers_app,
+        "sale.completed",
+        ev.sale([(supplier_id, ev.new_uuid(), 1, amount)], completed_at=ev.at(days_ago)),
+    )
 
 
 def balance(suppliers_client, token, supplier_id) -> dict:
     return suppliers_client.get(f"/suppliers/{supplier_id}/balance", headers=token("manager")).json
 
 
-def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_the_minimum(suppliers_app, suppliers_client, token):
+def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_the_minimum(
+    suppliers_app, suppliers_client, token
+):
     big = register(suppliers_client, token, "Batik Tarumanegara", minimum_payout=100_000)
     small = register(suppliers_client, token, "Kue Bu Ratna", minimum_payout=100_000)
     recent = register(suppliers_client, token, "Kopi Sukamakmur")
     sell(suppliers_app, big, 500_000, days_ago=10)  # share 400 000, available
     sell(suppliers_app, small, 100_000, days_ago=10)  # share 80 000 < minimum
     sell(suppliers_app, recent, 100_000, days_ago=1)  # still inside the 7-day holdback
-    response = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
+    response = suppliers_client.post(
+        "/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")
+    )
     assert response.status_code == 201, response.json
     run = response.json
     assert run["status"] == "draft" and run["total"] == 400_000
@@ -46,7 +60,9 @@ def test_a_run_proposes_one_line_per_supplier_whose_available_balance_reaches_th
     assert (line["bank_name"], line["bank_account_number"]) == ("BCA", "1234567890")
     # proposed money is reserved: not available to another run
     assert balance(suppliers_client, token, big)["available"] == 0
-    again = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager"))
+    again = suppliers_client.post(
+        "/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")
+    )
     assert again.json["lines"] == []
 
 
@@ -66,8 +82,9 @@ def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers
     run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_id = run["lines"][0]["id"]
 
-    paying_a_draft = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"},
-                                 headers=manager)
+    paying_a_draft = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager
+    )
     assert paying_a_draft.status_code == 409
     assert suppliers_client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager).status_code == 409
 
@@ -79,18 +96,31 @@ def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers
     assert bank_file.status_code == 200 and bank_file.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(bank_file.get_data(as_text=True))))
     assert [(r["bank_name"], r["account_number"], r["account_holder"], r["amount"]) for r in rows] == [
-        ("BCA", "1234567890", "Batik Tarumanegara (pemilik)", "200000")]
+        ("BCA", "1234567890", "Batik Tarumanegara (pemilik)", "200000")
+    ]
     assert rows[0]["reference"].startswith("SENTRA-")
 
-    paid = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
+    paid = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager
+    )
     assert paid.status_code == 200 and paid.json["status"] == "paid" and paid.json["reference"] == "TRF-1"
-    again = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager)
+    again = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-1"}, headers=manager
+    )
     assert again.status_code == 200
-    other = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-2"}, headers=manager)
+    other = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-2"}, headers=manager
+    )
     assert other.status_code == 409
-    assert balance(suppliers_client, token, supplier) == {"supplier_id": supplier, "pending": 0, "available": 0,
-                                                "paid": 200_000, "lifetime_sales": 250_000, "reserved": 0,
-                                                "payable": 0}
+    assert balance(suppliers_client, token, supplier) == {
+        "supplier_id": supplier,
+        "pending": 0,
+        "available": 0,
+        "paid": 200_000,
+        "lifetime_sales": 250_000,
+        "reserved": 0,
+        "payable": 0,
+    }
     runtime = suppliers_app.extensions["sentra"]
     with runtime.transaction() as session:
         actions = set(session.execute(select(AuditLog.action).where(AuditLog.actor == "manager:dewi")).scalars())
@@ -109,10 +139,13 @@ def test_a_failed_transfer_returns_the_amount_to_available(suppliers_app, suppli
     run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_id = run["lines"][0]["id"]
     suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
-    suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-9"}, headers=manager)
+    suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-9"}, headers=manager
+    )
     assert balance(suppliers_client, token, supplier)["available"] == 0
-    failed = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{line_id}/failed", json={"reason": "rekening ditutup"},
-                         headers=manager)
+    failed = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{line_id}/failed", json={"reason": "rekening ditutup"}, headers=manager
+    )
     assert failed.status_code == 200 and failed.json["status"] == "failed"
     result = balance(suppliers_client, token, supplier)
     assert (result["available"], result["paid"]) == (80_000, 0)
@@ -128,21 +161,28 @@ def test_held_and_excluded_lines_are_not_paid_and_keep_their_reason(suppliers_ap
     manager = token("manager")
     run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     lines = {line["supplier_id"]: line["id"] for line in run["lines"]}
-    held = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/hold", json={"reason": "cek NPWP"}, headers=manager)
+    held = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{lines[first]}/hold", json={"reason": "cek NPWP"}, headers=manager
+    )
     assert held.json["status"] == "held" and held.json["reason"] == "cek NPWP"
-    excluded = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/exclude", json={"reason": "retur besar"},
-                           headers=manager)
+    excluded = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{lines[second]}/exclude", json={"reason": "retur besar"}, headers=manager
+    )
     assert excluded.json["status"] == "excluded"
     assert balance(suppliers_client, token, first)["available"] == 80_000  # a held line reserves nothing
     released = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[first]}/release", headers=manager)
     assert released.json["status"] == "proposed"
-    lower = suppliers_client.patch(f"/payout-runs/{run['id']}/lines/{lines[first]}", json={"amount": 50_000}, headers=manager)
+    lower = suppliers_client.patch(
+        f"/payout-runs/{run['id']}/lines/{lines[first]}", json={"amount": 50_000}, headers=manager
+    )
     assert lower.status_code == 200 and lower.json["amount"] == 50_000
     approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager).json
-    assert {l["supplier_id"]: l["status"] for l in approved["lines"]} == {first: "approved", second: "excluded"}
+    statuses = {line["supplier_id"]: line["status"] for line in approved["lines"]}
+    assert statuses == {first: "approved", second: "excluded"}
     assert approved["total"] == 50_000
-    paying_excluded = suppliers_client.post(f"/payout-runs/{run['id']}/lines/{lines[second]}/paid", json={"reference": "X"},
-                                  headers=manager)
+    paying_excluded = suppliers_client.post(
+        f"/payout-runs/{run['id']}/lines/{lines[second]}/paid", json={"reference": "X"}, headers=manager
+    )
     assert paying_excluded.status_code == 409
     assert balance(suppliers_client, token, first)["available"] == 30_000
 
@@ -158,6 +198,8 @@ def test_dues_older_than_15_days_are_flagged_on_the_managers_list(suppliers_app,
     assert by_supplier[fresh]["overdue"] is False and by_supplier[fresh]["available"] == 80_000
     assert dues[0]["supplier_id"] == old  # overdue first
     assert by_supplier[old]["payout_schedule"] == "weekly" and by_supplier[old]["due_date"] is not None
-    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")).json
+    run = suppliers_client.post(
+        "/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=token("manager")
+    ).json
     flags = {line["supplier_id"]: line["overdue"] for line in run["lines"]}
     assert flags == {old: True, fresh: False}

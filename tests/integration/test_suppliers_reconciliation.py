@@ -1,7 +1,8 @@
 """Reconciliation against POS and inventory data served over real HTTP by a small werkzeug server."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +11,7 @@ from services.suppliers.tasks import RECONCILIATION_TASK
 from tests import suppliers_support as ev
 from tests.suppliers_support import FakeUpstream, inventory_view, pos_view, refund_view
 
-MARCH = datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc)
+MARCH = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -21,8 +22,12 @@ def upstream():
 
 @pytest.fixture
 def app(make_settings, upstream):
-    urls = {"pos": f"{upstream.url}/pos", "inventory": f"{upstream.url}/inventory",
-            "suppliers": "http://127.0.0.1:1", "gateway": "http://127.0.0.1:1"}
+    urls = {
+        "pos": f"{upstream.url}/pos",
+        "inventory": f"{upstream.url}/inventory",
+        "suppliers": "http://127.0.0.1:1",
+        "gateway": "http://127.0.0.1:1",
+    }
     app = create_app(make_settings("suppliers", service_urls=urls))
     yield app
     app.extensions["sentra"].engine.dispose()
@@ -40,8 +45,11 @@ def run_reconciliation(app, client, token) -> dict:
 
 
 def seed_consistent_history(app, client, token, upstream) -> list[dict]:
-    supplier_id = client.post("/suppliers", json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep",
-                                                  "phone": "081311120003"}, headers=token("manager")).json["id"]
+    supplier_id = client.post(
+        "/suppliers",
+        json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"},
+        headers=token("manager"),
+    ).json["id"]
     product_id = ev.new_uuid()
     sales = [ev.sale([(supplier_id, product_id, n, 45_000)], completed_at=MARCH.replace(day=n)) for n in (1, 2, 3)]
     for sale in sales:
@@ -63,8 +71,11 @@ def test_a_clean_period_reconciles_with_nothing_missing_duplicated_or_mismatched
     assert (report["missing"], report["duplicated"], report["mismatched"]) == ([], [], [])
     assert report["invariants"]["ok"] and report["ok"]
     assert report["counts"] == {"pos_sales": 3, "pos_refunds": 1, "inventory_movements": 3}
-    assert {path for path, _ in upstream.requests} == {"/pos/reconciliation/sales", "/pos/reconciliation/refunds",
-                                                       "/inventory/reconciliation/movements"}
+    assert {path for path, _ in upstream.requests} == {
+        "/pos/reconciliation/sales",
+        "/pos/reconciliation/refunds",
+        "/inventory/reconciliation/movements",
+    }
     assert all(args == {"from": "2026-03-01", "to": "2026-03-31"} for _, args in upstream.requests)
 
 
@@ -80,10 +91,17 @@ def test_a_missing_and_a_duplicated_event_are_both_found_with_their_amounts(app,
     doubled = sales[1]
     with app.extensions["sentra"].transaction() as session:
         line = doubled["lines"][0]
-        ledger.post_entry(session, source_type="sale", source_id=doubled["sale_id"], description="duplicate",
-                          occurred_at=MARCH.replace(day=2),
-                          legs=[ledger.Leg(ledger.SALES_CLEARING, line["line_total"]),
-                                ledger.Leg(ledger.payable_account(line["supplier_id"]), -line["line_total"])])
+        ledger.post_entry(
+            session,
+            source_type="sale",
+            source_id=doubled["sale_id"],
+            description="duplicate",
+            occurred_at=MARCH.replace(day=2),
+            legs=[
+                ledger.Leg(ledger.SALES_CLEARING, line["line_total"]),
+                ledger.Leg(ledger.payable_account(line["supplier_id"]), -line["line_total"]),
+            ],
+        )
 
     report = run_reconciliation(app, client, token)["report"]
     assert report["ok"] is False

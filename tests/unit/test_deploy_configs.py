@@ -1,4 +1,5 @@
 """The deployment files are kept correct by reading them (Docker cannot run here)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -78,7 +79,8 @@ def test_secrets_have_no_default_in_the_production_deployment():
 
 def test_production_redis_keeps_messages_on_disk_and_never_evicts():
     conf = dict(
-        line.split(None, 1) for line in (PROJECT_ROOT / "deploy/redis.conf").read_text().splitlines()
+        line.split(None, 1)
+        for line in (PROJECT_ROOT / "deploy/redis.conf").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     )
     assert conf["appendonly"] == "yes"

@@ -1,8 +1,8 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.gateway import rules
 
-NOW = datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 
 def test_four_failures_inside_the_window_do_not_lock_the_login():
@@ -46,4 +46,8 @@ def test_usernames_are_short_lower_case_words_and_passwords_have_a_minimum_lengt
 
 def test_each_role_lands_on_its_own_page():
     assert [rules.home_page(r) for r in ("cashier", "supplier", "manager", "admin")] == [
-        "/cashier", "/supplier", "/manager", "/manager"]
+        "/cashier",
+        "/supplier",
+        "/manager",
+        "/manager",
+    ]

@@ -1,5 +1,6 @@
 """Pure stock rules: barcode check digits, in-store codes, FEFO allocation, refunds to lots, variance and
 the reasons a lot goes back to its supplier."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,10 +13,10 @@ from services.inventory import rules
 from services.inventory.rules import LotBalance
 
 PUBLISHED_EXAMPLES = [
-    ("4006381333931", "EAN-13"),   # the Wikipedia EAN-13 example
-    ("9780201379624", "EAN-13"),   # ISBN-13 of "The C++ Programming Language" 3rd ed. (Bookland EAN)
-    ("036000291452", "UPC-A"),     # the Wikipedia UPC-A example
-    ("96385074", "EAN-8"),         # the Wikipedia EAN-8 example
+    ("4006381333931", "EAN-13"),  # the Wikipedia EAN-13 example
+    ("9780201379624", "EAN-13"),  # ISBN-13 of "The C++ Programming Language" 3rd ed. (Bookland EAN)
+    ("036000291452", "UPC-A"),  # the Wikipedia UPC-A example
+    ("96385074", "EAN-8"),  # the Wikipedia EAN-8 example
 ]
 
 
@@ -31,7 +32,9 @@ def test_a_wrong_check_digit_is_rejected(code):
         rules.barcode_kind(code)
 
 
-@pytest.mark.parametrize("code", ["", "123", "40063813339311", "400638133393a", " 4006381333931", "４００６３８１３３３９３１"])
+@pytest.mark.parametrize(
+    "code", ["", "123", "40063813339311", "400638133393a", " 4006381333931", "４００６３８１３３３９３１"]
+)
 def test_malformed_barcodes_are_rejected(code):
     with pytest.raises(rules.InvalidBarcode):
         rules.barcode_kind(code)
@@ -84,9 +87,12 @@ def test_what_the_lots_cannot_cover_is_taken_unallocated():
     assert rules.allocate_fefo(2, []) == [(None, 2)]
 
 
-@given(st.integers(min_value=1, max_value=200),
-       st.lists(st.tuples(st.integers(min_value=0, max_value=50), st.one_of(st.none(), st.integers(-30, 300))),
-                max_size=8))
+@given(
+    st.integers(min_value=1, max_value=200),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=50), st.one_of(st.none(), st.integers(-30, 300))), max_size=8
+    ),
+)
 def test_fefo_allocates_exactly_the_quantity_and_never_more_than_a_lot_holds(qty, spec):
     lots = [_lot(f"lot{i}", on_hand, expiry) for i, (on_hand, expiry) in enumerate(spec)]
     allocation = rules.allocate_fefo(qty, lots)
@@ -94,7 +100,7 @@ def test_fefo_allocates_exactly_the_quantity_and_never_more_than_a_lot_holds(qty
     held = {lot.lot_id: lot.on_hand for lot in lots}
     assert all(0 < units <= held[lot_id] for lot_id, units in allocation if lot_id is not None)
     taken_from = [lot_id for lot_id, _ in allocation if lot_id is not None]
-    expiries = [next(l for l in lots if l.lot_id == i).expiry_date or date.max for i in taken_from]
+    expiries = [next(line for line in lots if line.lot_id == i).expiry_date or date.max for i in taken_from]
     assert expiries == sorted(expiries)
 
 
@@ -112,8 +118,15 @@ def test_variance_is_counted_minus_expected_in_units_and_rupiah():
 
 def test_return_reasons_cover_expired_near_expiry_consignment_and_slow_movers():
     def reasons(**kw):
-        base = dict(today=TODAY, expiry_date=None, received_on=TODAY - timedelta(days=5), consignment_days=None,
-                    near_expiry_days=14, last_sold_on=TODAY, slow_mover_days=60)
+        base = dict(
+            today=TODAY,
+            expiry_date=None,
+            received_on=TODAY - timedelta(days=5),
+            consignment_days=None,
+            near_expiry_days=14,
+            last_sold_on=TODAY,
+            slow_mover_days=60,
+        )
         return rules.return_reasons(**{**base, **kw})
 
     assert reasons() == []

@@ -1,18 +1,31 @@
 """Pure pricing rules: discounts spread exactly, PPN lines, payments adding up, change, refund shares."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.pos.pricing import (LineInput, PaymentInput, PricingError, allocate_proportionally, price_basket,
-                                  refund_amount, settle_payments, tax_lines)
+from services.pos.pricing import (
+    LineInput,
+    PaymentInput,
+    PricingError,
+    allocate_proportionally,
+    price_basket,
+    refund_amount,
+    settle_payments,
+    tax_lines,
+)
 from services.pos.receipt_numbers import format_receipt_no
 from shared.business_time import business_day
 
 
-@given(st.integers(min_value=0, max_value=10**9), st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=20))
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.lists(st.integers(min_value=0, max_value=10**8), min_size=1, max_size=20),
+)
 def test_a_proportional_split_always_adds_up_exactly(amount, weights):
     parts = allocate_proportionally(amount, weights)
     if sum(weights) == 0:
@@ -30,7 +43,7 @@ def test_a_sale_discount_goes_to_lines_in_proportion_with_the_remainder_to_the_l
 @given(st.lists(st.tuples(st.integers(1, 2_000_000), st.integers(1, 50)), min_size=1, max_size=10), st.data())
 def test_basket_totals_are_consistent_for_any_basket(lines, data):
     inputs = [LineInput(price, qty, data.draw(st.integers(0, price * qty))) for price, qty in lines]
-    nets = sum(l.unit_price * l.qty - l.discount for l in inputs)
+    nets = sum(line.unit_price * line.qty - line.discount for line in inputs)
     sale_discount = data.draw(st.integers(0, nets))
     basket = price_basket(inputs, sale_discount, ppn_registered=True)
     assert basket.total == basket.subtotal - basket.discount_total == nets - sale_discount
@@ -45,20 +58,24 @@ def test_ppn_inside_a_price_shows_the_tax_base_and_twelve_percent_of_it():
     assert price_basket([LineInput(25_000, 1)], 0, ppn_registered=False).tax is None
 
 
-@pytest.mark.parametrize("lines, discount", [
-    ([], 0),
-    ([LineInput(10_000, 0)], 0),
-    ([LineInput(10_000, 1, 10_001)], 0),
-    ([LineInput(10_000, 1, 5_000)], 5_001),
-])
+@pytest.mark.parametrize(
+    "lines, discount",
+    [
+        ([], 0),
+        ([LineInput(10_000, 0)], 0),
+        ([LineInput(10_000, 1, 10_001)], 0),
+        ([LineInput(10_000, 1, 5_000)], 5_001),
+    ],
+)
 def test_impossible_baskets_are_refused(lines, discount):
     with pytest.raises(PricingError):
         price_basket(lines, discount, False)
 
 
 def test_cash_change_comes_only_from_cash_and_payments_must_add_up():
-    settled, change = settle_payments(65_000, [PaymentInput("card", 15_000, approval_code="A"),
-                                               PaymentInput("cash", 50_000, tendered=100_000)])
+    settled, change = settle_payments(
+        65_000, [PaymentInput("card", 15_000, approval_code="A"), PaymentInput("cash", 50_000, tendered=100_000)]
+    )
     assert change == 50_000 and [p.change for p in settled] == [0, 50_000]
     with pytest.raises(PricingError):
         settle_payments(65_000, [PaymentInput("cash", 60_000, tendered=100_000)])
@@ -82,6 +99,6 @@ def test_refunding_every_unit_in_any_steps_returns_the_line_total_exactly(line_t
 
 
 def test_receipt_numbers_use_the_jakarta_day():
-    late_evening_utc = datetime(2026, 11, 27, 18, 30, tzinfo=timezone.utc)  # 01:30 WIB on the 28th
+    late_evening_utc = datetime(2026, 11, 27, 18, 30, tzinfo=UTC)  # 01:30 WIB on the 28th
     assert business_day(late_evening_utc) == date(2026, 11, 28)
     assert format_receipt_no("R01", date(2026, 11, 27), 1) == "R01-20261127-0001"

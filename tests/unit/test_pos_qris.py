@@ -1,8 +1,10 @@
 """QRIS payloads checked by an EMV merchant-presented-mode parser written here, independent of the service's."""
+
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.pos import qris
 
@@ -23,8 +25,8 @@ def parse_emv(payload: str) -> dict[str, str]:
     """Parse an EMV QR payload into ``{tag: value}`` and check its structure and CRC (assertions)."""
     fields, order, i = {}, [], 0
     while i < len(payload):
-        tag, length = payload[i:i + 2], int(payload[i + 2:i + 4])
-        value = payload[i + 4:i + 4 + length]
+        tag, length = payload[i : i + 2], int(payload[i + 2 : i + 4])
+        value = payload[i + 4 : i + 4 + length]
         assert len(value) == length, f"tag {tag} truncated"
         assert tag not in fields, f"tag {tag} twice"
         fields[tag] = value
@@ -61,8 +63,8 @@ def test_a_dynamic_payload_sets_tag_01_to_12_adds_the_amount_and_a_valid_crc():
     order = []
     i = 0
     while i < len(payload):
-        order.append(payload[i:i + 2])
-        i += 4 + int(payload[i + 2:i + 4])
+        order.append(payload[i : i + 2])
+        i += 4 + int(payload[i + 2 : i + 4])
     assert order == sorted(order)
 
 

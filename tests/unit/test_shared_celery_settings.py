@@ -1,4 +1,5 @@
 """The Celery settings that at-least-once delivery on Redis depends on (DESIGN.md §2)."""
+
 from shared.celery_factory import MAX_RETRY_COUNTDOWN, VISIBILITY_TIMEOUT, make_celery, retry_countdown
 
 
@@ -12,10 +13,13 @@ def test_tasks_are_acknowledged_late_redelivered_on_worker_loss_and_prefetched_o
 
 def test_the_visibility_timeout_is_the_same_everywhere_and_longer_than_any_task_or_retry_delay():
     conf = make_celery("pos", "redis://127.0.0.1:1/0").conf
-    timeouts = {conf.broker_transport_options["visibility_timeout"],
-                conf.result_backend_transport_options["visibility_timeout"], conf.visibility_timeout}
+    timeouts = {
+        conf.broker_transport_options["visibility_timeout"],
+        conf.result_backend_transport_options["visibility_timeout"],
+        conf.visibility_timeout,
+    }
     assert timeouts == {VISIBILITY_TIMEOUT}
-    assert VISIBILITY_TIMEOUT > conf.task_time_limit and VISIBILITY_TIMEOUT > MAX_RETRY_COUNTDOWN
+    assert conf.task_time_limit < VISIBILITY_TIMEOUT and VISIBILITY_TIMEOUT > MAX_RETRY_COUNTDOWN
 
 
 def test_publishing_is_bounded_so_a_request_never_hangs_on_a_dead_broker():
@@ -27,8 +31,11 @@ def test_publishing_is_bounded_so_a_request_never_hangs_on_a_dead_broker():
 def test_the_one_beat_sweeps_each_services_outbox_and_scans_for_alerts_daily_on_the_owners_queue():
     schedule = make_celery("beat", "redis://127.0.0.1:1/0").conf.beat_schedule
     assert {entry["task"]: entry["options"]["queue"] for entry in schedule.values()} == {
-        "inventory.outbox_sweep": "inventory", "pos.outbox_sweep": "pos", "suppliers.outbox_sweep": "suppliers",
-        "inventory.scan_alerts": "inventory"}
+        "inventory.outbox_sweep": "inventory",
+        "pos.outbox_sweep": "pos",
+        "suppliers.outbox_sweep": "suppliers",
+        "inventory.scan_alerts": "inventory",
+    }
 
 
 def test_retry_delays_grow_with_jitter_and_never_exceed_the_cap():

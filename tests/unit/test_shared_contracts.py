@@ -20,12 +20,17 @@ def test_the_producer_refuses_a_payload_that_breaks_its_contract():
         build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "gone"})
     assert "status" in info.value.messages
     with pytest.raises(ValidationError):
-        build_envelope("supplier.registered", "suppliers",
-                       {"supplier_id": SUPPLIER, "name": "X", "status": "active", "surprise": 1})
+        build_envelope(
+            "supplier.registered",
+            "suppliers",
+            {"supplier_id": SUPPLIER, "name": "X", "status": "active", "surprise": 1},
+        )
 
 
 def test_a_consumer_loads_tolerantly_and_drops_fields_it_does_not_know():
-    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"})
+    envelope = build_envelope(
+        "supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"}
+    )
     envelope["payload"]["added_in_a_later_release"] = True
     envelope["trace"] = "x"
     meta, payload = load_event(envelope)
@@ -35,7 +40,9 @@ def test_a_consumer_loads_tolerantly_and_drops_fields_it_does_not_know():
 
 
 def test_an_unknown_version_is_not_loaded_as_if_it_were_known():
-    envelope = build_envelope("supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"})
+    envelope = build_envelope(
+        "supplier.registered", "suppliers", {"supplier_id": SUPPLIER, "name": "X", "status": "active"}
+    )
     envelope["version"] = 2
     with pytest.raises(ValidationError):
         load_event(envelope)

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.money import apply_rate, format_rupiah, ppn_included, split_commission, split_fixed_price
 

@@ -1,10 +1,12 @@
 """Pure consignment rules and the reconciliation matching rule, without a database."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.suppliers import rules
 from services.suppliers.reconciliation import compare
@@ -25,17 +27,30 @@ def test_a_fixed_price_line_pays_the_agreed_price_per_unit_and_falls_back_to_the
     assert rules.split_line(terms, "another", 1, 10_000) == rules.Split(share=9_000, commission=1_000)
 
 
-@given(line_total=st.integers(0, 10**10), bps=st.integers(0, 10_000), qty=st.integers(1, 1000),
-       price=st.integers(0, 10**7), fixed=st.booleans())
+@given(
+    line_total=st.integers(0, 10**10),
+    bps=st.integers(0, 10_000),
+    qty=st.integers(1, 1000),
+    price=st.integers(0, 10**7),
+    fixed=st.booleans(),
+)
 def test_share_plus_commission_is_always_the_line_total(line_total, bps, qty, price, fixed):
-    terms = rules.Terms(agreement_id=None, type="fixed_price" if fixed else "commission", commission_bps=bps,
-                        fixed_prices={PRODUCT: price})
+    terms = rules.Terms(
+        agreement_id=None,
+        type="fixed_price" if fixed else "commission",
+        commission_bps=bps,
+        fixed_prices={PRODUCT: price},
+    )
     split = rules.split_line(terms, PRODUCT, qty, line_total)
     assert split.share + split.commission == line_total
 
 
-@given(line_total=st.integers(1, 10**9), bps=st.integers(0, 10_000),
-       cuts=st.lists(st.integers(1, 100), min_size=1, max_size=6), data=st.data())
+@given(
+    line_total=st.integers(1, 10**9),
+    bps=st.integers(0, 10_000),
+    cuts=st.lists(st.integers(1, 100), min_size=1, max_size=6),
+    data=st.data(),
+)
 def test_partial_refunds_in_any_order_reverse_exactly_the_original_split(line_total, bps, cuts, data):
     original = rules.split_line(rules.Terms(agreement_id=None, commission_bps=bps), PRODUCT, 1, line_total)
     amounts, left = [], line_total
@@ -64,15 +79,15 @@ def test_a_refund_beyond_the_line_is_refused():
 
 def test_periods_are_jakarta_calendar_days_in_utc():
     lower, upper = rules.period_bounds(date(2026, 2, 1), date(2026, 2, 28))
-    assert lower == datetime(2026, 1, 31, 17, tzinfo=timezone.utc)
-    assert upper == datetime(2026, 2, 28, 17, tzinfo=timezone.utc)
-    assert business_day(datetime(2026, 2, 3, 20, tzinfo=timezone.utc)) == date(2026, 2, 4)
+    assert lower == datetime(2026, 1, 31, 17, tzinfo=UTC)
+    assert upper == datetime(2026, 2, 28, 17, tzinfo=UTC)
+    assert business_day(datetime(2026, 2, 3, 20, tzinfo=UTC)) == date(2026, 2, 4)
     with pytest.raises(ValueError):
         rules.period_bounds(date(2026, 2, 2), date(2026, 2, 1))
 
 
 def test_dues_follow_the_payout_schedule_and_are_overdue_after_15_days():
-    since = datetime(2026, 3, 1, 1, tzinfo=timezone.utc)
+    since = datetime(2026, 3, 1, 1, tzinfo=UTC)
     assert rules.due_date(since, "weekly") == date(2026, 3, 8)
     assert rules.due_date(since, "biweekly") == date(2026, 3, 15)
     assert rules.due_date(since, "monthly") == date(2026, 3, 31)
@@ -82,8 +97,11 @@ def test_dues_follow_the_payout_schedule_and_are_overdue_after_15_days():
 
 
 def _sale(sale_id, qty=1, total=10_000, product=PRODUCT):
-    return {"sale_id": sale_id, "total": total,
-            "lines": [{"line_id": f"{sale_id}-1", "product_id": product, "qty": qty, "line_total": total}]}
+    return {
+        "sale_id": sale_id,
+        "total": total,
+        "lines": [{"line_id": f"{sale_id}-1", "product_id": product, "qty": qty, "line_total": total}],
+    }
 
 
 def _move(movement_id, sale_id, qty=1, product=PRODUCT):
@@ -91,8 +109,13 @@ def _move(movement_id, sale_id, qty=1, product=PRODUCT):
 
 
 def test_compare_finds_nothing_when_the_three_sources_agree():
-    report = compare([_sale("s1"), _sale("s2", 2, 20_000)], [], [_move("m1", "s1"), _move("m2", "s2", 2)],
-                     {"s1": {"entries": 1, "amount": 10_000}, "s2": {"entries": 1, "amount": 20_000}}, {})
+    report = compare(
+        [_sale("s1"), _sale("s2", 2, 20_000)],
+        [],
+        [_move("m1", "s1"), _move("m2", "s2", 2)],
+        {"s1": {"entries": 1, "amount": 10_000}, "s2": {"entries": 1, "amount": 20_000}},
+        {},
+    )
     assert report == {"missing": [], "duplicated": [], "mismatched": []}
 
 
@@ -101,13 +124,25 @@ def test_compare_reports_missing_duplicated_and_mismatched_ids_with_amounts():
         pos_sales=[_sale("s1"), _sale("s2"), _sale("s2"), _sale("s3", total=7_000)],
         pos_refunds=[{"refund_id": "r1", "total": 5_000, "lines": [{"amount": 5_000}]}],
         movements=[_move("m1", "s1"), _move("m1", "s1"), _move("m2", "s2"), _move("m3", "s3", 2), _move("m9", "s9")],
-        ledger_sales={"s1": {"entries": 2, "amount": 10_000}, "s2": {"entries": 1, "amount": 10_000},
-                      "s3": {"entries": 1, "amount": 7_500}, "s8": {"entries": 1, "amount": 4_000}},
+        ledger_sales={
+            "s1": {"entries": 2, "amount": 10_000},
+            "s2": {"entries": 1, "amount": 10_000},
+            "s3": {"entries": 1, "amount": 7_500},
+            "s8": {"entries": 1, "amount": 4_000},
+        },
         ledger_refunds={},
     )
     assert {(m["kind"], m["id"], m["missing_in"], m["amount"]) for m in report["missing"]} == {
-        ("refund", "r1", "ledger", 5_000), ("sale", "s8", "pos", 4_000), ("sale", "s9", "pos", 0)}
+        ("refund", "r1", "ledger", 5_000),
+        ("sale", "s8", "pos", 4_000),
+        ("sale", "s9", "pos", 0),
+    }
     assert {(d["source"], d["id"], d["times"]) for d in report["duplicated"]} == {
-        ("pos", "s2", 2), ("ledger", "s1", 2), ("inventory", "m1", 2)}
-    assert {(m["id"], m["field"], m["difference"]) for m in report["mismatched"]} == {("s3", "amount", 500),
-                                                                                    ("s3", "qty", 1)}
+        ("pos", "s2", 2),
+        ("ledger", "s1", 2),
+        ("inventory", "m1", 2),
+    }
+    assert {(m["id"], m["field"], m["difference"]) for m in report["mismatched"]} == {
+        ("s3", "amount", 500),
+        ("s3", "qty", 1),
+    }

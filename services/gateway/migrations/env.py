@@ -1,4 +1,5 @@
 """Alembic environment of the gateway service."""
+
 from services.gateway.models import Base
 from shared.migrations import run_env
 

@@ -1,4 +1,5 @@
 """Alembic environment of the inventory service."""
+
 from services.inventory.models import Base
 from shared.migrations import run_env
 

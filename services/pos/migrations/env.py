@@ -1,4 +1,5 @@
 """Alembic environment of the pos service."""
+
 from services.pos.models import Base
 from shared.migrations import run_env
 
