@@ -101,7 +101,8 @@ def main() -> int:
             qris_callback_secret=SECRET,
         )
         app = create_app(settings)
-        from shared.web import runtime_of
+
+        from shared.runtime import runtime_of
 
         runtime = runtime_of(app)
         logging.getLogger().setLevel(logging.WARNING)

@@ -10,7 +10,7 @@ import jwt
 from flask import current_app, g, request
 
 from shared.db import utcnow
-from shared.errors import DomainError
+from shared.errors import DomainError, Forbidden
 
 ROLES = ("cashier", "manager", "admin", "supplier", "service")
 ALGORITHM = "HS256"
@@ -21,11 +21,6 @@ TOKEN_LIFETIME = timedelta(hours=12)
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
-
-
-class RoleForbidden(DomainError):
-    status = 403
-    title = "Forbidden"
 
 
 @dataclass(frozen=True)
@@ -83,6 +78,13 @@ def current_principal() -> Principal:
     return g.principal
 
 
+def current_actor() -> str:
+    """How the caller is recorded as the one who did something (audit entries, ``created_by``, four-eyes
+    checks): ``role:user_id``, stable and unique where a display name is neither."""
+    principal = current_principal()
+    return f"{principal.role}:{principal.user_id}"
+
+
 def _authenticate() -> Principal:
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get("sentra_token")
@@ -102,7 +104,7 @@ def requires(*roles: str):
         def wrapper(*args, **kwargs):
             principal = _authenticate()
             if principal.role not in allowed:
-                raise RoleForbidden(f"role {principal.role!r} may not do this")
+                raise Forbidden(f"role {principal.role!r} may not do this")
             g.principal = principal
             return view(*args, **kwargs)
 

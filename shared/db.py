@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, sessionmaker
+
+from shared.errors import NotFound
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -116,6 +121,15 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: a session whose changes commit together on success and roll back on error."""
     with session_factory() as session, session.begin():
         yield session
+
+
+def get_or_404(session: Session, model: type[T], object_id: object, *, lock: bool = False, what: str = "") -> T:
+    """The ``model`` row with primary key ``object_id`` (locked ``FOR UPDATE`` with ``lock``), or
+    :class:`shared.errors.NotFound` naming ``what`` (default: the table name)."""
+    found = session.get(model, str(object_id), with_for_update=lock)
+    if found is None:
+        raise NotFound(f"{what or getattr(model, '__tablename__', model.__name__)} {object_id} not found")
+    return found
 
 
 def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -> bool:

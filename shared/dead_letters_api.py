@@ -1,17 +1,17 @@
 """``/dead-letters``: the events a service's consumers gave up on, for managers to see and send again.
 
-Registered by :func:`shared.web.create_service_app` on every service that consumes events.
+Every service that consumes events lists :data:`blp` among its ``BLUEPRINTS``.
 """
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from shared.auth import requires
-from shared.web import runtime_of
+from shared.messaging import Messaging
+from shared.runtime import Runtime, current_runtime
 
 blp = Blueprint(
     "dead_letters",
@@ -33,8 +33,9 @@ class DeadLetterOut(Schema):
     retried_at = fields.AwareDateTime(allow_none=True)
 
 
-def _runtime():
-    return runtime_of(current_app)
+def _messaging(runtime: Runtime) -> Messaging:
+    assert runtime.messaging is not None, "dead letters are served only by services that consume events"
+    return runtime.messaging
 
 
 @blp.route("")
@@ -43,8 +44,9 @@ class DeadLetters(MethodView):
     @blp.response(200, DeadLetterOut(many=True))
     def get(self):
         """Events that failed their last attempt (newest first), with the error."""
-        with _runtime().transaction() as session:
-            return _runtime().messaging.list_dead_letters(session)
+        runtime = current_runtime()
+        with runtime.transaction() as session:
+            return _messaging(runtime).list_dead_letters(session)
 
 
 @blp.route("/<uuid:dead_letter_id>/retry")
@@ -53,5 +55,6 @@ class DeadLetterRetry(MethodView):
     @blp.response(202, DeadLetterOut)
     def post(self, dead_letter_id):
         """Send the event to its consumer again (through the outbox) with a fresh attempt count."""
-        with _runtime().transaction() as session:
-            return _runtime().messaging.retry_dead_letter(session, str(dead_letter_id))
+        runtime = current_runtime()
+        with runtime.transaction() as session:
+            return _messaging(runtime).retry_dead_letter(session, str(dead_letter_id))

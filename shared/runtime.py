@@ -1,10 +1,13 @@
-"""What one service process holds: settings, database, messaging tables, Celery app and outbox relay."""
+"""What one service process holds: settings, database, Celery app and, for services that exchange events, the
+messaging tables and the outbox relay. :func:`current_runtime` is how a view reaches it."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from celery import Celery
+from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,28 +17,45 @@ from shared.db import make_engine, make_session_factory, transaction
 from shared.logs import configure_logging
 from shared.messaging import Messaging, OutboxRelay
 
+#: Where :func:`shared.web.create_service_app` keeps the runtime on the Flask app.
+EXTENSION_KEY = "sentra"
+
 
 @dataclass
 class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
-    messaging: Messaging
     celery: Celery
-    relay: OutboxRelay
+    messaging: Messaging | None = None
+    relay: OutboxRelay | None = None
 
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[Session]:
         """A unit of work on this service's database (commit on success, roll back on error)."""
         return transaction(self.session_factory)
 
 
-def build_runtime(settings: Settings, messaging: Messaging) -> Runtime:
-    """Wire a service's logging, database, Celery app and relay; the relay wakes after each commit with events."""
+def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Runtime:
+    """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
+    each commit that wrote events) and its periodic sweep."""
     configure_logging(settings.service, settings.log_json)
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     celery = make_celery(settings.service, settings.redis_url)
-    relay = OutboxRelay(engine, messaging, celery)
-    messaging.notify_after_commit(session_factory, relay.kick)
-    register_outbox_sweep(celery, settings.service, relay)
-    return Runtime(settings, engine, session_factory, messaging, celery, relay)
+    relay = None
+    if messaging is not None:
+        relay = OutboxRelay(engine, messaging, celery)
+        messaging.notify_after_commit(session_factory, relay.kick)
+        register_outbox_sweep(celery, settings.service, relay)
+    return Runtime(settings, engine, session_factory, celery, messaging, relay)
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime of the service ``app`` serves."""
+    runtime: Runtime = app.extensions[EXTENSION_KEY]
+    return runtime
+
+
+def current_runtime() -> Runtime:
+    """The runtime of the service handling the current request."""
+    return runtime_of(current_app)

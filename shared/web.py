@@ -17,7 +17,7 @@ from sqlalchemy import text
 from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
 from shared.errors import install_error_handlers, problem
 from shared.logs import request_id_var
-from shared.runtime import Runtime
+from shared.runtime import EXTENSION_KEY, Runtime
 
 
 def create_service_app(runtime: Runtime, title: str, blueprints=(), *, description: str = "") -> Flask:
@@ -42,22 +42,14 @@ def create_service_app(runtime: Runtime, title: str, blueprints=(), *, descripti
         },
         JSON_SORT_KEYS=False,
     )
-    app.extensions["sentra"] = runtime
+    app.extensions[EXTENSION_KEY] = runtime
     api = Api(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    if settings.service in SWEEPING_SERVICES:
-        from shared.dead_letters_api import blp as dead_letters_blp
-
-        api.register_blueprint(dead_letters_blp)
     install_error_handlers(app)
     _install_request_ids(app)
     _install_health(app, runtime)
     return app
-
-
-def runtime_of(app: Flask) -> Runtime:
-    return app.extensions["sentra"]
 
 
 def json_array_stream(items: Iterable[dict]) -> Response:
@@ -150,7 +142,8 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
     @app.get("/metrics")
     def metrics():
         """Prometheus metrics: request latency, outbox backlog and age, open dead letters."""
-        with runtime.session_factory() as session:
-            for key, value in runtime.messaging.backlog(session).items():
-                gauges[key].set(value)
+        if runtime.messaging is not None:
+            with runtime.session_factory() as session:
+                for key, value in runtime.messaging.backlog(session).items():
+                    gauges[key].set(value)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

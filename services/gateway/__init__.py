@@ -12,11 +12,10 @@ from shared.runtime import build_runtime
 def create_app(settings: Settings | None = None) -> Flask:
     """App factory (gunicorn: ``services.gateway:create_app()``)."""
     from services.gateway import api, pages, proxy, readiness
-    from services.gateway.models import messaging
     from services.gateway.sessions import TooManyAttempts
     from shared.web import create_service_app
 
-    runtime = build_runtime(settings or load_settings("gateway"), messaging)
+    runtime = build_runtime(settings or load_settings("gateway"))
     app = create_service_app(
         runtime,
         "Sentra gateway",

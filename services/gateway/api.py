@@ -17,8 +17,8 @@ from services.gateway.sessions import (
     start_session,
 )
 from shared.auth import TOKEN_LIFETIME
+from shared.runtime import current_runtime
 from shared.schemas import StrictSchema
-from shared.web import runtime_of
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Log in and out")
 users_blp = Blueprint("users", __name__, url_prefix="/api", description="User accounts (managers and admins)")
@@ -126,7 +126,7 @@ class Logout(MethodView):
         """End every session of the caller (its tokens are refused from now on) and clear the cookie."""
         caller = current_caller(optional=True)
         if caller is not None:
-            with runtime_of(current_app).transaction() as session:
+            with current_runtime().transaction() as session:
                 accounts.log_out(session, caller.principal.user_id, _actor())
         response = current_app.response_class(status=204)
         clear_session_cookie(response)
@@ -139,7 +139,7 @@ class Me(MethodView):
     @auth_blp.response(200, SessionUserOut)
     def get(self):
         """The logged-in user."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.get_user(session, current_caller().principal.user_id)
 
 
@@ -150,7 +150,7 @@ class Users(MethodView):
     @users_blp.response(200, UserOut(many=True))
     def get(self, query):
         """All user accounts (filter by ``role`` and ``active``)."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.list_users(session, query.get("role"), query.get("active"))
 
     @requires_user("manager")
@@ -159,7 +159,7 @@ class Users(MethodView):
     def post(self, data):
         """Create a user. Managers may create cashier and supplier users; admins any role. A supplier user
         needs ``supplier_id``; no other role may have one."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.create_user(session, _uuid_text(data), _actor())
 
 
@@ -169,7 +169,7 @@ class UserById(MethodView):
     @users_blp.response(200, UserOut)
     def get(self, user_id):
         """One user account."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.get_user(session, str(user_id))
 
     @requires_user("manager")
@@ -178,7 +178,7 @@ class UserById(MethodView):
     def patch(self, data, user_id):
         """Rename, deactivate/reactivate (``active``), reset the ``password``, or (admins) change ``role`` and
         ``supplier_id``. Deactivation and password resets end the user's sessions."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.change_user(session, str(user_id), _uuid_text(data), _actor())
 
 
@@ -189,5 +189,5 @@ class Audit(MethodView):
     @users_blp.response(200, AuditOut(many=True))
     def get(self, query):
         """The newest entries of the audit log: logins (succeeded, failed, locked out), log-outs, user changes."""
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             return accounts.audit_entries(session, query["limit"])

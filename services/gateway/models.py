@@ -16,15 +16,10 @@ from sqlalchemy import Boolean, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import IdString, UTCDateTime, new_id, utcnow
-from shared.messaging import Messaging
 
 
 class Base(DeclarativeBase):
     pass
-
-
-#: The gateway produces and consumes no events; the tables exist because every service runtime has them.
-messaging = Messaging(Base.metadata, "gateway")
 
 
 class User(Base):

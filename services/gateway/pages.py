@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from services.gateway import accounts, rules
 from services.gateway.sessions import (
@@ -21,7 +21,7 @@ from services.gateway.sessions import (
     start_session,
 )
 from shared.auth import TOKEN_LIFETIME, Unauthorized
-from shared.web import runtime_of
+from shared.runtime import current_runtime
 
 blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -95,7 +95,7 @@ def logout():
         except Unauthorized:
             pass  # an expired or ended session: just clear the cookie
     if caller is not None:
-        with runtime_of(current_app).transaction() as session:
+        with current_runtime().transaction() as session:
             accounts.log_out(
                 session, caller.principal.user_id, accounts.Actor.of(caller.principal, caller.username, client_ip())
             )

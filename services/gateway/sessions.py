@@ -10,8 +10,9 @@ import jwt
 from flask import Response, current_app, g, request
 
 from services.gateway import accounts
-from shared.auth import TOKEN_LIFETIME, Principal, RoleForbidden, Unauthorized, issue_token, verify_token
-from shared.web import runtime_of
+from shared.auth import TOKEN_LIFETIME, Principal, Unauthorized, issue_token, verify_token
+from shared.errors import Forbidden
+from shared.runtime import current_runtime
 
 COOKIE_NAME = "sentra_token"
 #: Unsafe requests authenticated by the cookie must carry this header (a cross-site form cannot set it).
@@ -41,7 +42,7 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
     settings = current_app.config["SENTRA_SETTINGS"]
     principal = verify_token(settings.jwt_secret, token)
     issued_at = int(jwt.decode(token, options={"verify_signature": False}).get("iat", 0))
-    with runtime_of(current_app).transaction() as session:
+    with current_runtime().transaction() as session:
         user = accounts.token_still_valid(session, principal.user_id, issued_at)
         if user is None:
             raise Unauthorized("this session has ended; please log in again")
@@ -76,7 +77,7 @@ def requires_user(*roles: str):
         def wrapper(*args, **kwargs):
             caller = current_caller()
             if allowed and caller.principal.role not in allowed:
-                raise RoleForbidden(f"role {caller.principal.role!r} may not do this")
+                raise Forbidden(f"role {caller.principal.role!r} may not do this")
             return view(*args, **kwargs)
 
         return wrapper
@@ -112,7 +113,7 @@ class AccountInactive(Unauthorized):
 def start_session(username: str, password: str) -> tuple[str, dict]:
     """Log in: ``(token, user)``; the attempt is committed (and counted) before a failure is raised."""
     settings = current_app.config["SENTRA_SETTINGS"]
-    with runtime_of(current_app).transaction() as session:
+    with current_runtime().transaction() as session:
         outcome = accounts.attempt_login(session, username, password, client_ip())
         user = accounts.user_view(outcome.user) if outcome.user else None
     if outcome.failure == "locked":

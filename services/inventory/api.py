@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inventory import catalogue, documents, rules, stock
+from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
+from shared.runtime import current_runtime
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
-from shared.web import json_array_stream, runtime_of
+from shared.web import json_array_stream
 
 products_blp = Blueprint("products", __name__, url_prefix="/products", description="Products, barcodes and prices")
 intakes_blp = Blueprint("intakes", __name__, url_prefix="/intakes", description="Consignment intakes (nota titip)")
@@ -19,13 +21,9 @@ stock_blp = Blueprint("stock", __name__, url_prefix="", description="Stock on ha
 counts_blp = Blueprint("counts", __name__, url_prefix="/counts", description="Stock counts (stock opname)")
 returns_blp = Blueprint("returns", __name__, url_prefix="/returns", description="Returns to supplier (retur)")
 alerts_blp = Blueprint("alerts", __name__, url_prefix="/alerts", description="Stock alerts for managers")
-BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp]
+BLUEPRINTS = [products_blp, intakes_blp, stock_blp, counts_blp, returns_blp, alerts_blp, dead_letters_api.blp]
 
 PDF = "application/pdf"
-
-
-def _runtime():
-    return runtime_of(current_app)
 
 
 def _actor() -> str:
@@ -34,7 +32,7 @@ def _actor() -> str:
 
 
 def _outlet() -> str:
-    return current_principal().outlet_id or _runtime().settings.outlet_id
+    return current_principal().outlet_id or current_runtime().settings.outlet_id
 
 
 def _own_supplier() -> str | None:
@@ -427,7 +425,7 @@ class Products(MethodView):
         """Products, optionally of one supplier or matching ``q`` (name, SKU or exact barcode).
         A supplier sees only their own products."""
         supplier_id = _own_supplier() or (str(query["supplier_id"]) if query.get("supplier_id") else None)
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return catalogue.list_products(session, supplier_id, query.get("q"), query.get("active"))
 
     @requires("manager")
@@ -436,7 +434,7 @@ class Products(MethodView):
     def post(self, data):
         """Create a product of a known supplier (emits ``product.upserted``). Without a barcode it gets an
         in-store EAN-13 (GS1 prefix 20), without a SKU one of its category's series."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return catalogue.create_product(session, data, _actor(), _outlet())
 
 
@@ -446,7 +444,7 @@ class ProductById(MethodView):
     @products_blp.response(200, ProductOut)
     def get(self, product_id):
         """One product."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return catalogue.get_product(session, product_id, _own_supplier())
 
     @requires("manager")
@@ -455,7 +453,7 @@ class ProductById(MethodView):
     def patch(self, changes, product_id):
         """Change price, name, active flag, reorder point or label data. Price changes are kept with who and
         when; every change is published as ``product.upserted`` with a higher ``revision``."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return catalogue.update_product(session, product_id, changes, _actor())
 
 
@@ -465,7 +463,7 @@ class ProductByBarcode(MethodView):
     @products_blp.response(200, ProductOut)
     def get(self, code):
         """The product with this barcode (a UPC-A also finds its EAN-13 form)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return catalogue.product_by_barcode(session, code, _own_supplier())
 
 
@@ -475,7 +473,7 @@ class PriceHistory(MethodView):
     @products_blp.response(200, PriceChangeOut(many=True))
     def get(self, product_id):
         """Every price the product has had, oldest first, with who changed it and when."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             catalogue.get_product(session, product_id, _own_supplier())
             return catalogue.price_history(session, product_id)
 
@@ -486,7 +484,7 @@ class ProductStockView(MethodView):
     @products_blp.response(200, ProductStockOut)
     def get(self, product_id):
         """On hand of the product at this outlet, per lot in FEFO order, and whether it is flagged for a count."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.product_stock(session, product_id, _outlet(), _own_supplier())
 
 
@@ -497,7 +495,7 @@ class LabelSheet(MethodView):
     @products_blp.response(200, description="A4 label sheet (PDF)", content_type=PDF)
     def post(self, data):
         """A printable sheet of barcode labels (name, price, barcode) for the chosen products and copies."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             items = catalogue.products_for_labels(session, data["items"])
         return _pdf(documents.label_sheet(items), "labels.pdf")
 
@@ -521,7 +519,7 @@ class Intakes(MethodView):
     def post(self, data):
         """Record a consignment delivery: one lot and one ``intake`` movement per line. Expiry is required
         for products that need it and may not be before the intake date."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             intake, lines = stock.record_intake(session, data, _actor(), _outlet())
             return _intake_out(intake, lines)
 
@@ -531,7 +529,7 @@ class Intakes(MethodView):
     def get(self, query):
         """Intakes, newest first (a supplier sees only their own)."""
         supplier_id = _own_supplier() or (str(query["supplier_id"]) if query.get("supplier_id") else None)
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.list_intakes(session, supplier_id)
 
 
@@ -549,7 +547,7 @@ class IntakeById(MethodView):
     @intakes_blp.response(200, IntakeOut)
     def get(self, intake_id):
         """One intake with its lines and lots."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             intake, lines, _ = _visible_intake(session, intake_id)
             return _intake_out(intake, lines)
 
@@ -560,7 +558,7 @@ class IntakeReceipt(MethodView):
     @intakes_blp.response(200, description="Nota titip (PDF)", content_type=PDF)
     def get(self, intake_id):
         """The numbered intake receipt (nota titip) the supplier keeps."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             intake, lines, supplier = _visible_intake(session, intake_id)
         return _pdf(
             documents.intake_receipt(intake, lines, supplier.name if supplier else intake.supplier_id),
@@ -577,7 +575,7 @@ class StockListing(MethodView):
     def get(self, query):
         """On hand per product at this outlet (a supplier sees only their own products)."""
         supplier_id = _own_supplier() or (str(query["supplier_id"]) if query.get("supplier_id") else None)
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.stock_listing(session, _outlet(), supplier_id)
 
 
@@ -587,7 +585,7 @@ class StockInvariant(MethodView):
     @stock_blp.response(200, InvariantOut)
     def get(self):
         """Checks that every product's and lot's on-hand equals the sum of its movements."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.check_invariant(session)
 
 
@@ -599,7 +597,7 @@ class WriteOffs(MethodView):
     def post(self, data):
         """Write off damaged, expired or lost goods (from one lot, or first-expiry-first-out). Who bears the
         loss defaults to the supplier agreement; the movement goes to the suppliers service."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             record, movements = stock.write_off(session, data, _actor(), _outlet())
             return {
                 **{
@@ -631,7 +629,7 @@ class ReconciliationMovements(MethodView):
         ``from``/``to`` are ISO timestamps, or dates meaning whole Jakarta days (``to`` inclusive):
         ``[{movement_id, kind, reference_id, line_reference, product_id, supplier_id, lot_id, qty,
         unit_price, borne_by, outlet_id, occurred_at}]``."""
-        runtime = _runtime()
+        runtime = current_runtime()
 
         def movements():
             with runtime.session_factory() as session:
@@ -663,7 +661,7 @@ class Counts(MethodView):
     @counts_blp.response(200, CountSummaryOut(many=True))
     def get(self, query):
         """Count sessions, newest first (optionally only open, approved or cancelled ones)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.list_counts(session, query.get("status"))
 
     @requires("manager")
@@ -671,7 +669,7 @@ class Counts(MethodView):
     @counts_blp.response(201, CountOut)
     def post(self, data):
         """Open a count session for the given products (all active products when none are given)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             count = stock.open_count(session, data, _actor(), _outlet())
             return stock.variance_report(session, count.id)
 
@@ -682,7 +680,7 @@ class CountById(MethodView):
     @counts_blp.response(200, CountOut)
     def get(self, count_id):
         """The count's variance report: expected against counted, in units and rupiah."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.variance_report(session, count_id)
 
 
@@ -694,7 +692,7 @@ class CountLines(MethodView):
     def post(self, data, count_id):
         """Enter counted quantities by product id or scanned barcode (``counted`` sets, ``add`` adds).
         Only while the session is open (409 otherwise)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             stock.record_counts(session, count_id, data["lines"], _actor())
             return stock.variance_report(session, count_id)
 
@@ -706,7 +704,7 @@ class CountApproval(MethodView):
     @counts_blp.response(200, CountOut)
     def post(self, data, count_id):
         """Approve the count: posts a ``count_adjustment`` per differing product and closes the session."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             stock.approve_count(session, count_id, _actor(), data.get("reason"))
             return stock.variance_report(session, count_id)
 
@@ -717,7 +715,7 @@ class CountCancellation(MethodView):
     @counts_blp.response(200, CountOut)
     def post(self, count_id):
         """Cancel an open count without adjusting anything."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             stock.cancel_count(session, count_id, _actor())
             return stock.variance_report(session, count_id)
 
@@ -738,7 +736,7 @@ class PickList(MethodView):
     def get(self, query):
         """Lots of one supplier that should go back: expired, near expiry, past the consignment period,
         slow movers."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.pick_list(
                 session,
                 str(query["supplier_id"]),
@@ -764,7 +762,7 @@ class Returns(MethodView):
     @returns_blp.response(200, ReturnSummaryOut(many=True))
     def get(self, query):
         """Returns to supplier, newest first (optionally of one supplier)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.list_returns(session, str(query["supplier_id"]) if query.get("supplier_id") else None)
 
     @requires("manager")
@@ -772,7 +770,7 @@ class Returns(MethodView):
     @returns_blp.response(201, ReturnOut)
     def post(self, data):
         """Record that the supplier collected goods: ``return_to_supplier`` movements and a numbered note."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             note = stock.record_return(session, data, _actor(), _outlet())
             return _return_out(*stock.get_return(session, note.id)[:2])
 
@@ -783,7 +781,7 @@ class ReturnById(MethodView):
     @returns_blp.response(200, ReturnOut)
     def get(self, return_id):
         """One return with its lines."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _return_out(*stock.get_return(session, return_id)[:2])
 
 
@@ -793,7 +791,7 @@ class ReturnNote(MethodView):
     @returns_blp.response(200, description="Nota retur (PDF)", content_type=PDF)
     def get(self, return_id):
         """The printable return note (nota retur), signed by whoever collected the goods."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             note, lines, supplier = stock.get_return(session, return_id)
         return _pdf(
             documents.return_note(note, lines, supplier.name if supplier else note.supplier_id), f"{note.number}.pdf"
@@ -810,7 +808,7 @@ class Alerts(MethodView):
         """Alerts (open by default): low stock, near expiry, consignment ended, negative on-hand."""
         status = None if query["status"] == "all" else query["status"]
         supplier_id = str(query["supplier_id"]) if query.get("supplier_id") else None
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.list_alerts(session, status, query.get("kind"), supplier_id)
 
 
@@ -821,7 +819,7 @@ class AlertScan(MethodView):
     @alerts_blp.response(200, AlertScanOut)
     def post(self, data):
         """Raise near-expiry and consignment-ended alerts for lots on the shelf (also run by the worker)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return {"raised": stock.scan_alerts(session, _outlet(), near_expiry_days=data["near_expiry_days"])}
 
 
@@ -831,5 +829,5 @@ class AlertResolution(MethodView):
     @alerts_blp.response(200, AlertOut)
     def post(self, alert_id):
         """Mark an alert as dealt with."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return stock.resolve_alert(session, alert_id)

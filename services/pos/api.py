@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlencode
 
 import segno
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
@@ -18,12 +18,14 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from services.pos import approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports, shifts
 from services.pos.models import QrisCallbackNonce
 from services.pos.pricing import PAYMENT_METHODS
+from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.db import utcnow
 from shared.errors import Conflict, DomainError
 from shared.money import format_rupiah
+from shared.runtime import current_runtime
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
-from shared.web import json_array_stream, runtime_of
+from shared.web import json_array_stream
 
 blp = Blueprint(
     "pos",
@@ -32,6 +34,7 @@ blp = Blueprint(
     description="Counter: registers, shifts, sales, refunds, reports",
     template_folder="templates",
 )
+BLUEPRINTS = [blp, dead_letters_api.blp]
 
 CASHIER = ("cashier", "manager")
 #: A provider callback older (or newer) than this is refused; its nonce is remembered for longer than that.
@@ -41,10 +44,6 @@ CALLBACK_TOLERANCE_SECONDS = 300
 @blp.app_template_filter("rupiah")
 def _rupiah(amount):
     return format_rupiah(int(amount))
-
-
-def _runtime():
-    return runtime_of(current_app)
 
 
 def _json(body, status: int = 200) -> Response:
@@ -282,14 +281,14 @@ class Registers(MethodView):
     @blp.response(201, RegisterOut)
     def post(self, data):
         """Add a register (counter) to an outlet; its code prefixes its receipt numbers."""
-        with _runtime().transaction() as session:
-            return shifts.create_register(session, data, _runtime().settings.outlet_id)
+        with current_runtime().transaction() as session:
+            return shifts.create_register(session, data, current_runtime().settings.outlet_id)
 
     @requires(*CASHIER)
     @blp.response(200, RegisterOut(many=True))
     def get(self):
         """All registers."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return shifts.list_registers(session)
 
 
@@ -300,7 +299,7 @@ class Shifts(MethodView):
     @blp.response(201, ShiftOut)
     def post(self, data):
         """Open a shift on a register with an opening cash float (one open shift per register)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return shifts.open_shift(session, current_principal(), data["register_id"], data["opening_float"])
 
 
@@ -311,7 +310,7 @@ class CurrentShift(MethodView):
     @blp.response(200, ShiftOut)
     def get(self, query):
         """The open shift of a register (404 when none is open)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return shifts.current_shift(session, query["register_id"])
 
 
@@ -322,7 +321,7 @@ class CashMovements(MethodView):
     @blp.response(201, CashMovementOut)
     def post(self, data, shift_id):
         """Cash in or out of the drawer during the shift (petty cash), with a reason."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return shifts.add_cash_movement(session, shift_id, current_principal(), data)
 
 
@@ -331,7 +330,7 @@ class XReport(MethodView):
     @requires(*CASHIER)
     def get(self, shift_id):
         """The shift's figures so far (sales, by method, refunds, cash movements, expected cash)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(shifts.x_report(session, shift_id, current_principal()))
 
 
@@ -341,7 +340,7 @@ class CloseShift(MethodView):
     @blp.arguments(CloseShiftIn)
     def post(self, data, shift_id):
         """Close the shift with the counted cash: answers the Z report (expected cash and variance)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(shifts.close_shift(session, shift_id, current_principal(), data["counted_cash"]))
 
 
@@ -350,7 +349,7 @@ class ZReport(MethodView):
     @requires(*CASHIER)
     def get(self, shift_id):
         """The Z report kept when the shift closed."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(shifts.z_report(session, shift_id, current_principal()))
 
 
@@ -359,7 +358,7 @@ class ZReportPrint(MethodView):
     @requires(*CASHIER)
     def get(self, shift_id):
         """The Z report as an 80 mm print view (HTML)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             figures = shifts.z_report(session, shift_id, current_principal())
             html = render_template("z_report.html", **receipts.z_report_context(session, figures))
         return Response(html, mimetype="text/html")
@@ -374,7 +373,7 @@ class CatalogueByBarcode(MethodView):
     @blp.response(200, ProductOut)
     def get(self, barcode):
         """Look a product up by its barcode (from the replica: works while inventory is down)."""
-        with _runtime().session_factory() as session:
+        with current_runtime().session_factory() as session:
             return catalogue.by_barcode(session, barcode)
 
 
@@ -385,7 +384,7 @@ class CatalogueSearch(MethodView):
     @blp.response(200, ProductOut(many=True))
     def get(self, query):
         """Search products by name (or SKU / barcode)."""
-        with _runtime().session_factory() as session:
+        with current_runtime().session_factory() as session:
             return catalogue.search(session, query["q"])
 
 
@@ -403,7 +402,7 @@ class Sales(MethodView):
         Same key and body → the first response; same key, different body → 422; still in flight → 409.
         A QRIS payment leaves the sale ``pending_payment`` with a dynamic QRIS payload until it is confirmed.
         """
-        runtime = _runtime()
+        runtime = current_runtime()
         key = idempotency.validate_key(request.headers.get("Idempotency-Key"))
         cashier = current_principal()
 
@@ -423,7 +422,7 @@ class SaleById(MethodView):
     @blp.response(200, SaleOut)
     def get(self, sale_id):
         """One sale with its lines and payments."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(checkout.sale_view(checkout.load_sale(session, sale_id)))
 
 
@@ -434,7 +433,7 @@ class ConfirmPayment(MethodView):
     @blp.response(200, SaleOut)
     def post(self, data, sale_id, payment_id):
         """The cashier confirms a pending QRIS payment (seen paid on the provider's app)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             sale = checkout.confirm_payment(
                 session, sale_id, payment_id, current_principal().user_id, reference=data.get("reference")
             )
@@ -447,7 +446,7 @@ class RetryQris(MethodView):
     @blp.response(200, SaleOut)
     def post(self, sale_id, payment_id):
         """A fresh dynamic QRIS (new expiry) in place of a pending or expired one."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(checkout.sale_view(checkout.retry_qris(session, sale_id, payment_id, current_principal())))
 
 
@@ -458,7 +457,7 @@ class SwitchPayment(MethodView):
     @blp.response(200, SaleOut)
     def post(self, data, sale_id, payment_id):
         """Pay a pending or expired QRIS amount with another method."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             sale = checkout.switch_payment(session, sale_id, payment_id, current_principal(), data)
             return _json(checkout.sale_view(sale))
 
@@ -470,12 +469,12 @@ class VoidSale(MethodView):
     @blp.response(200, SaleOut)
     def post(self, data, sale_id):
         """Void a sale still in progress (waiting for payment): nothing is recorded as sold."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return _json(checkout.sale_view(checkout.void_sale(session, sale_id, current_principal(), data["reason"])))
 
 
 def _qr(sale_id, payment_id):
-    with _runtime().session_factory() as session:
+    with current_runtime().session_factory() as session:
         payment = checkout.payment_of(session, sale_id, payment_id)
         if not payment.qris_payload:
             raise DomainError("This payment has no QRIS.", status=404)
@@ -514,7 +513,7 @@ class QrisCallback(MethodView):
 
         Refused: a wrong signature (401), a timestamp more than 5 minutes off (401), a nonce seen before (409).
         """
-        runtime = _runtime()
+        runtime = current_runtime()
         timestamp = request.headers.get("X-QRIS-Timestamp", "")
         nonce = request.headers.get("X-QRIS-Nonce", "")
         signature = request.headers.get("X-QRIS-Signature", "")
@@ -565,7 +564,7 @@ class Receipt(MethodView):
     @blp.arguments(ReceiptQuery, location="query")
     def get(self, query, receipt_no):
         """The receipt as a print view for 58 mm or 80 mm thermal paper (HTML); also the reprint."""
-        with _runtime().session_factory() as session:
+        with current_runtime().session_factory() as session:
             html = render_template("receipt.html", **receipts.receipt_context(session, receipt_no, query["width"]))
         return Response(html, mimetype="text/html")
 
@@ -580,7 +579,7 @@ class Refunds(MethodView):
     def post(self, data):
         """Refund lines of a completed sale (``Idempotency-Key`` required; manager approval; publishes
         ``sale.refunded``)."""
-        runtime = _runtime()
+        runtime = current_runtime()
         key = idempotency.validate_key(request.headers.get("Idempotency-Key"))
         caller = current_principal()
 
@@ -606,7 +605,7 @@ class OutletSettingsView(MethodView):
     @blp.response(200, OutletSettingsOut)
     def get(self, outlet_id):
         """The outlet's receipt header, PPN registration, static QRIS, discount limit and QRIS expiry."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return outlets.outlet_settings(session, outlet_id)
 
     @requires("manager")
@@ -614,7 +613,7 @@ class OutletSettingsView(MethodView):
     @blp.response(200, OutletSettingsOut)
     def put(self, data, outlet_id):
         """Change the outlet's settings (fields not given keep their value)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             return outlets.update_outlet_settings(session, outlet_id, data, current_principal())
 
 
@@ -624,7 +623,7 @@ class MyApproverPin(MethodView):
     @blp.arguments(ApproverPinIn)
     def put(self, data):
         """Set the PIN this manager approves with at the counter (username = the name in their token)."""
-        with _runtime().transaction() as session:
+        with current_runtime().transaction() as session:
             approver = approvals.set_pin(session, current_principal(), data["pin"])
             return _json({"user_id": approver.user_id, "username": approver.username})
 
@@ -634,7 +633,7 @@ class Audit(MethodView):
     @requires("manager")
     def get(self):
         """The latest sensitive actions (refunds, approved discounts, voids) with who and when."""
-        with _runtime().session_factory() as session:
+        with current_runtime().session_factory() as session:
             return _json(approvals.audit_entries(session))
 
 
@@ -647,7 +646,7 @@ class DailyReport(MethodView):
     @blp.arguments(DailyQuery, location="query")
     def get(self, query):
         """Sales of one Jakarta day by payment method, cashier, hour, category and supplier; top products."""
-        with _runtime().session_factory() as session:
+        with current_runtime().session_factory() as session:
             return _json(reports.daily_report(session, query["date"], query.get("outlet_id")))
 
 
@@ -657,7 +656,7 @@ STREAM_BATCH = 1000
 def _reconciliation(feed, query) -> Response:
     """One page (with ``limit``; ``X-Next-Cursor`` and a ``Link`` to the next) or, without ``limit``, the whole
     period streamed as one JSON array, read in keyset batches of short transactions."""
-    runtime = _runtime()
+    runtime = current_runtime()
     if query.get("limit"):
         with runtime.session_factory() as session:
             items, next_cursor = feed(session, query["start"], query["end"], query.get("cursor"), query["limit"])

@@ -10,7 +10,7 @@ from shared.runtime import build_runtime
 
 def create_app(settings: Settings | None = None) -> Flask:
     """App factory (gunicorn: ``services.suppliers:create_app()``)."""
-    from services.suppliers.api import blueprints
+    from services.suppliers.api import BLUEPRINTS
     from services.suppliers.models import messaging
     from services.suppliers.tasks import register_tasks
     from shared.web import create_service_app
@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         runtime,
         "Sentra suppliers",
-        blueprints(),
+        BLUEPRINTS,
         description="UMKM suppliers, consignment agreements, the double-entry ledger, statements, payouts and "
         "reconciliation.",
     )

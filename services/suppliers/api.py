@@ -10,7 +10,7 @@ import logging
 import re
 from datetime import datetime
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -18,11 +18,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
 from services.suppliers.ledger import balance_summary
 from services.suppliers.tasks import RECONCILIATION_TASK
+from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.business_time import day_start
 from shared.errors import NotFound
+from shared.runtime import current_runtime
 from shared.schemas import BasisPoints, InstantOrDay, Money, StrictInteger, StrictSchema
-from shared.web import runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,7 @@ reconciliations_blp = Blueprint(
 )
 
 
-def blueprints() -> list[Blueprint]:
-    return [suppliers_blp, me_blp, payouts_blp, reconciliations_blp]
-
-
-def _transaction():
-    return runtime_of(current_app).transaction()
+BLUEPRINTS = [suppliers_blp, me_blp, payouts_blp, reconciliations_blp, dead_letters_api.blp]
 
 
 def _actor() -> str:
@@ -316,32 +312,32 @@ def _supplier_out(session, supplier) -> dict:
 
 
 def _balance(supplier_id: str) -> dict:
-    with _transaction() as session:
+    with current_runtime().transaction() as session:
         registry.get_supplier(session, supplier_id)
         return balance_summary(session, supplier_id)
 
 
 def _sales(supplier_id: str, query: dict) -> list[dict]:
-    with _transaction() as session:
+    with current_runtime().transaction() as session:
         registry.get_supplier(session, supplier_id)
         product_id = str(query["product_id"]) if query.get("product_id") else None
         return supplier_views.sales_by_product_and_day(session, supplier_id, query["start"], query["end"], product_id)
 
 
 def _stock(supplier_id: str) -> list[dict]:
-    with _transaction() as session:
+    with current_runtime().transaction() as session:
         registry.get_supplier(session, supplier_id)
         return supplier_views.stock_by_product(session, supplier_id)
 
 
 def _payout_lines(supplier_id: str):
-    with _transaction() as session:
+    with current_runtime().transaction() as session:
         registry.get_supplier(session, supplier_id)
         return supplier_views.payouts(session, supplier_id)
 
 
 def _statement(supplier_id: str, query: dict) -> Response:
-    runtime = runtime_of(current_app)
+    runtime = current_runtime()
     start, end = query["start"], query["end"]
     with runtime.transaction() as session:
         supplier = registry.get_supplier(session, supplier_id)
@@ -374,7 +370,7 @@ class Suppliers(MethodView):
             data.pop("id", None)
         else:
             data["id"] = str(data["id"])
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             supplier = registry.register_supplier(session, data, _actor())
             return _supplier_out(session, supplier)
 
@@ -382,7 +378,7 @@ class Suppliers(MethodView):
     @suppliers_blp.response(200, SupplierOut(many=True))
     def get(self):
         """All suppliers, by name, with the terms in force now."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return [_supplier_out(session, s) for s in registry.list_suppliers(session)]
 
 
@@ -392,7 +388,7 @@ class SupplierById(MethodView):
     @suppliers_blp.response(200, SupplierOut)
     def get(self, supplier_id):
         """One supplier with the terms in force now."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _supplier_out(session, registry.get_supplier(session, _own_supplier_id(supplier_id)))
 
     @requires("manager")
@@ -400,7 +396,7 @@ class SupplierById(MethodView):
     @suppliers_blp.response(200, SupplierOut)
     def patch(self, changes, supplier_id):
         """Change the profile or the status (active, suspended, ended); emits ``supplier.updated``."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _supplier_out(session, registry.update_supplier(session, str(supplier_id), changes, _actor()))
 
 
@@ -410,7 +406,7 @@ class SupplierAgreements(MethodView):
     @suppliers_blp.response(200, AgreementOut(many=True))
     def get(self, supplier_id):
         """Every agreement of the supplier, oldest first (terms are never edited, only superseded)."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return [
                 registry.agreement_dict(session, a)
                 for a in registry.list_agreements(session, _own_supplier_id(supplier_id))
@@ -421,7 +417,7 @@ class SupplierAgreements(MethodView):
     @suppliers_blp.response(201, AgreementOut)
     def post(self, data, supplier_id):
         """New terms from ``effective_from`` (default now); earlier sales keep their terms."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return registry.agreement_dict(session, registry.add_agreement(session, str(supplier_id), data, _actor()))
 
 
@@ -479,7 +475,7 @@ class Me(MethodView):
     @me_blp.response(200, SupplierOut)
     def get(self):
         """My profile and the terms in force now."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _supplier_out(session, registry.get_supplier(session, _me()))
 
 
@@ -498,7 +494,7 @@ class MyAgreements(MethodView):
     @me_blp.response(200, AgreementOut(many=True))
     def get(self):
         """My agreements, oldest first."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return [registry.agreement_dict(session, a) for a in registry.list_agreements(session, _me())]
 
 
@@ -527,7 +523,7 @@ class MyProductStock(MethodView):
     @me_blp.response(200, StockRowOut)
     def get(self, product_id):
         """The stock of one of my products (another supplier's product is 404)."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return supplier_views.product_stock(session, _me(), str(product_id))
 
 
@@ -537,7 +533,7 @@ class MyAlerts(MethodView):
     @me_blp.response(200, AlertOut(many=True))
     def get(self):
         """Stock alerts about my products (low stock, near expiry, consignment ended), newest first."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return supplier_views.alerts(session, _me())
 
 
@@ -547,7 +543,7 @@ class MyAlert(MethodView):
     @me_blp.response(200, AlertOut)
     def get(self, alert_id):
         """One alert of mine."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return supplier_views.alert(session, _me(), str(alert_id))
 
 
@@ -566,7 +562,7 @@ class MyPayout(MethodView):
     @me_blp.response(200, PayoutLineOut)
     def get(self, payout_id):
         """One payout of mine."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return supplier_views.payout(session, _me(), str(payout_id))
 
 
@@ -600,14 +596,14 @@ class PayoutRuns(MethodView):
     @payouts_blp.response(201, PayoutRunOut)
     def post(self, data):
         """A draft run for a cut-off date: one line per supplier whose available balance reaches the minimum."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _run_out(session, payouts.create_run(session, data["cutoff_date"], _actor()))
 
     @requires("manager")
     @payouts_blp.response(200, PayoutRunOut(many=True))
     def get(self):
         """All runs, newest first."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return [_run_out(session, run) for run in payouts.list_runs(session)]
 
 
@@ -617,7 +613,7 @@ class Dues(MethodView):
     @payouts_blp.response(200, DueOut(many=True))
     def get(self):
         """What each supplier is owed now; amounts due for more than 15 days are flagged ``overdue``."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             rows = payouts.dues(session)
         return sorted(rows, key=lambda r: (not r["overdue"], -r["available"]))
 
@@ -628,7 +624,7 @@ class PayoutRunById(MethodView):
     @payouts_blp.response(200, PayoutRunOut)
     def get(self, run_id):
         """One run with its lines (overdue lines first)."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _run_out(session, payouts.get_run(session, run_id))
 
 
@@ -638,7 +634,7 @@ class ApproveRun(MethodView):
     @payouts_blp.response(200, PayoutRunOut)
     def post(self, run_id):
         """Approve a draft run (recorded in the audit log); its proposed lines become payable."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return _run_out(session, payouts.approve_run(session, run_id, _actor()))
 
 
@@ -648,7 +644,7 @@ class BankFile(MethodView):
     @payouts_blp.response(200)
     def get(self, run_id):
         """The bank transfer file of an approved run (bank, account, holder, amount, reference)."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             body = payouts.bank_file_csv(session, run_id)
         return Response(
             body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="payout-{run_id}.csv"'}
@@ -656,7 +652,7 @@ class BankFile(MethodView):
 
 
 def _line_action(run_id, line_id, action, *args) -> object:
-    with _transaction() as session:
+    with current_runtime().transaction() as session:
         return action(session, str(run_id), str(line_id), *args, _actor())
 
 
@@ -727,7 +723,7 @@ class Reconciliations(MethodView):
     @reconciliations_blp.response(202, ReconciliationOut)
     def post(self, data):
         """Queue a reconciliation of the period (task ``suppliers.run_reconciliation`` on the suppliers queue)."""
-        runtime = runtime_of(current_app)
+        runtime = current_runtime()
         with runtime.transaction() as session:
             record = reconciliation.request_reconciliation(session, data["start"], data["end"], _actor())
             out = reconciliation.as_dict(record)
@@ -750,5 +746,5 @@ class ReconciliationById(MethodView):
     @reconciliations_blp.response(200, ReconciliationOut)
     def get(self, reconciliation_id):
         """The status and, when done, the report: missing, duplicated, mismatched ids and ledger invariants."""
-        with _transaction() as session:
+        with current_runtime().transaction() as session:
             return reconciliation.as_dict(reconciliation.get(session, reconciliation_id))
