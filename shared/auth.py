@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import ParamSpec, TypeVar
 
 import jwt
 from flask import current_app, g, request
 
 from shared.db import utcnow
 from shared.errors import DomainError, Forbidden
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ROLES = ("cashier", "manager", "admin", "supplier", "service")
 ALGORITHM = "HS256"
@@ -75,7 +80,8 @@ def verify_token(secret: str, token: str) -> Principal:
 
 def current_principal() -> Principal:
     """The authenticated caller of this request (after :func:`requires`)."""
-    return g.principal
+    principal: Principal = g.principal
+    return principal
 
 
 def current_actor() -> str:
@@ -93,15 +99,15 @@ def _authenticate() -> Principal:
     return verify_token(current_app.config["SENTRA_SETTINGS"].jwt_secret, token)
 
 
-def requires(*roles: str):
+def requires(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorator: the caller must be authenticated and have one of ``roles`` (admin may do anything staff can)."""
     allowed = set(roles)
     if "manager" in allowed:
         allowed.add("admin")
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             principal = _authenticate()
             if principal.role not in allowed:
                 raise Forbidden(f"role {principal.role!r} may not do this")

@@ -8,8 +8,9 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.schedules import crontab
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,9 +73,9 @@ def make_celery(name: str, redis_url: str) -> Celery:
     return app
 
 
-def beat_schedule() -> dict:
+def beat_schedule() -> dict[str, dict[str, Any]]:
     """What the one beat sends: each service's outbox sweep every few seconds, and the daily jobs."""
-    schedule = {
+    schedule: dict[str, dict[str, Any]] = {
         f"{service}-outbox-sweep": {
             "task": f"{service}.outbox_sweep",
             "schedule": SWEEP_EVERY.total_seconds(),
@@ -95,13 +96,13 @@ def retry_countdown(attempt: int) -> float:
     return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2**attempt))
 
 
-Handler = Callable[[Session, dict, dict], None]
+Handler = Callable[[Session, dict[str, Any], dict[str, Any]], None]
 
 
 def register_consumers(
     celery_app: Celery,
     service: str,
-    session_factory: sessionmaker,
+    session_factory: sessionmaker[Session],
     messaging: Messaging,
     handlers: dict[str, Handler],
 ) -> None:
@@ -121,9 +122,15 @@ def register_consumers(
         _register_consumer(celery_app, spec.task_name(service), session_factory, messaging, handler)
 
 
-def _register_consumer(celery_app, consumer, session_factory, messaging, handler):
-    @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)
-    def consume(self, envelopes: list[dict] | dict):
+def _register_consumer(
+    celery_app: Celery,
+    consumer: str,
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    handler: Handler,
+) -> Task:
+    @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    def consume(self: Task, envelopes: list[dict[str, Any]] | dict[str, Any]) -> None:
         if isinstance(envelopes, dict):  # one envelope, as published before the relay batched them
             envelopes = [envelopes]
         with transaction(session_factory) as session:
@@ -144,7 +151,14 @@ def _register_consumer(celery_app, consumer, session_factory, messaging, handler
     return consume
 
 
-def _apply_event(session_factory, messaging, consumer, handler, envelope: dict, attempts: int) -> Exception | None:
+def _apply_event(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    handler: Handler,
+    envelope: dict[str, Any],
+    attempts: int,
+) -> Exception | None:
     """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
     dead-lettered)."""
     event_id = str(envelope.get("event_id", ""))
@@ -170,7 +184,14 @@ def _apply_event(session_factory, messaging, consumer, handler, envelope: dict, 
     return None
 
 
-def _give_up(session_factory, messaging, consumer, envelope, error, attempts):
+def _give_up(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    envelope: dict[str, Any],
+    error: str,
+    attempts: int,
+) -> None:
     log.error("%s dead-lettered event %s after %s attempts", consumer, envelope.get("event_id"), attempts)
     with transaction(session_factory) as session:
         messaging.dead_letter(session, consumer, envelope, error, attempts)
@@ -189,8 +210,8 @@ def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) 
     (seen after Redis restarts, celery#8030).
     """
 
-    @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True, shared=False)
-    def outbox_sweep():
+    @celery_app.task(name=f"{service}.outbox_sweep", ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def outbox_sweep() -> int:
         with celery_app.connection_for_write() as connection:
             connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
         return relay.publish_pending(older_than=SWEEP_OLDER_THAN)

@@ -19,9 +19,14 @@ class ConfigError(RuntimeError):
     """A required setting is missing or malformed."""
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def _env(name: str, default: str) -> str:
+    """The variable ``name``, or ``default`` when it is unset or empty."""
+    return _optional_env(name) or default
+
+
+def _optional_env(name: str) -> str | None:
+    """The variable ``name``, or ``None`` when it is unset or empty."""
+    return os.environ.get(name) or None
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ DEFAULT_OUTLET_ID = "00000000-0000-4000-8000-000000000001"
 
 
 def _secret(name: str, environment: str) -> str:
-    value = _env(name)
+    value = _optional_env(name)
     if value is None:
         if environment == "production":
             raise ConfigError(f"{name} must be set in production")
@@ -61,8 +66,9 @@ def load_settings(service: str) -> Settings:
         raise ConfigError(f"unknown service {service!r}")
     environment = _env("SENTRA_ENV", "development")
     data_dir = Path(_env("SENTRA_DATA_DIR", str(PROJECT_ROOT / "var")))
-    default_db = None if environment == "production" else f"sqlite:///{data_dir / (service + '.db')}"
-    database_url = _env(f"SENTRA_{service.upper()}_DATABASE_URL", default_db)
+    database_url = _optional_env(f"SENTRA_{service.upper()}_DATABASE_URL")
+    if database_url is None and environment != "production":
+        database_url = f"sqlite:///{data_dir / (service + '.db')}"
     if database_url is None:
         raise ConfigError(f"SENTRA_{service.upper()}_DATABASE_URL must be set in production")
     service_urls = {

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import NotFound
@@ -42,20 +43,20 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always returned timezone-aware (SQLite keeps no zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use UTC-aware datetimes")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -68,12 +69,12 @@ UUID_LENGTH = 36
 IdString = String(UUID_LENGTH)
 
 
-def is_sqlite(url_or_engine) -> bool:
+def is_sqlite(url_or_engine: str | Engine) -> bool:
     name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine) else str(url_or_engine)
     return name.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``.
 
     SQLite: WAL journal, foreign keys on, a busy timeout, and every transaction ``BEGIN IMMEDIATE`` so two
@@ -89,7 +90,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -99,7 +100,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin_immediate(conn):
+        def _sqlite_begin_immediate(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
@@ -132,7 +133,7 @@ def get_or_404(session: Session, model: type[T], object_id: object, *, lock: boo
     return found
 
 
-def insert_or_skip(executor: Session | Connection, table: Table, values: dict) -> bool:
+def insert_or_skip(executor: Session | Connection, table: Table, values: dict[str, Any]) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING`` (the insert-or-skip primitive): ``True`` when the row went in.
 
     Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). ``values`` names every

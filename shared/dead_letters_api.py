@@ -5,9 +5,13 @@ Every service that consumes events lists :data:`blp` among its ``BLUEPRINTS``.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy import RowMapping
 
 from shared.auth import requires
 from shared.messaging import Messaging
@@ -41,8 +45,8 @@ def _messaging(runtime: Runtime) -> Messaging:
 @blp.route("")
 class DeadLetters(MethodView):
     @requires("manager")
-    @blp.response(200, DeadLetterOut(many=True))
-    def get(self):
+    @blp.response(200, DeadLetterOut(many=True))  # type: ignore[untyped-decorator]  # flask-smorest is untyped
+    def get(self) -> Sequence[RowMapping]:
         """Events that failed their last attempt (newest first), with the error."""
         runtime = current_runtime()
         with runtime.transaction() as session:
@@ -52,8 +56,8 @@ class DeadLetters(MethodView):
 @blp.route("/<uuid:dead_letter_id>/retry")
 class DeadLetterRetry(MethodView):
     @requires("manager")
-    @blp.response(202, DeadLetterOut)
-    def post(self, dead_letter_id):
+    @blp.response(202, DeadLetterOut)  # type: ignore[untyped-decorator]  # flask-smorest is untyped
+    def post(self, dead_letter_id: uuid.UUID) -> RowMapping:
         """Send the event to its consumer again (through the outbox) with a fresh attempt count."""
         runtime = current_runtime()
         with runtime.transaction() as session:

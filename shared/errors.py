@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, Response, json, request
 from marshmallow import ValidationError
@@ -18,7 +19,9 @@ class DomainError(Exception):
     status = 422
     title = "Unprocessable request"
 
-    def __init__(self, detail: str, *, errors: dict | None = None, status: int | None = None, code: str | None = None):
+    def __init__(
+        self, detail: str, *, errors: dict[str, Any] | None = None, status: int | None = None, code: str | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -42,8 +45,8 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
-def problem(status: int, title: str, detail: str | None = None, **extra) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status}
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body["instance"] = request.path if request else None
@@ -55,15 +58,15 @@ def install_error_handlers(app: Flask) -> None:
     """Every 4xx/5xx leaves as problem+json; marshmallow field errors go under ``errors``."""
 
     @app.errorhandler(DomainError)
-    def _domain(exc: DomainError):
+    def _domain(exc: DomainError) -> Response:
         return problem(exc.status, exc.title, exc.detail, errors=exc.errors, code=exc.code)
 
     @app.errorhandler(ValidationError)
-    def _validation(exc: ValidationError):
-        return problem(422, "Invalid request", "The request has invalid fields.", errors=exc.normalized_messages())
+    def _validation(exc: ValidationError) -> Response:
+        return problem(422, "Invalid request", "The request has invalid fields.", errors=exc.normalized_messages())  # type: ignore[no-untyped-call]
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> Response:
         errors = None
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages") if isinstance(data, dict) else None
@@ -74,11 +77,12 @@ def install_error_handlers(app: Flask) -> None:
         if exc.code == 422 and errors:
             detail = "The request has invalid fields."
         response = problem(exc.code or 500, exc.name, detail, errors=errors)
-        if exc.code == 405 and getattr(exc, "valid_methods", None):
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        valid_methods = getattr(exc, "valid_methods", None)
+        if exc.code == 405 and valid_methods:
+            response.headers["Allow"] = ", ".join(valid_methods)
         return response
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")

@@ -7,11 +7,13 @@ A breaking change is a new version with its own schema.
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
@@ -142,7 +144,7 @@ class Contract:
 
     type: str
     version: int
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # ``builtins``: the field ``type`` above shadows the name here
     subscribers: tuple[str, ...]
 
     @cached_property
@@ -182,7 +184,7 @@ def contract(event_type: str) -> Contract:
         raise KeyError(f"no contract for event type {event_type!r}") from None
 
 
-def _json_default(value):
+def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
@@ -192,10 +194,12 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not allowed in an event payload")
 
 
-def build_envelope(event_type: str, source: str, payload: dict, occurred_at: datetime | None = None) -> dict:
+def build_envelope(
+    event_type: str, source: str, payload: dict[str, Any], occurred_at: datetime | None = None
+) -> dict[str, Any]:
     """Validate ``payload`` strictly against its contract and wrap it: the JSON-ready envelope."""
     spec = contract(event_type)
-    wire = json.loads(json.dumps(payload, default=_json_default))
+    wire: dict[str, Any] = json.loads(json.dumps(payload, default=_json_default))
     spec.producer_schema.load(wire)
     return {
         "event_id": new_id(),
@@ -210,10 +214,11 @@ def build_envelope(event_type: str, source: str, payload: dict, occurred_at: dat
 _ENVELOPE = Envelope(unknown=EXCLUDE)
 
 
-def load_event(envelope: dict) -> tuple[dict, dict]:
+def load_event(envelope: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract."""
-    meta = _ENVELOPE.load(envelope)
+    meta: dict[str, Any] = _ENVELOPE.load(envelope)
     spec = contract(meta["type"])
     if meta["version"] != spec.version:
         raise ValidationError({"version": [f"unsupported version {meta['version']} of {meta['type']}"]})
-    return meta, spec.consumer_schema.load(envelope["payload"])
+    payload: dict[str, Any] = spec.consumer_schema.load(envelope["payload"])
+    return meta, payload

@@ -17,8 +17,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, timedelta
+from typing import Any
 
+from celery import Celery
 from sqlalchemy import (
     Column,
     Integer,
@@ -31,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import IdString, UTCDateTime, insert_or_skip, new_id, utcnow
@@ -98,7 +101,7 @@ class Messaging:
         )
 
     # -- producer side -------------------------------------------------------------------------------
-    def record(self, session: Session, event_type: str, payload: dict) -> dict:
+    def record(self, session: Session, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Write ``event_type`` for every subscriber into the outbox, inside the caller's transaction."""
         envelope = build_envelope(event_type, self.service, payload)
         spec = contract(event_type)
@@ -109,7 +112,7 @@ class Messaging:
         )
         return envelope
 
-    def _enqueue(self, session: Session, envelope: dict, destinations: list[tuple[str, str]]) -> None:
+    def _enqueue(self, session: Session, envelope: dict[str, Any], destinations: list[tuple[str, str]]) -> None:
         """One pending outbox row per ``(task_name, queue)``, all in one statement."""
         body, now = json.dumps(envelope), utcnow()
         session.execute(
@@ -131,16 +134,16 @@ class Messaging:
         )
         session.info["outbox_written"] = True
 
-    def notify_after_commit(self, session_factory: sessionmaker, callback) -> None:
+    def notify_after_commit(self, session_factory: sessionmaker[Session], callback: Callable[[], None]) -> None:
         """Call ``callback()`` after every commit that wrote outbox rows (to wake the relay)."""
 
         @sa_event.listens_for(session_factory, "after_commit")
-        def _after_commit(session):
+        def _after_commit(session: Session) -> None:
             if session.info.pop("outbox_written", False):
                 callback()
 
         @sa_event.listens_for(session_factory, "after_rollback")
-        def _after_rollback(session):
+        def _after_rollback(session: Session) -> None:
             session.info.pop("outbox_written", None)
 
     # -- consumer side -------------------------------------------------------------------------------
@@ -159,9 +162,10 @@ class Messaging:
         session.execute(
             update(self.delivery_attempts).where(key).values(attempts=self.delivery_attempts.c.attempts + 1)
         )
-        return session.execute(select(self.delivery_attempts.c.attempts).where(key)).scalar_one()
+        attempts: int = session.execute(select(self.delivery_attempts.c.attempts).where(key)).scalar_one()
+        return attempts
 
-    def dead_letter(self, session: Session, consumer: str, envelope: dict, error: str, attempts: int) -> None:
+    def dead_letter(self, session: Session, consumer: str, envelope: dict[str, Any], error: str, attempts: int) -> None:
         session.execute(
             self.dead_letters.insert().values(
                 id=new_id(),
@@ -176,12 +180,12 @@ class Messaging:
             )
         )
 
-    def list_dead_letters(self, session: Session) -> list:
+    def list_dead_letters(self, session: Session) -> Sequence[RowMapping]:
         """Events that failed their last attempt, newest first."""
         table = self.dead_letters
         return session.execute(select(table).order_by(table.c.created_at.desc(), table.c.id)).mappings().all()
 
-    def retry_dead_letter(self, session: Session, dead_letter_id: str):
+    def retry_dead_letter(self, session: Session, dead_letter_id: str) -> RowMapping:
         """Send a dead letter to its consumer again (through the outbox) with a fresh attempt count.
 
         Unknown → :class:`NotFound`; already retried → :class:`Conflict`. Returns the updated dead letter.
@@ -205,7 +209,7 @@ class Messaging:
         return session.execute(select(table).where(table.c.id == dead_letter_id)).mappings().one()
 
     # -- observation ---------------------------------------------------------------------------------
-    def backlog(self, session: Session) -> dict:
+    def backlog(self, session: Session) -> dict[str, float]:
         """Outbox rows still pending, the age of the oldest in seconds, and open dead letters."""
         pending, oldest = session.execute(
             select(func.count(), func.min(self.outbox.c.created_at)).where(self.outbox.c.status == OUTBOX_PENDING)
@@ -231,8 +235,13 @@ class OutboxRelay:
     """
 
     def __init__(
-        self, engine: Engine, messaging: Messaging, celery_app, batch_size: int = 200, events_per_message: int = 50
-    ):
+        self,
+        engine: Engine,
+        messaging: Messaging,
+        celery_app: Celery,
+        batch_size: int = 200,
+        events_per_message: int = 50,
+    ) -> None:
         self.engine = engine
         self.messaging = messaging
         self.celery_app = celery_app
@@ -291,13 +300,13 @@ class OutboxRelay:
             self._mark_sent(conn, sent_ids)
         return len(sent_ids)
 
-    def _send(self, rows) -> list[str]:
+    def _send(self, rows: Sequence[Row[Any]]) -> list[str]:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
         consumer takes a list of envelopes); the ids of the rows whose message was published."""
-        batches: dict[tuple[str, str], list] = {}
+        batches: dict[tuple[str, str], list[Row[Any]]] = {}
         for row in rows:
             batches.setdefault((row.task_name, row.queue), []).append(row)
-        sent = []
+        sent: list[str] = []
         for (task_name, queue), batch in batches.items():
             for start in range(0, len(batch), self.events_per_message):
                 chunk = batch[start : start + self.events_per_message]
@@ -315,7 +324,7 @@ class OutboxRelay:
                 sent.extend(row.id for row in chunk)
         return sent
 
-    def _mark_sent(self, conn, ids: list[str]) -> None:
+    def _mark_sent(self, conn: Connection, ids: list[str]) -> None:
         if ids:
             outbox = self.messaging.outbox
             conn.execute(

@@ -28,6 +28,8 @@ def upgrade(service: str, database_url: str) -> None:
 def run_env(metadata: MetaData) -> None:
     """The body of every service's ``migrations/env.py`` (online mode, SQLite batch mode for ALTERs)."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url")
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
@@ -13,14 +15,15 @@ from shared.business_time import day_bounds, day_start
 class StrictInteger(fields.Integer):
     """An integer that must arrive as a JSON integer: no floats, no numeric strings, no booleans."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("strict", True)
         super().__init__(**kwargs)
 
-    def _validated(self, value):
+    def _validated(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise self.make_error("invalid")
-        return super()._validated(value)
+        validated: int = super()._validated(value)
+        return validated
 
     default_error_messages = {"invalid": "Must be a whole number (an integer, not a float or string)."}
 
@@ -28,7 +31,7 @@ class StrictInteger(fields.Integer):
 class Money(StrictInteger):
     """Exact integer rupiah (never negative unless ``allow_negative``)."""
 
-    def __init__(self, allow_negative: bool = False, **kwargs):
+    def __init__(self, allow_negative: bool = False, **kwargs: Any) -> None:
         if not allow_negative:
             kwargs.setdefault("validate", validate.Range(min=0, error="Must be zero or more rupiah."))
         super().__init__(**kwargs)
@@ -37,7 +40,7 @@ class Money(StrictInteger):
 class Quantity(StrictInteger):
     """A strictly positive whole quantity of units."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=1, error="Must be at least 1."))
         super().__init__(**kwargs)
 
@@ -45,7 +48,7 @@ class Quantity(StrictInteger):
 class BasisPoints(StrictInteger):
     """A rate in integer basis points between 0 and 10 000 (0 %–100 %)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(
             "validate", validate.Range(min=0, max=10_000, error="Must be between 0 and 10000 basis points.")
         )
@@ -59,20 +62,28 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-class InstantOrDay(fields.Field):
+class InstantOrDay(fields.Field[datetime | date]):
     """An ISO 8601 timestamp with its offset, or a plain date (YYYY-MM-DD) meaning that Jakarta business day."""
 
     default_error_messages = {"invalid": "Must be an ISO 8601 timestamp with an offset, or a date (YYYY-MM-DD)."}
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime | date:
+        instant: datetime | None
         try:
-            return fields.AwareDateTime().deserialize(value)
+            instant = fields.AwareDateTime().deserialize(value)
         except ValidationError:
-            pass
+            instant = None
+        if instant is not None:
+            return instant
         try:
-            return fields.Date().deserialize(value)
+            day: date | None = fields.Date().deserialize(value)
         except ValidationError:
-            raise self.make_error("invalid") from None
+            day = None
+        if day is None:
+            raise self.make_error("invalid")
+        return day
 
 
 class PeriodQuery(StrictSchema):
@@ -88,7 +99,7 @@ class PeriodQuery(StrictSchema):
     )
 
     @post_load
-    def _to_instants(self, data, **kwargs):
+    def _to_instants(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if not isinstance(data["start"], datetime):
             data["start"] = day_start(data["start"])
         if not isinstance(data["end"], datetime):

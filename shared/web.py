@@ -6,11 +6,12 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import redis
 from flask import Flask, Response, g, jsonify, request, stream_with_context
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -20,7 +21,9 @@ from shared.logs import request_id_var
 from shared.runtime import EXTENSION_KEY, Runtime
 
 
-def create_service_app(runtime: Runtime, title: str, blueprints=(), *, description: str = "") -> Flask:
+def create_service_app(
+    runtime: Runtime, title: str, blueprints: Iterable[Blueprint] = (), *, description: str = ""
+) -> Flask:
     """A Flask app for ``runtime``'s service with its flask-smorest blueprints registered."""
     settings = runtime.settings
     app = Flask(f"sentra.{settings.service}")
@@ -52,11 +55,11 @@ def create_service_app(runtime: Runtime, title: str, blueprints=(), *, descripti
     return app
 
 
-def json_array_stream(items: Iterable[dict]) -> Response:
+def json_array_stream(items: Iterable[dict[str, Any]]) -> Response:
     """A response that streams ``items`` as one JSON array while they are produced (pass a generator that
     reads the database batch by batch, so a long period never sits in memory)."""
 
-    def generate():
+    def generate() -> Iterator[str]:
         yield "["
         for index, item in enumerate(items):
             yield ("," if index else "") + json.dumps(item)
@@ -75,13 +78,13 @@ def _install_request_ids(app: Flask) -> None:
     log = logging.getLogger(f"sentra.{app.name}.http")
 
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
         g.request_token = request_id_var.set(g.request_id)
         g.started = time.perf_counter()
 
     @app.after_request
-    def _finish(response: Response):
+    def _finish(response: Response) -> Response:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         response.headers["X-Request-ID"] = g.get("request_id", "")
         latency.labels(request.method, request.endpoint or "unknown", response.status_code).observe(elapsed)
@@ -92,7 +95,7 @@ def _install_request_ids(app: Flask) -> None:
 
 def _queue_check(client: redis.Redis, service: str) -> str:
     """``ok`` unless the service's worker last drained its queue too long ago (a worker that went quiet)."""
-    stamp = client.get(QUEUE_DRAINED_KEY.format(service=service))
+    stamp: bytes | None = client.get(QUEUE_DRAINED_KEY.format(service=service))  # type: ignore[assignment]
     if stamp is None:
         return "ok"  # no sweep seen yet: the platform is starting
     age = time.time() - float(stamp)
@@ -112,12 +115,12 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
     }
 
     @app.get("/healthz")
-    def healthz():
+    def healthz() -> Response:
         """The process is up."""
         return jsonify(status="ok", service=service)
 
     @app.get("/readyz")
-    def readyz():
+    def readyz() -> Response:
         """The database and Redis answer, and the service's worker keeps draining its queue."""
         checks = {}
         try:
@@ -140,7 +143,7 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
         return problem(503, "Service Unavailable", "A dependency is not reachable.", checks=checks)
 
     @app.get("/metrics")
-    def metrics():
+    def metrics() -> Response:
         """Prometheus metrics: request latency, outbox backlog and age, open dead letters."""
         if runtime.messaging is not None:
             with runtime.session_factory() as session:

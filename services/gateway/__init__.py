@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         from shared.errors import problem
 
         response = problem(exc.status, exc.title, exc.detail, code=exc.code)
-        response.headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     return app

@@ -12,6 +12,7 @@ from services.gateway.sessions import (
     clear_session_cookie,
     client_ip,
     current_caller,
+    optional_caller,
     requires_user,
     set_session_cookie,
     start_session,
@@ -124,7 +125,7 @@ class Logout(MethodView):
     @auth_blp.response(204)
     def post(self):
         """End every session of the caller (its tokens are refused from now on) and clear the cookie."""
-        caller = current_caller(optional=True)
+        caller = optional_caller()
         if caller is not None:
             with current_runtime().transaction() as session:
                 accounts.log_out(session, caller.principal.user_id, _actor())

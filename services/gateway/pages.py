@@ -14,8 +14,8 @@ from services.gateway import accounts, rules
 from services.gateway.sessions import (
     clear_session_cookie,
     client_ip,
-    current_caller,
     identify,
+    optional_caller,
     presented_token,
     set_session_cookie,
     start_session,
@@ -30,7 +30,7 @@ ROLE_OF_PAGE = {"cashier": {"cashier"}, "supplier": {"supplier"}, "manager": {"m
 
 def _caller_or_none():
     try:
-        return current_caller(optional=True)
+        return optional_caller()
     except Unauthorized:
         return None
 
@@ -71,7 +71,7 @@ def login():
     allowed_next = target and any(
         target.startswith("/" + page) and user["role"] in roles for page, roles in ROLE_OF_PAGE.items()
     )
-    response = redirect(target if allowed_next else rules.home_page(user["role"]))
+    response = redirect(target if target and allowed_next else rules.home_page(user["role"]))
     set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
     return response
 
@@ -81,7 +81,7 @@ def _login_message(exc: Unauthorized) -> str:
         "bad_credentials": "Nama pengguna atau kata sandi salah.",
         "account_inactive": "Akun ini sudah dinonaktifkan. Hubungi manajer.",
         "login_rate_limited": "Terlalu banyak percobaan gagal. Coba lagi dalam beberapa menit.",
-    }.get(exc.code, exc.detail)
+    }.get(exc.code or "", exc.detail)
 
 
 @blp.post("/logout")

@@ -18,7 +18,7 @@ import requests
 from flask import Blueprint, Response, current_app, g, request
 from requests.adapters import HTTPAdapter
 
-from services.gateway.sessions import current_caller
+from services.gateway.sessions import optional_caller
 from shared.errors import problem
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _outgoing_headers() -> dict[str, str]:
     headers["X-Request-ID"] = g.request_id
     headers["X-Forwarded-For"] = request.remote_addr or ""
     headers["X-Forwarded-Host"] = request.host
-    caller = current_caller(optional=True)
+    caller = optional_caller()
     if caller is not None:
         headers["Authorization"] = f"Bearer {caller.token}"
     return headers

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import requests
-from flask import Flask, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify
 
 from services.gateway.proxy import PROXIED_SERVICES, http_session
 from shared.errors import problem
@@ -25,10 +26,10 @@ def include_downstream_services(app: Flask) -> None:
     """Wrap the standard ``/readyz`` so it also asks each service (in parallel); 200 only when all are ready."""
     own_readiness = app.view_functions["readyz"]
 
-    def readyz():
+    def readyz() -> Response:
         """The gateway's database and Redis answer, and inventory, pos and suppliers are all ready."""
-        own = own_readiness()
-        checks = dict(own.get_json().get("checks", {}))
+        own = cast(Response, own_readiness())  # shared.web's readyz answers a Response
+        checks = dict((own.get_json() or {}).get("checks", {}))
         urls = current_app.config["SENTRA_SETTINGS"].service_urls
         session = http_session()
         with ThreadPoolExecutor(max_workers=len(PROXIED_SERVICES)) as pool:

@@ -4,15 +4,21 @@ checked against the user's account so that log-out, deactivation and password re
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 import jwt
-from flask import Response, current_app, g, request
+from flask import current_app, g, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from services.gateway import accounts
 from shared.auth import TOKEN_LIFETIME, Principal, Unauthorized, issue_token, verify_token
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 COOKIE_NAME = "sentra_token"
 #: Unsafe requests authenticated by the cookie must carry this header (a cross-site form cannot set it).
@@ -50,15 +56,15 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
     return Caller(principal, username, token, from_cookie)
 
 
-def current_caller(optional: bool = False) -> Caller | None:
-    """The authenticated caller of this request (identified once per request)."""
+def optional_caller() -> Caller | None:
+    """The authenticated caller of this request (identified once per request), or ``None`` when it presented
+    no token."""
     if "sentra.caller" in request.environ:
-        return request.environ["sentra.caller"]
+        known: Caller = request.environ["sentra.caller"]
+        return known
     token, from_cookie = presented_token()
     if not token:
-        if optional:
-            return None
-        raise Unauthorized("a bearer token is required")
+        return None
     caller = identify(token, from_cookie)
     if from_cookie and request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
         raise Unauthorized(f"requests authenticated by the session cookie must send the {CSRF_HEADER} header")
@@ -67,14 +73,22 @@ def current_caller(optional: bool = False) -> Caller | None:
     return caller
 
 
-def requires_user(*roles: str):
+def current_caller() -> Caller:
+    """The authenticated caller of this request; :class:`Unauthorized` without a token."""
+    caller = optional_caller()
+    if caller is None:
+        raise Unauthorized("a bearer token is required")
+    return caller
+
+
+def requires_user(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Like :func:`shared.auth.requires` (admin may do what manager may), for the gateway's own endpoints,
     additionally checking the account behind the token."""
     allowed = set(roles) | ({"admin"} if "manager" in roles else set())
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             caller = current_caller()
             if allowed and caller.principal.role not in allowed:
                 raise Forbidden(f"role {caller.principal.role!r} may not do this")
@@ -89,14 +103,14 @@ def client_ip() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def set_session_cookie(response: Response, token: str, max_age: int) -> None:
+def set_session_cookie(response: BaseResponse, token: str, max_age: int) -> None:
     """HttpOnly, SameSite=Lax; Secure whenever the page was served over HTTPS."""
     response.set_cookie(
         COOKIE_NAME, token, max_age=max_age, httponly=True, samesite="Lax", secure=request.is_secure, path="/"
     )
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(response: BaseResponse) -> None:
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax", secure=request.is_secure)
 
 
@@ -104,25 +118,31 @@ class TooManyAttempts(Unauthorized):
     status = 429
     title = "Too Many Requests"
 
+    def __init__(self, detail: str, *, retry_after: int, code: str) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
+
 
 class AccountInactive(Unauthorized):
     status = 403
     title = "Forbidden"
 
 
-def start_session(username: str, password: str) -> tuple[str, dict]:
+def start_session(username: str, password: str) -> tuple[str, dict[str, Any]]:
     """Log in: ``(token, user)``; the attempt is committed (and counted) before a failure is raised."""
     settings = current_app.config["SENTRA_SETTINGS"]
     with current_runtime().transaction() as session:
         outcome = accounts.attempt_login(session, username, password, client_ip())
         user = accounts.user_view(outcome.user) if outcome.user else None
     if outcome.failure == "locked":
-        error = TooManyAttempts("Too many failed logins; try again later.", code="login_rate_limited")
-        error.retry_after = outcome.retry_after_seconds
-        raise error
+        raise TooManyAttempts(
+            "Too many failed logins; try again later.",
+            retry_after=outcome.retry_after_seconds,
+            code="login_rate_limited",
+        )
     if outcome.failure == "inactive":
         raise AccountInactive("This account has been deactivated.", code="account_inactive")
-    if outcome.failure:
+    if outcome.failure or user is None:
         raise Unauthorized("Wrong username or password.", code="bad_credentials")
     principal = Principal(
         user_id=user["id"],

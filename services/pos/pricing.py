@@ -7,6 +7,7 @@ tested on their own and the checkout use case only orchestrates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.errors import DomainError
 from shared.money import ppn_included
@@ -49,7 +50,7 @@ class TaxLines:
     tax_base: int
     ppn: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {"price_before_tax": self.price_before_tax, "tax_base": self.tax_base, "ppn": self.ppn}
 
 
@@ -94,7 +95,7 @@ def price_basket(lines: list[LineInput], sale_discount: int, ppn_registered: boo
     """
     if not lines:
         raise PricingError("The cart is empty.", errors={"lines": ["At least one line is needed."]})
-    errors: dict = {}
+    errors: dict[str, dict[int, Any]] = {}
     for index, line in enumerate(lines):
         if line.qty < 1:
             errors.setdefault("lines", {})[index] = {"qty": ["Must be at least 1."]}
@@ -140,10 +141,10 @@ def settle_payments(total: int, payments: list[PaymentInput]) -> tuple[list[Sett
     Amounts must add up to the total exactly; only cash may be tendered above its amount (the difference is
     change); card payments carry the EDC approval code. A zero-total sale needs no payment.
     """
-    errors: dict = {}
+    errors: dict[int, Any] = {}
     settled: list[SettledPayment] = []
     for index, payment in enumerate(payments):
-        problem: dict = {}
+        problem: dict[str, list[str]] = {}
         if payment.method not in PAYMENT_METHODS:
             problem["method"] = [f"Must be one of {', '.join(PAYMENT_METHODS)}."]
         if payment.amount < 1:
