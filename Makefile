@@ -4,12 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-postgres install browser-deps clean
+.PHONY: run test test-fast test-postgres lint typecheck lock install browser-deps clean
 
-$(STAMP): pyproject.toml
+# Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,9 +24,27 @@ run: install
 test: install browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## Unit, use-case and integration tests only (no worker processes, no browser): the quick loop while coding.
+test-fast: install
+	$(PY) -m pytest -m "not e2e and not browser and not slow" tests/unit tests/usecases tests/integration $(PYTEST_ARGS)
+
 ## The same suite with every database test also on PostgreSQL.
 test-postgres: install browser-deps
 	SENTRA_TEST_POSTGRES_URL=$${SENTRA_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+## Lint and format check (ruff, configured in pyproject.toml).
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## Static types (mypy, configured in pyproject.toml: strict on shared/ and the rules/pricing modules).
+typecheck: install
+	$(PY) -m mypy
+
+## Re-pin requirements.lock after a change to the dependencies in pyproject.toml.
+lock: install
+	$(PY) -m uv pip compile pyproject.toml --extra test --extra dev --python-version 3.11 \
+	  -o requirements.lock --no-header --quiet --custom-compile-command "make lock"
 
 ## Headless Chromium for tests/browser, from Debian's package (best effort: skipped without root/apt).
 browser-deps:
