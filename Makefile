@@ -4,14 +4,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-postgres lint typecheck lock install browser-deps clean
+.PHONY: run demo-logins test test-fast test-postgres lint typecheck lock install browser-deps clean
 
-# Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`).
+# Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`). The project itself is
+# not installed: every command runs from this directory, which puts shared/ and services/ on the import path.
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -19,6 +19,10 @@ install: $(STAMP)
 ## Run the whole platform locally: Redis, four web apps, three workers, one beat (Ctrl-C stops all).
 run: install
 	$(PY) -m deploy.dev
+
+## Print the URL and demo logins of `make run` again.
+demo-logins: install
+	@$(PY) -m deploy.demo_data --logins
 
 ## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set).
 test: install browser-deps

@@ -6,8 +6,9 @@ The producers and products are illustrative demo data, not real businesses.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from services.gateway import accounts
 from shared.auth import Principal, issue_token
 from shared.config import load_settings
 from shared.db import utcnow
@@ -155,23 +157,12 @@ class Seeder:
             (s["key"], s["business_name"], "supplier", f"{s['key']}123", supplier_ids[s["key"]]) for s in SUPPLIERS
         ]
         for username, name, role, password, supplier_id in logins:
-            command = [
-                sys.executable,
-                "-m",
-                "services.gateway.accounts",
-                "create-user",
-                "--username",
-                username,
-                "--name",
-                name,
-                "--role",
-                role,
-                "--password",
-                password,
-            ]
+            command = ["create-user", "--username", username, "--name", name, "--role", role, "--password", password]
             if supplier_id:
                 command += ["--supplier-id", supplier_id]
-            subprocess.run(command, env=self.env, check=True, capture_output=True)
+            with contextlib.redirect_stdout(io.StringIO()):  # "created cashier kasir (…)" is not news here
+                if accounts.main(command) != 0:
+                    raise RuntimeError(f"could not create the demo login {username}")
         result = {
             "logins": [{"username": u, "password": p, "role": r} for u, _n, r, p, _s in logins],
             "products": [{"name": p["name"], "barcode": p["barcode"], "price": p["price"]} for p in products],
@@ -189,26 +180,44 @@ def seed_when_ready(env: dict[str, str]) -> None:
     except Exception as exc:  # the platform keeps running; the developer sees why the demo data is missing
         print(f"\n!! demo data not loaded: {exc}\n", flush=True)
         return
-    gateway = seeder.urls["gateway"]
-    lines = [f"  {login['role']:<9} {login['username']:<10} / {login['password']}" for login in result["logins"]]
-    banner = "\n".join(
+    print(banner(result, seeder.urls["gateway"], seeder.marker.parent), flush=True)
+
+
+def banner(result: dict, gateway: str, data_dir: Path) -> str:
+    """Where to go, the demo logins, barcodes to scan, where the data lives and how to stop or reset."""
+    logins = [f"  {login['role']:<9} {login['username']:<10} / {login['password']}" for login in result["logins"]]
+    return "\n".join(
         [
             "",
             "=" * 64,
             f"  Sentra is running: {gateway}",
             "  Demo logins (role, username / password):",
-            *lines,
+            *logins,
             "  Barcodes to scan at the counter:",
             *[f"    {p['barcode']}  {p['name']}" for p in result["products"][:4]],
-            "  Ctrl-C stops everything.",
+            f"  Data: {data_dir} (delete it, or `make clean`, for a fresh start)",
+            "  Ctrl-C stops everything; `make demo-logins` shows this again.",
             "=" * 64,
             "",
         ]
     )
-    print(banner, flush=True)
+
+
+def show_logins(env: dict[str, str]) -> int:
+    """``make demo-logins``: the banner again, from what the last ``make run`` loaded."""
+    from deploy.dev import process_environment
+
+    seeder = Seeder(process_environment() | env)
+    if not seeder.marker.exists():
+        print(f"No demo data in {seeder.marker.parent} yet: run `make run` first.", file=sys.stderr)
+        return 1
+    print(banner(json.loads(seeder.marker.read_text()), seeder.urls["gateway"], seeder.marker.parent))
+    return 0
 
 
 if __name__ == "__main__":
     import os
 
+    if sys.argv[1:] == ["--logins"]:
+        sys.exit(show_logins(dict(os.environ)))
     seed_when_ready(dict(os.environ))

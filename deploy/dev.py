@@ -2,7 +2,12 @@
 
 Applies every service's migrations to SQLite files in ``var/``, starts the processes of the ``Procfile``
 (Redis, four web apps under gunicorn, three workers, one beat) under honcho, loads the demo data once the
-services are ready, and prints the entry URL and the demo logins. Ctrl-C stops everything.
+services are ready, and prints the entry URL and the demo logins last, once all is ready. Ctrl-C stops
+everything and exits 0.
+
+The terminal stays quiet: every process logs at ``SENTRA_LOG_LEVEL`` (WARNING unless set), so what shows is a
+line per process as honcho starts it, problems, and the banner. A port that is already taken is reported with
+the variable that moves it, before anything starts.
 
 This process stays small on purpose: honcho forks one watcher per process from it, so migrations and
 the demo data run in subprocesses instead of being imported here.
@@ -12,6 +17,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +55,46 @@ def process_environment() -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("SENTRA_LOG_LEVEL", "WARNING")
+    # Celery warns a worker started as root (a container's or a developer VM's default); on this one machine it
+    # is not the newcomer's business. Production images run as an unprivileged user.
+    env.setdefault("PYTHONWARNINGS", "ignore:You're running the worker with superuser privileges")
     return env
+
+
+def ports_in_use(env: dict[str, str]) -> list[tuple[int, str]]:
+    """The ports ``make run`` needs that something else already listens on, each with the variable that moves it."""
+    wanted = [
+        (int(env[f"SENTRA_{service.upper()}_PORT"]), f"SENTRA_{service.upper()}_PORT") for service in DEFAULT_PORTS
+    ]
+    wanted.append((int(env["SENTRA_REDIS_PORT"]), "SENTRA_REDIS_URL"))
+    taken = []
+    for port, variable in wanted:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append((port, variable))
+    return taken
+
+
+def port_advice(taken: list[tuple[int, str]]) -> str:
+    """What a newcomer reads when a port is taken: which port, which variable moves it, an example."""
+    lines = ["Sentra cannot start: these ports are already in use on 127.0.0.1:"]
+    for port, variable in taken:
+        example = f"redis://127.0.0.1:{port + 100}/0" if variable == "SENTRA_REDIS_URL" else str(port + 100)
+        lines.append(f"  port {port} (set {variable} to move it, e.g. {variable}={example} make run)")
+    lines.append("Stop the program that uses it (is another `make run` still running?) or move Sentra as shown.")
+    return "\n".join(lines)
 
 
 def main() -> int:
     env = process_environment()
+    taken = ports_in_use(env)
+    if taken:
+        print(port_advice(taken), file=sys.stderr)
+        return 1
     subprocess.run([sys.executable, "-m", "shared.migrations", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True)
     procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
     manager = Manager()
@@ -61,7 +103,8 @@ def main() -> int:
     seeder = subprocess.Popen([sys.executable, "-m", "deploy.demo_data"], env=env, cwd=PROJECT_ROOT)
     manager.loop()
     seeder.terminate()
-    return manager.returncode or 0
+    stopped_by_user = manager.returncode in (-signal.SIGINT, 128 + signal.SIGINT, -signal.SIGTERM, 128 + signal.SIGTERM)
+    return 0 if stopped_by_user else (manager.returncode or 0)
 
 
 if __name__ == "__main__":

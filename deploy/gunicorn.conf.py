@@ -11,6 +11,8 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 errorlog = "-"
+#: gunicorn's own lines (booting, workers) follow the platform's level; ``make run`` keeps it at WARNING.
+loglevel = os.environ.get("SENTRA_LOG_LEVEL", "INFO").lower()
 
 
 def post_fork(server, worker):

@@ -42,12 +42,15 @@ class Settings:
     service_urls: dict[str, str]
     outlet_id: str
     log_json: bool
+    #: ``SENTRA_LOG_LEVEL`` (DEBUG, INFO, WARNING, ERROR); ``make run`` keeps it at WARNING so the terminal stays quiet.
+    log_level: str = "INFO"
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_OUTLET_ID = "00000000-0000-4000-8000-000000000001"
 
 
@@ -84,4 +87,12 @@ def load_settings(service: str) -> Settings:
         service_urls=service_urls,
         outlet_id=_env("SENTRA_OUTLET_ID", DEFAULT_OUTLET_ID),
         log_json=_env("SENTRA_LOG_JSON", "1" if environment == "production" else "0") == "1",
+        log_level=_log_level(_env("SENTRA_LOG_LEVEL", "INFO")),
     )
+
+
+def _log_level(name: str) -> str:
+    level = name.upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"SENTRA_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {name!r}")
+    return level

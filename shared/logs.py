@@ -23,7 +23,7 @@ class _ContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, as_json: bool, level: int = logging.INFO) -> None:
+def configure_logging(service: str, as_json: bool, level: str = "INFO") -> None:
     """Root logging to stderr: JSON in production, one readable line in development."""
     global _configured
     if _configured:

@@ -10,15 +10,20 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import redis
-from flask import Flask, Response, g, jsonify, request, stream_with_context
+from flask import Flask, Response, g, jsonify, request, send_from_directory, stream_with_context
 from flask_smorest import Api, Blueprint
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
+from swagger_ui_bundle import swagger_ui_path
 
 from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
 from shared.errors import install_error_handlers, problem
 from shared.logs import request_id_var
 from shared.runtime import EXTENSION_KEY, Runtime
+
+#: Where ``/docs`` loads Swagger UI from: the files of the installed ``swagger-ui-bundle`` package, served by the
+#: service itself, so the API docs work on a LAN without internet.
+SWAGGER_UI_ASSETS = "/docs/assets/"
 
 
 def create_service_app(
@@ -35,7 +40,7 @@ def create_service_app(
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_ASSETS,
         API_SPEC_OPTIONS={
             "info": {"description": description},
             "components": {
@@ -50,6 +55,7 @@ def create_service_app(
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     install_error_handlers(app)
+    _install_swagger_ui_assets(app)
     _install_request_ids(app)
     _install_health(app, runtime)
     return app
@@ -68,6 +74,13 @@ def json_array_stream(items: Iterable[dict[str, Any]]) -> Response:
     return Response(stream_with_context(generate()), mimetype="application/json")
 
 
+def _install_swagger_ui_assets(app: Flask) -> None:
+    @app.get(SWAGGER_UI_ASSETS + "<path:filename>")
+    def swagger_ui_asset(filename: str) -> Response:
+        """The Swagger UI files ``/docs`` uses (from the installed swagger-ui-bundle package)."""
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
 def _install_request_ids(app: Flask) -> None:
     latency = Histogram(
         "sentra_http_request_seconds",
@@ -75,7 +88,7 @@ def _install_request_ids(app: Flask) -> None:
         ["method", "endpoint", "status"],
         registry=app.extensions.setdefault("metrics_registry", CollectorRegistry()),
     )
-    log = logging.getLogger(f"sentra.{app.name}.http")
+    log = logging.getLogger(f"{app.name}.http")
 
     @app.before_request
     def _start() -> None:
@@ -88,8 +101,9 @@ def _install_request_ids(app: Flask) -> None:
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         response.headers["X-Request-ID"] = g.get("request_id", "")
         latency.labels(request.method, request.endpoint or "unknown", response.status_code).observe(elapsed)
-        if request.endpoint not in ("healthz", "metrics"):
-            log.info("%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
+        if request.endpoint not in ("healthz", "readyz", "metrics"):
+            level = logging.ERROR if response.status_code >= 500 else logging.INFO
+            log.log(level, "%s %s %s %.1fms", request.method, request.path, response.status_code, elapsed * 1000)
         return response
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, send_from_directory, url_for
 
 from services.gateway import accounts, rules
 from services.gateway.sessions import (
@@ -43,6 +43,12 @@ def _safe_next(target: str | None) -> str | None:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+@blp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers ask for on their own (pages link the same SVG)."""
+    return send_from_directory(blp.static_folder or "", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @blp.get("/")
