@@ -16,8 +16,8 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.pos import approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports, shifts
-from services.pos.models import QrisCallbackNonce
-from services.pos.pricing import PAYMENT_METHODS
+from services.pos.errors import BAD_SIGNATURE, REPLAYED_CALLBACK, STALE_CALLBACK
+from services.pos.models import CashMovementKind, PaymentMethod, QrisCallbackNonce, RefundMethod
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.db import utcnow
@@ -90,7 +90,7 @@ class CurrentShiftQuery(StrictSchema):
 
 
 class CashMovementIn(StrictSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(["in", "out"]))
+    kind = fields.String(required=True, validate=validate.OneOf(list(CashMovementKind)))
     amount = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
@@ -150,7 +150,7 @@ class SaleLineIn(StrictSchema):
 
 
 class PaymentIn(StrictSchema):
-    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(list(PaymentMethod)))
     amount = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     tendered = Money()
     approval_code = fields.String(validate=validate.Length(min=1, max=64))
@@ -188,7 +188,7 @@ class ConfirmIn(StrictSchema):
 
 
 class SwitchIn(StrictSchema):
-    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(list(PaymentMethod)))
     tendered = Money()
     approval_code = fields.String(validate=validate.Length(min=1, max=64))
     reference = fields.String(validate=validate.Length(min=1, max=128))
@@ -220,7 +220,7 @@ class RefundIn(StrictSchema):
     lines = fields.List(fields.Nested(RefundLineIn), required=True, validate=validate.Length(min=1))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
     back_to_stock = fields.Boolean(required=True)
-    method = fields.String(required=True, validate=validate.OneOf(["original", "cash"]))
+    method = fields.String(required=True, validate=validate.OneOf(list(RefundMethod)))
     approval = fields.Nested(ApprovalIn)
     register_id = fields.UUID()
 
@@ -520,16 +520,16 @@ class QrisCallback(MethodView):
         body = request.get_data()
         expected = qris_signature(runtime.settings.qris_callback_secret, timestamp, nonce, body)
         if not (timestamp.isdigit() and nonce and 8 <= len(nonce) <= 128 and hmac.compare_digest(expected, signature)):
-            raise DomainError("The callback signature is not valid.", status=401, code="bad_signature")
+            raise DomainError("The callback signature is not valid.", status=401, code=BAD_SIGNATURE)
         if abs(time.time() - int(timestamp)) > CALLBACK_TOLERANCE_SECONDS:
-            raise DomainError("The callback is too old or from the future.", status=401, code="stale_callback")
+            raise DomainError("The callback is too old or from the future.", status=401, code=STALE_CALLBACK)
         try:
             data = QrisCallbackIn().load(json.loads(body or b"null"))
         except (ValueError, TypeError):
             raise DomainError("The callback body is not JSON.", status=400) from None
         with runtime.transaction() as session:
             if session.get(QrisCallbackNonce, nonce) is not None:
-                raise Conflict("This callback was received before (replay).", code="replayed_callback")
+                raise Conflict("This callback was received before (replay).", code=REPLAYED_CALLBACK)
             session.add(QrisCallbackNonce(nonce=nonce, received_at=utcnow()))
             session.flush()
             payment = session.get(checkout.Payment, str(data["payment_id"]))
