@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
 import json
-import time
 from urllib.parse import urlencode
 
 import segno
@@ -15,13 +12,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from services.pos import approvals, catalogue, checkout, idempotency, outlets, receipts, refunds, reports, shifts
-from services.pos.errors import BAD_SIGNATURE, REPLAYED_CALLBACK, STALE_CALLBACK
-from services.pos.models import CashMovementKind, PaymentMethod, QrisCallbackNonce, RefundMethod
+from services.pos import (
+    approvals,
+    catalogue,
+    checkout,
+    idempotency,
+    outlets,
+    qris_callbacks,
+    receipts,
+    refunds,
+    reports,
+    shifts,
+)
+from services.pos.models import CashMovementKind, PaymentMethod, RefundMethod
+from services.pos.qris_callbacks import CallbackStatus
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
-from shared.db import utcnow
-from shared.errors import Conflict, DomainError
+from shared.errors import DomainError
 from shared.money import format_rupiah
 from shared.runtime import current_runtime
 from shared.schemas import Money, PeriodQuery, Quantity, StrictInteger, StrictSchema
@@ -37,8 +44,6 @@ blp = Blueprint(
 BLUEPRINTS = [blp, dead_letters_api.blp]
 
 CASHIER = ("cashier", "manager")
-#: A provider callback older (or newer) than this is refused; its nonce is remembered for longer than that.
-CALLBACK_TOLERANCE_SECONDS = 300
 
 
 @blp.app_template_filter("rupiah")
@@ -206,7 +211,7 @@ class QrisCallbackIn(Schema):
 
     payment_id = fields.UUID(required=True)
     amount = Money(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["paid", "failed"]))
+    status = fields.String(required=True, validate=validate.OneOf(list(CallbackStatus)))
     provider_reference = fields.String(load_default=None, validate=validate.Length(max=128))
 
 
@@ -501,11 +506,6 @@ class QrisPng(MethodView):
         return Response(out.getvalue(), mimetype="image/png")
 
 
-def qris_signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 over ``"<timestamp>.<nonce>." + body`` (what the provider sends in X-QRIS-Signature)."""
-    return hmac.new(secret.encode(), f"{timestamp}.{nonce}.".encode() + body, hashlib.sha256).hexdigest()
-
-
 @blp.route("/qris/callback")
 class QrisCallback(MethodView):
     def post(self):
@@ -514,45 +514,21 @@ class QrisCallback(MethodView):
         Refused: a wrong signature (401), a timestamp more than 5 minutes off (401), a nonce seen before (409).
         """
         runtime = current_runtime()
-        timestamp = request.headers.get("X-QRIS-Timestamp", "")
         nonce = request.headers.get("X-QRIS-Nonce", "")
-        signature = request.headers.get("X-QRIS-Signature", "")
         body = request.get_data()
-        expected = qris_signature(runtime.settings.qris_callback_secret, timestamp, nonce, body)
-        if not (timestamp.isdigit() and nonce and 8 <= len(nonce) <= 128 and hmac.compare_digest(expected, signature)):
-            raise DomainError("The callback signature is not valid.", status=401, code=BAD_SIGNATURE)
-        if abs(time.time() - int(timestamp)) > CALLBACK_TOLERANCE_SECONDS:
-            raise DomainError("The callback is too old or from the future.", status=401, code=STALE_CALLBACK)
+        qris_callbacks.authenticate(
+            runtime.settings.qris_callback_secret,
+            request.headers.get("X-QRIS-Timestamp", ""),
+            nonce,
+            request.headers.get("X-QRIS-Signature", ""),
+            body,
+        )
         try:
             data = QrisCallbackIn().load(json.loads(body or b"null"))
         except (ValueError, TypeError):
             raise DomainError("The callback body is not JSON.", status=400) from None
         with runtime.transaction() as session:
-            if session.get(QrisCallbackNonce, nonce) is not None:
-                raise Conflict("This callback was received before (replay).", code=REPLAYED_CALLBACK)
-            session.add(QrisCallbackNonce(nonce=nonce, received_at=utcnow()))
-            session.flush()
-            payment = session.get(checkout.Payment, str(data["payment_id"]))
-            if payment is None:
-                raise DomainError("Unknown payment.", status=404)
-            if data["status"] != "paid":
-                return _json({"payment_id": payment.id, "status": payment.status})
-            sale = checkout.confirm_payment(
-                session,
-                payment.sale_id,
-                payment.id,
-                "qris-provider",
-                amount=data["amount"],
-                reference=data["provider_reference"],
-            )
-            return _json(
-                {
-                    "payment_id": payment.id,
-                    "status": "confirmed",
-                    "sale_status": sale.status,
-                    "receipt_no": sale.receipt_no,
-                }
-            )
+            return _json(qris_callbacks.apply_callback(session, nonce, data))
 
 
 # -- receipts ---------------------------------------------------------------------------------------------------
