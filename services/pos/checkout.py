@@ -36,7 +36,7 @@ from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 
@@ -280,13 +280,7 @@ def sale_completed_payload(sale: Sale) -> dict:
 
 
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> Sale:
-    query = select(Sale).where(Sale.id == str(sale_id))
-    if lock:
-        query = query.with_for_update()
-    sale = session.scalar(query)
-    if sale is None:
-        raise NotFound(f"sale {sale_id} not found")
-    return sale
+    return get_or_404(session, Sale, sale_id, lock=lock, what="sale")
 
 
 def _pending_payment(sale: Sale, payment_id: str) -> Payment:

@@ -24,7 +24,7 @@ from services.pos.models import (
     ShiftStatus,
 )
 from shared.auth import Principal
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, NotFound
 
 
@@ -52,9 +52,7 @@ def list_registers(session: Session, outlet_id: str | None = None) -> list[Regis
 
 def open_shift(session: Session, cashier: Principal, register_id: str, opening_float: int) -> Shift:
     """Open a shift; the database's unique ``open_register_id`` keeps it to one open shift per register."""
-    register = session.get(Register, str(register_id))
-    if register is None:
-        raise NotFound(f"register {register_id} not found")
+    register = get_or_404(session, Register, register_id, what="register")
     if session.scalar(select(Shift.id).where(Shift.open_register_id == register.id)):
         raise Conflict("This register already has an open shift.", code=SHIFT_ALREADY_OPEN)
     shift = Shift(
@@ -78,13 +76,7 @@ def open_shift(session: Session, cashier: Principal, register_id: str, opening_f
 
 
 def get_shift(session: Session, shift_id: str, lock: bool = False) -> Shift:
-    query = select(Shift).where(Shift.id == str(shift_id))
-    if lock:
-        query = query.with_for_update()
-    shift = session.scalar(query)
-    if shift is None:
-        raise NotFound(f"shift {shift_id} not found")
-    return shift
+    return get_or_404(session, Shift, shift_id, lock=lock, what="shift")
 
 
 def _own_shift(shift: Shift, caller: Principal) -> None:
