@@ -115,7 +115,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     from services.inventory import catalogue as inventory_catalogue
     from services.inventory import stock
     from services.inventory.consumers import HANDLERS as INVENTORY_HANDLERS
-    from services.pos import catalogue as pos_catalogue
+    from services.pos.consumers import HANDLERS as POS_HANDLERS
     from services.suppliers import registry
     from services.suppliers.tasks import EVENT_HANDLERS as SUPPLIERS_HANDLERS
 
@@ -138,7 +138,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
         with transaction(factories["inventory"]) as session:
             deliver(session, INVENTORY_HANDLERS["supplier.registered"], envelope)
         with transaction(factories["pos"]) as session:
-            deliver(session, pos_catalogue.apply_supplier_changed, envelope)
+            deliver(session, POS_HANDLERS["supplier.registered"], envelope)
     products = []
     with transaction(factories["inventory"]) as session:
         by_supplier: dict[str, list[str]] = {}
@@ -172,7 +172,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
             )
     for envelope in recorded_envelopes(factories["inventory"], "product.upserted"):
         with transaction(factories["pos"]) as session:
-            deliver(session, pos_catalogue.apply_product_upserted, envelope)
+            deliver(session, POS_HANDLERS["product.upserted"], envelope)
         with transaction(factories["suppliers"]) as session:
             deliver(session, SUPPLIERS_HANDLERS["product.upserted"], envelope)
     for envelope in recorded_envelopes(factories["inventory"], "stock.moved"):

@@ -1,7 +1,8 @@
 """Fixtures and helpers for the POS tests (a pytest plugin, see tests/conftest.py): a counter (app + client +
 tokens) with a catalogue, registers and open shifts.
 
-The catalogue is fed through the real ``product.upserted`` / ``supplier.*`` handlers the worker runs.
+The catalogue is fed through the real ``product.upserted`` / ``supplier.*`` handlers the worker runs
+(:data:`services.pos.consumers.HANDLERS`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from services.pos import catalogue, create_app
+from services.pos import create_app
+from services.pos.consumers import HANDLERS
 from services.pos.models import Base
 from shared.db import new_id, transaction
 from shared.events import build_envelope, load_event
@@ -36,13 +38,8 @@ class Counter:
     def deliver(self, event_type: str, payload: dict) -> None:
         envelope = build_envelope(event_type, "test", payload)
         meta, loaded = load_event(envelope)
-        handler = {
-            "product.upserted": catalogue.apply_product_upserted,
-            "supplier.registered": catalogue.apply_supplier_changed,
-            "supplier.updated": catalogue.apply_supplier_changed,
-        }[event_type]
         with transaction(self.runtime.session_factory) as session:
-            handler(session, loaded, meta)
+            HANDLERS[event_type](session, loaded, meta)
 
     def product(
         self,

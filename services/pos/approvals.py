@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.pos.errors import APPROVAL_INVALID, APPROVAL_REQUIRED, APPROVER_NAME_TAKEN
 from services.pos.models import Approver, AuditEntry
 from shared.auth import Principal, Unauthorized, verify_token
 from shared.config import Settings
@@ -24,7 +25,7 @@ def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
     username = manager.name or manager.user_id
     holder = session.scalar(select(Approver.user_id).where(Approver.username == username))
     if holder is not None and holder != manager.user_id:
-        raise Conflict(f"Another manager already approves as {username!r}.", code="approver_name_taken")
+        raise Conflict(f"Another manager already approves as {username!r}.", code=APPROVER_NAME_TAKEN)
     approver = session.get(Approver, manager.user_id)
     if approver is None:
         approver = Approver(user_id=manager.user_id)
@@ -42,9 +43,9 @@ def resolve_approver(session: Session, settings: Settings, approval: dict) -> Pr
         try:
             approver = verify_token(settings.jwt_secret, approval["approval_token"])
         except Unauthorized:
-            raise Forbidden("The approval token is not valid.", code="approval_invalid") from None
+            raise Forbidden("The approval token is not valid.", code=APPROVAL_INVALID) from None
         if approver.role not in APPROVER_ROLES:
-            raise Forbidden("The approval token is not a manager's.", code="approval_invalid")
+            raise Forbidden("The approval token is not a manager's.", code=APPROVAL_INVALID)
         return approver
     username, pin = approval.get("username"), approval.get("pin")
     if not username or not pin:
@@ -57,7 +58,7 @@ def resolve_approver(session: Session, settings: Settings, approval: dict) -> Pr
         if approver is None or not _hasher.verify(approver.pin_hash, pin):
             raise VerificationError()
     except (VerificationError, InvalidHashError):
-        raise Forbidden("The manager's username or PIN is wrong.", code="approval_invalid") from None
+        raise Forbidden("The manager's username or PIN is wrong.", code=APPROVAL_INVALID) from None
     return Principal(user_id=approver.user_id, name=approver.username, role="manager")
 
 
@@ -69,7 +70,7 @@ def required_approver(
         return resolve_approver(session, settings, approval)
     if actor.is_staff:
         return actor
-    raise Forbidden(f"{what} needs a manager's approval.", code="approval_required")
+    raise Forbidden(f"{what} needs a manager's approval.", code=APPROVAL_REQUIRED)
 
 
 def audit(

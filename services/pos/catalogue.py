@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from services.pos.models import CatalogueProduct, CatalogueSupplier
+from services.pos.models import CatalogueProduct, CatalogueSupplier, SupplierStatus
 from shared.errors import NotFound
 
-UNSELLABLE_SUPPLIER_STATUSES = ("suspended", "ended")
+UNSELLABLE_SUPPLIER_STATUSES = (SupplierStatus.SUSPENDED, SupplierStatus.ENDED)
 SEARCH_LIMIT = 50
 
 

@@ -9,23 +9,35 @@ from sqlalchemy import Date, Integer, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, qris
-from services.pos.models import OutletSettings, Payment, Register, Sale, SaleLine, Shift, messaging
+from services.pos.errors import (
+    NO_OPEN_SHIFT,
+    NOT_QRIS,
+    PAYMENT_EXPIRED,
+    PAYMENT_IN_STATUS,
+    SALE_ID_TAKEN,
+    SALE_IN_STATUS,
+    UNKNOWN_OR_UNSELLABLE_PRODUCT,
+)
+from services.pos.models import (
+    OutletSettings,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Register,
+    Sale,
+    SaleLine,
+    SaleStatus,
+    Shift,
+    messaging,
+)
 from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
-
-PENDING_PAYMENT = "pending_payment"
-COMPLETED = "completed"
-VOIDED = "voided"
-PAYMENT_PENDING = "pending"
-PAYMENT_CONFIRMED = "confirmed"
-PAYMENT_EXPIRED = "expired"
-PAYMENT_CANCELLED = "cancelled"
 
 
 def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tuple[Shift, str]:
@@ -38,7 +50,7 @@ def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tu
     if row is None or row[0].cashier_id != cashier.user_id:
         raise Conflict(
             "There is no open shift of yours on this register.",
-            code="no_open_shift",
+            code=NO_OPEN_SHIFT,
             errors={"register_id": ["Open a shift on this register first."]},
         )
     return row[0], row[1]
@@ -82,7 +94,7 @@ def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, obje
         raise DomainError(
             "A line names a product that cannot be sold.",
             errors={"lines": errors},
-            code="unknown_or_unsellable_product",
+            code=UNKNOWN_OR_UNSELLABLE_PRODUCT,
         )
     return resolved
 
@@ -98,7 +110,7 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     existing = session.get(Sale, sale_id) if data.get("sale_id") else None
     if existing is not None:
         if existing.cashier_id != cashier.user_id:
-            raise Conflict("This sale id belongs to another sale.", code="sale_id_taken")
+            raise Conflict("This sale id belongs to another sale.", code=SALE_ID_TAKEN)
         return existing, False
     shift, register_code = open_shift_for(session, data["register_id"], cashier)
     outlet = outlet_settings(session, shift.outlet_id)
@@ -126,7 +138,7 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
         shift_id=shift.id,
         cashier_id=cashier.user_id,
         cashier_name=cashier.name,
-        status=PENDING_PAYMENT,
+        status=SaleStatus.PENDING_PAYMENT,
         subtotal=basket.subtotal,
         sale_discount=basket.sale_discount,
         discount_total=basket.discount_total,
@@ -183,7 +195,7 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             sale_id,
             {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
         )
-    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+    if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
         _complete(session, sale, now)
     return sale, True
 
@@ -213,14 +225,14 @@ def _new_payment(
         reference=reference,
         created_at=now,
     )
-    if method == "qris":
-        payment.status = PAYMENT_PENDING
+    if method == PaymentMethod.QRIS:
+        payment.status = PaymentStatus.PENDING
         payment.qris_payload = qris.dynamic_payload(
             outlet.static_qris_payload, amount, bill_number=payment.id.replace("-", "")[:25]
         )
         payment.expires_at = now + timedelta(minutes=outlet.qris_expiry_minutes)
     else:
-        payment.status = PAYMENT_CONFIRMED
+        payment.status = PaymentStatus.CONFIRMED
         payment.confirmed_at = now
         payment.confirmed_by = cashier.user_id
     return payment
@@ -231,7 +243,7 @@ def _complete(session: Session, sale: Sale, now: datetime) -> None:
     day = business_day(now)
     sale.receipt_no = format_receipt_no(sale.register_code, day, next_receipt_serial(session, sale.register_id, day))
     sale.business_day = day
-    sale.status = COMPLETED
+    sale.status = SaleStatus.COMPLETED
     sale.completed_at = now
     session.flush()
     messaging.record(session, "sale.completed", sale_completed_payload(sale))
@@ -268,23 +280,17 @@ def sale_completed_payload(sale: Sale) -> dict:
 
 
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> Sale:
-    query = select(Sale).where(Sale.id == str(sale_id))
-    if lock:
-        query = query.with_for_update()
-    sale = session.scalar(query)
-    if sale is None:
-        raise NotFound(f"sale {sale_id} not found")
-    return sale
+    return get_or_404(session, Sale, sale_id, lock=lock, what="sale")
 
 
 def _pending_payment(sale: Sale, payment_id: str) -> Payment:
     payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
     if payment is None:
         raise NotFound(f"payment {payment_id} not found on this sale")
-    if sale.status != PENDING_PAYMENT:
-        raise Conflict(f"The sale is {sale.status}.", code=f"sale_{sale.status}")
-    if payment.status != PAYMENT_PENDING:
-        raise Conflict(f"The payment is {payment.status}.", code=f"payment_{payment.status}")
+    if sale.status != SaleStatus.PENDING_PAYMENT:
+        raise Conflict(f"The sale is {sale.status}.", code=SALE_IN_STATUS[sale.status])
+    if payment.status != PaymentStatus.PENDING:
+        raise Conflict(f"The payment is {payment.status}.", code=PAYMENT_IN_STATUS[payment.status])
     return payment
 
 
@@ -300,22 +306,22 @@ def confirm_payment(
     else is pending. An expired payment cannot be confirmed (409): retry it or switch method."""
     sale = load_sale(session, sale_id, lock=True)
     payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
-    if payment is not None and payment.status == PAYMENT_CONFIRMED:
+    if payment is not None and payment.status == PaymentStatus.CONFIRMED:
         return sale
     payment = _pending_payment(sale, payment_id)
     now = utcnow()
     if payment.expires_at is not None and now > payment.expires_at:
-        payment.status = PAYMENT_EXPIRED
+        payment.status = PaymentStatus.EXPIRED
         session.flush()
-        raise Conflict("The QRIS payment has expired; retry it or switch to another method.", code="payment_expired")
+        raise Conflict("The QRIS payment has expired; retry it or switch to another method.", code=PAYMENT_EXPIRED)
     if amount is not None and amount != payment.amount:
         raise DomainError(f"Paid {amount}, the payment is {payment.amount}.", errors={"amount": ["Does not match."]})
-    payment.status = PAYMENT_CONFIRMED
+    payment.status = PaymentStatus.CONFIRMED
     payment.confirmed_at = now
     payment.confirmed_by = confirmed_by
     if reference:
         payment.reference = reference
-    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+    if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
         _complete(session, sale, now)
     return sale
 
@@ -331,7 +337,7 @@ def _replace_payment(
     reference: str | None,
 ) -> Sale:
     now = utcnow()
-    old.status = PAYMENT_EXPIRED if old.expires_at and now > old.expires_at else PAYMENT_CANCELLED
+    old.status = PaymentStatus.EXPIRED if old.expires_at and now > old.expires_at else PaymentStatus.CANCELLED
     [settled], _ = settle_payments(old.amount, [PaymentInput(method, old.amount, tendered, approval_code)])
     outlet = outlet_settings(session, sale.outlet_id)
     new = _new_payment(
@@ -348,8 +354,10 @@ def _replace_payment(
         cashier,
     )
     sale.payments.append(new)
-    sale.change = sum(p.change for p in sale.payments if p.status == PAYMENT_CONFIRMED and p.method == "cash")
-    if not any(p.status == PAYMENT_PENDING for p in sale.payments):
+    sale.change = sum(
+        p.change for p in sale.payments if p.status == PaymentStatus.CONFIRMED and p.method == PaymentMethod.CASH
+    )
+    if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
         _complete(session, sale, now)
     session.flush()
     return sale
@@ -365,12 +373,17 @@ def retry_qris(session: Session, sale_id: str, payment_id: str, cashier: Princip
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
     old = next((p for p in sale.payments if p.id == str(payment_id)), None)
-    if old is not None and old.status == PAYMENT_EXPIRED and sale.status == PENDING_PAYMENT and old.method == "qris":
-        old.status = PAYMENT_PENDING  # let _pending_payment accept it; it is replaced below
+    if (
+        old is not None
+        and old.status == PaymentStatus.EXPIRED
+        and sale.status == SaleStatus.PENDING_PAYMENT
+        and old.method == PaymentMethod.QRIS
+    ):
+        old.status = PaymentStatus.PENDING  # let _pending_payment accept it; it is replaced below
     old = _pending_payment(sale, payment_id)
-    if old.method != "qris":
-        raise Conflict("Only a QRIS payment can be retried.", code="not_qris")
-    return _replace_payment(session, sale, old, cashier, "qris", None, None, None)
+    if old.method != PaymentMethod.QRIS:
+        raise Conflict("Only a QRIS payment can be retried.", code=NOT_QRIS)
+    return _replace_payment(session, sale, old, cashier, PaymentMethod.QRIS, None, None, None)
 
 
 def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Principal, data: dict) -> Sale:
@@ -378,8 +391,8 @@ def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Pri
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
     old = next((p for p in sale.payments if p.id == str(payment_id)), None)
-    if old is not None and old.status == PAYMENT_EXPIRED and sale.status == PENDING_PAYMENT:
-        old.status = PAYMENT_PENDING
+    if old is not None and old.status == PaymentStatus.EXPIRED and sale.status == SaleStatus.PENDING_PAYMENT:
+        old.status = PaymentStatus.PENDING
     old = _pending_payment(sale, payment_id)
     return _replace_payment(
         session,
@@ -397,17 +410,17 @@ def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -
     """Void a sale still in progress (waiting for payment): nothing of it counts as sold."""
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
-    if sale.status != PENDING_PAYMENT:
+    if sale.status != SaleStatus.PENDING_PAYMENT:
         raise Conflict(
             f"Only a sale in progress can be voided; this one is {sale.status} (refund it instead).",
-            code=f"sale_{sale.status}",
+            code=SALE_IN_STATUS[sale.status],
         )
     now = utcnow()
-    sale.status = VOIDED
+    sale.status = SaleStatus.VOIDED
     sale.voided_at = now
     for payment in sale.payments:
-        if payment.status == PAYMENT_PENDING:
-            payment.status = PAYMENT_CANCELLED
+        if payment.status == PaymentStatus.PENDING:
+            payment.status = PaymentStatus.CANCELLED
     approvals.audit(session, "sale.voided", cashier, None, "sale", sale.id, {"reason": reason, "total": sale.total})
     session.flush()
     return sale
@@ -422,8 +435,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 def payment_view(payment: Payment, now: datetime | None = None) -> dict:
     status = payment.status
-    if status == PAYMENT_PENDING and payment.expires_at and (now or utcnow()) > payment.expires_at:
-        status = PAYMENT_EXPIRED
+    if status == PaymentStatus.PENDING and payment.expires_at and (now or utcnow()) > payment.expires_at:
+        status = PaymentStatus.EXPIRED
     view = {
         "id": payment.id,
         "method": payment.method,
@@ -435,7 +448,7 @@ def payment_view(payment: Payment, now: datetime | None = None) -> dict:
         "status": status,
         "confirmed_at": _iso(payment.confirmed_at),
     }
-    if payment.method == "qris":
+    if payment.method == PaymentMethod.QRIS:
         view.update(
             qris_payload=payment.qris_payload,
             expires_at=_iso(payment.expires_at),

@@ -15,12 +15,11 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.pos.models import IdempotencyRecord
+from services.pos.errors import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_REUSED
+from services.pos.models import IdempotencyRecord, IdempotencyStatus
 from shared.db import insert_or_skip, transaction, utcnow
 from shared.errors import Conflict, DomainError
 
-IN_FLIGHT = "in_flight"
-DONE = "done"
 #: A claim older than this belongs to a request that died (process killed); a new request may take it over.
 ABANDONED_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 200
@@ -44,7 +43,7 @@ def validate_key(key: str | None) -> str:
             "The Idempotency-Key header is required.",
             status=400,
             errors={"Idempotency-Key": ["Missing header."]},
-            code="idempotency_key_missing",
+            code=IDEMPOTENCY_KEY_MISSING,
         )
     if len(key) > MAX_KEY_LENGTH:
         raise DomainError(
@@ -62,7 +61,13 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
             if insert_or_skip(
                 session,
                 IdempotencyRecord.__table__,
-                {"scope": scope, "key": key, "request_hash": request_hash, "status": IN_FLIGHT, "created_at": utcnow()},
+                {
+                    "scope": scope,
+                    "key": key,
+                    "request_hash": request_hash,
+                    "status": IdempotencyStatus.IN_FLIGHT,
+                    "created_at": utcnow(),
+                },
             ):
                 return None
             record = session.get(IdempotencyRecord, (scope, key))
@@ -71,16 +76,16 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
             if record.request_hash != request_hash:
                 raise DomainError(
                     "This Idempotency-Key was used for a different request.",
-                    code="idempotency_key_reused",
+                    code=IDEMPOTENCY_KEY_REUSED,
                     errors={"Idempotency-Key": ["Used with another body."]},
                 )
-            if record.status == DONE:
+            if record.status == IdempotencyStatus.DONE:
                 return StoredResponse(record.response_status, json.loads(record.response_body))
             if utcnow() - record.created_at > ABANDONED_AFTER:
                 record.created_at = utcnow()
                 return None
-            raise Conflict("A request with this Idempotency-Key is still in progress.", code="idempotency_in_flight")
-    raise Conflict("A request with this Idempotency-Key is still in progress.", code="idempotency_in_flight")
+            raise Conflict("A request with this Idempotency-Key is still in progress.", code=IDEMPOTENCY_IN_FLIGHT)
+    raise Conflict("A request with this Idempotency-Key is still in progress.", code=IDEMPOTENCY_IN_FLIGHT)
 
 
 def store_response(session: Session, scope: str, key: str, status: int, body: dict) -> None:
@@ -88,7 +93,7 @@ def store_response(session: Session, scope: str, key: str, status: int, body: di
     session.execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        .values(status=DONE, response_status=status, response_body=json.dumps(body))
+        .values(status=IdempotencyStatus.DONE, response_status=status, response_body=json.dumps(body))
     )
 
 
@@ -97,7 +102,9 @@ def release(session_factory: sessionmaker, scope: str, key: str) -> None:
     with transaction(session_factory) as session:
         session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key, IdempotencyRecord.status == IN_FLIGHT
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.status == IdempotencyStatus.IN_FLIGHT,
             )
         )
 

@@ -4,6 +4,7 @@ refunds, receipt counters, idempotency records, approvers and the audit log."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -34,6 +35,14 @@ class OutletSettings(Base):
     qris_expiry_minutes: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class SupplierStatus(StrEnum):
+    """A supplier's status as the suppliers service publishes it."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
 
 
 class CatalogueSupplier(Base):
@@ -76,6 +85,11 @@ class Register(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ShiftStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Shift(Base):
     """A cashier's session on a register. ``open_register_id`` is set only while open (unique: one open shift
     per register, enforced by the database)."""
@@ -88,12 +102,19 @@ class Shift(Base):
     open_register_id: Mapped[str | None] = mapped_column(IdString, unique=True)
     cashier_id: Mapped[str] = mapped_column(String(128))
     cashier_name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=ShiftStatus.OPEN)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opening_float: Mapped[int] = mapped_column(Money)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counted_cash: Mapped[int | None] = mapped_column(Money)
     z_report: Mapped[str | None] = mapped_column(Text)
+
+
+class CashMovementKind(StrEnum):
+    """Cash put into (``in``) or taken out of (``out``) the drawer during a shift."""
+
+    IN = "in"
+    OUT = "out"
 
 
 class CashMovement(Base):
@@ -116,6 +137,12 @@ class ReceiptCounter(Base):
     register_id: Mapped[str] = mapped_column(IdString, primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class SaleStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    COMPLETED = "completed"
+    VOIDED = "voided"
 
 
 class Sale(Base):
@@ -169,6 +196,21 @@ class SaleLine(Base):
     line_total: Mapped[int] = mapped_column(Money)
 
 
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    QRIS = "qris"
+    CARD = "card"
+    EWALLET = "ewallet"
+    TRANSFER = "transfer"
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
 class Payment(Base):
     """One payment of a sale. QRIS starts ``pending`` (with its dynamic payload and expiry), then becomes
     ``confirmed``, ``expired`` or ``cancelled``; the other methods are ``confirmed`` when recorded."""
@@ -190,6 +232,13 @@ class Payment(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundMethod(StrEnum):
+    """How a refund is paid back: over the sale's own payments (``original``) or all in cash."""
+
+    ORIGINAL = "original"
+    CASH = "cash"
 
 
 class Refund(Base):
@@ -234,6 +283,11 @@ class RefundPayment(Base):
     payment_id: Mapped[str | None] = mapped_column(IdString)
     method: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(Money)
+
+
+class IdempotencyStatus(StrEnum):
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
 
 
 class IdempotencyRecord(Base):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.pos.errors import PAYMENTS_DO_NOT_MATCH_TOTAL
+from services.pos.models import PaymentMethod
 from shared.errors import DomainError
 from shared.money import ppn_included
-
-PAYMENT_METHODS = ("cash", "qris", "card", "ewallet", "transfer")
 
 
 class PricingError(DomainError):
@@ -145,11 +145,11 @@ def settle_payments(total: int, payments: list[PaymentInput]) -> tuple[list[Sett
     settled: list[SettledPayment] = []
     for index, payment in enumerate(payments):
         problem: dict[str, list[str]] = {}
-        if payment.method not in PAYMENT_METHODS:
-            problem["method"] = [f"Must be one of {', '.join(PAYMENT_METHODS)}."]
+        if payment.method not in set(PaymentMethod):
+            problem["method"] = [f"Must be one of {', '.join(PaymentMethod)}."]
         if payment.amount < 1:
             problem["amount"] = ["Must be at least Rp1."]
-        if payment.method == "cash":
+        if payment.method == PaymentMethod.CASH:
             tendered = payment.amount if payment.tendered is None else payment.tendered
             if tendered < payment.amount:
                 problem["tendered"] = ["Less cash tendered than the amount it pays."]
@@ -157,7 +157,7 @@ def settle_payments(total: int, payments: list[PaymentInput]) -> tuple[list[Sett
             tendered = None
             if payment.tendered is not None:
                 problem["tendered"] = ["Only cash is tendered."]
-        if payment.method == "card" and not payment.approval_code:
+        if payment.method == PaymentMethod.CARD and not payment.approval_code:
             problem["approval_code"] = ["A card payment needs the EDC approval code."]
         if problem:
             errors[index] = problem
@@ -174,7 +174,7 @@ def settle_payments(total: int, payments: list[PaymentInput]) -> tuple[list[Sett
         raise PricingError(
             f"Payments add up to {paid}, the total is {total}.",
             errors={"payments": [f"Payments must add up to the total ({total}) exactly; they add up to {paid}."]},
-            code="payments_do_not_match_total",
+            code=PAYMENTS_DO_NOT_MATCH_TOTAL,
         )
     return settled, sum(p.change for p in settled)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.pos.models import Sale
+from services.pos.models import PaymentStatus, Sale
 from services.pos.outlets import outlet_settings
 from shared.business_time import to_wib
 from shared.errors import NotFound
@@ -27,7 +27,7 @@ def receipt_context(session: Session, receipt_no: str, width: int) -> dict:
         "completed_wib": to_wib(sale.completed_at),
         "paper": PAPER_WIDTHS[width],
         "width": width,
-        "payments": [p for p in sale.payments if p.status == "confirmed"],
+        "payments": [p for p in sale.payments if p.status == PaymentStatus.CONFIRMED],
     }
 
 

@@ -7,7 +7,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.pos import approvals
-from services.pos.models import Refund, RefundLine, RefundPayment, Sale, Shift, messaging
+from services.pos.errors import NO_OPEN_SHIFT, REFUND_EXCEEDS_SALE, SALE_IN_STATUS
+from services.pos.models import (
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundLine,
+    RefundMethod,
+    RefundPayment,
+    Sale,
+    SaleStatus,
+    Shift,
+    ShiftStatus,
+    messaging,
+)
 from services.pos.pricing import refund_amount
 from shared.auth import Principal
 from shared.config import Settings
@@ -37,7 +50,7 @@ def _refunded_so_far(session: Session, sale_id: str) -> tuple[dict[str, int], di
 
 
 def _refund_shift(session: Session, caller: Principal, register_id: str | None) -> Shift | None:
-    query = select(Shift).where(Shift.status == "open", Shift.cashier_id == caller.user_id)
+    query = select(Shift).where(Shift.status == ShiftStatus.OPEN, Shift.cashier_id == caller.user_id)
     if register_id:
         query = query.where(Shift.register_id == str(register_id))
     return session.scalars(query.order_by(Shift.opened_at.desc())).first()
@@ -47,13 +60,13 @@ def _allocate_to_methods(
     sale: Sale, total: int, method: str, paid_back: dict[str, int]
 ) -> list[tuple[str | None, str, int]]:
     """``[(payment_id, method, amount)]``: all cash, or back over the sale's own payments in their order."""
-    if method == "cash":
-        return [(None, "cash", total)]
+    if method == RefundMethod.CASH:
+        return [(None, PaymentMethod.CASH, total)]
     parts, left = [], total
     for payment in sale.payments:
         if left == 0:
             break
-        if payment.status != "confirmed":
+        if payment.status != PaymentStatus.CONFIRMED:
             continue
         room = payment.amount - paid_back.get(payment.id, 0)
         if room > 0:
@@ -61,7 +74,7 @@ def _allocate_to_methods(
             parts.append((payment.id, payment.method, take))
             left -= take
     if left:
-        parts.append((None, "cash", left))
+        parts.append((None, PaymentMethod.CASH, left))
     return parts
 
 
@@ -76,8 +89,8 @@ def refund(session: Session, settings: Settings, caller: Principal, data: dict) 
     sale = session.scalar(select(Sale).where(Sale.receipt_no == data["receipt_no"]).with_for_update())
     if sale is None:
         raise NotFound(f"receipt {data['receipt_no']} not found")
-    if sale.status != "completed":
-        raise Conflict(f"The sale is {sale.status}.", code=f"sale_{sale.status}")
+    if sale.status != SaleStatus.COMPLETED:
+        raise Conflict(f"The sale is {sale.status}.", code=SALE_IN_STATUS[sale.status])
     approver = approvals.required_approver(session, settings, caller, data.get("approval"), "A refund")
     lines_by_id = {line.id: line for line in sale.lines}
     refunded_qty, paid_back = _refunded_so_far(session, sale.id)
@@ -98,13 +111,13 @@ def refund(session: Session, settings: Settings, caller: Principal, data: dict) 
             continue
         refund_lines.append((line, item["qty"], refund_amount(line.line_total, line.qty, already, item["qty"])))
     if errors:
-        raise DomainError("A refund line is not valid.", errors={"lines": errors}, code="refund_exceeds_sale")
+        raise DomainError("A refund line is not valid.", errors={"lines": errors}, code=REFUND_EXCEEDS_SALE)
     total = sum(amount for _, _, amount in refund_lines)
     parts = _allocate_to_methods(sale, total, data["method"], paid_back)
     shift = _refund_shift(session, caller, data.get("register_id"))
-    if shift is None and any(method == "cash" and amount for _, method, amount in parts):
+    if shift is None and any(method == PaymentMethod.CASH and amount for _, method, amount in parts):
         raise Conflict(
-            "Paying a refund in cash needs your open shift (the cash leaves its drawer).", code="no_open_shift"
+            "Paying a refund in cash needs your open shift (the cash leaves its drawer).", code=NO_OPEN_SHIFT
         )
     now = utcnow()
     record = Refund(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.pos.models import CatalogueSupplier, Payment, Refund, Sale, SaleLine
+from services.pos.models import CatalogueSupplier, Payment, PaymentStatus, Refund, Sale, SaleLine, SaleStatus
 from shared.business_time import day_bounds, to_wib
 from shared.errors import DomainError
 
@@ -18,7 +18,7 @@ TOP_PRODUCTS = 10
 def daily_report(session: Session, day: date, outlet_id: str | None = None) -> dict:
     """Completed sales of one Jakarta business day: totals, by payment method, cashier, hour (WIB), category and
     supplier, the top products, and the refunds made that day."""
-    of_day = (Sale.status == "completed") & (Sale.business_day == day)
+    of_day = (Sale.status == SaleStatus.COMPLETED) & (Sale.business_day == day)
     if outlet_id:
         of_day = of_day & (Sale.outlet_id == str(outlet_id))
     count, gross, discounts, net, ppn = session.execute(
@@ -35,7 +35,7 @@ def daily_report(session: Session, day: date, outlet_id: str | None = None) -> d
         for m, c, a in session.execute(
             select(Payment.method, func.count(), func.sum(Payment.amount))
             .join(Sale, Sale.id == Payment.sale_id)
-            .where(of_day, Payment.status == "confirmed")
+            .where(of_day, Payment.status == PaymentStatus.CONFIRMED)
             .group_by(Payment.method)
             .order_by(Payment.method)
         )
@@ -140,7 +140,7 @@ def _page(query, time_column, id_column, cursor: str | None, limit: int):
 
 def reconciliation_sales(session: Session, start: datetime, end: datetime, cursor: str | None, limit: int):
     """Completed sales with ``start <= completed_at < end``: ``(items, next_cursor or None)``."""
-    query = select(Sale).where(Sale.status == "completed", Sale.completed_at >= start, Sale.completed_at < end)
+    query = select(Sale).where(Sale.status == SaleStatus.COMPLETED, Sale.completed_at >= start, Sale.completed_at < end)
     sales = list(session.scalars(_page(query, Sale.completed_at, Sale.id, cursor, limit)))
     more = len(sales) > limit
     sales = sales[:limit]

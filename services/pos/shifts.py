@@ -8,14 +8,24 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.pos.models import CashMovement, Payment, Refund, RefundPayment, Register, Sale, Shift
-from services.pos.pricing import PAYMENT_METHODS
+from services.pos.errors import REGISTER_CODE_TAKEN, SALES_PENDING, SHIFT_ALREADY_OPEN, SHIFT_CLOSED, SHIFT_OPEN
+from services.pos.models import (
+    CashMovement,
+    CashMovementKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundPayment,
+    Register,
+    Sale,
+    SaleStatus,
+    Shift,
+    ShiftStatus,
+)
 from shared.auth import Principal
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, NotFound
-
-OPEN = "open"
-CLOSED = "closed"
 
 
 def create_register(session: Session, data: dict, outlet_id: str) -> Register:
@@ -24,7 +34,7 @@ def create_register(session: Session, data: dict, outlet_id: str) -> Register:
     if taken:
         raise Conflict(
             f"Register {data['code']} already exists at this outlet.",
-            code="register_code_taken",
+            code=REGISTER_CODE_TAKEN,
             errors={"code": ["Already used at this outlet."]},
         )
     register = Register(id=new_id(), outlet_id=outlet_id, code=data["code"], name=data["name"], created_at=utcnow())
@@ -42,11 +52,9 @@ def list_registers(session: Session, outlet_id: str | None = None) -> list[Regis
 
 def open_shift(session: Session, cashier: Principal, register_id: str, opening_float: int) -> Shift:
     """Open a shift; the database's unique ``open_register_id`` keeps it to one open shift per register."""
-    register = session.get(Register, str(register_id))
-    if register is None:
-        raise NotFound(f"register {register_id} not found")
+    register = get_or_404(session, Register, register_id, what="register")
     if session.scalar(select(Shift.id).where(Shift.open_register_id == register.id)):
-        raise Conflict("This register already has an open shift.", code="shift_already_open")
+        raise Conflict("This register already has an open shift.", code=SHIFT_ALREADY_OPEN)
     shift = Shift(
         id=new_id(),
         outlet_id=register.outlet_id,
@@ -54,7 +62,7 @@ def open_shift(session: Session, cashier: Principal, register_id: str, opening_f
         open_register_id=register.id,
         cashier_id=cashier.user_id,
         cashier_name=cashier.name,
-        status=OPEN,
+        status=ShiftStatus.OPEN,
         opened_at=utcnow(),
         opening_float=opening_float,
     )
@@ -63,18 +71,12 @@ def open_shift(session: Session, cashier: Principal, register_id: str, opening_f
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise Conflict("This register already has an open shift.", code="shift_already_open") from None
+        raise Conflict("This register already has an open shift.", code=SHIFT_ALREADY_OPEN) from None
     return shift
 
 
 def get_shift(session: Session, shift_id: str, lock: bool = False) -> Shift:
-    query = select(Shift).where(Shift.id == str(shift_id))
-    if lock:
-        query = query.with_for_update()
-    shift = session.scalar(query)
-    if shift is None:
-        raise NotFound(f"shift {shift_id} not found")
-    return shift
+    return get_or_404(session, Shift, shift_id, lock=lock, what="shift")
 
 
 def _own_shift(shift: Shift, caller: Principal) -> None:
@@ -92,8 +94,8 @@ def current_shift(session: Session, register_id: str) -> Shift:
 def add_cash_movement(session: Session, shift_id: str, caller: Principal, data: dict) -> CashMovement:
     shift = get_shift(session, shift_id, lock=True)
     _own_shift(shift, caller)
-    if shift.status != OPEN:
-        raise Conflict("The shift is closed.", code="shift_closed")
+    if shift.status != ShiftStatus.OPEN:
+        raise Conflict("The shift is closed.", code=SHIFT_CLOSED)
     movement = CashMovement(
         id=new_id(),
         shift_id=shift.id,
@@ -114,7 +116,7 @@ def shift_figures(session: Session, shift: Shift) -> dict:
     Expected cash = opening float + cash taken on completed sales (amount, change already given back)
     + cash in − cash out − cash paid back on refunds made in this shift.
     """
-    completed = (Sale.shift_id == shift.id) & (Sale.status == "completed")
+    completed = (Sale.shift_id == shift.id) & (Sale.status == SaleStatus.COMPLETED)
     count, subtotal, discounts, total, ppn = session.execute(
         select(
             func.count(),
@@ -124,20 +126,22 @@ def shift_figures(session: Session, shift: Shift) -> dict:
             func.coalesce(func.sum(Sale.ppn), 0),
         ).where(completed)
     ).one()
-    pending = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == "pending_payment"))
-    voided = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == "voided"))
-    by_method = {method: 0 for method in PAYMENT_METHODS}
+    pending = session.scalar(
+        select(func.count()).where(Sale.shift_id == shift.id, Sale.status == SaleStatus.PENDING_PAYMENT)
+    )
+    voided = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == SaleStatus.VOIDED))
+    by_method = {method.value: 0 for method in PaymentMethod}
     for method, amount in session.execute(
         select(Payment.method, func.sum(Payment.amount))
         .join(Sale, Sale.id == Payment.sale_id)
-        .where(completed, Payment.status == "confirmed")
+        .where(completed, Payment.status == PaymentStatus.CONFIRMED)
         .group_by(Payment.method)
     ):
         by_method[method] = int(amount)
     refund_count, refund_total = session.execute(
         select(func.count(), func.coalesce(func.sum(Refund.total), 0)).where(Refund.shift_id == shift.id)
     ).one()
-    refunds_by_method = {method: 0 for method in PAYMENT_METHODS}
+    refunds_by_method = {method.value: 0 for method in PaymentMethod}
     for method, amount in session.execute(
         select(RefundPayment.method, func.sum(RefundPayment.amount))
         .join(Refund, Refund.id == RefundPayment.refund_id)
@@ -148,9 +152,11 @@ def shift_figures(session: Session, shift: Shift) -> dict:
     movements = list(
         session.scalars(select(CashMovement).where(CashMovement.shift_id == shift.id).order_by(CashMovement.created_at))
     )
-    cash_in = sum(m.amount for m in movements if m.kind == "in")
-    cash_out = sum(m.amount for m in movements if m.kind == "out")
-    expected = shift.opening_float + by_method["cash"] + cash_in - cash_out - refunds_by_method["cash"]
+    cash_in = sum(m.amount for m in movements if m.kind == CashMovementKind.IN)
+    cash_out = sum(m.amount for m in movements if m.kind == CashMovementKind.OUT)
+    expected = (
+        shift.opening_float + by_method[PaymentMethod.CASH] + cash_in - cash_out - refunds_by_method[PaymentMethod.CASH]
+    )
     return {
         "shift_id": shift.id,
         "register_id": shift.register_id,
@@ -200,19 +206,19 @@ def close_shift(session: Session, shift_id: str, caller: Principal, counted_cash
     """Close the shift with the counted cash: the Z report (expected cash, variance, …) is kept with it."""
     shift = get_shift(session, shift_id, lock=True)
     _own_shift(shift, caller)
-    if shift.status != OPEN:
-        raise Conflict("The shift is already closed.", code="shift_closed")
+    if shift.status != ShiftStatus.OPEN:
+        raise Conflict("The shift is already closed.", code=SHIFT_CLOSED)
     figures = shift_figures(session, shift)
     if figures["sales"]["pending"]:
         raise Conflict(
-            "Sales of this shift still wait for payment: confirm, switch or void them first.", code="sales_pending"
+            "Sales of this shift still wait for payment: confirm, switch or void them first.", code=SALES_PENDING
         )
-    shift.status = CLOSED
+    shift.status = ShiftStatus.CLOSED
     shift.open_register_id = None
     shift.closed_at = utcnow()
     shift.counted_cash = counted_cash
     figures.update(
-        status=CLOSED,
+        status=ShiftStatus.CLOSED,
         closed_at=shift.closed_at.isoformat(),
         counted_cash=counted_cash,
         variance=counted_cash - figures["expected_cash"],
@@ -227,6 +233,6 @@ def z_report(session: Session, shift_id: str, caller: Principal) -> dict:
     _own_shift(shift, caller)
     if shift.z_report is None:
         raise Conflict(
-            "The shift is still open: its Z report is made when it closes (see the X report).", code="shift_open"
+            "The shift is still open: its Z report is made when it closes (see the X report).", code=SHIFT_OPEN
         )
     return json.loads(shift.z_report)

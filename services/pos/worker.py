@@ -4,7 +4,7 @@ Consumes the catalogue feed (``product.upserted``) and supplier status (``suppli
 runs ``pos.outbox_sweep`` when the beat sends it.
 """
 
-from services.pos import catalogue
+from services.pos.consumers import HANDLERS
 from services.pos.models import messaging
 from shared.celery_factory import register_consumers
 from shared.config import load_settings
@@ -12,14 +12,4 @@ from shared.runtime import build_runtime
 
 runtime = build_runtime(load_settings("pos"), messaging)
 app = runtime.celery
-register_consumers(
-    app,
-    "pos",
-    runtime.session_factory,
-    messaging,
-    {
-        "product.upserted": catalogue.apply_product_upserted,
-        "supplier.registered": catalogue.apply_supplier_changed,
-        "supplier.updated": catalogue.apply_supplier_changed,
-    },
-)
+register_consumers(app, "pos", runtime.session_factory, messaging, HANDLERS)

@@ -11,8 +11,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from services.pos import qris
-from services.pos.api import qris_signature
 from services.pos.models import Payment
+from services.pos.qris_callbacks import qris_signature
 from shared.db import utcnow
 from tests.unit.test_pos_qris import parse_emv
 

@@ -126,9 +126,9 @@ def test_reconciliation_lists_every_completed_sale_and_refund_across_pages(pos, 
 
 
 def test_without_a_limit_the_whole_period_streams_across_many_batches(pos, token, monkeypatch):
-    from services.pos import api
+    from services.pos.api import reconciliation
 
-    monkeypatch.setattr(api, "STREAM_BATCH", 2)
+    monkeypatch.setattr(reconciliation, "STREAM_BATCH", 2)
     register_id = pos.ready()
     sales = [pos.cash_sale(register_id) for _ in range(5)]
     today = datetime.now(JAKARTA).date().isoformat()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 
 def test_the_pos_service_documents_its_api_and_answers_health_checks(pos):
     assert pos.client.get("/healthz").json["service"] == "pos"
@@ -56,3 +58,48 @@ def test_the_counter_helper_starts_with_a_catalogue_and_no_sales(pos):
     counts = pos.row_counts()
     assert counts["catalogue_products"] == 4
     assert counts["sales"] == 0 and counts["outbox"] == 0
+
+
+def test_the_idempotency_key_header_is_declared_on_every_operation_that_takes_it(pos):
+    paths = pos.client.get("/openapi.json").json["paths"]
+    declaring = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        and any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    assert declaring == {("POST", "/sales"), ("POST", "/refunds")}
+    for path in ("/sales", "/refunds"):
+        [header] = [p for p in paths[path]["post"]["parameters"] if p["name"] == "Idempotency-Key"]
+        assert header["required"] is True and header["schema"] == {"type": "string", "maxLength": 200}
+    missing = pos.client.post("/refunds", json={}, headers=pos.cashier)
+    assert missing.status_code == 422  # the body is checked first, as before the header was declared
+    body = {"receipt_no": "R01", "lines": [{"sale_line_id": str(uuid.uuid4()), "qty": 1}], "reason": "x"}
+    body.update(back_to_stock=True, method="cash")
+    no_key = pos.client.post("/refunds", json=body, headers=pos.cashier)
+    assert no_key.status_code == 400 and no_key.json["code"] == "idempotency_key_missing"
+    too_long = pos.client.post("/refunds", json=body, headers={**pos.cashier, "Idempotency-Key": "k" * 201})
+    assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json["errors"]
+
+
+def test_the_documented_sale_is_what_checkout_answers(pos):
+    spec = pos.client.get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    documented = spec["paths"]["/sales"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert documented == {"$ref": "#/components/schemas/SaleOut"}
+    register_id = pos.ready()
+    cash = pos.cash_sale(register_id)
+    qris = pos.sell(register_id, [{"barcode": "8991234500028", "qty": 1}], [{"method": "qris", "amount": 15_000}])
+    assert set(cash) == set(schemas["SaleOut"]["properties"])
+    assert set(cash["lines"][0]) == set(schemas["SaleLineOut"]["properties"])
+    assert set(cash["tax"] or {}) <= set(schemas["TaxOut"]["properties"])
+    qris_payment = qris.json["payments"][0]
+    assert set(qris_payment) == set(schemas["PaymentOut"]["properties"])
+    assert set(cash["payments"][0]) == set(schemas["PaymentOut"]["properties"]) - {
+        "qris_payload",
+        "expires_at",
+        "qr_image_url",
+        "qr_png_url",
+    }
+    assert qris_payment["status"] in schemas["PaymentOut"]["properties"]["status"]["enum"]

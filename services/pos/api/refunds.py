@@ -1,0 +1,90 @@
+"""Refunds of completed sales (idempotent, manager-approved)."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.pos import idempotency, refunds
+from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, Timestamp, one_of
+from services.pos.models import PaymentMethod, RefundMethod
+from shared.auth import current_principal, requires
+from shared.runtime import current_runtime
+from shared.schemas import Quantity, StrictSchema
+
+refunds_blp = Blueprint("refunds", __name__, url_prefix="/refunds", description="Refunds")
+
+
+class RefundLineIn(StrictSchema):
+    sale_line_id = fields.UUID(required=True)
+    qty = Quantity(required=True)
+
+
+class RefundIn(StrictSchema):
+    receipt_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    lines = fields.List(fields.Nested(RefundLineIn), required=True, validate=validate.Length(min=1))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    back_to_stock = fields.Boolean(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(list(RefundMethod)))
+    approval = fields.Nested(ApprovalIn)
+    register_id = fields.UUID()
+
+
+class RefundLineOut(Schema):
+    id = fields.String()
+    sale_line_id = fields.String()
+    product_id = fields.String()
+    supplier_id = fields.String()
+    qty = fields.Integer()
+    amount = fields.Integer()
+
+
+class RefundPaymentOut(Schema):
+    """Money paid back with one method (``payment_id``: the sale's payment it goes back over, if any)."""
+
+    method = fields.String(metadata=one_of(PaymentMethod))
+    amount = fields.Integer()
+    payment_id = fields.String(allow_none=True)
+
+
+class RefundOut(Schema):
+    id = fields.String()
+    sale_id = fields.String()
+    receipt_no = fields.String()
+    shift_id = fields.String(allow_none=True)
+    method = fields.String(metadata=one_of(RefundMethod))
+    reason = fields.String()
+    back_to_stock = fields.Boolean()
+    total = fields.Integer()
+    refunded_by = fields.String()
+    approved_by = fields.String()
+    refunded_at = Timestamp()
+    lines = fields.List(fields.Nested(RefundLineOut))
+    payments = fields.List(fields.Nested(RefundPaymentOut))
+
+
+@refunds_blp.route("")
+class Refunds(MethodView):
+    @requires("cashier", "manager")
+    @refunds_blp.arguments(RefundIn)
+    @refunds_blp.arguments(IdempotencyKeyHeader, location="headers")
+    @refunds_blp.response(201, RefundOut)
+    def post(self, data, headers):
+        """Refund lines of a completed sale (``Idempotency-Key`` required; manager approval; publishes
+        ``sale.refunded``)."""
+        runtime = current_runtime()
+        caller = current_principal()
+
+        def use_case(session):
+            return 201, refunds.refund_view(refunds.refund(session, runtime.settings, caller, data))
+
+        stored = idempotency.run_once(
+            runtime.session_factory,
+            "refund",
+            headers["key"],
+            idempotency.fingerprint(caller.user_id, request.get_json()),
+            use_case,
+        )
+        return stored.body, stored.status

@@ -1,0 +1,105 @@
+"""Sales: checkout (idempotent), reading a sale, voiding one still in progress."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.pos import checkout, idempotency
+from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleOut
+from services.pos.models import PaymentMethod
+from shared.auth import current_principal, requires
+from shared.runtime import current_runtime
+from shared.schemas import Money, Quantity, StrictSchema
+
+sales_blp = Blueprint("sales", __name__, url_prefix="/sales", description="Sales: checkout, void")
+
+
+class SaleLineIn(StrictSchema):
+    barcode = fields.String(validate=validate.Length(min=1, max=64))
+    product_id = fields.UUID()
+    qty = Quantity(required=True)
+    discount = Money(load_default=0)
+
+    @validates_schema
+    def _barcode_or_product(self, data, **kwargs):
+        if bool(data.get("barcode")) == bool(data.get("product_id")):
+            raise ValidationError("Give either barcode or product_id.", "barcode")
+
+
+class PaymentIn(StrictSchema):
+    method = fields.String(required=True, validate=validate.OneOf(list(PaymentMethod)))
+    amount = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
+    tendered = Money()
+    approval_code = fields.String(validate=validate.Length(min=1, max=64))
+    reference = fields.String(validate=validate.Length(min=1, max=128))
+
+
+class SaleIn(StrictSchema):
+    sale_id = fields.UUID()
+    register_id = fields.UUID(required=True)
+    lines = fields.List(
+        fields.Nested(SaleLineIn),
+        required=True,
+        validate=validate.Length(min=1, max=200, error="The cart needs 1 to 200 lines."),
+    )
+    discount = Money(load_default=0)
+    approval = fields.Nested(ApprovalIn)
+    payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(max=10))
+
+
+class VoidIn(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+@sales_blp.route("")
+class Sales(MethodView):
+    @requires("cashier", "manager")
+    @sales_blp.arguments(SaleIn)
+    @sales_blp.arguments(IdempotencyKeyHeader, location="headers")
+    @sales_blp.response(201, SaleOut)
+    @sales_blp.alt_response(200, schema=SaleOut, description="The sale was recorded before (same ``sale_id``)")
+    def post(self, data, headers):
+        """Check out a sale (``Idempotency-Key`` header required).
+
+        Same key and body → the first response; same key, different body → 422; still in flight → 409.
+        A QRIS payment leaves the sale ``pending_payment`` with a dynamic QRIS payload until it is confirmed.
+        """
+        runtime = current_runtime()
+        cashier = current_principal()
+
+        def use_case(session):
+            sale, created = checkout.checkout(session, runtime.settings, cashier, data)
+            return (201 if created else 200), checkout.sale_view(sale)
+
+        stored = idempotency.run_once(
+            runtime.session_factory,
+            "sale",
+            headers["key"],
+            idempotency.fingerprint(cashier.user_id, request.get_json()),
+            use_case,
+        )
+        return stored.body, stored.status
+
+
+@sales_blp.route("/<uuid:sale_id>")
+class SaleById(MethodView):
+    @requires("cashier", "manager")
+    @sales_blp.response(200, SaleOut)
+    def get(self, sale_id):
+        """One sale with its lines and payments."""
+        with current_runtime().transaction() as session:
+            return checkout.sale_view(checkout.load_sale(session, sale_id))
+
+
+@sales_blp.route("/<uuid:sale_id>/void")
+class VoidSale(MethodView):
+    @requires("cashier", "manager")
+    @sales_blp.arguments(VoidIn)
+    @sales_blp.response(200, SaleOut)
+    def post(self, data, sale_id):
+        """Void a sale still in progress (waiting for payment): nothing is recorded as sold."""
+        with current_runtime().transaction() as session:
+            return checkout.sale_view(checkout.void_sale(session, sale_id, current_principal(), data["reason"]))
