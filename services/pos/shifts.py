@@ -84,11 +84,9 @@ def _own_shift(shift: Shift, caller: Principal) -> None:
         raise NotFound(f"shift {shift.id} not found")
 
 
-def current_shift(session: Session, register_id: str) -> Shift:
-    shift = session.scalar(select(Shift).where(Shift.open_register_id == str(register_id)))
-    if shift is None:
-        raise NotFound("no open shift on this register")
-    return shift
+def current_shift(session: Session, register_id: str) -> Shift | None:
+    """The open shift of the register, or ``None`` when none is open (an everyday state, not an error)."""
+    return session.scalar(select(Shift).where(Shift.open_register_id == str(register_id)))
 
 
 def add_cash_movement(session: Session, shift_id: str, caller: Principal, data: dict) -> CashMovement:

@@ -64,7 +64,7 @@
     state.shift = null;
     if (!state.registerId) return renderShift();
     try { state.shift = await api("GET", "/api/pos/shifts/current?register_id=" + encodeURIComponent(state.registerId)); }
-    catch (err) { if (err.status !== 404) showError(err); }
+    catch (err) { showError(err); }
     renderShift();
   }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, jsonify, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -129,11 +129,12 @@ class Shifts(MethodView):
 class CurrentShift(MethodView):
     @requires("cashier", "manager")
     @shifts_blp.arguments(CurrentShiftQuery, location="query")
-    @shifts_blp.response(200, ShiftOut)
+    @shifts_blp.response(200, ShiftOut, description="The open shift, or `null` when none is open")
     def get(self, query):
-        """The open shift of a register (404 when none is open)."""
+        """The open shift of a register; ``null`` when none is open (an empty state, not an error)."""
         with current_runtime().transaction() as session:
-            return shifts.current_shift(session, query["register_id"])
+            shift = shifts.current_shift(session, query["register_id"])
+            return shift if shift is not None else jsonify(None)
 
 
 @shifts_blp.route("/<uuid:shift_id>/cash-movements")
