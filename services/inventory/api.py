@@ -7,7 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.inventory import catalogue, documents, rules, stock
+from services.inventory import catalogue, documents, rules
+from services.inventory.stock import alerts, counts, intakes, queries, returns, write_offs
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.errors import NotFound
@@ -249,7 +250,7 @@ class WriteOffIn(StrictSchema):
     product_id = fields.UUID(required=True)
     lot_id = fields.UUID(metadata={"description": "Absent: taken first-expiry-first-out"})
     qty = Quantity(required=True)
-    reason = fields.String(required=True, validate=validate.OneOf(stock.WRITE_OFF_REASONS))
+    reason = fields.String(required=True, validate=validate.OneOf(write_offs.WRITE_OFF_REASONS))
     borne_by = fields.String(
         validate=validate.OneOf(["centre", "supplier"]),
         metadata={"description": "Default: the supplier agreement's shrinkage rule"},
@@ -334,10 +335,10 @@ class CountOut(Schema):
 class PickListQuery(Schema):
     supplier_id = fields.UUID(required=True)
     near_expiry_days = fields.Integer(
-        load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
+        load_default=rules.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
     )
     slow_mover_days = fields.Integer(
-        load_default=stock.DEFAULT_SLOW_MOVER_DAYS, validate=validate.Range(min=1, max=3650)
+        load_default=rules.DEFAULT_SLOW_MOVER_DAYS, validate=validate.Range(min=1, max=3650)
     )
 
 
@@ -407,7 +408,7 @@ class AlertOut(Schema):
 
 class AlertScanIn(StrictSchema):
     near_expiry_days = StrictInteger(
-        load_default=stock.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
+        load_default=rules.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)
     )
 
 
@@ -485,7 +486,7 @@ class ProductStockView(MethodView):
     def get(self, product_id):
         """On hand of the product at this outlet, per lot in FEFO order, and whether it is flagged for a count."""
         with current_runtime().transaction() as session:
-            return stock.product_stock(session, product_id, _outlet(), _own_supplier())
+            return queries.product_stock(session, product_id, _outlet(), _own_supplier())
 
 
 @products_blp.route("/labels.pdf")
@@ -520,7 +521,7 @@ class Intakes(MethodView):
         """Record a consignment delivery: one lot and one ``intake`` movement per line. Expiry is required
         for products that need it and may not be before the intake date."""
         with current_runtime().transaction() as session:
-            intake, lines = stock.record_intake(session, data, _actor(), _outlet())
+            intake, lines = intakes.record_intake(session, data, _actor(), _outlet())
             return _intake_out(intake, lines)
 
     @requires("manager", "supplier")
@@ -530,11 +531,11 @@ class Intakes(MethodView):
         """Intakes, newest first (a supplier sees only their own)."""
         supplier_id = _own_supplier() or (str(query["supplier_id"]) if query.get("supplier_id") else None)
         with current_runtime().transaction() as session:
-            return stock.list_intakes(session, supplier_id)
+            return intakes.list_intakes(session, supplier_id)
 
 
 def _visible_intake(session, intake_id):
-    intake, lines, supplier = stock.get_intake(session, intake_id)
+    intake, lines, supplier = intakes.get_intake(session, intake_id)
     own = _own_supplier()
     if own is not None and intake.supplier_id != own:
         raise NotFound(f"intake {intake_id} not found")
@@ -576,7 +577,7 @@ class StockListing(MethodView):
         """On hand per product at this outlet (a supplier sees only their own products)."""
         supplier_id = _own_supplier() or (str(query["supplier_id"]) if query.get("supplier_id") else None)
         with current_runtime().transaction() as session:
-            return stock.stock_listing(session, _outlet(), supplier_id)
+            return queries.stock_listing(session, _outlet(), supplier_id)
 
 
 @stock_blp.route("/stock/invariant")
@@ -586,7 +587,7 @@ class StockInvariant(MethodView):
     def get(self):
         """Checks that every product's and lot's on-hand equals the sum of its movements."""
         with current_runtime().transaction() as session:
-            return stock.check_invariant(session)
+            return queries.check_invariant(session)
 
 
 @stock_blp.route("/write-offs")
@@ -598,7 +599,7 @@ class WriteOffs(MethodView):
         """Write off damaged, expired or lost goods (from one lot, or first-expiry-first-out). Who bears the
         loss defaults to the supplier agreement; the movement goes to the suppliers service."""
         with current_runtime().transaction() as session:
-            record, movements = stock.write_off(session, data, _actor(), _outlet())
+            record, movements = write_offs.write_off(session, data, _actor(), _outlet())
             return {
                 **{
                     k: getattr(record, k)
@@ -633,7 +634,7 @@ class ReconciliationMovements(MethodView):
 
         def movements():
             with runtime.session_factory() as session:
-                yield from stock.movements_between(session, query["start"], query["end"])
+                yield from queries.movements_between(session, query["start"], query["end"])
 
         return json_array_stream(movements())
 
@@ -662,7 +663,7 @@ class Counts(MethodView):
     def get(self, query):
         """Count sessions, newest first (optionally only open, approved or cancelled ones)."""
         with current_runtime().transaction() as session:
-            return stock.list_counts(session, query.get("status"))
+            return counts.list_counts(session, query.get("status"))
 
     @requires("manager")
     @counts_blp.arguments(CountOpenIn)
@@ -670,8 +671,8 @@ class Counts(MethodView):
     def post(self, data):
         """Open a count session for the given products (all active products when none are given)."""
         with current_runtime().transaction() as session:
-            count = stock.open_count(session, data, _actor(), _outlet())
-            return stock.variance_report(session, count.id)
+            count = counts.open_count(session, data, _actor(), _outlet())
+            return counts.variance_report(session, count.id)
 
 
 @counts_blp.route("/<uuid:count_id>")
@@ -681,7 +682,7 @@ class CountById(MethodView):
     def get(self, count_id):
         """The count's variance report: expected against counted, in units and rupiah."""
         with current_runtime().transaction() as session:
-            return stock.variance_report(session, count_id)
+            return counts.variance_report(session, count_id)
 
 
 @counts_blp.route("/<uuid:count_id>/lines")
@@ -693,8 +694,8 @@ class CountLines(MethodView):
         """Enter counted quantities by product id or scanned barcode (``counted`` sets, ``add`` adds).
         Only while the session is open (409 otherwise)."""
         with current_runtime().transaction() as session:
-            stock.record_counts(session, count_id, data["lines"], _actor())
-            return stock.variance_report(session, count_id)
+            counts.record_counts(session, count_id, data["lines"], _actor())
+            return counts.variance_report(session, count_id)
 
 
 @counts_blp.route("/<uuid:count_id>/approve")
@@ -705,8 +706,8 @@ class CountApproval(MethodView):
     def post(self, data, count_id):
         """Approve the count: posts a ``count_adjustment`` per differing product and closes the session."""
         with current_runtime().transaction() as session:
-            stock.approve_count(session, count_id, _actor(), data.get("reason"))
-            return stock.variance_report(session, count_id)
+            counts.approve_count(session, count_id, _actor(), data.get("reason"))
+            return counts.variance_report(session, count_id)
 
 
 @counts_blp.route("/<uuid:count_id>/cancel")
@@ -716,8 +717,8 @@ class CountCancellation(MethodView):
     def post(self, count_id):
         """Cancel an open count without adjusting anything."""
         with current_runtime().transaction() as session:
-            stock.cancel_count(session, count_id, _actor())
-            return stock.variance_report(session, count_id)
+            counts.cancel_count(session, count_id, _actor())
+            return counts.variance_report(session, count_id)
 
 
 # -- returns --------------------------------------------------------------------------------------------
@@ -737,7 +738,7 @@ class PickList(MethodView):
         """Lots of one supplier that should go back: expired, near expiry, past the consignment period,
         slow movers."""
         with current_runtime().transaction() as session:
-            return stock.pick_list(
+            return returns.pick_list(
                 session,
                 str(query["supplier_id"]),
                 _outlet(),
@@ -763,7 +764,7 @@ class Returns(MethodView):
     def get(self, query):
         """Returns to supplier, newest first (optionally of one supplier)."""
         with current_runtime().transaction() as session:
-            return stock.list_returns(session, str(query["supplier_id"]) if query.get("supplier_id") else None)
+            return returns.list_returns(session, str(query["supplier_id"]) if query.get("supplier_id") else None)
 
     @requires("manager")
     @returns_blp.arguments(ReturnIn)
@@ -771,8 +772,8 @@ class Returns(MethodView):
     def post(self, data):
         """Record that the supplier collected goods: ``return_to_supplier`` movements and a numbered note."""
         with current_runtime().transaction() as session:
-            note = stock.record_return(session, data, _actor(), _outlet())
-            return _return_out(*stock.get_return(session, note.id)[:2])
+            note = returns.record_return(session, data, _actor(), _outlet())
+            return _return_out(*returns.get_return(session, note.id)[:2])
 
 
 @returns_blp.route("/<uuid:return_id>")
@@ -782,7 +783,7 @@ class ReturnById(MethodView):
     def get(self, return_id):
         """One return with its lines."""
         with current_runtime().transaction() as session:
-            return _return_out(*stock.get_return(session, return_id)[:2])
+            return _return_out(*returns.get_return(session, return_id)[:2])
 
 
 @returns_blp.route("/<uuid:return_id>/note.pdf")
@@ -792,7 +793,7 @@ class ReturnNote(MethodView):
     def get(self, return_id):
         """The printable return note (nota retur), signed by whoever collected the goods."""
         with current_runtime().transaction() as session:
-            note, lines, supplier = stock.get_return(session, return_id)
+            note, lines, supplier = returns.get_return(session, return_id)
         return _pdf(
             documents.return_note(note, lines, supplier.name if supplier else note.supplier_id), f"{note.number}.pdf"
         )
@@ -809,7 +810,7 @@ class Alerts(MethodView):
         status = None if query["status"] == "all" else query["status"]
         supplier_id = str(query["supplier_id"]) if query.get("supplier_id") else None
         with current_runtime().transaction() as session:
-            return stock.list_alerts(session, status, query.get("kind"), supplier_id)
+            return alerts.list_alerts(session, status, query.get("kind"), supplier_id)
 
 
 @alerts_blp.route("/scan")
@@ -820,7 +821,7 @@ class AlertScan(MethodView):
     def post(self, data):
         """Raise near-expiry and consignment-ended alerts for lots on the shelf (also run by the worker)."""
         with current_runtime().transaction() as session:
-            return {"raised": stock.scan_alerts(session, _outlet(), near_expiry_days=data["near_expiry_days"])}
+            return {"raised": alerts.scan_alerts(session, _outlet(), near_expiry_days=data["near_expiry_days"])}
 
 
 @alerts_blp.route("/<uuid:alert_id>/resolve")
@@ -830,4 +831,4 @@ class AlertResolution(MethodView):
     def post(self, alert_id):
         """Mark an alert as dealt with."""
         with current_runtime().transaction() as session:
-            return stock.resolve_alert(session, alert_id)
+            return alerts.resolve_alert(session, alert_id)

@@ -10,7 +10,7 @@ from datetime import UTC
 import pytest
 from sqlalchemy import select
 
-from services.inventory import stock as stock_use_cases
+from services.inventory.stock import queries, returns, sales
 from shared.celery_factory import RetryLater
 from tests.inventory_support import Inventory, days_from_today, refund_payload, sale_payload
 
@@ -144,7 +144,7 @@ def test_a_refund_that_arrives_before_its_sale_asks_to_be_retried_and_applies_af
 
     schema = contract("sale.refunded").schema()
     with pytest.raises(RetryLater), inventory.runtime.transaction() as session:
-        stock_use_cases.apply_refund(session, schema.load(loaded_refund))
+        sales.apply_refund(session, schema.load(loaded_refund))
     assert inventory.stock(dodol)["on_hand"] == 15
     inventory.publish("sale.completed", sale)
     inventory.publish("sale.refunded", refund)
@@ -359,7 +359,7 @@ def test_the_pick_list_shows_expired_lots(inventory, dodol):
     from shared.business_time import today
 
     with inventory.runtime.session_factory() as session:
-        picks = stock_use_cases.pick_list(
+        picks = returns.pick_list(
             session,
             dodol["supplier_id"],
             "00000000-0000-4000-8000-000000000001",
@@ -574,7 +574,7 @@ def test_reconciliation_pages_through_more_movements_than_one_batch(inventory, d
         inventory.sale([(dodol, 1)])
     with inventory.runtime.session_factory() as session:
         rows = list(
-            stock_use_cases.movements_between(
+            queries.movements_between(
                 session,
                 datetime.now(UTC) - timedelta(hours=1),
                 datetime.now(UTC) + timedelta(hours=1),
