@@ -82,6 +82,7 @@ def main() -> None:
             },
             "bench",
             outlet,
+            "bench",
         )
     schema = contract("sale.completed").schema()
 

@@ -169,6 +169,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
                 },
                 actor="bench",
                 outlet_id=DEFAULT_OUTLET_ID,
+                receiver_name="bench",
             )
     for envelope in recorded_envelopes(factories["inventory"], "product.upserted"):
         with transaction(factories["pos"]) as session:

@@ -102,7 +102,7 @@ def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(
     supplier_id = inventory.supplier()
     product = inventory.product(supplier_id, price=25_000)
     response = inventory.client.patch(
-        f"/products/{product['id']}", json={"price": 27_500}, headers=token("manager", name="Pak Budi")
+        f"/products/{product['id']}", json={"price": 27_500}, headers=token("manager", user_id="budi", name="Pak Budi")
     )
     assert response.status_code == 200 and response.json["price"] == 27_500 and response.json["revision"] == 2
     inventory.client.patch(
@@ -110,7 +110,7 @@ def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(
     )
     history = inventory.get(f"/products/{product['id']}/price-history")
     assert [(h["old_price"], h["new_price"]) for h in history] == [(None, 25_000), (25_000, 27_500)]
-    assert history[1]["changed_by"] == "Pak Budi" and history[1]["changed_at"]
+    assert history[1]["changed_by"] == "manager:budi" and history[1]["changed_at"]
     revisions = [json.loads(r.envelope)["payload"] for r in _outbox(inventory, "product.upserted") if r.queue == "pos"]
     assert [(p["revision"], p["price"], p["active"]) for p in revisions] == [
         (1, 25_000, True),

@@ -171,7 +171,7 @@ def test_a_write_off_from_a_lot_records_who_bears_it_per_agreement_or_as_given(i
             "note": "kemasan sobek",
         },
     )
-    assert damaged["borne_by"] == "supplier" and damaged["recorded_by"] == "Bu Manajer"
+    assert damaged["borne_by"] == "supplier" and damaged["recorded_by"] == "manager:manager-user"
     assert [(m["lot_id"], m["qty"], m["reason"]) for m in damaged["movements"]] == [
         (dodol["lots"]["LATE"], -2, "damaged")
     ]
@@ -230,6 +230,7 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     inventory.sale([(dodol, 1)])
     count = inventory.post("/counts", {"product_ids": [dodol["id"], kopi["id"]], "note": "opname akhir bulan"})
     assert count["status"] == "open" and count["uncounted"] == 2 and count["number"].startswith("SO-")
+    assert count["opened_by"] == "manager:manager-user"
     inventory.post(
         f"/counts/{count['id']}/lines",
         {"lines": [{"product_id": dodol["id"], "counted": 11, "reason": "rusak tidak tercatat"}]},
@@ -247,8 +248,9 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
         80_000,
     )
     assert report["total_variance_rupiah"] == 5_000
+    assert {line["counted_by"] for line in report["lines"]} == {"Bu Manajer"}
     approved = inventory.post(f"/counts/{count['id']}/approve", {"reason": "stock opname November"}, status=200)
-    assert approved["status"] == "approved" and approved["closed_by"] == "Bu Manajer"
+    assert approved["status"] == "approved" and approved["closed_by"] == "manager:manager-user"
     assert [c["number"] for c in inventory.get("/counts?status=approved")] == [count["number"]]
     assert inventory.get("/counts?status=open") == []
     assert inventory.stock(dodol)["on_hand"] == 10 and inventory.stock(kopi)["on_hand"] == 12

@@ -11,11 +11,6 @@ from shared.runtime import current_runtime
 PDF = "application/pdf"
 
 
-def actor() -> str:
-    principal = current_principal()
-    return principal.name or principal.user_id
-
-
 def outlet() -> str:
     """The caller's outlet (from the token), else this service's configured outlet."""
     return current_principal().outlet_id or current_runtime().settings.outlet_id

@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.inventory.api.common import actor, outlet
+from services.inventory.api.common import outlet
 from services.inventory.stock import counts
-from shared.auth import requires
+from shared.auth import current_actor, current_principal, requires
 from shared.runtime import current_runtime
 from shared.schemas import Quantity, StrictInteger, StrictSchema
 
@@ -106,7 +106,7 @@ class Counts(MethodView):
     def post(self, data):
         """Open a count session for the given products (all active products when none are given)."""
         with current_runtime().transaction() as session:
-            count = counts.open_count(session, data, actor(), outlet())
+            count = counts.open_count(session, data, current_actor(), outlet())
             return counts.variance_report(session, count.id)
 
 
@@ -129,7 +129,7 @@ class CountLines(MethodView):
         """Enter counted quantities by product id or scanned barcode (``counted`` sets, ``add`` adds).
         Only while the session is open (409 otherwise)."""
         with current_runtime().transaction() as session:
-            counts.record_counts(session, count_id, data["lines"], actor())
+            counts.record_counts(session, count_id, data["lines"], current_principal().name)
             return counts.variance_report(session, count_id)
 
 
@@ -141,7 +141,7 @@ class CountApproval(MethodView):
     def post(self, data, count_id):
         """Approve the count: posts a ``count_adjustment`` per differing product and closes the session."""
         with current_runtime().transaction() as session:
-            counts.approve_count(session, count_id, actor(), data.get("reason"))
+            counts.approve_count(session, count_id, current_actor(), data.get("reason"))
             return counts.variance_report(session, count_id)
 
 
@@ -152,5 +152,5 @@ class CountCancellation(MethodView):
     def post(self, count_id):
         """Cancel an open count without adjusting anything."""
         with current_runtime().transaction() as session:
-            counts.cancel_count(session, count_id, actor())
+            counts.cancel_count(session, count_id, current_actor())
             return counts.variance_report(session, count_id)

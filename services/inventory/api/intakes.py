@@ -7,10 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.inventory import documents
-from services.inventory.api.common import PDF, actor, outlet, own_supplier, pdf_response, visible_supplier
+from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
 from services.inventory.api.schemas import SupplierFilter
 from services.inventory.stock import intakes
-from shared.auth import requires
+from shared.auth import current_actor, current_principal, requires
 from shared.errors import NotFound
 from shared.runtime import current_runtime
 from shared.schemas import Quantity, StrictSchema
@@ -79,7 +79,7 @@ class Intakes(MethodView):
         """Record a consignment delivery: one lot and one ``intake`` movement per line. Expiry is required
         for products that need it and may not be before the intake date."""
         with current_runtime().transaction() as session:
-            intake, lines = intakes.record_intake(session, data, actor(), outlet())
+            intake, lines = intakes.record_intake(session, data, current_actor(), outlet(), current_principal().name)
             return _intake_out(intake, lines)
 
     @requires("manager", "supplier")

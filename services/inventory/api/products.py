@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inventory import catalogue, documents, rules
-from services.inventory.api.common import PDF, actor, outlet, own_supplier, pdf_response, visible_supplier
+from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
 from services.inventory.stock import queries
-from shared.auth import requires
+from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
 from shared.schemas import Money, StrictInteger, StrictSchema
 
@@ -148,7 +148,7 @@ class Products(MethodView):
         """Create a product of a known supplier (emits ``product.upserted``). Without a barcode it gets an
         in-store EAN-13 (GS1 prefix 20), without a SKU one of its category's series."""
         with current_runtime().transaction() as session:
-            return catalogue.create_product(session, data, actor(), outlet())
+            return catalogue.create_product(session, data, current_actor(), outlet())
 
 
 @products_blp.route("/<uuid:product_id>")
@@ -167,7 +167,7 @@ class ProductById(MethodView):
         """Change price, name, active flag, reorder point or label data. Price changes are kept with who and
         when; every change is published as ``product.upserted`` with a higher ``revision``."""
         with current_runtime().transaction() as session:
-            return catalogue.update_product(session, product_id, changes, actor())
+            return catalogue.update_product(session, product_id, changes, current_actor())
 
 
 @products_blp.route("/by-barcode/<string:code>")

@@ -7,10 +7,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.inventory import documents, rules
-from services.inventory.api.common import PDF, actor, outlet, pdf_response
+from services.inventory.api.common import PDF, outlet, pdf_response
 from services.inventory.api.schemas import SupplierFilter
 from services.inventory.stock import returns
-from shared.auth import requires
+from shared.auth import current_actor, current_principal, requires
 from shared.runtime import current_runtime
 from shared.schemas import Quantity, StrictSchema
 
@@ -122,7 +122,7 @@ class Returns(MethodView):
     def post(self, data):
         """Record that the supplier collected goods: ``return_to_supplier`` movements and a numbered note."""
         with current_runtime().transaction() as session:
-            note = returns.record_return(session, data, actor(), outlet())
+            note = returns.record_return(session, data, current_actor(), outlet(), current_principal().name)
             return _return_out(*returns.get_return(session, note.id)[:2])
 
 

@@ -6,10 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.inventory.api.common import actor, outlet, visible_supplier
+from services.inventory.api.common import outlet, visible_supplier
 from services.inventory.api.schemas import SupplierFilter
 from services.inventory.stock import queries, write_offs
-from shared.auth import requires
+from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
 from shared.schemas import PeriodQuery, Quantity, StrictSchema
 from shared.web import json_array_stream
@@ -114,7 +114,7 @@ class WriteOffs(MethodView):
         """Write off damaged, expired or lost goods (from one lot, or first-expiry-first-out). Who bears the
         loss defaults to the supplier agreement; the movement goes to the suppliers service."""
         with current_runtime().transaction() as session:
-            record, movements = write_offs.write_off(session, data, actor(), outlet())
+            record, movements = write_offs.write_off(session, data, current_actor(), outlet())
             return {
                 **{
                     k: getattr(record, k)

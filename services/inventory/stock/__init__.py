@@ -8,4 +8,8 @@ lot's and the product's on-hand with atomic ``UPDATE … SET on_hand = on_hand +
 publishes ``stock.moved``. Whoever posts movements first locks the products' stock rows with
 :func:`.ledger.lock_stock`, in product id order, so concurrent sales of the same product serialise instead of
 losing updates (PostgreSQL row locks; SQLite takes its write lock at ``BEGIN IMMEDIATE``).
+
+An ``actor`` argument is :func:`shared.auth.current_actor` (``role:user_id``), recorded as who did something
+(``recorded_by``, ``opened_by``, ``closed_by``). A name printed on a document or shown on a page is a separate
+argument (the receiver on a nota titip, the recorder on a nota retur, who counted a line).
 """

@@ -66,10 +66,13 @@ def _count_session(session: Session, count_id, lock: bool = False) -> CountSessi
     return count
 
 
-def record_counts(session: Session, count_id, entries: list[dict], actor: str) -> CountSession:
+def record_counts(session: Session, count_id, entries: list[dict], counted_by: str) -> CountSession:
     """Enter counted quantities (typed: ``counted`` sets it; scanned: ``add`` adds to it) by product id or
     barcode. The expected quantity is the on-hand at the moment of counting, so sales during the count do
-    not show up as variance."""
+    not show up as variance.
+
+    ``counted_by`` is the name of whoever counted, shown per line on the count pages: the API passes
+    ``current_principal().name``. Opening, approving and cancelling record the actor instead."""
     count = _count_session(session, count_id, lock=True)
     if count.status != "open":
         raise Conflict(
@@ -99,7 +102,7 @@ def record_counts(session: Session, count_id, entries: list[dict], actor: str) -
         line.expected = on_hand(session, count.outlet_id, line.product_id)
         line.counted = entry["counted"] if "counted" in entry else (line.counted or 0) + entry["add"]
         line.reason = entry.get("reason") or line.reason
-        line.counted_by, line.counted_at = actor, now
+        line.counted_by, line.counted_at = counted_by, now
     return count
 
 

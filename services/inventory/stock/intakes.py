@@ -18,8 +18,14 @@ from shared.db import utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 
-def record_intake(session: Session, data: dict, actor: str, outlet_id: str) -> tuple[Intake, list[dict]]:
-    """A consignment delivery: one lot and one ``intake`` movement per line (nota titip)."""
+def record_intake(
+    session: Session, data: dict, actor: str, outlet_id: str, receiver_name: str
+) -> tuple[Intake, list[dict]]:
+    """A consignment delivery: one lot and one ``intake`` movement per line (nota titip).
+
+    ``actor`` (:func:`shared.auth.current_actor`) is recorded on the movements. ``receiver_name`` is a person's
+    name, printed on the nota titip as "Diterima oleh" when ``data`` names no ``received_by``: the API passes
+    ``current_principal().name``, not the actor."""
     supplier = known_supplier(session, data["supplier_id"])
     received_on = data.get("received_on") or business_time.today()
     errors: dict[int, dict] = {}
@@ -46,7 +52,7 @@ def record_intake(session: Session, data: dict, actor: str, outlet_id: str) -> t
         supplier_id=supplier.id,
         number=number,
         received_on=received_on,
-        received_by=data.get("received_by") or actor,
+        received_by=data.get("received_by") or receiver_name,
         note=data.get("note"),
     )
     if data.get("id"):

@@ -88,8 +88,12 @@ def pick_list(
     return items
 
 
-def record_return(session: Session, data: dict, actor: str, outlet_id: str) -> SupplierReturn:
-    """The supplier collected goods: one ``return_to_supplier`` movement per line, and a numbered note."""
+def record_return(session: Session, data: dict, actor: str, outlet_id: str, recorder_name: str) -> SupplierReturn:
+    """The supplier collected goods: one ``return_to_supplier`` movement per line, and a numbered note.
+
+    ``actor`` (:func:`shared.auth.current_actor`) is recorded on the movements. ``recorder_name`` is a
+    person's name, kept as the note's ``recorded_by`` because the nota retur prints it as "Dicatat oleh": the
+    API passes ``current_principal().name``, not the actor."""
     supplier = known_supplier(session, data["supplier_id"])
     errors, resolved = {}, []
     for index, line in enumerate(data["lines"]):
@@ -122,7 +126,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str) -> S
         outlet_id=outlet_id,
         supplier_id=supplier.id,
         collected_by=data["collected_by"],
-        recorded_by=actor,
+        recorded_by=recorder_name,
         collected_at=utcnow(),
     )
     session.add(note)
