@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import Counter, PriceChange, Product, ProductStock, SupplierReplica, messaging
-from shared.db import insert_or_skip, utcnow
+from shared.db import get_or_404, insert_or_skip, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
@@ -174,9 +174,7 @@ def list_products(
 def update_product(session: Session, product_id, changes: dict, actor: str) -> Product:
     """Change price, name, active flag, reorder point or label data; a price change is kept in the history.
     Every effective change bumps ``revision`` and is published as ``product.upserted``."""
-    product = session.get(Product, str(product_id), with_for_update=True)
-    if product is None:
-        raise NotFound(f"product {product_id} not found")
+    product = get_or_404(session, Product, product_id, lock=True, what="product")
     changed = {k: v for k, v in changes.items() if getattr(product, k) != v}
     if not changed:
         return product

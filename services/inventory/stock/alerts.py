@@ -16,8 +16,7 @@ from services.inventory.models import (
     messaging,
 )
 from shared import business_time
-from shared.db import utcnow
-from shared.errors import NotFound
+from shared.db import get_or_404, utcnow
 
 
 def raise_alert(
@@ -73,9 +72,7 @@ def resolve_alerts(session: Session, product_id: str, outlet_id: str, kind: str)
 
 
 def resolve_alert(session: Session, alert_id) -> Alert:
-    alert = session.get(Alert, str(alert_id))
-    if alert is None:
-        raise NotFound(f"alert {alert_id} not found")
+    alert = get_or_404(session, Alert, alert_id, what="alert")
     if alert.status == "open":
         alert.status, alert.resolved_at = "resolved", utcnow()
     return alert

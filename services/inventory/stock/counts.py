@@ -22,8 +22,8 @@ from services.inventory.stock.ledger import (
     take_fefo,
 )
 from shared import business_time
-from shared.db import utcnow
-from shared.errors import Conflict, DomainError, NotFound
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, DomainError
 
 
 def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> CountSession:
@@ -59,13 +59,6 @@ def list_counts(session: Session, status: str | None = None) -> list[CountSessio
     return list(session.scalars(query))
 
 
-def _count_session(session: Session, count_id, lock: bool = False) -> CountSession:
-    count = session.get(CountSession, str(count_id), with_for_update=lock)
-    if count is None:
-        raise NotFound(f"count {count_id} not found")
-    return count
-
-
 def record_counts(session: Session, count_id, entries: list[dict], counted_by: str) -> CountSession:
     """Enter counted quantities (typed: ``counted`` sets it; scanned: ``add`` adds to it) by product id or
     barcode. The expected quantity is the on-hand at the moment of counting, so sales during the count do
@@ -73,7 +66,7 @@ def record_counts(session: Session, count_id, entries: list[dict], counted_by: s
 
     ``counted_by`` is the name of whoever counted, shown per line on the count pages: the API passes
     ``current_principal().name``. Opening, approving and cancelling record the actor instead."""
-    count = _count_session(session, count_id, lock=True)
+    count = get_or_404(session, CountSession, count_id, lock=True, what="count")
     if count.status != "open":
         raise Conflict(
             f"count {count.number} is {count.status}; counts can only be entered while it is open",
@@ -115,7 +108,7 @@ def _gtin_or_none(code: str) -> str | None:
 
 def variance_report(session: Session, count_id) -> dict:
     """Expected against counted per product, in units and rupiah, with totals."""
-    count = _count_session(session, count_id)
+    count = get_or_404(session, CountSession, count_id, what="count")
     rows = session.execute(
         select(CountLine, Product)
         .join(Product, Product.id == CountLine.product_id)
@@ -161,7 +154,7 @@ def variance_report(session: Session, count_id) -> dict:
 def approve_count(session: Session, count_id, actor: str, reason: str | None = None) -> list[dict]:
     """Post a ``count_adjustment`` per counted product whose count differs, clear its count flag and close
     the session. Shortfalls leave the lots FEFO; surpluses come in unallocated."""
-    count = _count_session(session, count_id, lock=True)
+    count = get_or_404(session, CountSession, count_id, lock=True, what="count")
     if count.status != "open":
         raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
     counted = list(
@@ -193,7 +186,7 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
 
 
 def cancel_count(session: Session, count_id, actor: str) -> CountSession:
-    count = _count_session(session, count_id, lock=True)
+    count = get_or_404(session, CountSession, count_id, lock=True, what="count")
     if count.status != "open":
         raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
     count.status, count.closed_by, count.closed_at = "cancelled", actor, utcnow()

@@ -14,8 +14,8 @@ from services.inventory.models import (
 )
 from services.inventory.stock.ledger import INTAKE, lock_stock, post_movement
 from shared import business_time
-from shared.db import utcnow
-from shared.errors import Conflict, DomainError, NotFound
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, DomainError
 
 
 def record_intake(
@@ -111,9 +111,7 @@ def _intake_line(lot: Lot, product: Product) -> dict:
 
 
 def get_intake(session: Session, intake_id) -> tuple[Intake, list[dict], SupplierReplica | None]:
-    intake = session.get(Intake, str(intake_id))
-    if intake is None:
-        raise NotFound(f"intake {intake_id} not found")
+    intake = get_or_404(session, Intake, intake_id, what="intake")
     rows = session.execute(
         select(Lot, Product)
         .join(Product, Product.id == Lot.product_id)

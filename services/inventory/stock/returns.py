@@ -26,8 +26,8 @@ from services.inventory.stock.ledger import (
     post_movement,
 )
 from shared import business_time
-from shared.db import utcnow
-from shared.errors import DomainError, NotFound
+from shared.db import get_or_404, utcnow
+from shared.errors import DomainError
 
 _movements = Movement.__table__
 
@@ -161,9 +161,7 @@ def list_returns(session: Session, supplier_id: str | None = None) -> list[Suppl
 
 
 def get_return(session: Session, return_id) -> tuple[SupplierReturn, list[dict], SupplierReplica | None]:
-    note = session.get(SupplierReturn, str(return_id))
-    if note is None:
-        raise NotFound(f"return {return_id} not found")
+    note = get_or_404(session, SupplierReturn, return_id, what="return")
     rows = session.execute(
         select(SupplierReturnLine, Product, Lot)
         .join(Product, Product.id == SupplierReturnLine.product_id)
