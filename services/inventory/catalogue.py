@@ -12,7 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import Counter, PriceChange, Product, ProductStock, SupplierReplica, messaging
+from services.inventory.models import (
+    BorneBy,
+    Counter,
+    PriceChange,
+    Product,
+    ProductStock,
+    SupplierReplica,
+    SupplierStatus,
+    messaging,
+)
 from shared.db import get_or_404, insert_or_skip, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
@@ -45,7 +54,7 @@ def upsert_supplier_replica(session: Session, payload: dict, occurred_at: dateti
     replica.name = payload["name"]
     replica.status = payload["status"]
     replica.consignment_days = payload.get("consignment_days")
-    replica.shrinkage_borne_by = payload.get("shrinkage_borne_by") or "supplier"
+    replica.shrinkage_borne_by = payload.get("shrinkage_borne_by") or BorneBy.SUPPLIER
     replica.as_of = occurred_at
 
 
@@ -96,7 +105,7 @@ def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> 
     """A new product of a known supplier (emits ``product.upserted``); a missing barcode gets an in-store
     EAN-13, a missing SKU one of the category's series."""
     supplier = known_supplier(session, data["supplier_id"])
-    if supplier.status == "ended":
+    if supplier.status == SupplierStatus.ENDED:
         raise DomainError("the supplier's agreement has ended", errors={"supplier_id": ["Supplier has ended."]})
     data = dict(data)
     product_id = str(data.pop("id", None) or "") or None

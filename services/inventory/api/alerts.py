@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from services.inventory import rules
 from services.inventory.api.common import outlet
+from services.inventory.models import AlertKind, AlertStatus
 from services.inventory.stock import alerts
 from shared.auth import requires
 from shared.runtime import current_runtime
@@ -17,8 +18,8 @@ alerts_blp = Blueprint("alerts", __name__, url_prefix="/alerts", description="St
 
 
 class AlertQuery(Schema):
-    status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved", "all"]))
-    kind = fields.String(validate=validate.OneOf(["low_stock", "near_expiry", "consignment_ended", "negative_on_hand"]))
+    status = fields.String(load_default=AlertStatus.OPEN, validate=validate.OneOf([*AlertStatus, "all"]))
+    kind = fields.String(validate=validate.OneOf(list(AlertKind)))
     supplier_id = fields.UUID()
 
 

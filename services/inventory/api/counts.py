@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.inventory.api.common import outlet
+from services.inventory.models import CountStatus
 from services.inventory.stock import counts
 from shared.auth import current_actor, current_principal, requires
 from shared.runtime import current_runtime
@@ -87,7 +88,7 @@ class CountSummaryOut(Schema):
 
 
 class CountQuery(Schema):
-    status = fields.String(validate=validate.OneOf(["open", "approved", "cancelled"]))
+    status = fields.String(validate=validate.OneOf(list(CountStatus)))
 
 
 @counts_blp.route("")

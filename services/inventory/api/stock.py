@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from services.inventory.api.common import outlet, visible_supplier
 from services.inventory.api.schemas import SupplierFilter
+from services.inventory.models import BorneBy, WriteOffReason
 from services.inventory.stock import queries, write_offs
 from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
@@ -61,9 +62,9 @@ class WriteOffIn(StrictSchema):
     product_id = fields.UUID(required=True)
     lot_id = fields.UUID(metadata={"description": "Absent: taken first-expiry-first-out"})
     qty = Quantity(required=True)
-    reason = fields.String(required=True, validate=validate.OneOf(write_offs.WRITE_OFF_REASONS))
+    reason = fields.String(required=True, validate=validate.OneOf(list(WriteOffReason)))
     borne_by = fields.String(
-        validate=validate.OneOf(["centre", "supplier"]),
+        validate=validate.OneOf(list(BorneBy)),
         metadata={"description": "Default: the supplier agreement's shrinkage rule"},
     )
     note = fields.String(validate=validate.Length(max=1000))

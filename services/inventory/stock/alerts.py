@@ -8,19 +8,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import (
-    Alert,
-    Lot,
-    Product,
-    SupplierReplica,
-    messaging,
-)
+from services.inventory.models import Alert, AlertKind, AlertStatus, Lot, Product, SupplierReplica, messaging
 from shared import business_time
 from shared.db import get_or_404, utcnow
 
 
 def raise_alert(
-    session: Session, product: Product, outlet_id: str, kind: str, message: str, lot_id: str | None = None
+    session: Session, product: Product, outlet_id: str, kind: AlertKind, message: str, lot_id: str | None = None
 ) -> Alert | None:
     """Open an alert (and send it to the suppliers service) unless the same one is already open."""
     already = session.scalar(
@@ -29,7 +23,7 @@ def raise_alert(
             Alert.outlet_id == outlet_id,
             Alert.kind == kind,
             Alert.lot_id.is_(None) if lot_id is None else Alert.lot_id == lot_id,
-            Alert.status == "open",
+            Alert.status == AlertStatus.OPEN,
         )
     )
     if already is not None:
@@ -41,7 +35,7 @@ def raise_alert(
         lot_id=lot_id,
         kind=kind,
         message=message[:300],
-        status="open",
+        status=AlertStatus.OPEN,
         raised_at=utcnow(),
     )
     session.add(alert)
@@ -63,23 +57,31 @@ def raise_alert(
     return alert
 
 
-def resolve_alerts(session: Session, product_id: str, outlet_id: str, kind: str) -> None:
+def resolve_alerts(session: Session, product_id: str, outlet_id: str, kind: AlertKind) -> None:
     session.execute(
         update(Alert)
-        .where(Alert.product_id == product_id, Alert.outlet_id == outlet_id, Alert.kind == kind, Alert.status == "open")
-        .values(status="resolved", resolved_at=utcnow())
+        .where(
+            Alert.product_id == product_id,
+            Alert.outlet_id == outlet_id,
+            Alert.kind == kind,
+            Alert.status == AlertStatus.OPEN,
+        )
+        .values(status=AlertStatus.RESOLVED, resolved_at=utcnow())
     )
 
 
 def resolve_alert(session: Session, alert_id) -> Alert:
     alert = get_or_404(session, Alert, alert_id, what="alert")
-    if alert.status == "open":
-        alert.status, alert.resolved_at = "resolved", utcnow()
+    if alert.status == AlertStatus.OPEN:
+        alert.status, alert.resolved_at = AlertStatus.RESOLVED, utcnow()
     return alert
 
 
 def list_alerts(
-    session: Session, status: str | None = "open", kind: str | None = None, supplier_id: str | None = None
+    session: Session,
+    status: AlertStatus | None = AlertStatus.OPEN,
+    kind: AlertKind | None = None,
+    supplier_id: str | None = None,
 ) -> list[Alert]:
     query = select(Alert).order_by(Alert.raised_at.desc(), Alert.id)
     if status:
@@ -112,7 +114,7 @@ def scan_alerts(
                     session,
                     product,
                     outlet_id,
-                    "near_expiry",
+                    AlertKind.NEAR_EXPIRY,
                     f"{product.name} lot {lot.lot_code}: {lot.on_hand} {word} on {lot.expiry_date}",
                     lot.id,
                 )
@@ -124,7 +126,7 @@ def scan_alerts(
                     session,
                     product,
                     outlet_id,
-                    "consignment_ended",
+                    AlertKind.CONSIGNMENT_ENDED,
                     f"{product.name} lot {lot.lot_code}: consignment period of {consignment_days} days ended",
                     lot.id,
                 )

@@ -7,14 +7,9 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.catalogue import next_counter
-from services.inventory.models import (
-    CountLine,
-    CountSession,
-    Product,
-)
+from services.inventory.models import AlertKind, CountLine, CountSession, CountStatus, MovementKind, Product
 from services.inventory.stock.alerts import resolve_alerts
 from services.inventory.stock.ledger import (
-    COUNT_ADJUSTMENT,
     lock_stock,
     on_hand,
     post_movement,
@@ -39,7 +34,7 @@ def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> Coun
     count = CountSession(
         number=f"SO-{business_time.today():%Y%m%d}-{next_counter(session, 'count'):04d}",
         outlet_id=outlet_id,
-        status="open",
+        status=CountStatus.OPEN,
         note=data.get("note"),
         opened_by=actor,
         opened_at=utcnow(),
@@ -52,7 +47,7 @@ def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> Coun
     return count
 
 
-def list_counts(session: Session, status: str | None = None) -> list[CountSession]:
+def list_counts(session: Session, status: CountStatus | None = None) -> list[CountSession]:
     query = select(CountSession).order_by(CountSession.opened_at.desc(), CountSession.id)
     if status:
         query = query.where(CountSession.status == status)
@@ -67,7 +62,7 @@ def record_counts(session: Session, count_id, entries: list[dict], counted_by: s
     ``counted_by`` is the name of whoever counted, shown per line on the count pages: the API passes
     ``current_principal().name``. Opening, approving and cancelling record the actor instead."""
     count = get_or_404(session, CountSession, count_id, lock=True, what="count")
-    if count.status != "open":
+    if count.status != CountStatus.OPEN:
         raise Conflict(
             f"count {count.number} is {count.status}; counts can only be entered while it is open",
             errors={"status": [count.status]},
@@ -155,7 +150,7 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
     """Post a ``count_adjustment`` per counted product whose count differs, clear its count flag and close
     the session. Shortfalls leave the lots FEFO; surpluses come in unallocated."""
     count = get_or_404(session, CountSession, count_id, lock=True, what="count")
-    if count.status != "open":
+    if count.status != CountStatus.OPEN:
         raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
     counted = list(
         session.scalars(select(CountLine).where(CountLine.session_id == count.id, CountLine.counted.is_not(None)))
@@ -175,19 +170,21 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
             line_reference=line.id,
         )
         if units < 0:
-            movements += take_fefo(session, product, count.outlet_id, COUNT_ADJUSTMENT, -units, **movement)
+            movements += take_fefo(session, product, count.outlet_id, MovementKind.COUNT_ADJUSTMENT, -units, **movement)
         elif units > 0:
-            movements.append(post_movement(session, product, count.outlet_id, COUNT_ADJUSTMENT, units, **movement))
+            movements.append(
+                post_movement(session, product, count.outlet_id, MovementKind.COUNT_ADJUSTMENT, units, **movement)
+            )
         set_count_flag(session, count.outlet_id, product.id, False)
         if on_hand(session, count.outlet_id, product.id) >= 0:
-            resolve_alerts(session, product.id, count.outlet_id, "negative_on_hand")
-    count.status, count.closed_by, count.closed_at = "approved", actor, utcnow()
+            resolve_alerts(session, product.id, count.outlet_id, AlertKind.NEGATIVE_ON_HAND)
+    count.status, count.closed_by, count.closed_at = CountStatus.APPROVED, actor, utcnow()
     return movements
 
 
 def cancel_count(session: Session, count_id, actor: str) -> CountSession:
     count = get_or_404(session, CountSession, count_id, lock=True, what="count")
-    if count.status != "open":
+    if count.status != CountStatus.OPEN:
         raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
-    count.status, count.closed_by, count.closed_at = "cancelled", actor, utcnow()
+    count.status, count.closed_by, count.closed_at = CountStatus.CANCELLED, actor, utcnow()
     return count

@@ -6,13 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import known_supplier, next_counter
-from services.inventory.models import (
-    Intake,
-    Lot,
-    Product,
-    SupplierReplica,
-)
-from services.inventory.stock.ledger import INTAKE, lock_stock, post_movement
+from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica
+from services.inventory.stock.ledger import lock_stock, post_movement
 from shared import business_time
 from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, DomainError
@@ -83,7 +78,7 @@ def record_intake(
             session,
             product,
             outlet_id,
-            INTAKE,
+            MovementKind.INTAKE,
             line["qty"],
             lot_id=lot.id,
             occurred_at=occurred_at,

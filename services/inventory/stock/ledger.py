@@ -8,22 +8,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import (
-    Lot,
-    Movement,
-    Product,
-    ProductStock,
-    messaging,
-)
+from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Product, ProductStock, messaging
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
 from shared.db import insert_or_skip, new_id, utcnow
-
-INTAKE = "intake"
-SALE = "sale"
-REFUND = "refund"
-RETURN_TO_SUPPLIER = "return_to_supplier"
-COUNT_ADJUSTMENT = "count_adjustment"
-WRITE_OFF = "write_off"
 
 _stock = ProductStock.__table__
 _lots = Lot.__table__
@@ -71,7 +58,7 @@ def post_movement(
     session: Session,
     product: Product,
     outlet_id: str,
-    kind: str,
+    kind: MovementKind,
     qty: int,
     *,
     lot_id: str | None = None,
@@ -150,7 +137,7 @@ def _after_movement(session: Session, product: Product, outlet_id: str, qty: int
             session,
             product,
             outlet_id,
-            "negative_on_hand",
+            AlertKind.NEGATIVE_ON_HAND,
             f"{product.name}: on hand is {after}; the shelf needs a count",
         )
     elif qty < 0 and product.reorder_point > 0 and after <= product.reorder_point:
@@ -158,11 +145,11 @@ def _after_movement(session: Session, product: Product, outlet_id: str, qty: int
             session,
             product,
             outlet_id,
-            "low_stock",
+            AlertKind.LOW_STOCK,
             f"{product.name}: {after} left (reorder point {product.reorder_point})",
         )
     if qty > 0 and after > product.reorder_point:
-        resolve_alerts(session, product.id, outlet_id, "low_stock")
+        resolve_alerts(session, product.id, outlet_id, AlertKind.LOW_STOCK)
 
 
 def set_count_flag(session: Session, outlet_id: str, product_id: str, flagged: bool) -> None:
@@ -174,7 +161,9 @@ def set_count_flag(session: Session, outlet_id: str, product_id: str, flagged: b
     )
 
 
-def take_fefo(session: Session, product: Product, outlet_id: str, kind: str, qty: int, **movement) -> list[dict]:
+def take_fefo(
+    session: Session, product: Product, outlet_id: str, kind: MovementKind, qty: int, **movement
+) -> list[dict]:
     """Take ``qty`` units out first-expiry-first-out; what the lots lack comes from unallocated stock."""
     allocation = rules.allocate_fefo(qty, lot_balances(session, outlet_id, product.id))
     return [

@@ -13,14 +13,13 @@ from services.inventory.catalogue import known_supplier, next_counter
 from services.inventory.models import (
     Lot,
     Movement,
+    MovementKind,
     Product,
     SupplierReplica,
     SupplierReturn,
     SupplierReturnLine,
 )
 from services.inventory.stock.ledger import (
-    RETURN_TO_SUPPLIER,
-    SALE,
     available_to_take,
     lock_stock,
     post_movement,
@@ -48,7 +47,9 @@ def pick_list(
         session.execute(
             select(_movements.c.product_id, func.max(_movements.c.occurred_at))
             .where(
-                _movements.c.supplier_id == supplier.id, _movements.c.kind == SALE, _movements.c.outlet_id == outlet_id
+                _movements.c.supplier_id == supplier.id,
+                _movements.c.kind == MovementKind.SALE,
+                _movements.c.outlet_id == outlet_id,
             )
             .group_by(_movements.c.product_id)
         ).all()
@@ -142,7 +143,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str, reco
             session,
             products[lot.product_id],
             outlet_id,
-            RETURN_TO_SUPPLIER,
+            MovementKind.RETURN_TO_SUPPLIER,
             -line["qty"],
             lot_id=lot.id,
             reason=reason,

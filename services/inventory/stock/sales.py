@@ -8,12 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import (
-    Lot,
-    Movement,
-    Product,
-)
-from services.inventory.stock.ledger import REFUND, SALE, lock_stock, post_movement, take_fefo
+from services.inventory.models import Lot, Movement, MovementKind, Product
+from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo
 from shared.celery_factory import RetryLater
 
 _lots = Lot.__table__
@@ -41,7 +37,7 @@ def apply_sale(session: Session, sale: dict) -> list[dict]:
             session,
             products[str(line["product_id"])],
             outlet_id,
-            SALE,
+            MovementKind.SALE,
             line["qty"],
             occurred_at=sale["completed_at"],
             unit_price=line["unit_price"],
@@ -68,7 +64,7 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
             _lots.c.received_on,
         )
         .select_from(_movements.outerjoin(_lots, _lots.c.id == _movements.c.lot_id))
-        .where(_movements.c.reference_id == sale_id, _movements.c.kind == SALE)
+        .where(_movements.c.reference_id == sale_id, _movements.c.kind == MovementKind.SALE)
     ).all()
     if not sold:
         raise RetryLater(f"sale {sale_id} has not reached inventory yet")
@@ -87,7 +83,7 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
         refunded = dict(
             session.execute(
                 select(_movements.c.lot_id, func.sum(_movements.c.qty))
-                .where(_movements.c.kind == REFUND, _movements.c.line_reference == line_id)
+                .where(_movements.c.kind == MovementKind.REFUND, _movements.c.line_reference == line_id)
                 .group_by(_movements.c.lot_id)
             ).all()
         )
@@ -98,7 +94,7 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
                     session,
                     products[str(line["product_id"])],
                     outlet_id,
-                    REFUND,
+                    MovementKind.REFUND,
                     units,
                     lot_id=lot_id,
                     occurred_at=refund["refunded_at"],

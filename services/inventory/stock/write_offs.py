@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.inventory.models import (
-    Lot,
-    Product,
-    SupplierReplica,
-    WriteOff,
-)
-from services.inventory.stock.ledger import WRITE_OFF, available_to_take, lock_stock, post_movement, take_fefo
+from services.inventory.models import BorneBy, Lot, MovementKind, Product, SupplierReplica, WriteOff
+from services.inventory.stock.ledger import available_to_take, lock_stock, post_movement, take_fefo
 from shared.db import utcnow
 from shared.errors import DomainError
-
-WRITE_OFF_REASONS = ("damaged", "expired", "lost")
 
 
 def write_off(session: Session, data: dict, actor: str, outlet_id: str) -> tuple[WriteOff, list[dict]]:
@@ -28,7 +21,7 @@ def write_off(session: Session, data: dict, actor: str, outlet_id: str) -> tuple
         if lot is None or lot.product_id != product.id or lot.outlet_id != outlet_id:
             raise DomainError("unknown lot", errors={"lot_id": ["Not a lot of this product at this outlet."]})
     supplier = session.get(SupplierReplica, product.supplier_id)
-    borne_by = data.get("borne_by") or (supplier.shrinkage_borne_by if supplier else "supplier")
+    borne_by = data.get("borne_by") or (supplier.shrinkage_borne_by if supplier else BorneBy.SUPPLIER)
     lock_stock(session, outlet_id, [product.id])
     available = available_to_take(session, outlet_id, product.id, lot_id)
     if data["qty"] > available:
@@ -49,7 +42,9 @@ def write_off(session: Session, data: dict, actor: str, outlet_id: str) -> tuple
     session.flush()
     movement = dict(reason=data["reason"], borne_by=borne_by, reference_id=record.id, recorded_by=actor)
     if lot_id is not None:
-        movements = [post_movement(session, product, outlet_id, WRITE_OFF, -data["qty"], lot_id=lot_id, **movement)]
+        movements = [
+            post_movement(session, product, outlet_id, MovementKind.WRITE_OFF, -data["qty"], lot_id=lot_id, **movement)
+        ]
     else:
-        movements = take_fefo(session, product, outlet_id, WRITE_OFF, data["qty"], **movement)
+        movements = take_fefo(session, product, outlet_id, MovementKind.WRITE_OFF, data["qty"], **movement)
     return record, movements
