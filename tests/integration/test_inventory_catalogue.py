@@ -95,7 +95,7 @@ def test_a_upc_a_and_its_ean13_form_are_the_same_barcode(inventory):
         },
         status=409,
     )
-    assert "barcode" in conflict["errors"]
+    assert "barcode" in conflict["errors"] and conflict["code"] == "barcode_taken"
 
 
 def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(inventory, token):
@@ -188,13 +188,16 @@ def test_a_duplicate_barcode_or_sku_is_a_conflict_and_writes_nothing(inventory):
     supplier_id = inventory.supplier()
     inventory.product(supplier_id, barcode="4006381333931", sku="DODOL-01")
     before = inventory.table_counts()
-    for change, field in (({"barcode": "4006381333931"}, "barcode"), ({"sku": "DODOL-01"}, "sku")):
+    for change, field, code in (
+        ({"barcode": "4006381333931"}, "barcode", "barcode_taken"),
+        ({"sku": "DODOL-01"}, "sku", "sku_taken"),
+    ):
         problem = inventory.post(
             "/products",
             {"name": "Lagi", "category": "makanan", "unit": "pcs", "price": 1000, "supplier_id": supplier_id, **change},
             status=409,
         )
-        assert field in problem["errors"]
+        assert field in problem["errors"] and problem["code"] == code
     assert inventory.table_counts() == before
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.catalogue import next_counter
+from services.inventory.errors import COUNT_NOT_OPEN, INVALID_COUNT_LINES, UNKNOWN_PRODUCT
 from services.inventory.models import AlertKind, CountLine, CountSession, CountStatus, MovementKind, Product
 from services.inventory.stock.alerts import resolve_alerts
 from services.inventory.stock.ledger import (
@@ -28,7 +29,7 @@ def open_count(session: Session, data: dict, actor: str, outlet_id: str) -> Coun
         found = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
         unknown = {i: ["Unknown product."] for i, p in enumerate(product_ids) if p not in found}
         if unknown:
-            raise DomainError("unknown products in the count", errors={"product_ids": unknown})
+            raise DomainError("unknown products in the count", errors={"product_ids": unknown}, code=UNKNOWN_PRODUCT)
     else:
         product_ids = list(session.scalars(select(Product.id).where(Product.active.is_(True)).order_by(Product.id)))
     count = CountSession(
@@ -66,6 +67,7 @@ def record_counts(session: Session, count_id, entries: list[dict], counted_by: s
         raise Conflict(
             f"count {count.number} is {count.status}; counts can only be entered while it is open",
             errors={"status": [count.status]},
+            code=COUNT_NOT_OPEN,
         )
     lines = {
         line.product_id: line for line in session.scalars(select(CountLine).where(CountLine.session_id == count.id))
@@ -84,7 +86,7 @@ def record_counts(session: Session, count_id, entries: list[dict], counted_by: s
             continue
         resolved.append((lines[product_id], entry))
     if errors:
-        raise DomainError("some counted lines are invalid", errors={"lines": errors})
+        raise DomainError("some counted lines are invalid", errors={"lines": errors}, code=INVALID_COUNT_LINES)
     now = utcnow()
     for line, entry in resolved:
         line.expected = on_hand(session, count.outlet_id, line.product_id)
@@ -151,7 +153,9 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
     the session. Shortfalls leave the lots FEFO; surpluses come in unallocated."""
     count = get_or_404(session, CountSession, count_id, lock=True, what="count")
     if count.status != CountStatus.OPEN:
-        raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
+        raise Conflict(
+            f"count {count.number} is already {count.status}", errors={"status": [count.status]}, code=COUNT_NOT_OPEN
+        )
     counted = list(
         session.scalars(select(CountLine).where(CountLine.session_id == count.id, CountLine.counted.is_not(None)))
     )
@@ -185,6 +189,8 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
 def cancel_count(session: Session, count_id, actor: str) -> CountSession:
     count = get_or_404(session, CountSession, count_id, lock=True, what="count")
     if count.status != CountStatus.OPEN:
-        raise Conflict(f"count {count.number} is already {count.status}", errors={"status": [count.status]})
+        raise Conflict(
+            f"count {count.number} is already {count.status}", errors={"status": [count.status]}, code=COUNT_NOT_OPEN
+        )
     count.status, count.closed_by, count.closed_at = CountStatus.CANCELLED, actor, utcnow()
     return count

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import known_supplier, next_counter
+from services.inventory.errors import INTAKE_EXISTS, INVALID_INTAKE_LINES
 from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica
 from services.inventory.stock.ledger import lock_stock, post_movement
 from shared import business_time
@@ -40,7 +41,7 @@ def record_intake(
             errors[index] = line_errors
         products.append(product)
     if errors:
-        raise DomainError("some intake lines are invalid", errors={"lines": errors})
+        raise DomainError("some intake lines are invalid", errors={"lines": errors}, code=INVALID_INTAKE_LINES)
     number = f"NT-{received_on:%Y%m%d}-{next_counter(session, f'intake:{received_on:%Y%m%d}'):03d}"
     intake = Intake(
         outlet_id=outlet_id,
@@ -52,7 +53,9 @@ def record_intake(
     )
     if data.get("id"):
         if session.get(Intake, str(data["id"])) is not None:
-            raise Conflict(f"intake {data['id']} already exists", errors={"id": ["Already exists."]})
+            raise Conflict(
+                f"intake {data['id']} already exists", errors={"id": ["Already exists."]}, code=INTAKE_EXISTS
+            )
         intake.id = str(data["id"])
     session.add(intake)
     session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.catalogue import known_supplier, next_counter
+from services.inventory.errors import INSUFFICIENT_STOCK, INVALID_RETURN_LINES
 from services.inventory.models import (
     Lot,
     Movement,
@@ -106,7 +107,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str, reco
         else:
             resolved.append((lot, line))
     if errors:
-        raise DomainError("some return lines are invalid", errors={"lines": errors})
+        raise DomainError("some return lines are invalid", errors={"lines": errors}, code=INVALID_RETURN_LINES)
     products = {
         p.id: p
         for p in session.scalars(select(Product).where(Product.id.in_({line.product_id for line, _ in resolved})))
@@ -120,7 +121,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str, reco
         if wanted[lot.id] > available:
             errors[index] = {"qty": [f"Lot {lot.lot_code} has only {available} on hand."]}
     if errors:
-        raise DomainError("more than is on hand", errors={"lines": errors})
+        raise DomainError("more than is on hand", errors={"lines": errors}, code=INSUFFICIENT_STOCK)
     today = business_time.today()
     note = SupplierReturn(
         number=f"RT-{today:%Y%m%d}-{next_counter(session, f'return:{today:%Y%m%d}'):03d}",
