@@ -18,8 +18,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from services.inventory import catalogue, stock
+from services.inventory import catalogue
 from services.inventory.models import messaging
+from services.inventory.stock import intakes, queries, sales
 from shared import business_time
 from shared.config import load_settings
 from shared.db import make_engine, make_session_factory, transaction
@@ -69,7 +70,7 @@ def main() -> None:
             for i in range(args.products)
         ]
         today = business_time.today()
-        stock.record_intake(
+        intakes.record_intake(
             session,
             {
                 "supplier_id": supplier_id,
@@ -81,6 +82,7 @@ def main() -> None:
             },
             "bench",
             outlet,
+            "bench",
         )
     schema = contract("sale.completed").schema()
 
@@ -116,7 +118,7 @@ def main() -> None:
         barrier.wait()
         for payload in batch:
             with transaction(sessions) as session:
-                stock.apply_sale(session, payload)
+                sales.apply_sale(session, payload)
 
     threads = [threading.Thread(target=register, args=(batch,)) for batch in payloads]
     started = time.perf_counter()
@@ -126,7 +128,7 @@ def main() -> None:
         thread.join()
     elapsed = time.perf_counter() - started
     with sessions() as session:
-        invariant = stock.check_invariant(session)
+        invariant = queries.check_invariant(session)
         outbox_rows = session.execute(messaging.outbox.select()).all()
     applied = per_thread * args.threads
     print(

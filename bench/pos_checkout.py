@@ -8,7 +8,7 @@ Usage::
 
 What it does: makes fresh PostgreSQL databases for pos, inventory and suppliers and applies their migrations;
 seeds 25 suppliers (``registry.register_supplier`` in suppliers), 200 products and an intake of 100,000 units of
-each (``catalogue.create_product`` / ``stock.record_intake`` in inventory), and delivers the resulting
+each (``catalogue.create_product`` / ``intakes.record_intake`` in inventory), and delivers the resulting
 ``supplier.registered`` and ``product.upserted`` events through the real consumers' handlers (POS catalogue,
 inventory's supplier replica, suppliers' product replica). It starts a private ``redis-server``, the POS web app
 under gunicorn, the POS Celery worker with beat (the outbox sweep) and the inventory and suppliers workers
@@ -113,8 +113,8 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     delivered here), so the only events flowing during the load are the sales' and the stock movements they
     cause."""
     from services.inventory import catalogue as inventory_catalogue
-    from services.inventory import stock
     from services.inventory.consumers import HANDLERS as INVENTORY_HANDLERS
+    from services.inventory.stock import intakes
     from services.pos.consumers import HANDLERS as POS_HANDLERS
     from services.suppliers import registry
     from services.suppliers.tasks import EVENT_HANDLERS as SUPPLIERS_HANDLERS
@@ -161,7 +161,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
             by_supplier.setdefault(supplier_id, []).append(product.id)
             products.append((product.barcode, price))
         for supplier_id, product_ids in by_supplier.items():
-            stock.record_intake(
+            intakes.record_intake(
                 session,
                 {
                     "supplier_id": supplier_id,
@@ -169,6 +169,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
                 },
                 actor="bench",
                 outlet_id=DEFAULT_OUTLET_ID,
+                receiver_name="bench",
             )
     for envelope in recorded_envelopes(factories["inventory"], "product.upserted"):
         with transaction(factories["pos"]) as session:

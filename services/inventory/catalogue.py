@@ -12,8 +12,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import Counter, PriceChange, Product, ProductStock, SupplierReplica, messaging
-from shared.db import insert_or_skip, utcnow
+from services.inventory.errors import (
+    BARCODE_TAKEN,
+    INVALID_LABEL_ITEMS,
+    PRODUCT_CREATED_CONCURRENTLY,
+    PRODUCT_EXISTS,
+    SKU_TAKEN,
+    SUPPLIER_ENDED,
+    UNKNOWN_SUPPLIER,
+)
+from services.inventory.models import (
+    BorneBy,
+    Counter,
+    PriceChange,
+    Product,
+    ProductStock,
+    SupplierReplica,
+    SupplierStatus,
+    messaging,
+)
+from shared.db import get_or_404, insert_or_skip, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
@@ -45,7 +63,7 @@ def upsert_supplier_replica(session: Session, payload: dict, occurred_at: dateti
     replica.name = payload["name"]
     replica.status = payload["status"]
     replica.consignment_days = payload.get("consignment_days")
-    replica.shrinkage_borne_by = payload.get("shrinkage_borne_by") or "supplier"
+    replica.shrinkage_borne_by = payload.get("shrinkage_borne_by") or BorneBy.SUPPLIER
     replica.as_of = occurred_at
 
 
@@ -53,7 +71,11 @@ def known_supplier(session: Session, supplier_id: str, field: str = "supplier_id
     """The replica of ``supplier_id``, or a 422 on ``field`` (the supplier's registration has not reached us)."""
     replica = session.get(SupplierReplica, str(supplier_id))
     if replica is None:
-        raise DomainError(f"supplier {supplier_id} is not known to inventory", errors={field: ["Unknown supplier."]})
+        raise DomainError(
+            f"supplier {supplier_id} is not known to inventory",
+            errors={field: ["Unknown supplier."]},
+            code=UNKNOWN_SUPPLIER,
+        )
     return replica
 
 
@@ -96,23 +118,33 @@ def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> 
     """A new product of a known supplier (emits ``product.upserted``); a missing barcode gets an in-store
     EAN-13, a missing SKU one of the category's series."""
     supplier = known_supplier(session, data["supplier_id"])
-    if supplier.status == "ended":
-        raise DomainError("the supplier's agreement has ended", errors={"supplier_id": ["Supplier has ended."]})
+    if supplier.status == SupplierStatus.ENDED:
+        raise DomainError(
+            "the supplier's agreement has ended",
+            errors={"supplier_id": ["Supplier has ended."]},
+            code=SUPPLIER_ENDED,
+        )
     data = dict(data)
     product_id = str(data.pop("id", None) or "") or None
     if product_id and session.get(Product, product_id) is not None:
-        raise Conflict(f"product {product_id} already exists", errors={"id": ["Already exists."]})
+        raise Conflict(f"product {product_id} already exists", errors={"id": ["Already exists."]}, code=PRODUCT_EXISTS)
     barcode = data.pop("barcode", None)
     if barcode:
         gtin = rules.gtin14(barcode)
         if session.scalar(select(Product.id).where(Product.gtin == gtin)) is not None:
-            raise Conflict("another product has this barcode", errors={"barcode": ["Already used by another product."]})
+            raise Conflict(
+                "another product has this barcode",
+                errors={"barcode": ["Already used by another product."]},
+                code=BARCODE_TAKEN,
+            )
         in_store = False
     else:
         barcode, in_store = _issue_in_store_barcode(session), True
     sku = data.pop("sku", None)
     if sku and session.scalar(select(Product.id).where(Product.sku == sku)) is not None:
-        raise Conflict("another product has this SKU", errors={"sku": ["Already used by another product."]})
+        raise Conflict(
+            "another product has this SKU", errors={"sku": ["Already used by another product."]}, code=SKU_TAKEN
+        )
     if "requires_expiry" not in data or data["requires_expiry"] is None:
         data["requires_expiry"] = data["category"] in FOOD_CATEGORIES
     if product_id:
@@ -131,7 +163,9 @@ def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> 
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("a product with this SKU or barcode was created at the same time") from None
+        raise Conflict(
+            "a product with this SKU or barcode was created at the same time", code=PRODUCT_CREATED_CONCURRENTLY
+        ) from None
     session.add(PriceChange(product_id=product.id, old_price=None, new_price=product.price, changed_by=actor))
     session.add(ProductStock(product_id=product.id, outlet_id=outlet_id, on_hand=0, flagged_for_count=False))
     messaging.record(session, "product.upserted", product_event(product))
@@ -174,9 +208,7 @@ def list_products(
 def update_product(session: Session, product_id, changes: dict, actor: str) -> Product:
     """Change price, name, active flag, reorder point or label data; a price change is kept in the history.
     Every effective change bumps ``revision`` and is published as ``product.upserted``."""
-    product = session.get(Product, str(product_id), with_for_update=True)
-    if product is None:
-        raise NotFound(f"product {product_id} not found")
+    product = get_or_404(session, Product, product_id, lock=True, what="product")
     changed = {k: v for k, v in changes.items() if getattr(product, k) != v}
     if not changed:
         return product
@@ -220,5 +252,5 @@ def products_for_labels(session: Session, items: list[dict]) -> list[tuple[Produ
         else:
             chosen.append((product, item["copies"]))
     if errors:
-        raise DomainError("some label items are invalid", errors={"items": errors})
+        raise DomainError("some label items are invalid", errors={"items": errors}, code=INVALID_LABEL_ITEMS)
     return chosen

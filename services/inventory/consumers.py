@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.inventory import catalogue, stock
+from services.inventory import catalogue
+from services.inventory.stock import sales
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -13,11 +14,11 @@ def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None
 
 
 def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
-    stock.apply_sale(session, payload)
+    sales.apply_sale(session, payload)
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
-    stock.apply_refund(session, payload)
+    sales.apply_refund(session, payload)
 
 
 HANDLERS = {

@@ -1,8 +1,10 @@
-"""Tables of the inventory service (its own database)."""
+"""Tables of the inventory service (its own database). Statuses and kinds are ``StrEnum``s next to the model
+that stores them; the columns stay plain strings holding the same values."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -18,6 +20,21 @@ class Base(DeclarativeBase):
 messaging = Messaging(Base.metadata, "inventory")
 
 
+class SupplierStatus(StrEnum):
+    """A supplier's status as the suppliers service publishes it."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class BorneBy(StrEnum):
+    """Who bears a loss (shrinkage, write-off): the centre or the supplier."""
+
+    CENTRE = "centre"
+    SUPPLIER = "supplier"
+
+
 class SupplierReplica(Base):
     """What inventory knows of a supplier, fed by ``supplier.registered`` / ``supplier.updated``."""
 
@@ -27,7 +44,7 @@ class SupplierReplica(Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16))
     consignment_days: Mapped[int | None] = mapped_column(Integer)
-    shrinkage_borne_by: Mapped[str] = mapped_column(String(16), default="supplier")
+    shrinkage_borne_by: Mapped[str] = mapped_column(String(16), default=BorneBy.SUPPLIER)
     #: ``occurred_at`` of the event this row reflects, so an older event arriving late changes nothing.
     as_of: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -126,6 +143,17 @@ class Lot(Base):
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MovementKind(StrEnum):
+    """What moved the stock (a movement's ``kind``)."""
+
+    INTAKE = "intake"
+    SALE = "sale"
+    REFUND = "refund"
+    RETURN_TO_SUPPLIER = "return_to_supplier"
+    COUNT_ADJUSTMENT = "count_adjustment"
+    WRITE_OFF = "write_off"
+
+
 class Movement(Base):
     """The append-only stock ledger: one row per change of a product's (and lot's) quantity."""
 
@@ -155,6 +183,12 @@ class Movement(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class WriteOffReason(StrEnum):
+    DAMAGED = "damaged"
+    EXPIRED = "expired"
+    LOST = "lost"
+
+
 class WriteOff(Base):
     """Goods taken out of stock as a loss (damaged, expired, lost) and who bears it."""
 
@@ -173,6 +207,12 @@ class WriteOff(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CountStatus(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+
+
 class CountSession(Base):
     """A stock count (stock opname) of all products or a chosen set."""
 
@@ -181,7 +221,7 @@ class CountSession(Base):
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     outlet_id: Mapped[str] = mapped_column(IdString)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CountStatus.OPEN)
     note: Mapped[str | None] = mapped_column(Text)
     opened_by: Mapped[str] = mapped_column(String(128))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -230,6 +270,18 @@ class SupplierReturnLine(Base):
     reason: Mapped[str] = mapped_column(String(64))
 
 
+class AlertKind(StrEnum):
+    LOW_STOCK = "low_stock"
+    NEAR_EXPIRY = "near_expiry"
+    CONSIGNMENT_ENDED = "consignment_ended"
+    NEGATIVE_ON_HAND = "negative_on_hand"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class Alert(Base):
     """Something a manager (and the product's supplier) should act on."""
 
@@ -242,6 +294,6 @@ class Alert(Base):
     lot_id: Mapped[str | None] = mapped_column(ForeignKey("lots.id"))
     kind: Mapped[str] = mapped_column(String(24))
     message: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN, index=True)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

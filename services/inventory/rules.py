@@ -141,6 +141,10 @@ def count_variance(expected: int, counted: int, unit_price: int) -> Variance:
     return Variance(expected=expected, counted=counted, units=units, rupiah=units * unit_price)
 
 
+#: Days ahead within which a lot's expiry raises an alert and puts it on the pick list (default).
+DEFAULT_NEAR_EXPIRY_DAYS = 30
+#: Days without a sale after which a lot on the shelf counts as a slow mover (default).
+DEFAULT_SLOW_MOVER_DAYS = 60
 #: Why a lot is on a supplier's return pick list.
 EXPIRED = "expired"
 NEAR_EXPIRY = "near_expiry"

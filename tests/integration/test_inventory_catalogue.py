@@ -95,14 +95,14 @@ def test_a_upc_a_and_its_ean13_form_are_the_same_barcode(inventory):
         },
         status=409,
     )
-    assert "barcode" in conflict["errors"]
+    assert "barcode" in conflict["errors"] and conflict["code"] == "barcode_taken"
 
 
 def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(inventory, token):
     supplier_id = inventory.supplier()
     product = inventory.product(supplier_id, price=25_000)
     response = inventory.client.patch(
-        f"/products/{product['id']}", json={"price": 27_500}, headers=token("manager", name="Pak Budi")
+        f"/products/{product['id']}", json={"price": 27_500}, headers=token("manager", user_id="budi", name="Pak Budi")
     )
     assert response.status_code == 200 and response.json["price"] == 27_500 and response.json["revision"] == 2
     inventory.client.patch(
@@ -110,7 +110,7 @@ def test_a_price_change_is_kept_in_history_and_published_with_a_higher_revision(
     )
     history = inventory.get(f"/products/{product['id']}/price-history")
     assert [(h["old_price"], h["new_price"]) for h in history] == [(None, 25_000), (25_000, 27_500)]
-    assert history[1]["changed_by"] == "Pak Budi" and history[1]["changed_at"]
+    assert history[1]["changed_by"] == "manager:budi" and history[1]["changed_at"]
     revisions = [json.loads(r.envelope)["payload"] for r in _outbox(inventory, "product.upserted") if r.queue == "pos"]
     assert [(p["revision"], p["price"], p["active"]) for p in revisions] == [
         (1, 25_000, True),
@@ -188,13 +188,16 @@ def test_a_duplicate_barcode_or_sku_is_a_conflict_and_writes_nothing(inventory):
     supplier_id = inventory.supplier()
     inventory.product(supplier_id, barcode="4006381333931", sku="DODOL-01")
     before = inventory.table_counts()
-    for change, field in (({"barcode": "4006381333931"}, "barcode"), ({"sku": "DODOL-01"}, "sku")):
+    for change, field, code in (
+        ({"barcode": "4006381333931"}, "barcode", "barcode_taken"),
+        ({"sku": "DODOL-01"}, "sku", "sku_taken"),
+    ):
         problem = inventory.post(
             "/products",
             {"name": "Lagi", "category": "makanan", "unit": "pcs", "price": 1000, "supplier_id": supplier_id, **change},
             status=409,
         )
-        assert field in problem["errors"]
+        assert field in problem["errors"] and problem["code"] == code
     assert inventory.table_counts() == before
 
 

@@ -106,7 +106,7 @@ def test_the_same_sale_delivered_concurrently_by_several_workers_counts_once(inv
 
 def _sell_in_a_process(database_url: str, payloads: list[dict]) -> None:
     """One register as its own OS process: its own engine and transactions on the same database."""
-    from services.inventory import stock
+    from services.inventory.stock import sales
     from shared.db import make_engine, make_session_factory, transaction
     from shared.events import contract
 
@@ -115,7 +115,7 @@ def _sell_in_a_process(database_url: str, payloads: list[dict]) -> None:
     schema = contract("sale.completed").schema()
     for payload in payloads:
         with transaction(sessions) as session:
-            stock.apply_sale(session, schema.load(payload))
+            sales.apply_sale(session, schema.load(payload))
     engine.dispose()
 
 

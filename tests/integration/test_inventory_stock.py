@@ -10,7 +10,7 @@ from datetime import UTC
 import pytest
 from sqlalchemy import select
 
-from services.inventory import stock as stock_use_cases
+from services.inventory.stock import queries, returns, sales
 from shared.celery_factory import RetryLater
 from tests.inventory_support import Inventory, days_from_today, refund_payload, sale_payload
 
@@ -144,7 +144,7 @@ def test_a_refund_that_arrives_before_its_sale_asks_to_be_retried_and_applies_af
 
     schema = contract("sale.refunded").schema()
     with pytest.raises(RetryLater), inventory.runtime.transaction() as session:
-        stock_use_cases.apply_refund(session, schema.load(loaded_refund))
+        sales.apply_refund(session, schema.load(loaded_refund))
     assert inventory.stock(dodol)["on_hand"] == 15
     inventory.publish("sale.completed", sale)
     inventory.publish("sale.refunded", refund)
@@ -171,7 +171,7 @@ def test_a_write_off_from_a_lot_records_who_bears_it_per_agreement_or_as_given(i
             "note": "kemasan sobek",
         },
     )
-    assert damaged["borne_by"] == "supplier" and damaged["recorded_by"] == "Bu Manajer"
+    assert damaged["borne_by"] == "supplier" and damaged["recorded_by"] == "manager:manager-user"
     assert [(m["lot_id"], m["qty"], m["reason"]) for m in damaged["movements"]] == [
         (dodol["lots"]["LATE"], -2, "damaged")
     ]
@@ -201,26 +201,29 @@ def test_the_agreement_decides_who_bears_a_write_off_when_not_given(inventory):
     inventory.assert_invariant()
 
 
+#: (change, field in error, problem code: None where the schema refuses it before any rule runs)
 BAD_WRITE_OFFS = [
-    ({"qty": 0}, "qty"),
-    ({"qty": -1}, "qty"),
-    ({"qty": 16}, "qty"),
-    ({"qty": 1.5}, "qty"),
-    ({"reason": "stolen by ghosts"}, "reason"),
-    ({"borne_by": "nobody"}, "borne_by"),
-    ({"product_id": str(uuid.uuid4())}, "product_id"),
-    ({"lot_id": str(uuid.uuid4())}, "lot_id"),
-    ({"extra": True}, "extra"),
+    ({"qty": 0}, "qty", None),
+    ({"qty": -1}, "qty", None),
+    ({"qty": 16}, "qty", "insufficient_stock"),
+    ({"qty": 1.5}, "qty", None),
+    ({"reason": "stolen by ghosts"}, "reason", None),
+    ({"borne_by": "nobody"}, "borne_by", None),
+    ({"product_id": str(uuid.uuid4())}, "product_id", "unknown_product"),
+    ({"lot_id": str(uuid.uuid4())}, "lot_id", "unknown_lot"),
+    ({"extra": True}, "extra", None),
 ]
 
 
-@pytest.mark.parametrize("change,field", BAD_WRITE_OFFS, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_WRITE_OFFS)])
-def test_a_bad_write_off_is_a_problem_and_writes_nothing(inventory, dodol, change, field):
+@pytest.mark.parametrize(
+    "change,field,code", BAD_WRITE_OFFS, ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(BAD_WRITE_OFFS)]
+)
+def test_a_bad_write_off_is_a_problem_and_writes_nothing(inventory, dodol, change, field, code):
     before = inventory.table_counts()
     body = {"product_id": dodol["id"], "qty": 1, "reason": "damaged", **change}
     response = inventory.client.post("/write-offs", json=body, headers=inventory.manager)
     assert response.status_code == 422 and response.content_type == "application/problem+json"
-    assert field in response.json["errors"]
+    assert field in response.json["errors"] and response.json.get("code") == code
     assert inventory.table_counts() == before
 
 
@@ -230,6 +233,7 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     inventory.sale([(dodol, 1)])
     count = inventory.post("/counts", {"product_ids": [dodol["id"], kopi["id"]], "note": "opname akhir bulan"})
     assert count["status"] == "open" and count["uncounted"] == 2 and count["number"].startswith("SO-")
+    assert count["opened_by"] == "manager:manager-user"
     inventory.post(
         f"/counts/{count['id']}/lines",
         {"lines": [{"product_id": dodol["id"], "counted": 11, "reason": "rusak tidak tercatat"}]},
@@ -247,8 +251,9 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
         80_000,
     )
     assert report["total_variance_rupiah"] == 5_000
+    assert {line["counted_by"] for line in report["lines"]} == {"Bu Manajer"}
     approved = inventory.post(f"/counts/{count['id']}/approve", {"reason": "stock opname November"}, status=200)
-    assert approved["status"] == "approved" and approved["closed_by"] == "Bu Manajer"
+    assert approved["status"] == "approved" and approved["closed_by"] == "manager:manager-user"
     assert [c["number"] for c in inventory.get("/counts?status=approved")] == [count["number"]]
     assert inventory.get("/counts?status=open") == []
     assert inventory.stock(dodol)["on_hand"] == 10 and inventory.stock(kopi)["on_hand"] == 12
@@ -282,9 +287,9 @@ def test_a_count_for_a_closed_session_is_a_conflict_and_writes_nothing(inventory
         headers=inventory.manager,
     )
     assert response.status_code == 409 and response.content_type == "application/problem+json"
-    assert (
-        inventory.client.post(f"/counts/{count['id']}/approve", json={}, headers=inventory.manager).status_code == 409
-    )
+    assert response.json["code"] == "count_not_open"
+    approval = inventory.client.post(f"/counts/{count['id']}/approve", json={}, headers=inventory.manager)
+    assert approval.status_code == 409 and approval.json["code"] == "count_not_open"
     assert inventory.table_counts() == before
 
 
@@ -359,7 +364,7 @@ def test_the_pick_list_shows_expired_lots(inventory, dodol):
     from shared.business_time import today
 
     with inventory.runtime.session_factory() as session:
-        picks = stock_use_cases.pick_list(
+        picks = returns.pick_list(
             session,
             dodol["supplier_id"],
             "00000000-0000-4000-8000-000000000001",
@@ -398,12 +403,13 @@ def test_a_bad_return_is_a_problem_and_writes_nothing(inventory, dodol):
         other_supplier, [{"product_id": other["id"], "qty": 2, "expiry_date": days_from_today(30)}]
     )["lines"][0]["lot_id"]
     before = inventory.table_counts()
-    for lines, field in (
-        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 5}], "qty"),
-        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 3}, {"lot_id": dodol["lots"]["EARLY"], "qty": 2}], "qty"),
-        ([{"lot_id": other_lot, "qty": 1}], "lot_id"),
-        ([{"lot_id": str(uuid.uuid4()), "qty": 1}], "lot_id"),
-        ([{"lot_id": dodol["lots"]["EARLY"], "qty": 0}], "qty"),
+    early = dodol["lots"]["EARLY"]
+    for lines, field, code in (
+        ([{"lot_id": early, "qty": 5}], "qty", "insufficient_stock"),
+        ([{"lot_id": early, "qty": 3}, {"lot_id": early, "qty": 2}], "qty", "insufficient_stock"),
+        ([{"lot_id": other_lot, "qty": 1}], "lot_id", "invalid_return_lines"),
+        ([{"lot_id": str(uuid.uuid4()), "qty": 1}], "lot_id", "invalid_return_lines"),
+        ([{"lot_id": early, "qty": 0}], "qty", None),
     ):
         response = inventory.client.post(
             "/returns",
@@ -411,7 +417,7 @@ def test_a_bad_return_is_a_problem_and_writes_nothing(inventory, dodol):
             headers=inventory.manager,
         )
         assert response.status_code == 422, response.json
-        assert field in json.dumps(response.json["errors"])
+        assert field in json.dumps(response.json["errors"]) and response.json.get("code") == code
     assert inventory.table_counts() == before
 
 
@@ -463,14 +469,14 @@ def test_an_intake_of_another_suppliers_product_or_for_an_unknown_supplier_write
     other_supplier = inventory.supplier("Lain")
     before = inventory.table_counts()
     line = {"product_id": dodol["id"], "qty": 3, "expiry_date": days_from_today(30)}
-    for body, path in (
-        ({"supplier_id": other_supplier, "lines": [line]}, ["lines", "0", "product_id"]),
-        ({"supplier_id": str(uuid.uuid4()), "lines": [line]}, ["supplier_id"]),
-        ({"supplier_id": dodol["supplier_id"], "lines": []}, ["lines"]),
-        ({"supplier_id": dodol["supplier_id"], "lines": [line], "received_on": "2026-13-01"}, ["received_on"]),
+    for body, path, code in (
+        ({"supplier_id": other_supplier, "lines": [line]}, ["lines", "0", "product_id"], "invalid_intake_lines"),
+        ({"supplier_id": str(uuid.uuid4()), "lines": [line]}, ["supplier_id"], "unknown_supplier"),
+        ({"supplier_id": dodol["supplier_id"], "lines": []}, ["lines"], None),
+        ({"supplier_id": dodol["supplier_id"], "lines": [line], "received_on": "2026-13-01"}, ["received_on"], None),
     ):
         response = inventory.client.post("/intakes", json=body, headers=inventory.manager)
-        assert response.status_code == 422, response.json
+        assert response.status_code == 422 and response.json.get("code") == code, response.json
         errors = response.json["errors"]
         for key in path:
             errors = errors[key]
@@ -574,7 +580,7 @@ def test_reconciliation_pages_through_more_movements_than_one_batch(inventory, d
         inventory.sale([(dodol, 1)])
     with inventory.runtime.session_factory() as session:
         rows = list(
-            stock_use_cases.movements_between(
+            queries.movements_between(
                 session,
                 datetime.now(UTC) - timedelta(hours=1),
                 datetime.now(UTC) + timedelta(hours=1),

@@ -1,0 +1,155 @@
+"""Stock on hand, write-offs, the ledger invariant and the reconciliation feed of movements."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.inventory.api.common import outlet, visible_supplier
+from services.inventory.api.schemas import SupplierFilter
+from services.inventory.models import BorneBy, WriteOffReason
+from services.inventory.stock import queries, write_offs
+from shared.auth import current_actor, requires
+from shared.runtime import current_runtime
+from shared.schemas import PeriodQuery, Quantity, StrictSchema
+from shared.web import json_array_stream
+
+stock_blp = Blueprint("stock", __name__, url_prefix="", description="Stock on hand, write-offs, the ledger invariant")
+
+
+class StockRowOut(Schema):
+    product_id = fields.String()
+    sku = fields.String()
+    name = fields.String()
+    supplier_id = fields.String()
+    unit = fields.String()
+    price = fields.Integer()
+    reorder_point = fields.Integer()
+    on_hand = fields.Integer()
+    flagged_for_count = fields.Boolean()
+    active = fields.Boolean()
+
+
+class MismatchOut(Schema):
+    product_id = fields.String()
+    outlet_id = fields.String(allow_none=True)
+    lot_id = fields.String(allow_none=True)
+    on_hand = fields.Integer()
+    sum_of_movements = fields.Integer()
+
+
+class InvariantOut(Schema):
+    ok = fields.Boolean()
+    products_checked = fields.Integer()
+    lots_checked = fields.Integer()
+    mismatches = fields.List(fields.Nested(MismatchOut))
+
+
+class MovementOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    product_id = fields.String()
+    lot_id = fields.String(allow_none=True)
+    qty = fields.Integer()
+    on_hand_after = fields.Integer()
+    reason = fields.String(allow_none=True)
+    borne_by = fields.String(allow_none=True)
+    reference_id = fields.String(allow_none=True)
+
+
+class WriteOffIn(StrictSchema):
+    product_id = fields.UUID(required=True)
+    lot_id = fields.UUID(metadata={"description": "Absent: taken first-expiry-first-out"})
+    qty = Quantity(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(list(WriteOffReason)))
+    borne_by = fields.String(
+        validate=validate.OneOf(list(BorneBy)),
+        metadata={"description": "Default: the supplier agreement's shrinkage rule"},
+    )
+    note = fields.String(validate=validate.Length(max=1000))
+
+
+class WriteOffOut(Schema):
+    id = fields.String()
+    product_id = fields.String()
+    supplier_id = fields.String()
+    lot_id = fields.String(allow_none=True)
+    qty = fields.Integer()
+    reason = fields.String()
+    borne_by = fields.String()
+    note = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+    movements = fields.List(fields.Nested(MovementOut))
+
+
+@stock_blp.route("/stock")
+class StockListing(MethodView):
+    @requires("manager", "supplier", "service")
+    @stock_blp.arguments(SupplierFilter, location="query")
+    @stock_blp.response(200, StockRowOut(many=True))
+    def get(self, query):
+        """On hand per product at this outlet (a supplier sees only their own products)."""
+        supplier_id = visible_supplier(query)
+        with current_runtime().transaction() as session:
+            return queries.stock_listing(session, outlet(), supplier_id)
+
+
+@stock_blp.route("/stock/invariant")
+class StockInvariant(MethodView):
+    @requires("manager", "service")
+    @stock_blp.response(200, InvariantOut)
+    def get(self):
+        """Checks that every product's and lot's on-hand equals the sum of its movements."""
+        with current_runtime().transaction() as session:
+            return queries.check_invariant(session)
+
+
+@stock_blp.route("/write-offs")
+class WriteOffs(MethodView):
+    @requires("manager")
+    @stock_blp.arguments(WriteOffIn)
+    @stock_blp.response(201, WriteOffOut)
+    def post(self, data):
+        """Write off damaged, expired or lost goods (from one lot, or first-expiry-first-out). Who bears the
+        loss defaults to the supplier agreement; the movement goes to the suppliers service."""
+        with current_runtime().transaction() as session:
+            record, movements = write_offs.write_off(session, data, current_actor(), outlet())
+            return {
+                **{
+                    k: getattr(record, k)
+                    for k in (
+                        "id",
+                        "product_id",
+                        "supplier_id",
+                        "lot_id",
+                        "qty",
+                        "reason",
+                        "borne_by",
+                        "note",
+                        "recorded_by",
+                        "recorded_at",
+                    )
+                },
+                "movements": movements,
+            }
+
+
+@stock_blp.route("/reconciliation/movements")
+class ReconciliationMovements(MethodView):
+    @requires("manager", "service")
+    @stock_blp.arguments(PeriodQuery, location="query")
+    @stock_blp.response(200, description="JSON array of movements, streamed", content_type="application/json")
+    def get(self, query):
+        """Every movement with ``from <= occurred_at < to``, oldest first, streamed as one JSON array.
+        ``from``/``to`` are ISO timestamps, or dates meaning whole Jakarta days (``to`` inclusive):
+        ``[{movement_id, kind, reference_id, line_reference, product_id, supplier_id, lot_id, qty,
+        unit_price, borne_by, outlet_id, occurred_at}]``."""
+        runtime = current_runtime()
+
+        def movements():
+            with runtime.session_factory() as session:
+                yield from queries.movements_between(session, query["start"], query["end"])
+
+        return json_array_stream(movements())

@@ -1,0 +1,164 @@
+"""Reading stock: per product and lot, the listing, the ledger invariant and the reconciliation feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from services.inventory.catalogue import get_product
+from services.inventory.models import (
+    Lot,
+    Movement,
+    Product,
+    ProductStock,
+)
+
+_stock = ProductStock.__table__
+_lots = Lot.__table__
+_movements = Movement.__table__
+
+
+def product_stock(session: Session, product_id, outlet_id: str, supplier_id: str | None = None) -> dict:
+    product = get_product(session, product_id, supplier_id)
+    row = session.execute(
+        select(_stock).where(_stock.c.product_id == product.id, _stock.c.outlet_id == outlet_id)
+    ).one_or_none()
+    lots = session.execute(
+        select(_lots)
+        .where(_lots.c.product_id == product.id, _lots.c.outlet_id == outlet_id)
+        .order_by(_lots.c.expiry_date, _lots.c.received_on, _lots.c.id)
+    ).all()
+    lot_total = sum(lot.on_hand for lot in lots)
+    return {
+        "product_id": product.id,
+        "outlet_id": outlet_id,
+        "on_hand": row.on_hand if row else 0,
+        "flagged_for_count": bool(row.flagged_for_count) if row else False,
+        "unallocated": (row.on_hand if row else 0) - lot_total,
+        "lots": [
+            {
+                "lot_id": lot.id,
+                "lot_code": lot.lot_code,
+                "expiry_date": lot.expiry_date,
+                "received_on": lot.received_on,
+                "on_hand": lot.on_hand,
+            }
+            for lot in fefo_sorted(lots)
+        ],
+    }
+
+
+def fefo_sorted(lots):
+    return sorted(lots, key=lambda lot: (lot.expiry_date is None, lot.expiry_date or date.max, lot.received_on, lot.id))
+
+
+def stock_listing(session: Session, outlet_id: str, supplier_id: str | None = None) -> list[dict]:
+    query = (
+        select(Product, _stock.c.on_hand, _stock.c.flagged_for_count)
+        .outerjoin(_stock, and_(_stock.c.product_id == Product.id, _stock.c.outlet_id == outlet_id))
+        .order_by(Product.name, Product.id)
+    )
+    if supplier_id:
+        query = query.where(Product.supplier_id == str(supplier_id))
+    return [
+        {
+            "product_id": p.id,
+            "sku": p.sku,
+            "name": p.name,
+            "supplier_id": p.supplier_id,
+            "unit": p.unit,
+            "price": p.price,
+            "reorder_point": p.reorder_point,
+            "on_hand": qty or 0,
+            "flagged_for_count": bool(flag),
+            "active": p.active,
+        }
+        for p, qty, flag in session.execute(query).all()
+    ]
+
+
+def check_invariant(session: Session) -> dict:
+    """Whether every product's and lot's on-hand equals the sum of its movements (all outlets)."""
+    by_product = session.execute(
+        select(_stock.c.product_id, _stock.c.outlet_id, _stock.c.on_hand, func.coalesce(func.sum(_movements.c.qty), 0))
+        .select_from(
+            _stock.outerjoin(
+                _movements,
+                and_(_movements.c.product_id == _stock.c.product_id, _movements.c.outlet_id == _stock.c.outlet_id),
+            )
+        )
+        .group_by(_stock.c.product_id, _stock.c.outlet_id, _stock.c.on_hand)
+    ).all()
+    by_lot = session.execute(
+        select(_lots.c.id, _lots.c.product_id, _lots.c.on_hand, func.coalesce(func.sum(_movements.c.qty), 0))
+        .select_from(_lots.outerjoin(_movements, _movements.c.lot_id == _lots.c.id))
+        .group_by(_lots.c.id, _lots.c.product_id, _lots.c.on_hand)
+    ).all()
+    mismatches = [
+        {"product_id": p, "outlet_id": o, "lot_id": None, "on_hand": held, "sum_of_movements": int(total)}
+        for p, o, held, total in by_product
+        if held != total
+    ]
+    mismatches += [
+        {"product_id": p, "outlet_id": None, "lot_id": lot, "on_hand": held, "sum_of_movements": int(total)}
+        for lot, p, held, total in by_lot
+        if held != total
+    ]
+    return {
+        "ok": not mismatches,
+        "products_checked": len(by_product),
+        "lots_checked": len(by_lot),
+        "mismatches": mismatches,
+    }
+
+
+def movements_between(session: Session, start: datetime, end: datetime, batch: int = 1000) -> Iterator[dict]:
+    """Every movement with ``start <= occurred_at < end``, oldest first, read in batches (keyset paging)."""
+    last: tuple[datetime, str] | None = None
+    while True:
+        query = (
+            select(
+                _movements.c.id,
+                _movements.c.kind,
+                _movements.c.reference_id,
+                _movements.c.line_reference,
+                _movements.c.product_id,
+                _movements.c.supplier_id,
+                _movements.c.lot_id,
+                _movements.c.qty,
+                _movements.c.unit_price,
+                _movements.c.borne_by,
+                _movements.c.outlet_id,
+                _movements.c.occurred_at,
+            )
+            .where(_movements.c.occurred_at >= start, _movements.c.occurred_at < end)
+            .order_by(_movements.c.occurred_at, _movements.c.id)
+            .limit(batch)
+        )
+        if last is not None:
+            query = query.where(
+                (_movements.c.occurred_at > last[0])
+                | and_(_movements.c.occurred_at == last[0], _movements.c.id > last[1])
+            )
+        rows = session.execute(query).all()
+        for row in rows:
+            yield {
+                "movement_id": row.id,
+                "kind": row.kind,
+                "reference_id": row.reference_id,
+                "line_reference": row.line_reference,
+                "product_id": row.product_id,
+                "supplier_id": row.supplier_id,
+                "lot_id": row.lot_id,
+                "qty": row.qty,
+                "unit_price": row.unit_price,
+                "borne_by": row.borne_by,
+                "outlet_id": row.outlet_id,
+                "occurred_at": row.occurred_at.isoformat(),
+            }
+        if len(rows) < batch:
+            return
+        last = (rows[-1].occurred_at, rows[-1].id)

@@ -1,0 +1,106 @@
+"""Sales and refunds from the POS events, applied to the lots first-expiry-first-out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.inventory import rules
+from services.inventory.models import Lot, Movement, MovementKind, Product
+from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo
+from shared.celery_factory import RetryLater
+
+_lots = Lot.__table__
+_movements = Movement.__table__
+
+
+def _products(session: Session, product_ids) -> dict[str, Product]:
+    ids = {str(p) for p in product_ids}
+    found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    missing = ids - found.keys()
+    if missing:
+        raise RetryLater(f"products not known yet: {sorted(missing)}")
+    return found
+
+
+def apply_sale(session: Session, sale: dict) -> list[dict]:
+    """``sale.completed``: take each line's units FEFO. Never refused: on-hand may go negative (flagged)."""
+    outlet_id = str(sale["outlet_id"])
+    lines = sorted(sale["lines"], key=lambda line: (str(line["product_id"]), str(line["line_id"])))
+    products = _products(session, [line["product_id"] for line in lines])
+    lock_stock(session, outlet_id, products)
+    movements = []
+    for line in lines:
+        movements += take_fefo(
+            session,
+            products[str(line["product_id"])],
+            outlet_id,
+            MovementKind.SALE,
+            line["qty"],
+            occurred_at=sale["completed_at"],
+            unit_price=line["unit_price"],
+            reference_id=str(sale["sale_id"]),
+            line_reference=str(line["line_id"]),
+            recorded_by=sale.get("cashier_id") or None,
+        )
+    return movements
+
+
+def apply_refund(session: Session, refund: dict) -> list[dict]:
+    """``sale.refunded``: when the goods go back to stock, into the lots the sale took them from.
+    Needs the sale's movements: a refund that arrives before its sale is retried later."""
+    if not refund["back_to_stock"]:
+        return []
+    sale_id = str(refund["sale_id"])
+    sold = session.execute(
+        select(
+            _movements.c.line_reference,
+            _movements.c.lot_id,
+            _movements.c.qty,
+            _movements.c.unit_price,
+            _lots.c.expiry_date,
+            _lots.c.received_on,
+        )
+        .select_from(_movements.outerjoin(_lots, _lots.c.id == _movements.c.lot_id))
+        .where(_movements.c.reference_id == sale_id, _movements.c.kind == MovementKind.SALE)
+    ).all()
+    if not sold:
+        raise RetryLater(f"sale {sale_id} has not reached inventory yet")
+    outlet_id = str(refund["outlet_id"])
+    lines = sorted(refund["lines"], key=lambda line: (str(line["product_id"]), str(line["sale_line_id"])))
+    products = _products(session, [line["product_id"] for line in lines])
+    lock_stock(session, outlet_id, products)
+    movements = []
+    for line in lines:
+        line_id = str(line["sale_line_id"])
+        taken_rows = sorted(
+            (r for r in sold if r.line_reference == line_id),
+            key=lambda r: (r.lot_id is None, r.expiry_date or date.max, r.received_on or date.max, r.lot_id or ""),
+        )
+        taken = [(r.lot_id, -r.qty) for r in taken_rows]
+        refunded = dict(
+            session.execute(
+                select(_movements.c.lot_id, func.sum(_movements.c.qty))
+                .where(_movements.c.kind == MovementKind.REFUND, _movements.c.line_reference == line_id)
+                .group_by(_movements.c.lot_id)
+            ).all()
+        )
+        unit_price = taken_rows[0].unit_price if taken_rows else None
+        for lot_id, units in rules.allocate_refund(line["qty"], taken, refunded):
+            movements.append(
+                post_movement(
+                    session,
+                    products[str(line["product_id"])],
+                    outlet_id,
+                    MovementKind.REFUND,
+                    units,
+                    lot_id=lot_id,
+                    occurred_at=refund["refunded_at"],
+                    unit_price=unit_price,
+                    reference_id=str(refund["refund_id"]),
+                    line_reference=line_id,
+                )
+            )
+    return movements
