@@ -16,7 +16,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
-from services.suppliers.ledger import balance_summary
+from services.suppliers.ledger import RESERVED_LINE_STATUSES, balance_summary
+from services.suppliers.models import AgreementType, BorneBy, PayoutLineStatus, PayoutSchedule, SupplierStatus
 from services.suppliers.tasks import RECONCILIATION_TASK
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
@@ -78,13 +79,13 @@ class FixedPriceIn(StrictSchema):
 
 
 class AgreementIn(StrictSchema):
-    type = fields.String(load_default="commission", validate=validate.OneOf(["commission", "fixed_price"]))
+    type = fields.String(load_default=AgreementType.COMMISSION, validate=validate.OneOf(list(AgreementType)))
     commission_bps = BasisPoints(load_default=rules.DEFAULT_COMMISSION_BPS)
     fixed_prices = fields.List(fields.Nested(FixedPriceIn), load_default=list)
-    payout_schedule = fields.String(load_default="monthly", validate=validate.OneOf(["weekly", "biweekly", "monthly"]))
+    payout_schedule = fields.String(load_default=PayoutSchedule.MONTHLY, validate=validate.OneOf(list(PayoutSchedule)))
     minimum_payout = Money(load_default=0)
     holdback_days = StrictInteger(load_default=rules.DEFAULT_HOLDBACK_DAYS, validate=validate.Range(min=0, max=365))
-    shrinkage_borne_by = fields.String(load_default="supplier", validate=validate.OneOf(["centre", "supplier"]))
+    shrinkage_borne_by = fields.String(load_default=BorneBy.SUPPLIER, validate=validate.OneOf(list(BorneBy)))
     consignment_days = StrictInteger(
         load_default=rules.DEFAULT_CONSIGNMENT_DAYS, validate=validate.Range(min=1, max=3650)
     )
@@ -92,7 +93,7 @@ class AgreementIn(StrictSchema):
 
     @validates_schema
     def _fixed_price_needs_prices(self, data, **kwargs):
-        if data.get("type") == "fixed_price" and not data.get("fixed_prices"):
+        if data.get("type") == AgreementType.FIXED_PRICE and not data.get("fixed_prices"):
             raise ValidationError("A fixed-price agreement needs at least one product price.", "fixed_prices")
 
 
@@ -128,7 +129,7 @@ class SupplierPatch(SupplierProfileFields):
     business_name = fields.String(validate=validate.Length(min=1, max=200))
     owner_name = fields.String(validate=validate.Length(min=1, max=200))
     phone = fields.String(validate=PHONE)
-    status = fields.String(validate=validate.OneOf(["active", "suspended", "ended"]))
+    status = fields.String(validate=validate.OneOf(list(SupplierStatus)))
 
 
 class AgreementOut(Schema):
@@ -585,7 +586,7 @@ def _run_out(session, run) -> dict:
             for k in ("id", "cutoff_date", "status", "created_by", "created_at", "approved_by", "approved_at")
         },
         "lines": lines,
-        "total": sum(line.amount for line in lines if line.status in ("proposed", "approved", "paid")),
+        "total": sum(line.amount for line in lines if line.status in (*RESERVED_LINE_STATUSES, PayoutLineStatus.PAID)),
     }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, rules
-from services.suppliers.models import JournalEntry, Posting, Reconciliation
+from services.suppliers.models import JournalEntry, Posting, Reconciliation, ReconciliationStatus
 from shared.auth import Principal, issue_token
 from shared.config import Settings
 from shared.db import new_id, transaction, utcnow
@@ -220,7 +220,12 @@ def ledger_side(session: Session, source_type: str, start: date, end: date) -> d
 def request_reconciliation(session: Session, start: date, end: date, actor: str) -> Reconciliation:
     rules.period_bounds(start, end)
     record = Reconciliation(
-        id=new_id(), period_from=start, period_to=end, status="queued", requested_by=actor, created_at=utcnow()
+        id=new_id(),
+        period_from=start,
+        period_to=end,
+        status=ReconciliationStatus.QUEUED,
+        requested_by=actor,
+        created_at=utcnow(),
     )
     session.add(record)
     session.flush()
@@ -264,12 +269,17 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
                 not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
             )
             record = get(session, reconciliation_id)
-            record.report, record.status, record.finished_at, record.error = json.dumps(report), "done", utcnow(), None
+            record.report, record.status, record.finished_at, record.error = (
+                json.dumps(report),
+                ReconciliationStatus.DONE,
+                utcnow(),
+                None,
+            )
         return report
     except Exception as exc:
         with transaction(session_factory) as session:
             record = get(session, reconciliation_id)
-            record.status, record.finished_at = "failed", utcnow()
+            record.status, record.finished_at = ReconciliationStatus.FAILED, utcnow()
             record.error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
         raise
 
