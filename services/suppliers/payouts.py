@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.suppliers import ledger, rules
+from services.suppliers import errors, ledger, rules
 from services.suppliers.models import (
     AccountBalance,
     Agreement,
@@ -269,7 +269,7 @@ def _require_available(session: Session, line: PayoutLine, amount: int) -> int:
         raise DomainError(
             f"{amount} is more than the {available} available to supplier {line.supplier_id}",
             errors={"amount": [f"More than available ({available})."]},
-            code="more_than_available",
+            code=errors.MORE_THAN_AVAILABLE,
         )
     return available
 
