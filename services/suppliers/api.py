@@ -17,11 +17,21 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.suppliers import payouts, reconciliation, registry, rules, statements, supplier_views
 from services.suppliers.ledger import RESERVED_LINE_STATUSES, balance_summary
-from services.suppliers.models import AgreementType, BorneBy, PayoutLineStatus, PayoutSchedule, SupplierStatus
+from services.suppliers.models import (
+    AgreementType,
+    BorneBy,
+    PayoutLineStatus,
+    PayoutRun,
+    PayoutSchedule,
+    Reconciliation,
+    Supplier,
+    SupplierStatus,
+)
 from services.suppliers.tasks import RECONCILIATION_TASK
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.business_time import day_start
+from shared.db import get_or_404
 from shared.errors import NotFound
 from shared.runtime import current_runtime
 from shared.schemas import BasisPoints, InstantOrDay, Money, StrictInteger, StrictSchema
@@ -314,26 +324,26 @@ def _supplier_out(session, supplier) -> dict:
 
 def _balance(supplier_id: str) -> dict:
     with current_runtime().transaction() as session:
-        registry.get_supplier(session, supplier_id)
+        get_or_404(session, Supplier, supplier_id, what="supplier")
         return balance_summary(session, supplier_id)
 
 
 def _sales(supplier_id: str, query: dict) -> list[dict]:
     with current_runtime().transaction() as session:
-        registry.get_supplier(session, supplier_id)
+        get_or_404(session, Supplier, supplier_id, what="supplier")
         product_id = str(query["product_id"]) if query.get("product_id") else None
         return supplier_views.sales_by_product_and_day(session, supplier_id, query["start"], query["end"], product_id)
 
 
 def _stock(supplier_id: str) -> list[dict]:
     with current_runtime().transaction() as session:
-        registry.get_supplier(session, supplier_id)
+        get_or_404(session, Supplier, supplier_id, what="supplier")
         return supplier_views.stock_by_product(session, supplier_id)
 
 
 def _payout_lines(supplier_id: str):
     with current_runtime().transaction() as session:
-        registry.get_supplier(session, supplier_id)
+        get_or_404(session, Supplier, supplier_id, what="supplier")
         return supplier_views.payouts(session, supplier_id)
 
 
@@ -341,7 +351,7 @@ def _statement(supplier_id: str, query: dict) -> Response:
     runtime = current_runtime()
     start, end = query["start"], query["end"]
     with runtime.transaction() as session:
-        supplier = registry.get_supplier(session, supplier_id)
+        supplier = get_or_404(session, Supplier, supplier_id, what="supplier")
         slug = re.sub(r"[^a-z0-9]+", "-", supplier.business_name.lower()).strip("-")[:40] or "pemasok"
         filename = f"laporan-{slug}-{start}-{end}"
         if query["format"] == "pdf":
@@ -390,7 +400,7 @@ class SupplierById(MethodView):
     def get(self, supplier_id):
         """One supplier with the terms in force now."""
         with current_runtime().transaction() as session:
-            return _supplier_out(session, registry.get_supplier(session, _own_supplier_id(supplier_id)))
+            return _supplier_out(session, get_or_404(session, Supplier, _own_supplier_id(supplier_id), what="supplier"))
 
     @requires("manager")
     @suppliers_blp.arguments(SupplierPatch)
@@ -477,7 +487,7 @@ class Me(MethodView):
     def get(self):
         """My profile and the terms in force now."""
         with current_runtime().transaction() as session:
-            return _supplier_out(session, registry.get_supplier(session, _me()))
+            return _supplier_out(session, get_or_404(session, Supplier, _me(), what="supplier"))
 
 
 @me_blp.route("/balance")
@@ -626,7 +636,7 @@ class PayoutRunById(MethodView):
     def get(self, run_id):
         """One run with its lines (overdue lines first)."""
         with current_runtime().transaction() as session:
-            return _run_out(session, payouts.get_run(session, run_id))
+            return _run_out(session, get_or_404(session, PayoutRun, run_id, what="payout run"))
 
 
 @payouts_blp.route("/<uuid:run_id>/approve")
@@ -748,4 +758,4 @@ class ReconciliationById(MethodView):
     def get(self, reconciliation_id):
         """The status and, when done, the report: missing, duplicated, mismatched ids and ledger invariants."""
         with current_runtime().transaction() as session:
-            return reconciliation.as_dict(reconciliation.get(session, reconciliation_id))
+            return reconciliation.as_dict(get_or_404(session, Reconciliation, reconciliation_id, what="reconciliation"))

@@ -31,7 +31,7 @@ from services.suppliers.models import (
     messaging,
 )
 from shared.business_time import day_start
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 
@@ -177,16 +177,6 @@ def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
     return run
 
 
-def get_run(session: Session, run_id, for_update: bool = False) -> PayoutRun:
-    query = select(PayoutRun).where(PayoutRun.id == str(run_id))
-    if for_update:
-        query = query.with_for_update()
-    run = session.execute(query).scalar_one_or_none()
-    if run is None:
-        raise NotFound(f"payout run {run_id} not found")
-    return run
-
-
 def list_runs(session: Session) -> list[PayoutRun]:
     return list(session.execute(select(PayoutRun).order_by(PayoutRun.created_at.desc())).scalars())
 
@@ -202,7 +192,7 @@ def run_lines(session: Session, run_id: str) -> list[PayoutLine]:
 
 
 def _line(session: Session, run_id, line_id) -> tuple[PayoutRun, PayoutLine]:
-    run = get_run(session, run_id, for_update=True)
+    run = get_or_404(session, PayoutRun, run_id, lock=True, what="payout run")
     line = session.execute(
         select(PayoutLine).where(PayoutLine.id == str(line_id), PayoutLine.run_id == run.id).with_for_update()
     ).scalar_one_or_none()
@@ -280,7 +270,7 @@ def _lock_supplier(session: Session, supplier_id: str) -> None:
 
 
 def approve_run(session: Session, run_id, actor: str) -> PayoutRun:
-    run = get_run(session, run_id, for_update=True)
+    run = get_or_404(session, PayoutRun, run_id, lock=True, what="payout run")
     _require_draft(run)
     for line in run_lines(session, run.id):
         if line.status == PayoutLineStatus.PROPOSED:
@@ -292,7 +282,7 @@ def approve_run(session: Session, run_id, actor: str) -> PayoutRun:
 
 def bank_file_rows(session: Session, run_id) -> list[list[str]]:
     """Rows of the bank transfer file of an approved run (header first)."""
-    run = get_run(session, run_id)
+    run = get_or_404(session, PayoutRun, run_id, what="payout run")
     if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; there is no bank file yet")
     names = dict(session.execute(select(Supplier.id, Supplier.business_name)).all())

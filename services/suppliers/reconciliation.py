@@ -23,8 +23,7 @@ from services.suppliers import ledger, rules
 from services.suppliers.models import JournalEntry, Posting, Reconciliation, ReconciliationStatus
 from shared.auth import Principal, issue_token
 from shared.config import Settings
-from shared.db import new_id, transaction, utcnow
-from shared.errors import NotFound
+from shared.db import get_or_404, new_id, transaction, utcnow
 
 log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 30
@@ -232,17 +231,10 @@ def request_reconciliation(session: Session, start: date, end: date, actor: str)
     return record
 
 
-def get(session: Session, reconciliation_id) -> Reconciliation:
-    record = session.get(Reconciliation, str(reconciliation_id))
-    if record is None:
-        raise NotFound(f"reconciliation {reconciliation_id} not found")
-    return record
-
-
 def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources) -> dict:
     """Fetch, compare, check the invariants and store the report (a failure is stored too, and re-raised)."""
     with transaction(session_factory) as session:
-        record = get(session, reconciliation_id)
+        record = get_or_404(session, Reconciliation, reconciliation_id, what="reconciliation")
         start, end = record.period_from, record.period_to
     try:
         pos_sales, pos_refunds, movements = (
@@ -268,7 +260,7 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
             report["ok"] = (
                 not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
             )
-            record = get(session, reconciliation_id)
+            record = get_or_404(session, Reconciliation, reconciliation_id, what="reconciliation")
             record.report, record.status, record.finished_at, record.error = (
                 json.dumps(report),
                 ReconciliationStatus.DONE,
@@ -278,7 +270,7 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
         return report
     except Exception as exc:
         with transaction(session_factory) as session:
-            record = get(session, reconciliation_id)
+            record = get_or_404(session, Reconciliation, reconciliation_id, what="reconciliation")
             record.status, record.finished_at = ReconciliationStatus.FAILED, utcnow()
             record.error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
         raise

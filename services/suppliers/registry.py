@@ -20,8 +20,8 @@ from services.suppliers.models import (
     SupplierStatus,
     messaging,
 )
-from shared.db import new_id, utcnow
-from shared.errors import DomainError, NotFound
+from shared.db import get_or_404, new_id, utcnow
+from shared.errors import DomainError
 
 PROFILE_FIELDS = (
     "business_name",
@@ -72,7 +72,7 @@ def register_supplier(session: Session, data: dict, actor: str = "") -> Supplier
 
 
 def update_supplier(session: Session, supplier_id: str, changes: dict, actor: str = "") -> Supplier:
-    supplier = get_supplier(session, supplier_id, for_update=True)
+    supplier = get_or_404(session, Supplier, supplier_id, lock=True, what="supplier")
     for key, value in changes.items():
         setattr(supplier, key, value)
     supplier.updated_at = utcnow()
@@ -81,16 +81,6 @@ def update_supplier(session: Session, supplier_id: str, changes: dict, actor: st
     )
     session.flush()
     messaging.record(session, "supplier.updated", supplier_event(session, supplier))
-    return supplier
-
-
-def get_supplier(session: Session, supplier_id, for_update: bool = False) -> Supplier:
-    query = select(Supplier).where(Supplier.id == str(supplier_id))
-    if for_update:
-        query = query.with_for_update()
-    supplier = session.execute(query).scalar_one_or_none()
-    if supplier is None:
-        raise NotFound(f"supplier {supplier_id} not found")
     return supplier
 
 
@@ -103,7 +93,7 @@ def list_suppliers(session: Session, status: str | None = None) -> list[Supplier
 
 def add_agreement(session: Session, supplier_id: str, data: dict, actor: str = "") -> Agreement:
     """New terms from ``effective_from`` (default now); earlier sales keep the terms they were posted under."""
-    supplier = get_supplier(session, supplier_id)
+    supplier = get_or_404(session, Supplier, supplier_id, what="supplier")
     data = dict(data)
     data.setdefault("effective_from", utcnow())
     agreement = _add_agreement(session, supplier.id, data, actor)
@@ -157,7 +147,7 @@ def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -
 
 
 def list_agreements(session: Session, supplier_id: str) -> list[Agreement]:
-    get_supplier(session, supplier_id)
+    get_or_404(session, Supplier, supplier_id, what="supplier")
     return list(
         session.execute(
             select(Agreement)

@@ -15,10 +15,10 @@ from datetime import date
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.suppliers import ledger, registry, rules
-from services.suppliers.models import JournalEntry, PayableItem, PayableKind, Posting
+from services.suppliers import ledger, rules
+from services.suppliers.models import JournalEntry, PayableItem, PayableKind, Posting, Supplier
 from shared.business_time import business_day, day_start
-from shared.db import transaction
+from shared.db import get_or_404, transaction
 from shared.money import format_rupiah
 
 KIND_LABELS = {
@@ -53,7 +53,7 @@ def opening_balance(session: Session, supplier_id: str, start: date) -> int:
 
 
 def header(session: Session, supplier_id: str, start: date, end: date) -> StatementHeader:
-    supplier = registry.get_supplier(session, supplier_id)
+    supplier = get_or_404(session, Supplier, supplier_id, what="supplier")
     rules.period_bounds(start, end)
     return StatementHeader(
         supplier.id, supplier.business_name, start, end, opening_balance(session, supplier.id, start)
