@@ -27,7 +27,6 @@ from services.suppliers.models import (
     Supplier,
     SupplierStatus,
 )
-from services.suppliers.tasks import RECONCILIATION_TASK
 from shared import dead_letters_api
 from shared.auth import current_principal, requires
 from shared.business_time import day_start
@@ -733,22 +732,11 @@ class Reconciliations(MethodView):
     @reconciliations_blp.arguments(ReconciliationIn)
     @reconciliations_blp.response(202, ReconciliationOut)
     def post(self, data):
-        """Queue a reconciliation of the period (task ``suppliers.run_reconciliation`` on the suppliers queue)."""
-        runtime = current_runtime()
-        with runtime.transaction() as session:
-            record = reconciliation.request_reconciliation(session, data["start"], data["end"], _actor())
-            out = reconciliation.as_dict(record)
-        try:
-            runtime.celery.send_task(
-                RECONCILIATION_TASK,
-                args=[record.id],
-                queue="suppliers",
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-            )
-        except Exception as exc:  # the record stays queued; POST again when the broker is back
-            log.warning("could not queue reconciliation %s: %s", record.id, exc)
-        return out
+        """Queue a reconciliation of the period; the suppliers worker runs it (event ``reconciliation.requested``
+        through the outbox, so it is queued even while Redis is down)."""
+        with current_runtime().transaction() as session:
+            record = reconciliation.request(session, data["start"], data["end"], _actor())
+            return reconciliation.as_dict(record)
 
 
 @reconciliations_blp.route("/<uuid:reconciliation_id>")
