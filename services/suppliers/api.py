@@ -28,7 +28,7 @@ from services.suppliers.models import (
     SupplierStatus,
 )
 from shared import dead_letters_api
-from shared.auth import current_principal, requires
+from shared.auth import current_actor, current_principal, requires
 from shared.business_time import day_start
 from shared.db import get_or_404
 from shared.errors import NotFound
@@ -49,11 +49,6 @@ reconciliations_blp = Blueprint(
 
 
 BLUEPRINTS = [suppliers_blp, me_blp, payouts_blp, reconciliations_blp, dead_letters_api.blp]
-
-
-def _actor() -> str:
-    principal = current_principal()
-    return f"{principal.role}:{principal.user_id}"
 
 
 def _own_supplier_id(supplier_id) -> str:
@@ -381,7 +376,7 @@ class Suppliers(MethodView):
         else:
             data["id"] = str(data["id"])
         with current_runtime().transaction() as session:
-            supplier = registry.register_supplier(session, data, _actor())
+            supplier = registry.register_supplier(session, data, current_actor())
             return _supplier_out(session, supplier)
 
     @requires("manager")
@@ -407,7 +402,7 @@ class SupplierById(MethodView):
     def patch(self, changes, supplier_id):
         """Change the profile or the status (active, suspended, ended); emits ``supplier.updated``."""
         with current_runtime().transaction() as session:
-            return _supplier_out(session, registry.update_supplier(session, str(supplier_id), changes, _actor()))
+            return _supplier_out(session, registry.update_supplier(session, str(supplier_id), changes, current_actor()))
 
 
 @suppliers_blp.route("/<uuid:supplier_id>/agreements")
@@ -428,7 +423,9 @@ class SupplierAgreements(MethodView):
     def post(self, data, supplier_id):
         """New terms from ``effective_from`` (default now); earlier sales keep their terms."""
         with current_runtime().transaction() as session:
-            return registry.agreement_dict(session, registry.add_agreement(session, str(supplier_id), data, _actor()))
+            return registry.agreement_dict(
+                session, registry.add_agreement(session, str(supplier_id), data, current_actor())
+            )
 
 
 @suppliers_blp.route("/<uuid:supplier_id>/balance")
@@ -607,7 +604,7 @@ class PayoutRuns(MethodView):
     def post(self, data):
         """A draft run for a cut-off date: one line per supplier whose available balance reaches the minimum."""
         with current_runtime().transaction() as session:
-            return _run_out(session, payouts.create_run(session, data["cutoff_date"], _actor()))
+            return _run_out(session, payouts.create_run(session, data["cutoff_date"], current_actor()))
 
     @requires("manager")
     @payouts_blp.response(200, PayoutRunOut(many=True))
@@ -645,7 +642,7 @@ class ApproveRun(MethodView):
     def post(self, run_id):
         """Approve a draft run (recorded in the audit log); its proposed lines become payable."""
         with current_runtime().transaction() as session:
-            return _run_out(session, payouts.approve_run(session, run_id, _actor()))
+            return _run_out(session, payouts.approve_run(session, run_id, current_actor()))
 
 
 @payouts_blp.route("/<uuid:run_id>/bank-file.csv")
@@ -663,7 +660,7 @@ class BankFile(MethodView):
 
 def _line_action(run_id, line_id, action, *args) -> object:
     with current_runtime().transaction() as session:
-        return action(session, str(run_id), str(line_id), *args, _actor())
+        return action(session, str(run_id), str(line_id), *args, current_actor())
 
 
 @payouts_blp.route("/<uuid:run_id>/lines/<uuid:line_id>")
@@ -735,7 +732,7 @@ class Reconciliations(MethodView):
         """Queue a reconciliation of the period; the suppliers worker runs it (event ``reconciliation.requested``
         through the outbox, so it is queued even while Redis is down)."""
         with current_runtime().transaction() as session:
-            record = reconciliation.request(session, data["start"], data["end"], _actor())
+            record = reconciliation.request(session, data["start"], data["end"], current_actor())
             return reconciliation.as_dict(record)
 
 
