@@ -117,7 +117,7 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
     from services.inventory.stock import intakes
     from services.pos.consumers import HANDLERS as POS_HANDLERS
     from services.suppliers import registry
-    from services.suppliers.tasks import EVENT_HANDLERS as SUPPLIERS_HANDLERS
+    from services.suppliers.consumers import HANDLERS as SUPPLIERS_HANDLERS
 
     engines = {name: make_engine(url) for name, url in urls.items()}
     factories = {name: make_session_factory(engine) for name, engine in engines.items()}

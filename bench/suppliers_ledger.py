@@ -279,7 +279,7 @@ def main() -> None:
         print(f"  {lines} payout lines", flush=True)
 
         with transaction(session_factory) as session:
-            record_id = reconciliation.request_reconciliation(session, *MONTH, "bench").id
+            record_id = reconciliation.request(session, *MONTH, "bench").id
         report = timed(
             "reconciliation of a month (target 20 s)",
             results,

@@ -138,6 +138,12 @@ class PayoutPaid(Schema):
     paid_at = fields.AwareDateTime(required=True)
 
 
+class ReconciliationRequested(Schema):
+    """A manager asked the suppliers service to reconcile a period (the period is on the reconciliation)."""
+
+    reconciliation_id = fields.UUID(required=True)
+
+
 @dataclass(frozen=True)
 class Contract:
     """One event type at one version: its payload schema and the services that consume it."""
@@ -173,6 +179,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("stock.moved", 1, StockMoved, ("suppliers",)),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
+        Contract("reconciliation.requested", 1, ReconciliationRequested, ("suppliers",)),
     )
 }
 

@@ -2,9 +2,11 @@
 service consumes, in-process delivery through its real consumer tasks, and a small real HTTP server standing
 in for the POS and inventory reconciliation endpoints.
 
+``with_consumers`` registers the suppliers consumer tasks on an app's Celery app, as the worker does;
 ``deliver`` wraps a payload in a real envelope (``shared.events.build_envelope``, validated against the
-contract) and runs the registered Celery task of the suppliers app synchronously: the same claim, handler and
-transaction a worker runs. A task that asks to be retried raises its ``RetryLater`` here.
+contract) and runs that task synchronously: the same claim, handler and transaction a worker runs. A task that
+asks to be retried raises its ``RetryLater`` here. ``run_requested_reconciliations`` does what the worker does
+with the ``reconciliation.requested`` events the app recorded in its outbox.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from services.suppliers import create_app
+from services.suppliers import create_app, reconciliation
+from services.suppliers.consumers import HANDLERS, on_reconciliation_requested
 from shared.auth import verify_token
+from shared.celery_factory import register_consumers
 from shared.config import DEFAULT_OUTLET_ID
 from shared.events import build_envelope, contract
 from tests.support import TEST_JWT_SECRET
@@ -30,7 +35,7 @@ REGISTER_ID = "00000000-0000-4000-8000-0000000000aa"
 @pytest.fixture
 def suppliers_app(make_settings):
     """The suppliers app on a fresh migrated database (a pytest plugin fixture, see tests/conftest.py)."""
-    app = create_app(make_settings("suppliers"))
+    app = with_consumers(create_app(make_settings("suppliers")))
     yield app
     app.extensions["sentra"].engine.dispose()
 
@@ -177,6 +182,28 @@ def product(
 
 def envelope(event_type: str, payload: dict) -> dict:
     return build_envelope(event_type, "test", payload)
+
+
+def with_consumers(app):
+    """``app`` with the suppliers consumer tasks (``consumers.HANDLERS``) registered on its Celery app."""
+    runtime = app.extensions["sentra"]
+    register_consumers(runtime.celery, "suppliers", runtime.session_factory, runtime.messaging, HANDLERS)
+    return app
+
+
+def run_requested_reconciliations(app) -> None:
+    """Run the reconciliations the app queued, as the worker does: the ``reconciliation.requested`` envelopes
+    of its outbox through ``consumers.on_reconciliation_requested`` (those already run are skipped)."""
+    runtime = app.extensions["sentra"]
+    outbox = runtime.messaging.outbox
+    with runtime.transaction() as session:
+        rows = session.execute(
+            select(outbox.c.envelope)
+            .where(outbox.c.event_type == reconciliation.REQUESTED)
+            .order_by(outbox.c.created_at)
+        ).scalars()
+        envelopes = [json.loads(row) for row in rows]
+    on_reconciliation_requested(runtime.session_factory, reconciliation.HttpSources(runtime.settings), envelopes)
 
 
 def deliver(app, event_type: str, payload: dict | None = None, envelope_: dict | None = None) -> dict:

@@ -12,11 +12,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """App factory (gunicorn: ``services.suppliers:create_app()``)."""
     from services.suppliers.api import BLUEPRINTS
     from services.suppliers.models import messaging
-    from services.suppliers.tasks import register_tasks
     from shared.web import create_service_app
 
     runtime = build_runtime(settings or load_settings("suppliers"), messaging)
-    register_tasks(runtime)
     return create_service_app(
         runtime,
         "Sentra suppliers",

@@ -20,7 +20,9 @@ from services.suppliers.models import (
     JournalEntry,
     LedgerSource,
     PayableItem,
+    PayableKind,
     PayoutLine,
+    PayoutLineStatus,
     Posting,
 )
 from shared.db import insert_or_skip, new_id, utcnow
@@ -36,7 +38,11 @@ CENTRE_ACCOUNTS = {
     BANK: "asset",
 }
 #: Open payout lines whose amount is reserved (not available for another run).
-RESERVED_LINE_STATUSES = ("proposed", "approved")
+RESERVED_LINE_STATUSES = (PayoutLineStatus.PROPOSED, PayoutLineStatus.APPROVED)
+#: Payable items of sale lines (a refund line reverses part of a sale line).
+SALE_LINE_KINDS = (PayableKind.SALE, PayableKind.REFUND)
+#: Payable items of money paid out (a failed payout gives it back).
+PAYOUT_KINDS = (PayableKind.PAYOUT, PayableKind.PAYOUT_FAILED)
 
 
 def payable_account(supplier_id: str) -> str:
@@ -160,7 +166,7 @@ def pending_amount(session: Session, supplier_id: str, as_of: datetime) -> int:
     value = session.execute(
         select(func.coalesce(func.sum(PayableItem.amount), 0)).where(
             PayableItem.supplier_id == supplier_id,
-            PayableItem.kind.in_(("sale", "refund")),
+            PayableItem.kind.in_(SALE_LINE_KINDS),
             PayableItem.available_at > as_of,
         )
     ).scalar_one()
@@ -194,10 +200,8 @@ def balance_summary(session: Session, supplier_id: str) -> dict:
     now = utcnow()
     sums = session.execute(
         select(
-            func.coalesce(
-                func.sum(case((PayableItem.kind.in_(("payout", "payout_failed")), -PayableItem.amount), else_=0)), 0
-            ),
-            func.coalesce(func.sum(case((PayableItem.kind.in_(("sale", "refund")), PayableItem.gross), else_=0)), 0),
+            func.coalesce(func.sum(case((PayableItem.kind.in_(PAYOUT_KINDS), -PayableItem.amount), else_=0)), 0),
+            func.coalesce(func.sum(case((PayableItem.kind.in_(SALE_LINE_KINDS), PayableItem.gross), else_=0)), 0),
         ).where(PayableItem.supplier_id == supplier_id)
     ).one()
     payable = payable_balance(session, supplier_id)
@@ -246,8 +250,7 @@ def check_invariants(session: Session) -> dict:
     ]
     split_differs = case(
         (
-            PayableItem.kind.in_(("sale", "refund"))
-            & (PayableItem.amount + PayableItem.commission != PayableItem.gross),
+            PayableItem.kind.in_(SALE_LINE_KINDS) & (PayableItem.amount + PayableItem.commission != PayableItem.gross),
             1,
         ),
         else_=0,
@@ -298,7 +301,7 @@ def _payouts_exceeding_available(session: Session) -> list[dict]:
         )
         .join(JournalEntry, JournalEntry.id == PayableItem.entry_id)
         .join(PayoutLine, PayoutLine.id == PayableItem.source_id)
-        .where(PayableItem.kind == "payout")
+        .where(PayableItem.kind == PayableKind.PAYOUT)
     ).all()
     for supplier_id, line_id, amount, posted_at, available_before in payouts:
         paid = -int(amount)

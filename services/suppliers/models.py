@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -29,6 +30,14 @@ class Base(DeclarativeBase):
 
 
 messaging = Messaging(Base.metadata, "suppliers")
+
+
+class SupplierStatus(StrEnum):
+    """Whether a supplier's goods may be sold (inventory and the POS follow ``supplier.updated``)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
 
 
 class Supplier(Base):
@@ -46,9 +55,29 @@ class Supplier(Base):
     bank_name: Mapped[str | None] = mapped_column(String(100))
     bank_account_number: Mapped[str | None] = mapped_column(String(40))
     bank_account_holder: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=SupplierStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgreementType(StrEnum):
+    """How a sale line is split: a commission rate, or the supplier's fixed price per unit (harga titip)."""
+
+    COMMISSION = "commission"
+    FIXED_PRICE = "fixed_price"
+
+
+class PayoutSchedule(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class BorneBy(StrEnum):
+    """Who bears the cost of lost or written-off goods."""
+
+    CENTRE = "centre"
+    SUPPLIER = "supplier"
 
 
 class Agreement(Base):
@@ -137,6 +166,16 @@ class LedgerSource(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PayableKind(StrEnum):
+    """What moved a supplier's payable: a sale or refund line, a centre-borne write-off, a payout or its failure."""
+
+    SALE = "sale"
+    REFUND = "refund"
+    WRITE_OFF = "write_off"
+    PAYOUT = "payout"
+    PAYOUT_FAILED = "payout_failed"
+
+
 class PayableItem(Base):
     """What moved one supplier's payable, with its detail (``amount`` > 0 raises what the centre owes)."""
 
@@ -151,7 +190,7 @@ class PayableItem(Base):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     supplier_id: Mapped[str] = mapped_column(IdString)
     entry_id: Mapped[str] = mapped_column(IdString, ForeignKey("journal_entries.id"))
-    kind: Mapped[str] = mapped_column(String(24))  # sale, refund, write_off, payout, payout_failed
+    kind: Mapped[str] = mapped_column(String(24))  # a PayableKind
     source_id: Mapped[str] = mapped_column(String(80))  # sale id, refund id, movement id, payout line id
     line_id: Mapped[str | None] = mapped_column(String(80), index=True)  # the sale line (sales and refunds)
     reference: Mapped[str] = mapped_column(String(120), default="")
@@ -213,16 +252,30 @@ class StockAlert(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PayoutRunStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+
 class PayoutRun(Base):
     __tablename__ = "payout_runs"
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
     cutoff_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, approved
+    status: Mapped[str] = mapped_column(String(16), default=PayoutRunStatus.DRAFT)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PayoutLineStatus(StrEnum):
+    PROPOSED = "proposed"
+    HELD = "held"
+    EXCLUDED = "excluded"
+    APPROVED = "approved"
+    PAID = "paid"
+    FAILED = "failed"
 
 
 class PayoutLine(Base):
@@ -235,7 +288,7 @@ class PayoutLine(Base):
     run_id: Mapped[str] = mapped_column(IdString, ForeignKey("payout_runs.id"), index=True)
     supplier_id: Mapped[str] = mapped_column(IdString)
     amount: Mapped[int] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    status: Mapped[str] = mapped_column(String(16), default=PayoutLineStatus.PROPOSED)
     reason: Mapped[str | None] = mapped_column(String(300))
     bank_name: Mapped[str] = mapped_column(String(100), default="")
     bank_account_number: Mapped[str] = mapped_column(String(40), default="")
@@ -249,13 +302,19 @@ class PayoutLine(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ReconciliationStatus(StrEnum):
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class Reconciliation(Base):
     __tablename__ = "reconciliations"
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
     period_from: Mapped[date] = mapped_column(Date)
     period_to: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, done, failed
+    status: Mapped[str] = mapped_column(String(16), default=ReconciliationStatus.QUEUED)
     requested_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,19 +15,23 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.suppliers import ledger, rules
+from services.suppliers import errors, ledger, rules
 from services.suppliers.models import (
     AccountBalance,
     Agreement,
     AuditLog,
     PayableItem,
+    PayableKind,
     PayoutLine,
+    PayoutLineStatus,
     PayoutRun,
+    PayoutRunStatus,
+    PayoutSchedule,
     Supplier,
     messaging,
 )
 from shared.business_time import day_start
-from shared.db import new_id, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 
@@ -56,7 +60,7 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
                     func.sum(
                         case(
                             (
-                                PayableItem.kind.in_(("sale", "refund")) & (PayableItem.available_at > as_of),
+                                PayableItem.kind.in_(ledger.SALE_LINE_KINDS) & (PayableItem.available_at > as_of),
                                 PayableItem.amount,
                             ),
                             else_=0,
@@ -91,7 +95,7 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
     last_paid = dict(
         session.execute(
             select(PayoutLine.supplier_id, func.max(PayoutLine.paid_at))
-            .where(PayoutLine.status == "paid")
+            .where(PayoutLine.status == PayoutLineStatus.PAID)
             .group_by(PayoutLine.supplier_id)
         ).all()
     )
@@ -102,7 +106,7 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
         available = payable.get(supplier.id, 0) - pending - int(reserved.get(supplier.id, 0) or 0)
         overdue_amount = max(0, min(available + int(reserved.get(supplier.id, 0) or 0), matured_long_ago - debits))
         agreement = agreements.get(supplier.id)
-        schedule = agreement.payout_schedule if agreement else "monthly"
+        schedule = agreement.payout_schedule if agreement else PayoutSchedule.MONTHLY
         since = last_paid.get(supplier.id) or (_aware(first_available) if first_available else None)
         result.append(
             {
@@ -144,7 +148,9 @@ def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
     """A draft run for ``cutoff_date``: one line per supplier whose money available by the end of that Jakarta
     day reaches their minimum payout (and is more than zero), with their bank details."""
     cutoff_end = day_start(cutoff_date + timedelta(days=1))
-    run = PayoutRun(id=new_id(), cutoff_date=cutoff_date, status="draft", created_by=actor, created_at=utcnow())
+    run = PayoutRun(
+        id=new_id(), cutoff_date=cutoff_date, status=PayoutRunStatus.DRAFT, created_by=actor, created_at=utcnow()
+    )
     session.add(run)
     session.flush()
     banks = {s.id: s for s in session.execute(select(Supplier)).scalars()}
@@ -158,7 +164,7 @@ def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
                 run_id=run.id,
                 supplier_id=supplier.id,
                 amount=due["available"],
-                status="proposed",
+                status=PayoutLineStatus.PROPOSED,
                 bank_name=supplier.bank_name or "",
                 bank_account_number=supplier.bank_account_number or "",
                 bank_account_holder=supplier.bank_account_holder or "",
@@ -168,16 +174,6 @@ def create_run(session: Session, cutoff_date: date, actor: str) -> PayoutRun:
         )
     _audit(session, actor, "payout_run.created", run.id, {"cutoff_date": cutoff_date.isoformat()})
     session.flush()
-    return run
-
-
-def get_run(session: Session, run_id, for_update: bool = False) -> PayoutRun:
-    query = select(PayoutRun).where(PayoutRun.id == str(run_id))
-    if for_update:
-        query = query.with_for_update()
-    run = session.execute(query).scalar_one_or_none()
-    if run is None:
-        raise NotFound(f"payout run {run_id} not found")
     return run
 
 
@@ -196,7 +192,7 @@ def run_lines(session: Session, run_id: str) -> list[PayoutLine]:
 
 
 def _line(session: Session, run_id, line_id) -> tuple[PayoutRun, PayoutLine]:
-    run = get_run(session, run_id, for_update=True)
+    run = get_or_404(session, PayoutRun, run_id, lock=True, what="payout run")
     line = session.execute(
         select(PayoutLine).where(PayoutLine.id == str(line_id), PayoutLine.run_id == run.id).with_for_update()
     ).scalar_one_or_none()
@@ -206,16 +202,16 @@ def _line(session: Session, run_id, line_id) -> tuple[PayoutRun, PayoutLine]:
 
 
 def _require_draft(run: PayoutRun) -> None:
-    if run.status != "draft":
+    if run.status != PayoutRunStatus.DRAFT:
         raise Conflict(f"payout run {run.id} is already {run.status}; only a draft can be changed")
 
 
 def hold_line(session: Session, run_id, line_id, reason: str, actor: str) -> PayoutLine:
     run, line = _line(session, run_id, line_id)
     _require_draft(run)
-    if line.status not in ("proposed", "held"):
+    if line.status not in (PayoutLineStatus.PROPOSED, PayoutLineStatus.HELD):
         raise Conflict(f"a {line.status} line cannot be held")
-    line.status, line.reason = "held", reason
+    line.status, line.reason = PayoutLineStatus.HELD, reason
     _audit(session, actor, "payout_line.held", line.id, {"reason": reason})
     return line
 
@@ -223,9 +219,9 @@ def hold_line(session: Session, run_id, line_id, reason: str, actor: str) -> Pay
 def exclude_line(session: Session, run_id, line_id, reason: str, actor: str) -> PayoutLine:
     run, line = _line(session, run_id, line_id)
     _require_draft(run)
-    if line.status not in ("proposed", "held", "excluded"):
+    if line.status not in (PayoutLineStatus.PROPOSED, PayoutLineStatus.HELD, PayoutLineStatus.EXCLUDED):
         raise Conflict(f"a {line.status} line cannot be excluded")
-    line.status, line.reason = "excluded", reason
+    line.status, line.reason = PayoutLineStatus.EXCLUDED, reason
     _audit(session, actor, "payout_line.excluded", line.id, {"reason": reason})
     return line
 
@@ -234,10 +230,10 @@ def release_line(session: Session, run_id, line_id, actor: str) -> PayoutLine:
     """A held line goes back into the run, if its amount is still available."""
     run, line = _line(session, run_id, line_id)
     _require_draft(run)
-    if line.status != "held":
+    if line.status != PayoutLineStatus.HELD:
         raise Conflict(f"only a held line can be released (this one is {line.status})")
     _require_available(session, line, line.amount)
-    line.status, line.reason = "proposed", None
+    line.status, line.reason = PayoutLineStatus.PROPOSED, None
     _audit(session, actor, "payout_line.released", line.id, {})
     return line
 
@@ -246,7 +242,7 @@ def change_line_amount(session: Session, run_id, line_id, amount: int, actor: st
     """Pay less (or, up to what is available, more) than proposed; never more than available."""
     run, line = _line(session, run_id, line_id)
     _require_draft(run)
-    if line.status != "proposed":
+    if line.status != PayoutLineStatus.PROPOSED:
         raise Conflict(f"the amount of a {line.status} line cannot be changed")
     if amount < 1:
         raise DomainError("a payout must be at least Rp1", errors={"amount": ["Must be at least 1."]})
@@ -263,7 +259,7 @@ def _require_available(session: Session, line: PayoutLine, amount: int) -> int:
         raise DomainError(
             f"{amount} is more than the {available} available to supplier {line.supplier_id}",
             errors={"amount": [f"More than available ({available})."]},
-            code="more_than_available",
+            code=errors.MORE_THAN_AVAILABLE,
         )
     return available
 
@@ -274,25 +270,25 @@ def _lock_supplier(session: Session, supplier_id: str) -> None:
 
 
 def approve_run(session: Session, run_id, actor: str) -> PayoutRun:
-    run = get_run(session, run_id, for_update=True)
+    run = get_or_404(session, PayoutRun, run_id, lock=True, what="payout run")
     _require_draft(run)
     for line in run_lines(session, run.id):
-        if line.status == "proposed":
-            line.status = "approved"
-    run.status, run.approved_by, run.approved_at = "approved", actor, utcnow()
+        if line.status == PayoutLineStatus.PROPOSED:
+            line.status = PayoutLineStatus.APPROVED
+    run.status, run.approved_by, run.approved_at = PayoutRunStatus.APPROVED, actor, utcnow()
     _audit(session, actor, "payout_run.approved", run.id, {})
     return run
 
 
 def bank_file_rows(session: Session, run_id) -> list[list[str]]:
     """Rows of the bank transfer file of an approved run (header first)."""
-    run = get_run(session, run_id)
-    if run.status != "approved":
+    run = get_or_404(session, PayoutRun, run_id, what="payout run")
+    if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; there is no bank file yet")
     names = dict(session.execute(select(Supplier.id, Supplier.business_name)).all())
     rows = [["bank_name", "account_number", "account_holder", "amount", "reference", "supplier", "line_id"]]
     for line in run_lines(session, run.id):
-        if line.status in ("approved", "paid"):
+        if line.status in (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID):
             rows.append(
                 [
                     line.bank_name,
@@ -321,13 +317,13 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
     """The transfer went through: post the payout and emit ``payout.paid`` (once; the same reference again is
     a no-op, a different one a conflict)."""
     run, line = _line(session, run_id, line_id)
-    if run.status != "approved":
+    if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; approve it before paying")
-    if line.status == "paid":
+    if line.status == PayoutLineStatus.PAID:
         if line.reference == reference:
             return line
         raise Conflict(f"payout line {line.id} was already paid with reference {line.reference}")
-    if line.status != "approved":
+    if line.status != PayoutLineStatus.APPROVED:
         raise Conflict(f"a {line.status} line cannot be paid")
     available = _require_available(session, line, line.amount)
     now = utcnow()
@@ -344,7 +340,7 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
         entry,
         dedupe_key=f"payout:{line.id}",
         supplier_id=line.supplier_id,
-        kind="payout",
+        kind=PayableKind.PAYOUT,
         source_id=line.id,
         reference=reference,
         amount=-line.amount,
@@ -352,7 +348,7 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
         available_at=now,
     )
     line.status, line.reference, line.paid_at, line.paid_by, line.available_before = (
-        "paid",
+        PayoutLineStatus.PAID,
         reference,
         now,
         actor,
@@ -378,12 +374,12 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
 def mark_failed(session: Session, run_id, line_id, reason: str, actor: str) -> PayoutLine:
     """The transfer failed: the amount becomes available again (reversed by a new entry if it was posted)."""
     run, line = _line(session, run_id, line_id)
-    if run.status != "approved":
+    if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; nothing was sent to the bank")
-    if line.status not in ("approved", "paid"):
+    if line.status not in (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID):
         raise Conflict(f"a {line.status} line cannot fail")
     now = utcnow()
-    if line.status == "paid":
+    if line.status == PayoutLineStatus.PAID:
         entry = ledger.post_entry(
             session,
             source_type="payout_failed",
@@ -400,14 +396,14 @@ def mark_failed(session: Session, run_id, line_id, reason: str, actor: str) -> P
             entry,
             dedupe_key=f"payout_failed:{line.id}",
             supplier_id=line.supplier_id,
-            kind="payout_failed",
+            kind=PayableKind.PAYOUT_FAILED,
             source_id=line.id,
             reference=line.reference or "",
             amount=line.amount,
             occurred_at=now,
             available_at=now,
         )
-    line.status, line.reason, line.failed_at = "failed", reason, now
+    line.status, line.reason, line.failed_at = PayoutLineStatus.FAILED, reason, now
     _audit(session, actor, "payout_line.failed", line.id, {"reason": reason})
     session.flush()
     return line

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.suppliers import ledger, registry, rules
-from services.suppliers.models import PayableItem, Product, StockAlert, StockMovement
+from services.suppliers.models import BorneBy, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
 from shared.db import insert_or_skip, utcnow
 
@@ -47,7 +47,7 @@ def post_sale(session: Session, sale: dict) -> bool:
             dict(
                 dedupe_key=f"sale:{line['line_id']}",
                 supplier_id=supplier_id,
-                kind="sale",
+                kind=PayableKind.SALE,
                 source_id=sale_id,
                 line_id=str(line["line_id"]),
                 reference=sale.get("receipt_no", ""),
@@ -84,7 +84,7 @@ def post_refund(session: Session, refund: dict) -> bool:
     already_sold = session.execute(
         select(func.count())
         .select_from(PayableItem)
-        .where(PayableItem.kind == "sale", PayableItem.source_id == sale_id)
+        .where(PayableItem.kind == PayableKind.SALE, PayableItem.source_id == sale_id)
     ).scalar_one()
     if not already_sold:
         raise RetryLater(f"refund {refund_id} waits for sale {sale_id}")
@@ -103,7 +103,7 @@ def post_refund(session: Session, refund: dict) -> bool:
         refunded_before = -int(
             session.execute(
                 select(func.coalesce(func.sum(PayableItem.gross), 0)).where(
-                    PayableItem.kind == "refund", PayableItem.line_id == line_id
+                    PayableItem.kind == PayableKind.REFUND, PayableItem.line_id == line_id
                 )
             ).scalar_one()
         )
@@ -119,7 +119,7 @@ def post_refund(session: Session, refund: dict) -> bool:
             dict(
                 dedupe_key=f"refund:{refund_id}:{line_id}",
                 supplier_id=original.supplier_id,
-                kind="refund",
+                kind=PayableKind.REFUND,
                 source_id=refund_id,
                 line_id=line_id,
                 reference=refund.get("receipt_no", "") or original.reference,
@@ -170,7 +170,7 @@ def record_stock_movement(session: Session, movement: dict) -> None:
             occurred_at=movement["occurred_at"],
         ),
     )
-    if movement["kind"] == "write_off" and movement.get("borne_by") == "centre":
+    if movement["kind"] == "write_off" and movement.get("borne_by") == BorneBy.CENTRE:
         credit_write_off(session, movement)
 
 
@@ -204,7 +204,7 @@ def credit_write_off(session: Session, movement: dict) -> bool:
         entry,
         dedupe_key=f"write_off:{movement_id}",
         supplier_id=supplier_id,
-        kind="write_off",
+        kind=PayableKind.WRITE_OFF,
         source_id=movement_id,
         line_id=None,
         reference=movement.get("reason") or "",

@@ -3,7 +3,8 @@ the ledger posted; plus the ledger's own invariants.
 
 :func:`compare` is the pure matching rule. :func:`run` is the use case: it takes the POS and inventory data
 from a *sources* object (:class:`HttpSources` fetches them from the other services' reconciliation APIs with a
-``service`` token; tests may hand in their own lists), reads the ledger, and stores the report.
+``service`` token; tests may hand in their own lists), reads the ledger, and stores the report. :func:`request`
+queues one through the outbox (the HTTP API answers 202 with it; the worker runs it).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, rules
-from services.suppliers.models import JournalEntry, Posting, Reconciliation
+from services.suppliers.models import JournalEntry, Posting, Reconciliation, ReconciliationStatus, messaging
 from shared.auth import Principal, issue_token
 from shared.config import Settings
-from shared.db import new_id, transaction, utcnow
-from shared.errors import NotFound
+from shared.db import get_or_404, new_id, transaction, utcnow
 
 log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 30
+#: The event that asks the suppliers worker to run a reconciliation (this service is its only subscriber).
+REQUESTED = "reconciliation.requested"
 
 
 class Sources(Protocol):
@@ -217,27 +219,42 @@ def ledger_side(session: Session, source_type: str, start: date, end: date) -> d
     }
 
 
-def request_reconciliation(session: Session, start: date, end: date, actor: str) -> Reconciliation:
+def request(session: Session, start: date, end: date, actor: str) -> Reconciliation:
+    """Queue a reconciliation of ``[start, end]``: the ``queued`` row and a ``reconciliation.requested`` event,
+    both in the caller's transaction.
+
+    The event goes through the outbox like every other, so the request never waits on Redis and is not lost
+    to it: asked for while Redis is down, it is published when Redis is back (the relay, else the sweep), and
+    the suppliers worker runs it (``services.suppliers.consumers.on_reconciliation_requested`` → :func:`run`).
+    """
     rules.period_bounds(start, end)
     record = Reconciliation(
-        id=new_id(), period_from=start, period_to=end, status="queued", requested_by=actor, created_at=utcnow()
+        id=new_id(),
+        period_from=start,
+        period_to=end,
+        status=ReconciliationStatus.QUEUED,
+        requested_by=actor,
+        created_at=utcnow(),
     )
     session.add(record)
     session.flush()
+    messaging.record(session, REQUESTED, {"reconciliation_id": record.id})
     return record
 
 
-def get(session: Session, reconciliation_id) -> Reconciliation:
-    record = session.get(Reconciliation, str(reconciliation_id))
-    if record is None:
-        raise NotFound(f"reconciliation {reconciliation_id} not found")
-    return record
+def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources) -> dict | None:
+    """Fetch, compare, check the invariants and store the report; the report, or ``None`` when nothing was
+    stored because the reconciliation is no longer queued (a duplicate delivery of its event changes nothing).
 
-
-def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources) -> dict:
-    """Fetch, compare, check the invariants and store the report (a failure is stored too, and re-raised)."""
+    The fetches run outside any transaction; the report is stored in one that locks the row and checks it is
+    still queued, so two concurrent deliveries store one report. A failure (an upstream error, a timeout, the
+    soft time limit) is the reconciliation's outcome: stored on it (status ``failed`` with the error) and
+    logged, not raised; the manager asks for a new one. Only a failure to store that outcome escapes.
+    """
     with transaction(session_factory) as session:
-        record = get(session, reconciliation_id)
+        record = get_or_404(session, Reconciliation, reconciliation_id, what="reconciliation")
+        if record.status != ReconciliationStatus.QUEUED:
+            return None
         start, end = record.period_from, record.period_to
     try:
         pos_sales, pos_refunds, movements = (
@@ -246,6 +263,9 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
             sources.movements(start, end),
         )
         with transaction(session_factory) as session:
+            record = get_or_404(session, Reconciliation, reconciliation_id, lock=True, what="reconciliation")
+            if record.status != ReconciliationStatus.QUEUED:
+                return None
             report = compare(
                 pos_sales,
                 pos_refunds,
@@ -263,15 +283,21 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
             report["ok"] = (
                 not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
             )
-            record = get(session, reconciliation_id)
-            record.report, record.status, record.finished_at, record.error = json.dumps(report), "done", utcnow(), None
+            record.report, record.status, record.finished_at, record.error = (
+                json.dumps(report),
+                ReconciliationStatus.DONE,
+                utcnow(),
+                None,
+            )
         return report
     except Exception as exc:
+        log.exception("reconciliation %s failed", reconciliation_id)
+        error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
         with transaction(session_factory) as session:
-            record = get(session, reconciliation_id)
-            record.status, record.finished_at = "failed", utcnow()
-            record.error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()[-2000:]}"
-        raise
+            record = get_or_404(session, Reconciliation, reconciliation_id, lock=True, what="reconciliation")
+            if record.status == ReconciliationStatus.QUEUED:
+                record.status, record.finished_at, record.error = ReconciliationStatus.FAILED, utcnow(), error
+        return None
 
 
 def as_dict(record: Reconciliation) -> dict:

@@ -9,9 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.suppliers import rules
-from services.suppliers.models import Agreement, AgreementFixedPrice, AuditLog, Supplier, messaging
-from shared.db import new_id, utcnow
-from shared.errors import DomainError, NotFound
+from services.suppliers.models import (
+    Agreement,
+    AgreementFixedPrice,
+    AgreementType,
+    AuditLog,
+    BorneBy,
+    PayoutSchedule,
+    Supplier,
+    SupplierStatus,
+    messaging,
+)
+from shared.db import get_or_404, new_id, utcnow
+from shared.errors import DomainError
 
 PROFILE_FIELDS = (
     "business_name",
@@ -36,7 +46,7 @@ def supplier_event(session: Session, supplier: Supplier) -> dict:
         "name": supplier.business_name,
         "status": supplier.status,
         "consignment_days": agreement.consignment_days if agreement else rules.DEFAULT_CONSIGNMENT_DAYS,
-        "shrinkage_borne_by": agreement.shrinkage_borne_by if agreement else "supplier",
+        "shrinkage_borne_by": agreement.shrinkage_borne_by if agreement else BorneBy.SUPPLIER,
     }
 
 
@@ -45,7 +55,11 @@ def register_supplier(session: Session, data: dict, actor: str = "") -> Supplier
     data = dict(data)
     agreement = data.pop("agreement", None) or {}
     supplier = Supplier(
-        id=data.pop("id", None) or new_id(), **data, status="active", created_at=utcnow(), updated_at=utcnow()
+        id=data.pop("id", None) or new_id(),
+        **data,
+        status=SupplierStatus.ACTIVE,
+        created_at=utcnow(),
+        updated_at=utcnow(),
     )
     if session.get(Supplier, supplier.id) is not None:
         raise DomainError(f"supplier {supplier.id} already exists", status=409)
@@ -58,7 +72,7 @@ def register_supplier(session: Session, data: dict, actor: str = "") -> Supplier
 
 
 def update_supplier(session: Session, supplier_id: str, changes: dict, actor: str = "") -> Supplier:
-    supplier = get_supplier(session, supplier_id, for_update=True)
+    supplier = get_or_404(session, Supplier, supplier_id, lock=True, what="supplier")
     for key, value in changes.items():
         setattr(supplier, key, value)
     supplier.updated_at = utcnow()
@@ -67,16 +81,6 @@ def update_supplier(session: Session, supplier_id: str, changes: dict, actor: st
     )
     session.flush()
     messaging.record(session, "supplier.updated", supplier_event(session, supplier))
-    return supplier
-
-
-def get_supplier(session: Session, supplier_id, for_update: bool = False) -> Supplier:
-    query = select(Supplier).where(Supplier.id == str(supplier_id))
-    if for_update:
-        query = query.with_for_update()
-    supplier = session.execute(query).scalar_one_or_none()
-    if supplier is None:
-        raise NotFound(f"supplier {supplier_id} not found")
     return supplier
 
 
@@ -89,7 +93,7 @@ def list_suppliers(session: Session, status: str | None = None) -> list[Supplier
 
 def add_agreement(session: Session, supplier_id: str, data: dict, actor: str = "") -> Agreement:
     """New terms from ``effective_from`` (default now); earlier sales keep the terms they were posted under."""
-    supplier = get_supplier(session, supplier_id)
+    supplier = get_or_404(session, Supplier, supplier_id, what="supplier")
     data = dict(data)
     data.setdefault("effective_from", utcnow())
     agreement = _add_agreement(session, supplier.id, data, actor)
@@ -99,8 +103,8 @@ def add_agreement(session: Session, supplier_id: str, data: dict, actor: str = "
 
 def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -> Agreement:
     fixed_prices = data.pop("fixed_prices", []) or []
-    kind = data.get("type", "commission")
-    if kind == "fixed_price" and not fixed_prices:
+    kind = data.get("type", AgreementType.COMMISSION)
+    if kind == AgreementType.FIXED_PRICE and not fixed_prices:
         raise DomainError(
             "a fixed-price agreement needs at least one product price",
             errors={"fixed_prices": ["At least one product price is required."]},
@@ -113,10 +117,10 @@ def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -
         supplier_id=supplier_id,
         type=kind,
         commission_bps=data.get("commission_bps", rules.DEFAULT_COMMISSION_BPS),
-        payout_schedule=data.get("payout_schedule", "monthly"),
+        payout_schedule=data.get("payout_schedule", PayoutSchedule.MONTHLY),
         minimum_payout=data.get("minimum_payout", 0),
         holdback_days=data.get("holdback_days", rules.DEFAULT_HOLDBACK_DAYS),
-        shrinkage_borne_by=data.get("shrinkage_borne_by", "supplier"),
+        shrinkage_borne_by=data.get("shrinkage_borne_by", BorneBy.SUPPLIER),
         consignment_days=data.get("consignment_days", rules.DEFAULT_CONSIGNMENT_DAYS),
         effective_from=data["effective_from"],
         created_at=utcnow(),
@@ -143,7 +147,7 @@ def _add_agreement(session: Session, supplier_id: str, data: dict, actor: str) -
 
 
 def list_agreements(session: Session, supplier_id: str) -> list[Agreement]:
-    get_supplier(session, supplier_id)
+    get_or_404(session, Supplier, supplier_id, what="supplier")
     return list(
         session.execute(
             select(Agreement)
@@ -192,7 +196,7 @@ def terms_at(session: Session, supplier_id: str, moment: datetime) -> rules.Term
         type=agreement.type,
         commission_bps=agreement.commission_bps,
         holdback_days=agreement.holdback_days,
-        fixed_prices=fixed_prices_of(session, agreement.id) if agreement.type == "fixed_price" else {},
+        fixed_prices=fixed_prices_of(session, agreement.id) if agreement.type == AgreementType.FIXED_PRICE else {},
     )
 
 

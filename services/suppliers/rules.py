@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from services.suppliers.models import AgreementType, PayoutSchedule
 from shared.business_time import business_day, day_start
 from shared.money import split_commission, split_fixed_price
 
@@ -13,7 +14,11 @@ DEFAULT_HOLDBACK_DAYS = 7
 DEFAULT_CONSIGNMENT_DAYS = 90
 #: Small suppliers must be paid within 15 days (Permendag 70/2013 art. 13): older dues are flagged.
 OVERDUE_AFTER = timedelta(days=15)
-SCHEDULE_PERIODS = {"weekly": timedelta(days=7), "biweekly": timedelta(days=14), "monthly": timedelta(days=30)}
+SCHEDULE_PERIODS = {
+    PayoutSchedule.WEEKLY: timedelta(days=7),
+    PayoutSchedule.BIWEEKLY: timedelta(days=14),
+    PayoutSchedule.MONTHLY: timedelta(days=30),
+}
 #: When no ``effective_from`` is given for the first agreement, it covers every earlier sale too.
 BEGINNING_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -23,7 +28,7 @@ class Terms:
     """The agreement terms that apply to one sale line."""
 
     agreement_id: str | None
-    type: str = "commission"
+    type: str = AgreementType.COMMISSION
     commission_bps: int = DEFAULT_COMMISSION_BPS
     holdback_days: int = DEFAULT_HOLDBACK_DAYS
     fixed_prices: dict[str, int] = field(default_factory=dict)
@@ -46,7 +51,7 @@ def split_line(terms: Terms, product_id: str, qty: int, line_total: int) -> Spli
     Fixed-price (harga titip): share = qty × the agreed supplier price for the product; a product without an
     agreed price falls back to the agreement's commission rate.
     """
-    if terms.type == "fixed_price" and str(product_id) in terms.fixed_prices:
+    if terms.type == AgreementType.FIXED_PRICE and str(product_id) in terms.fixed_prices:
         share, margin = split_fixed_price(line_total, qty, terms.fixed_prices[str(product_id)])
         return Split(share, margin)
     share, commission = split_commission(line_total, terms.commission_bps)
@@ -91,7 +96,7 @@ def due_date(oldest_available_at: datetime | None, schedule: str) -> date | None
     """The day a supplier's oldest unpaid money falls due under their payout schedule."""
     if oldest_available_at is None:
         return None
-    return business_day(oldest_available_at + SCHEDULE_PERIODS.get(schedule, SCHEDULE_PERIODS["monthly"]))
+    return business_day(oldest_available_at + SCHEDULE_PERIODS.get(schedule, SCHEDULE_PERIODS[PayoutSchedule.MONTHLY]))
 
 
 def is_overdue(oldest_available_at: datetime | None, now: datetime) -> bool:

@@ -15,18 +15,18 @@ from datetime import date
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.suppliers import ledger, registry, rules
-from services.suppliers.models import JournalEntry, PayableItem, Posting
+from services.suppliers import ledger, rules
+from services.suppliers.models import JournalEntry, PayableItem, PayableKind, Posting, Supplier
 from shared.business_time import business_day, day_start
-from shared.db import transaction
+from shared.db import get_or_404, transaction
 from shared.money import format_rupiah
 
 KIND_LABELS = {
-    "sale": "Penjualan",
-    "refund": "Retur",
-    "write_off": "Penyesuaian (stok hilang/rusak ditanggung sentra)",
-    "payout": "Pembayaran",
-    "payout_failed": "Pembayaran gagal (dikembalikan)",
+    PayableKind.SALE: "Penjualan",
+    PayableKind.REFUND: "Retur",
+    PayableKind.WRITE_OFF: "Penyesuaian (stok hilang/rusak ditanggung sentra)",
+    PayableKind.PAYOUT: "Pembayaran",
+    PayableKind.PAYOUT_FAILED: "Pembayaran gagal (dikembalikan)",
 }
 PAGE_SIZE = 2000
 CSV_HEADER = ["date", "kind", "reference", "product", "qty", "unit_price", "gross", "commission", "share", "balance"]
@@ -53,7 +53,7 @@ def opening_balance(session: Session, supplier_id: str, start: date) -> int:
 
 
 def header(session: Session, supplier_id: str, start: date, end: date) -> StatementHeader:
-    supplier = registry.get_supplier(session, supplier_id)
+    supplier = get_or_404(session, Supplier, supplier_id, what="supplier")
     rules.period_bounds(start, end)
     return StatementHeader(
         supplier.id, supplier.business_name, start, end, opening_balance(session, supplier.id, start)
@@ -174,7 +174,7 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
     pdf.drawString(30, y, f"Saldo awal: {format_rupiah(head.opening_balance)}")
     y -= 14
     balance = head.opening_balance
-    totals = {"sale": 0, "refund": 0, "write_off": 0, "payout": 0, "payout_failed": 0, "commission": 0}
+    totals = {**dict.fromkeys(PayableKind, 0), "commission": 0}
     rows = pdf.beginText()
     rows.setFont("Helvetica", 8)
     for item in movements(session, supplier_id, start, end):
@@ -187,9 +187,9 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
             rows.setFont("Helvetica", 8)
         balance += item.amount
         totals[item.kind] += item.amount
-        totals["commission"] += item.commission if item.kind in ("sale", "refund") else 0
+        totals["commission"] += item.commission if item.kind in ledger.SALE_LINE_KINDS else 0
         description = item.product_name or item.reference
-        if item.kind in ("payout", "payout_failed"):
+        if item.kind in ledger.PAYOUT_KINDS:
             description = f"Ref. transfer {item.reference}"
         values = [
             business_day(item.occurred_at).strftime("%d-%m-%Y"),
@@ -197,7 +197,7 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
             description[:48],
             str(item.qty) if item.qty else "",
             format_rupiah(item.unit_price) if item.unit_price else "",
-            format_rupiah(item.commission) if item.kind in ("sale", "refund") else "",
+            format_rupiah(item.commission) if item.kind in ledger.SALE_LINE_KINDS else "",
             format_rupiah(item.amount),
             format_rupiah(balance),
         ]
@@ -214,10 +214,10 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
     pdf.setFont("Helvetica-Bold", 9)
     summary = [
         ("Saldo awal", head.opening_balance),
-        ("Bagian pemasok dari penjualan", totals["sale"]),
-        ("Retur", totals["refund"]),
-        ("Penyesuaian", totals["write_off"]),
-        ("Pembayaran", totals["payout"] + totals["payout_failed"]),
+        ("Bagian pemasok dari penjualan", totals[PayableKind.SALE]),
+        ("Retur", totals[PayableKind.REFUND]),
+        ("Penyesuaian", totals[PayableKind.WRITE_OFF]),
+        ("Pembayaran", totals[PayableKind.PAYOUT] + totals[PayableKind.PAYOUT_FAILED]),
         ("Komisi sentra (bersih)", totals["commission"]),
         ("Saldo akhir", balance),
     ]

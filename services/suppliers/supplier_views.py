@@ -11,11 +11,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.suppliers import registry, rules
-from services.suppliers.models import PayableItem, PayoutLine, Product, StockAlert, StockMovement
+from services.suppliers import ledger, registry, rules
+from services.suppliers.models import PayableItem, PayoutLine, PayoutLineStatus, Product, StockAlert, StockMovement
 from shared.business_time import business_day
 from shared.db import utcnow
 from shared.errors import NotFound
+
+#: A supplier sees its payout lines once a manager approved them (proposals, holds and exclusions stay internal).
+VISIBLE_PAYOUT_STATUSES = (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID, PayoutLineStatus.FAILED)
 
 
 def sales_by_product_and_day(
@@ -35,7 +38,7 @@ def sales_by_product_and_day(
         )
         .where(
             PayableItem.supplier_id == supplier_id,
-            PayableItem.kind.in_(("sale", "refund")),
+            PayableItem.kind.in_(ledger.SALE_LINE_KINDS),
             PayableItem.occurred_at >= lower,
             PayableItem.occurred_at < upper,
         )
@@ -101,7 +104,7 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
         rows[pid]["first_intake_at"] = first_intake
     for pid, sold in session.execute(
         select(PayableItem.product_id, func.sum(PayableItem.qty))
-        .where(PayableItem.supplier_id == supplier_id, PayableItem.kind.in_(("sale", "refund")))
+        .where(PayableItem.supplier_id == supplier_id, PayableItem.kind.in_(ledger.SALE_LINE_KINDS))
         .group_by(PayableItem.product_id)
     ):
         rows[pid]["sold"] = int(sold or 0)
@@ -174,7 +177,7 @@ def payouts(session: Session, supplier_id: str) -> list[PayoutLine]:
     return list(
         session.execute(
             select(PayoutLine)
-            .where(PayoutLine.supplier_id == supplier_id, PayoutLine.status.in_(("approved", "paid", "failed")))
+            .where(PayoutLine.supplier_id == supplier_id, PayoutLine.status.in_(VISIBLE_PAYOUT_STATUSES))
             .order_by(PayoutLine.paid_at, PayoutLine.id)
         ).scalars()
     )
@@ -182,6 +185,6 @@ def payouts(session: Session, supplier_id: str) -> list[PayoutLine]:
 
 def payout(session: Session, supplier_id: str, payout_id: str) -> PayoutLine:
     found = session.get(PayoutLine, str(payout_id))
-    if found is None or found.supplier_id != supplier_id or found.status not in ("approved", "paid", "failed"):
+    if found is None or found.supplier_id != supplier_id or found.status not in VISIBLE_PAYOUT_STATUSES:
         raise NotFound(f"payout {payout_id} not found")
     return found

@@ -1,10 +1,39 @@
 """Celery worker entry of the suppliers service: ``celery -A services.suppliers.worker worker -Q suppliers``."""
 
+from services.suppliers import consumers, reconciliation
+from services.suppliers.consumers import HANDLERS
 from services.suppliers.models import messaging
-from services.suppliers.tasks import register_tasks
+from shared.celery_factory import MAX_RETRY_COUNTDOWN, register_consumers
 from shared.config import load_settings
+from shared.messaging import MAX_ATTEMPTS
 from shared.runtime import build_runtime
+
+#: A reconciliation makes three HTTP fetches of up to ``reconciliation.FETCH_TIMEOUT`` each, then compares:
+#: minutes, not the 60 s of an event consumer. Under the broker's visibility timeout (300 s), so a running
+#: reconciliation is not delivered a second time; at the soft limit it is stored as failed.
+RECONCILIATION_TIME_LIMIT = 280
+RECONCILIATION_SOFT_TIME_LIMIT = 270
 
 runtime = build_runtime(load_settings("suppliers"), messaging)
 app = runtime.celery
-register_tasks(runtime)
+register_consumers(app, "suppliers", runtime.session_factory, messaging, HANDLERS)
+
+
+@app.task(
+    name=consumers.RECONCILIATION_CONSUMER,
+    ignore_result=True,
+    time_limit=RECONCILIATION_TIME_LIMIT,
+    soft_time_limit=RECONCILIATION_SOFT_TIME_LIMIT,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=MAX_RETRY_COUNTDOWN,
+    max_retries=MAX_ATTEMPTS,
+    shared=False,
+)
+def on_reconciliation_requested(envelopes: list[dict]) -> None:
+    """Run the requested reconciliations, fetching the POS's and inventory's records over HTTP. Only a failure
+    to store an outcome (e.g. the database is down) raises: the batch is retried with backoff, and what was
+    stored meanwhile is skipped."""
+    consumers.on_reconciliation_requested(
+        runtime.session_factory, reconciliation.HttpSources(runtime.settings), envelopes
+    )

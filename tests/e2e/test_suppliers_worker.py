@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from services.suppliers import create_app
-from services.suppliers.tasks import RECONCILIATION_TASK
+from services.suppliers.consumers import RECONCILIATION_CONSUMER
 from shared.celery_factory import make_celery
 from shared.events import contract
 from tests import suppliers_support as ev
@@ -31,7 +31,7 @@ def suppliers(make_settings, start_worker, upstream, redis_server, monkeypatch):
     monkeypatch.setenv("SENTRA_INVENTORY_URL", f"{upstream.url}/inventory")
     settings = make_settings("suppliers")
     redis_server.client().flushall()
-    app = create_app(settings)
+    app = ev.with_consumers(create_app(settings))
     start_worker(settings)
     yield app
     app.extensions["sentra"].engine.dispose()
@@ -123,10 +123,36 @@ def test_the_worker_runs_a_queued_reconciliation_fetching_pos_and_inventory_over
             and r
         ),
         timeout=60,
-        message=f"{RECONCILIATION_TASK} done by the worker",
+        message=f"{RECONCILIATION_CONSUMER} done by the worker",
     )
     assert result["status"] == "done", result
     assert result["report"]["missing"] == [
         {"kind": "sale", "id": never_arrived["sale_id"], "missing_in": "ledger", "amount": 35_000}
     ]
     assert result["report"]["invariants"]["ok"]
+
+
+def test_a_reconciliation_asked_for_while_redis_is_down_is_run_once_redis_is_back(
+    suppliers, token, upstream, redis_server
+):
+    client = suppliers.test_client()
+    redis_server.stop()
+    try:
+        queued = client.post(
+            "/reconciliations", json={"from": "2026-03-01", "to": "2026-03-31"}, headers=token("manager")
+        )
+        assert queued.status_code == 202 and queued.json["status"] == "queued"
+    finally:
+        redis_server.start()
+    suppliers.extensions["sentra"].relay.publish_pending()  # what the relay's next kick or the sweep does
+    result = eventually(
+        lambda: (
+            (r := client.get(f"/reconciliations/{queued.json['id']}", headers=token("manager")).json)["status"]
+            != "queued"
+            and r
+        ),
+        timeout=60,
+        message="the reconciliation run by the worker after Redis came back",
+    )
+    assert result["status"] == "done", result
+    assert result["report"]["ok"] and result["report"]["counts"]["pos_sales"] == 0

@@ -1,0 +1,78 @@
+"""Thin event handlers of the suppliers service.
+
+:data:`HANDLERS` each apply one event through a use case, inside the transaction that claims it (the claim,
+retries and dead letters are done by :func:`shared.celery_factory.register_consumers`).
+
+``reconciliation.requested`` is consumed by :func:`on_reconciliation_requested` instead, which the worker
+registers as a task of its own: see there why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.suppliers import postings, reconciliation
+from services.suppliers.models import messaging
+from shared.db import transaction
+from shared.events import contract, load_event
+
+log = logging.getLogger(__name__)
+
+
+def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
+    postings.post_sale(session, payload)
+
+
+def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
+    postings.post_refund(session, payload)
+
+
+def on_stock_moved(session: Session, payload: dict, envelope: dict) -> None:
+    postings.record_stock_movement(session, payload)
+
+
+def on_stock_alert_raised(session: Session, payload: dict, envelope: dict) -> None:
+    postings.record_stock_alert(session, payload)
+
+
+def on_product_upserted(session: Session, payload: dict, envelope: dict) -> None:
+    postings.record_product(session, payload)
+
+
+HANDLERS = {
+    "sale.completed": on_sale_completed,
+    "sale.refunded": on_sale_refunded,
+    "stock.moved": on_stock_moved,
+    "stock.alert_raised": on_stock_alert_raised,
+    "product.upserted": on_product_upserted,
+}
+
+#: The Celery task that consumes ``reconciliation.requested`` (``suppliers.on_reconciliation_requested``).
+RECONCILIATION_CONSUMER = contract(reconciliation.REQUESTED).task_name("suppliers")
+
+
+def on_reconciliation_requested(
+    session_factory: sessionmaker[Session], sources: reconciliation.Sources, envelopes: list[dict]
+) -> None:
+    """Run each requested reconciliation that is still queued (:func:`reconciliation.run`).
+
+    Not one of :data:`HANDLERS`, because :func:`~shared.celery_factory.register_consumers` runs a handler
+    inside the transaction that claims its event and under the 60 s limit of every consumer task, while a
+    reconciliation fetches the POS's and inventory's records over HTTP for up to minutes: that must not hold a
+    database transaction open (on SQLite, the write lock of the whole database), and it needs the longer time
+    limit the worker gives this task. A failed fetch is the reconciliation's outcome (stored as ``failed``), not
+    an event to retry and dead-letter. Idempotent without a claim: a reconciliation no longer queued is skipped.
+    An envelope that breaks its contract goes to the dead letters at once.
+    """
+    for envelope in envelopes:
+        try:
+            _, payload = load_event(envelope)
+        except (ValidationError, KeyError) as exc:
+            log.error("%s dead-lettered event %s: %s", RECONCILIATION_CONSUMER, envelope.get("event_id"), exc)
+            with transaction(session_factory) as session:
+                messaging.dead_letter(session, RECONCILIATION_CONSUMER, envelope, f"invalid event: {exc}", 1)
+            continue
+        reconciliation.run(session_factory, str(payload["reconciliation_id"]), sources)
