@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import select
 
+from shared import dead_letters_api
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.errors import Conflict, NotFound
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
@@ -153,7 +154,7 @@ def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_tha
 
 
 def test_managers_see_dead_letters_over_http_and_send_one_again_once(runtime, token):
-    client = create_service_app(runtime, "messaging test").test_client()
+    client = create_service_app(runtime, "messaging test", [dead_letters_api.blp]).test_client()
     envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455558888", "type": "sale.completed", "payload": {}}
     with runtime.transaction() as session:
         runtime.messaging.dead_letter(session, "suppliers.on_sale_completed", envelope, "boom", attempts=8)
