@@ -6,7 +6,7 @@ import logging
 import random
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -104,7 +104,7 @@ def register_consumers(
     service: str,
     session_factory: sessionmaker[Session],
     messaging: Messaging,
-    handlers: dict[str, Handler],
+    handlers: Mapping[str, Handler],
 ) -> None:
     """Register one Celery task per event type ``service`` consumes.
 

@@ -124,6 +124,15 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def table_of(model: type[Any]) -> Table:
+    """The Core :class:`Table` behind a mapped class (``Model.__table__``, which SQLAlchemy types loosely as a
+    ``FromClause``), for Core statements on the hot paths."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
+
+
 def get_or_404(session: Session, model: type[T], object_id: object, *, lock: bool = False, what: str = "") -> T:
     """The ``model`` row with primary key ``object_id`` (locked ``FOR UPDATE`` with ``lock``), or
     :class:`shared.errors.NotFound` naming ``what`` (default: the table name)."""

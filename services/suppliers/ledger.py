@@ -25,7 +25,7 @@ from services.suppliers.models import (
     PayoutLineStatus,
     Posting,
 )
-from shared.db import insert_or_skip, new_id, utcnow
+from shared.db import insert_or_skip, new_id, table_of, utcnow
 
 COMMISSION_REVENUE = "commission_revenue"
 SALES_CLEARING = "sales_clearing"
@@ -64,7 +64,7 @@ class UnbalancedEntry(ValueError):
 def claim_source(session: Session, source_key: str) -> bool:
     """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
     return insert_or_skip(
-        session.connection(), LedgerSource.__table__, {"source_key": source_key, "recorded_at": utcnow()}
+        session.connection(), table_of(LedgerSource), {"source_key": source_key, "recorded_at": utcnow()}
     )
 
 
@@ -122,7 +122,7 @@ def _move_balance(session: Session, code: str, delta: int) -> bool:
     A Core statement on the session's connection: no autoflush of the entry's pending postings (their account
     may not exist yet) and no ORM bookkeeping on a statement run for every leg of every posting.
     """
-    table = AccountBalance.__table__
+    table = table_of(AccountBalance)
     return (
         session.connection()
         .execute(
@@ -142,8 +142,8 @@ def _open_account(session: Session, code: str) -> None:
         kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
     else:
         kind, supplier_id = CENTRE_ACCOUNTS[code], None
-    insert_or_skip(session.connection(), Account.__table__, {"code": code, "kind": kind, "supplier_id": supplier_id})
-    insert_or_skip(session.connection(), AccountBalance.__table__, {"account_code": code, "balance": 0})
+    insert_or_skip(session.connection(), table_of(Account), {"code": code, "kind": kind, "supplier_id": supplier_id})
+    insert_or_skip(session.connection(), table_of(AccountBalance), {"account_code": code, "balance": 0})
 
 
 def add_payable_item(session: Session, entry: JournalEntry, **fields) -> PayableItem:
@@ -242,7 +242,7 @@ def check_invariants(session: Session) -> dict:
     total_debit = sum(int(debit) for _, debit, _ in per_account)
     total_credit = sum(int(credit) for _, _, credit in per_account)
     from_postings = {code: int(credit) - int(debit) for code, debit, credit in per_account}
-    stored = dict(session.execute(select(AccountBalance.account_code, AccountBalance.balance)).all())
+    stored = dict(session.execute(select(AccountBalance.account_code, AccountBalance.balance)).tuples().all())
     balance_mismatches = [
         {"account": code, "stored": int(stored.get(code, 0)), "from_postings": from_postings.get(code, 0)}
         for code in sorted(set(stored) | set(from_postings))

@@ -90,14 +90,18 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
             select(PayoutLine.supplier_id, func.sum(PayoutLine.amount))
             .where(PayoutLine.status.in_(ledger.RESERVED_LINE_STATUSES))
             .group_by(PayoutLine.supplier_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     last_paid = dict(
         session.execute(
             select(PayoutLine.supplier_id, func.max(PayoutLine.paid_at))
             .where(PayoutLine.status == PayoutLineStatus.PAID)
             .group_by(PayoutLine.supplier_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     agreements = _agreements_in_force(session, now)
     result = []
@@ -285,7 +289,7 @@ def bank_file_rows(session: Session, run_id) -> list[list[str]]:
     run = get_or_404(session, PayoutRun, run_id, what="payout run")
     if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; there is no bank file yet")
-    names = dict(session.execute(select(Supplier.id, Supplier.business_name)).all())
+    names = dict(session.execute(select(Supplier.id, Supplier.business_name)).tuples().all())
     rows = [["bank_name", "account_number", "account_holder", "amount", "reference", "supplier", "line_id"]]
     for line in run_lines(session, run.id):
         if line.status in (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID):

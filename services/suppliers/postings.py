@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from services.suppliers import ledger, registry, rules
 from services.suppliers.models import BorneBy, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
-from shared.db import insert_or_skip, utcnow
+from shared.db import insert_or_skip, table_of, utcnow
 
 
 def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
@@ -155,7 +155,7 @@ def record_stock_movement(session: Session, movement: dict) -> None:
     movement_id = str(movement["movement_id"])
     insert_or_skip(
         session.connection(),
-        StockMovement.__table__,
+        table_of(StockMovement),
         dict(
             id=movement_id,
             supplier_id=str(movement["supplier_id"]),
@@ -227,7 +227,7 @@ def record_stock_alert(session: Session, alert: dict) -> None:
     """``stock.alert_raised``: shown to the supplier whose product it is."""
     insert_or_skip(
         session.connection(),
-        StockAlert.__table__,
+        table_of(StockAlert),
         dict(
             id=str(alert["alert_id"]),
             supplier_id=str(alert["supplier_id"]),
@@ -252,7 +252,7 @@ def record_product(session: Session, product: dict) -> None:
         revision=product.get("revision", 0),
         updated_at=utcnow(),
     )
-    if not insert_or_skip(session.connection(), Product.__table__, values):
+    if not insert_or_skip(session.connection(), table_of(Product), values):
         session.execute(
             update(Product)
             .where(Product.id == values["id"], Product.revision <= values["revision"])

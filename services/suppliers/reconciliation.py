@@ -163,7 +163,7 @@ def compare(
         elif movement["kind"] == "refund":
             refund_movements.add(reference)
     for sale_id, sale in sales.items():
-        sold = Counter()
+        sold: Counter[str] = Counter()
         for line in sale.get("lines", []):
             sold[str(line["product_id"])] += int(line["qty"])
         amount = sum(int(line["line_total"]) for line in sale.get("lines", []))

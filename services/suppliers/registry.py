@@ -163,7 +163,9 @@ def fixed_prices_of(session: Session, agreement_id: str) -> dict[str, int]:
             select(AgreementFixedPrice.product_id, AgreementFixedPrice.supplier_price).where(
                 AgreementFixedPrice.agreement_id == agreement_id
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 

@@ -14,7 +14,7 @@ DEFAULT_HOLDBACK_DAYS = 7
 DEFAULT_CONSIGNMENT_DAYS = 90
 #: Small suppliers must be paid within 15 days (Permendag 70/2013 art. 13): older dues are flagged.
 OVERDUE_AFTER = timedelta(days=15)
-SCHEDULE_PERIODS = {
+SCHEDULE_PERIODS: dict[str, timedelta] = {
     PayoutSchedule.WEEKLY: timedelta(days=7),
     PayoutSchedule.BIWEEKLY: timedelta(days=14),
     PayoutSchedule.MONTHLY: timedelta(days=30),

@@ -21,7 +21,7 @@ from shared.business_time import business_day, day_start
 from shared.db import get_or_404, transaction
 from shared.money import format_rupiah
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     PayableKind.SALE: "Penjualan",
     PayableKind.REFUND: "Retur",
     PayableKind.WRITE_OFF: "Penyesuaian (stok hilang/rusak ditanggung sentra)",
@@ -174,7 +174,7 @@ def pdf_bytes(session: Session, supplier_id: str, start: date, end: date) -> byt
     pdf.drawString(30, y, f"Saldo awal: {format_rupiah(head.opening_balance)}")
     y -= 14
     balance = head.opening_balance
-    totals = {**dict.fromkeys(PayableKind, 0), "commission": 0}
+    totals: dict[str, int] = {**dict.fromkeys(PayableKind, 0), "commission": 0}
     rows = pdf.beginText()
     rows.setFont("Helvetica", 8)
     for item in movements(session, supplier_id, start, end):

@@ -121,7 +121,9 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
             rows[pid]["near_expiry_lots"] = int(lots)
         else:
             rows[pid]["consignment_ended_alert"] = True
-    names = dict(session.execute(select(Product.id, Product.name).where(Product.supplier_id == supplier_id)).all())
+    names = dict(
+        session.execute(select(Product.id, Product.name).where(Product.supplier_id == supplier_id)).tuples().all()
+    )
     result = []
     for pid in sorted(rows, key=lambda p: names.get(p, p)):
         row = rows[pid]

@@ -13,7 +13,7 @@ from services.suppliers.ledger import balance_summary
 from services.suppliers.models import Supplier
 from shared.auth import current_principal
 from shared.db import get_or_404
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.runtime import current_runtime
 
 
@@ -27,7 +27,10 @@ def own_supplier_id(supplier_id) -> str:
 
 def my_supplier_id() -> str:
     """The supplier whose token made the request (the ``/me`` endpoints)."""
-    return current_principal().supplier_id
+    supplier_id = current_principal().supplier_id
+    if supplier_id is None:  # requires("supplier") guarantees it: a supplier token without one is refused
+        raise Forbidden("this token belongs to no supplier")
+    return supplier_id
 
 
 def supplier_out(session, supplier) -> dict:
