@@ -6,8 +6,9 @@ Called by the HTTP API and the Celery consumers inside one transaction; events l
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ SKU_PREFIXES = {"makanan": "MKN", "minuman": "MNM", "kerajinan": "KRJ", "fashion
 def next_counter(session: Session, name: str) -> int:
     """The next value of counter ``name`` (1, 2, …), never handed out twice: an atomic UPDATE whose row lock
     (PostgreSQL) or write lock (SQLite ``BEGIN IMMEDIATE``) serialises concurrent callers."""
-    table = Counter.__table__
+    table = cast(Table, Counter.__table__)
     insert_or_skip(session, table, {"name": name, "value": 0})
     return session.execute(
         update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)

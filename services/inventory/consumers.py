@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import catalogue
 from services.inventory.stock import sales
+from shared.celery_factory import Handler
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -21,7 +22,7 @@ def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
     sales.apply_refund(session, payload)
 
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "supplier.registered": on_supplier_changed,
     "supplier.updated": on_supplier_changed,
     "sale.completed": on_sale_completed,

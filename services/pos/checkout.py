@@ -4,8 +4,9 @@ number, and the ``sale.completed`` event (through the outbox, only when the sale
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, select, text
+from sqlalchemy import Date, Integer, Row, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, qris
@@ -76,7 +77,8 @@ def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     return session.execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day}).scalar_one()
 
 
-def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, object]]:
+def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
+    """Each line with its catalogue product (a Core row with the catalogue product's columns)."""
     barcodes = {line["barcode"] for line in lines if line.get("barcode")}
     product_ids = {str(line["product_id"]) for line in lines if line.get("product_id")}
     by_code, by_id = catalogue.products_for_lines(session, barcodes, product_ids)

@@ -4,8 +4,9 @@ status events (the claim, retries and dead letters are done by :func:`shared.cel
 from __future__ import annotations
 
 from services.pos import catalogue
+from shared.celery_factory import Handler
 
-HANDLERS = {
+HANDLERS: dict[str, Handler] = {
     "product.upserted": catalogue.apply_product_upserted,
     "supplier.registered": catalogue.apply_supplier_changed,
     "supplier.updated": catalogue.apply_supplier_changed,

@@ -20,9 +20,10 @@ PAYMENTS_DO_NOT_MATCH_TOTAL = "payments_do_not_match_total"
 PAYMENT_EXPIRED = "payment_expired"
 NOT_QRIS = "not_qris"
 #: ``sale_<status>``: the action needs the sale in another status (e.g. refunding a sale still in progress).
-SALE_IN_STATUS = {status: f"sale_{status}" for status in SaleStatus}
+#: Keyed by ``str`` because callers look up the status string a row holds (a StrEnum member equals its value).
+SALE_IN_STATUS: dict[str, str] = {status: f"sale_{status}" for status in SaleStatus}
 #: ``payment_<status>``: the action needs a pending payment.
-PAYMENT_IN_STATUS = {status: f"payment_{status}" for status in PaymentStatus}
+PAYMENT_IN_STATUS: dict[str, str] = {status: f"payment_{status}" for status in PaymentStatus}
 
 # -- QRIS provider callback --
 BAD_SIGNATURE = "bad_signature"

@@ -11,8 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.pos.errors import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_REUSED
@@ -60,7 +61,7 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
         with transaction(session_factory) as session:
             if insert_or_skip(
                 session,
-                IdempotencyRecord.__table__,
+                cast(Table, IdempotencyRecord.__table__),
                 {
                     "scope": scope,
                     "key": key,
@@ -80,6 +81,8 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
                     errors={"Idempotency-Key": ["Used with another body."]},
                 )
             if record.status == IdempotencyStatus.DONE:
+                if record.response_status is None or record.response_body is None:
+                    raise RuntimeError(f"Idempotency record {scope}/{key} is done but holds no response.")
                 return StoredResponse(record.response_status, json.loads(record.response_body))
             if utcnow() - record.created_at > ABANDONED_AFTER:
                 record.created_at = utcnow()

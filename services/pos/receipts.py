@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from services.pos.models import PaymentStatus, Sale
 from services.pos.outlets import outlet_settings
 from shared.business_time import to_wib
+from shared.db import get_or_404
 from shared.errors import NotFound
 
 PAPER_WIDTHS = {58: {"mm": 48, "chars": 32}, 80: {"mm": 72, "chars": 48}}
@@ -19,6 +20,8 @@ def receipt_context(session: Session, receipt_no: str, width: int) -> dict:
     sale = session.scalar(select(Sale).where(Sale.receipt_no == receipt_no))
     if sale is None:
         raise NotFound(f"receipt {receipt_no} not found")
+    if sale.completed_at is None:
+        raise RuntimeError(f"Sale {sale.id} has receipt {receipt_no} but no completion time.")
     outlet = outlet_settings(session, sale.outlet_id)
     return {
         "sale": sale,
@@ -36,7 +39,7 @@ def z_report_context(session: Session, figures: dict) -> dict:
 
     from services.pos.models import Register, Shift
 
-    shift = session.get(Shift, figures["shift_id"])
+    shift = get_or_404(session, Shift, figures["shift_id"], what="shift")
     outlet = outlet_settings(session, shift.outlet_id)
     register = session.get(Register, shift.register_id)
     return {

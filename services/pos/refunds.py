@@ -30,23 +30,22 @@ from shared.errors import Conflict, DomainError, NotFound
 
 def _refunded_so_far(session: Session, sale_id: str) -> tuple[dict[str, int], dict[str, int]]:
     """``({sale_line_id: qty refunded}, {payment_id: amount paid back})`` for a sale."""
-    quantities = dict(
-        session.execute(
-            select(RefundLine.sale_line_id, func.sum(RefundLine.qty))
-            .join(Refund, Refund.id == RefundLine.refund_id)
-            .where(Refund.sale_id == sale_id)
-            .group_by(RefundLine.sale_line_id)
-        ).all()
+    quantities = session.execute(
+        select(RefundLine.sale_line_id, func.sum(RefundLine.qty))
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .where(Refund.sale_id == sale_id)
+        .group_by(RefundLine.sale_line_id)
+    ).tuples()
+    paid_back = session.execute(
+        select(RefundPayment.payment_id, func.sum(RefundPayment.amount))
+        .join(Refund, Refund.id == RefundPayment.refund_id)
+        .where(Refund.sale_id == sale_id, RefundPayment.payment_id.is_not(None))
+        .group_by(RefundPayment.payment_id)
+    ).tuples()
+    return (
+        {line_id: int(qty) for line_id, qty in quantities},
+        {payment_id: int(amount) for payment_id, amount in paid_back if payment_id is not None},
     )
-    paid_back = dict(
-        session.execute(
-            select(RefundPayment.payment_id, func.sum(RefundPayment.amount))
-            .join(Refund, Refund.id == RefundPayment.refund_id)
-            .where(Refund.sale_id == sale_id, RefundPayment.payment_id.is_not(None))
-            .group_by(RefundPayment.payment_id)
-        ).all()
-    )
-    return {k: int(v) for k, v in quantities.items()}, {k: int(v) for k, v in paid_back.items()}
 
 
 def _refund_shift(session: Session, caller: Principal, register_id: str | None) -> Shift | None:
@@ -62,7 +61,8 @@ def _allocate_to_methods(
     """``[(payment_id, method, amount)]``: all cash, or back over the sale's own payments in their order."""
     if method == RefundMethod.CASH:
         return [(None, PaymentMethod.CASH, total)]
-    parts, left = [], total
+    parts: list[tuple[str | None, str, int]] = []
+    left = total
     for payment in sale.payments:
         if left == 0:
             break

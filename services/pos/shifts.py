@@ -124,10 +124,12 @@ def shift_figures(session: Session, shift: Shift) -> dict:
             func.coalesce(func.sum(Sale.ppn), 0),
         ).where(completed)
     ).one()
-    pending = session.scalar(
+    pending = session.execute(
         select(func.count()).where(Sale.shift_id == shift.id, Sale.status == SaleStatus.PENDING_PAYMENT)
-    )
-    voided = session.scalar(select(func.count()).where(Sale.shift_id == shift.id, Sale.status == SaleStatus.VOIDED))
+    ).scalar_one()
+    voided = session.execute(
+        select(func.count()).where(Sale.shift_id == shift.id, Sale.status == SaleStatus.VOIDED)
+    ).scalar_one()
     by_method = {method.value: 0 for method in PaymentMethod}
     for method, amount in session.execute(
         select(Payment.method, func.sum(Payment.amount))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -148,6 +150,15 @@ def variance_report(session: Session, count_id) -> dict:
     }
 
 
+class _CountMovement(TypedDict):
+    """What every ``count_adjustment`` movement of one count line records besides its quantity and lot."""
+
+    reason: str
+    reference_id: str
+    recorded_by: str
+    line_reference: str
+
+
 def approve_count(session: Session, count_id, actor: str, reason: str | None = None) -> list[dict]:
     """Post a ``count_adjustment`` per counted product whose count differs, clear its count flag and close
     the session. Shortfalls leave the lots FEFO; surpluses come in unallocated."""
@@ -166,8 +177,10 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
     movements = []
     for line in sorted(counted, key=lambda c: c.product_id):
         product = products[line.product_id]
+        if line.counted is None or line.expected is None:
+            raise RuntimeError(f"Count line {line.id} was counted but has no expected quantity.")
         units = line.counted - line.expected
-        movement = dict(
+        movement = _CountMovement(
             reason=line.reason or reason or "stock opname",
             reference_id=count.id,
             recorded_by=actor,

@@ -39,7 +39,8 @@ def record_intake(
             line_errors.setdefault("expiry_date", []).append("Must not be before the intake date.")
         if line_errors:
             errors[index] = line_errors
-        products.append(product)
+        elif product is not None:  # a line without errors names a known product
+            products.append(product)
     if errors:
         raise DomainError("some intake lines are invalid", errors={"lines": errors}, code=INVALID_INTAKE_LINES)
     number = f"NT-{received_on:%Y%m%d}-{next_counter(session, f'intake:{received_on:%Y%m%d}'):03d}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -12,9 +13,9 @@ from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Pr
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
 from shared.db import insert_or_skip, new_id, utcnow
 
-_stock = ProductStock.__table__
-_lots = Lot.__table__
-_movements = Movement.__table__
+_stock = cast(Table, ProductStock.__table__)
+_lots = cast(Table, Lot.__table__)
+_movements = cast(Table, Movement.__table__)
 
 
 def lock_stock(session: Session, outlet_id: str, product_ids) -> None:

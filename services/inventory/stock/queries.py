@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import get_product
@@ -16,9 +17,9 @@ from services.inventory.models import (
     ProductStock,
 )
 
-_stock = ProductStock.__table__
-_lots = Lot.__table__
-_movements = Movement.__table__
+_stock = cast(Table, ProductStock.__table__)
+_lots = cast(Table, Lot.__table__)
+_movements = cast(Table, Movement.__table__)
 
 
 def product_stock(session: Session, product_id, outlet_id: str, supplier_id: str | None = None) -> dict:

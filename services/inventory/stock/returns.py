@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -29,7 +30,7 @@ from shared import business_time
 from shared.db import get_or_404, utcnow
 from shared.errors import DomainError
 
-_movements = Movement.__table__
+_movements = cast(Table, Movement.__table__)
 
 
 def pick_list(
@@ -44,8 +45,9 @@ def pick_list(
     and slow movers (nothing sold for ``slow_mover_days`` since they arrived)."""
     supplier = known_supplier(session, supplier_id)
     today = today or business_time.today()
-    last_sales = dict(
-        session.execute(
+    last_sales: dict[str, datetime] = {
+        product_id: last_sold
+        for product_id, last_sold in session.execute(
             select(_movements.c.product_id, func.max(_movements.c.occurred_at))
             .where(
                 _movements.c.supplier_id == supplier.id,
@@ -53,8 +55,8 @@ def pick_list(
                 _movements.c.outlet_id == outlet_id,
             )
             .group_by(_movements.c.product_id)
-        ).all()
-    )
+        )
+    }
     rows = session.execute(
         select(Lot, Product)
         .join(Product, Product.id == Lot.product_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -12,8 +13,8 @@ from services.inventory.models import Lot, Movement, MovementKind, Product
 from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo
 from shared.celery_factory import RetryLater
 
-_lots = Lot.__table__
-_movements = Movement.__table__
+_lots = cast(Table, Lot.__table__)
+_movements = cast(Table, Movement.__table__)
 
 
 def _products(session: Session, product_ids) -> dict[str, Product]:
@@ -80,13 +81,14 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
             key=lambda r: (r.lot_id is None, r.expiry_date or date.max, r.received_on or date.max, r.lot_id or ""),
         )
         taken = [(r.lot_id, -r.qty) for r in taken_rows]
-        refunded = dict(
-            session.execute(
+        refunded: dict[str | None, int] = {
+            lot_id: qty
+            for lot_id, qty in session.execute(
                 select(_movements.c.lot_id, func.sum(_movements.c.qty))
                 .where(_movements.c.kind == MovementKind.REFUND, _movements.c.line_reference == line_id)
                 .group_by(_movements.c.lot_id)
-            ).all()
-        )
+            )
+        }
         unit_price = taken_rows[0].unit_price if taken_rows else None
         for lot_id, units in rules.allocate_refund(line["qty"], taken, refunded):
             movements.append(
