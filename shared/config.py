@@ -1,10 +1,13 @@
 """Configuration read only from the environment, with development defaults.
 
-Production (``SENTRA_ENV=production``) has no default for any secret: a missing one is an error at start-up.
+``SENTRA_ENV`` is ``development`` (the default), ``test`` or ``production``; any other name is refused, so a typo
+(``prod``, ``Production``) cannot silently run with development defaults. Production has no default for any secret
+and refuses a weak or public one; development logs a warning whenever it uses the public development secret.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +16,11 @@ SERVICES = ("inventory", "pos", "suppliers", "gateway")
 DEFAULT_PORTS = {"gateway": 8000, "inventory": 8001, "pos": 8002, "suppliers": 8003}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "sentra-development-secret-not-for-production"
+ENVIRONMENTS = ("development", "test", "production")
+#: A production secret must have at least this many bytes (HS256 keys shorter than the hash are weak).
+MIN_SECRET_BYTES = 32
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -55,10 +63,20 @@ DEFAULT_OUTLET_ID = "00000000-0000-4000-8000-000000000001"
 
 
 def _secret(name: str, environment: str) -> str:
+    """``name``'s secret: required, long and not the public development one in production; the development
+    secret (with a warning) elsewhere when unset."""
     value = _optional_env(name)
-    if value is None:
-        if environment == "production":
+    if environment == "production":
+        if value is None:
             raise ConfigError(f"{name} must be set in production")
+        if value == DEV_SECRET or len(value.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"{name} is too weak for production: use a random secret of at least {MIN_SECRET_BYTES} bytes "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return value
+    if value is None or value == DEV_SECRET:
+        log.warning("%s is the public development secret: never expose this installation", name)
         return DEV_SECRET
     return value
 
@@ -68,6 +86,8 @@ def load_settings(service: str) -> Settings:
     if service not in SERVICES:
         raise ConfigError(f"unknown service {service!r}")
     environment = _env("SENTRA_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"SENTRA_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
     data_dir = Path(_env("SENTRA_DATA_DIR", str(PROJECT_ROOT / "var")))
     database_url = _optional_env(f"SENTRA_{service.upper()}_DATABASE_URL")
     if database_url is None and environment != "production":

@@ -6,9 +6,8 @@ Called by the HTTP API and the Celery consumers inside one transaction; events l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +31,7 @@ from services.inventory.models import (
     SupplierStatus,
     messaging,
 )
-from shared.db import get_or_404, insert_or_skip, utcnow
+from shared.db import get_or_404, insert_or_skip, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
 CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
@@ -44,7 +43,7 @@ SKU_PREFIXES = {"makanan": "MKN", "minuman": "MNM", "kerajinan": "KRJ", "fashion
 def next_counter(session: Session, name: str) -> int:
     """The next value of counter ``name`` (1, 2, …), never handed out twice: an atomic UPDATE whose row lock
     (PostgreSQL) or write lock (SQLite ``BEGIN IMMEDIATE``) serialises concurrent callers."""
-    table = cast(Table, Counter.__table__)
+    table = table_of(Counter)
     insert_or_skip(session, table, {"name": name, "value": 0})
     return session.execute(
         update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)

@@ -11,14 +11,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.pos.errors import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_REUSED
 from services.pos.models import IdempotencyRecord, IdempotencyStatus
-from shared.db import insert_or_skip, transaction, utcnow
+from shared.db import insert_or_skip, table_of, transaction, utcnow
 from shared.errors import Conflict, DomainError
 
 #: A claim older than this belongs to a request that died (process killed); a new request may take it over.
@@ -61,7 +60,7 @@ def claim(session_factory: sessionmaker, scope: str, key: str, request_hash: str
         with transaction(session_factory) as session:
             if insert_or_skip(
                 session,
-                cast(Table, IdempotencyRecord.__table__),
+                table_of(IdempotencyRecord),
                 {
                     "scope": scope,
                     "key": key,

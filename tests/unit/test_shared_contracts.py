@@ -1,7 +1,7 @@
 import pytest
 from marshmallow import ValidationError
 
-from shared.config import ConfigError, load_settings
+from shared.config import DEV_SECRET, ConfigError, load_settings
 from shared.events import CONTRACTS, build_envelope, contract, load_event
 from shared.schemas import Money, Quantity, StrictSchema
 
@@ -83,3 +83,31 @@ def test_production_has_no_default_secret_or_database(monkeypatch):
     monkeypatch.delenv("SENTRA_POS_DATABASE_URL")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings("pos")
+
+
+@pytest.mark.parametrize("name", ["prod", "Production", "staging"])
+def test_an_unknown_environment_name_is_refused_instead_of_running_on_development_defaults(monkeypatch, name):
+    monkeypatch.setenv("SENTRA_ENV", name)
+    with pytest.raises(ConfigError, match="SENTRA_ENV"):
+        load_settings("pos")
+
+
+@pytest.mark.parametrize("secret", [DEV_SECRET, "x", "a-secret-of-31-bytes-is-too-sho"])
+def test_production_refuses_a_public_or_short_secret(monkeypatch, secret):
+    monkeypatch.setenv("SENTRA_ENV", "production")
+    monkeypatch.setenv("SENTRA_POS_DATABASE_URL", "postgresql://x@db/pos")
+    monkeypatch.setenv("SENTRA_QRIS_CALLBACK_SECRET", "q" * 48)
+    monkeypatch.setenv("SENTRA_JWT_SECRET", secret)
+    with pytest.raises(ConfigError, match="SENTRA_JWT_SECRET is too weak"):
+        load_settings("pos")
+    monkeypatch.setenv("SENTRA_JWT_SECRET", "k" * 32)
+    assert load_settings("pos").jwt_secret == "k" * 32
+
+
+def test_development_warns_whenever_it_runs_on_the_public_development_secret(monkeypatch, caplog):
+    monkeypatch.delenv("SENTRA_ENV", raising=False)
+    monkeypatch.delenv("SENTRA_JWT_SECRET", raising=False)
+    with caplog.at_level("WARNING", logger="shared.config"):
+        settings = load_settings("pos")
+    assert settings.jwt_secret == DEV_SECRET
+    assert any("SENTRA_JWT_SECRET is the public development secret" in r.getMessage() for r in caplog.records)

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Product, ProductStock, messaging
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
-from shared.db import insert_or_skip, new_id, utcnow
+from shared.db import insert_or_skip, new_id, table_of, utcnow
 
-_stock = cast(Table, ProductStock.__table__)
-_lots = cast(Table, Lot.__table__)
-_movements = cast(Table, Movement.__table__)
+_stock = table_of(ProductStock)
+_lots = table_of(Lot)
+_movements = table_of(Movement)
 
 
 def lock_stock(session: Session, outlet_id: str, product_ids) -> None:

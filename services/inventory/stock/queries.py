@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import cast
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import get_product
@@ -16,10 +15,11 @@ from services.inventory.models import (
     Product,
     ProductStock,
 )
+from shared.db import table_of
 
-_stock = cast(Table, ProductStock.__table__)
-_lots = cast(Table, Lot.__table__)
-_movements = cast(Table, Movement.__table__)
+_stock = table_of(ProductStock)
+_lots = table_of(Lot)
+_movements = table_of(Movement)
 
 
 def product_stock(session: Session, product_id, outlet_id: str, supplier_id: str | None = None) -> dict:

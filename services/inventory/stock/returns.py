@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -27,10 +26,10 @@ from services.inventory.stock.ledger import (
     post_movement,
 )
 from shared import business_time
-from shared.db import get_or_404, utcnow
+from shared.db import get_or_404, table_of, utcnow
 from shared.errors import DomainError
 
-_movements = cast(Table, Movement.__table__)
+_movements = table_of(Movement)
 
 
 def pick_list(

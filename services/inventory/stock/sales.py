@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import Lot, Movement, MovementKind, Product
 from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo
 from shared.celery_factory import RetryLater
+from shared.db import table_of
 
-_lots = cast(Table, Lot.__table__)
-_movements = cast(Table, Movement.__table__)
+_lots = table_of(Lot)
+_movements = table_of(Movement)
 
 
 def _products(session: Session, product_ids) -> dict[str, Product]:
