@@ -92,8 +92,10 @@ def current_actor() -> str:
 
 
 def _authenticate() -> Principal:
+    """The bearer token's principal. Services take nothing else: cookies (and CSRF) are the gateway's business,
+    which turns its session cookie into this header."""
     header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get("sentra_token")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else None
     if not token:
         raise Unauthorized("a bearer token is required")
     return verify_token(current_app.config["SENTRA_SETTINGS"].jwt_secret, token)

@@ -103,3 +103,12 @@ def test_the_documented_sale_is_what_checkout_answers(pos):
         "qr_png_url",
     }
     assert qris_payment["status"] in schemas["PaymentOut"]["properties"]["status"]["enum"]
+
+
+def test_a_service_refuses_the_session_cookie_and_takes_only_a_bearer_token(pos):
+    """Cookies (and their CSRF) belong to the gateway: on its own port a service ignores them."""
+    token = pos.cashier["Authorization"].removeprefix("Bearer ")
+    pos.client.set_cookie("sentra_token", token)
+    refused = pos.client.get("/registers")
+    assert refused.status_code == 401 and refused.content_type == "application/problem+json"
+    assert pos.client.get("/registers", headers=pos.cashier).status_code == 200
