@@ -116,6 +116,7 @@ class Login(MethodView):
         (429 with ``Retry-After``) until the oldest failure is five minutes old."""
         token, user = start_session(data["username"], data["password"])
         response = jsonify(token=token, user=SessionUserOut().dump(user))
+        response.headers["Cache-Control"] = "no-store"  # a token must not sit in any cache
         set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
         return response
 

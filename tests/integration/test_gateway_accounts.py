@@ -62,6 +62,7 @@ def test_a_good_password_returns_a_token_naming_the_user_and_sets_an_httponly_la
     assert claims["sub"] == body["user"]["id"] and claims["role"] == "cashier" and "supplier_id" not in claims
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith(f"sentra_token={body['token']}") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_a_supplier_users_token_carries_its_supplier_id(gateway):
