@@ -31,6 +31,10 @@ FORWARDED_REQUEST_HEADERS = (
     "Idempotency-Key",
     "If-None-Match",
     "If-Match",
+    # The QRIS provider's signed callback reaches POS through the gateway (the one public URL).
+    "X-QRIS-Timestamp",
+    "X-QRIS-Nonce",
+    "X-QRIS-Signature",
 )
 RETURNED_RESPONSE_HEADERS = (
     "Content-Type",

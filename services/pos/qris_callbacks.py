@@ -24,6 +24,8 @@ from shared.errors import Conflict
 
 #: A provider callback older (or newer) than this is refused; its nonce is remembered for longer than that.
 CALLBACK_TOLERANCE_SECONDS = 300
+#: Hex digits of an HMAC-SHA256.
+SIGNATURE_LENGTH = 64
 #: Who confirmed a payment the provider reported paid.
 PROVIDER = "qris-provider"
 
@@ -45,11 +47,21 @@ def authenticate(
 ) -> None:
     """Refuse (401) a callback whose signature does not hold, whose nonce is not 8–128 characters, or whose
     timestamp (Unix seconds) is more than :data:`CALLBACK_TOLERANCE_SECONDS` away from ``now``."""
-    expected = qris_signature(secret, timestamp, nonce, body)
-    if not (timestamp.isdigit() and nonce and 8 <= len(nonce) <= 128 and hmac.compare_digest(expected, signature)):
+    well_formed = (
+        _ascii_digits(timestamp, max_length=12)
+        and 8 <= len(nonce) <= 128
+        and nonce.isascii()
+        and signature.isascii()
+        and len(signature) == SIGNATURE_LENGTH
+    )
+    if not well_formed or not hmac.compare_digest(qris_signature(secret, timestamp, nonce, body), signature):
         raise Unauthorized("The callback signature is not valid.", code=BAD_SIGNATURE)
     if abs((time.time() if now is None else now) - int(timestamp)) > CALLBACK_TOLERANCE_SECONDS:
         raise Unauthorized("The callback is too old or from the future.", code=STALE_CALLBACK)
+
+
+def _ascii_digits(text: str, max_length: int) -> bool:
+    return 0 < len(text) <= max_length and text.isascii() and text.isdigit()
 
 
 def apply_callback(session: Session, nonce: str, data: dict) -> dict:

@@ -8,6 +8,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from services.pos import qris
@@ -172,3 +173,30 @@ def test_voiding_a_sale_in_progress_records_nothing_as_sold(pos):
     )
     audit = pos.client.get("/audit", headers=pos.manager).json
     assert [e["action"] for e in audit] == ["sale.voided"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-QRIS-Signature": "é" * 64},
+        {"X-QRIS-Timestamp": "9" * 5000},
+        {"X-QRIS-Timestamp": "１７００００００００"},
+        {"X-QRIS-Nonce": "ñ" * 16},
+        {"X-QRIS-Nonce": ""},
+    ],
+    ids=["non-ascii-signature", "huge-timestamp", "fullwidth-digits", "non-ascii-nonce", "no-nonce"],
+)
+def test_a_malformed_callback_header_is_refused_as_unauthorized_not_a_server_error(pos, headers):
+    register_id = pos.ready()
+    sale = start_qris_sale(pos, register_id)
+    raw = json.dumps({"payment_id": sale["payments"][0]["id"], "amount": 25_000, "status": "paid"}).encode()
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    sent = {
+        "X-QRIS-Timestamp": timestamp,
+        "X-QRIS-Nonce": nonce,
+        "X-QRIS-Signature": qris_signature(pos.settings.qris_callback_secret, timestamp, nonce, raw),
+        **headers,
+    }
+    refused = pos.client.post("/qris/callback", data=raw, content_type="application/json", headers=sent)
+    assert refused.status_code == 401 and refused.json["code"] == "bad_signature"
+    assert pos.client.get(f"/sales/{sale['id']}", headers=pos.cashier).json["status"] == "pending_payment"
