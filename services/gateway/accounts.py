@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from services.gateway import rules
 from services.gateway.models import AuditEntry, LoginAttempt, User
 from shared.auth import Principal
-from shared.db import utcnow
-from shared.errors import Conflict, DomainError, Forbidden, NotFound
+from shared.db import get_or_404, utcnow
+from shared.errors import Conflict, DomainError, Forbidden
 
 password_hasher = PasswordHasher()
 #: Verified against when the username is unknown, so a missing user costs as much time as a wrong password.
@@ -256,22 +256,19 @@ def list_users(session: Session, role: str | None = None, active: bool | None = 
 
 
 def get_user(session: Session, user_id: str) -> dict:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("no such user")
-    return user_view(user)
+    return user_view(get_or_404(session, User, user_id, what="user"))
 
 
 def change_user(session: Session, user_id: str, changes: dict, actor: Actor) -> dict:
     """Rename, (de)activate, reset the password, or (admins) change role and supplier link. Deactivating and
     resetting the password end the user's current sessions."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("no such user")
+    user = get_or_404(session, User, user_id, what="user")
     if not rules.may_manage(actor.role, user.role):
         raise Forbidden(f"a {actor.role} may not change {user.role} users")
     new_role = changes.get("role", user.role)
     new_supplier = changes["supplier_id"] if "supplier_id" in changes else user.supplier_id
+    if (new_role, new_supplier) != (user.role, user.supplier_id) and not rules.may_relink(actor.role):
+        raise Forbidden("Only an admin may change a user's role or supplier.")
     if "role" in changes and not rules.may_manage(actor.role, new_role):
         raise Forbidden(f"a {actor.role} may not make {new_role} users")
     if user.id == actor.user_id and (changes.get("active") is False or new_role != user.role):

@@ -62,6 +62,12 @@ def may_manage(actor_role: str, target_role: str) -> bool:
     return False
 
 
+def may_relink(actor_role: str) -> bool:
+    """Only an admin may change a user's role or the supplier a supplier login belongs to (a manager relinking
+    a login would hand one producer's money and stock to another)."""
+    return actor_role == "admin"
+
+
 @dataclass(frozen=True)
 class LoginLimit:
     """The rate-limit verdict for one username and client address."""

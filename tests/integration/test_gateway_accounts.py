@@ -285,13 +285,18 @@ def test_a_password_reset_replaces_the_old_password(gateway):
     assert login(client, "kasir", "brand-new-pass").status_code == 200
 
 
-def test_a_manager_may_not_change_an_admin_nor_promote_a_cashier_nor_deactivate_itself(gateway):
+def test_a_manager_may_not_change_an_admin_promote_a_cashier_relink_a_supplier_login_nor_deactivate_itself(gateway):
     client = gateway.test_client()
     manager = bearer(client, "manajer")
     users = {u["username"]: u["id"] for u in client.get("/api/users", headers=manager).json}
     assert client.patch(f"/api/users/{users['admin']}", headers=manager, json={"active": False}).status_code == 403
     assert client.patch(f"/api/users/{users['kasir']}", headers=manager, json={"role": "manager"}).status_code == 403
+    relinked = client.patch(f"/api/users/{users['dodol']}", headers=manager, json={"supplier_id": str(uuid.uuid4())})
+    assert relinked.status_code == 403 and relinked.content_type == "application/problem+json"
+    assert client.get(f"/api/users/{users['dodol']}", headers=manager).json["supplier_id"] == SUPPLIER_ID
     admin = bearer(client, "admin")
+    moved = client.patch(f"/api/users/{users['dodol']}", headers=admin, json={"supplier_id": SUPPLIER_ID})
+    assert moved.status_code == 200
     itself = client.patch(f"/api/users/{users['admin']}", headers=admin, json={"active": False})
     assert itself.status_code == 422 and itself.json["code"] == "self_lockout"
     assert client.patch(f"/api/users/{uuid.uuid4()}", headers=admin, json={"active": False}).status_code == 404
