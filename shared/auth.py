@@ -51,6 +51,8 @@ def issue_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_L
         "role": principal.role,
         "iss": ISSUER,
         "iat": int(now.timestamp()),
+        # JWT's iat is whole seconds; the gateway compares a log-out with this, so one in the same second counts.
+        "iat_ms": int(now.timestamp() * 1000),
         "exp": int((now + lifetime).timestamp()),
     }
     if principal.supplier_id:

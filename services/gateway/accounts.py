@@ -94,6 +94,19 @@ def _user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == rules.normalise_username(username))).one_or_none()
 
 
+def _failures_from(session: Session, client_ip: str, now: datetime) -> list[datetime]:
+    """Every failed attempt from ``client_ip`` inside the window, whatever the username (password spraying)."""
+    return list(
+        session.scalars(
+            select(LoginAttempt.at).where(
+                LoginAttempt.client_ip == client_ip,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at > now - rules.LOGIN_FAILURE_WINDOW,
+            )
+        )
+    )
+
+
 def _failures_since_last_success(session: Session, username: str, client_ip: str, now: datetime) -> list[datetime]:
     """The failed attempts that count towards the limit; attempts older than the window are pruned (the audit
     log keeps the history)."""
@@ -125,6 +138,8 @@ def attempt_login(session: Session, username: str, password: str, client_ip: str
     now = utcnow()
     username = rules.normalise_username(username)[:64]
     verdict = rules.login_limit(_failures_since_last_success(session, username, client_ip, now), now)
+    if not verdict.locked:
+        verdict = rules.login_limit(_failures_from(session, client_ip, now), now, rules.ADDRESS_FAILURE_LIMIT)
     if verdict.locked:
         record_audit(session, "login.locked", None, client_ip=client_ip, username=username)
         return LoginOutcome(None, "locked", verdict.retry_after_seconds)
@@ -160,13 +175,13 @@ def log_out(session: Session, user_id: str, actor: Actor) -> None:
     record_audit(session, "logout", actor, user)
 
 
-def token_still_valid(session: Session, user_id: str, issued_at: int) -> User | None:
+def token_still_valid(session: Session, user_id: str, issued_at_ms: int) -> User | None:
     """The active user a token belongs to, or None when the user is gone, deactivated, or the token was issued
-    before the user's sessions were ended (log-out, password reset, deactivation)."""
+    (Unix milliseconds) no later than the end of the user's sessions (log-out, password reset, deactivation)."""
     user = session.get(User, user_id)
     if user is None or not user.active:
         return None
-    if issued_at < int(user.tokens_valid_after.timestamp()):
+    if issued_at_ms <= int(user.tokens_valid_after.timestamp() * 1000):
         return None
     return user
 

@@ -39,7 +39,10 @@ class User(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_ip_at", "username", "client_ip", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_username_ip_at", "username", "client_ip", "at"),
+        Index("ix_login_attempts_ip_at", "client_ip", "at"),
+    )
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64))

@@ -15,6 +15,9 @@ MAX_PASSWORD_LENGTH = 128
 #: At most this many failed logins per username and client address inside the window; the next is refused.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=5)
+#: Failed logins from one address, whatever the usernames, within the window (password spraying); a counter PC
+#: shared by a few cashiers who mistype now and then stays far below it.
+ADDRESS_FAILURE_LIMIT = 20
 
 #: Roles a manager may create and manage; an admin manages every role.
 MANAGER_MANAGES = frozenset({"cashier", "supplier"})
@@ -76,13 +79,14 @@ class LoginLimit:
     retry_after_seconds: int = 0
 
 
-def login_limit(failure_times: list[datetime], now: datetime) -> LoginLimit:
-    """Locked while ``LOGIN_FAILURE_LIMIT`` failures (since the last success) lie inside the window; the lock
-    lifts when the oldest of those falls out of the window."""
+def login_limit(failure_times: list[datetime], now: datetime, limit: int = LOGIN_FAILURE_LIMIT) -> LoginLimit:
+    """Locked while ``limit`` failures lie inside the window (for one username: those since its last success;
+    for one address: all of them, ``ADDRESS_FAILURE_LIMIT``); the lock lifts when the oldest of those falls out
+    of the window."""
     recent = sorted(t for t in failure_times if now - t < LOGIN_FAILURE_WINDOW)
-    if len(recent) < LOGIN_FAILURE_LIMIT:
+    if len(recent) < limit:
         return LoginLimit(False)
-    oldest_counted = recent[-LOGIN_FAILURE_LIMIT]
+    oldest_counted = recent[-limit]
     wait = LOGIN_FAILURE_WINDOW - (now - oldest_counted)
     return LoginLimit(True, max(1, int(wait.total_seconds()) + 1))
 

@@ -47,9 +47,10 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
     """Verify ``token`` and that its user is still active and its session not ended; raise Unauthorized."""
     settings = current_app.config["SENTRA_SETTINGS"]
     principal = verify_token(settings.jwt_secret, token)
-    issued_at = int(jwt.decode(token, options={"verify_signature": False}).get("iat", 0))
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified by verify_token above
+    issued_at_ms = int(claims.get("iat_ms", int(claims.get("iat", 0)) * 1000))
     with current_runtime().transaction() as session:
-        user = accounts.token_still_valid(session, principal.user_id, issued_at)
+        user = accounts.token_still_valid(session, principal.user_id, issued_at_ms)
         if user is None:
             raise Unauthorized("this session has ended; please log in again")
         username = user.username

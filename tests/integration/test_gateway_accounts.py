@@ -12,7 +12,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from services.gateway import accounts, create_app
+from services.gateway import accounts, create_app, rules
 from services.gateway.models import LoginAttempt, User
 from shared.db import utcnow
 from tests.support import TEST_JWT_SECRET, service_env
@@ -364,3 +364,20 @@ def test_the_command_line_creates_a_user_once_and_updates_it_when_run_again(gate
         command[:9] + ["--password", "kue-pass-2"], env=service_env(settings), capture_output=True, text=True
     )
     assert bad.returncode == 2 and "supplier" in bad.stderr
+
+
+def test_a_log_out_in_the_same_second_as_the_login_still_ends_that_session(gateway):
+    client = gateway.test_client()
+    headers = bearer(client, "kasir")
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    assert client.get("/api/auth/me", headers=headers).status_code == 401
+
+
+def test_password_spraying_from_one_address_is_throttled_across_usernames(gateway):
+    """Twenty failures from one address lock it out whatever the usernames; another address is untouched."""
+    client = gateway.test_client()
+    for n in range(rules.ADDRESS_FAILURE_LIMIT):
+        assert login(client, f"tebak{n}", "sandi-tebakan", ip="10.9.9.9").status_code == 401
+    sprayed = login(client, "kasir", ip="10.9.9.9")
+    assert sprayed.status_code == 429 and int(sprayed.headers["Retry-After"]) > 0
+    assert login(client, "kasir", ip="10.0.0.2").status_code == 200

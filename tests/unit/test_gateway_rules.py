@@ -51,3 +51,11 @@ def test_each_role_lands_on_its_own_page():
         "/manager",
         "/manager",
     ]
+
+
+def test_the_address_limit_counts_every_failure_inside_the_window():
+    now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    failures = [now - timedelta(seconds=10 * n) for n in range(rules.ADDRESS_FAILURE_LIMIT)]
+    assert not rules.login_limit(failures[:-1], now, rules.ADDRESS_FAILURE_LIMIT).locked
+    locked = rules.login_limit(failures, now, rules.ADDRESS_FAILURE_LIMIT)
+    assert locked.locked and 0 < locked.retry_after_seconds <= rules.LOGIN_FAILURE_WINDOW.total_seconds()
