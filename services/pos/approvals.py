@@ -1,23 +1,80 @@
-"""Use cases: manager approval at the counter (a manager's token or username + PIN) and the audit log."""
+"""Use cases: manager approval at the counter (a manager's token or username + PIN) and the audit log.
+
+A PIN is four to eight digits, so guessing is stopped by counting: after :data:`PIN_FAILURE_LIMIT` wrong PINs
+for one approver name, or by one cashier, inside :data:`PIN_FAILURE_WINDOW`, approvals by PIN are refused
+(``approval_locked``) until the window has passed. Every wrong PIN is recorded in its own transaction (the
+refused request's own changes roll back) and audited as ``approval.failed``, which the managers' audit view
+shows.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from services.pos.errors import APPROVAL_INVALID, APPROVAL_REQUIRED, APPROVER_NAME_TAKEN
-from services.pos.models import Approver, AuditEntry
+from services.pos.errors import APPROVAL_INVALID, APPROVAL_LOCKED, APPROVAL_REQUIRED, APPROVER_NAME_TAKEN
+from services.pos.models import ApprovalFailure, Approver, AuditEntry
 from shared.auth import Principal, Unauthorized, verify_token
 from shared.config import Settings
-from shared.db import utcnow
+from shared.db import transaction, utcnow
 from shared.errors import Conflict, DomainError, Forbidden
 
 APPROVER_ROLES = ("manager", "admin")
+#: Wrong PINs (per approver name, and per cashier) that lock approval by PIN for the rest of the window.
+PIN_FAILURE_LIMIT = 5
+PIN_FAILURE_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()
+
+
+class ApprovalRefused(Forbidden):
+    """A wrong username or PIN: the request is refused and the failure must be counted (see
+    :func:`counting_refusals`)."""
+
+    def __init__(self, username: str, cashier_id: str) -> None:
+        super().__init__("The manager's username or PIN is wrong.", code=APPROVAL_INVALID)
+        self.username = username
+        self.cashier_id = cashier_id
+
+
+@contextmanager
+def counting_refusals(session_factory: sessionmaker[Session]) -> Iterator[None]:
+    """Around a request that may carry a PIN approval: a wrong PIN is recorded and audited in a transaction of
+    its own (the request's transaction rolls back), then the refusal goes on to the caller."""
+    try:
+        yield
+    except ApprovalRefused as refused:
+        with transaction(session_factory) as session:
+            session.add(ApprovalFailure(username=refused.username, cashier_id=refused.cashier_id, at=utcnow()))
+            session.add(
+                AuditEntry(
+                    action="approval.failed",
+                    actor_id=refused.cashier_id,
+                    approver_id=None,
+                    subject_type="approver",
+                    subject_id=refused.username[:64],
+                    detail=json.dumps({"reason": "wrong username or PIN"}),
+                    created_at=utcnow(),
+                )
+            )
+        raise
+
+
+def _pin_locked(session: Session, username: str, cashier_id: str) -> bool:
+    since = utcnow() - PIN_FAILURE_WINDOW
+    failures = session.scalar(
+        select(func.count())
+        .select_from(ApprovalFailure)
+        .where(ApprovalFailure.at > since)
+        .where(or_(ApprovalFailure.username == username, ApprovalFailure.cashier_id == cashier_id))
+    )
+    return bool(failures and failures >= PIN_FAILURE_LIMIT)
 
 
 def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
@@ -37,8 +94,9 @@ def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
     return approver
 
 
-def resolve_approver(session: Session, settings: Settings, approval: dict) -> Principal:
-    """The manager behind ``approval`` (``approval_token`` or ``username`` + ``pin``); 403 if it does not hold."""
+def resolve_approver(session: Session, settings: Settings, caller: Principal, approval: dict) -> Principal:
+    """The manager behind ``approval`` (``approval_token`` or ``username`` + ``pin``) given to ``caller``; 403 if
+    it does not hold (:class:`ApprovalRefused` for a wrong PIN), 429 while PIN approval is locked."""
     if approval.get("approval_token"):
         try:
             approver = verify_token(settings.jwt_secret, approval["approval_token"])
@@ -53,12 +111,19 @@ def resolve_approver(session: Session, settings: Settings, approval: dict) -> Pr
             "An approval needs a manager token, or a username and PIN.",
             errors={"approval": ["Give approval_token, or username and pin."]},
         )
+    if _pin_locked(session, username, caller.user_id):
+        raise DomainError(
+            "Too many wrong PINs: approval by PIN is locked for a while. Ask a manager to approve on their own "
+            "device, or wait.",
+            status=429,
+            code=APPROVAL_LOCKED,
+        )
     approver = session.scalar(select(Approver).where(or_(Approver.username == username, Approver.user_id == username)))
     try:
         if approver is None or not _hasher.verify(approver.pin_hash, pin):
             raise VerificationError()
     except (VerificationError, InvalidHashError):
-        raise Forbidden("The manager's username or PIN is wrong.", code=APPROVAL_INVALID) from None
+        raise ApprovalRefused(username, caller.user_id) from None
     return Principal(user_id=approver.user_id, name=approver.username, role="manager")
 
 
@@ -67,7 +132,7 @@ def required_approver(
 ) -> Principal:
     """A manager's approval for ``what``: the actor themself when staff, else the approval given (403 without)."""
     if approval:
-        return resolve_approver(session, settings, approval)
+        return resolve_approver(session, settings, actor, approval)
     if actor.is_staff:
         return actor
     raise Forbidden(f"{what} needs a manager's approval.", code=APPROVAL_REQUIRED)

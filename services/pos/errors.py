@@ -36,6 +36,7 @@ REFUND_EXCEEDS_SALE = "refund_exceeds_sale"
 # -- manager approval --
 APPROVAL_REQUIRED = "approval_required"
 APPROVAL_INVALID = "approval_invalid"
+APPROVAL_LOCKED = "approval_locked"
 APPROVER_NAME_TAKEN = "approver_name_taken"
 
 # -- Idempotency-Key --

@@ -324,6 +324,22 @@ class Approver(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ApprovalFailure(Base):
+    """A wrong manager PIN at the counter: which approver name was tried, by which cashier, when. What the
+    lock-out counts (per approver and per cashier), so it holds across processes."""
+
+    __tablename__ = "approval_failures"
+    __table_args__ = (
+        Index("ix_approval_failures_username_at", "username", "at"),
+        Index("ix_approval_failures_cashier_at", "cashier_id", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(200))
+    cashier_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Who did or approved a sensitive action, when, and on what."""
 

@@ -92,7 +92,11 @@ def test_a_cashier_refund_needs_a_manager_approval_token_or_pin(pos, token):
     cashier_token = token("cashier", user_id="kasir-3")["Authorization"][7:]
     assert refund(pos, sale, item, "a-2", approval={"approval_token": cashier_token}).status_code == 403
     assert refund(pos, sale, item, "a-3", approval={"username": "Budi", "pin": "1234"}).status_code == 403
-    assert pos.row_counts() == before
+    after = pos.row_counts()
+    # the refusals changed nothing but the record of the wrong PIN (its failure and its audit entry)
+    assert (after.pop("approval_failures"), after.pop("audit_log")) == (1, before.pop("audit_log") + 1)
+    before.pop("approval_failures")
+    assert after == before
     pos.client.put("/approvers/me", json={"pin": "1234"}, headers=pos.manager)
     assert refund(pos, sale, item, "a-4", approval={"username": "Budi", "pin": "1234"}).status_code == 201
 
@@ -129,3 +133,28 @@ def test_a_manager_refunds_without_a_separate_approval(pos):
         pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}], "m-1", headers=pos.manager, approval=None
     )
     assert response.status_code == 201 and response.json["approved_by"] == "manajer-1"
+
+
+def test_five_wrong_pins_lock_approval_by_pin_for_that_manager_and_that_cashier(pos, token):
+    """A four-digit PIN cannot be guessed: after five wrong ones even the right PIN is refused (429), for the
+    manager's name from any cashier and for the guessing cashier with any name; every failure is audited."""
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    item = [{"sale_line_id": sale["lines"][1]["id"], "qty": 1}]
+    pos.client.put("/approvers/me", json={"pin": "2468"}, headers=pos.manager)
+    for n in range(5):
+        wrong = refund(pos, sale, item, f"guess-{n}", approval={"username": "Budi", "pin": f"000{n}"})
+        assert wrong.status_code == 403 and wrong.json["code"] == "approval_invalid"
+    locked = refund(pos, sale, item, "right-pin", approval={"username": "Budi", "pin": "2468"})
+    assert locked.status_code == 429 and locked.json["code"] == "approval_locked"
+    other_cashier = token("cashier", user_id="kasir-2")
+    assert (
+        refund(pos, sale, item, "other", headers=other_cashier, approval={"username": "Budi", "pin": "2468"}).json[
+            "code"
+        ]
+        == "approval_locked"
+    )
+    audit = pos.client.get("/audit", headers=pos.manager).json
+    assert sum(entry["action"] == "approval.failed" for entry in audit) == 5
+    with_token = refund(pos, sale, item, "by-token")  # a manager's own approval on their device still works
+    assert with_token.status_code == 201

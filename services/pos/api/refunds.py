@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.pos import idempotency, refunds
+from services.pos import approvals, idempotency, refunds
 from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, Timestamp, one_of
 from services.pos.models import PaymentMethod, RefundMethod
 from shared.auth import current_principal, requires
@@ -80,11 +80,12 @@ class Refunds(MethodView):
         def use_case(session):
             return 201, refunds.refund_view(refunds.refund(session, runtime.settings, caller, data))
 
-        stored = idempotency.run_once(
-            runtime.session_factory,
-            "refund",
-            headers["key"],
-            idempotency.fingerprint(caller.user_id, request.get_json()),
-            use_case,
-        )
+        with approvals.counting_refusals(runtime.session_factory):
+            stored = idempotency.run_once(
+                runtime.session_factory,
+                "refund",
+                headers["key"],
+                idempotency.fingerprint(caller.user_id, request.get_json()),
+                use_case,
+            )
         return stored.body, stored.status

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.pos import checkout, idempotency
+from services.pos import approvals, checkout, idempotency
 from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleOut
 from services.pos.models import PaymentMethod
 from shared.auth import current_principal, requires
@@ -74,13 +74,14 @@ class Sales(MethodView):
             sale, created = checkout.checkout(session, runtime.settings, cashier, data)
             return (201 if created else 200), checkout.sale_view(sale)
 
-        stored = idempotency.run_once(
-            runtime.session_factory,
-            "sale",
-            headers["key"],
-            idempotency.fingerprint(cashier.user_id, request.get_json()),
-            use_case,
-        )
+        with approvals.counting_refusals(runtime.session_factory):
+            stored = idempotency.run_once(
+                runtime.session_factory,
+                "sale",
+                headers["key"],
+                idempotency.fingerprint(cashier.user_id, request.get_json()),
+                use_case,
+            )
         return stored.body, stored.status
 
 
