@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(proxy.blp)
     app.register_blueprint(pages.blp)
     readiness.include_downstream_services(app)
+    if runtime.settings.is_production:
+        app.before_request(proxy.refuse_internal_paths)
 
     @app.errorhandler(TooManyAttempts)
     def _too_many_attempts(exc: TooManyAttempts):

@@ -55,6 +55,22 @@ _SAFE_PATH_CHARACTERS = "/:@!$&'()*+,;=-._~"
 blp = Blueprint("proxy", __name__)
 
 
+#: Operator endpoints (metrics, API docs): read on the internal network, never through the public gateway in
+#: production.
+INTERNAL_PATHS = ("metrics", "docs", "openapi.json")
+
+
+def refuse_internal_paths() -> Response | None:
+    """(Production, before every request) 404 for the gateway's own operator endpoints and for the services'
+    behind ``/api/<service>/``."""
+    parts = request.path.strip("/").split("/")
+    own = parts[0] in INTERNAL_PATHS
+    proxied = len(parts) >= 3 and parts[0] == "api" and parts[1] in PROXIED_SERVICES and parts[2] in INTERNAL_PATHS
+    if own or proxied:
+        return problem(404, "Not Found", "Operator endpoints are not served on the public address.")
+    return None
+
+
 def make_http_session(pool_size: int = 32) -> requests.Session:
     """One pooled session per app for calls to the services (no automatic retries: a checkout is not
     retried behind the caller's back; the caller retries with the same Idempotency-Key)."""

@@ -253,3 +253,14 @@ def test_the_gateway_is_served_over_real_http_too(stack):
         assert created.status_code == 201 and created.json()["phone"] == DODOL["phone"]
     finally:
         served.stop()
+
+
+def test_in_production_metrics_and_api_docs_are_not_served_through_the_public_gateway(stack):
+    gateway, urls, _ = stack
+    settings = gateway.extensions["sentra"].settings
+    public = create_app(replace(settings, environment="production")).test_client()
+    for path in ("/metrics", "/docs", "/openapi.json", "/api/suppliers/metrics", "/api/inventory/docs"):
+        hidden = public.get(path)
+        assert hidden.status_code == 404 and hidden.content_type == "application/problem+json", path
+    assert public.get("/healthz").status_code == 200
+    assert gateway.test_client().get("/openapi.json").status_code == 200  # development keeps them at hand
