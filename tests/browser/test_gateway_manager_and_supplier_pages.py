@@ -98,6 +98,19 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     assert nota.status == 200 and nota.body().startswith(b"%PDF")
     assert_accessible(page)
 
+    page.goto(f"{url}/manager/payouts")
+    assert_accessible(page)
+    page.fill("#f-cutoff_date", "2026-11-30")
+    page.click("#payout-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Payout run dibuat.").wait_for()
+    assert "Draf" in page.inner_text("h1")
+    assert_accessible(page)
+    page.click("#approve-run")
+    page.locator("[data-testid=flash-success]", has_text="Payout run disetujui.").wait_for()
+    assert "Disetujui" in page.inner_text("h1") and page.locator("#bank-file").count() == 1
+
+    page.goto(page.url.split("/manager/")[0] + "/manager/intakes")
+    page.locator("table a").first.click()
     page.click("[data-testid=language-en]")
     assert page.inner_text("h1").startswith("Intake NT-")
     page.goto(supplier_url)
