@@ -1,16 +1,20 @@
-"""The web pages: server-rendered Jinja templates with small vanilla scripts that call ``/api/...``.
+"""The web pages: log-in, the language switch, each role's home page (cashier → ``/cashier``, supplier →
+``/supplier``, manager and admin → ``/manager``, whose other pages are in :mod:`services.gateway.console`).
 
-Each role has one page (cashier → ``/cashier``, supplier → ``/supplier``, manager and admin → ``/manager``);
-a page asked for by another role redirects to that role's own page, and without a session to ``/login``.
+A page asked for by another role redirects to that role's own page, and without a session to ``/login``.
+The cashier's page and the manager's overview are scripts calling ``/api/...``; the supplier's portal is
+rendered here from the suppliers service (phone first, no script needed).
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from urllib.parse import urlparse
 
 from flask import Blueprint, Response, redirect, render_template, request, send_from_directory, url_for
 
-from services.gateway import accounts, rules
+from services.gateway import accounts, i18n, problems, rules
+from services.gateway.backend import ServiceProblem, call
 from services.gateway.sessions import (
     clear_session_cookie,
     client_ip,
@@ -83,11 +87,23 @@ def login():
 
 
 def _login_message(exc: Unauthorized) -> str:
-    return {
-        "bad_credentials": "Nama pengguna atau kata sandi salah.",
-        "account_inactive": "Akun ini sudah dinonaktifkan. Hubungi manajer.",
-        "login_rate_limited": "Terlalu banyak percobaan gagal. Coba lagi dalam beberapa menit.",
-    }.get(exc.code or "", exc.detail)
+    return str(problems.SENTENCES.get(exc.code or "", problems.SENTENCES["bad_credentials"]))
+
+
+@blp.get("/language/<code>")
+def choose_language(code: str):
+    """The language switch of every page: remember the choice in a cookie and go back to the page."""
+    response = redirect(_safe_next(request.args.get("next")) or url_for("pages.home"))
+    if code in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE,
+            code,
+            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
+    return response
 
 
 @blp.post("/logout")
@@ -126,7 +142,35 @@ def cashier():
 
 @blp.get("/supplier")
 def supplier():
-    return _page("supplier")
+    """The supplier's portal: balance, stock, recent sales, statements, payouts; each part that cannot be
+    loaded says so in words, the rest still shows."""
+    caller = _caller_or_none()
+    if caller is None or caller.principal.role != "supplier":
+        return _page("supplier")
+    today = date.today()
+    parts: dict[str, object] = {}
+    failures: dict[str, str] = {}
+    sources = {
+        "balance": "/me/balance",
+        "stock": "/me/stock",
+        "sales": f"/me/sales?from={today - timedelta(days=30)}&to={today}",
+        "payouts": "/me/payouts",
+    }
+    for name, path in sources.items():
+        try:
+            parts[name] = call("suppliers", "GET", path)
+        except ServiceProblem as problem:
+            failures[name] = problems.sentence(problem)
+    return render_template(
+        "supplier.html",
+        user=caller.principal,
+        username=caller.username,
+        page="supplier",
+        parts=parts,
+        failures=failures,
+        statement_from=today.replace(day=1).isoformat(),
+        statement_to=today.isoformat(),
+    )
 
 
 @blp.get("/manager")

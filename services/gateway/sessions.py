@@ -4,6 +4,8 @@ checked against the user's account so that log-out, deactivation and password re
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -21,8 +23,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 COOKIE_NAME = "sentra_token"
-#: Unsafe requests authenticated by the cookie must carry this header (a cross-site form cannot set it).
+#: Unsafe requests authenticated by the cookie must carry this header (a cross-site form cannot set it) ...
 CSRF_HEADER = "X-Requested-With"
+#: ... or the session's CSRF token, in this form field (pages' plain forms) or this header (htmx requests).
+CSRF_FIELD = "csrf_token"
+CSRF_TOKEN_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -67,11 +72,42 @@ def optional_caller() -> Caller | None:
     if not token:
         return None
     caller = identify(token, from_cookie)
-    if from_cookie and request.method not in SAFE_METHODS and not request.headers.get(CSRF_HEADER):
-        raise Unauthorized(f"requests authenticated by the session cookie must send the {CSRF_HEADER} header")
+    if from_cookie and request.method not in SAFE_METHODS and not _csrf_satisfied(token):
+        raise CsrfRejected(
+            f"requests authenticated by the session cookie must send the {CSRF_HEADER} header or the CSRF token"
+        )
     request.environ["sentra.caller"] = caller
     g.principal = caller.principal
     return caller
+
+
+class CsrfRejected(Unauthorized):
+    """A state change carried by the session cookie without proof that the gateway's own page sent it."""
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The synchroniser token of a session: an HMAC of the session token (no server-side state; it changes
+    with every log-in and cannot be computed by another site)."""
+    secret = current_app.config["SENTRA_SETTINGS"].jwt_secret.encode()
+    return hmac.new(secret, b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token() -> str:
+    """The CSRF token of this request's cookie session ("" without one): put in every page form."""
+    token, from_cookie = presented_token()
+    return csrf_token_for(token) if token and from_cookie else ""
+
+
+def _csrf_satisfied(session_token: str) -> bool:
+    if request.headers.get(CSRF_HEADER):
+        return True
+    presented = request.headers.get(CSRF_TOKEN_HEADER)
+    if presented is None and not request.path.startswith("/api/") and request.mimetype in _FORM_TYPES:
+        presented = request.form.get(CSRF_FIELD)
+    return bool(presented) and hmac.compare_digest(str(presented), csrf_token_for(session_token))
+
+
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def current_caller() -> Caller:

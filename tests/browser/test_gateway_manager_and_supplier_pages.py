@@ -6,65 +6,115 @@ import uuid
 
 import pytest
 
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
-def test_a_manager_registers_a_supplier_adds_a_product_records_an_intake_and_makes_a_cashier(centre, page):
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has the focus (fails after ``limit`` presses)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} cannot be reached with the Tab key")
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_two_line_intake(centre, page):
     url = centre.url
     log_in(page, url, "manajer", "manajer-pass-1")
     page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/suppliers")
+    assert_accessible(page)
 
-    form = page.locator("#supplier-form")
-    form.locator("[name=business_name]").fill("Kerupuk Kulit Cikarang Jaya")
-    form.locator("[name=owner_name]").fill("Hendra Wijaya")
-    form.locator("[name=phone]").fill("081311120002")
-    form.locator("button[type=submit]").click()
-    page.locator("#supplier-list td", has_text="Kerupuk Kulit Cikarang Jaya").wait_for()
+    tab_to(page, "#register-supplier")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{url}/manager/suppliers/new")
+    assert_accessible(page)
+    type_into(page, "#f-business_name", "Kerupuk Kulit Cikarang Jaya")
+    type_into(page, "#f-owner_name", "Hendra Wijaya")
+    type_into(page, "#f-phone", "0813-1112-0002")
+    type_into(page, "#f-nib", "1234567890123")
+    type_into(page, "#f-npwp", "012345678901234")
+    tab_to(page, "#f-bank_name")
+    page.keyboard.type("BCA")
+    assert page.input_value("#f-bank_name") == "BCA"
+    type_into(page, "#f-bank_account_number", "1234567890")
+    type_into(page, "#f-bank_account_holder", "Hendra Wijaya")
+    tab_to(page, "#f-commission_percent")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("15")
+    tab_to(page, "#supplier-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.locator("[data-testid=flash-success]", has_text="Kerupuk Kulit Cikarang Jaya").wait_for()
+    assert "15 %" in page.inner_text("[data-testid=current-agreement]")
+    assert "BCA · 1234567890 · Hendra Wijaya" == page.inner_text("[data-testid=bank]")
+    assert_accessible(page)
+    supplier_url = page.url
 
-    product = page.locator("#product-form")
-    product.locator("[name=name]").fill("Kerupuk Kulit Sapi 200 g")
-    product.locator("[name=supplier_id]").select_option(label="Kerupuk Kulit Cikarang Jaya")
-    product.locator("[name=category]").select_option("makanan")
-    product.locator("[name=unit]").select_option("pack")
-    product.locator("[name=price]").fill("22000")
+    def add_product(name, category, price):
+        page.goto(f"{url}/manager/products/new")
+        page.select_option("#f-supplier_id", label="Kerupuk Kulit Cikarang Jaya")
+        page.select_option("#f-category", category)
+        page.fill("#f-name", name)
+        page.fill("#f-price", price)
+        page.click("#product-form button[type=submit]")
+        return page.locator("[data-testid=flash-success]").count() > 0  # inventory knows the supplier by now
 
-    def product_saved():  # inventory accepts the supplier once supplier.registered has reached it
-        product.locator("button[type=submit]").click()
-        page.wait_for_function("!document.querySelector('#product-form button[type=submit]').disabled")
-        return page.locator("#product-list td", has_text="Kerupuk Kulit Sapi 200 g").count() > 0
+    eventually(lambda: add_product("Kerupuk Kulit Sapi 200 g", "makanan", "22.000"), timeout=30, interval=1)
+    assert_accessible(page)
+    assert "Rp22.000" in page.inner_text("body") or page.input_value("#f-price") == "22000"
+    assert add_product("Tas Anyaman Pandan", "kerajinan", "85000")
 
-    eventually(product_saved, timeout=30, interval=1, message="the product is saved")
-    row = page.locator("#product-list tr", has_text="Kerupuk Kulit Sapi 200 g")
-    assert "Rp22.000" in row.inner_text()
-    assert row.locator("td").nth(1).inner_text().startswith("2")  # an in-store EAN-13 (GS1 prefix 20-29)
+    page.goto(f"{url}/manager/intakes/new")
+    page.select_option("#f-supplier_id", label="Kerupuk Kulit Cikarang Jaya")
+    page.click("#intake-supplier button[type=submit]")
+    page.click("#add-line")
+    assert page.locator("#intake-form tr[data-line]").count() == 4
+    page.select_option("#f-lines-0-product_id", label="Tas Anyaman Pandan")
+    page.fill("#f-lines-0-qty", "3")
+    page.select_option("#f-lines-2-product_id", label="Kerupuk Kulit Sapi 200 g")
+    page.fill("#f-lines-2-qty", "12")
+    page.fill("#f-lines-2-lot_code", "KRP-261127")
+    page.click("#save-intake")  # food without an expiry date
+    beside = page.locator("[data-field-error='lines.2.expiry_date']")
+    beside.wait_for()
+    assert beside.inner_text() == "Wajib untuk produk ini."
+    assert "Beberapa baris penerimaan tidak sah" in page.inner_text("[data-testid=page-message]")
+    assert_accessible(page)
+    page.fill("#f-lines-2-expiry_date", "2027-03-31")
+    page.click("#save-intake")
+    page.locator("[data-testid=flash-success]", has_text="Penerimaan NT-").wait_for()
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2 and "31 Mar 2027" in page.inner_text("table")
+    nota = page.context.request.get(url + page.get_attribute("#nota-titip", "href"))
+    assert nota.status == 200 and nota.body().startswith(b"%PDF")
+    assert_accessible(page)
 
-    intake = page.locator("#intake-form")
-    intake.locator("[name=supplier_id]").select_option(label="Kerupuk Kulit Cikarang Jaya")
-    intake.locator("[name=product_id]").select_option(label="Kerupuk Kulit Sapi 200 g")
-    intake.locator("[name=qty]").fill("12")
-    intake.locator("[name=lot_code]").fill("KRP-261127")
-    intake.locator("[name=expiry_date]").fill("2027-03-31")
-    intake.locator("button[type=submit]").click()
-    page.locator("#notice", has_text="Penerimaan").wait_for()
-    stock_row = page.locator("#stock-list tr", has_text="Kerupuk Kulit Sapi 200 g")
-    stock_row.wait_for()
-    assert stock_row.locator("td").nth(1).inner_text() == "12"
+    page.goto(f"{url}/manager/payouts")
+    assert_accessible(page)
+    page.fill("#f-cutoff_date", "2026-11-30")
+    page.click("#payout-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Payout run dibuat.").wait_for()
+    assert "Draf" in page.inner_text("h1")
+    assert_accessible(page)
+    page.click("#approve-run")
+    page.locator("[data-testid=flash-success]", has_text="Payout run disetujui.").wait_for()
+    assert "Disetujui" in page.inner_text("h1") and page.locator("#bank-file").count() == 1
 
-    users = page.locator("#user-form")
-    users.locator("[name=username]").fill("kasir2")
-    users.locator("[name=name]").fill("Sinta Kasir")
-    users.locator("[name=role]").select_option("cashier")
-    users.locator("[name=password]").fill("kasir2-pass")
-    users.locator("button[type=submit]").click()
-    new_user = page.locator("#user-list tr", has_text="kasir2")
-    new_user.wait_for()
-    assert "aktif" in new_user.inner_text()
-    assert page.locator("#user-role option[value=admin]").count() == 0  # a manager cannot make admins
-    new_user.locator("button", has_text="Nonaktifkan").click()
-    page.locator("#user-list tr", has_text="kasir2").locator("td", has_text="nonaktif").wait_for()
+    page.goto(page.url.split("/manager/")[0] + "/manager/intakes")
+    page.locator("table a").first.click()
+    page.click("[data-testid=language-en]")
+    assert page.inner_text("h1").startswith("Intake NT-")
+    page.goto(supplier_url)
+    assert "Agreements" in page.inner_text("#agreements h2") and "Active" in page.inner_text("h1")
 
 
 def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_statement(centre, page):
@@ -140,18 +190,19 @@ def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_st
         message="the supplier's stock copy follows the sale",
     )
 
+    page.set_viewport_size({"width": 360, "height": 800})
     log_in(page, centre.url, "kopi", "kopi-pass-1")
     page.wait_for_url(f"{centre.url}/supplier")
-    page.wait_for_function("document.querySelector('#balance [data-key=lifetime_sales]').textContent !== '–'")
     figures = {key: page.inner_text(f"#balance [data-key={key}]") for key in ("pending", "available", "paid")}
     assert "Rp72.000" in (figures["pending"], figures["available"]) and figures["paid"] == "Rp0"
     stock_row = page.locator("#stock tr", has_text="Kopi Robusta Sukamakmur 200 g")
-    stock_row.wait_for()
     assert stock_row.locator("td").nth(1).inner_text() == "8" and stock_row.locator("td").nth(2).inner_text() == "2"
-    page.locator("#sales tr", has_text="Kopi Robusta Sukamakmur 200 g").wait_for()
     assert "Rp90.000" in page.inner_text("#sales")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
+    assert_accessible(page)
 
-    pdf = page.context.request.get(centre.url + page.get_attribute("#statement-pdf", "href"))
+    query = f"from={page.input_value('#statement-from')}&to={page.input_value('#statement-to')}&format=pdf"
+    pdf = page.context.request.get(f"{centre.url}/api/suppliers/me/statements?{query}")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]

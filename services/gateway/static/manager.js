@@ -1,70 +1,40 @@
-/* The manager's page: suppliers, products, intakes, stock and alerts, payout runs, dead letters, users. */
+/* The manager's overview: stock and alerts, failed events (dead letters), users. Its words come translated
+   from the page (#page-texts); suppliers, products, intakes and payouts have their own server-rendered pages. */
 "use strict";
 (() => {
-  const { api, rupiah, dateTime, items, loadTable, showError, notice, formData } = Sentra;
+  const { api, dateTime, items, loadTable, showError, notice, formData } = Sentra;
   const $ = id => document.getElementById(id);
-  const ROLE_LABELS = { cashier: "Kasir", supplier: "Pemasok", manager: "Manajer", admin: "Admin" };
-  let suppliers = [];
+  const T = JSON.parse($("page-texts").textContent);
   let products = [];
 
-  function fillSupplierSelects() {
-    for (const select of document.querySelectorAll(".supplier-select")) {
-      const chosen = select.value;
-      select.textContent = "";
-      if (select.dataset.optional) select.add(new Option("—", ""));
-      for (const s of suppliers) select.add(new Option(s.business_name, s.id));
-      select.value = chosen;
-    }
-    fillIntakeProducts();
+  async function loadSupplierSelect() {
+    try {
+      const suppliers = items(await api("GET", "/api/suppliers/suppliers"));
+      for (const select of document.querySelectorAll(".supplier-select")) {
+        select.textContent = "";
+        if (select.dataset.optional) select.add(new Option("—", ""));
+        for (const s of suppliers) select.add(new Option(s.business_name, s.id));
+      }
+    } catch (err) { showError(err); }
   }
 
-  function fillIntakeProducts() {
-    const supplierId = document.querySelector("#intake-form [name=supplier_id]").value;
-    const select = $("intake-product");
-    select.textContent = "";
-    for (const p of products.filter(p => !supplierId || p.supplier_id === supplierId)) select.add(new Option(p.name, p.id));
-  }
-
-  async function loadSuppliers() {
-    suppliers = await loadTable("supplier-list", "/api/suppliers/suppliers", [
-      { key: "business_name", label: "Nama usaha" }, { key: "owner_name", label: "Pemilik" },
-      { key: "phone", label: "HP" }, { key: "status", label: "Status" }, { key: "id", label: "ID" },
-    ], "Belum ada pemasok.");
-    fillSupplierSelects();
-  }
-
-  async function loadProducts() {
-    products = await loadTable("product-list", "/api/inventory/products", [
-      { key: "name", label: "Produk" }, { key: "barcode", label: "Barcode" }, { key: "category", label: "Kategori" },
-      { key: "price", label: "Harga", num: true, format: rupiah },
-    ], "Belum ada produk.");
-    fillIntakeProducts();
-  }
-
-  function loadStock() {
+  async function loadStock() {
+    try { products = items(await api("GET", "/api/inventory/products")); } catch (err) { products = []; }
     loadTable("stock-list", "/api/inventory/stock", [
-      { key: "name", label: "Produk" },
-      { key: "on_hand", label: "Stok", num: true },
-      { key: "reorder_point", label: "Titik pesan ulang", num: true },
-      { key: r => (r.flagged_for_count ? "perlu dihitung" : ""), label: "" },
-    ], "Belum ada stok.");
+      { key: "name", label: T.product },
+      { key: "on_hand", label: T.on_hand, num: true },
+      { key: "reorder_point", label: T.reorder_point, num: true },
+      { key: r => (r.flagged_for_count ? T.needs_count : ""), label: "" },
+    ], T.no_stock);
     loadTable("alert-list", "/api/inventory/alerts", [
-      { key: "kind", label: "Jenis" }, { key: r => productName(r.product_id), label: "Produk" },
-      { key: "message", label: "Keterangan" }, { key: "raised_at", label: "Sejak", format: dateTime },
-    ], "Tidak ada peringatan.");
+      { key: r => T.alert_kinds[r.kind] || r.kind, label: T.kind }, { key: r => productName(r.product_id), label: T.product },
+      { key: "raised_at", label: T.since, format: dateTime },
+    ], T.no_alerts);
   }
 
   function productName(id) {
     const product = products.find(p => p.id === id);
-    return product ? product.name : id;
-  }
-
-  function loadPayoutRuns() {
-    loadTable("payout-list", "/api/suppliers/payout-runs", [
-      { key: "cutoff_date", label: "Cut-off", format: dateTime }, { key: "status", label: "Status" },
-      { key: "total", label: "Total", num: true, format: rupiah }, { key: r => (r.lines || []).length, label: "Baris", num: true },
-      { key: r => { const a = document.createElement("a"); a.href = `/api/suppliers/payout-runs/${r.id}/bank-file.csv`; a.textContent = "File bank"; return a; }, label: "" },
-    ], "Belum ada payout run.");
+    return product ? product.name : T.unknown_product;
   }
 
   async function loadDeadLetters() {
@@ -76,13 +46,13 @@
       catch (err) { problems.push(`${service}: ${err.message}`); }
     }
     Sentra.table(container, rows, [
-      { key: "service", label: "Layanan" }, { key: "event_type", label: "Event" }, { key: "consumer", label: "Penerima" },
-      { key: "error", label: "Galat" }, { key: "attempts", label: "Percobaan", num: true },
-      { key: "created_at", label: "Waktu", format: dateTime },
+      { key: "service", label: T.service }, { key: "event_type", label: T.event }, { key: "consumer", label: T.consumer },
+      { key: "error", label: T.error }, { key: "attempts", label: T.attempts, num: true },
+      { key: "created_at", label: T.time, format: dateTime },
       { key: r => retryButton(r), label: "" },
-    ], problems.length ? "" : "Tidak ada dead letter.");
+    ], problems.length ? "" : T.no_dead_letters);
     if (problems.length) {
-      const p = document.createElement("p"); p.className = "muted"; p.textContent = "Tidak dapat dimuat — " + problems.join("; ");
+      const p = document.createElement("p"); p.className = "muted"; p.textContent = `${T.cannot_load} — ${problems.join("; ")}`;
       container.appendChild(p);
     }
   }
@@ -90,12 +60,12 @@
   function retryButton(deadLetter) {
     if (deadLetter.status && deadLetter.status !== "open") return deadLetter.status;
     const button = document.createElement("button");
-    Object.assign(button, { type: "button", className: "secondary", textContent: "Kirim ulang" });
+    Object.assign(button, { type: "button", className: "secondary", textContent: T.retry });
     button.addEventListener("click", async () => {
       showError(null);
       try {
         await api("POST", `/api/${deadLetter.service}/dead-letters/${deadLetter.id}/retry`);
-        notice("Event dikirim ulang."); loadDeadLetters();
+        notice(T.retried); loadDeadLetters();
       } catch (err) { showError(err); }
     });
     return button;
@@ -103,24 +73,24 @@
 
   function loadUsers() {
     loadTable("user-list", "/api/users", [
-      { key: "username", label: "Pengguna" }, { key: "name", label: "Nama" },
-      { key: r => ROLE_LABELS[r.role] || r.role, label: "Peran" },
-      { key: r => (r.active ? "aktif" : "nonaktif"), label: "Status" },
+      { key: "username", label: T.user }, { key: "name", label: T.name },
+      { key: r => T.roles[r.role] || r.role, label: T.role },
+      { key: r => (r.active ? T.active : T.inactive), label: T.status },
       { key: r => userActions(r), label: "" },
-    ], "Belum ada pengguna.");
+    ], T.no_users);
   }
 
   function userActions(user) {
     const span = document.createElement("span");
     if (user.id === document.body.dataset.userId) return span;  // no self-lockout from the page
     const toggle = document.createElement("button");
-    Object.assign(toggle, { type: "button", className: "secondary", textContent: user.active ? "Nonaktifkan" : "Aktifkan" });
-    toggle.addEventListener("click", () => changeUser(user.id, { active: !user.active }, "Status pengguna diubah."));
+    Object.assign(toggle, { type: "button", className: "secondary", textContent: user.active ? T.deactivate : T.activate });
+    toggle.addEventListener("click", () => changeUser(user.id, { active: !user.active }, T.status_changed));
     const reset = document.createElement("button");
-    Object.assign(reset, { type: "button", className: "secondary", textContent: "Reset sandi" });
+    Object.assign(reset, { type: "button", className: "secondary", textContent: T.reset_password });
     reset.addEventListener("click", () => {
-      const password = prompt(`Kata sandi baru untuk ${user.username}:`);
-      if (password) changeUser(user.id, { password }, "Kata sandi direset.");
+      const password = prompt(T.new_password_for.replace("{user}", user.username));
+      if (password) changeUser(user.id, { password }, T.password_reset);
     });
     span.append(toggle, " ", reset);
     return span;
@@ -131,42 +101,17 @@
     try { await api("PATCH", `/api/users/${id}`, changes); notice(message); loadUsers(); } catch (err) { showError(err); }
   }
 
-  function onSubmit(formId, handler) {
-    $(formId).addEventListener("submit", async event => {
-      event.preventDefault(); showError(null);
-      const button = event.target.querySelector("button[type=submit]");
-      button.disabled = true;
-      try { await handler(event.target); } catch (err) { showError(err); } finally { button.disabled = false; }
-    });
-  }
-
-  onSubmit("supplier-form", async form => {
-    const supplier = await api("POST", "/api/suppliers/suppliers", formData(form));
-    notice(`Pemasok ${supplier.business_name} terdaftar.`); form.reset(); await loadSuppliers();
+  $("user-form").addEventListener("submit", async event => {
+    event.preventDefault(); showError(null);
+    const form = event.target;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const user = await api("POST", "/api/users", formData(form));
+      notice(T.user_created.replace("{user}", user.username)); form.reset(); loadUsers();
+    } catch (err) { showError(err); } finally { button.disabled = false; }
   });
-  onSubmit("product-form", async form => {
-    const product = await api("POST", "/api/inventory/products", formData(form, ["price"]));
-    notice(`Produk ${product.name} disimpan (barcode ${product.barcode}).`); form.reset(); await loadProducts();
-  });
-  onSubmit("intake-form", async form => {
-    const data = formData(form, ["qty"]);
-    const line = { product_id: data.product_id, qty: data.qty };
-    if (data.lot_code) line.lot_code = data.lot_code;
-    if (data.expiry_date) line.expiry_date = data.expiry_date;
-    const intake = await api("POST", "/api/inventory/intakes", { supplier_id: data.supplier_id, lines: [line] });
-    notice(`Penerimaan ${intake.number || intake.id} dicatat.`); form.reset(); fillIntakeProducts(); loadStock();
-  });
-  onSubmit("payout-form", async form => {
-    await api("POST", "/api/suppliers/payout-runs", formData(form));
-    notice("Payout run dibuat."); loadPayoutRuns();
-  });
-  onSubmit("user-form", async form => {
-    const user = await api("POST", "/api/users", formData(form));
-    notice(`Pengguna ${user.username} dibuat.`); form.reset(); loadUsers();
-  });
-  document.querySelector("#intake-form [name=supplier_id]").addEventListener("change", fillIntakeProducts);
   $("reload-stock").addEventListener("click", loadStock);
 
-  loadSuppliers().then(loadProducts);
-  loadStock(); loadPayoutRuns(); loadDeadLetters(); loadUsers();
+  loadSupplierSelect(); loadStock(); loadDeadLetters(); loadUsers();
 })();

@@ -1,0 +1,111 @@
+"""Intakes (nota titip): the list, a delivery of several lines (lot, expiry), and the printable nota."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+
+from services.gateway.backend import ServiceProblem, call
+from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
+
+FIRST_LINES = 3
+MAX_LINES = 100
+
+
+@blp.get("/intakes")
+@manager_page
+def intakes():
+    """Intakes, newest first, with their supplier's name and the nota titip."""
+    found = call("inventory", "GET", "/intakes") or []
+    names = {s["id"]: s["business_name"] for s in call("suppliers", "GET", "/suppliers") or []}
+    return render("console/intakes/list.html", section="intakes", intakes=found, supplier_names=names)
+
+
+def _lines_from_form(count: int, errors: dict[str, list[str]]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The filled lines (and the form row of each), skipping rows left empty."""
+    lines, rows = [], []
+    for row in range(count):
+        product_id = form_text(f"lines.{row}.product_id")
+        qty = form_int(f"lines.{row}.qty", errors)
+        if not product_id and qty is None:
+            errors.pop(f"lines.{row}.qty", None)
+            continue
+        line: dict[str, Any] = {"product_id": product_id, "qty": qty}
+        if not product_id:
+            errors[f"lines.{row}.product_id"] = [gettext("Required.")]
+        if qty is None and f"lines.{row}.qty" not in errors:
+            errors[f"lines.{row}.qty"] = [gettext("Required.")]
+        for name in ("lot_code", "expiry_date"):
+            value = form_text(f"lines.{row}.{name}")
+            if value:
+                line[name] = value
+        lines.append(line)
+        rows.append(row)
+    return lines, rows
+
+
+@blp.route("/intakes/new", methods=["GET", "POST"])
+@manager_page
+def new_intake():
+    """A delivery from one supplier: choose the supplier, then one row per product (add rows as needed)."""
+    suppliers = [s for s in call("suppliers", "GET", "/suppliers") or [] if s["status"] == "active"]
+    supplier_id = request.values.get("supplier_id") or ""
+    products = (
+        call("inventory", "GET", "/products", params={"supplier_id": supplier_id, "active": "true"})
+        if supplier_id
+        else []
+    )
+    count = min(max(int(request.values.get("line_count") or FIRST_LINES), 1), MAX_LINES)
+    context = {
+        "section": "intakes",
+        "supplier_options": [(s["id"], s["business_name"]) for s in suppliers],
+        "supplier_id": supplier_id,
+        "product_options": [(p["id"], p["name"]) for p in products or []],
+        "values": dict(request.form),
+        "errors": {},
+    }
+    if request.method == "GET" or request.form.get("action") == "add_line":
+        if request.method == "POST":
+            count += 1
+        return render("console/intakes/form.html", line_count=count, **context)
+    errors: dict[str, list[str]] = {}
+    lines, rows = _lines_from_form(count, errors)
+    message = gettext("Some lines of the intake are not valid; see the messages beside them.")
+    if not lines:
+        errors["lines.0.product_id"] = [gettext("Add at least one line.")]
+    if not errors:
+        data: dict[str, Any] = {"supplier_id": supplier_id, "lines": lines}
+        if form_text("note"):
+            data["note"] = form_text("note")
+        try:
+            intake = call("inventory", "POST", "/intakes", json=data)
+        except ServiceProblem as problem:
+            message, fields = failure(problem)
+            errors = {_form_row(key, rows): messages for key, messages in fields.items()}
+        else:
+            return done(
+                gettext("Intake %(number)s recorded.", number=intake["number"]),
+                "console.intake",
+                intake_id=intake["id"],
+            )
+    context["errors"] = errors
+    return render("console/intakes/form.html", line_count=count, message=message, **context), 422
+
+
+def _form_row(key: str, rows: list[int]) -> str:
+    """``lines.<i>.field`` of the sent lines → ``lines.<form row>.field``."""
+    parts = key.split(".")
+    if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+        return f"lines.{rows[int(parts[1])]}.{parts[2]}"
+    return key
+
+
+@blp.get("/intakes/<uuid:intake_id>")
+@manager_page
+def intake(intake_id):
+    """One intake with its lines and the nota titip to print."""
+    found = call("inventory", "GET", f"/intakes/{intake_id}")
+    supplier = call("suppliers", "GET", f"/suppliers/{found['supplier_id']}")
+    return render("console/intakes/detail.html", section="intakes", intake=found, supplier=supplier)

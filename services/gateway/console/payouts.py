@@ -1,0 +1,93 @@
+"""Payout runs: create for a cut-off date, review the lines (hold, release, exclude), approve, bank file,
+mark each line paid or failed."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext
+
+from services.gateway.backend import ServiceProblem, call
+from services.gateway.console.common import blp, done, failure, form_text, manager_page, render, supplier_names
+
+
+@blp.route("/payouts", methods=["GET", "POST"])
+@manager_page
+def payout_runs():
+    """Every run (newest first), what each supplier is owed now, and the form for a new run."""
+    errors: dict[str, list[str]] = {}
+    message = None
+    if request.method == "POST":
+        try:
+            run = call("suppliers", "POST", "/payout-runs", json={"cutoff_date": form_text("cutoff_date")})
+        except ServiceProblem as problem:
+            message, errors = failure(problem)
+        else:
+            return done(gettext("Payout run created."), "console.payout_run", run_id=run["id"])
+    runs = call("suppliers", "GET", "/payout-runs") or []
+    dues = call("suppliers", "GET", "/payout-runs/dues") or []
+    return render(
+        "console/payouts/list.html",
+        section="payouts",
+        runs=runs,
+        dues=dues,
+        errors=errors,
+        message=message,
+        values=dict(request.form),
+    ), (422 if errors or message else 200)
+
+
+@blp.get("/payouts/<uuid:run_id>")
+@manager_page
+def payout_run(run_id):
+    """One run: its lines with the supplier's name, bank account, status and what can be done."""
+    run = call("suppliers", "GET", f"/payout-runs/{run_id}")
+    return render("console/payouts/detail.html", section="payouts", run=run, supplier_names=supplier_names())
+
+
+@blp.post("/payouts/<uuid:run_id>/approve")
+@manager_page
+def approve_payout_run(run_id):
+    """Approve a draft run (its proposed lines become payable)."""
+    try:
+        call("suppliers", "POST", f"/payout-runs/{run_id}/approve")
+    except ServiceProblem as problem:
+        return _refused(run_id, problem)
+    return done(gettext("Payout run approved."), "console.payout_run", run_id=run_id)
+
+
+#: The body field each line action takes from the form (``None``: no body).
+LINE_FIELDS = {"hold": "reason", "release": None, "exclude": "reason", "paid": "reference", "failed": "reason"}
+
+
+@blp.post("/payouts/<uuid:run_id>/lines/<uuid:line_id>/<any(hold, release, exclude, paid, failed):action>")
+@manager_page
+def payout_line_action(run_id, line_id, action):
+    """Hold, release or exclude a line of a draft run; mark a line of an approved run paid or failed."""
+    field = LINE_FIELDS[action]
+    body = {field: form_text(field)} if field else None
+    try:
+        call("suppliers", "POST", f"/payout-runs/{run_id}/lines/{line_id}/{action}", json=body)
+    except ServiceProblem as problem:
+        return _refused(run_id, problem, line_id=str(line_id))
+    messages = {
+        "hold": gettext("Line held."),
+        "release": gettext("Line released."),
+        "exclude": gettext("Line excluded."),
+        "paid": gettext("Marked as paid."),
+        "failed": gettext("Marked as failed."),
+    }
+    return done(messages[action], "console.payout_run", run_id=run_id)
+
+
+def _refused(run_id, problem: ServiceProblem, line_id: str | None = None):
+    message, errors = failure(problem)
+    run = call("suppliers", "GET", f"/payout-runs/{run_id}")
+    return render(
+        "console/payouts/detail.html",
+        section="payouts",
+        run=run,
+        supplier_names=supplier_names(),
+        message=message,
+        errors=errors,
+        error_line=line_id,
+    ), problem.status if 400 <= problem.status < 500 else 502

@@ -1,0 +1,86 @@
+"""Words for the values the services store in English (statuses, kinds, roles, schedules, categories), and the
+list of Indonesian banks a supplier's account can be at. A page never shows the stored word itself."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _
+
+#: ``{group: {stored value: words}}``; the status badge partial and the ``word`` filter read it.
+WORDS = {
+    "supplier_status": {"active": _("Active"), "suspended": _("Suspended"), "ended": _("Ended")},
+    "agreement_type": {"commission": _("Commission"), "fixed_price": _("Fixed supplier prices")},
+    "payout_schedule": {"weekly": _("Weekly"), "biweekly": _("Every two weeks"), "monthly": _("Monthly")},
+    "shrinkage_borne_by": {"centre": _("The centre"), "supplier": _("The supplier")},
+    "run_status": {"draft": _("Draft"), "approved": _("Approved")},
+    "line_status": {
+        "proposed": _("Proposed"),
+        "approved": _("Approved"),
+        "held": _("Held"),
+        "excluded": _("Excluded"),
+        "paid": _("Paid"),
+        "failed": _("Failed"),
+    },
+    "category": {
+        "makanan": _("Food"),
+        "minuman": _("Drinks"),
+        "kerajinan": _("Crafts"),
+        "fashion": _("Fashion"),
+        "lainnya": _("Other"),
+    },
+    "unit": {"pcs": _("piece"), "pack": _("pack"), "kg": _("kg")},
+    "role": {"cashier": _("Cashier"), "supplier": _("Supplier"), "manager": _("Manager"), "admin": _("Admin")},
+    "alert_kind": {
+        "low_stock": _("Low stock"),
+        "near_expiry": _("Near expiry"),
+        "consignment_ended": _("Consignment ended"),
+        "negative_on_hand": _("Sold below zero"),
+    },
+}
+
+#: The tone of a status badge (a CSS class) by stored value.
+TONES = {
+    "active": "ok",
+    "approved": "ok",
+    "paid": "ok",
+    "suspended": "warn",
+    "draft": "warn",
+    "proposed": "warn",
+    "held": "warn",
+    "ended": "off",
+    "excluded": "off",
+    "failed": "bad",
+}
+
+#: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.
+BANKS = [
+    ("002", "BRI"),
+    ("008", "Bank Mandiri"),
+    ("009", "BNI"),
+    ("011", "Bank Danamon"),
+    ("013", "Bank Permata"),
+    ("014", "BCA"),
+    ("016", "Maybank Indonesia"),
+    ("019", "Panin Bank"),
+    ("022", "CIMB Niaga"),
+    ("028", "OCBC Indonesia"),
+    ("110", "bank bjb"),
+    ("111", "Bank DKI"),
+    ("200", "BTN"),
+    ("213", "Bank SMBC Indonesia"),
+    ("451", "BSI (Bank Syariah Indonesia)"),
+    ("490", "Bank Neo Commerce"),
+    ("501", "Blu by BCA Digital"),
+    ("535", "SeaBank"),
+    ("542", "Bank Jago"),
+]
+BANK_NAMES = {name for _code, name in BANKS}
+
+
+def word(value: object, group: str) -> str:
+    """The words for a stored value (the value itself only if the group does not know it)."""
+    known = WORDS.get(group, {})
+    return str(known[value]) if value in known else ("–" if value in (None, "") else str(value))
+
+
+def bank_label(code: str, name: str) -> str:
+    return f"{name} ({code})"

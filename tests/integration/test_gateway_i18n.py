@@ -1,0 +1,107 @@
+"""The gateway's languages, formats, problem sentences and CSRF tokens, without a browser."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from services.gateway import accounts, create_app, i18n, problems
+from services.gateway.backend import ServiceProblem
+
+GATEWAY = Path(__file__).resolve().parents[2] / "services" / "gateway"
+
+
+@pytest.fixture
+def gateway(make_settings):
+    app = create_app(make_settings("gateway"))
+    with app.extensions["sentra"].transaction() as session:
+        accounts.upsert_user(session, "manajer", "Dewi", "manager", "manajer-pass-1")
+    return app
+
+
+def logged_in(app):
+    client = app.test_client()
+    client.post("/login", data={"username": "manajer", "password": "manajer-pass-1"})
+    return client
+
+
+def test_money_and_moments_read_the_indonesian_way_and_the_english_way(gateway):
+    moment = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)
+    with gateway.test_request_context("/"):
+        assert i18n.rupiah(1_250_000) == "Rp1.250.000" and i18n.rupiah(-5_000) == "-Rp5.000"
+        assert i18n.moment(moment) == "30 Nov 2026 14.05 WIB"
+        assert i18n.percent_of_bps(1250) == "12,5 %"
+    with gateway.test_request_context("/", headers={"Cookie": f"{i18n.LANGUAGE_COOKIE}=en"}):
+        assert i18n.rupiah(1_250_000) == "Rp1,250,000"
+        assert i18n.moment(moment) == "30 Nov 2026 14:05 WIB"
+
+
+def test_the_language_switch_is_remembered_and_pages_follow_it(gateway):
+    client = gateway.test_client()
+    assert "Nama pengguna" in client.get("/login").get_data(as_text=True)
+    switched = client.get("/language/en?next=/login")
+    assert switched.status_code == 302 and switched.location == "/login"
+    assert "sentra_lang=en" in switched.headers["Set-Cookie"] and "Max-Age=31536000" in switched.headers["Set-Cookie"]
+    html = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in html and "Username" in html and "Nama pengguna" not in html
+    assert client.get("/language/fr?next=//evil.example").location == "/"  # unknown language, no open redirect
+
+
+def test_a_problem_code_and_its_field_errors_become_indonesian_sentences(gateway):
+    problem = ServiceProblem(
+        422,
+        {
+            "code": "invalid_intake_lines",
+            "errors": {"lines": {"1": {"expiry_date": ["Required for this product."]}, "0": {"qty": ["Weird."]}}},
+        },
+        "inventory",
+    )
+    with gateway.test_request_context("/"):
+        assert problems.sentence(problem).startswith("Beberapa baris penerimaan tidak sah")
+        assert problems.field_errors(problem.errors) == {
+            "lines.1.expiry_date": ["Wajib untuk produk ini."],
+            "lines.0.qty": ["Isian ini tidak sah."],  # an unknown English message never reaches the page
+        }
+        unreachable = ServiceProblem(502, {"code": "service_unreachable"}, "suppliers")
+        assert problems.sentence(unreachable) == "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi."
+        assert problems.sentence(ServiceProblem(409, {"detail": "run is approved"}, "suppliers")).startswith("Tindakan")
+
+
+def test_a_page_form_needs_the_sessions_csrf_token(gateway):
+    client = logged_in(gateway)
+    refused = client.post("/manager/payouts", data={"cutoff_date": "2026-11-30"})
+    assert refused.status_code == 403 and "Formulir ini sudah kedaluwarsa" in refused.get_data(as_text=True)
+    page = client.get("/manager/suppliers").get_data(as_text=True)  # the services are not running here...
+    token = client.get("/manager").get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
+    accepted = client.post("/manager/payouts", data={"cutoff_date": "2026-11-30", "csrf_token": token})
+    assert accepted.status_code == 502  # ... so the form got through to the suppliers service, which is down
+    assert "Layanan sedang tidak dapat dihubungi" in accepted.get_data(as_text=True)
+    assert "Layanan sedang tidak dapat dihubungi" in page
+    wrong = client.post("/manager/payouts", data={"cutoff_date": "2026-11-30", "csrf_token": token[::-1]})
+    assert wrong.status_code == 403
+
+
+def test_every_message_of_the_sources_has_an_indonesian_translation():
+    """The catalogue is complete: extracting the sources again finds no message the id catalogue lacks, and
+    none of its entries is empty or fuzzy."""
+    pot = subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(GATEWAY / "babel.cfg")]
+        + ["--no-location", "-o", "-", str(GATEWAY)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(io.BytesIO(pot)) if m.id}
+    with (GATEWAY / "translations" / "id" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po, locale="id")
+    translated = {
+        (m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalogue
+        if m.id and "fuzzy" not in m.flags and (m.string if isinstance(m.string, str) else all(m.string))
+    }
+    assert wanted - translated == set()
