@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo-logins test test-fast test-postgres lint typecheck lock install browser-deps clean
+.PHONY: run demo-logins translations test test-fast test-postgres lint typecheck lock install browser-deps clean
 
 # Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`). The project itself is
 # not installed: every command runs from this directory, which puts shared/ and services/ on the import path.
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+## Compile the gateway's message catalogues (.po -> .mo; the app also compiles missing or stale ones at start).
+translations: install
+	@$(VENV)/bin/pybabel -q compile -d services/gateway/translations
+
 ## Run the whole platform locally: Redis, four web apps, three workers, one beat (Ctrl-C stops all).
-run: install
+run: install translations
 	$(PY) -m deploy.dev
 
 ## Print the URL and demo logins of `make run` again.
@@ -25,15 +29,15 @@ demo-logins: install
 	@$(PY) -m deploy.demo_data --logins
 
 ## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set).
-test: install browser-deps
+test: install translations browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Unit, use-case and integration tests only (no worker processes, no browser): the quick loop while coding.
-test-fast: install
+test-fast: install translations
 	$(PY) -m pytest -m "not e2e and not browser and not slow" tests/unit tests/usecases tests/integration $(PYTEST_ARGS)
 
 ## The same suite with every database test also on PostgreSQL.
-test-postgres: install browser-deps
+test-postgres: install translations browser-deps
 	SENTRA_TEST_POSTGRES_URL=$${SENTRA_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
 
 ## Lint and format check (ruff, configured in pyproject.toml).
