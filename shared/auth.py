@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import jwt
 from flask import current_app, g, request
@@ -21,6 +21,10 @@ ROLES = ("cashier", "manager", "admin", "supplier", "service")
 ALGORITHM = "HS256"
 ISSUER = "sentra-gateway"
 TOKEN_LIFETIME = timedelta(hours=12)
+#: An approval grant lives long enough to finish the refund or discount it was asked for, and no longer.
+GRANT_LIFETIME = timedelta(minutes=2)
+#: What a manager's approval grant may be for (one purpose per grant).
+GRANT_PURPOSES = ("discount", "refund")
 
 
 class Unauthorized(DomainError):
@@ -44,8 +48,21 @@ class Principal:
 
 
 def issue_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    """A login token (what the gateway hands out at log-in and forwards to the services as the bearer)."""
+    return jwt.encode(_claims(principal, lifetime), secret, algorithm=ALGORITHM)
+
+
+def issue_grant(secret: str, principal: Principal, purpose: str, lifetime: timedelta = GRANT_LIFETIME) -> str:
+    """An approval grant: ``principal`` approves one kind of act (``purpose``, e.g. ``refund``) for a couple of
+    minutes. Not a login token (:func:`verify_token` refuses it), and a login token is not a grant."""
+    if purpose not in GRANT_PURPOSES:
+        raise ValueError(f"unknown grant purpose {purpose!r}")
+    return jwt.encode({**_claims(principal, lifetime), "grant": purpose}, secret, algorithm=ALGORITHM)
+
+
+def _claims(principal: Principal, lifetime: timedelta) -> dict[str, object]:
     now = utcnow()
-    claims = {
+    claims: dict[str, object] = {
         "sub": principal.user_id,
         "name": principal.name,
         "role": principal.role,
@@ -59,14 +76,36 @@ def issue_token(secret: str, principal: Principal, lifetime: timedelta = TOKEN_L
         claims["supplier_id"] = principal.supplier_id
     if principal.outlet_id:
         claims["outlet_id"] = principal.outlet_id
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return claims
 
 
 def verify_token(secret: str, token: str) -> Principal:
+    """The principal of a valid login token (:class:`Unauthorized` otherwise, an approval grant included)."""
+    claims = _verified_claims(secret, token)
+    if "grant" in claims:
+        raise Unauthorized("an approval grant is not a login token")
+    return _principal(claims)
+
+
+def verify_grant(secret: str, token: str, purpose: str) -> Principal:
+    """The approver of a valid, unexpired grant for exactly ``purpose`` (:class:`Unauthorized` otherwise)."""
+    claims = _verified_claims(secret, token)
+    if claims.get("grant") != purpose:
+        raise Unauthorized(f"not an approval grant for {purpose}")
+    return _principal(claims)
+
+
+def _verified_claims(secret: str, token: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]})
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub"]}
+        )
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {exc}") from None
+    return claims
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
     if claims.get("role") not in ROLES:
         raise Unauthorized("token has no valid role")
     if claims["role"] == "supplier" and not claims.get("supplier_id"):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from services.pos import create_app
 from services.pos.consumers import HANDLERS
 from services.pos.models import Base
+from shared.auth import Principal, issue_grant
 from shared.db import new_id, transaction
 from shared.events import build_envelope, load_event
 
@@ -33,6 +34,11 @@ class Counter:
         self.token = token
         self.cashier = token("cashier", user_id="kasir-1", name="Siti")
         self.manager = token("manager", user_id="manajer-1", name="Budi")
+
+    def grant(self, purpose: str) -> str:
+        """The manager's approval grant for ``purpose``, as the gateway makes it (``POST /api/auth/grants``)."""
+        principal = Principal(user_id="manajer-1", name="Budi", role="manager")
+        return issue_grant(self.settings.jwt_secret, principal, purpose)
 
     # -- catalogue fed by the real event handlers --
     def deliver(self, event_type: str, payload: dict) -> None:

@@ -17,7 +17,8 @@ from services.gateway.sessions import (
     set_session_cookie,
     start_session,
 )
-from shared.auth import TOKEN_LIFETIME
+from shared.auth import GRANT_LIFETIME, GRANT_PURPOSES, TOKEN_LIFETIME, issue_grant
+from shared.db import utcnow
 from shared.runtime import current_runtime
 from shared.schemas import StrictSchema
 
@@ -132,6 +133,34 @@ class Logout(MethodView):
                 accounts.log_out(session, caller.principal.user_id, _actor())
         response = current_app.response_class(status=204)
         clear_session_cookie(response)
+        return response
+
+
+class GrantIn(StrictSchema):
+    purpose = fields.String(required=True, validate=validate.OneOf(GRANT_PURPOSES))
+
+
+class GrantOut(Schema):
+    grant = fields.String()
+    purpose = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+@auth_blp.route("/grants")
+class Grants(MethodView):
+    @requires_user("manager")
+    @auth_blp.arguments(GrantIn)
+    @auth_blp.response(201, GrantOut)
+    def post(self, data):
+        """A manager's approval grant for one purpose (``discount`` or ``refund``), valid for two minutes: what a
+        manager approving from their own device hands to the counter as ``approval.approval_token``. Made only
+        for a live account (a logged-out or deactivated manager gets none); never usable as a login token."""
+        caller = current_caller()
+        settings = current_runtime().settings
+        grant = issue_grant(settings.jwt_secret, caller.principal, data["purpose"])
+        response = jsonify(grant=grant, purpose=data["purpose"], expires_at=(utcnow() + GRANT_LIFETIME).isoformat())
+        response.status_code = 201
+        response.headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.pos.errors import APPROVAL_INVALID, APPROVAL_LOCKED, APPROVAL_REQUIRED, APPROVER_NAME_TAKEN
 from services.pos.models import ApprovalFailure, Approver, AuditEntry
-from shared.auth import Principal, Unauthorized, verify_token
+from shared.auth import Principal, Unauthorized, verify_grant
 from shared.config import Settings
 from shared.db import transaction, utcnow
 from shared.errors import Conflict, DomainError, Forbidden
@@ -94,14 +94,19 @@ def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
     return approver
 
 
-def resolve_approver(session: Session, settings: Settings, caller: Principal, approval: dict) -> Principal:
-    """The manager behind ``approval`` (``approval_token`` or ``username`` + ``pin``) given to ``caller``; 403 if
-    it does not hold (:class:`ApprovalRefused` for a wrong PIN), 429 while PIN approval is locked."""
+def resolve_approver(
+    session: Session, settings: Settings, caller: Principal, approval: dict, purpose: str
+) -> Principal:
+    """The manager behind ``approval`` given to ``caller`` for ``purpose``: an ``approval_token`` (a short-lived
+    grant for exactly this purpose, made by the gateway for a live manager account) or ``username`` + ``pin``.
+    403 if it does not hold (:class:`ApprovalRefused` for a wrong PIN), 429 while PIN approval is locked."""
     if approval.get("approval_token"):
         try:
-            approver = verify_token(settings.jwt_secret, approval["approval_token"])
+            approver = verify_grant(settings.jwt_secret, approval["approval_token"], purpose)
         except Unauthorized:
-            raise Forbidden("The approval token is not valid.", code=APPROVAL_INVALID) from None
+            raise Forbidden(
+                f"The approval is not a valid, unexpired manager grant for {purpose}.", code=APPROVAL_INVALID
+            ) from None
         if approver.role not in APPROVER_ROLES:
             raise Forbidden("The approval token is not a manager's.", code=APPROVAL_INVALID)
         return approver
@@ -128,11 +133,12 @@ def resolve_approver(session: Session, settings: Settings, caller: Principal, ap
 
 
 def required_approver(
-    session: Session, settings: Settings, actor: Principal, approval: dict | None, what: str
+    session: Session, settings: Settings, actor: Principal, approval: dict | None, purpose: str, what: str
 ) -> Principal:
-    """A manager's approval for ``what``: the actor themself when staff, else the approval given (403 without)."""
+    """A manager's approval for ``what`` (a grant ``purpose``): the actor themself when staff, else the approval
+    given (403 without)."""
     if approval:
-        return resolve_approver(session, settings, actor, approval)
+        return resolve_approver(session, settings, actor, approval, purpose)
     if actor.is_staff:
         return actor
     raise Forbidden(f"{what} needs a manager's approval.", code=APPROVAL_REQUIRED)

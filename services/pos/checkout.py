@@ -129,7 +129,12 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     approver = None
     if basket.discount_total > outlet.discount_approval_limit:
         approver = approvals.required_approver(
-            session, settings, cashier, data.get("approval"), f"A discount above {outlet.discount_approval_limit}"
+            session,
+            settings,
+            cashier,
+            data.get("approval"),
+            "discount",
+            f"A discount above {outlet.discount_approval_limit}",
         )
     now = utcnow()
     sale = Sale(

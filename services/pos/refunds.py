@@ -91,7 +91,7 @@ def refund(session: Session, settings: Settings, caller: Principal, data: dict) 
         raise NotFound(f"receipt {data['receipt_no']} not found")
     if sale.status != SaleStatus.COMPLETED:
         raise Conflict(f"The sale is {sale.status}.", code=SALE_IN_STATUS[sale.status])
-    approver = approvals.required_approver(session, settings, caller, data.get("approval"), "A refund")
+    approver = approvals.required_approver(session, settings, caller, data.get("approval"), "refund", "A refund")
     lines_by_id = {line.id: line for line in sale.lines}
     refunded_qty, paid_back = _refunded_so_far(session, sale.id)
     errors, refund_lines, seen = {}, [], set()

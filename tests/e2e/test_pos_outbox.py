@@ -38,7 +38,7 @@ def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_re
                 "reason": "rusak",
                 "back_to_stock": False,
                 "method": "cash",
-                "approval": {"approval_token": pos.manager["Authorization"][7:]},
+                "approval": {"approval_token": pos.grant("refund")},
             },
         )
         assert refund.status_code == 201

@@ -381,3 +381,19 @@ def test_password_spraying_from_one_address_is_throttled_across_usernames(gatewa
     sprayed = login(client, "kasir", ip="10.9.9.9")
     assert sprayed.status_code == 429 and int(sprayed.headers["Retry-After"]) > 0
     assert login(client, "kasir", ip="10.0.0.2").status_code == 200
+
+
+def test_a_manager_gets_a_short_single_purpose_approval_grant_only_while_logged_in(gateway):
+    client = gateway.test_client()
+    manager = bearer(client, "manajer")
+    made = client.post("/api/auth/grants", headers=manager, json={"purpose": "refund"})
+    assert made.status_code == 201 and made.headers["Cache-Control"] == "no-store"
+    claims = jwt.decode(made.json["grant"], TEST_JWT_SECRET, algorithms=["HS256"], issuer="sentra-gateway")
+    assert claims["grant"] == "refund" and claims["exp"] - claims["iat"] <= 120
+    as_login = client.get("/api/auth/me", headers={"Authorization": f"Bearer {made.json['grant']}"})
+    assert as_login.status_code == 401  # a grant is not a login token
+    cashier = bearer(client, "kasir")
+    assert client.post("/api/auth/grants", headers=cashier, json={"purpose": "refund"}).status_code == 403
+    assert client.post("/api/auth/grants", headers=manager, json={"purpose": "anything"}).status_code == 422
+    assert client.post("/api/auth/logout", headers=manager).status_code == 204
+    assert client.post("/api/auth/grants", headers=manager, json={"purpose": "refund"}).status_code == 401

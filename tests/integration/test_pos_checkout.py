@@ -71,8 +71,12 @@ def test_a_discount_above_the_limit_needs_a_manager_and_is_audited(pos, token):
         register_id, lines, payments, approval={"approval_token": token("cashier").get("Authorization")[7:]}
     )
     assert wrong.status_code == 403
-    manager_token = pos.manager["Authorization"][7:]
-    approved = pos.sell(register_id, lines, payments, approval={"approval_token": manager_token})
+    login_token = pos.manager["Authorization"][7:]
+    as_login = pos.sell(register_id, lines, payments, approval={"approval_token": login_token})
+    assert as_login.status_code == 403  # a login token is not an approval
+    for_refunds = pos.sell(register_id, lines, payments, approval={"approval_token": pos.grant("refund")})
+    assert for_refunds.status_code == 403  # nor is a grant for another purpose
+    approved = pos.sell(register_id, lines, payments, approval={"approval_token": pos.grant("discount")})
     assert approved.status_code == 201, approved.json
     assert approved.json["approved_by"] == "manajer-1"
     audit = pos.client.get("/audit", headers=pos.manager).json

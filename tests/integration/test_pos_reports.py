@@ -71,7 +71,7 @@ def test_reconciliation_lists_every_completed_sale_and_refund_across_pages(pos, 
                 "reason": "x",
                 "back_to_stock": True,
                 "method": "original",
-                "approval": {"approval_token": pos.manager["Authorization"][7:]},
+                "approval": {"approval_token": pos.grant("refund")},
             },
         ).status_code
         == 201

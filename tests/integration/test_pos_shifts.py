@@ -104,7 +104,7 @@ def test_the_z_report_equals_the_sum_of_sales_refunds_payments_and_cash_movement
             "reason": "kemasan rusak",
             "back_to_stock": False,
             "method": "cash",
-            "approval": {"approval_token": pos.manager["Authorization"][7:]},
+            "approval": {"approval_token": pos.grant("refund")},
         },
     )
     assert refund.status_code == 201, refund.json
