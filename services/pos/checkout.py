@@ -308,10 +308,14 @@ def confirm_payment(
     confirmed_by: str,
     amount: int | None = None,
     reference: str | None = None,
+    cashier: Principal | None = None,
 ) -> Sale:
-    """A pending QRIS was paid (provider callback or the cashier): confirm it; the sale completes when nothing
-    else is pending. An expired payment cannot be confirmed (409): retry it or switch method."""
+    """A pending QRIS was paid (provider callback, or ``cashier`` at the counter): confirm it; the sale completes
+    when nothing else is pending. A cashier confirms only their own sale (another's is 404; managers any). An
+    expired payment cannot be confirmed (409): retry it or switch method."""
     sale = load_sale(session, sale_id, lock=True)
+    if cashier is not None:
+        _own_sale(sale, cashier)
     payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
     if payment is not None and payment.status == PaymentStatus.CONFIRMED:
         return sale

@@ -99,9 +99,13 @@ def test_the_callback_refuses_a_bad_signature_a_stale_timestamp_and_a_wrong_amou
     assert pos.outbox("sale.completed") == []
 
 
-def test_the_cashier_can_confirm_a_qris_payment(pos):
+def test_the_cashier_can_confirm_their_own_qris_payment_and_no_other_cashier_can(pos, token):
     register_id = pos.ready()
     sale = start_qris_sale(pos, register_id)
+    confirm_url = f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm"
+    other = pos.client.post(confirm_url, json={}, headers=token("cashier", user_id="kasir-2", name="Ani"))
+    assert other.status_code == 404 and other.content_type == "application/problem+json"
+    assert pos.client.get(f"/sales/{sale['id']}", headers=pos.cashier).json["status"] == "pending_payment"
     response = pos.client.post(
         f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm",
         json={"reference": "dilihat di aplikasi"},

@@ -65,9 +65,10 @@ class ConfirmPayment(MethodView):
     @payments_blp.response(200, SaleOut)
     def post(self, data, sale_id, payment_id):
         """The cashier confirms a pending QRIS payment (seen paid on the provider's app)."""
+        cashier = current_principal()
         with current_runtime().transaction() as session:
             sale = checkout.confirm_payment(
-                session, sale_id, payment_id, current_principal().user_id, reference=data.get("reference")
+                session, sale_id, payment_id, cashier.user_id, reference=data.get("reference"), cashier=cashier
             )
             return checkout.sale_view(sale)
 
