@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from shared.auth import Principal, issue_token
-from shared.migrations import upgrade
 from tests.support import (
     POSTGRES_URL_ENV,
     TEST_JWT_SECRET,
+    MigratedTemplates,
     PostgresDatabases,
     RedisServer,
     WorkerProcess,
@@ -61,14 +61,19 @@ def make_database_url(backend, tmp_path, postgres_databases):
     return make
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory, postgres_databases):
+    """Every service's migrations, run once per backend into a template that tests get copies of."""
+    return MigratedTemplates(tmp_path_factory.mktemp("templates"), postgres_databases)
+
+
 @pytest.fixture
-def make_settings(make_database_url, redis_server):
+def make_settings(backend, tmp_path, migrated_templates, redis_server):
     """``make_settings(service)`` → settings on a fresh migrated database and the test Redis."""
 
     def make(service: str, **overrides):
-        settings = settings_for(service, make_database_url(service), redis_server.url, **overrides)
-        upgrade(service, settings.database_url)
-        return settings
+        database_url = migrated_templates.database(backend, service, tmp_path)
+        return settings_for(service, database_url, redis_server.url, **overrides)
 
     return make
 
