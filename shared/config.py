@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 SERVICES = ("inventory", "pos", "suppliers", "gateway")
@@ -37,6 +38,8 @@ class Settings:
     service_urls: dict[str, str]
     outlet_id: str
     log_json: bool
+    #: The outbox sweep republishes only rows pending at least this long (fresher ones are the relay thread's).
+    outbox_sweep_older_than: timedelta = timedelta(seconds=3)
 
     @property
     def is_production(self) -> bool:

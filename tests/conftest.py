@@ -108,17 +108,30 @@ def start_worker(tmp_path):
 
 
 @pytest.fixture
-def messaging_runtime(make_database_url, redis_server):
-    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+def make_messaging_runtime(make_database_url, redis_server):
+    """``make_messaging_runtime(**settings)`` → a runtime acting as the suppliers service on a database holding
+    only the shared messaging tables."""
     from sqlalchemy import MetaData
 
     from shared.messaging import Messaging
     from shared.runtime import build_runtime
 
-    metadata = MetaData()
-    runtime = build_runtime(
-        settings_for("suppliers", make_database_url("messaging"), redis_server.url), Messaging(metadata, "suppliers")
-    )
-    metadata.create_all(runtime.engine)
-    yield runtime
-    runtime.engine.dispose()
+    runtimes = []
+
+    def make(**overrides):
+        metadata = MetaData()
+        settings = settings_for("suppliers", make_database_url("messaging"), redis_server.url, **overrides)
+        runtime = build_runtime(settings, Messaging(metadata, "suppliers"))
+        metadata.create_all(runtime.engine)
+        runtimes.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in runtimes:
+        runtime.engine.dispose()
+
+
+@pytest.fixture
+def messaging_runtime(make_messaging_runtime):
+    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+    return make_messaging_runtime()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from shared import dead_letters_api
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.errors import Conflict, NotFound
 from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
@@ -133,8 +135,9 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
 
 
 def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_that_stopped_draining(
-    runtime, redis_server
+    make_messaging_runtime, redis_server
 ):
+    runtime = make_messaging_runtime(outbox_sweep_older_than=timedelta(0))
     client = create_service_app(runtime, "messaging test").test_client()
     redis_server.stop()
     try:
@@ -142,8 +145,9 @@ def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_tha
         assert client.get("/readyz").status_code == 503
     finally:
         redis_server.start()
-    time.sleep(3.1)  # the sweep takes only rows older than a few seconds (the relay thread has the fresh ones)
-    runtime.celery.tasks["suppliers.outbox_sweep"]()
+    assert runtime.relay.publish_pending(older_than=timedelta(hours=1)) == 0  # fresh rows are the relay's
+    assert _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING]
+    assert runtime.celery.tasks["suppliers.outbox_sweep"]() == 2  # this runtime sweeps rows of any age
     assert _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT]
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json["checks"]["queue"] == "ok"
@@ -153,7 +157,7 @@ def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_tha
 
 
 def test_managers_see_dead_letters_over_http_and_send_one_again_once(runtime, token):
-    client = create_service_app(runtime, "messaging test").test_client()
+    client = create_service_app(runtime, "messaging test", [dead_letters_api.blp]).test_client()
     envelope = {"event_id": "2b7f8a1c-1111-4222-8333-944455558888", "type": "sale.completed", "payload": {}}
     with runtime.transaction() as session:
         runtime.messaging.dead_letter(session, "suppliers.on_sale_completed", envelope, "boom", attempts=8)
