@@ -61,6 +61,16 @@ def queued_event_batches(client, queue: str) -> list[list[dict]]:
     return [json.loads(base64.b64decode(message["body"]))[0][0] for message in reversed(messages)]
 
 
+def issued_earlier(token: str, seconds: int = 2) -> str:
+    """``token`` (signed with the tests' secret) as if issued ``seconds`` earlier: tokens carry whole seconds,
+    so this stands for one issued before a later event (a log-out) without sleeping into the next second."""
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["iat"] -= seconds
+    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+
+
 class RedisServer:
     """A private redis-server on a free port that a test may stop and start again."""
 
