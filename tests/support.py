@@ -71,6 +71,20 @@ def issued_earlier(token: str, seconds: int = 2) -> str:
     return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
 
 
+def accounts_made_earlier(gateway_app, seconds: int = 60) -> None:
+    """Move the gateway users' ``tokens_valid_after`` back, as for accounts made a while ago, so a token
+    :func:`issued_earlier` still postdates them."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.gateway.models import User
+    from shared.db import utcnow
+
+    with gateway_app.extensions["sentra"].transaction() as session:
+        session.execute(update(User).values(tokens_valid_after=utcnow() - timedelta(seconds=seconds)))
+
+
 class RedisServer:
     """A private redis-server on a free port that a test may stop and start again."""
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from services.gateway import accounts, create_app
 from services.gateway.models import LoginAttempt, User
 from shared.db import utcnow
-from tests.support import TEST_JWT_SECRET, issued_earlier, service_env
+from tests.support import TEST_JWT_SECRET, accounts_made_earlier, issued_earlier, service_env
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 PASSWORDS = {"admin": "admin-pass-1", "manajer": "manajer-pass-1", "kasir": "kasir-pass-1", "dodol": "dodol-pass-1"}
@@ -29,6 +29,7 @@ def gateway(make_settings):
         accounts.upsert_user(session, "manajer", "Dewi", "manager", PASSWORDS["manajer"])
         accounts.upsert_user(session, "kasir", "Rudi", "cashier", PASSWORDS["kasir"])
         accounts.upsert_user(session, "dodol", "Dodol Mpok Yati", "supplier", PASSWORDS["dodol"], SUPPLIER_ID)
+    accounts_made_earlier(app)
     return app
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from services.gateway import accounts, create_app
-from tests.support import issued_earlier
+from tests.support import accounts_made_earlier, issued_earlier
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 
@@ -19,6 +19,7 @@ def gateway(make_settings):
     with app.extensions["sentra"].transaction() as session:
         accounts.upsert_user(session, "kasir", "Rudi", "cashier", "kasir-pass-1")
         accounts.upsert_user(session, "dodol", "Dodol", "supplier", "dodol-pass-1", SUPPLIER_ID)
+    accounts_made_earlier(app)
     return app
 
 
