@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -83,6 +85,23 @@ def accounts_made_earlier(gateway_app, seconds: int = 60) -> None:
 
     with gateway_app.extensions["sentra"].transaction() as session:
         session.execute(update(User).values(tokens_valid_after=utcnow() - timedelta(seconds=seconds)))
+
+
+class ServedApp:
+    """A WSGI app served over real HTTP by a werkzeug server thread (on ``port``, or any free port)."""
+
+    def __init__(self, app, port: int = 0):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class RedisServer:
@@ -223,8 +242,19 @@ def service_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def worker_command(service: str) -> list[str]:
+    """The Procfile's ``<service>_worker`` command line (the one production runs), for this interpreter."""
+    from honcho.environ import parse_procfile
+
+    procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
+    command = shlex.split(procfile.processes[f"{service}_worker"])
+    assert command[0] == "celery"
+    return [sys.executable, "-m", *command]
+
+
 class WorkerProcess:
-    """A real ``celery worker`` subprocess consuming one service's queue."""
+    """A real ``celery worker`` subprocess consuming one service's queue, started as the Procfile starts it
+    (the prefork pool; see README "Workers")."""
 
     def __init__(self, settings: Settings, log_path: Path, beat: bool = False):
         self.settings = settings
@@ -234,26 +264,8 @@ class WorkerProcess:
 
     def start(self) -> None:
         service = self.settings.service
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            f"services.{service}.worker",
-            "worker",
-            "-Q",
-            service,
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"{service}-{uuid.uuid4().hex[:6]}@test",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        command = worker_command(service)
+        command[command.index("--hostname") + 1] = f"{service}-{uuid.uuid4().hex[:6]}@test"
         if self.beat:
             command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self._log = open(self.log_path, "ab")
