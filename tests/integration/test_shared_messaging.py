@@ -49,6 +49,7 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
 
 
+@pytest.mark.slow
 def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_is_back(runtime, redis_server):
     redis_server.stop()
     try:
@@ -61,6 +62,7 @@ def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_i
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
 
 
+@pytest.mark.slow
 def test_rows_pending_for_one_consumer_go_out_together_in_messages_of_bounded_size(runtime, redis_server):
     redis_server.client().delete("inventory", "pos")
     redis_server.stop()
@@ -134,6 +136,7 @@ def test_attempts_are_counted_per_consumer_and_a_retried_dead_letter_goes_back_t
         assert messaging.count_attempt(session, "suppliers.on_sale_completed", envelope["event_id"]) == 1
 
 
+@pytest.mark.slow
 def test_the_sweep_republishes_what_is_pending_and_readiness_notices_a_queue_that_stopped_draining(
     make_messaging_runtime, redis_server
 ):
