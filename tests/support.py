@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -102,6 +103,61 @@ class ServedApp:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+#: What answers without a token on every service, and why.
+PUBLIC_ENDPOINTS = {
+    "/healthz": "liveness probe of the orchestrator",
+    "/readyz": "readiness probe of the orchestrator",
+    "/metrics": "Prometheus scrape (the port is not published; only the gateway's is)",
+    "/openapi.json": "the API description",
+    "/docs": "Swagger UI over the API description",
+    "/static/<path:filename>": "Flask's static files (none are secret)",
+}
+SAMPLE_UUID = "6f1c2d3e-1111-4222-8333-944455556666"
+
+
+def endpoints(app, excluded: dict[str, str], samples: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """``(METHOD, example path, OpenAPI path)`` of every route in ``app.url_map`` except :data:`PUBLIC_ENDPOINTS`
+    and ``excluded`` (rule → why), so a new endpoint is checked without anyone listing it. A path argument takes
+    its value from ``samples`` (by name), else a UUID or a plain word by its converter."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC_ENDPOINTS or rule.rule in excluded:
+            continue
+        example, documented = rule.rule, rule.rule
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule):
+            sample = (samples or {}).get(name) or {"uuid": SAMPLE_UUID, "path": "a/b"}.get(converter, "x")
+            placeholder = f"<{converter}:{name}>" if converter else f"<{name}>"
+            example = example.replace(placeholder, sample)
+            documented = documented.replace(placeholder, f"{{{name}}}")
+        found += [(method, example, documented) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return found
+
+
+def assert_every_endpoint_needs_a_token(
+    app, excluded: dict[str, str] | None = None, samples: dict[str, str] | None = None
+) -> int:
+    """Each endpoint of ``app`` (from its url_map) answers 401 problem+json without a token; returns how many."""
+    client = app.test_client()
+    checked = endpoints(app, excluded or {}, samples)
+    for method, path, _ in checked:
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.content_type == "application/problem+json", (method, path)
+    return len(checked)
+
+
+def assert_openapi_describes_every_endpoint(app, excluded: dict[str, str] | None = None) -> dict:
+    """Each endpoint of ``app`` (from its url_map) is an operation of its ``/openapi.json``; returns the paths."""
+    paths = app.test_client().get("/openapi.json").json["paths"]
+    undocumented = [
+        (method, documented)
+        for method, _, documented in endpoints(app, excluded or {})
+        if method.lower() not in paths.get(documented, {})
+    ]
+    assert undocumented == []
+    return paths
 
 
 class RedisServer:

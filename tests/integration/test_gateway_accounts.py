@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from services.gateway import accounts, create_app
 from services.gateway.models import LoginAttempt, User
 from shared.db import utcnow
-from tests.support import TEST_JWT_SECRET, accounts_made_earlier, issued_earlier, service_env
+from tests.support import (
+    TEST_JWT_SECRET,
+    accounts_made_earlier,
+    assert_every_endpoint_needs_a_token,
+    assert_openapi_describes_every_endpoint,
+    issued_earlier,
+    service_env,
+)
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 PASSWORDS = {"admin": "admin-pass-1", "manajer": "manajer-pass-1", "kasir": "kasir-pass-1", "dodol": "dodol-pass-1"}
@@ -358,3 +365,25 @@ def test_the_command_line_creates_a_user_once_and_updates_it_when_run_again(gate
         command[:9] + ["--password", "kue-pass-2"], env=service_env(settings), capture_output=True, text=True
     )
     assert bad.returncode == 2 and "supplier" in bad.stderr
+
+
+GATEWAY_PUBLIC = {
+    "/api/auth/login": "where a token is obtained",
+    "/api/auth/logout": "clears the cookie; with a token it also ends that session",
+    "/": "pages redirect to /login without a session (tests/integration/test_gateway_page_routes.py)",
+    "/login": "the login page",
+    "/logout": "the log-out button (a page: redirects to /login)",
+    "/cashier": "a page: redirects to /login without a session",
+    "/manager": "a page: redirects to /login without a session",
+    "/supplier": "a page: redirects to /login without a session",
+    "/assets/<path:filename>": "the pages' scripts and styles",
+}
+
+
+def test_every_gateway_api_endpoint_needs_a_token_and_is_described_in_its_openapi(gateway):
+    proxied = {
+        rule: "forwarded as it comes (a bad or ended token is refused); the service behind checks for a token"
+        for rule in ("/api/<service>", "/api/<service>/<path:path>")
+    }
+    assert assert_every_endpoint_needs_a_token(gateway, {**GATEWAY_PUBLIC, **proxied}) >= 6
+    assert_openapi_describes_every_endpoint(gateway, {**GATEWAY_PUBLIC, **proxied})
