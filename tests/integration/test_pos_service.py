@@ -29,7 +29,16 @@ def test_every_pos_endpoint_needs_a_token(pos):
     )
 
 
-def test_the_counter_helper_starts_with_a_catalogue_and_no_sales(pos):
+def test_the_catalogue_fed_by_product_events_answers_barcode_lookups_and_emits_nothing(pos):
+    found = pos.client.get("/catalogue/barcode/8991234500035", headers=pos.cashier)
+    assert found.status_code == 200, found.json
+    assert (found.json["name"], found.json["price"], found.json["supplier_id"]) == (
+        "Batik Tulis Bekasi",
+        350_000,
+        "6f0c4bb8-2a3a-4c1e-9d3e-000000000002",
+    )
+    unknown = pos.client.get("/catalogue/barcode/0000000000000", headers=pos.cashier)
+    assert unknown.status_code == 404 and unknown.content_type == "application/problem+json"
     counts = pos.row_counts()
     assert counts["catalogue_products"] == 4
-    assert counts["sales"] == 0 and counts["outbox"] == 0
+    assert counts["sales"] == 0 and counts["outbox"] == 0  # consuming the feed publishes no events
