@@ -104,6 +104,8 @@ def start_worker(tmp_path):
 
     yield start
     for worker in workers:
+        worker.terminate()
+    for worker in workers:
         worker.stop()
 
 

@@ -317,9 +317,11 @@ class WorkerProcess:
         self.log_path = log_path
         self.beat = beat
         self.process: subprocess.Popen | None = None
+        self._terminating = False
 
     def start(self) -> None:
         service = self.settings.service
+        self._terminating = False
         command = worker_command(service)
         command[command.index("--hostname") + 1] = f"{service}-{uuid.uuid4().hex[:6]}@test"
         if self.beat:
@@ -339,9 +341,15 @@ class WorkerProcess:
     def _died(self) -> bool:
         return self.process is not None and self.process.poll() is not None
 
+    def terminate(self) -> None:
+        """Ask for a warm shutdown without waiting (so several workers wind down at once); :meth:`stop` waits."""
+        if self.process and self.process.poll() is None and not self._terminating:
+            self.process.send_signal(signal.SIGTERM)
+            self._terminating = True
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
