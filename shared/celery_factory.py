@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 #: Longer than any task run (time limit 60 s) and any retry countdown (≤ 60 s).
 VISIBILITY_TIMEOUT = 300
 MAX_RETRY_COUNTDOWN = 60
-#: How often the beat asks each service to republish what is still pending, and how old a row must be.
+#: How often the beat asks each service to republish what is still pending (how old a row must be for the
+#: sweep to take it is ``Settings.outbox_sweep_older_than``).
 SWEEP_EVERY = timedelta(seconds=5)
-SWEEP_OLDER_THAN = timedelta(seconds=3)
 SWEEPING_SERVICES = ("inventory", "pos", "suppliers")
 
 
@@ -203,8 +203,9 @@ QUEUE_DRAINED_KEY = "sentra:queue-drained:{service}"
 QUEUE_STALLED_AFTER = timedelta(seconds=120)
 
 
-def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) -> None:
-    """The periodic task (sent by the one beat) that republishes outbox rows still pending.
+def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay, older_than: timedelta) -> None:
+    """The periodic task (sent by the one beat) that republishes outbox rows pending for ``older_than`` or more
+    (younger ones are the relay thread's).
 
     It also stamps :data:`QUEUE_DRAINED_KEY`, so readiness notices a worker that silently stopped consuming
     (seen after Redis restarts, celery#8030).
@@ -214,4 +215,4 @@ def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) 
     def outbox_sweep() -> int:
         with celery_app.connection_for_write() as connection:
             connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
-        return relay.publish_pending(older_than=SWEEP_OLDER_THAN)
+        return relay.publish_pending(older_than=older_than)

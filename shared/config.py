@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 SERVICES = ("inventory", "pos", "suppliers", "gateway")
@@ -52,6 +53,8 @@ class Settings:
     log_json: bool
     #: ``SENTRA_LOG_LEVEL`` (DEBUG, INFO, WARNING, ERROR); ``make run`` keeps it at WARNING so the terminal stays quiet.
     log_level: str = "INFO"
+    #: The outbox sweep republishes only rows pending at least this long (fresher ones are the relay thread's).
+    outbox_sweep_older_than: timedelta = timedelta(seconds=3)
 
     @property
     def is_production(self) -> bool:

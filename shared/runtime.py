@@ -46,7 +46,7 @@ def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Run
     if messaging is not None:
         relay = OutboxRelay(engine, messaging, celery)
         messaging.notify_after_commit(session_factory, relay.kick)
-        register_outbox_sweep(celery, settings.service, relay)
+        register_outbox_sweep(celery, settings.service, relay, settings.outbox_sweep_older_than)
     return Runtime(settings, engine, session_factory, celery, messaging, relay)
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from shared.auth import Principal, issue_token
-from shared.migrations import upgrade
 from tests.support import (
     POSTGRES_URL_ENV,
     TEST_JWT_SECRET,
+    MigratedTemplates,
     PostgresDatabases,
     RedisServer,
     WorkerProcess,
@@ -61,14 +61,19 @@ def make_database_url(backend, tmp_path, postgres_databases):
     return make
 
 
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory, postgres_databases):
+    """Every service's migrations, run once per backend into a template that tests get copies of."""
+    return MigratedTemplates(tmp_path_factory.mktemp("templates"), postgres_databases)
+
+
 @pytest.fixture
-def make_settings(make_database_url, redis_server):
+def make_settings(backend, tmp_path, migrated_templates, redis_server):
     """``make_settings(service)`` → settings on a fresh migrated database and the test Redis."""
 
     def make(service: str, **overrides):
-        settings = settings_for(service, make_database_url(service), redis_server.url, **overrides)
-        upgrade(service, settings.database_url)
-        return settings
+        database_url = migrated_templates.database(backend, service, tmp_path)
+        return settings_for(service, database_url, redis_server.url, **overrides)
 
     return make
 
@@ -99,21 +104,36 @@ def start_worker(tmp_path):
 
     yield start
     for worker in workers:
+        worker.terminate()
+    for worker in workers:
         worker.stop()
 
 
 @pytest.fixture
-def messaging_runtime(make_database_url, redis_server):
-    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+def make_messaging_runtime(make_database_url, redis_server):
+    """``make_messaging_runtime(**settings)`` → a runtime acting as the suppliers service on a database holding
+    only the shared messaging tables."""
     from sqlalchemy import MetaData
 
     from shared.messaging import Messaging
     from shared.runtime import build_runtime
 
-    metadata = MetaData()
-    runtime = build_runtime(
-        settings_for("suppliers", make_database_url("messaging"), redis_server.url), Messaging(metadata, "suppliers")
-    )
-    metadata.create_all(runtime.engine)
-    yield runtime
-    runtime.engine.dispose()
+    runtimes = []
+
+    def make(**overrides):
+        metadata = MetaData()
+        settings = settings_for("suppliers", make_database_url("messaging"), redis_server.url, **overrides)
+        runtime = build_runtime(settings, Messaging(metadata, "suppliers"))
+        metadata.create_all(runtime.engine)
+        runtimes.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in runtimes:
+        runtime.engine.dispose()
+
+
+@pytest.fixture
+def messaging_runtime(make_messaging_runtime):
+    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+    return make_messaging_runtime()

@@ -12,13 +12,11 @@ with the ``reconciliation.requested`` events the app recorded in its outbox.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from services.suppliers import create_app, reconciliation
@@ -27,7 +25,7 @@ from shared.auth import verify_token
 from shared.celery_factory import register_consumers
 from shared.config import DEFAULT_OUTLET_ID
 from shared.events import build_envelope, contract
-from tests.support import TEST_JWT_SECRET
+from tests.support import TEST_JWT_SECRET, ServedApp
 
 REGISTER_ID = "00000000-0000-4000-8000-0000000000aa"
 
@@ -267,12 +265,11 @@ class FakeUpstream:
         self.movements: list[dict] = []
         self.requests: list[tuple[str, dict]] = []
         self.failing = False
-        self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.served: ServedApp | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return self.served.url
 
     @Request.application
     def _app(self, request: Request) -> Response:
@@ -296,8 +293,8 @@ class FakeUpstream:
         return Response(json.dumps(body), mimetype="application/json")
 
     def __enter__(self):
-        self.thread.start()
+        self.served = ServedApp(self._app)
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
+        self.served.stop()

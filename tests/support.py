@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -59,6 +62,103 @@ def queued_event_batches(client, queue: str) -> list[list[dict]]:
     body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes)."""
     messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
     return [json.loads(base64.b64decode(message["body"]))[0][0] for message in reversed(messages)]
+
+
+def issued_earlier(token: str, seconds: int = 2) -> str:
+    """``token`` (signed with the tests' secret) as if issued ``seconds`` earlier: tokens carry whole seconds,
+    so this stands for one issued before a later event (a log-out) without sleeping into the next second."""
+    import jwt
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["iat"] -= seconds
+    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+
+
+def accounts_made_earlier(gateway_app, seconds: int = 60) -> None:
+    """Move the gateway users' ``tokens_valid_after`` back, as for accounts made a while ago, so a token
+    :func:`issued_earlier` still postdates them."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.gateway.models import User
+    from shared.db import utcnow
+
+    with gateway_app.extensions["sentra"].transaction() as session:
+        session.execute(update(User).values(tokens_valid_after=utcnow() - timedelta(seconds=seconds)))
+
+
+class ServedApp:
+    """A WSGI app served over real HTTP by a werkzeug server thread (on ``port``, or any free port)."""
+
+    def __init__(self, app, port: int = 0):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+#: What answers without a token on every service, and why.
+PUBLIC_ENDPOINTS = {
+    "/healthz": "liveness probe of the orchestrator",
+    "/readyz": "readiness probe of the orchestrator",
+    "/metrics": "Prometheus scrape (the port is not published; only the gateway's is)",
+    "/openapi.json": "the API description",
+    "/docs": "Swagger UI over the API description",
+    "/docs/assets/<path:filename>": "Swagger UI's own files, served from the installed package",
+    "/static/<path:filename>": "Flask's static files (none are secret)",
+}
+SAMPLE_UUID = "6f1c2d3e-1111-4222-8333-944455556666"
+
+
+def endpoints(app, excluded: dict[str, str], samples: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """``(METHOD, example path, OpenAPI path)`` of every route in ``app.url_map`` except :data:`PUBLIC_ENDPOINTS`
+    and ``excluded`` (rule → why), so a new endpoint is checked without anyone listing it. A path argument takes
+    its value from ``samples`` (by name), else a UUID or a plain word by its converter."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC_ENDPOINTS or rule.rule in excluded:
+            continue
+        example, documented = rule.rule, rule.rule
+        for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule.rule):
+            sample = (samples or {}).get(name) or {"uuid": SAMPLE_UUID, "path": "a/b"}.get(converter, "x")
+            placeholder = f"<{converter}:{name}>" if converter else f"<{name}>"
+            example = example.replace(placeholder, sample)
+            documented = documented.replace(placeholder, f"{{{name}}}")
+        found += [(method, example, documented) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+    return found
+
+
+def assert_every_endpoint_needs_a_token(
+    app, excluded: dict[str, str] | None = None, samples: dict[str, str] | None = None
+) -> int:
+    """Each endpoint of ``app`` (from its url_map) answers 401 problem+json without a token; returns how many."""
+    client = app.test_client()
+    checked = endpoints(app, excluded or {}, samples)
+    for method, path, _ in checked:
+        response = client.open(path, method=method, json={})
+        assert response.status_code == 401, (method, path, response.status_code)
+        assert response.content_type == "application/problem+json", (method, path)
+    return len(checked)
+
+
+def assert_openapi_describes_every_endpoint(app, excluded: dict[str, str] | None = None) -> dict:
+    """Each endpoint of ``app`` (from its url_map) is an operation of its ``/openapi.json``; returns the paths."""
+    paths = app.test_client().get("/openapi.json").json["paths"]
+    undocumented = [
+        (method, documented)
+        for method, _, documented in endpoints(app, excluded or {})
+        if method.lower() not in paths.get(documented, {})
+    ]
+    assert undocumented == []
+    return paths
 
 
 class RedisServer:
@@ -115,12 +215,14 @@ class PostgresDatabases:
         self.admin_url = admin_url.replace("postgresql+psycopg://", "postgresql://")
         self.created: list[str] = []
 
-    def create(self) -> str:
+    def create(self, template: str | None = None) -> str:
+        """A new database (a copy of the database at URL ``template`` when given); returns its URL."""
         import psycopg
 
         name = f"sentra_test_{uuid.uuid4().hex[:12]}"
+        copy_of = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
         self.created.append(name)
         base = self.admin_url.rsplit("/", 1)[0]
         return f"{base}/{name}"
@@ -132,6 +234,42 @@ class PostgresDatabases:
             for name in self.created:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self.created.clear()
+
+
+class MigratedTemplates:
+    """Each service's database migrated once per run and backend, then copied for every test that asks.
+
+    Alembic runs once per service into a template (a SQLite file, or a PostgreSQL database); a test gets a copy
+    of the file, or ``CREATE DATABASE … TEMPLATE`` — the same schema, far cheaper than migrating again.
+    """
+
+    def __init__(self, directory: Path, postgres: PostgresDatabases | None):
+        self.directory = directory
+        self.postgres = postgres
+        self._templates: dict[tuple[str, str], str] = {}
+
+    def _template(self, backend: str, service: str) -> str:
+        from shared.migrations import upgrade
+
+        key = (backend, service)
+        if key not in self._templates:
+            if backend == "postgres":
+                url = self.postgres.create()
+            else:
+                url = f"sqlite:///{self.directory / (service + '.db')}"
+            upgrade(service, url)
+            self._templates[key] = url
+        return self._templates[key]
+
+    def database(self, backend: str, service: str, directory: Path) -> str:
+        """The URL of a fresh migrated database of ``service`` (SQLite files go in ``directory``)."""
+        template = self._template(backend, service)
+        if backend == "postgres":
+            return self.postgres.create(template=template)
+        path = directory / f"{service}.db"
+        if not path.exists():  # asked twice in one test: the same database, as a migrated file would be
+            shutil.copyfile(template.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{path}"
 
 
 def settings_for(service: str, database_url: str, redis_url: str, **overrides) -> Settings:
@@ -161,37 +299,37 @@ def service_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def worker_command(service: str) -> list[str]:
+    """The Procfile's ``<service>_worker`` command line (the one production runs), for this interpreter."""
+    from honcho.environ import parse_procfile
+
+    procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
+    command = [expand_defaults(word) for word in shlex.split(procfile.processes[f"{service}_worker"])]
+    assert command[0] == "celery"
+    return [sys.executable, "-m", *command]
+
+
+def expand_defaults(word: str) -> str:
+    """``${NAME:-default}`` as the shell (honcho) and compose expand it."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m.group(1)) or m.group(2), word)
+
+
 class WorkerProcess:
-    """A real ``celery worker`` subprocess consuming one service's queue."""
+    """A real ``celery worker`` subprocess consuming one service's queue, started as the Procfile starts it
+    (the prefork pool; see README "Workers")."""
 
     def __init__(self, settings: Settings, log_path: Path, beat: bool = False):
         self.settings = settings
         self.log_path = log_path
         self.beat = beat
         self.process: subprocess.Popen | None = None
+        self._terminating = False
 
     def start(self) -> None:
         service = self.settings.service
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            f"services.{service}.worker",
-            "worker",
-            "-Q",
-            service,
-            "--pool",
-            "threads",
-            "--concurrency",
-            "4",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"{service}-{uuid.uuid4().hex[:6]}@test",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        self._terminating = False
+        command = worker_command(service)
+        command[command.index("--hostname") + 1] = f"{service}-{uuid.uuid4().hex[:6]}@test"
         if self.beat:
             command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self._log = open(self.log_path, "ab")
@@ -209,9 +347,15 @@ class WorkerProcess:
     def _died(self) -> bool:
         return self.process is not None and self.process.poll() is not None
 
+    def terminate(self) -> None:
+        """Ask for a warm shutdown without waiting (so several workers wind down at once); :meth:`stop` waits."""
+        if self.process and self.process.poll() is None and not self._terminating:
+            self.process.send_signal(signal.SIGTERM)
+            self._terminating = True
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from dataclasses import dataclass, replace
 
 import pytest
 import requests
 
-from tests.support import free_port
+from tests.support import ServedApp, free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -54,19 +53,6 @@ def page(browser):
     context.close()
 
 
-class _Served:
-    """A WSGI app in a werkzeug server thread."""
-
-    def __init__(self, app, port: int):
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
 @dataclass
 class Centre:
     """The running platform seen from outside: the gateway URL and a manager's API session through it."""
@@ -105,7 +91,7 @@ def centre(make_settings, redis_server, start_worker):
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
     apps = {service: factory(settings[service]) for service, factory in factories.items()}
-    served = [_Served(app, ports[service]) for service, app in apps.items()]
+    served = [ServedApp(app, ports[service]) for service, app in apps.items()]
     redis_server.client().flushall()  # nothing left over from earlier tests
     for service in ("inventory", "pos", "suppliers"):
         start_worker(settings[service])

@@ -3,16 +3,14 @@ password shows the error, pages of other roles redirect, and a page shows the pr
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import pytest
-from werkzeug.serving import make_server
 
 from services.gateway import accounts, create_app
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in
-from tests.support import free_port
+from tests.support import ServedApp, free_port
 
 pytestmark = pytest.mark.browser
 
@@ -25,17 +23,6 @@ USERS = [  # username, name, role, password, supplier id
 ]
 
 
-class ServedGateway:
-    def __init__(self, app):
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
 @pytest.fixture
 def gateway(make_settings):
     """The gateway over real HTTP with a user of each role; no service behind it answers."""
@@ -45,7 +32,7 @@ def gateway(make_settings):
     with app.extensions["sentra"].transaction() as session:
         for username, name, role, password, supplier_id in USERS:
             accounts.upsert_user(session, username, name, role, password, supplier_id)
-    served = ServedGateway(app)
+    served = ServedApp(app)
     yield served
     served.stop()
 

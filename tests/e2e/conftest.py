@@ -3,14 +3,12 @@ processes for inventory, pos and suppliers (one of them running the beat), one p
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field, replace
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from tests.support import free_port
+from tests.support import ServedApp, free_port
 
 
 @dataclass
@@ -29,16 +27,6 @@ class Platform:
         return f"{self.urls['gateway']}/api/{service}"
 
 
-class _ServedApp:
-    def __init__(self, app, port: int):
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-
-
 @pytest.fixture
 def platform(make_settings, redis_server, start_worker):
     from services.gateway import create_app as gateway_app
@@ -51,7 +39,7 @@ def platform(make_settings, redis_server, start_worker):
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
     apps = {service: factory(settings[service]) for service, factory in factories.items()}
-    served = [_ServedApp(app, ports[service]) for service, app in apps.items()]
+    served = [ServedApp(app, ports[service]) for service, app in apps.items()]
     redis_server.client().flushall()  # no messages left over from earlier tests
     for service in ("inventory", "pos", "suppliers"):
         start_worker(settings[service], beat=service == "pos")

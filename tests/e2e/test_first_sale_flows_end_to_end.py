@@ -185,6 +185,7 @@ def test_the_same_sale_completed_delivered_twice_changes_stock_and_balance_once(
     assert _balance(platform, shop) == expected_balance
 
 
+@pytest.mark.slow
 def test_a_sale_made_while_redis_is_down_is_accepted_and_its_effects_arrive_after_redis_returns(platform, shop):
     platform.redis.stop()
     try:

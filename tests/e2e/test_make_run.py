@@ -8,7 +8,7 @@ import requests
 
 from tests.support import DevStack, eventually
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture

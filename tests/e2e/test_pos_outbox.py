@@ -23,6 +23,7 @@ def queued_envelopes(redis_server, queue: str) -> list[dict]:
         client.close()
 
 
+@pytest.mark.slow
 def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_returns(pos, redis_server, start_worker):
     register_id = pos.ready()
     redis_server.client().delete("inventory", "suppliers")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 import uuid
 from datetime import timedelta
 
@@ -15,7 +14,14 @@ from sqlalchemy import func, select
 from services.gateway import accounts, create_app, rules
 from services.gateway.models import LoginAttempt, User
 from shared.db import utcnow
-from tests.support import TEST_JWT_SECRET, service_env
+from tests.support import (
+    TEST_JWT_SECRET,
+    accounts_made_earlier,
+    assert_every_endpoint_needs_a_token,
+    assert_openapi_describes_every_endpoint,
+    issued_earlier,
+    service_env,
+)
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 PASSWORDS = {"admin": "admin-pass-1", "manajer": "manajer-pass-1", "kasir": "kasir-pass-1", "dodol": "dodol-pass-1"}
@@ -30,6 +36,7 @@ def gateway(make_settings):
         accounts.upsert_user(session, "manajer", "Dewi", "manager", PASSWORDS["manajer"])
         accounts.upsert_user(session, "kasir", "Rudi", "cashier", PASSWORDS["kasir"])
         accounts.upsert_user(session, "dodol", "Dodol Mpok Yati", "supplier", PASSWORDS["dodol"], SUPPLIER_ID)
+    accounts_made_earlier(app)
     return app
 
 
@@ -154,8 +161,8 @@ def test_me_answers_for_the_token_or_the_cookie_and_needs_one(gateway):
 
 def test_logging_out_clears_the_cookie_and_ends_the_session_of_the_token(gateway):
     client = gateway.test_client()
-    headers = bearer(client, "kasir")
-    time.sleep(1.05)  # tokens carry whole seconds: one issued before the log-out's second is refused
+    token = login(client, "kasir").json["token"]
+    headers = {"Authorization": f"Bearer {issued_earlier(token)}"}  # issued before the log-out's second
     response = client.post("/api/auth/logout", headers=headers)
     assert response.status_code == 204
     assert "sentra_token=;" in response.headers["Set-Cookie"]
@@ -397,3 +404,26 @@ def test_a_manager_gets_a_short_single_purpose_approval_grant_only_while_logged_
     assert client.post("/api/auth/grants", headers=manager, json={"purpose": "anything"}).status_code == 422
     assert client.post("/api/auth/logout", headers=manager).status_code == 204
     assert client.post("/api/auth/grants", headers=manager, json={"purpose": "refund"}).status_code == 401
+
+
+GATEWAY_PUBLIC = {
+    "/api/auth/login": "where a token is obtained",
+    "/api/auth/logout": "clears the cookie; with a token it also ends that session",
+}
+#: Web pages (the pages and console blueprints) answer a browser without a session with a redirect to /login;
+#: tests/integration/test_gateway_page_routes.py checks that for every one of them.
+PAGE_BLUEPRINTS = ("pages.", "console.")
+
+
+def test_every_gateway_api_endpoint_needs_a_token_and_is_described_in_its_openapi(gateway):
+    pages = {
+        rule.rule: "a web page (redirects to /login without a session)"
+        for rule in gateway.url_map.iter_rules()
+        if rule.endpoint.startswith(PAGE_BLUEPRINTS)
+    }
+    proxied = {
+        rule: "forwarded as it comes (a bad or ended token is refused); the service behind checks for a token"
+        for rule in ("/api/<service>", "/api/<service>/<path:path>")
+    }
+    assert assert_every_endpoint_needs_a_token(gateway, {**GATEWAY_PUBLIC, **pages, **proxied}) >= 6
+    assert_openapi_describes_every_endpoint(gateway, {**GATEWAY_PUBLIC, **pages, **proxied})

@@ -3,7 +3,6 @@ echo service that reports what reached it (to check what the gateway forwards on
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from dataclasses import replace
@@ -11,24 +10,9 @@ from dataclasses import replace
 import pytest
 import requests
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
 
 from services.gateway import accounts, create_app, proxy
-from tests.support import free_port
-
-
-class Served:
-    """A WSGI app on a free port in a werkzeug server thread."""
-
-    def __init__(self, app):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
+from tests.support import ServedApp, free_port
 
 
 def echo_app() -> Flask:
@@ -74,8 +58,8 @@ def stack(make_settings):
     from services.suppliers import create_app as suppliers_app
 
     suppliers_settings = make_settings("suppliers")
-    suppliers = Served(suppliers_app(suppliers_settings))
-    echo = Served(echo_app())
+    suppliers = ServedApp(suppliers_app(suppliers_settings))
+    echo = ServedApp(echo_app())
     urls = {"suppliers": suppliers.url, "inventory": echo.url, "pos": f"http://127.0.0.1:{free_port()}"}
     gateway_settings = make_settings("gateway")
     gateway = create_app(replace(gateway_settings, service_urls={**gateway_settings.service_urls, **urls}))
@@ -241,7 +225,7 @@ def test_readiness_reports_each_service_and_is_200_only_when_all_are_ready(stack
 
 def test_the_gateway_is_served_over_real_http_too(stack):
     gateway, _, _ = stack
-    served = Served(gateway)
+    served = ServedApp(gateway)
     try:
         session = requests.Session()
         token = session.post(

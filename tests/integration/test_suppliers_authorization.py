@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests import suppliers_support as ev
+from tests.support import assert_every_endpoint_needs_a_token
 
 PERIOD = "from=2025-01-01&to=2027-12-31"
 
@@ -119,6 +120,5 @@ def test_suppliers_and_cashiers_cannot_use_manager_endpoints_and_nobody_gets_in_
     ]:
         assert getattr(client, method)(url, json={}, headers=supplier).status_code == 403, url
         assert getattr(client, method)(url, json={}, headers=token("cashier")).status_code == 403, url
-        assert getattr(client, method)(url, json={}).status_code == 401, url
     assert client.get("/me/balance", headers=token("manager")).status_code == 403
-    assert client.get("/me/balance").status_code == 401
+    assert assert_every_endpoint_needs_a_token(suppliers_app) >= 35

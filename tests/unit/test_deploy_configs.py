@@ -62,6 +62,18 @@ def test_each_worker_consumes_only_its_own_queue():
         assert f"services.{service}.worker" in command
 
 
+def test_tests_procfile_and_compose_start_workers_with_one_command_line_on_the_prefork_pool():
+    """acks_late + reject_on_worker_lost redeliver a task whose pool child died, and the hard time limit kills
+    a child: both need the prefork pool, in production and in the tests alike."""
+    from tests.support import expand_defaults, worker_command
+
+    for service in ("inventory", "pos", "suppliers"):
+        procfile = shlex.split(PROCFILE.processes[f"{service}_worker"])
+        assert COMPOSE["services"][f"{service}-worker"]["command"] == procfile
+        assert procfile[procfile.index("--pool") + 1] == "prefork"
+        assert worker_command(service)[3:] == [expand_defaults(word) for word in procfile[1:]]
+
+
 def test_each_service_has_its_own_postgres_database():
     urls = {s: COMPOSE["x-sentra"]["environment"][f"SENTRA_{s.upper()}_DATABASE_URL"] for s in SERVICES}
     databases = {url.rsplit("/", 1)[1] for url in urls.values()}

@@ -1,0 +1,54 @@
+"""POS checkout called directly with a database session (the register and shift are set up by the counter
+fixture): prices from the catalogue replica, change, the sale.completed event in the same transaction, a
+replayed client sale id, and a refusal that writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.pos import checkout
+from shared.auth import Principal
+from shared.errors import Conflict
+
+CASHIER = Principal(user_id="kasir-1", name="Siti", role="cashier")
+
+
+def _cash_sale(register_id: str, **extra) -> dict:
+    return {
+        "register_id": register_id,
+        "lines": [{"barcode": "8991234500011", "qty": 2}, {"barcode": "8991234500028", "qty": 1}],
+        "payments": [{"method": "cash", "amount": 65_000, "tendered": 100_000}],
+        **extra,
+    }
+
+
+def test_checkout_prices_from_the_catalogue_and_records_its_event_in_the_same_transaction(pos):
+    register_id = pos.ready()
+    with pos.runtime.transaction() as session:
+        sale, created = checkout.checkout(session, pos.settings, CASHIER, _cash_sale(register_id))
+        view = checkout.sale_view(sale)
+    assert created is True
+    assert (view["status"], view["total"], view["change"]) == ("completed", 65_000, 35_000)
+    rows = pos.outbox("sale.completed")
+    assert sorted(row.queue for row in rows) == ["inventory", "suppliers"]  # one row per consumer
+    assert all(sale.id in row.envelope for row in rows)
+
+
+def test_a_replayed_client_sale_id_returns_the_recorded_sale_and_emits_nothing_more(pos):
+    register_id = pos.ready()
+    body = _cash_sale(register_id, sale_id="5b0e4c8a-1111-4222-8333-944455550001")
+    with pos.runtime.transaction() as session:
+        first, _ = checkout.checkout(session, pos.settings, CASHIER, body)
+    with pos.runtime.transaction() as session:
+        again, created = checkout.checkout(session, pos.settings, CASHIER, body)
+    assert created is False and again.id == first.id
+    assert len(pos.outbox("sale.completed")) == 2  # still the first sale's row for each consumer
+
+
+def test_checkout_without_the_cashiers_open_shift_is_refused_and_writes_nothing(pos):
+    register_id = pos.register("R02")
+    before = pos.row_counts()
+    with pytest.raises(Conflict) as refused, pos.runtime.transaction() as session:
+        checkout.checkout(session, pos.settings, CASHIER, _cash_sale(register_id))
+    assert refused.value.code == "no_open_shift"
+    assert pos.row_counts() == before
