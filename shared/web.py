@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,11 @@ from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPI
 from shared.errors import install_error_handlers, problem
 from shared.logs import request_id_var
 from shared.runtime import EXTENSION_KEY, Runtime
+
+#: The largest request body a service reads (a bigger one is a 413 before it is read).
+MAX_REQUEST_BYTES = 1024 * 1024
+#: The deepest a JSON body may nest arrays and objects (no request schema comes near it).
+MAX_JSON_DEPTH = 32
 
 #: Where ``/docs`` loads Swagger UI from: the files of the installed ``swagger-ui-bundle`` package, served by the
 #: service itself, so the API docs work on a LAN without internet.
@@ -49,6 +55,7 @@ def create_service_app(
             "security": [{"bearerAuth": []}],
         },
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions[EXTENSION_KEY] = runtime
     api = Api(app)
@@ -57,6 +64,7 @@ def create_service_app(
     install_error_handlers(app)
     _install_swagger_ui_assets(app)
     _install_request_ids(app)
+    _install_json_body_check(app)
     _install_health(app, runtime)
     return app
 
@@ -72,6 +80,87 @@ def json_array_stream(items: Iterable[dict[str, Any]]) -> Response:
         yield "]"
 
     return Response(stream_with_context(generate()), mimetype="application/json")
+
+
+class BadJson(ValueError):
+    """A request body that is not a JSON document a service takes."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise BadJson("A number in the body is too large.")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise BadJson(f"{name} is not JSON.")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The JSON document in ``raw`` (UTF-8), or :class:`BadJson`: invalid UTF-8 or JSON, ``NaN``/``Infinity``, a
+    number too large for a float, or arrays/objects nested deeper than :data:`MAX_JSON_DEPTH`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadJson("The body is not valid UTF-8.") from None
+    try:
+        document = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadJson(f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    except BadJson:
+        raise
+    except ValueError as exc:
+        raise BadJson(f"The body is not valid JSON: {exc}") from None
+    _check_depth(document)
+    return document
+
+
+def _check_depth(document: Any) -> None:
+    """Refuse nesting beyond :data:`MAX_JSON_DEPTH` (walked with a stack, never with recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise BadJson(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def _takes_json_body(app: Flask) -> bool:
+    """Whether the operation the request goes to declares a JSON body (``@blp.arguments`` in ``json``)."""
+    view = app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(isinstance(p, dict) and p.get("in") == "json" for p in parameters)
+
+
+def _install_json_body_check(app: Flask) -> None:
+    """An operation that takes a JSON body gets exactly one, or a problem before anything runs: 415 for another
+    content type (a form or text is not read as ``{}``), 400 for an empty body (send ``{}`` for "no fields"),
+    invalid UTF-8 or JSON, or nesting deeper than :data:`MAX_JSON_DEPTH`; 413 beyond ``MAX_CONTENT_LENGTH``."""
+
+    @app.before_request
+    def _json_body() -> Response | None:
+        if request.method in ("GET", "HEAD", "OPTIONS") or not _takes_json_body(app):
+            return None
+        mimetype = request.mimetype
+        if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
+            return problem(
+                415,
+                "Unsupported Media Type",
+                "This operation takes a JSON body (Content-Type: application/json).",
+            )
+        raw = request.get_data(cache=True)
+        if not raw.strip():
+            return problem(400, "Bad Request", "This operation takes a JSON body; send {} when no field is needed.")
+        try:
+            parse_json_body(raw)
+        except BadJson as exc:
+            return problem(400, "Bad Request", str(exc))
+        return None
 
 
 def _install_swagger_ui_assets(app: Flask) -> None:
