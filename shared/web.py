@@ -71,15 +71,44 @@ def create_service_app(
 
 def json_array_stream(items: Iterable[dict[str, Any]]) -> Response:
     """A response that streams ``items`` as one JSON array while they are produced (pass a generator that
-    reads the database batch by batch, so a long period never sits in memory)."""
+    reads the database batch by batch, so a long period never sits in memory).
+
+    The first item is produced before the response starts, so a query that fails at once (a bad cursor, a
+    database error) is a problem+json answer, not a 200 that sends ``[`` and drops. A failure later in the
+    stream is logged and cuts the array short (the client sees invalid JSON, never a complete-looking one)."""
+    iterator = iter(items)
+    first = next(iterator, _NOTHING)
 
     def generate() -> Iterator[str]:
-        yield "["
-        for index, item in enumerate(items):
-            yield ("," if index else "") + json.dumps(item)
+        if first is _NOTHING:
+            yield "[]"
+            return
+        yield "[" + json.dumps(first)
+        try:
+            for item in iterator:
+                yield "," + json.dumps(item)
+        except Exception:
+            logging.getLogger(__name__).exception("stream of %s failed part way", request.path)
+            raise
         yield "]"
 
     return Response(stream_with_context(generate()), mimetype="application/json")
+
+
+_NOTHING: Any = object()
+
+
+def primed_stream(chunks: Iterable[str], mimetype: str, headers: dict[str, str] | None = None) -> Response:
+    """A streamed response of ``chunks`` whose first chunk is produced before the response starts, so that a
+    failure at once is a problem+json answer rather than a 200 with a broken body."""
+    iterator = iter(chunks)
+    first = next(iterator, "")
+
+    def generate() -> Iterator[str]:
+        yield first
+        yield from iterator
+
+    return Response(stream_with_context(generate()), mimetype=mimetype, headers=headers)
 
 
 class BadJson(ValueError):
