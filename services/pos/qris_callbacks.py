@@ -43,10 +43,21 @@ def qris_signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
 def authenticate(
     secret: str, timestamp: str, nonce: str, signature: str, body: bytes, now: float | None = None
 ) -> None:
-    """Refuse (401) a callback whose signature does not hold, whose nonce is not 8–128 characters, or whose
-    timestamp (Unix seconds) is more than :data:`CALLBACK_TOLERANCE_SECONDS` away from ``now``."""
-    expected = qris_signature(secret, timestamp, nonce, body)
-    if not (timestamp.isdigit() and nonce and 8 <= len(nonce) <= 128 and hmac.compare_digest(expected, signature)):
+    """Refuse (401) a callback whose signature does not hold, whose nonce is not 8–128 printable ASCII
+    characters, whose timestamp is not Unix seconds (at most 12 ASCII digits), or whose timestamp is more than
+    :data:`CALLBACK_TOLERANCE_SECONDS` away from ``now``. Headers of any other shape are refused the same way."""
+    well_formed = (
+        timestamp.isascii()
+        and timestamp.isdigit()
+        and len(timestamp) <= 12
+        and nonce.isascii()
+        and nonce.isprintable()
+        and 8 <= len(nonce) <= 128
+        and signature.isascii()
+    )
+    if not (
+        well_formed and hmac.compare_digest(qris_signature(secret, timestamp, nonce, body).encode(), signature.encode())
+    ):
         raise Unauthorized("The callback signature is not valid.", code=BAD_SIGNATURE)
     if abs((time.time() if now is None else now) - int(timestamp)) > CALLBACK_TOLERANCE_SECONDS:
         raise Unauthorized("The callback is too old or from the future.", code=STALE_CALLBACK)
