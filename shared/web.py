@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http
 import json
 import logging
 import math
@@ -13,12 +14,14 @@ from typing import Any
 import redis
 from flask import Flask, Response, g, jsonify, request, send_from_directory, stream_with_context
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
 
 from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
-from shared.errors import install_error_handlers, problem
+from shared.errors import PROBLEM_JSON, install_error_handlers, problem
 from shared.logs import request_id_var
 from shared.runtime import EXTENSION_KEY, Runtime
 
@@ -30,6 +33,36 @@ MAX_JSON_DEPTH = 32
 #: Where ``/docs`` loads Swagger UI from: the files of the installed ``swagger-ui-bundle`` package, served by the
 #: service itself, so the API docs work on a LAN without internet.
 SWAGGER_UI_ASSETS = "/docs/assets/"
+
+
+class ProblemOut(Schema):
+    """An RFC 9457 problem, as every 4xx/5xx answer carries it (``application/problem+json``)."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    code = fields.String(metadata={"description": "The service's name for the refusal, when it has one"})
+    errors = fields.Dict(metadata={"description": "Field errors, by field name (nested for nested fields)"})
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api documenting every error response as ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemOut
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            content_type = PROBLEM_JSON if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_service_app(
@@ -58,7 +91,7 @@ def create_service_app(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions[EXTENSION_KEY] = runtime
-    api = Api(app)
+    api = ServiceApi(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     install_error_handlers(app)
