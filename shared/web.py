@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -12,18 +14,55 @@ from typing import Any
 import redis
 from flask import Flask, Response, g, jsonify, request, send_from_directory, stream_with_context
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
 
 from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
-from shared.errors import install_error_handlers, problem
+from shared.errors import PROBLEM_JSON, install_error_handlers, problem
 from shared.logs import request_id_var
 from shared.runtime import EXTENSION_KEY, Runtime
+
+#: The largest request body a service reads (a bigger one is a 413 before it is read).
+MAX_REQUEST_BYTES = 1024 * 1024
+#: The deepest a JSON body may nest arrays and objects (no request schema comes near it).
+MAX_JSON_DEPTH = 32
 
 #: Where ``/docs`` loads Swagger UI from: the files of the installed ``swagger-ui-bundle`` package, served by the
 #: service itself, so the API docs work on a LAN without internet.
 SWAGGER_UI_ASSETS = "/docs/assets/"
+
+
+class ProblemOut(Schema):
+    """An RFC 9457 problem, as every 4xx/5xx answer carries it (``application/problem+json``)."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    code = fields.String(metadata={"description": "The service's name for the refusal, when it has one"})
+    errors = fields.Dict(metadata={"description": "Field errors, by field name (nested for nested fields)"})
+
+
+class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type information
+    """flask-smorest's Api documenting every error response as ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemOut
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            content_type = PROBLEM_JSON if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_service_app(
@@ -49,30 +88,142 @@ def create_service_app(
             "security": [{"bearerAuth": []}],
         },
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions[EXTENSION_KEY] = runtime
-    api = Api(app)
+    api = ServiceApi(app)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     install_error_handlers(app)
     _install_security_headers(app)
     _install_swagger_ui_assets(app)
     _install_request_ids(app)
+    _install_json_body_check(app)
     _install_health(app, runtime)
     return app
 
 
 def json_array_stream(items: Iterable[dict[str, Any]]) -> Response:
     """A response that streams ``items`` as one JSON array while they are produced (pass a generator that
-    reads the database batch by batch, so a long period never sits in memory)."""
+    reads the database batch by batch, so a long period never sits in memory).
+
+    The first item is produced before the response starts, so a query that fails at once (a bad cursor, a
+    database error) is a problem+json answer, not a 200 that sends ``[`` and drops. A failure later in the
+    stream is logged and cuts the array short (the client sees invalid JSON, never a complete-looking one)."""
+    iterator = iter(items)
+    first = next(iterator, _NOTHING)
 
     def generate() -> Iterator[str]:
-        yield "["
-        for index, item in enumerate(items):
-            yield ("," if index else "") + json.dumps(item)
+        if first is _NOTHING:
+            yield "[]"
+            return
+        yield "[" + json.dumps(first)
+        try:
+            for item in iterator:
+                yield "," + json.dumps(item)
+        except Exception:
+            logging.getLogger(__name__).exception("stream of %s failed part way", request.path)
+            raise
         yield "]"
 
     return Response(stream_with_context(generate()), mimetype="application/json")
+
+
+_NOTHING: Any = object()
+
+
+def primed_stream(chunks: Iterable[str], mimetype: str, headers: dict[str, str] | None = None) -> Response:
+    """A streamed response of ``chunks`` whose first chunk is produced before the response starts, so that a
+    failure at once is a problem+json answer rather than a 200 with a broken body."""
+    iterator = iter(chunks)
+    first = next(iterator, "")
+
+    def generate() -> Iterator[str]:
+        yield first
+        yield from iterator
+
+    return Response(stream_with_context(generate()), mimetype=mimetype, headers=headers)
+
+
+class BadJson(ValueError):
+    """A request body that is not a JSON document a service takes."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise BadJson("A number in the body is too large.")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise BadJson(f"{name} is not JSON.")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The JSON document in ``raw`` (UTF-8), or :class:`BadJson`: invalid UTF-8 or JSON, ``NaN``/``Infinity``, a
+    number too large for a float, or arrays/objects nested deeper than :data:`MAX_JSON_DEPTH`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadJson("The body is not valid UTF-8.") from None
+    try:
+        document = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadJson(f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    except BadJson:
+        raise
+    except ValueError as exc:
+        raise BadJson(f"The body is not valid JSON: {exc}") from None
+    _check_depth(document)
+    return document
+
+
+def _check_depth(document: Any) -> None:
+    """Refuse nesting beyond :data:`MAX_JSON_DEPTH` (walked with a stack, never with recursion)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise BadJson(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def _takes_json_body(app: Flask) -> bool:
+    """Whether the operation the request goes to declares a JSON body (``@blp.arguments`` in ``json``)."""
+    view = app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(isinstance(p, dict) and p.get("in") == "json" for p in parameters)
+
+
+def _install_json_body_check(app: Flask) -> None:
+    """An operation that takes a JSON body gets exactly one, or a problem before anything runs: 415 for another
+    content type (a form or text is not read as ``{}``), 400 for an empty body (send ``{}`` for "no fields"),
+    invalid UTF-8 or JSON, or nesting deeper than :data:`MAX_JSON_DEPTH`; 413 beyond ``MAX_CONTENT_LENGTH``."""
+
+    @app.before_request
+    def _json_body() -> Response | None:
+        if request.method in ("GET", "HEAD", "OPTIONS") or not _takes_json_body(app):
+            return None
+        mimetype = request.mimetype
+        if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
+            return problem(
+                415,
+                "Unsupported Media Type",
+                "This operation takes a JSON body (Content-Type: application/json).",
+            )
+        raw = request.get_data(cache=True)
+        if not raw.strip():
+            return problem(400, "Bad Request", "This operation takes a JSON body; send {} when no field is needed.")
+        try:
+            parse_json_body(raw)
+        except BadJson as exc:
+            return problem(400, "Bad Request", str(exc))
+        return None
 
 
 #: Pages load scripts, styles and images only from their own origin and are never framed. The docs page runs

@@ -20,7 +20,7 @@ from services.gateway.sessions import (
 from shared.auth import GRANT_LIFETIME, GRANT_PURPOSES, TOKEN_LIFETIME, issue_grant
 from shared.db import utcnow
 from shared.runtime import current_runtime
-from shared.schemas import StrictSchema
+from shared.schemas import Boolean, QueryBoolean, StrictSchema
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Log in and out")
 users_blp = Blueprint("users", __name__, url_prefix="/api", description="User accounts (managers and admins)")
@@ -58,18 +58,9 @@ class UserIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH))
 
 
-class JsonBoolean(fields.Boolean):
-    """Only JSON ``true``/``false`` (no 1, "yes" or "true")."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
 class UserChangeIn(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    active = JsonBoolean()
+    active = Boolean()
     password = fields.String(validate=validate.Length(min=1, max=rules.MAX_PASSWORD_LENGTH))
     role = fields.String(validate=validate.OneOf(rules.USER_ROLES))
     supplier_id = fields.UUID(allow_none=True)
@@ -77,7 +68,7 @@ class UserChangeIn(StrictSchema):
 
 class UserQuery(StrictSchema):
     role = fields.String(validate=validate.OneOf(rules.USER_ROLES))
-    active = fields.Boolean()
+    active = QueryBoolean()
 
 
 class AuditOut(Schema):

@@ -45,12 +45,14 @@ def qris_signature(secret: str, timestamp: str, nonce: str, body: bytes) -> str:
 def authenticate(
     secret: str, timestamp: str, nonce: str, signature: str, body: bytes, now: float | None = None
 ) -> None:
-    """Refuse (401) a callback whose signature does not hold, whose nonce is not 8–128 characters, or whose
-    timestamp (Unix seconds) is more than :data:`CALLBACK_TOLERANCE_SECONDS` away from ``now``."""
+    """Refuse (401) a callback whose signature does not hold, whose nonce is not 8–128 printable ASCII
+    characters, whose timestamp is not Unix seconds (at most 12 ASCII digits), or whose timestamp is more than
+    :data:`CALLBACK_TOLERANCE_SECONDS` away from ``now``. Headers of any other shape are refused the same way."""
     well_formed = (
         _ascii_digits(timestamp, max_length=12)
         and 8 <= len(nonce) <= 128
         and nonce.isascii()
+        and nonce.isprintable()
         and signature.isascii()
         and len(signature) == SIGNATURE_LENGTH
     )

@@ -12,12 +12,12 @@ from services.inventory.models import AlertKind, AlertStatus
 from services.inventory.stock import alerts
 from shared.auth import requires
 from shared.runtime import current_runtime
-from shared.schemas import StrictInteger, StrictSchema
+from shared.schemas import InputSchema, StrictInteger, StrictSchema
 
 alerts_blp = Blueprint("alerts", __name__, url_prefix="/alerts", description="Stock alerts for managers")
 
 
-class AlertQuery(Schema):
+class AlertQuery(InputSchema):
     status = fields.String(load_default=AlertStatus.OPEN, validate=validate.OneOf([*AlertStatus, "all"]))
     kind = fields.String(validate=validate.OneOf(list(AlertKind)))
     supplier_id = fields.UUID()

@@ -11,7 +11,7 @@ from services.inventory.models import CountStatus
 from services.inventory.stock import counts
 from shared.auth import current_actor, current_principal, requires
 from shared.runtime import current_runtime
-from shared.schemas import Quantity, StrictInteger, StrictSchema
+from shared.schemas import InputSchema, Quantity, StrictInteger, StrictSchema
 
 counts_blp = Blueprint("counts", __name__, url_prefix="/counts", description="Stock counts (stock opname)")
 
@@ -87,7 +87,7 @@ class CountSummaryOut(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
 
 
-class CountQuery(Schema):
+class CountQuery(InputSchema):
     status = fields.String(validate=validate.OneOf(list(CountStatus)))
 
 

@@ -11,7 +11,7 @@ from services.inventory.api.common import PDF, outlet, own_supplier, pdf_respons
 from services.inventory.stock import queries
 from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
-from shared.schemas import Money, StrictInteger, StrictSchema
+from shared.schemas import Boolean, InputSchema, Money, QueryBoolean, StrictInteger, StrictSchema
 
 products_blp = Blueprint("products", __name__, url_prefix="/products", description="Products, barcodes and prices")
 
@@ -54,16 +54,16 @@ class ProductIn(LabelDataIn):
     unit = fields.String(required=True, validate=validate.OneOf(catalogue.UNITS))
     price = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     supplier_id = fields.UUID(required=True)
-    requires_expiry = fields.Boolean(metadata={"description": "Default: true for makanan and minuman"})
+    requires_expiry = Boolean(metadata={"description": "Default: true for makanan and minuman"})
     reorder_point = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
 
 class ProductPatch(LabelDataIn):
     name = fields.String(validate=validate.Length(min=1, max=200))
     price = Money(validate=validate.Range(min=1, error="Must be at least Rp1."))
-    active = fields.Boolean()
+    active = Boolean()
     reorder_point = StrictInteger(validate=validate.Range(min=0))
-    requires_expiry = fields.Boolean()
+    requires_expiry = Boolean()
 
 
 class ProductOut(Schema):
@@ -89,10 +89,10 @@ class ProductOut(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class ProductQuery(Schema):
+class ProductQuery(InputSchema):
     supplier_id = fields.UUID()
     q = fields.String(validate=validate.Length(min=1, max=100))
-    active = fields.Boolean()
+    active = QueryBoolean()
 
 
 class PriceChangeOut(Schema):

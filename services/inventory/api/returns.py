@@ -12,12 +12,12 @@ from services.inventory.api.schemas import SupplierFilter
 from services.inventory.stock import returns
 from shared.auth import current_actor, current_principal, requires
 from shared.runtime import current_runtime
-from shared.schemas import Quantity, StrictSchema
+from shared.schemas import InputSchema, Quantity, StrictSchema
 
 returns_blp = Blueprint("returns", __name__, url_prefix="/returns", description="Returns to supplier (retur)")
 
 
-class PickListQuery(Schema):
+class PickListQuery(InputSchema):
     supplier_id = fields.UUID(required=True)
     near_expiry_days = fields.Integer(
         load_default=rules.DEFAULT_NEAR_EXPIRY_DAYS, validate=validate.Range(min=0, max=365)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from shared.schemas import InputSchema
 
 
-class SupplierFilter(Schema):
+class SupplierFilter(InputSchema):
     supplier_id = fields.UUID()

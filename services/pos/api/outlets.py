@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from services.pos import outlets
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
-from shared.schemas import Money, StrictInteger, StrictSchema
+from shared.schemas import Boolean, Money, StrictInteger, StrictSchema
 
 outlets_blp = Blueprint("outlets", __name__, url_prefix="/outlets", description="Outlet settings")
 
@@ -20,7 +20,7 @@ class OutletSettingsIn(StrictSchema):
     npwp = fields.String(
         allow_none=True, validate=validate.Regexp(r"^[0-9.\-]{15,22}$", error="An NPWP (15 or 16 digits).")
     )
-    ppn_registered = fields.Boolean()
+    ppn_registered = Boolean()
     static_qris_payload = fields.String(validate=validate.Length(min=20, max=512))
     discount_approval_limit = Money()
     qris_expiry_minutes = StrictInteger(validate=validate.Range(min=1, max=120))

@@ -19,7 +19,7 @@ from services.pos.qris_callbacks import CallbackStatus
 from shared.auth import current_principal, requires
 from shared.errors import DomainError
 from shared.runtime import current_runtime
-from shared.schemas import Money, StrictSchema
+from shared.schemas import InputSchema, Money, StrictSchema
 
 payments_blp = Blueprint("payments", __name__, url_prefix="", description="Payments of a sale, QRIS")
 
@@ -37,7 +37,7 @@ class SwitchIn(StrictSchema):
     reference = fields.String(validate=validate.Length(min=1, max=128))
 
 
-class QrisCallbackIn(Schema):
+class QrisCallbackIn(InputSchema):
     """The provider's body (fields we do not use are ignored)."""
 
     class Meta:

@@ -12,7 +12,7 @@ from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, Timestamp
 from services.pos.models import PaymentMethod, RefundMethod
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
-from shared.schemas import Quantity, StrictSchema
+from shared.schemas import Boolean, Quantity, StrictSchema
 
 refunds_blp = Blueprint("refunds", __name__, url_prefix="/refunds", description="Refunds")
 
@@ -26,7 +26,7 @@ class RefundIn(StrictSchema):
     receipt_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
     lines = fields.List(fields.Nested(RefundLineIn), required=True, validate=validate.Length(min=1))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    back_to_stock = fields.Boolean(required=True)
+    back_to_stock = Boolean(required=True)
     method = fields.String(required=True, validate=validate.OneOf(list(RefundMethod)))
     approval = fields.Nested(ApprovalIn)
     register_id = fields.UUID()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, stream_with_context
+from flask import Response
 
 from services.suppliers import registry, statements, supplier_views
 from services.suppliers.api.schemas import SupplierOut
@@ -15,6 +15,7 @@ from shared.auth import current_principal
 from shared.db import get_or_404
 from shared.errors import Forbidden, NotFound
 from shared.runtime import current_runtime
+from shared.web import primed_stream
 
 
 def own_supplier_id(supplier_id) -> str:
@@ -86,8 +87,4 @@ def statement(supplier_id: str, query: dict) -> Response:
                 headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
             )
     chunks = statements.csv_chunks(runtime.session_factory, supplier_id, start, end)
-    return Response(
-        stream_with_context(chunks),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
+    return primed_stream(chunks, "text/csv", {"Content-Disposition": f'attachment; filename="{filename}.csv"'})
