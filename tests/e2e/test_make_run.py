@@ -1,14 +1,29 @@
-"""``make run`` from a fresh data directory: every service ready, demo data loaded, Ctrl-C stops everything."""
+"""``make run`` (``python -m deploy.dev``, what its recipe runs) from a fresh data directory: every service ready,
+demo data loaded, a quiet terminal that ends with the banner, Ctrl-C stops everything with exit code 0; and a
+taken port named with the variable that moves it."""
 
 from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
 
 import psutil
 import pytest
 import requests
 
+from shared.config import PROJECT_ROOT
 from tests.support import DevStack, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+#: How long the idle platform is watched, and the most log lines it may print meanwhile (fewer than 5 a minute).
+IDLE_WATCH_SECONDS = 60
+IDLE_LINES_ALLOWED = 4
+#: A line a newcomer would read as trouble.
+TROUBLE = re.compile(r"warning|error|traceback|exception", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -19,7 +34,11 @@ def stack(tmp_path):
     stack.stop()
 
 
-def test_make_run_serves_the_gateway_with_every_service_ready_and_the_demo_data_loaded(stack):
+def printed_lines(stack: DevStack) -> list[str]:
+    return [line for line in stack.log().splitlines() if line.strip()]
+
+
+def test_make_run_serves_everything_quietly_ends_with_the_banner_and_stops_cleanly_on_ctrl_c(stack):
     eventually(stack.ready, timeout=120, interval=1, message="all /readyz answer 200")
     eventually(lambda: "Sentra is running" in stack.log(), timeout=120, interval=1, message="demo data loaded")
     gateway = stack.urls["gateway"]
@@ -32,10 +51,53 @@ def test_make_run_serves_the_gateway_with_every_service_ready_and_the_demo_data_
     assert scanned.status_code == 200 and scanned.json()["price"] == 25_000
     assert requests.get(f"{gateway}/login", timeout=10).status_code == 200
 
+    at_banner = printed_lines(stack)
+    banner_end = max(i for i, line in enumerate(at_banner) if line.startswith("=" * 20))
+    assert len(at_banner) - banner_end <= 3, at_banner[banner_end:]  # the banner closes what was printed
+    time.sleep(IDLE_WATCH_SECONDS)  # the platform idles: the sweeps and beat must not fill the terminal
+    while_idle = printed_lines(stack)[len(at_banner) :]
+    assert len(while_idle) <= IDLE_LINES_ALLOWED, while_idle
+    assert [line for line in printed_lines(stack) if TROUBLE.search(line)] == []
+
     children = psutil.Process(stack.process.pid).children(recursive=True)
-    assert stack.stop() is not None
+    assert stack.stop() == 0
     eventually(
         lambda: not any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children),
         timeout=30,
         message="every process stopped after Ctrl-C",
     )
+
+
+def test_make_run_names_a_taken_port_and_the_variable_that_moves_it(tmp_path):
+    stack = DevStack(tmp_path / "var")
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", stack.ports["gateway"]))
+    taken.listen()
+    try:
+        stack.start()
+        assert stack.process.wait(60) == 1
+    finally:
+        taken.close()
+        stack.stop()
+    message = stack.log()
+    assert f"port {stack.ports['gateway']}" in message and "SENTRA_GATEWAY_PORT" in message
+    assert "Traceback" not in message
+
+
+def test_make_demo_logins_prints_the_banner_again(tmp_path):
+    """After a ``make run`` has loaded the demo data, the banner comes back on request."""
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "demo-data.json").write_text(
+        '{"logins": [{"username": "kasir", "password": "kasir123", "role": "cashier"}], "products": []}'
+    )
+    shown = subprocess.run(
+        [sys.executable, "-m", "deploy.demo_data", "--logins"],
+        cwd=PROJECT_ROOT,
+        env={"SENTRA_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Sentra is running" in shown.stdout and "kasir      / kasir123" in shown.stdout
