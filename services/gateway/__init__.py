@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = create_service_app(
         runtime,
         "Sentra gateway",
-        [api.auth_blp, api.users_blp],
+        api.BLUEPRINTS,
         description="Log-in, user accounts, and /api/<service>/... forwarded to inventory, pos and suppliers.",
     )
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.gateway import rules
+from services.gateway.errors import BAD_CREDENTIALS, SELF_LOCKOUT, USERNAME_TAKEN
 from services.gateway.models import AuditEntry, LoginAttempt, User
 from shared.auth import Principal
 from shared.db import get_or_404, utcnow
@@ -148,7 +149,7 @@ def attempt_login(session: Session, username: str, password: str, client_ip: str
     if not (user and password_ok):
         session.add(LoginAttempt(username=username, client_ip=client_ip, succeeded=False, at=now))
         record_audit(session, "login.failed", None, user, client_ip=client_ip, username=username)
-        return LoginOutcome(None, "bad_credentials")
+        return LoginOutcome(None, BAD_CREDENTIALS)
     if not user.active:
         record_audit(session, "login.refused_inactive", None, user, client_ip=client_ip, username=username)
         return LoginOutcome(None, "inactive")
@@ -212,7 +213,7 @@ def create_user(session: Session, data: dict, actor: Actor) -> dict:
     if not rules.may_manage(actor.role, role):
         raise Forbidden(f"a {actor.role} may not create {role} users")
     if _user_by_username(session, username) is not None:
-        raise Conflict(f"username {username!r} is taken", code="username_taken")
+        raise Conflict(f"username {username!r} is taken", code=USERNAME_TAKEN)
     user = User(
         username=username,
         name=data.get("name") or username,
@@ -287,7 +288,7 @@ def change_user(session: Session, user_id: str, changes: dict, actor: Actor) -> 
     if "role" in changes and not rules.may_manage(actor.role, new_role):
         raise Forbidden(f"a {actor.role} may not make {new_role} users")
     if user.id == actor.user_id and (changes.get("active") is False or new_role != user.role):
-        raise DomainError("You cannot deactivate yourself or change your own role.", code="self_lockout")
+        raise DomainError("You cannot deactivate yourself or change your own role.", code=SELF_LOCKOUT)
     _check_new_fields(new_role, new_supplier, changes.get("password"))
     audited = {k: v for k, v in changes.items() if k != "password"}
     if "password" in changes:

@@ -13,11 +13,11 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, Response, redirect, render_template, request, send_from_directory, url_for
 
-from services.gateway import accounts, i18n, problems, rules
+from services.gateway import accounts, errors, i18n, problems, rules
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.sessions import (
+    acting_user,
     clear_session_cookie,
-    client_ip,
     identify,
     optional_caller,
     presented_token,
@@ -87,7 +87,7 @@ def login():
 
 
 def _login_message(exc: Unauthorized) -> str:
-    return str(problems.SENTENCES.get(exc.code or "", problems.SENTENCES["bad_credentials"]))
+    return str(problems.SENTENCES.get(exc.code or "", problems.SENTENCES[errors.BAD_CREDENTIALS]))
 
 
 @blp.get("/language/<code>")
@@ -118,9 +118,7 @@ def logout():
             pass  # an expired or ended session: just clear the cookie
     if caller is not None:
         with current_runtime().transaction() as session:
-            accounts.log_out(
-                session, caller.principal.user_id, accounts.Actor.of(caller.principal, caller.username, client_ip())
-            )
+            accounts.log_out(session, caller.principal.user_id, acting_user(caller))
     response = redirect(url_for("pages.login"))
     clear_session_cookie(response)
     return response

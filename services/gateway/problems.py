@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 
+from services.gateway import errors
 from services.gateway.backend import ServiceProblem
 
 _ = lazy_gettext
@@ -50,10 +51,10 @@ SENTENCES = {
     "approval_invalid": _("The approval is not valid."),
     # the gateway
     "service_unreachable": _("The service cannot be reached right now. Try again in a moment."),
-    "bad_credentials": _("Wrong username or password."),
-    "account_inactive": _("This account has been deactivated. Contact a manager."),
-    "login_rate_limited": _("Too many failed attempts. Try again in a few minutes."),
-    "csrf_failed": _("This form has expired. Reload the page and try again."),
+    errors.BAD_CREDENTIALS: _("Wrong username or password."),
+    errors.ACCOUNT_INACTIVE: _("This account has been deactivated. Contact a manager."),
+    errors.LOGIN_RATE_LIMITED: _("Too many failed attempts. Try again in a few minutes."),
+    errors.CSRF_FAILED: _("This form has expired. Reload the page and try again."),
 }
 
 #: Sentence by HTTP status, for problems without a known ``code``.

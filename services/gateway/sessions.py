@@ -15,6 +15,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from services.gateway import accounts
+from services.gateway.errors import ACCOUNT_INACTIVE, BAD_CREDENTIALS, LOGIN_RATE_LIMITED
 from shared.auth import TOKEN_LIFETIME, Principal, Unauthorized, issue_token, verify_token
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
@@ -136,6 +137,12 @@ def requires_user(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     return decorator
 
 
+def acting_user(caller: Caller | None = None) -> accounts.Actor:
+    """Who does what the gateway audits: ``caller`` (by default the request's), with their address."""
+    caller = caller or current_caller()
+    return accounts.Actor.of(caller.principal, caller.username, client_ip())
+
+
 def client_ip() -> str:
     return (request.remote_addr or "unknown")[:64]
 
@@ -175,12 +182,12 @@ def start_session(username: str, password: str) -> tuple[str, dict[str, Any]]:
         raise TooManyAttempts(
             "Too many failed logins; try again later.",
             retry_after=outcome.retry_after_seconds,
-            code="login_rate_limited",
+            code=LOGIN_RATE_LIMITED,
         )
     if outcome.failure == "inactive":
-        raise AccountInactive("This account has been deactivated.", code="account_inactive")
+        raise AccountInactive("This account has been deactivated.", code=ACCOUNT_INACTIVE)
     if outcome.failure or user is None:
-        raise Unauthorized("Wrong username or password.", code="bad_credentials")
+        raise Unauthorized("Wrong username or password.", code=BAD_CREDENTIALS)
     principal = Principal(
         user_id=user["id"],
         name=user["name"],

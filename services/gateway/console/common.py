@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from services.gateway import problems, rules
+from services.gateway import errors, problems, rules
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.sessions import Caller, CsrfRejected, optional_caller
 from shared.auth import Unauthorized
@@ -25,7 +25,7 @@ def page_caller(roles: frozenset[str]) -> Caller | Any:
     try:
         caller = optional_caller()
     except CsrfRejected:
-        return render_template("error.html", message=gettext(str(problems.SENTENCES["csrf_failed"]))), 403
+        return render_template("error.html", message=gettext(str(problems.SENTENCES[errors.CSRF_FAILED]))), 403
     except Unauthorized:
         caller = None
     if caller is None:
