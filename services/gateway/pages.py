@@ -15,6 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 
 from services.gateway import accounts, i18n, problems, rules
 from services.gateway.backend import ServiceProblem, call
+from services.gateway.counter import counter_strings
 from services.gateway.sessions import (
     clear_session_cookie,
     client_ip,
@@ -126,18 +127,19 @@ def logout():
     return response
 
 
-def _page(name: str):
+def _page(name: str, **context):
     caller = _caller_or_none()
     if caller is None:
         return redirect(url_for("pages.login", next=request.path))
     if caller.principal.role not in ROLE_OF_PAGE[name]:
         return redirect(rules.home_page(caller.principal.role))
-    return render_template(f"{name}.html", user=caller.principal, username=caller.username, page=name)
+    return render_template(f"{name}.html", user=caller.principal, username=caller.username, page=name, **context)
 
 
 @blp.get("/cashier")
 def cashier():
-    return _page("cashier")
+    """The counter: its scripts (``static/counter/``) get their words in the page's language."""
+    return _page("cashier", counter_strings=counter_strings())
 
 
 @blp.get("/supplier")
