@@ -215,7 +215,7 @@ $("settings-form").addEventListener("submit", event => {
 });
 
 // -- wiring ---------------------------------------------------------------------------------------------------
-setupScan({
+const scanner = setupScan({
   onProduct: addToCart,
   onMessage: text => counter.message(text),
   onAdjustLast: delta => {
@@ -233,7 +233,12 @@ const shift = setupShift(counter);
 const refund = setupRefund(counter);
 counter.payment = payment;
 
-$("pay-button").addEventListener("click", () => payment.open());
+/** Pay once the scans typed before F9 are in the cart. */
+async function pay() {
+  await scanner.idle();
+  payment.open();
+}
+$("pay-button").addEventListener("click", pay);
 $("discount-button").addEventListener("click", askDiscount);
 $("park-button").addEventListener("click", park);
 $("resume-button").addEventListener("click", showParked);
@@ -244,7 +249,7 @@ for (const dialog of document.querySelectorAll("dialog")) dialog.addEventListene
 
 const SHORTCUTS = {
   F2: () => counter.focusScan(),
-  F9: () => payment.open(),
+  F9: pay,
   "Alt+k": askDiscount,
   "Alt+p": park,
   "Alt+l": showParked,

@@ -38,10 +38,12 @@ export function setupRefund(counter) {
           el("td", { text: line.name }),
           el("td", { class: "num", text: `${line.qty} × ${money(line.unit_price)}` }),
           el("td", { class: "num" }, el("input", { class: "qty", inputmode: "numeric", value: "0", "data-line": index,
-            "aria-label": t("refund.qty_of", { name: line.name, left }), "data-max": left, disabled: left <= 0 }))));
+            "aria-label": t("refund.qty_of", { name: line.name, left }), "data-max": left, disabled: left <= 0,
+            onfocus: event => event.target.select() }))));
       });
       $("refund-form").hidden = false;
-      $("refund-lines").querySelector("input:not([disabled])")?.focus();
+      const first = $("refund-lines").querySelector("input:not([disabled])");
+      if (first) { first.focus(); first.select(); }
     } catch (err) {
       fieldError("refund-error", err);
     }

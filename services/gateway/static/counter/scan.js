@@ -128,5 +128,8 @@ export function setupScan({ onProduct, onMessage, onAdjustLast, onRemoveLast }) 
     queue = queue.then(() => handle(code, qty, chosen));
   });
 
-  return { focus: () => input.focus(), reset };
+  /** Resolves once every scan so far has been handled (paying waits for it). */
+  const idle = () => queue;
+
+  return { focus: () => input.focus(), reset, idle };
 }
