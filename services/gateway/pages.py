@@ -142,6 +142,15 @@ def cashier():
     return _page("cashier", counter_strings=counter_strings())
 
 
+@blp.get("/counter-sw.js")
+def counter_service_worker() -> Response:
+    """The counter's service worker, from the site's root so that it may control ``/cashier`` (never cached by
+    the browser's HTTP cache: a new version must be seen at once)."""
+    response = send_from_directory(blp.static_folder or "", "counter/sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @blp.get("/supplier")
 def supplier():
     """The supplier's portal: balance, stock, recent sales, statements, payouts; each part that cannot be

@@ -3,8 +3,10 @@
 import { addProduct, emptyCart, removeLine, setLineDiscount, setQty, setSaleDiscount, totals } from "./cart.js";
 import { money, t } from "./i18n.js";
 import { pos } from "./api.js";
+import { catalogue } from "./catalogue.js";
+import { queue } from "./queue.js";
 import { setupPayment } from "./payment.js";
-import { printReceipt } from "./print.js";
+import { printNode, printReceipt } from "./print.js";
 import { setupRefund } from "./refund.js";
 import { setupScan } from "./scan.js";
 import { setupShift } from "./shift.js";
@@ -29,20 +31,37 @@ const counter = {
     renderCart();
   },
 
-  /** Send a sale to the POS service (the offline queue replaces this when the network is down). */
+  registerCode: "",
+
+  /** Send a sale to the POS service; when the server is out of reach, a cash or card sale goes into the offline
+   *  queue (same sale id and key) and is answered as done with its offline receipt number. */
   async sendSale(body, key) {
-    return await pos.post("/sales", body, { "Idempotency-Key": key });
+    try {
+      return await pos.post("/sales", body, { "Idempotency-Key": key });
+    } catch (err) {
+      if (!err.offline || body.payments.some(p => p.method === "qris")) {
+        if (err.offline) err.message = t("offline.no_qris");
+        throw err;
+      }
+      const offlineNo = queue.add(body, key, this.registerCode);
+      const change = body.payments.reduce((sum, p) => sum + (p.tendered ? p.tendered - p.amount : 0), 0);
+      return { status: "completed", offline: true, receipt_no: offlineNo, change, total: totals(this.cart).total,
+               lines: this.cart.lines, payments: body.payments };
+    }
   },
 
   saleCompleted(sale) {
     this.setCart(emptyCart());
-    this.lastReceipt = sale.receipt_no;
+    this.lastReceipt = sale.offline ? null : sale.receipt_no;
     $("receipt-no").textContent = sale.receipt_no;
     $("last-change").textContent = money(sale.change);
     $("last-sale").hidden = false;
-    if (sale.receipt_no) printReceipt(sale.receipt_no, this.settings.paper);
+    if (sale.offline) printNode(offlineReceipt(sale));
+    else if (sale.receipt_no) printReceipt(sale.receipt_no, this.settings.paper);
     this.focusScan();
   },
+
+  waitingToSync: () => queue.waiting().length,
 
   saleVoided() {
     this.setCart(emptyCart());
@@ -52,6 +71,34 @@ const counter = {
 
   renderShift,
 };
+
+/** The receipt of a sale made offline, printed from the page. */
+function offlineReceipt(sale) {
+  const lines = el("table", { class: "receipt-lines" });
+  for (const line of sale.lines) {
+    lines.append(el("tr", {}, el("td", { text: `${line.name} × ${line.qty}` }),
+      el("td", { class: "num", text: money(line.price * line.qty - (line.discount || 0)) })));
+  }
+  return el("div", { class: "receipt", "data-testid": "offline-receipt" },
+    el("p", { text: sale.receipt_no }), el("p", { text: t("offline.receipt_note") }), lines,
+    el("p", { class: "grand", text: `${t("refund.total")} ${money(sale.total)}` }),
+    el("p", { text: `${t("pay.change")} ${money(sale.change)}` }));
+}
+
+// -- online, offline and the queue ---------------------------------------------------------------------------
+function renderNetwork() {
+  const online = navigator.onLine;
+  const badge = $("net-badge");
+  badge.textContent = online ? t("net.online") : t("net.offline");
+  badge.className = "badge " + (online ? "tone-ok" : "tone-bad");
+  const waiting = queue.waiting().length;
+  $("queue-badge").textContent = t("net.waiting", { count: waiting });
+  $("queue-badge").hidden = waiting === 0;
+}
+queue.onChange(renderNetwork);
+window.addEventListener("online", () => { renderNetwork(); queue.sync(); catalogue.start(); });
+window.addEventListener("offline", renderNetwork);
+setInterval(() => { if (navigator.onLine && queue.waiting().length) queue.sync(); }, 5000);
 
 // -- the cart ------------------------------------------------------------------------------------------------
 function renderCart() {
@@ -96,7 +143,15 @@ function addToCart(product, qty) {
 
 // -- register and shift ----------------------------------------------------------------------------------------
 async function loadRegisters() {
-  const registers = await pos.get("/registers");
+  let registers;
+  try {
+    registers = await pos.get("/registers");
+    localStorage.setItem("sentra.counter.registers", JSON.stringify(registers));
+  } catch (err) {
+    if (!err.offline) throw err;
+    registers = JSON.parse(localStorage.getItem("sentra.counter.registers") || "[]");
+  }
+  counter.registers = registers;
   const select = $("register");
   select.textContent = "";
   for (const r of registers) select.add(new Option(`${r.code} · ${r.name}`, r.id));
@@ -106,6 +161,8 @@ async function loadRegisters() {
 }
 
 function loadRegisterState() {
+  const register = (counter.registers || []).find(r => r.id === counter.registerId);
+  counter.registerCode = register ? register.code : "";
   counter.cart = store.cart(counter.registerId);
   counter.parked = store.parked(counter.registerId);
   counter.settings = store.settings(counter.registerId);
@@ -115,16 +172,20 @@ function loadRegisterState() {
 async function loadShift() {
   counter.shift = null;
   if (counter.registerId) {
+    const saved = `sentra.counter.${counter.registerId}.shift`;
     try {
       counter.shift = await pos.get("/shifts/current?register_id=" + encodeURIComponent(counter.registerId));
+      localStorage.setItem(saved, JSON.stringify(counter.shift));
     } catch (err) {
-      showError(err);
+      if (err.offline) counter.shift = JSON.parse(localStorage.getItem(saved) || "null");
+      else showError(err);
     }
   }
   renderShift();
 }
 
 function renderShift() {
+  if (counter.registerId) localStorage.setItem(`sentra.counter.${counter.registerId}.shift`, JSON.stringify(counter.shift));
   const open = !!(counter.shift && counter.shift.id && counter.shift.status !== "closed");
   $("shift-status").textContent = open
     ? t("shift.open_status", { cashier: counter.shift.cashier_name || "", float: money(counter.shift.opening_float) })
@@ -268,6 +329,10 @@ document.addEventListener("keydown", event => {
 });
 
 (async () => {
+  renderNetwork();
+  catalogue.start().then(() => { document.body.dataset.catalogueSize = String(catalogue.size()); });
+  queue.sync();
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/counter-sw.js", { scope: "/cashier" }).catch(() => undefined);
   try {
     await loadRegisters();
     loadRegisterState();
