@@ -15,6 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, send_
 
 from services.gateway import accounts, errors, i18n, problems, rules
 from services.gateway.backend import ServiceProblem, call
+from services.gateway.counter import counter_strings
 from services.gateway.sessions import (
     acting_user,
     clear_session_cookie,
@@ -124,18 +125,28 @@ def logout():
     return response
 
 
-def _page(name: str):
+def _page(name: str, **context):
     caller = _caller_or_none()
     if caller is None:
         return redirect(url_for("pages.login", next=request.path))
     if caller.principal.role not in ROLE_OF_PAGE[name]:
         return redirect(rules.home_page(caller.principal.role))
-    return render_template(f"{name}.html", user=caller.principal, username=caller.username, page=name)
+    return render_template(f"{name}.html", user=caller.principal, username=caller.username, page=name, **context)
 
 
 @blp.get("/cashier")
 def cashier():
-    return _page("cashier")
+    """The counter: its scripts (``static/counter/``) get their words in the page's language."""
+    return _page("cashier", counter_strings=counter_strings())
+
+
+@blp.get("/counter-sw.js")
+def counter_service_worker() -> Response:
+    """The counter's service worker, from the site's root so that it may control ``/cashier`` (never cached by
+    the browser's HTTP cache: a new version must be seen at once)."""
+    response = send_from_directory(blp.static_folder or "", "counter/sw.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @blp.get("/supplier")

@@ -49,6 +49,12 @@ SENTENCES = {
     "refund_exceeds_sale": _("The refund is more than the sale."),
     "approval_required": _("A manager's approval is needed."),
     "approval_invalid": _("The approval is not valid."),
+    "approval_locked": _("Too many wrong PINs. Approval by PIN is locked for a few minutes."),
+    "payment_expired": _("The QRIS has expired. Make a new QRIS or pay with another method."),
+    "sales_pending": _("Some sales of this shift still wait for payment."),
+    "idempotency_in_flight": _("This request is still being processed. Wait a moment."),
+    "sale_completed": _("This sale is already completed."),
+    "sale_voided": _("This sale was voided."),
     # the gateway
     "service_unreachable": _("The service cannot be reached right now. Try again in a moment."),
     errors.BAD_CREDENTIALS: _("Wrong username or password."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from services.pos.models import CatalogueProduct, CatalogueSupplier, SupplierStatus
@@ -112,6 +112,36 @@ def search(session: Session, text: str) -> list[dict]:
         .limit(SEARCH_LIMIT)
     ).all()
     return [product_view(product, status) for product, status in rows]
+
+
+CHANGES_LIMIT = 1000
+
+
+def changes(session: Session, after: tuple[datetime, str] | None, limit: int = CHANGES_LIMIT) -> dict:
+    """The catalogue's products changed after ``after`` (a ``(updated_at, product_id)`` position), oldest first, at
+    most ``limit``: the counter keeps its local copy current with these deltas instead of the whole list.
+
+    ``cursor`` is where the next call starts (unchanged when nothing changed); ``more`` says another page waits.
+    """
+    query = _with_supplier_status()
+    if after is not None:
+        moment, product_id = after
+        query = query.where(
+            or_(
+                CatalogueProduct.updated_at > moment,
+                and_(CatalogueProduct.updated_at == moment, CatalogueProduct.product_id > product_id),
+            )
+        )
+    rows = session.execute(
+        query.order_by(CatalogueProduct.updated_at, CatalogueProduct.product_id).limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    cursor = (page[-1][0].updated_at, page[-1][0].product_id) if page else after
+    return {
+        "items": [product_view(product, status) for product, status in page],
+        "cursor": cursor,
+        "more": len(rows) > limit,
+    }
 
 
 def products_for_lines(session: Session, barcodes: set[str], product_ids: set[str]):

@@ -109,3 +109,82 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("#login-button")
+
+
+#: The products of the counter tests: barcode → (name, price).
+COUNTER_PRODUCTS = {
+    "8991234500010": ("Dodol Betawi Original 250 g", 25_000),
+    "8991234500027": ("Kerupuk Kulit Cikarang", 15_000),
+    "8991234500034": ("Sambal Bawang Khas Bekasi", 12_500),
+    "8991234500041": ("Batik Tulis Bekasi", 350_000),
+}
+MANAGER_PIN = "246810"
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "build", "screenshots")
+
+
+@dataclass
+class Shop:
+    """The centre with the counter products in the POS catalogue, register R01 and the manager's approval PIN."""
+
+    centre: Centre
+    approver: str
+
+    @property
+    def url(self) -> str:
+        return self.centre.url
+
+
+@pytest.fixture
+def shop(centre):
+    from tests.support import eventually
+
+    http, api = centre.manager, centre.api
+    supplier = http.post(
+        f"{api}/suppliers/suppliers",
+        json={"business_name": "Oleh-oleh Mpok Yati", "owner_name": "Yati", "phone": "081311120001"},
+    ).json()
+
+    def create(barcode, name, price):
+        body = {"name": name, "category": "makanan", "unit": "pcs", "price": price, "barcode": barcode}
+        response = http.post(f"{api}/inventory/products", json={**body, "supplier_id": supplier["id"]})
+        return response.json() if response.status_code == 201 else None
+
+    for barcode, (name, price) in COUNTER_PRODUCTS.items():
+        eventually(
+            lambda b=barcode, n=name, p=price: create(b, n, p), timeout=30, message="inventory knows the supplier"
+        )
+    cashier = centre.token("kasir", "kasir-pass-1")
+    for barcode in COUNTER_PRODUCTS:
+        eventually(
+            lambda b=barcode: http.get(f"{api}/pos/catalogue/barcode/{b}", headers=cashier).status_code == 200,
+            timeout=30,
+            message="the POS catalogue has the product (product.upserted)",
+        )
+    assert http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).status_code == 201
+    approver = http.put(f"{api}/pos/approvers/me", json={"pin": MANAGER_PIN})
+    assert approver.status_code == 200, approver.text
+    return Shop(centre=centre, approver=approver.json()["username"])
+
+
+def open_counter(page, shop: Shop, opening_float: str = "200000") -> None:
+    from playwright.sync_api import expect
+
+    """From the login page to an open shift on R01 with the scan field focused, by keyboard."""
+    log_in(page, shop.url, "kasir", "kasir-pass-1")
+    page.wait_for_url(f"{shop.url}/cashier")
+    page.locator("#open-shift").wait_for()
+    page.fill("#opening-float", opening_float)
+    page.press("#opening-float", "Enter")
+    page.locator("#counter").wait_for()
+    expect(page.locator("#scan")).to_be_focused()
+
+
+def scan(page, code: str) -> None:
+    """What a barcode scanner does: type the code into the focused field and press Enter."""
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def screenshot(page, name: str) -> None:
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

@@ -107,7 +107,7 @@ def test_the_cashier_page_says_when_the_counter_service_is_down(gateway, page):
     log_in(page, gateway.url, "kasir", "kasir-pass-1")
     page.wait_for_url(f"{gateway.url}/cashier")
     page.locator("#message").wait_for()
-    assert "pos service is not reachable" in page.inner_text("#message")
+    assert "Layanan sedang tidak dapat dihubungi" in page.inner_text("#message")
     assert page.inner_text("#shift-status") == "Data kasir tidak dapat dimuat."
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.pos import catalogue
 from shared.auth import requires
@@ -30,6 +32,43 @@ class ProductOut(Schema):
     category = fields.String()
     unit = fields.String()
     sellable = fields.Boolean()
+
+
+class Cursor(fields.String):
+    """A position in the catalogue's changes, ``<updated_at ISO>|<product_id>`` (opaque to the counter)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value[0].isoformat()}|{value[1]}"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        moment, _, product_id = text.partition("|")
+        try:
+            return datetime.fromisoformat(moment), product_id
+        except ValueError:
+            raise ValidationError("Not a cursor of this feed.") from None
+
+
+class ChangesQuery(StrictSchema):
+    after = Cursor(validate=validate.Length(max=120))
+    limit = fields.Integer(load_default=catalogue.CHANGES_LIMIT, validate=validate.Range(min=1, max=5000))
+
+
+class ChangesOut(Schema):
+    items = fields.List(fields.Nested(ProductOut))
+    cursor = Cursor(allow_none=True, metadata={"description": "Give it as ``after`` next time"})
+    more = fields.Boolean(metadata={"description": "Another page is waiting: ask again at once"})
+
+
+@catalogue_blp.route("/changes")
+class CatalogueChanges(MethodView):
+    @requires("cashier", "manager")
+    @catalogue_blp.arguments(ChangesQuery, location="query")
+    @catalogue_blp.response(200, ChangesOut)
+    def get(self, query):
+        """The delta feed of the counter's local catalogue: products changed after the cursor, oldest first."""
+        with current_runtime().session_factory() as session:
+            return catalogue.changes(session, query.get("after"), query["limit"])
 
 
 @catalogue_blp.route("/barcode/<string:barcode>")

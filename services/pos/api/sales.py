@@ -1,4 +1,5 @@
-"""Sales: checkout (idempotent), reading a sale, voiding one still in progress."""
+"""Sales: checkout (idempotent), finding sales (by receipt number, by shift), reading a sale, voiding one still in
+progress."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.pos import approvals, checkout, idempotency
-from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleOut
+from services.pos import approvals, checkout, idempotency, sale_lookup
+from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleLineOut, SaleOut
 from services.pos.models import PaymentMethod
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
@@ -54,8 +55,35 @@ class VoidIn(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 
+class SalesQuery(StrictSchema):
+    receipt_no = fields.String(validate=validate.Length(min=1, max=40))
+    shift_id = fields.UUID()
+
+    @validates_schema
+    def _one_way(self, data, **kwargs):
+        if bool(data.get("receipt_no")) == bool(data.get("shift_id")):
+            raise ValidationError("Give either receipt_no or shift_id.", "_schema")
+
+
+class FoundLineOut(SaleLineOut):
+    refunded_qty = fields.Integer(metadata={"description": "Units of the line refunded so far"})
+
+
+class FoundSaleOut(SaleOut):
+    lines = fields.List(fields.Nested(FoundLineOut))
+
+
 @sales_blp.route("")
 class Sales(MethodView):
+    @requires("cashier", "manager")
+    @sales_blp.arguments(SalesQuery, location="query")
+    @sales_blp.response(200, FoundSaleOut(many=True))
+    def get(self, query):
+        """The sale with ``receipt_no`` (a list of one, or empty), or the completed sales of ``shift_id``, newest
+        first: for a refund and a reprint at the counter."""
+        with current_runtime().session_factory() as session:
+            return sale_lookup.find_sales(session, current_principal(), query.get("receipt_no"), query.get("shift_id"))
+
     @requires("cashier", "manager")
     @sales_blp.arguments(SaleIn)
     @sales_blp.arguments(IdempotencyKeyHeader, location="headers")

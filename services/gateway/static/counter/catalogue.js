@@ -1,0 +1,110 @@
+/** Products at the counter, kept in this browser (IndexedDB) and in memory: loaded once, then kept current by
+ *  the POS catalogue's delta feed (a cursor, not the whole list each time). Barcode lookup and name search are
+ *  local and instant, online or not; a code the local copy lacks is asked of the server when it is reachable. */
+import { pos } from "./api.js";
+
+const DB_NAME = "sentra-counter";
+const REFRESH_MS = 30_000;
+const byId = new Map();
+const byCode = new Map();
+let dbPromise = null;
+let ready = null;
+
+function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore("products", { keyPath: "product_id" });
+        request.result.createObjectStore("meta");
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+  return dbPromise;
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+}
+
+function remember(product) {
+  const old = byId.get(product.product_id);
+  if (old && byCode.get(old.barcode) === old) byCode.delete(old.barcode);
+  byId.set(product.product_id, product);
+  const holder = byCode.get(product.barcode);
+  if (!holder || product.sellable || !holder.sellable) byCode.set(product.barcode, product);
+}
+
+async function load() {
+  const db = await openDb();
+  const tx = db.transaction("products");
+  const all = await new Promise(resolve => { const r = tx.objectStore("products").getAll(); r.onsuccess = () => resolve(r.result); });
+  all.forEach(remember);
+}
+
+async function cursor() {
+  const db = await openDb();
+  return new Promise(resolve => { const r = db.transaction("meta").objectStore("meta").get("cursor"); r.onsuccess = () => resolve(r.result || null); });
+}
+
+/** Ask the delta feed for what changed since the last time, page by page; ``false`` when the server is out of reach. */
+export async function refresh() {
+  try {
+    let after = await cursor();
+    for (;;) {
+      const page = await pos.get("/catalogue/changes?limit=1000" + (after ? "&after=" + encodeURIComponent(after) : ""));
+      const db = await openDb();
+      const tx = db.transaction(["products", "meta"], "readwrite");
+      for (const product of page.items) { tx.objectStore("products").put(product); remember(product); }
+      if (page.cursor) tx.objectStore("meta").put(page.cursor, "cursor");
+      await done(tx);
+      after = page.cursor;
+      if (!page.more) return true;
+    }
+  } catch (err) {
+    return false;
+  }
+}
+
+export const catalogue = {
+  /** Load the local copy, then bring it up to date (and keep doing so). */
+  start() {
+    if (!ready) {
+      ready = load().catch(() => undefined).then(() => refresh());
+      setInterval(refresh, REFRESH_MS);
+    }
+    return ready;
+  },
+
+  size: () => byId.size,
+
+  /** The product with ``code`` as its barcode (or SKU), or ``null`` when there is none. */
+  async lookup(code) {
+    const local = byCode.get(code);
+    if (local) return local;
+    for (const product of byId.values()) if (product.sku === code) return product;
+    try {
+      const product = await pos.get("/catalogue/barcode/" + encodeURIComponent(code));
+      remember(product);
+      return product;
+    } catch (err) {
+      if (err.status === 404 || err.offline) return null;
+      throw err;
+    }
+  },
+
+  /** Products whose name, SKU or barcode contains ``text``, sellable first, by name (at most 20). */
+  async search(text) {
+    const needle = text.trim().toLowerCase();
+    if (!byId.size) return await pos.get("/catalogue?q=" + encodeURIComponent(text));
+    const found = [];
+    for (const product of byId.values()) {
+      if (product.name.toLowerCase().includes(needle) || (product.sku || "").toLowerCase().includes(needle) ||
+          (product.barcode || "").includes(needle)) found.push(product);
+    }
+    found.sort((a, b) => (b.sellable - a.sellable) || a.name.localeCompare(b.name));
+    return found.slice(0, 20);
+  },
+};

@@ -1,0 +1,46 @@
+/* The counter's service worker (served as /counter-sw.js, scope /cashier): keeps the app shell — the page and
+ * its scripts and styles — so a reload while the network is down still opens the counter. The page itself is
+ * fetched from the network first (fresh when online), the assets from the cache first (refreshed behind). API
+ * calls are not cached here: the counter keeps its own data (catalogue, cart, queue) in the browser. */
+const CACHE = "sentra-counter-v1";
+const SHELL = [
+  "/cashier",
+  "/assets/app.css",
+  "/assets/app.js",
+  "/assets/vendor/htmx.min.js",
+  "/assets/favicon.svg",
+  ...["main", "api", "approval", "cart", "catalogue", "i18n", "money", "payment", "print", "queue", "refund", "scan",
+      "shift", "store", "ui"].map(name => `/assets/counter/${name}.js`),
+];
+
+self.addEventListener("install", event => {
+  event.waitUntil(caches.open(CACHE).then(cache => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", event => {
+  event.waitUntil(caches.keys()
+    .then(keys => Promise.all(keys.filter(key => key !== CACHE).map(key => caches.delete(key))))
+    .then(() => self.clients.claim()));
+});
+
+self.addEventListener("fetch", event => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (event.request.mode === "navigate" && url.pathname === "/cashier") {
+    event.respondWith(fetch(event.request).then(response => {
+      if (response.ok && !response.redirected) {
+        const copy = response.clone();
+        caches.open(CACHE).then(cache => cache.put("/cashier", copy));
+      }
+      return response;
+    }).catch(() => caches.match("/cashier")));
+  } else if (url.pathname.startsWith("/assets/")) {
+    event.respondWith(caches.match(event.request, { ignoreSearch: true }).then(cached => {
+      const fresh = fetch(event.request).then(response => {
+        if (response.ok) caches.open(CACHE).then(cache => cache.put(event.request, response.clone()));
+        return response;
+      });
+      return cached || fresh;
+    }));
+  }
+});

@@ -1,0 +1,99 @@
+"""Selling on while the network is down: sales rung up offline (cash and card) are kept in the browser, survive a
+reload (the service worker serves the counter), and reach the POS service exactly once when the network is back;
+the shift cannot close while sales wait."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import open_counter, scan, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+DODOL, KERUPUK, SAMBAL = "8991234500010", "8991234500027", "8991234500034"
+
+
+def offline_sale(page, code: str, method: str = "cash") -> str:
+    scan(page, code)
+    expect(page.locator("#cart tr")).to_have_count(1)
+    page.keyboard.press("F9")
+    page.locator("#pay-dialog[open]").wait_for()
+    if method == "card":
+        page.check("#pay-form input[name=method][value=card]")
+        page.fill("#pay-code", "EDC-1")
+        page.press("#pay-code", "Enter")
+    else:
+        page.keyboard.press("Enter")
+    page.locator("#last-sale").wait_for()
+    expect(page.locator("#cart tr")).to_have_count(0)
+    return page.inner_text("#receipt-no")
+
+
+def test_three_sales_offline_survive_a_reload_and_arrive_once(shop, page):
+    open_counter(page, shop)
+    page.wait_for_function("() => !!navigator.serviceWorker.controller || location.reload()", timeout=15_000)
+    page.wait_for_function("() => Number(document.body.dataset.catalogueSize) >= 4")
+    shift_id = page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith('.shift')))).id"
+    )
+
+    page.context.set_offline(True)
+    expect(page.locator("#net-badge")).to_have_text("Luring: penjualan disimpan dan dikirim nanti")
+    numbers = [offline_sale(page, DODOL), offline_sale(page, KERUPUK, "card"), offline_sale(page, SAMBAL)]
+    assert all(n.startswith("OFFLINE-R01-") for n in numbers) and len(set(numbers)) == 3
+    expect(page.locator("#queue-badge")).to_have_text("3 penjualan menunggu dikirim")
+    assert "Dibuat saat luring" in page.inner_text("#print-area")
+    assert_accessible(page)
+    screenshot(page, "counter-offline")
+
+    page.click("#close-button")  # not while sales wait
+    expect(page.locator("#message")).to_contain_text("Penjualan luring masih menunggu dikirim")
+
+    page.reload()  # the service worker opens the counter, with its shift, without the network
+    page.locator("#counter").wait_for()
+    expect(page.locator("#queue-badge")).to_have_text("3 penjualan menunggu dikirim")
+
+    page.context.set_offline(False)
+    expect(page.locator("#queue-badge")).to_be_hidden(timeout=20_000)
+    sales = shop.centre.manager.get(f"{shop.centre.api}/pos/sales?shift_id={shift_id}").json()
+    assert len(sales) == 3
+    assert sorted(s["total"] for s in sales) == [12_500, 15_000, 25_000]
+    assert {p["method"] for s in sales for p in s["payments"]} == {"cash", "card"}
+
+
+@pytest.fixture
+def page_without_service_worker(browser):
+    """A page whose requests ``page.route`` sees (a service worker's fetches would bypass the routes)."""
+    context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID", service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_a_sync_whose_answer_is_lost_is_sent_again_and_makes_one_sale(shop, page_without_service_worker):
+    page = page_without_service_worker
+    open_counter(page, shop)
+    page.wait_for_function("() => Number(document.body.dataset.catalogueSize) >= 4")
+    page.context.set_offline(True)
+    offline_sale(page, DODOL)
+    sent = []
+
+    def drop_the_answer(route):
+        sent.append(route.request.headers.get("idempotency-key"))
+        if len(sent) == 1:
+            route.fetch()  # the request reaches the server...
+            route.abort("connectionreset")  # ...its answer never reaches the page
+        else:
+            route.continue_()
+
+    page.route("**/api/pos/sales", drop_the_answer)
+    page.context.set_offline(False)
+    expect(page.locator("#queue-badge")).to_be_hidden(timeout=30_000)
+    assert len(sent) >= 2 and len(set(sent)) == 1  # the same key each time
+    shift_id = page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith('.shift')))).id"
+    )
+    sales = shop.centre.manager.get(f"{shop.centre.api}/pos/sales?shift_id={shift_id}").json()
+    assert len(sales) == 1
