@@ -71,8 +71,16 @@ def test_a_page_without_a_session_redirects_to_the_login_with_the_way_back(gatew
     assert client.get("/").location == "/login"
 
 
-#: Pages anyone may open: logging in, its assets, the icon and the language switch.
-OPEN_PAGES = ("pages.login", "pages.logout", "pages.static", "pages.favicon", "pages.choose_language", "pages.home")
+#: Pages anyone may open: logging in, its assets, the icon, the language switch, the counter's service worker.
+OPEN_PAGES = (
+    "pages.login",
+    "pages.logout",
+    "pages.static",
+    "pages.favicon",
+    "pages.choose_language",
+    "pages.home",
+    "pages.counter_service_worker",  # the counter's service worker script: code, no data
+)
 
 
 def test_every_page_of_the_console_and_portals_sends_a_visitor_without_a_session_to_the_login(gateway):

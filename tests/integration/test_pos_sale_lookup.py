@@ -17,7 +17,7 @@ def test_a_sale_is_found_by_its_receipt_number_with_the_quantity_refunded_so_far
             "reason": "rusak",
             "back_to_stock": False,
             "method": "cash",
-            "approval": {"approval_token": pos.manager["Authorization"][7:]},
+            "approval": {"approval_token": pos.grant("refund")},
         },
         headers={**pos.cashier, "Idempotency-Key": new_id()},
     )
