@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -71,8 +73,8 @@ class Sales(MethodView):
         cashier = current_principal()
 
         def use_case(session):
-            sale, created = checkout.checkout(session, runtime.settings, cashier, data)
-            return (201 if created else 200), checkout.sale_view(sale)
+            view, created = checkout.checkout(session, runtime.settings, cashier, data)
+            return (201 if created else 200), json.dumps(view)
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
@@ -82,7 +84,7 @@ class Sales(MethodView):
                 idempotency.fingerprint(cashier.user_id, request.get_json()),
                 use_case,
             )
-        return stored.body, stored.status
+        return stored.as_response()
 
 
 @sales_blp.route("/<uuid:sale_id>")
