@@ -59,7 +59,9 @@ def test_checkout_without_the_cashiers_open_shift_is_refused_and_writes_nothing(
 def test_the_sale_completed_event_written_at_checkout_keeps_its_contract(pos):
     """Checkout writes ``sale.completed`` without validating it on every sale: held to the contract here."""
     register_id = pos.ready()
-    body = _cash_sale(register_id, discount=5_000, payments=[{"method": "card", "amount": 60_000, "approval_code": "123456"}])
+    body = _cash_sale(
+        register_id, discount=5_000, payments=[{"method": "card", "amount": 60_000, "approval_code": "123456"}]
+    )
     with pos.runtime.transaction() as session:
         view, _ = checkout.checkout(session, pos.settings, CASHIER, body)
     [text] = {row.envelope for row in pos.outbox("sale.completed")}  # the same envelope for both consumers
