@@ -91,7 +91,7 @@ _OPEN_SHIFT = (
 def open_shift_for(session: Session, register_id: str, cashier: Principal) -> OpenShift:
     """The caller's open shift on ``register_id``, its register's code and its outlet's rules (409 when the
     caller has no open shift there)."""
-    row = session.execute(_OPEN_SHIFT, {"register_id": str(register_id)}).first()
+    row = session.connection().execute(_OPEN_SHIFT, {"register_id": str(register_id)}).first()
     if row is None or row.cashier_id != cashier.user_id:
         raise Conflict(
             "There is no open shift of yours on this register.",
@@ -122,7 +122,11 @@ _BUMP_RECEIPT_SERIAL = (
 def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     """Bump and return the register's serial for ``day`` in the caller's transaction (one upsert statement;
     the row lock serialises concurrent checkouts on one register and a rollback gives the number back)."""
-    return session.execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day}).scalar_one()
+    return (
+        session.connection()
+        .execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day})
+        .scalar_one()
+    )
 
 
 def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
@@ -259,12 +263,11 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             status=SaleStatus.COMPLETED,
             completed_at=now,
         )
-    session.execute(_SALES.insert(), sale)
-    session.execute(_SALE_LINES.insert(), lines)
-    session.execute(_PAYMENTS.insert(), payments)
     recorded = SimpleNamespace(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
+    events = _sale_completed_rows(recorded, now) if completed else []
+    _write_sale(session, sale, lines, payments, events)
     if approver is not None:
         approvals.audit(
             session,
@@ -275,9 +278,48 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             sale_id,
             {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
         )
-    if completed:
-        _record_sale_completed(session, recorded, now)
     return sale_view(recorded, now), True
+
+
+#: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
+#: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
+#: given). Data-modifying ``WITH`` parts all run; the foreign keys are checked at the end of the statement.
+_WRITE_SALE_POSTGRESQL = text(
+    "WITH sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))"
+    ", lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))"
+    ", payments AS (INSERT INTO payments"
+    " SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))"
+    ", outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
+    " SELECT 1"
+)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _write_sale(session: Session, sale: dict, lines: list[dict], payments: list[dict], outbox_rows: list[dict]) -> None:
+    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, one Core insert
+    per table on SQLite (development and tests)."""
+    connection = session.connection()  # Core statements straight on the connection: no ORM execute machinery
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            _WRITE_SALE_POSTGRESQL,
+            {
+                name: json.dumps(rows, default=_json_value)
+                for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
+            },
+        )
+    else:
+        connection.execute(_SALES.insert(), sale)
+        connection.execute(_SALE_LINES.insert(), lines)
+        connection.execute(_PAYMENTS.insert(), payments)
+        if outbox_rows:
+            connection.execute(_OUTBOX.insert(), outbox_rows)
+    if outbox_rows:
+        session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
 
 
 def _payment_values(
@@ -328,12 +370,13 @@ def _complete(session: Session, sale: Sale, now: datetime) -> None:
     sale.status = SaleStatus.COMPLETED
     sale.completed_at = now
     session.flush()
-    _record_sale_completed(session, sale, now)
+    session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(sale, now))
+    session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
 
 
-def _record_sale_completed(session: Session, sale: Sale | SimpleNamespace, now: datetime) -> None:
-    """``sale.completed`` for each subscriber into the outbox, in the caller's transaction: the envelope is
-    serialised once and written for every subscriber in one insert.
+def _sale_completed_rows(sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of ``sale.completed``, one per subscriber, to write in the sale's transaction: the
+    envelope is serialised once for all of them.
 
     The payload is built here from the sale's own typed columns, so it is not validated against its contract
     on every sale (``Messaging.record`` does that, and serialises three times): the contract test in
@@ -351,24 +394,22 @@ def _record_sale_completed(session: Session, sale: Sale | SimpleNamespace, now: 
             "payload": sale_completed_payload(sale),
         }
     )
-    session.execute(
-        _OUTBOX.insert(),
-        [
-            {
-                "id": new_id(),
-                "event_id": event_id,
-                "event_type": spec.type,
-                "task_name": spec.task_name(queue),
-                "queue": queue,
-                "envelope": envelope,
-                "status": OUTBOX_PENDING,
-                "publish_attempts": 0,
-                "created_at": now,
-            }
-            for queue in spec.subscribers
-        ],
-    )
-    session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
+    return [
+        {
+            "id": new_id(),
+            "event_id": event_id,
+            "event_type": spec.type,
+            "task_name": spec.task_name(queue),
+            "queue": queue,
+            "envelope": envelope,
+            "status": OUTBOX_PENDING,
+            "publish_attempts": 0,
+            "created_at": now,
+            "sent_at": None,
+            "last_error": None,
+        }
+        for queue in spec.subscribers
+    ]
 
 
 def sale_completed_payload(sale: Sale) -> dict:

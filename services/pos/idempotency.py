@@ -105,9 +105,9 @@ def claim(session: Session, scope: str, key: str, request_hash: str) -> StoredRe
     if is_sqlite(session.get_bind()):
         if insert_or_skip(session, _RECORDS, values):
             return None
-    elif session.execute(_CLAIM_POSTGRESQL, values).first() is not None:
+    elif session.connection().execute(_CLAIM_POSTGRESQL, values).first() is not None:
         return None
-    record = session.execute(_STORED, {"scope": scope, "key": key}).first()
+    record = session.connection().execute(_STORED, {"scope": scope, "key": key}).first()
     if record is None or record.status != IdempotencyStatus.DONE:  # another transaction holds it
         raise Conflict("A request with this Idempotency-Key is still in progress.", code=IDEMPOTENCY_IN_FLIGHT)
     if record.request_hash != request_hash:
@@ -123,7 +123,7 @@ def claim(session: Session, scope: str, key: str, request_hash: str) -> StoredRe
 
 def store_response(session: Session, scope: str, key: str, status: int, body: str) -> None:
     """Inside the business transaction: the claim becomes the first response (``body``: its JSON text)."""
-    session.execute(_STORE, {"scope_": scope, "key_": key, "status_": status, "body_": body})
+    session.connection().execute(_STORE, {"scope_": scope, "key_": key, "status_": status, "body_": body})
 
 
 def run_once(

@@ -59,8 +59,8 @@ class VoidIn(StrictSchema):
 @sales_blp.route("")
 class Sales(MethodView):
     @requires("cashier", "manager")
-    @sales_blp.arguments(SaleIn)
-    @sales_blp.arguments(IdempotencyKeyHeader, location="headers")
+    @sales_blp.arguments(SaleIn())  # instances, built once: a class would be instantiated on every request
+    @sales_blp.arguments(IdempotencyKeyHeader(), location="headers")
     @sales_blp.response(201, SaleOut)
     @sales_blp.alt_response(200, schema=SaleOut, description="The sale was recorded before (same ``sale_id``)")
     def post(self, data, headers):
