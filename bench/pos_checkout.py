@@ -733,7 +733,7 @@ def main() -> int:
                 continue
             figures = propagation[name]
             print(
-                f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
+                f"{label + ' lag ms':<26} p50 {percentile(figures['lag_ms'], 50):.1f}"
                 f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
                 "  first/last tenth of the sales p50 "
                 f"{percentile(figures['lag_ms'][: len(figures['lag_ms']) // 10], 50):.0f}"
