@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python bench/pos_checkout.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
                                            [--registers 8] [--seconds 20] [--gunicorn-workers 2] [--threads 4]
                                            [--rate CHECKOUTS_PER_SECOND] [--consumer-threads 2] [--pos-only]
+                                           [--lookup-per-line] [--delta-every 15] [--lookup-rate 5]
 
 What it does: makes fresh PostgreSQL databases for pos, inventory and suppliers and applies their migrations;
 seeds 25 suppliers (``registry.register_supplier`` in suppliers), 200 products and an intake of 100,000 units of
@@ -13,12 +14,14 @@ each (``catalogue.create_product`` / ``intakes.record_intake`` in inventory), an
 inventory's supplier replica, suppliers' product replica). It starts a private ``redis-server``, the POS web app
 under gunicorn, the POS Celery worker with beat (the outbox sweep) and the inventory and suppliers workers
 (``celery -A services.<name>.worker worker -Q <name>``). It opens one register and shift per simulated counter and
-lets each counter ring up 3–5 line baskets for ``--seconds`` (a barcode lookup per line, then the checkout;
-payments mixed: cash 50 %, card 25 %, QRIS 25 % confirmed by the cashier). After the load it waits until every
-completed sale reached inventory and suppliers, then runs ``pgbench`` (TPC-B-like, 8 clients) on a scratch
-database of the same server and prints:
+lets each counter ring up 3–5 line baskets for ``--seconds`` the way the browser counter does (catalogue kept
+locally, loaded through the delta feed and refreshed every ``--delta-every`` s; one ``POST /sales`` per sale;
+``--lookup-per-line`` is the earlier shape with a barcode lookup per line), while an integration client looks
+barcodes up at ``--lookup-rate`` per second. Payments are mixed: cash 50 %, card 25 %, QRIS 25 % confirmed by
+the cashier. After the load it waits until every completed sale reached inventory and suppliers, then runs
+``pgbench`` (TPC-B-like, 8 clients) on a scratch database of the same server and prints:
 
-- checkouts per second, checkout latency p50/p95/p99, barcode lookup p99, QRIS confirm p99;
+- checkouts per second, checkout latency p50/p95/p99, barcode lookup p99, catalogue delta p99, QRIS confirm p99;
 - outbox lag p99 (sale committed → its events handed to Redis by the relay);
 - propagation lag p50/p99 from each sale's ``completed_at`` to its inventory ``sale`` movements
   (``recorded_at``) and to its suppliers journal entry (``posted_at``), read from their databases, and whether
@@ -46,6 +49,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from sqlalchemy import text
@@ -201,32 +205,84 @@ def service_environment(urls: dict[str, str], redis_url: str) -> dict:
 
 
 class Counter:
-    """One register: barcode lookups and checkouts in a loop until the deadline (run in its own process, so
-    the load generator is not one Python interpreter's GIL)."""
+    """One register, run in its own process (so the load generator is not one Python interpreter's GIL).
+
+    The counter of issue 10 keeps the catalogue in the browser: it loads it once through the delta feed
+    (``GET /catalogue/changes``, page by page), rings up every sale from that local copy (one ``POST /sales``),
+    and asks the feed for what changed every ``delta_every`` seconds. When the POS answers the feed with 404 (a
+    tree without it) the counter takes the seed's prices and makes no delta requests. ``lookup_per_line`` is the
+    earlier load shape instead: a barcode lookup per line, then the checkout.
+    """
 
     def __init__(
-        self, base_url: str, register_id: str, headers: dict, products, deadline: float, interval: float = 0.0
+        self,
+        base_url: str,
+        register_id: str,
+        headers: dict,
+        products,
+        deadline: float,
+        interval: float = 0.0,
+        lookup_per_line: bool = False,
+        delta_every: float = 15.0,
     ):
         self.base_url, self.register_id, self.headers = base_url, register_id, headers
         self.products, self.deadline, self.interval = products, deadline, interval
+        self.lookup_per_line, self.delta_every = lookup_per_line, delta_every
         self.checkout_ms: list[float] = []
         self.lookup_ms: list[float] = []
         self.confirm_ms: list[float] = []
+        self.delta_ms: list[float] = []
         self.errors: list[str] = []
+
+    def _changes(self, http: JsonClient, cursor: str | None) -> tuple[dict[str, int], str | None, bool] | None:
+        """One page of the catalogue delta feed (``None`` when the POS has no feed)."""
+        query = "?limit=1000" + (f"&after={quote(cursor)}" if cursor else "")
+        started = time.perf_counter()
+        response = http.get(f"/catalogue/changes{query}")
+        self.delta_ms.append((time.perf_counter() - started) * 1000)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            self.errors.append(f"changes {response.status_code} {response.text[:200]}")
+            return {}, cursor, False
+        page = response.json()
+        return {item["barcode"]: item["price"] for item in page["items"]}, page["cursor"] or cursor, page["more"]
 
     def run(self) -> None:
         http = JsonClient(self.base_url, self.headers)
+        prices = dict(self.products)
+        cursor, feed = None, not self.lookup_per_line
+        while feed:  # the first load of the local catalogue
+            page = self._changes(http, cursor)
+            if page is None:
+                feed = False
+                break
+            changed, cursor, more = page
+            prices.update(changed)
+            if not more:
+                break
+        self.delta_ms.clear()  # the figure is the periodic delta request, not the first load
+        next_delta = time.monotonic() + self.delta_every
         next_start = time.monotonic() + random.uniform(0, self.interval)
         while next_start < self.deadline:
             time.sleep(max(0.0, next_start - time.monotonic()))
             next_start = max(next_start + self.interval, time.monotonic()) if self.interval else time.monotonic()
+            if feed and time.monotonic() >= next_delta:
+                next_delta = time.monotonic() + self.delta_every
+                page = self._changes(http, cursor)
+                if page is not None:
+                    changed, cursor, _ = page
+                    prices.update(changed)
             basket = random.sample(self.products, random.randint(3, 5))
             lines = []
             for barcode, _ in basket:
-                started = time.perf_counter()
-                found = http.get(f"/catalogue/barcode/{barcode}")
-                self.lookup_ms.append((time.perf_counter() - started) * 1000)
-                lines.append({"barcode": barcode, "qty": random.randint(1, 3), "price": found.json()["price"]})
+                price = prices[barcode]
+                if self.lookup_per_line:
+                    started = time.perf_counter()
+                    found = http.get(f"/catalogue/barcode/{barcode}")
+                    self.lookup_ms.append((time.perf_counter() - started) * 1000)
+                    price = found.json()["price"]
+                lines.append({"barcode": barcode, "qty": random.randint(1, 3), "price": price})
             total = sum(line["price"] * line["qty"] for line in lines)
             method = random.choices(["cash", "card", "qris"], weights=[2, 1, 1])[0]
             payment = {"method": method, "amount": total}
@@ -254,9 +310,38 @@ class Counter:
                     self.errors.append(f"confirm {confirmed.status_code} {confirmed.text[:200]}")
 
 
+class Integration:
+    """An integration (a self-service kiosk, a price checker) looking products up by barcode through the API at
+    ``rate`` requests per second, for the barcode-lookup p99 now that the counters no longer call it."""
+
+    def __init__(self, base_url: str, headers: dict, products, deadline: float, rate: float):
+        self.base_url, self.headers, self.products, self.deadline = base_url, headers, products, deadline
+        self.interval = 1.0 / rate
+        self.lookup_ms: list[float] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        http = JsonClient(self.base_url, self.headers)
+        next_start = time.monotonic()
+        while next_start < self.deadline:
+            time.sleep(max(0.0, next_start - time.monotonic()))
+            next_start += self.interval
+            barcode, _ = random.choice(self.products)
+            started = time.perf_counter()
+            response = http.get(f"/catalogue/barcode/{barcode}")
+            self.lookup_ms.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                self.errors.append(f"lookup {response.status_code} {response.text[:200]}")
+
+
 def _run_counter(counter: Counter, results) -> None:
     counter.run()
-    results.put((counter.checkout_ms, counter.lookup_ms, counter.confirm_ms, counter.errors))
+    results.put((counter.checkout_ms, counter.lookup_ms, counter.confirm_ms, counter.errors, counter.delta_ms))
+
+
+def _run_integration(integration: Integration, results) -> None:
+    integration.run()
+    results.put(([], integration.lookup_ms, [], integration.errors, []))
 
 
 def run_pgbench(databases: PostgresDatabases, seconds: int) -> tuple[float, tuple[int, int]]:
@@ -383,6 +468,20 @@ def main() -> int:
         type=float,
         default=0.0,
         help="paced load: this many checkouts per second over all registers (default: flat out)",
+    )
+    parser.add_argument(
+        "--lookup-per-line",
+        action="store_true",
+        help="the earlier load shape: a barcode lookup per line before each checkout (no delta feed)",
+    )
+    parser.add_argument(
+        "--delta-every", type=float, default=15.0, help="seconds between a counter's catalogue delta requests"
+    )
+    parser.add_argument(
+        "--lookup-rate",
+        type=float,
+        default=5.0,
+        help="barcode lookups per second by an integration client beside the counters (0: none)",
     )
     parser.add_argument(
         "--pos-only",
@@ -528,12 +627,21 @@ def main() -> int:
                         products,
                         deadline,
                         args.registers / args.rate if args.rate else 0.0,
+                        args.lookup_per_line,
+                        args.delta_every,
                     ),
                     results,
                 ),
             )
             for register_id, cashier in counters
         ]
+        if args.lookup_rate and not args.lookup_per_line:
+            runners.append(
+                context.Process(
+                    target=_run_integration,
+                    args=(Integration(base_url, manager, products, deadline, args.lookup_rate), results),
+                )
+            )
         time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
         work_before = database_work(databases.admin_url, urls.values())
         cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes, strict=False)}
@@ -556,6 +664,7 @@ def main() -> int:
         lookup_ms = [v for outcome in outcomes for v in outcome[1]]
         confirm_ms = [v for outcome in outcomes for v in outcome[2]]
         errors = [e for outcome in outcomes for e in outcome[3]]
+        delta_ms = [v for outcome in outcomes for v in outcome[4]]
 
         engine = make_engine(database_url)
 
@@ -607,7 +716,16 @@ def main() -> int:
             f"checkout latency ms       p50 {percentile(checkout_ms, 50):.1f}  p95 {percentile(checkout_ms, 95):.1f}"
             f"  p99 {percentile(checkout_ms, 99):.1f}"
         )
-        print(f"barcode lookup ms         p50 {percentile(lookup_ms, 50):.1f}  p99 {percentile(lookup_ms, 99):.1f}")
+        print(
+            f"barcode lookup ms         p50 {percentile(lookup_ms, 50):.1f}  p99 {percentile(lookup_ms, 99):.1f}"
+            f"  ({len(lookup_ms)} lookups, "
+            f"{'one per line' if args.lookup_per_line else f'an integration at {args.lookup_rate:g}/s'})"
+        )
+        print(
+            f"catalogue delta ms        p50 {percentile(delta_ms, 50):.1f}  p99 {percentile(delta_ms, 99):.1f}"
+            f"  ({len(delta_ms)} requests"
+            f"{'' if delta_ms or args.lookup_per_line else '; the POS has no delta feed: seed prices used'})"
+        )
         print(f"QRIS confirm ms           p99 {percentile(confirm_ms, 99):.1f}")
         print(f"outbox → Redis lag ms     p50 {percentile(lags, 50):.1f}  p99 {percentile(lags, 99):.1f}")
         for name, label in (("inventory", "sale → stock movement"), ("suppliers", "sale → supplier ledger")):
@@ -615,7 +733,7 @@ def main() -> int:
                 continue
             figures = propagation[name]
             print(
-                f"{label + ' lag ms':<26}p50 {percentile(figures['lag_ms'], 50):.1f}"
+                f"{label + ' lag ms':<26} p50 {percentile(figures['lag_ms'], 50):.1f}"
                 f"  p99 {percentile(figures['lag_ms'], 99):.1f}  max {max(figures['lag_ms'], default=float('nan')):.1f}"
                 "  first/last tenth of the sales p50 "
                 f"{percentile(figures['lag_ms'][: len(figures['lag_ms']) // 10], 50):.0f}"
@@ -637,6 +755,12 @@ def main() -> int:
         print(
             "CPU during the load (share of one core):  "
             + "  ".join(f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items())
+        )
+        print(
+            "CPU per checkout (ms):  "
+            + "  ".join(
+                f"{label} {1000 * seconds / max(1, len(checkout_ms)):.1f}" for label, seconds in cpu_during_load.items()
+            )
         )
         for error in errors[:5]:
             print("error:", error)

@@ -22,6 +22,7 @@ import pstats
 import random
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -106,14 +107,20 @@ def main() -> int:
 
         runtime = runtime_of(app)
         logging.getLogger().setLevel(logging.WARNING)
-        statements = [0]
+        statements = [0, 0, 0]  # all, in the request thread, commits in the request thread
         shown: list[str] = []
+        request_thread = threading.main_thread()
 
         def count_statement(conn, cursor, statement, *rest):
             statements[0] += 1
+            statements[1] += threading.current_thread() is request_thread
             shown.append(" ".join(statement.split())[:150])
 
+        def count_commit(conn):
+            statements[2] += threading.current_thread() is request_thread
+
         event.listen(runtime.engine, "before_cursor_execute", count_statement)
+        event.listen(runtime.engine, "commit", count_commit)
         client = app.test_client()
         manager = {"Authorization": "Bearer " + issue_token(SECRET, Principal("m", "Manajer", "manager"))}
         cashier = {"Authorization": "Bearer " + issue_token(SECRET, Principal("c", "Kasir", "cashier"))}
@@ -154,7 +161,7 @@ def main() -> int:
                 logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.WARNING)
                 print(f"-- one {name}:", *shown, sep="\n   ")
             profiler = cProfile.Profile(time.thread_time) if args.profile == name else None
-            statements[0] = 0
+            statements[:] = [0, 0, 0]
             cpu, wall, own = time.process_time(), time.perf_counter(), time.thread_time()
             if profiler:
                 profiler.enable()
@@ -166,7 +173,8 @@ def main() -> int:
             print(
                 f"{name:<9} {count} requests: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms CPU "
                 f"(process; {1000 * own / count:.2f} ms in the request thread), "
-                f"{statements[0] / count:.1f} SQL statements per request"
+                f"{statements[0] / count:.1f} SQL statements per request ({statements[1] / count:.1f} in the request "
+                f"thread, the rest the outbox relay's), {statements[2] / count:.1f} commits in the request thread"
             )
             if profiler:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_ROWS", "45")))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -79,12 +82,63 @@ def _claims(principal: Principal, lifetime: timedelta) -> dict[str, object]:
     return claims
 
 
+class VerifiedTokens:
+    """A bounded LRU of login tokens already verified in this process: ``(secret, token)`` → the principal, each
+    entry valid until the token's ``exp``. A counter sends the same token with every request for its 12 hours,
+    so its signature is checked once rather than on every request. Only what verified is kept; whether a login
+    was revoked is the gateway's business (it checks that on every request), services only verify signatures.
+    Thread-safe (gunicorn's threads share it)."""
+
+    def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+        self.size = size
+        self.clock = clock
+        self._entries: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, secret: str, token: str) -> Principal | None:
+        """The cached principal of ``token`` while it has not expired."""
+        key = (secret, token)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if self.clock() >= entry[1]:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, secret: str, token: str, principal: Principal, expires_at: float) -> None:
+        with self._lock:
+            self._entries[(secret, token)] = (principal, expires_at)
+            self._entries.move_to_end((secret, token))
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+#: The process's cache of verified login tokens (see :class:`VerifiedTokens`).
+verified_tokens = VerifiedTokens()
+
+
 def verify_token(secret: str, token: str) -> Principal:
-    """The principal of a valid login token (:class:`Unauthorized` otherwise, an approval grant included)."""
+    """The principal of a valid login token (:class:`Unauthorized` otherwise, an approval grant included).
+    A token verified before in this process is answered from :data:`verified_tokens` until it expires."""
+    principal = verified_tokens.get(secret, token)
+    if principal is not None:
+        return principal
     claims = _verified_claims(secret, token)
     if "grant" in claims:
         raise Unauthorized("an approval grant is not a login token")
-    return _principal(claims)
+    principal = _principal(claims)
+    verified_tokens.put(secret, token, principal, float(claims["exp"]))
+    return principal
 
 
 def verify_grant(secret: str, token: str, purpose: str) -> Principal:

@@ -69,8 +69,8 @@ UUID_LENGTH = 36
 IdString = String(UUID_LENGTH)
 
 
-def is_sqlite(url_or_engine: str | Engine) -> bool:
-    name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine) else str(url_or_engine)
+def is_sqlite(url_or_engine: str | Engine | Connection) -> bool:
+    name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine | Connection) else str(url_or_engine)
     return name.startswith("sqlite")
 
 

@@ -3,8 +3,10 @@ number, and the ``sale.completed`` event (through the outbox, only when the sale
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, Row, bindparam, select, text
 from sqlalchemy.orm import Session
@@ -31,30 +33,76 @@ from services.pos.models import (
     Shift,
     messaging,
 )
-from services.pos.outlets import outlet_settings
+from services.pos.outlets import default_settings, outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import get_or_404, new_id, utcnow
+from shared.db import get_or_404, new_id, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
+from shared.events import contract
+from shared.messaging import OUTBOX_PENDING
 
 
-def open_shift_for(session: Session, register_id: str, cashier: Principal) -> tuple[Shift, str]:
-    """The caller's open shift on ``register_id`` and the register's code (409 when there is none)."""
-    row = session.execute(
-        select(Shift, Register.code)
-        .join(Register, Register.id == Shift.register_id)
-        .where(Shift.open_register_id == str(register_id))
-    ).one_or_none()
-    if row is None or row[0].cashier_id != cashier.user_id:
+class OutletRules(NamedTuple):
+    """What checkout needs of the outlet's settings (saved, or the demo defaults)."""
+
+    ppn_registered: bool
+    discount_approval_limit: int
+    static_qris_payload: str
+    qris_expiry_minutes: int
+
+
+class OpenShift(NamedTuple):
+    id: str
+    outlet_id: str
+    register_id: str
+    register_code: str
+    outlet: OutletRules
+
+
+_SHIFTS, _REGISTERS, _OUTLETS = table_of(Shift), table_of(Register), table_of(OutletSettings)
+_SALES, _SALE_LINES, _PAYMENTS = table_of(Sale), table_of(SaleLine), table_of(Payment)
+_OUTBOX = messaging.outbox
+#: The open shift on a register with its register's code and its outlet's saved settings, in one statement.
+_OPEN_SHIFT = (
+    select(
+        _SHIFTS.c.id,
+        _SHIFTS.c.outlet_id,
+        _SHIFTS.c.register_id,
+        _SHIFTS.c.cashier_id,
+        _REGISTERS.c.code,
+        _OUTLETS.c.outlet_id.label("saved_outlet_id"),
+        _OUTLETS.c.ppn_registered,
+        _OUTLETS.c.discount_approval_limit,
+        _OUTLETS.c.static_qris_payload,
+        _OUTLETS.c.qris_expiry_minutes,
+    )
+    .select_from(
+        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id).outerjoin(
+            _OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id
+        )
+    )
+    .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
+)
+
+
+def open_shift_for(session: Session, register_id: str, cashier: Principal) -> OpenShift:
+    """The caller's open shift on ``register_id``, its register's code and its outlet's rules (409 when the
+    caller has no open shift there)."""
+    row = session.connection().execute(_OPEN_SHIFT, {"register_id": str(register_id)}).first()
+    if row is None or row.cashier_id != cashier.user_id:
         raise Conflict(
             "There is no open shift of yours on this register.",
             code=NO_OPEN_SHIFT,
             errors={"register_id": ["Open a shift on this register first."]},
         )
-    return row[0], row[1]
+    saved = row if row.saved_outlet_id is not None else default_settings(row.outlet_id)
+    rules = OutletRules(
+        saved.ppn_registered, saved.discount_approval_limit, saved.static_qris_payload, saved.qris_expiry_minutes
+    )
+    return OpenShift(row.id, row.outlet_id, row.register_id, row.code, rules)
 
 
 #: The receipt-counter upsert as one prebuilt statement. Written as text because SQLAlchemy does not cache the
@@ -74,7 +122,11 @@ _BUMP_RECEIPT_SERIAL = (
 def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     """Bump and return the register's serial for ``day`` in the caller's transaction (one upsert statement;
     the row lock serialises concurrent checkouts on one register and a rollback gives the number back)."""
-    return session.execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day}).scalar_one()
+    return (
+        session.connection()
+        .execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day})
+        .scalar_one()
+    )
 
 
 def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
@@ -101,21 +153,27 @@ def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[
     return resolved
 
 
-def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[Sale, bool]:
-    """Record a sale: ``(sale, created)``; ``created`` is false when the client's ``sale_id`` was recorded before.
+def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[dict, bool]:
+    """Record a sale: ``(view, created)``, ``view`` the sale's JSON form (:func:`sale_view`); ``created`` is
+    false when the client's ``sale_id`` was recorded before (``view`` is then that sale).
 
     Prices come from the catalogue replica; totals, discounts, PPN and change from :mod:`pricing`. Discounts
     above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
+
+    The counter's hot path: the sale, its lines and payments are written with Core inserts (already completed
+    when nothing is pending: one receipt-counter upsert, no insert-then-update) and ``sale.completed`` goes to
+    the outbox serialised once, next to the view built from the same values.
     """
     sale_id = str(data.get("sale_id") or new_id())
-    existing = session.get(Sale, sale_id) if data.get("sale_id") else None
-    if existing is not None:
-        if existing.cashier_id != cashier.user_id:
-            raise Conflict("This sale id belongs to another sale.", code=SALE_ID_TAKEN)
-        return existing, False
-    shift, register_code = open_shift_for(session, data["register_id"], cashier)
-    outlet = outlet_settings(session, shift.outlet_id)
+    if data.get("sale_id"):
+        existing = session.get(Sale, sale_id)
+        if existing is not None:
+            if existing.cashier_id != cashier.user_id:
+                raise Conflict("This sale id belongs to another sale.", code=SALE_ID_TAKEN)
+            return sale_view(existing), False
+    shift = open_shift_for(session, data["register_id"], cashier)
+    outlet = shift.outlet
     resolved = _resolve_lines(session, data["lines"])
     basket = price_basket(
         [LineInput(product.price, line["qty"], line.get("discount", 0)) for line, product in resolved],
@@ -137,47 +195,28 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             f"A discount above {outlet.discount_approval_limit}",
         )
     now = utcnow()
-    sale = Sale(
-        id=sale_id,
-        outlet_id=shift.outlet_id,
-        register_id=shift.register_id,
-        register_code=register_code,
-        shift_id=shift.id,
-        cashier_id=cashier.user_id,
-        cashier_name=cashier.name,
-        status=SaleStatus.PENDING_PAYMENT,
-        subtotal=basket.subtotal,
-        sale_discount=basket.sale_discount,
-        discount_total=basket.discount_total,
-        total=basket.total,
-        tax_base=basket.tax.tax_base if basket.tax else None,
-        ppn=basket.tax.ppn if basket.tax else None,
-        change=change,
-        approved_by=approver.user_id if approver else None,
-        created_at=now,
-    )
-    sale.lines = [
-        SaleLine(
-            id=new_id(),
-            sale_id=sale_id,
-            position=index,
-            product_id=product.product_id,
-            supplier_id=product.supplier_id,
-            sku=product.sku,
-            barcode=product.barcode,
-            name=product.name,
-            category=product.category,
-            qty=priced.qty,
-            unit_price=priced.unit_price,
-            line_discount=priced.line_discount,
-            sale_discount_share=priced.sale_discount_share,
-            line_total=priced.line_total,
-        )
+    lines = [
+        {
+            "id": new_id(),
+            "sale_id": sale_id,
+            "position": index,
+            "product_id": product.product_id,
+            "supplier_id": product.supplier_id,
+            "sku": product.sku,
+            "barcode": product.barcode,
+            "name": product.name,
+            "category": product.category,
+            "qty": priced.qty,
+            "unit_price": priced.unit_price,
+            "line_discount": priced.line_discount,
+            "sale_discount_share": priced.sale_discount_share,
+            "line_total": priced.line_total,
+        }
         for index, ((line, product), priced) in enumerate(zip(resolved, basket.lines, strict=False))
     ]
-    sale.payments = [
-        _new_payment(
-            sale,
+    payments = [
+        _payment_values(
+            sale_id,
             index,
             outlet,
             now,
@@ -191,7 +230,44 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
         )
         for index, (payment, raw) in enumerate(zip(settled, data["payments"], strict=False))
     ]
-    session.add(sale)
+    sale: dict[str, Any] = {
+        "id": sale_id,
+        "outlet_id": shift.outlet_id,
+        "register_id": shift.register_id,
+        "register_code": shift.register_code,
+        "shift_id": shift.id,
+        "cashier_id": cashier.user_id,
+        "cashier_name": cashier.name,
+        "status": SaleStatus.PENDING_PAYMENT,
+        "receipt_no": None,
+        "business_day": None,
+        "subtotal": basket.subtotal,
+        "sale_discount": basket.sale_discount,
+        "discount_total": basket.discount_total,
+        "total": basket.total,
+        "tax_base": basket.tax.tax_base if basket.tax else None,
+        "ppn": basket.tax.ppn if basket.tax else None,
+        "change": change,
+        "approved_by": approver.user_id if approver else None,
+        "created_at": now,
+        "completed_at": None,
+        "voided_at": None,
+    }
+    completed = not any(p["status"] == PaymentStatus.PENDING for p in payments)
+    if completed:
+        day = business_day(now)
+        serial = next_receipt_serial(session, shift.register_id, day)
+        sale.update(
+            receipt_no=format_receipt_no(shift.register_code, day, serial),
+            business_day=day,
+            status=SaleStatus.COMPLETED,
+            completed_at=now,
+        )
+    recorded = SimpleNamespace(
+        **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
+    )
+    events = _sale_completed_rows(recorded, now) if completed else []
+    _write_sale(session, sale, lines, payments, events)
     if approver is not None:
         approvals.audit(
             session,
@@ -202,15 +278,54 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             sale_id,
             {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
         )
-    if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
-        _complete(session, sale, now)
-    return sale, True
+    return sale_view(recorded, now), True
 
 
-def _new_payment(
-    sale: Sale,
+#: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
+#: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
+#: given). Data-modifying ``WITH`` parts all run; the foreign keys are checked at the end of the statement.
+_WRITE_SALE_POSTGRESQL = text(
+    "WITH sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))"
+    ", lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))"
+    ", payments AS (INSERT INTO payments"
+    " SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))"
+    ", outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
+    " SELECT 1"
+)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def _write_sale(session: Session, sale: dict, lines: list[dict], payments: list[dict], outbox_rows: list[dict]) -> None:
+    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, one Core insert
+    per table on SQLite (development and tests)."""
+    connection = session.connection()  # Core statements straight on the connection: no ORM execute machinery
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            _WRITE_SALE_POSTGRESQL,
+            {
+                name: json.dumps(rows, default=_json_value)
+                for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
+            },
+        )
+    else:
+        connection.execute(_SALES.insert(), sale)
+        connection.execute(_SALE_LINES.insert(), lines)
+        connection.execute(_PAYMENTS.insert(), payments)
+        if outbox_rows:
+            connection.execute(_OUTBOX.insert(), outbox_rows)
+    if outbox_rows:
+        session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
+
+
+def _payment_values(
+    sale_id: str,
     position: int,
-    outlet: OutletSettings,
+    outlet: OutletRules | OutletSettings,
     now: datetime,
     method: str,
     amount: int,
@@ -219,51 +334,99 @@ def _new_payment(
     approval_code: str | None,
     reference: str | None,
     cashier: Principal,
-) -> Payment:
-    payment = Payment(
-        id=new_id(),
-        sale_id=sale.id,
-        position=position,
-        method=method,
-        amount=amount,
-        tendered=tendered,
-        change=change,
-        approval_code=approval_code,
-        reference=reference,
-        created_at=now,
-    )
-    if method == PaymentMethod.QRIS:
-        payment.status = PaymentStatus.PENDING
-        payment.qris_payload = qris.dynamic_payload(
-            outlet.static_qris_payload, amount, bill_number=payment.id.replace("-", "")[:25]
+) -> dict[str, Any]:
+    """Every column of a new payment: QRIS pending with its dynamic payload and expiry, the others confirmed."""
+    payment_id = new_id()
+    qris_pending = method == PaymentMethod.QRIS
+    return {
+        "id": payment_id,
+        "sale_id": sale_id,
+        "position": position,
+        "method": method,
+        "amount": amount,
+        "tendered": tendered,
+        "change": change,
+        "approval_code": approval_code,
+        "reference": reference,
+        "status": PaymentStatus.PENDING if qris_pending else PaymentStatus.CONFIRMED,
+        "qris_payload": qris.dynamic_payload(
+            outlet.static_qris_payload, amount, bill_number=payment_id.replace("-", "")[:25]
         )
-        payment.expires_at = now + timedelta(minutes=outlet.qris_expiry_minutes)
-    else:
-        payment.status = PaymentStatus.CONFIRMED
-        payment.confirmed_at = now
-        payment.confirmed_by = cashier.user_id
-    return payment
+        if qris_pending
+        else None,
+        "expires_at": now + timedelta(minutes=outlet.qris_expiry_minutes) if qris_pending else None,
+        "confirmed_at": None if qris_pending else now,
+        "confirmed_by": None if qris_pending else cashier.user_id,
+        "created_at": now,
+    }
 
 
 def _complete(session: Session, sale: Sale, now: datetime) -> None:
-    """Fully paid: take the register's next receipt number for the Jakarta day and publish ``sale.completed``."""
+    """Fully paid (a sale loaded with the ORM, after a QRIS was settled): take the register's next receipt number
+    for the Jakarta day and publish ``sale.completed``."""
     day = business_day(now)
     sale.receipt_no = format_receipt_no(sale.register_code, day, next_receipt_serial(session, sale.register_id, day))
     sale.business_day = day
     sale.status = SaleStatus.COMPLETED
     sale.completed_at = now
     session.flush()
-    messaging.record(session, "sale.completed", sale_completed_payload(sale))
+    session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(sale, now))
+    session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
 
 
-def sale_completed_payload(sale: Sale) -> dict:
+def _sale_completed_rows(sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of ``sale.completed``, one per subscriber, to write in the sale's transaction: the
+    envelope is serialised once for all of them.
+
+    The payload is built here from the sale's own typed columns, so it is not validated against its contract
+    on every sale (``Messaging.record`` does that, and serialises three times): the contract test in
+    ``tests/usecases/test_pos_checkout.py`` holds it to the contract instead.
+    """
+    spec = contract("sale.completed")
+    event_id = new_id()
+    envelope = json.dumps(
+        {
+            "event_id": event_id,
+            "type": spec.type,
+            "version": spec.version,
+            "occurred_at": now.isoformat(),
+            "source": messaging.service,
+            "payload": sale_completed_payload(sale),
+        }
+    )
+    return [
+        {
+            "id": new_id(),
+            "event_id": event_id,
+            "event_type": spec.type,
+            "task_name": spec.task_name(queue),
+            "queue": queue,
+            "envelope": envelope,
+            "status": OUTBOX_PENDING,
+            "publish_attempts": 0,
+            "created_at": now,
+            "sent_at": None,
+            "last_error": None,
+        }
+        for queue in spec.subscribers
+    ]
+
+
+def _completed_at(sale: Sale | SimpleNamespace) -> datetime:
+    if sale.completed_at is None:
+        raise RuntimeError(f"sale {sale.id} is not completed: it has no sale.completed event")
+    completed_at: datetime = sale.completed_at
+    return completed_at
+
+
+def sale_completed_payload(sale: Sale | SimpleNamespace) -> dict:
     return {
         "sale_id": sale.id,
         "receipt_no": sale.receipt_no,
         "outlet_id": sale.outlet_id,
         "register_id": sale.register_id,
         "cashier_id": sale.cashier_id,
-        "completed_at": sale.completed_at,
+        "completed_at": _completed_at(sale).isoformat(),
         "total": sale.total,
         "lines": [
             {
@@ -351,18 +514,20 @@ def _replace_payment(
     old.status = PaymentStatus.EXPIRED if old.expires_at and now > old.expires_at else PaymentStatus.CANCELLED
     [settled], _ = settle_payments(old.amount, [PaymentInput(method, old.amount, tendered, approval_code)])
     outlet = outlet_settings(session, sale.outlet_id)
-    new = _new_payment(
-        sale,
-        len(sale.payments),
-        outlet,
-        now,
-        method,
-        old.amount,
-        settled.tendered,
-        settled.change,
-        approval_code,
-        reference,
-        cashier,
+    new = Payment(
+        **_payment_values(
+            sale.id,
+            len(sale.payments),
+            outlet,
+            now,
+            method,
+            old.amount,
+            settled.tendered,
+            settled.change,
+            approval_code,
+            reference,
+            cashier,
+        )
     )
     sale.payments.append(new)
     sale.change = sum(
@@ -469,9 +634,10 @@ def payment_view(payment: Payment, now: datetime | None = None) -> dict:
     return view
 
 
-def sale_view(sale: Sale) -> dict:
-    """The JSON form of a sale (what checkout answers and what an idempotent replay returns)."""
-    now = utcnow()
+def sale_view(sale: Sale | SimpleNamespace, now: datetime | None = None) -> dict:
+    """The JSON form of a sale (what checkout answers and what an idempotent replay returns); ``now`` decides
+    whether a pending QRIS shows as expired."""
+    now = now or utcnow()
     return {
         "id": sale.id,
         "receipt_no": sale.receipt_no,

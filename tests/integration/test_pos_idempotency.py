@@ -41,14 +41,40 @@ def test_the_same_key_with_a_different_body_is_a_422_and_changes_nothing(pos):
 
 
 def test_a_key_still_in_flight_is_a_409(pos):
+    """PostgreSQL: a second request finds the key's lock taken by the first, still running, and answers 409 at
+    once. SQLite runs one writer at a time: there the second request waits and gets the first's response."""
     register_id = pos.ready()
     body = {"register_id": register_id, "lines": LINES, "payments": CASH}
     request_hash = idempotency.fingerprint("kasir-1", body)
-    assert (
-        idempotency.claim(pos.runtime.session_factory, "sale", "key-3", request_hash) is None
-    )  # first request running
-    response = pos.client.post("/sales", json=body, headers={**pos.cashier, "Idempotency-Key": "key-3"})
-    assert response.status_code == 409 and response.json["code"] == "idempotency_in_flight"
+    claimed, finish = threading.Event(), threading.Event()
+
+    def first_request(session):
+        claimed.set()
+        finish.wait(10)
+        return 201, '{"first": true}'
+
+    first = threading.Thread(
+        target=idempotency.run_once,
+        args=(pos.runtime.session_factory, "sale", "key-3", request_hash, first_request),
+    )
+    first.start()
+    assert claimed.wait(10)
+    answers = []
+    second = threading.Thread(
+        target=lambda: answers.append(
+            pos.app.test_client().post("/sales", json=body, headers={**pos.cashier, "Idempotency-Key": "key-3"})
+        )
+    )
+    second.start()
+    second.join(1.0)
+    finish.set()
+    first.join()
+    second.join()
+    [response] = answers
+    if pos.runtime.engine.dialect.name == "sqlite":
+        assert response.status_code == 201 and response.json == {"first": True}
+    else:
+        assert response.status_code == 409 and response.json["code"] == "idempotency_in_flight"
     assert sales_count(pos) == 0
 
 

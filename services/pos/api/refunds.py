@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -78,7 +80,7 @@ class Refunds(MethodView):
         caller = current_principal()
 
         def use_case(session):
-            return 201, refunds.refund_view(refunds.refund(session, runtime.settings, caller, data))
+            return 201, json.dumps(refunds.refund_view(refunds.refund(session, runtime.settings, caller, data)))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
@@ -88,4 +90,4 @@ class Refunds(MethodView):
                 idempotency.fingerprint(caller.user_id, request.get_json()),
                 use_case,
             )
-        return stored.body, stored.status
+        return stored.as_response()

@@ -3,6 +3,8 @@ progress."""
 
 from __future__ import annotations
 
+import json
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -85,8 +87,8 @@ class Sales(MethodView):
             return sale_lookup.find_sales(session, current_principal(), query.get("receipt_no"), query.get("shift_id"))
 
     @requires("cashier", "manager")
-    @sales_blp.arguments(SaleIn)
-    @sales_blp.arguments(IdempotencyKeyHeader, location="headers")
+    @sales_blp.arguments(SaleIn())  # instances, built once: a class would be instantiated on every request
+    @sales_blp.arguments(IdempotencyKeyHeader(), location="headers")
     @sales_blp.response(201, SaleOut)
     @sales_blp.alt_response(200, schema=SaleOut, description="The sale was recorded before (same ``sale_id``)")
     def post(self, data, headers):
@@ -99,8 +101,8 @@ class Sales(MethodView):
         cashier = current_principal()
 
         def use_case(session):
-            sale, created = checkout.checkout(session, runtime.settings, cashier, data)
-            return (201 if created else 200), checkout.sale_view(sale)
+            view, created = checkout.checkout(session, runtime.settings, cashier, data)
+            return (201 if created else 200), json.dumps(view)
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
@@ -110,7 +112,7 @@ class Sales(MethodView):
                 idempotency.fingerprint(cashier.user_id, request.get_json()),
                 use_case,
             )
-        return stored.body, stored.status
+        return stored.as_response()
 
 
 @sales_blp.route("/<uuid:sale_id>")
