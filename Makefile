@@ -9,10 +9,11 @@ STAMP := $(VENV)/.installed-stamp
 # Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`). The project itself is
 # not installed: every command runs from this directory, which puts shared/ and services/ on the import path.
 $(STAMP): pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	touch $(STAMP)
+	@echo "Installing the pinned dependencies into $(VENV)/ (first run, or after requirements.lock changed)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -22,7 +23,7 @@ translations: install
 
 ## Run the whole platform locally: Redis, four web apps, three workers, one beat (Ctrl-C stops all).
 run: install translations
-	$(PY) -m deploy.dev
+	@$(PY) -m deploy.dev
 
 ## Print the URL and demo logins of `make run` again.
 demo-logins: install
