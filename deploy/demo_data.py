@@ -107,6 +107,8 @@ class Seeder:
             raise RuntimeError(f"{method} {service}{path} → {response.status_code}: {response.text[:500]}")
 
     def wait_until_ready(self, timeout: float = 120) -> None:
+        """Wait until every service's ``/readyz`` answers 200 (its database, Redis and the services behind the
+        gateway), saying so in one line per service."""
         deadline = time.monotonic() + timeout
         pending = {"inventory", "pos", "suppliers", "gateway"}
         while pending and time.monotonic() < deadline:
@@ -114,6 +116,7 @@ class Seeder:
                 try:
                     if requests.get(self.urls[service] + "/readyz", timeout=2).status_code == 200:
                         pending.discard(service)
+                        print(f"  {service:<10} ready at {self.urls[service]}", flush=True)
                 except requests.RequestException:
                     pass
             time.sleep(0.5)
