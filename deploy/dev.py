@@ -105,6 +105,27 @@ def port_advice(taken: list[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
+def take_the_terminal() -> None:
+    """Make this process group the terminal's foreground one, so Ctrl-C reaches the platform alone: ``make``,
+    waiting above it, then sees a clean exit instead of being interrupted itself (GNU make re-raises the
+    signal and exits 130). Nothing to do without a terminal (CI, the tests)."""
+    try:
+        terminal = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        return
+    try:
+        os.setpgid(0, 0)
+        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # we are a background group until the switch
+        try:
+            os.tcsetpgrp(terminal, os.getpgrp())
+        finally:
+            signal.signal(signal.SIGTTOU, previous)
+    except OSError:
+        pass  # e.g. already a session leader: Ctrl-C then reaches make too, which is harmless
+    finally:
+        os.close(terminal)
+
+
 def main() -> int:
     env = process_environment()
     taken = ports_in_use(env)
@@ -112,6 +133,7 @@ def main() -> int:
         print(port_advice(taken), file=sys.stderr)
         return 1
     subprocess.run([sys.executable, "-m", "shared.migrations", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True)
+    take_the_terminal()
     procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
     manager = Manager()
     for name, process in procfile.processes.items():
