@@ -4,7 +4,10 @@ taken port named with the variable that moves it."""
 
 from __future__ import annotations
 
+import os
+import pty
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -101,3 +104,37 @@ def test_make_demo_logins_prints_the_banner_again(tmp_path):
     )
     assert shown.returncode == 0, shown.stderr
     assert "Sentra is running" in shown.stdout and "kasir      / kasir123" in shown.stdout
+
+
+def test_ctrl_c_in_a_terminal_ends_make_run_itself_with_exit_code_0(tmp_path):
+    """What the newcomer types: ``make run`` in a terminal, then Ctrl-C. The terminal's interrupt reaches the
+    platform alone, which stops every process, and make exits 0 with no error line."""
+    stack = DevStack(tmp_path / "var")  # only for its free ports and scratch data dir
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRA_")}
+    env.update(SENTRA_DATA_DIR=str(stack.data_dir), SENTRA_REDIS_URL=f"redis://127.0.0.1:{stack.ports['redis']}/0")
+    for name, url in stack.urls.items():
+        env[f"SENTRA_{name.upper()}_PORT"] = str(stack.ports[name])
+        env[f"SENTRA_{name.upper()}_URL"] = url
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: a shell in the new terminal, as a developer has
+        os.chdir(PROJECT_ROOT)
+        os.execvpe("bash", ["bash", "-c", "make run; echo MAKE_EXIT=$?"], env)
+    screen = bytearray()
+
+    def read_for(seconds: float, until: bytes | None = None) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not (until and until in screen):
+            if select.select([terminal], [], [], 0.5)[0]:
+                try:
+                    screen.extend(os.read(terminal, 65536))
+                except OSError:
+                    return
+
+    read_for(180, until=b"make demo-logins")
+    assert b"Sentra is running" in screen, screen.decode(errors="replace")[-2000:]
+    os.write(terminal, b"\x03")  # Ctrl-C
+    read_for(60, until=b"MAKE_EXIT=")
+    os.waitpid(pid, 0)
+    text = screen.decode(errors="replace")
+    assert "MAKE_EXIT=0" in text, text[-2000:]
+    assert "make: ***" not in text
