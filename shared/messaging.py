@@ -7,6 +7,9 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
   row is marked sent only after the publish returned.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
   consumer's effect (:meth:`Messaging.claim`), so a duplicate delivery changes nothing.
+- ``claimed_keys``: the business keys of facts a consumer applied (``sale:<id>``, ``refund:<id>``), claimed with
+  insert-or-skip in the effect's transaction (:meth:`Messaging.claim_key`), so the same fact under a new event id
+  is applied once.
 - ``delivery_attempts``: our own attempt counter (Redis keeps no delivery count), so an event that keeps
   failing, or keeps killing its worker, ends in
 - ``dead_letters``: what failed its last attempt, for managers to see and retry.
@@ -77,6 +80,12 @@ class Messaging:
             Column("consumer", String(128), primary_key=True),
             Column("event_id", IdString, primary_key=True),
             Column("processed_at", UTCDateTime, nullable=False),
+        )
+        self.claimed_keys = Table(
+            "claimed_keys",
+            metadata,
+            Column("key", String(100), primary_key=True),
+            Column("claimed_at", UTCDateTime, nullable=False),
         )
         self.delivery_attempts = Table(
             "delivery_attempts",
@@ -151,6 +160,19 @@ class Messaging:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
         return insert_or_skip(
             session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
+        )
+
+    def claim_key(self, session: Session, key: str) -> bool:
+        """Insert-or-skip the business key of a fact (``sale:<id>``); ``True`` the first time (apply it now).
+
+        Called in the transaction of the effect: the same fact arriving under a second event id claims nothing
+        and changes nothing, and a rolled-back effect leaves the key free."""
+        return insert_or_skip(session, self.claimed_keys, {"key": key, "claimed_at": utcnow()})
+
+    def is_claimed(self, session: Session, key: str) -> bool:
+        """Whether the fact ``key`` was applied here (e.g. the sale a refund needs)."""
+        return (
+            session.execute(select(self.claimed_keys.c.key).where(self.claimed_keys.c.key == key)).first() is not None
         )
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:

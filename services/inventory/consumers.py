@@ -1,11 +1,16 @@
 """Thin event handlers of the inventory service: each applies one event through a use case (the claim,
-retries and dead letters are done by :func:`shared.celery_factory.register_consumers`)."""
+retries and dead letters are done by :func:`shared.celery_factory.register_consumers`).
+
+A sale and a refund are also claimed by their business key (``sale:<id>``, ``refund:<id>``) in the same
+transaction, so the same fact published again under a new event id changes stock once.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from services.inventory import catalogue
+from services.inventory.models import messaging
 from services.inventory.stock import sales
 
 
@@ -14,11 +19,13 @@ def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None
 
 
 def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
-    sales.apply_sale(session, payload)
+    if messaging.claim_key(session, f"sale:{payload['sale_id']}"):
+        sales.apply_sale(session, payload)
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
-    sales.apply_refund(session, payload)
+    if messaging.claim_key(session, f"refund:{payload['refund_id']}"):
+        sales.apply_refund(session, payload)
 
 
 HANDLERS = {
