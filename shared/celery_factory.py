@@ -133,22 +133,43 @@ def _register_consumer(
     def consume(self: Task, envelopes: list[dict[str, Any]] | dict[str, Any]) -> None:
         if isinstance(envelopes, dict):  # one envelope, as published before the relay batched them
             envelopes = [envelopes]
-        with transaction(session_factory) as session:
-            attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
-        failed = []
-        for envelope, attempt in zip(envelopes, attempts, strict=False):
-            error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
-            if error is not None:
-                failed.append((envelope, attempt, error))
-        if failed:
-            first_error, most_attempts = failed[0][2], max(attempt for _, attempt, _ in failed)
-            raise self.retry(
-                args=[[envelope for envelope, _, _ in failed]],
-                exc=first_error,
-                countdown=retry_countdown(most_attempts),
+        try:
+            failed, error, most_attempts = _consume_batch(session_factory, messaging, consumer, handler, envelopes)
+        except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
+            log.warning(
+                "%s could not handle %s events (retry %s): %s", consumer, len(envelopes), self.request.retries, exc
             )
+            failed, error, most_attempts = envelopes, exc, self.request.retries + 1
+        if failed:
+            raise self.retry(args=[failed], exc=error, countdown=retry_countdown(most_attempts))
 
     return consume
+
+
+def _consume_batch(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    handler: Handler,
+    envelopes: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], Exception | None, int]:
+    """Count one attempt for each envelope (one transaction), then apply each in a transaction of its own.
+
+    Returns the envelopes to retry, the first error and the highest attempt count among them. Raises when the
+    bookkeeping itself fails (counting, dead-lettering): the caller retries the whole batch, and what was
+    applied meanwhile is a duplicate then."""
+    with transaction(session_factory) as session:
+        attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
+    failed: list[dict[str, Any]] = []
+    first_error: Exception | None = None
+    most_attempts = 0
+    for envelope, attempt in zip(envelopes, attempts, strict=True):
+        error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
+        if error is not None:
+            failed.append(envelope)
+            first_error = first_error or error
+            most_attempts = max(most_attempts, attempt)
+    return failed, first_error, most_attempts
 
 
 def _apply_event(
@@ -160,7 +181,7 @@ def _apply_event(
     attempts: int,
 ) -> Exception | None:
     """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
-    dead-lettered)."""
+    dead-lettered). A failure to dead-letter raises (the caller retries)."""
     event_id = str(envelope.get("event_id", ""))
     request_id_var.set(f"event:{event_id}")
     try:
@@ -168,7 +189,7 @@ def _apply_event(
     except (ValidationError, KeyError) as exc:
         _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
         return None
-    if attempts > MAX_ATTEMPTS:
+    if attempts > MAX_ATTEMPTS and not messaging.is_processed(session_factory, consumer, event_id):
         _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
         return None
     try:

@@ -44,6 +44,8 @@ class Settings:
     log_json: bool
     #: ``SENTRA_LOG_LEVEL`` (DEBUG, INFO, WARNING, ERROR); ``make run`` keeps it at WARNING so the terminal stays quiet.
     log_level: str = "INFO"
+    #: ``SENTRA_DB_BUSY_TIMEOUT``: seconds a SQLite writer waits for the database lock before it fails.
+    db_busy_timeout: float = 30.0
 
     @property
     def is_production(self) -> bool:
@@ -88,6 +90,7 @@ def load_settings(service: str) -> Settings:
         outlet_id=_env("SENTRA_OUTLET_ID", DEFAULT_OUTLET_ID),
         log_json=_env("SENTRA_LOG_JSON", "1" if environment == "production" else "0") == "1",
         log_level=_log_level(_env("SENTRA_LOG_LEVEL", "INFO")),
+        db_busy_timeout=float(_env("SENTRA_DB_BUSY_TIMEOUT", "30")),
     )
 
 

@@ -162,6 +162,15 @@ class Messaging:
             session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
         )
 
+    def is_processed(self, session_factory: sessionmaker[Session], consumer: str, event_id: str) -> bool:
+        """Whether ``consumer`` already applied ``event_id`` (its claim committed)."""
+        table = self.processed_events
+        with session_factory() as session:
+            found = session.execute(
+                select(table.c.event_id).where((table.c.consumer == consumer) & (table.c.event_id == event_id))
+            ).first()
+        return found is not None
+
     def claim_key(self, session: Session, key: str) -> bool:
         """Insert-or-skip the business key of a fact (``sale:<id>``); ``True`` the first time (apply it now).
 

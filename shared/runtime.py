@@ -39,7 +39,7 @@ def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Run
     """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
     each commit that wrote events) and its periodic sweep."""
     configure_logging(settings.service, settings.log_json, settings.log_level)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)
     celery = make_celery(settings.service, settings.redis_url)
     relay = None

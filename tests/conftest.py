@@ -104,7 +104,8 @@ def start_worker(tmp_path):
 
 @pytest.fixture
 def messaging_runtime(make_database_url, redis_server):
-    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
+    """A runtime acting as the suppliers service on a database holding only the shared messaging tables (a writer
+    waits at most a second for a lock, so a test can hold the lock as an outage would)."""
     from sqlalchemy import MetaData
 
     from shared.messaging import Messaging
@@ -112,7 +113,8 @@ def messaging_runtime(make_database_url, redis_server):
 
     metadata = MetaData()
     runtime = build_runtime(
-        settings_for("suppliers", make_database_url("messaging"), redis_server.url), Messaging(metadata, "suppliers")
+        settings_for("suppliers", make_database_url("messaging"), redis_server.url, db_busy_timeout=1.0),
+        Messaging(metadata, "suppliers"),
     )
     metadata.create_all(runtime.engine)
     yield runtime

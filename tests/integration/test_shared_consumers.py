@@ -122,3 +122,39 @@ def test_a_message_carrying_one_envelope_as_published_before_batching_is_still_a
     task, seen, _failures, _runtime = consume
     task(build_envelope("supplier.registered", "suppliers", PAYLOAD))
     assert [payload["name"] for payload in seen] == ["Kopi Sukamakmur"]
+
+
+@pytest.fixture
+def locked_database(consume):
+    """``lock()`` takes the consumer database's write lock from another connection (as an outage would leave
+    every writer failing), ``release()`` gives it back. The runtime waits at most a second for the lock."""
+    import sqlite3
+
+    _task, _seen, _failures, runtime = consume
+    if runtime.engine.dialect.name != "sqlite":
+        pytest.skip("the lock outage is SQLite's; PostgreSQL outages are exercised by the fault tests")
+    path = runtime.engine.url.database
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0.2, check_same_thread=False)
+
+    class Lock:
+        def lock(self):
+            holder.execute("BEGIN EXCLUSIVE")
+
+        def release(self):
+            holder.execute("COMMIT")
+
+    yield Lock()
+    holder.close()
+
+
+def test_an_event_whose_attempt_cannot_be_counted_is_retried_until_the_database_is_back(consume, locked_database):
+    import threading
+
+    task, seen, _failures, runtime = consume
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    locked_database.lock()
+    threading.Timer(2.5, locked_database.release).start()
+    result = task.apply(args=[[envelope]])  # run eagerly: each retry runs at once, failing until the lock is gone
+    assert result.successful(), result.traceback
+    assert len(seen) == 1
+    assert _dead_letters(runtime) == []
