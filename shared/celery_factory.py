@@ -19,6 +19,7 @@ from shared.db import transaction
 from shared.events import contract, load_event
 from shared.logs import request_id_var
 from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
+from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,23 @@ SWEEP_OLDER_THAN = timedelta(seconds=3)
 SWEEPING_SERVICES = ("inventory", "pos", "suppliers")
 
 
+#: Kombu's Redis transport with poison on a queue handed to the queue's quarantine task (see there).
+TRANSPORT = "shared.redis_transport:Transport"
+
+
 class RetryLater(Exception):
-    """The event needs something that has not arrived yet (e.g. a refund before its sale): try again later."""
+    """The event cannot be applied now for a passing reason: try again later (with backoff, then dead letters)."""
+
+
+class Rejected(Exception):
+    """The event can never be applied here (e.g. a sale of a product the service owns and does not have): it
+    goes to the dead letters at once, for a manager to look at."""
 
 
 def make_celery(name: str, redis_url: str) -> Celery:
     """A Celery app on Redis with at-least-once delivery settings and bounded publishing."""
     app = Celery(name, broker=redis_url)
+    app.conf.broker_transport = TRANSPORT
     transport = {
         "visibility_timeout": VISIBILITY_TIMEOUT,
         "max_retries": 3,
@@ -120,6 +131,23 @@ def register_consumers(
         if service not in spec.subscribers:
             raise ValueError(f"{service} is not a subscriber of {event_type}")
         _register_consumer(celery_app, spec.task_name(service), session_factory, messaging, handler)
+    _register_quarantine(celery_app, service, session_factory, messaging)
+
+
+def _register_quarantine(
+    celery_app: Celery, service: str, session_factory: sessionmaker[Session], messaging: Messaging
+) -> Task:
+    """``<service>.quarantine``: stores what :mod:`shared.redis_transport` found on the queue that is not a Celery
+    message (raw text, broken JSON, another content type) in the dead letters, as text."""
+
+    @celery_app.task(name=quarantine_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    def quarantine(self: Task, raw: str, queue: str, problem: str) -> None:
+        try:
+            _give_up(session_factory, messaging, quarantine_task(service), {"raw": raw, "queue": queue}, problem, 1)
+        except Exception as exc:  # the database is down: keep the poison until it can be stored
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+
+    return quarantine
 
 
 def _register_consumer(
@@ -130,20 +158,38 @@ def _register_consumer(
     handler: Handler,
 ) -> Task:
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
-    def consume(self: Task, envelopes: list[dict[str, Any]] | dict[str, Any]) -> None:
-        if isinstance(envelopes, dict):  # one envelope, as published before the relay batched them
-            envelopes = [envelopes]
+    def consume(self: Task, *args: Any, **kwargs: Any) -> None:
+        """Takes one argument, a list of envelopes (or one envelope, as published before the relay batched
+        them). Any other call is poison: dead-lettered as it came."""
         try:
+            envelopes = _envelopes_of(args, kwargs)
+            if envelopes is None:
+                _give_up(session_factory, messaging, consumer, {"args": args, "kwargs": kwargs}, POISON_CALL, 1)
+                return
             failed, error, most_attempts = _consume_batch(session_factory, messaging, consumer, handler, envelopes)
         except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
-            log.warning(
-                "%s could not handle %s events (retry %s): %s", consumer, len(envelopes), self.request.retries, exc
-            )
-            failed, error, most_attempts = envelopes, exc, self.request.retries + 1
+            log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
         if failed:
-            raise self.retry(args=[failed], exc=error, countdown=retry_countdown(most_attempts))
+            raise self.retry(args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts))
 
     return consume
+
+
+#: The error stored with a consumer task called with anything but a list of envelopes.
+POISON_CALL = "poison: a consumer task takes one argument, a list of event envelopes"
+
+
+def _envelopes_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The envelopes a consumer task was called with, or ``None`` when the call itself is malformed."""
+    if len(args) != 1 or set(kwargs) - {"confirm_to"}:
+        return None
+    envelopes = args[0]
+    if isinstance(envelopes, dict):
+        return [envelopes]
+    if not isinstance(envelopes, list):
+        return None
+    return envelopes
 
 
 def _consume_batch(
@@ -151,20 +197,33 @@ def _consume_batch(
     messaging: Messaging,
     consumer: str,
     handler: Handler,
-    envelopes: list[dict[str, Any]],
+    envelopes: list[Any],
 ) -> tuple[list[dict[str, Any]], Exception | None, int]:
-    """Count one attempt for each envelope (one transaction), then apply each in a transaction of its own.
+    """Dead-letter the envelopes that break their contract (at once: retrying cannot fix them), count one
+    attempt for each of the others (one transaction), then apply each in a transaction of its own.
 
     Returns the envelopes to retry, the first error and the highest attempt count among them. Raises when the
     bookkeeping itself fails (counting, dead-lettering): the caller retries the whole batch, and what was
-    applied meanwhile is a duplicate then."""
+    applied or dead-lettered meanwhile is a duplicate then."""
+    loaded: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    for envelope in envelopes:
+        try:
+            meta, payload = load_event(envelope)
+        except (ValidationError, KeyError, TypeError, AttributeError) as exc:
+            stored = envelope if isinstance(envelope, dict) else {"raw": envelope}
+            if not messaging.is_dead_lettered(session_factory, consumer, stored):
+                _give_up(session_factory, messaging, consumer, stored, f"invalid event: {exc}", 1)
+            continue
+        loaded.append((envelope, meta, payload))
+    if not loaded:
+        return [], None, 0
     with transaction(session_factory) as session:
-        attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
+        attempts = [messaging.count_attempt(session, consumer, str(meta["event_id"])) for _, meta, _ in loaded]
     failed: list[dict[str, Any]] = []
     first_error: Exception | None = None
     most_attempts = 0
-    for envelope, attempt in zip(envelopes, attempts, strict=True):
-        error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
+    for (envelope, meta, payload), attempt in zip(loaded, attempts, strict=True):
+        error = _apply_event(session_factory, messaging, consumer, handler, envelope, meta, payload, attempt)
         if error is not None:
             failed.append(envelope)
             first_error = first_error or error
@@ -178,17 +237,14 @@ def _apply_event(
     consumer: str,
     handler: Handler,
     envelope: dict[str, Any],
+    meta: dict[str, Any],
+    payload: dict[str, Any],
     attempts: int,
 ) -> Exception | None:
     """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
     dead-lettered). A failure to dead-letter raises (the caller retries)."""
-    event_id = str(envelope.get("event_id", ""))
+    event_id = str(meta["event_id"])
     request_id_var.set(f"event:{event_id}")
-    try:
-        meta, payload = load_event(envelope)
-    except (ValidationError, KeyError) as exc:
-        _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
-        return None
     if attempts > MAX_ATTEMPTS and not messaging.is_processed(session_factory, consumer, event_id):
         _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
         return None
@@ -196,6 +252,9 @@ def _apply_event(
         with transaction(session_factory) as session:
             if messaging.claim(session, consumer, event_id):
                 handler(session, payload, meta)
+    except Rejected as exc:
+        _give_up(session_factory, messaging, consumer, envelope, f"rejected: {exc}", attempts)
+        return None
     except Exception as exc:
         if attempts >= MAX_ATTEMPTS:
             _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)

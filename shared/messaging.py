@@ -40,7 +40,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import IdString, UTCDateTime, insert_or_skip, new_id, utcnow
+from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
@@ -197,12 +197,14 @@ class Messaging:
         return attempts
 
     def dead_letter(self, session: Session, consumer: str, envelope: dict[str, Any], error: str, attempts: int) -> None:
+        """Store what ``consumer`` gave up on. Poison is stored as it came: the whole of it in ``envelope``, its
+        event id and type cut to their columns (the id column fits a UUID; a longer "id" is not one)."""
         session.execute(
             self.dead_letters.insert().values(
                 id=new_id(),
-                consumer=consumer,
-                event_id=str(envelope.get("event_id", "")),
-                event_type=str(envelope.get("type", "")),
+                consumer=consumer[:128],
+                event_id=str(envelope.get("event_id", ""))[:UUID_LENGTH],
+                event_type=str(envelope.get("type", ""))[:64],
                 envelope=json.dumps(envelope, default=str),
                 error=error[:4000],
                 attempts=attempts,
@@ -210,6 +212,20 @@ class Messaging:
                 created_at=utcnow(),
             )
         )
+
+    def is_dead_lettered(self, session_factory: sessionmaker[Session], consumer: str, envelope: dict[str, Any]) -> bool:
+        """Whether this very poison is already among ``consumer``'s open dead letters (a batch retried after a
+        later failure must not store it twice)."""
+        table = self.dead_letters
+        with session_factory() as session:
+            found = session.execute(
+                select(table.c.id).where(
+                    (table.c.consumer == consumer[:128])
+                    & (table.c.status == DEAD_LETTER_OPEN)
+                    & (table.c.envelope == json.dumps(envelope, default=str))
+                )
+            ).first()
+        return found is not None
 
     def list_dead_letters(self, session: Session) -> Sequence[RowMapping]:
         """Events that failed their last attempt, newest first."""
