@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import transaction
+from shared.db import UUID_LENGTH, transaction
 from shared.events import contract, load_event
 from shared.logs import request_id_var
 from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
@@ -23,9 +23,15 @@ from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
 
-#: Longer than any task run (time limit 60 s) and any retry countdown (≤ 60 s).
-VISIBILITY_TIMEOUT = 300
-MAX_RETRY_COUNTDOWN = 60
+#: Seconds before Redis hands an unacknowledged message out again. Longer than the wait of a retried task (its
+#: countdown, :data:`MAX_RETRY_COUNTDOWN`, during which the worker holds it unacknowledged) plus the longest run
+#: (:data:`TASK_TIME_LIMIT`): 30 + 25 < 60, so a live worker's message is not handed out twice. Event tasks run
+#: in milliseconds; a message lost with its worker is back within a minute (and the outbox republishes what its
+#: consumer never confirmed in any case).
+VISIBILITY_TIMEOUT = 60
+MAX_RETRY_COUNTDOWN = 30
+TASK_TIME_LIMIT = 25
+TASK_SOFT_TIME_LIMIT = 20
 #: How often the beat asks each service to republish what is still pending, and how old a row must be.
 SWEEP_EVERY = timedelta(seconds=5)
 SWEEP_OLDER_THAN = timedelta(seconds=3)
@@ -68,8 +74,8 @@ def make_celery(name: str, redis_url: str) -> Celery:
         visibility_timeout=VISIBILITY_TIMEOUT,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,
-        task_time_limit=60,
-        task_soft_time_limit=50,
+        task_time_limit=TASK_TIME_LIMIT,
+        task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
@@ -166,14 +172,63 @@ def _register_consumer(
             if envelopes is None:
                 _give_up(session_factory, messaging, consumer, {"args": args, "kwargs": kwargs}, POISON_CALL, 1)
                 return
-            failed, error, most_attempts = _consume_batch(session_factory, messaging, consumer, handler, envelopes)
+            failed, error, most_attempts, done = _consume_batch(
+                session_factory, messaging, consumer, handler, envelopes
+            )
         except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
             log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
             raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+        confirm_to_producer(celery_app, consumer, kwargs.get("confirm_to"), done)
         if failed:
             raise self.retry(args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts))
 
     return consume
+
+
+def confirm_to_producer(celery_app: Celery, consumer: str, producer: Any, event_ids: list[str]) -> None:
+    """Tell ``producer`` (the service whose relay sent the message) that ``consumer`` took ``event_ids``, in one
+    message. Best effort: a confirmation lost here only means the producer publishes the events again, and they
+    are duplicates then."""
+    if not event_ids or producer not in SWEEPING_SERVICES:
+        return
+    try:
+        celery_app.send_task(
+            confirm_task(producer),
+            args=[consumer, event_ids],
+            queue=producer,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        )
+    except Exception as exc:
+        log.warning("%s could not confirm %s events to %s: %s", consumer, len(event_ids), producer, exc)
+
+
+def confirm_task(service: str) -> str:
+    """The task a consumer confirms events with on ``service``'s queue."""
+    return f"{service}.confirm_events"
+
+
+def register_confirmations(
+    celery_app: Celery, service: str, session_factory: sessionmaker[Session], messaging: Messaging
+) -> Task:
+    """``<service>.confirm_events(consumer, event_ids)``: mark the outbox rows of ``consumer`` for ``event_ids``
+    confirmed, so the sweep stops publishing them. Retried while the database is down; a malformed call is
+    logged and dropped (a lost confirmation only costs a republished duplicate)."""
+
+    @celery_app.task(name=confirm_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    def confirm_events(self: Task, *args: Any, **kwargs: Any) -> int:
+        consumer, event_ids = (args + (None, None))[:2]
+        if kwargs or not isinstance(consumer, str) or not isinstance(event_ids, list):
+            log.error("%s dropped a malformed confirmation: %r %r", confirm_task(service), args, kwargs)
+            return 0
+        ids = [event_id for event_id in event_ids if isinstance(event_id, str) and len(event_id) <= UUID_LENGTH]
+        try:
+            with transaction(session_factory) as session:
+                return messaging.confirm(session, consumer, ids)
+        except Exception as exc:
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+
+    return confirm_events
 
 
 #: The error stored with a consumer task called with anything but a list of envelopes.
@@ -198,14 +253,16 @@ def _consume_batch(
     consumer: str,
     handler: Handler,
     envelopes: list[Any],
-) -> tuple[list[dict[str, Any]], Exception | None, int]:
+) -> tuple[list[dict[str, Any]], Exception | None, int, list[str]]:
     """Dead-letter the envelopes that break their contract (at once: retrying cannot fix them), count one
     attempt for each of the others (one transaction), then apply each in a transaction of its own.
 
-    Returns the envelopes to retry, the first error and the highest attempt count among them. Raises when the
+    Returns the envelopes to retry, the first error, the highest attempt count among them, and the event ids the
+    consumer is done with (to confirm to the producer). Raises when the
     bookkeeping itself fails (counting, dead-lettering): the caller retries the whole batch, and what was
     applied or dead-lettered meanwhile is a duplicate then."""
     loaded: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    done: list[str] = []
     for envelope in envelopes:
         try:
             meta, payload = load_event(envelope)
@@ -213,10 +270,13 @@ def _consume_batch(
             stored = envelope if isinstance(envelope, dict) else {"raw": envelope}
             if not messaging.is_dead_lettered(session_factory, consumer, stored):
                 _give_up(session_factory, messaging, consumer, stored, f"invalid event: {exc}", 1)
+            event_id = stored.get("event_id")
+            if isinstance(event_id, str):
+                done.append(event_id)
             continue
         loaded.append((envelope, meta, payload))
     if not loaded:
-        return [], None, 0
+        return [], None, 0, done
     with transaction(session_factory) as session:
         attempts = [messaging.count_attempt(session, consumer, str(meta["event_id"])) for _, meta, _ in loaded]
     failed: list[dict[str, Any]] = []
@@ -228,7 +288,9 @@ def _consume_batch(
             failed.append(envelope)
             first_error = first_error or error
             most_attempts = max(most_attempts, attempt)
-    return failed, first_error, most_attempts
+        else:
+            done.append(str(envelope.get("event_id")))
+    return failed, first_error, most_attempts, done
 
 
 def _apply_event(
@@ -284,7 +346,8 @@ QUEUE_STALLED_AFTER = timedelta(seconds=120)
 
 
 def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) -> None:
-    """The periodic task (sent by the one beat) that republishes outbox rows still pending.
+    """The periodic task (sent by the one beat) that publishes outbox rows still pending and republishes those
+    their consumer has not confirmed in time (:meth:`OutboxRelay.sweep`).
 
     It also stamps :data:`QUEUE_DRAINED_KEY`, so readiness notices a worker that silently stopped consuming
     (seen after Redis restarts, celery#8030).
@@ -294,4 +357,4 @@ def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay) 
     def outbox_sweep() -> int:
         with celery_app.connection_for_write() as connection:
             connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
-        return relay.publish_pending(older_than=SWEEP_OLDER_THAN)
+        return relay.sweep(pending_older_than=SWEEP_OLDER_THAN)

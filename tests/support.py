@@ -156,6 +156,7 @@ def service_env(settings: Settings) -> dict[str, str]:
             "SENTRA_QRIS_CALLBACK_SECRET": settings.qris_callback_secret,
             "PYTHONPATH": str(PROJECT_ROOT),
             "SENTRA_DB_BUSY_TIMEOUT": str(settings.db_busy_timeout),
+            "SENTRA_CONFIRM_DEADLINE": str(settings.confirm_deadline),
         }
     )
     env.update({f"SENTRA_{name.upper()}_URL": url for name, url in settings.service_urls.items()})

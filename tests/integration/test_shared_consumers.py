@@ -158,3 +158,29 @@ def test_an_event_whose_attempt_cannot_be_counted_is_retried_until_the_database_
     assert result.successful(), result.traceback
     assert len(seen) == 1
     assert _dead_letters(runtime) == []
+
+
+def test_the_events_a_consumer_took_are_confirmed_in_one_message_to_the_outbox_that_sent_them(consume, redis_server):
+    import base64
+    import json
+
+    task, seen, _failures, _runtime = consume
+    redis = redis_server.client()
+    redis.delete("pos")
+    applied = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    broken = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    broken["payload"]["status"] = "vanished"
+    task([applied, broken], confirm_to="pos")
+    task([applied], confirm_to="pos")  # a duplicate is confirmed again
+    task([applied], confirm_to="elsewhere")  # not a service: nothing is sent
+    calls = [json.loads(raw) for raw in reversed(redis.lrange("pos", 0, -1))]
+    assert [call["headers"]["task"] for call in calls] == ["pos.confirm_events", "pos.confirm_events"]
+    bodies = [json.loads(base64.b64decode(call["body"]))[0] for call in calls]
+    assert bodies == [
+        [
+            "inventory.on_supplier_registered",
+            sorted([applied["event_id"], broken["event_id"]], key=[broken["event_id"], applied["event_id"]].index),
+        ],
+        ["inventory.on_supplier_registered", [applied["event_id"]]],
+    ]
+    assert len(seen) == 1
