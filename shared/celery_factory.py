@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -44,6 +45,16 @@ TRANSPORT = "shared.redis_transport:Transport"
 
 class RetryLater(Exception):
     """The event cannot be applied now for a passing reason: try again later (with backoff, then dead letters)."""
+
+
+class Park(Exception):
+    """The event needs an earlier fact that has not arrived (a refund before its sale, a sale before its
+    supplier): it is parked until ``waits_for`` (that fact's business key) is there, then applied — never
+    retried into the dead letters, never applied on made-up defaults."""
+
+    def __init__(self, waits_for: str):
+        super().__init__(f"waits for {waits_for}")
+        self.waits_for = waits_for
 
 
 class Rejected(Exception):
@@ -100,6 +111,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         }
         for service in SWEEPING_SERVICES
     }
+    schedule.update(
+        {
+            f"{service}-release-parked": {
+                "task": f"{service}.release_parked",
+                "schedule": SWEEP_EVERY.total_seconds(),
+                "options": {"queue": service, "expires": SWEEP_EVERY.total_seconds() * 2},
+            }
+            for service in SWEEPING_SERVICES
+        }
+    )
     schedule["inventory-alert-scan"] = {
         "task": "inventory.scan_alerts",
         "schedule": crontab(hour=23, minute=0),  # 06:00 WIB, before the centre opens
@@ -132,12 +153,76 @@ def register_consumers(
     jitter; after :data:`MAX_ATTEMPTS` an event goes to the dead-letter table. A payload that breaks its
     contract is dead-lettered at once: retrying cannot fix it.
     """
+    by_consumer: dict[str, Handler] = {}
     for event_type, handler in handlers.items():
         spec = contract(event_type)
         if service not in spec.subscribers:
             raise ValueError(f"{service} is not a subscriber of {event_type}")
-        _register_consumer(celery_app, spec.task_name(service), session_factory, messaging, handler)
+        by_consumer[spec.task_name(service)] = handler
+    for consumer in by_consumer:
+        _register_consumer(celery_app, consumer, session_factory, messaging, by_consumer)
     _register_quarantine(celery_app, service, session_factory, messaging)
+    _register_parked_release(celery_app, service, session_factory, messaging, by_consumer)
+
+
+def _register_parked_release(
+    celery_app: Celery,
+    service: str,
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    handlers: Mapping[str, Handler],
+) -> Task:
+    """``<service>.release_parked`` (sent by the beat every few seconds): apply the parked events whose fact has
+    arrived (:func:`release_parked`)."""
+
+    @celery_app.task(name=f"{service}.release_parked", ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def release() -> int:
+        return release_parked(session_factory, messaging, handlers)
+
+    return release
+
+
+def _release_if_any(
+    session_factory: sessionmaker[Session], messaging: Messaging, handlers: Mapping[str, Handler]
+) -> None:
+    """:func:`release_parked` when something is parked; never fails (the beat's release tries again)."""
+    try:
+        if messaging.has_parked(session_factory, list(handlers)):
+            release_parked(session_factory, messaging, handlers)
+    except Exception as exc:
+        log.warning("releasing parked events failed: %s", exc)
+
+
+def release_parked(
+    session_factory: sessionmaker[Session], messaging: Messaging, handlers: Mapping[str, Handler]
+) -> int:
+    """Try each parked event of ``handlers``' consumers again, oldest first: applied (and unparked in the same
+    transaction) when what it waited for is there, left parked when it still waits. One that now fails for
+    another reason is treated as a delivery of it (retried here, dead-lettered after its last attempt).
+    Returns how many were applied."""
+    with session_factory() as session:
+        rows = messaging.parked(session, list(handlers))
+    applied = 0
+    for row in rows:
+        envelope = json.loads(row.envelope)
+        try:
+            meta, payload = load_event(envelope)
+            with transaction(session_factory) as session:
+                messaging.unpark(session, row.consumer, row.event_id)
+                if messaging.claim(session, row.consumer, row.event_id):
+                    handlers[row.consumer](session, payload, meta)
+            applied += 1
+        except Park:
+            continue
+        except Exception as exc:
+            with transaction(session_factory) as session:
+                attempts = messaging.count_attempt(session, row.consumer, row.event_id)
+            log.warning("%s failed on parked event %s (attempt %s): %s", row.consumer, row.event_id, attempts, exc)
+            if attempts >= MAX_ATTEMPTS or isinstance(exc, (Rejected, ValidationError)):
+                with transaction(session_factory) as session:
+                    messaging.unpark(session, row.consumer, row.event_id)
+                    messaging.dead_letter(session, row.consumer, envelope, traceback.format_exc(), attempts)
+    return applied
 
 
 def _register_quarantine(
@@ -161,8 +246,12 @@ def _register_consumer(
     consumer: str,
     session_factory: sessionmaker[Session],
     messaging: Messaging,
-    handler: Handler,
+    handlers: Mapping[str, Handler],
 ) -> Task:
+    """The task of ``consumer`` (one of ``handlers``, the service's consumers: an event it applies may release
+    an event parked by another)."""
+    handler = handlers[consumer]
+
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def consume(self: Task, *args: Any, **kwargs: Any) -> None:
         """Takes one argument, a list of envelopes (or one envelope, as published before the relay batched
@@ -179,6 +268,8 @@ def _register_consumer(
             log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
             raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
         confirm_to_producer(celery_app, consumer, kwargs.get("confirm_to"), done)
+        if done:  # what was just applied may be what a parked event waits for
+            _release_if_any(session_factory, messaging, handlers)
         if failed:
             raise self.retry(args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts))
 
@@ -307,13 +398,18 @@ def _apply_event(
     dead-lettered). A failure to dead-letter raises (the caller retries)."""
     event_id = str(meta["event_id"])
     request_id_var.set(f"event:{event_id}")
-    if attempts > MAX_ATTEMPTS and not messaging.is_processed(session_factory, consumer, event_id):
+    if attempts > MAX_ATTEMPTS and not messaging.is_taken(session_factory, consumer, event_id):
         _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
         return None
     try:
         with transaction(session_factory) as session:
             if messaging.claim(session, consumer, event_id):
                 handler(session, payload, meta)
+    except Park as exc:
+        log.info("%s parked event %s until %s is there", consumer, event_id, exc.waits_for)
+        with transaction(session_factory) as session:
+            messaging.park(session, consumer, envelope, exc.waits_for)
+        return None
     except Rejected as exc:
         _give_up(session_factory, messaging, consumer, envelope, f"rejected: {exc}", attempts)
         return None

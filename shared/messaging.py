@@ -12,6 +12,8 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
 - ``claimed_keys``: the business keys of facts a consumer applied (``sale:<id>``, ``refund:<id>``), claimed with
   insert-or-skip in the effect's transaction (:meth:`Messaging.claim_key`), so the same fact under a new event id
   is applied once.
+- ``parked_events``: events that need an earlier fact that has not arrived (a refund before its sale), kept
+  with the key of that fact until it is there (:meth:`Messaging.park`), then applied.
 - ``delivery_attempts``: our own attempt counter (Redis keeps no delivery count), so an event that keeps
   failing, or keeps killing its worker, ends in
 - ``dead_letters``: what failed its last attempt, for managers to see and retry.
@@ -23,7 +25,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Celery
@@ -99,6 +101,16 @@ class Messaging:
             metadata,
             Column("key", String(100), primary_key=True),
             Column("claimed_at", UTCDateTime, nullable=False),
+        )
+        self.parked_events = Table(
+            "parked_events",
+            metadata,
+            Column("consumer", String(128), primary_key=True),
+            Column("event_id", IdString, primary_key=True),
+            #: The business key of the fact it waits for (``sale:<id>``, ``supplier:<id>``).
+            Column("waits_for", String(100), nullable=False, index=True),
+            Column("envelope", Text, nullable=False),
+            Column("parked_at", UTCDateTime, nullable=False, index=True),
         )
         self.delivery_attempts = Table(
             "delivery_attempts",
@@ -190,12 +202,16 @@ class Messaging:
             session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
         )
 
-    def is_processed(self, session_factory: sessionmaker[Session], consumer: str, event_id: str) -> bool:
-        """Whether ``consumer`` already applied ``event_id`` (its claim committed)."""
-        table = self.processed_events
+    def is_taken(self, session_factory: sessionmaker[Session], consumer: str, event_id: str) -> bool:
+        """Whether ``consumer`` already applied ``event_id`` (its claim committed) or parked it."""
+        processed, parked = self.processed_events, self.parked_events
         with session_factory() as session:
             found = session.execute(
-                select(table.c.event_id).where((table.c.consumer == consumer) & (table.c.event_id == event_id))
+                select(processed.c.event_id)
+                .where((processed.c.consumer == consumer) & (processed.c.event_id == event_id))
+                .union_all(
+                    select(parked.c.event_id).where((parked.c.consumer == consumer) & (parked.c.event_id == event_id))
+                )
             ).first()
         return found is not None
 
@@ -211,6 +227,43 @@ class Messaging:
         return (
             session.execute(select(self.claimed_keys.c.key).where(self.claimed_keys.c.key == key)).first() is not None
         )
+
+    def park(self, session: Session, consumer: str, envelope: dict[str, Any], waits_for: str) -> None:
+        """Keep ``envelope`` for ``consumer`` until the fact ``waits_for`` is there (insert-or-skip: parking the
+        same event again changes nothing)."""
+        insert_or_skip(
+            session,
+            self.parked_events,
+            {
+                "consumer": consumer,
+                "event_id": str(envelope["event_id"]),
+                "waits_for": waits_for[:100],
+                "envelope": json.dumps(envelope, default=str),
+                "parked_at": utcnow(),
+            },
+        )
+
+    def parked(self, session: Session, consumers: Sequence[str], limit: int = 100) -> Sequence[Row[Any]]:
+        """The events parked for ``consumers``, oldest first."""
+        table = self.parked_events
+        return session.execute(
+            select(table.c.consumer, table.c.event_id, table.c.waits_for, table.c.envelope)
+            .where(table.c.consumer.in_(consumers))
+            .order_by(table.c.parked_at, table.c.event_id)
+            .limit(limit)
+        ).all()
+
+    def has_parked(self, session_factory: sessionmaker[Session], consumers: Sequence[str]) -> bool:
+        table = self.parked_events
+        with session_factory() as session:
+            return (
+                session.execute(select(table.c.event_id).where(table.c.consumer.in_(consumers)).limit(1)).first()
+                is not None
+            )
+
+    def unpark(self, session: Session, consumer: str, event_id: str) -> None:
+        table = self.parked_events
+        session.execute(table.delete().where((table.c.consumer == consumer) & (table.c.event_id == event_id)))
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:
         """Add one to the delivery attempts of ``event_id`` at ``consumer`` and return the new count."""
@@ -298,7 +351,10 @@ class Messaging:
         oldest_pending = self._oldest(session, outbox.c.status == OUTBOX_PENDING)
         oldest_unconfirmed = self._oldest(session, outbox.c.status.in_(OUTBOX_UNCONFIRMED))
         dead = session.execute(select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)).scalar_one()
+        parked, oldest_parked = session.execute(select(func.count(), func.min(self.parked_events.c.parked_at))).one()
         return {
+            "events_parked": parked,
+            "events_oldest_parked_seconds": _age(oldest_parked),
             "outbox_pending": counts.get(OUTBOX_PENDING, 0),
             "outbox_oldest_pending_seconds": oldest_pending,
             "outbox_unconfirmed": counts.get(OUTBOX_PENDING, 0) + counts.get(OUTBOX_SENT, 0),
@@ -307,12 +363,16 @@ class Messaging:
         }
 
     def _oldest(self, session: Session, condition: Any) -> float:
-        oldest = session.execute(select(func.min(self.outbox.c.created_at)).where(condition)).scalar_one()
-        if oldest is None:
-            return 0.0
-        if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        return max(0.0, (utcnow() - oldest).total_seconds())
+        return _age(session.execute(select(func.min(self.outbox.c.created_at)).where(condition)).scalar_one())
+
+
+def _age(moment: datetime | None) -> float:
+    """Seconds since ``moment`` (0 for none)."""
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (utcnow() - moment).total_seconds())
 
 
 #: What :meth:`Messaging.backlog` reports, as Prometheus gauges ``sentra_<name>``.
@@ -322,6 +382,8 @@ BACKLOG_METRICS = {
     "outbox_unconfirmed": "Outbox rows their consumer has not confirmed yet (pending or sent)",
     "outbox_oldest_unconfirmed_seconds": "Age of the oldest outbox row its consumer has not confirmed",
     "dead_letters_open": "Events that failed their last attempt and wait for a manager",
+    "events_parked": "Events parked until an earlier fact they need arrives (a refund before its sale)",
+    "events_oldest_parked_seconds": "How long the oldest parked event has waited",
 }
 
 

@@ -184,3 +184,67 @@ def test_the_events_a_consumer_took_are_confirmed_in_one_message_to_the_outbox_t
         ["inventory.on_supplier_registered", [applied["event_id"]]],
     ]
     assert len(seen) == 1
+
+
+@pytest.fixture
+def parking(messaging_runtime):
+    """``supplier.registered`` records its supplier (business key ``supplier:<id>``); ``supplier.updated`` needs
+    it, and is parked until it is there."""
+    from shared.celery_factory import Park
+
+    runtime = messaging_runtime
+    runtime.messaging.service = "inventory"
+    applied: list[str] = []
+
+    def registered(session, payload, envelope):
+        runtime.messaging.claim_key(session, f"supplier:{payload['supplier_id']}")
+        applied.append(f"registered {payload['name']}")
+
+    def updated(session, payload, envelope):
+        key = f"supplier:{payload['supplier_id']}"
+        if not runtime.messaging.is_claimed(session, key):
+            raise Park(key)
+        applied.append(f"updated {payload['name']}")
+
+    register_consumers(
+        runtime.celery,
+        "inventory",
+        runtime.session_factory,
+        runtime.messaging,
+        {"supplier.registered": registered, "supplier.updated": updated},
+    )
+    tasks = {
+        name: runtime.celery.tasks[contract(name).task_name("inventory")]
+        for name in ("supplier.registered", "supplier.updated")
+    }
+    return tasks, applied, runtime
+
+
+def _backlog(runtime):
+    with runtime.session_factory() as session:
+        return runtime.messaging.backlog(session)
+
+
+def test_an_event_that_needs_an_earlier_fact_is_parked_and_applied_once_the_fact_arrives(parking):
+    tasks, applied, runtime = parking
+    update = build_envelope("supplier.updated", "suppliers", {**PAYLOAD, "name": "Kopi Sukamakmur Jaya"})
+    for _ in range(MAX_ATTEMPTS + 2):  # delivered again and again: parked once, never dead-lettered
+        tasks["supplier.updated"]([update])
+    assert applied == []
+    assert _backlog(runtime)["events_parked"] == 1
+    tasks["supplier.registered"]([build_envelope("supplier.registered", "suppliers", PAYLOAD)])
+    assert applied == ["registered Kopi Sukamakmur", "updated Kopi Sukamakmur Jaya"]
+    tasks["supplier.updated"]([update])  # a late duplicate changes nothing
+    assert len(applied) == 2
+    assert _backlog(runtime)["events_parked"] == 0
+    assert _dead_letters(runtime) == []
+
+
+def test_a_parked_event_whose_fact_arrives_outside_any_event_is_applied_by_the_periodic_release(parking):
+    tasks, applied, runtime = parking
+    tasks["supplier.updated"]([build_envelope("supplier.updated", "suppliers", PAYLOAD)])
+    assert runtime.celery.tasks["inventory.release_parked"]() == 0
+    with runtime.transaction() as session:  # e.g. a supplier registered over the API of the service itself
+        runtime.messaging.claim_key(session, f"supplier:{PAYLOAD['supplier_id']}")
+    assert runtime.celery.tasks["inventory.release_parked"]() == 1
+    assert applied == ["updated Kopi Sukamakmur"]
