@@ -26,7 +26,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from celery import Celery
 from sqlalchemy import (
@@ -41,7 +41,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Connection, Engine, Row, RowMapping
+from sqlalchemy.engine import Connection, CursorResult, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, new_id, utcnow
@@ -193,7 +193,7 @@ class Messaging:
             )
             .values(status=OUTBOX_CONFIRMED, confirmed_at=utcnow())
         )
-        return int(result.rowcount or 0)
+        return int(cast(CursorResult[Any], result).rowcount or 0)
 
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
@@ -341,13 +341,14 @@ class Messaging:
         """Outbox rows still pending and not yet confirmed, the age of the oldest of each in seconds, and open
         dead letters (names and meanings in :data:`BACKLOG_METRICS`)."""
         outbox = self.outbox
-        counts = dict(
-            session.execute(
+        counts: dict[str, int] = {
+            status: count
+            for status, count in session.execute(
                 select(outbox.c.status, func.count())
                 .where(outbox.c.status.in_(OUTBOX_UNCONFIRMED))
                 .group_by(outbox.c.status)
-            ).all()
-        )
+            ).tuples()
+        }
         oldest_pending = self._oldest(session, outbox.c.status == OUTBOX_PENDING)
         oldest_unconfirmed = self._oldest(session, outbox.c.status.in_(OUTBOX_UNCONFIRMED))
         dead = session.execute(select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)).scalar_one()
@@ -391,7 +392,8 @@ def republish_delay(deadline: timedelta, publications: int) -> timedelta:
     """How long after its ``publications``-th publication an unconfirmed row is published again: ``deadline``,
     doubling with each publication, at most :data:`MAX_REPUBLISH_INTERVAL` (so a lost message is back within a
     minute of the fault healing)."""
-    return min(deadline * 2 ** max(0, publications - 1), max(deadline, MAX_REPUBLISH_INTERVAL))
+    delay: timedelta = deadline * 2 ** max(0, publications - 1)
+    return min(delay, max(deadline, MAX_REPUBLISH_INTERVAL))
 
 
 class OutboxRelay:
@@ -476,8 +478,9 @@ class OutboxRelay:
         """The queues that still hold more than :data:`BUSY_QUEUE_MESSAGES` messages."""
         outbox = self.messaging.outbox
         with self.engine.connect() as conn:
-            queues = conn.execute(select(outbox.c.queue).where(outbox.c.status == OUTBOX_SENT).distinct()).scalars()
-            queues = list(queues)
+            queues = list(
+                conn.execute(select(outbox.c.queue).where(outbox.c.status == OUTBOX_SENT).distinct()).scalars()
+            )
         if not queues:
             return []
         try:

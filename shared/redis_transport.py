@@ -19,12 +19,16 @@ import uuid
 from typing import Any
 
 from kombu.transport import redis as kombu_redis
-from kombu.utils.encoding import bytes_to_str
 
 log = logging.getLogger(__name__)
 
 #: Longest raw text kept of a poison message (the rest is cut; the dead letter says how long it was).
 QUARANTINE_MAX_CHARS = 100_000
+
+
+def _text(item: bytes | str) -> str:
+    """``item`` as text (kombu's ``bytes_to_str``, typed): UTF-8, strict."""
+    return item.decode("utf-8") if isinstance(item, bytes) else item
 
 
 def quarantine_task(queue: str) -> str:
@@ -35,7 +39,7 @@ def quarantine_task(queue: str) -> str:
 def problem_with(item: bytes | str) -> str | None:
     """Why ``item`` (as popped from a queue) is not a Celery JSON message of protocol 2, or ``None`` when it is."""
     try:
-        message = json.loads(bytes_to_str(item))
+        message = json.loads(_text(item))
     except (ValueError, UnicodeDecodeError) as exc:
         return f"not JSON: {exc}"
     if not isinstance(message, dict):
@@ -48,12 +52,12 @@ def problem_with(item: bytes | str) -> str | None:
     if message.get("content-type") != "application/json":
         return f"content type {message.get('content-type')!r} is not accepted (JSON only)"
     try:
-        body = message.get("body")
+        body = message["body"]
         if properties.get("body_encoding") == "base64":
             body = base64.b64decode(body)
-        decoded = json.loads(bytes_to_str(body))
-    except (TypeError, ValueError, UnicodeDecodeError) as exc:
-        return f"body is not JSON: {exc}"
+        decoded = json.loads(_text(body))
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"body is not JSON: {exc!r}"
     if not (isinstance(decoded, list) and len(decoded) == 3 and isinstance(decoded[0], list)):
         return "body is not [args, kwargs, embed]"
     return None
@@ -103,7 +107,7 @@ def checked(item: bytes | str, queue: str) -> dict[str, Any]:
     """The kombu message for ``item``: itself when well formed, else its quarantine message."""
     problem = problem_with(item)
     if problem is None:
-        message: dict[str, Any] = json.loads(bytes_to_str(item))
+        message: dict[str, Any] = json.loads(_text(item))
         return message
     log.error("poison on queue %s (%s): handed to %s", queue, problem, quarantine_task(queue))
     return quarantine_message(item, queue, problem)
@@ -122,25 +126,26 @@ class Channel(kombu_redis.Channel):
                 raise
             if dest__item:
                 dest, item = dest__item
-                dest = bytes_to_str(dest).rsplit(self.sep, 1)[0]
+                dest = _text(dest).rsplit(self.sep, 1)[0]
                 self._queue_cycle.rotate(dest)
                 self.connection._deliver(checked(item, dest), dest)
                 return True
             raise kombu_redis.Empty()
         finally:
-            self._in_poll = None
+            self._in_poll = None  # type: ignore[assignment]  # kombu's own reset
             flush = getattr(self, "_flush_brpop_reauth", None)
             if flush is not None:
                 flush()
 
-    def _get(self, queue: str) -> dict[str, Any]:
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
+        # Kombu 5.x ``Channel._get`` with ``loads`` replaced by :func:`checked`.
         with self.conn_or_acquire() as client:
             for pri in self.priority_steps:
-                item = client.rpop(self._q_for_pri(queue, pri))
+                item = client.rpop(self._q_for_pri(queue, pri))  # type: ignore[no-untyped-call]
                 if item:
-                    self._maybe_update_queues_expire(client, queue)
+                    self._maybe_update_queues_expire(client, queue)  # type: ignore[no-untyped-call]
                     return checked(item, queue)
-            self._maybe_update_queues_expire(client, queue)
+            self._maybe_update_queues_expire(client, queue)  # type: ignore[no-untyped-call]
             raise kombu_redis.Empty()
 
 
