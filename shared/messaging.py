@@ -316,7 +316,9 @@ class Messaging:
     def retry_dead_letter(self, session: Session, dead_letter_id: str) -> RowMapping:
         """Send a dead letter to its consumer again (through the outbox) with a fresh attempt count.
 
-        Unknown → :class:`NotFound`; already retried → :class:`Conflict`. Returns the updated dead letter.
+        Unknown → :class:`NotFound`; already retried, or poison that is not an event at all (what the queue's
+        quarantine stored, a task called without a list of envelopes: there is nothing to send) →
+        :class:`Conflict`. Returns the updated dead letter.
         """
         table = self.dead_letters
         row = session.execute(select(table).where(table.c.id == dead_letter_id).with_for_update()).one_or_none()
@@ -324,13 +326,19 @@ class Messaging:
             raise NotFound(f"dead letter {dead_letter_id} not found")
         if row.status != DEAD_LETTER_OPEN:
             raise Conflict(f"dead letter {dead_letter_id} was already retried", errors={"status": [row.status]})
+        envelope = json.loads(row.envelope)
+        if row.consumer.endswith(".quarantine") or not isinstance(envelope, dict) or not envelope.get("event_id"):
+            raise Conflict(
+                f"dead letter {dead_letter_id} is not an event and cannot be sent again",
+                errors={"envelope": ["poison: keep it for the record or fix its producer"]},
+            )
         session.execute(
             self.delivery_attempts.delete().where(
                 (self.delivery_attempts.c.consumer == row.consumer)
                 & (self.delivery_attempts.c.event_id == row.event_id)
             )
         )
-        self._enqueue(session, json.loads(row.envelope), [(row.consumer, self.service)])
+        self._enqueue(session, envelope, [(row.consumer, self.service)])
         session.execute(
             update(table).where(table.c.id == dead_letter_id).values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
         )

@@ -238,3 +238,13 @@ def test_a_queue_still_draining_a_backlog_gets_no_republished_duplicates(runtime
     assert runtime.relay.republish_unconfirmed() == 1
     assert [task for task, _, _ in _queued_calls(redis, "pos")][-1] == "pos.on_supplier_registered"
     redis.delete("inventory", "pos")
+
+
+def test_poison_that_is_no_event_cannot_be_sent_again(runtime):
+    with runtime.transaction() as session:
+        runtime.messaging.dead_letter(session, "suppliers.quarantine", {"raw": "not json {"}, "not JSON", attempts=1)
+        dead_letter_id = session.execute(select(runtime.messaging.dead_letters.c.id)).scalar_one()
+    with pytest.raises(Conflict), runtime.transaction() as session:
+        runtime.messaging.retry_dead_letter(session, dead_letter_id)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(runtime.messaging.outbox)).all() == []
