@@ -62,7 +62,9 @@ def queued_event_batches(client, queue: str) -> list[list[dict]]:
 
 
 class RedisServer:
-    """A private redis-server on a free port that a test may stop and start again."""
+    """A private redis-server on a free port that a test may stop (or kill) and start again. It keeps an
+    append-only file as production does (``appendfsync everysec``); :meth:`wipe` removes it, so the next start
+    is empty."""
 
     def __init__(self, directory: Path):
         self.port = free_port()
@@ -85,7 +87,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes",
+                "--appendfsync",
+                "everysec",
                 "--dir",
                 str(self.directory),
                 "--maxmemory-policy",
@@ -103,6 +107,18 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: what was not yet in the append-only file is lost."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def wipe(self) -> None:
+        """Remove the stopped server's data, so it starts empty (a Redis restarted without its data)."""
+        assert self.process is None, "stop the server first"
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port)
