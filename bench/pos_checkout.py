@@ -185,7 +185,12 @@ def seed_stack(urls: dict[str, str]) -> list[tuple[str, int]]:
             deliver(session, SUPPLIERS_HANDLERS["stock.moved"], envelope)
     for engine in engines.values():
         with engine.begin() as conn:  # delivered by hand above: the sweeps must not send them again
-            conn.execute(text("UPDATE outbox SET status = 'sent', sent_at = created_at WHERE status = 'pending'"))
+            conn.execute(
+                text(
+                    "UPDATE outbox SET status = 'confirmed', sent_at = created_at, confirmed_at = created_at"
+                    " WHERE status = 'pending'"
+                )
+            )
         engine.dispose()
     return products
 
@@ -677,7 +682,10 @@ def main() -> int:
             lags = [
                 row[0] * 1000
                 for row in conn.execute(
-                    text("SELECT EXTRACT(EPOCH FROM (sent_at - created_at)) FROM outbox WHERE status = 'sent'")
+                    text(
+                        "SELECT EXTRACT(EPOCH FROM (sent_at - created_at)) FROM outbox"
+                        " WHERE status IN ('sent', 'confirmed')"
+                    )
                 )
             ]
             completed = conn.execute(text("SELECT count(*) FROM sales WHERE status = 'completed'")).scalar_one()

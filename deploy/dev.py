@@ -1,7 +1,8 @@
 """``make run``: the whole platform on one machine with embedded defaults.
 
 Applies every service's migrations to SQLite files in ``var/``, starts the processes of the ``Procfile``
-(Redis, four web apps under gunicorn, three workers, one beat) under honcho, loads the demo data once the
+(Redis, four web apps under gunicorn, three workers, one beat) under honcho, each under :mod:`deploy.supervise`
+(started again whenever it dies: honcho restarts nothing), loads the demo data once the
 services are ready, and prints the entry URL and the demo logins last, once all is ready. Ctrl-C stops
 everything and exits 0.
 
@@ -137,7 +138,8 @@ def main() -> int:
     procfile = parse_procfile((PROJECT_ROOT / "Procfile").read_text())
     manager = Manager()
     for name, process in procfile.processes.items():
-        manager.add_process(name, process, env=env, cwd=str(PROJECT_ROOT))
+        supervised = f"python -m deploy.supervise {name} -- {process}"
+        manager.add_process(name, supervised, env=env, cwd=str(PROJECT_ROOT))
     seeder = subprocess.Popen([sys.executable, "-m", "deploy.demo_data"], env=env, cwd=PROJECT_ROOT)
     manager.loop()
     seeder.terminate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -15,29 +16,56 @@ from celery.schedules import crontab
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import transaction
+from shared.db import UUID_LENGTH, transaction
 from shared.events import contract, load_event
 from shared.logs import request_id_var
 from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
+from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
 
-#: Longer than any task run (time limit 60 s) and any retry countdown (≤ 60 s).
-VISIBILITY_TIMEOUT = 300
-MAX_RETRY_COUNTDOWN = 60
+#: Seconds before Redis hands an unacknowledged message out again. Longer than the wait of a retried task (its
+#: countdown, :data:`MAX_RETRY_COUNTDOWN`, during which the worker holds it unacknowledged) plus the longest run
+#: (:data:`TASK_TIME_LIMIT`): 30 + 25 < 60, so a live worker's message is not handed out twice. Event tasks run
+#: in milliseconds; a message lost with its worker is back within a minute (and the outbox republishes what its
+#: consumer never confirmed in any case).
+VISIBILITY_TIMEOUT = 60
+MAX_RETRY_COUNTDOWN = 30
+TASK_TIME_LIMIT = 25
+TASK_SOFT_TIME_LIMIT = 20
 #: How often the beat asks each service to republish what is still pending (how old a row must be for the
 #: sweep to take it is ``Settings.outbox_sweep_older_than``).
 SWEEP_EVERY = timedelta(seconds=5)
 SWEEPING_SERVICES = ("inventory", "pos", "suppliers")
 
 
+#: Kombu's Redis transport with poison on a queue handed to the queue's quarantine task (see there).
+TRANSPORT = "shared.redis_transport:Transport"
+
+
 class RetryLater(Exception):
-    """The event needs something that has not arrived yet (e.g. a refund before its sale): try again later."""
+    """The event cannot be applied now for a passing reason: try again later (with backoff, then dead letters)."""
+
+
+class Park(Exception):
+    """The event needs an earlier fact that has not arrived (a refund before its sale, a sale before its
+    supplier): it is parked until ``waits_for`` (that fact's business key) is there, then applied — never
+    retried into the dead letters, never applied on made-up defaults."""
+
+    def __init__(self, waits_for: str):
+        super().__init__(f"waits for {waits_for}")
+        self.waits_for = waits_for
+
+
+class Rejected(Exception):
+    """The event can never be applied here (e.g. a sale of a product the service owns and does not have): it
+    goes to the dead letters at once, for a manager to look at."""
 
 
 def make_celery(name: str, redis_url: str) -> Celery:
     """A Celery app on Redis with at-least-once delivery settings and bounded publishing."""
     app = Celery(name, broker=redis_url)
+    app.conf.broker_transport = TRANSPORT
     transport = {
         "visibility_timeout": VISIBILITY_TIMEOUT,
         "max_retries": 3,
@@ -57,8 +85,8 @@ def make_celery(name: str, redis_url: str) -> Celery:
         visibility_timeout=VISIBILITY_TIMEOUT,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,
-        task_time_limit=60,
-        task_soft_time_limit=50,
+        task_time_limit=TASK_TIME_LIMIT,
+        task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
@@ -83,6 +111,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         }
         for service in SWEEPING_SERVICES
     }
+    schedule.update(
+        {
+            f"{service}-release-parked": {
+                "task": f"{service}.release_parked",
+                "schedule": SWEEP_EVERY.total_seconds(),
+                "options": {"queue": service, "expires": SWEEP_EVERY.total_seconds() * 2},
+            }
+            for service in SWEEPING_SERVICES
+        }
+    )
     schedule["inventory-alert-scan"] = {
         "task": "inventory.scan_alerts",
         "schedule": crontab(hour=23, minute=0),  # 06:00 WIB, before the centre opens
@@ -115,11 +153,92 @@ def register_consumers(
     jitter; after :data:`MAX_ATTEMPTS` an event goes to the dead-letter table. A payload that breaks its
     contract is dead-lettered at once: retrying cannot fix it.
     """
+    by_consumer: dict[str, Handler] = {}
     for event_type, handler in handlers.items():
         spec = contract(event_type)
         if service not in spec.subscribers:
             raise ValueError(f"{service} is not a subscriber of {event_type}")
-        _register_consumer(celery_app, spec.task_name(service), session_factory, messaging, handler)
+        by_consumer[spec.task_name(service)] = handler
+    for consumer in by_consumer:
+        _register_consumer(celery_app, consumer, session_factory, messaging, by_consumer)
+    _register_quarantine(celery_app, service, session_factory, messaging)
+    _register_parked_release(celery_app, service, session_factory, messaging, by_consumer)
+
+
+def _register_parked_release(
+    celery_app: Celery,
+    service: str,
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    handlers: Mapping[str, Handler],
+) -> Task:
+    """``<service>.release_parked`` (sent by the beat every few seconds): apply the parked events whose fact has
+    arrived (:func:`release_parked`)."""
+
+    @celery_app.task(name=f"{service}.release_parked", ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def release() -> int:
+        return release_parked(session_factory, messaging, handlers)
+
+    return release
+
+
+def _release_if_any(
+    session_factory: sessionmaker[Session], messaging: Messaging, handlers: Mapping[str, Handler]
+) -> None:
+    """:func:`release_parked` when something is parked; never fails (the beat's release tries again)."""
+    try:
+        if messaging.has_parked(session_factory, list(handlers)):
+            release_parked(session_factory, messaging, handlers)
+    except Exception as exc:
+        log.warning("releasing parked events failed: %s", exc)
+
+
+def release_parked(
+    session_factory: sessionmaker[Session], messaging: Messaging, handlers: Mapping[str, Handler]
+) -> int:
+    """Try each parked event of ``handlers``' consumers again, oldest first: applied (and unparked in the same
+    transaction) when what it waited for is there, left parked when it still waits. One that now fails for
+    another reason is treated as a delivery of it (retried here, dead-lettered after its last attempt).
+    Returns how many were applied."""
+    with session_factory() as session:
+        rows = messaging.parked(session, list(handlers))
+    applied = 0
+    for row in rows:
+        envelope = json.loads(row.envelope)
+        try:
+            meta, payload = load_event(envelope)
+            with transaction(session_factory) as session:
+                messaging.unpark(session, row.consumer, row.event_id)
+                if messaging.claim(session, row.consumer, row.event_id):
+                    handlers[row.consumer](session, payload, meta)
+            applied += 1
+        except Park:
+            continue
+        except Exception as exc:
+            with transaction(session_factory) as session:
+                attempts = messaging.count_attempt(session, row.consumer, row.event_id)
+            log.warning("%s failed on parked event %s (attempt %s): %s", row.consumer, row.event_id, attempts, exc)
+            if attempts >= MAX_ATTEMPTS or isinstance(exc, (Rejected, ValidationError)):
+                with transaction(session_factory) as session:
+                    messaging.unpark(session, row.consumer, row.event_id)
+                    messaging.dead_letter(session, row.consumer, envelope, traceback.format_exc(), attempts)
+    return applied
+
+
+def _register_quarantine(
+    celery_app: Celery, service: str, session_factory: sessionmaker[Session], messaging: Messaging
+) -> Task:
+    """``<service>.quarantine``: stores what :mod:`shared.redis_transport` found on the queue that is not a Celery
+    message (raw text, broken JSON, another content type) in the dead letters, as text."""
+
+    @celery_app.task(name=quarantine_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    def quarantine(self: Task, raw: str, queue: str, problem: str) -> None:
+        try:
+            _give_up(session_factory, messaging, quarantine_task(service), {"raw": raw, "queue": queue}, problem, 1)
+        except Exception as exc:  # the database is down: keep the poison until it can be stored
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+
+    return quarantine
 
 
 def _register_consumer(
@@ -127,28 +246,142 @@ def _register_consumer(
     consumer: str,
     session_factory: sessionmaker[Session],
     messaging: Messaging,
-    handler: Handler,
+    handlers: Mapping[str, Handler],
 ) -> Task:
+    """The task of ``consumer`` (one of ``handlers``, the service's consumers: an event it applies may release
+    an event parked by another)."""
+    handler = handlers[consumer]
+
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
-    def consume(self: Task, envelopes: list[dict[str, Any]] | dict[str, Any]) -> None:
-        if isinstance(envelopes, dict):  # one envelope, as published before the relay batched them
-            envelopes = [envelopes]
-        with transaction(session_factory) as session:
-            attempts = [messaging.count_attempt(session, consumer, str(e.get("event_id", ""))) for e in envelopes]
-        failed = []
-        for envelope, attempt in zip(envelopes, attempts, strict=False):
-            error = _apply_event(session_factory, messaging, consumer, handler, envelope, attempt)
-            if error is not None:
-                failed.append((envelope, attempt, error))
-        if failed:
-            first_error, most_attempts = failed[0][2], max(attempt for _, attempt, _ in failed)
-            raise self.retry(
-                args=[[envelope for envelope, _, _ in failed]],
-                exc=first_error,
-                countdown=retry_countdown(most_attempts),
+    def consume(self: Task, *args: Any, **kwargs: Any) -> None:
+        """Takes one argument, a list of envelopes (or one envelope, as published before the relay batched
+        them). Any other call is poison: dead-lettered as it came."""
+        try:
+            envelopes = _envelopes_of(args, kwargs)
+            if envelopes is None:
+                _give_up(session_factory, messaging, consumer, {"args": args, "kwargs": kwargs}, POISON_CALL, 1)
+                return
+            failed, error, most_attempts, done = _consume_batch(
+                session_factory, messaging, consumer, handler, envelopes
             )
+        except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
+            log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+        confirm_to_producer(celery_app, consumer, kwargs.get("confirm_to"), done)
+        if done:  # what was just applied may be what a parked event waits for
+            _release_if_any(session_factory, messaging, handlers)
+        if failed:
+            raise self.retry(args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts))
 
     return consume
+
+
+def confirm_to_producer(celery_app: Celery, consumer: str, producer: Any, event_ids: list[str]) -> None:
+    """Tell ``producer`` (the service whose relay sent the message) that ``consumer`` took ``event_ids``, in one
+    message. Best effort: a confirmation lost here only means the producer publishes the events again, and they
+    are duplicates then."""
+    if not event_ids or producer not in SWEEPING_SERVICES:
+        return
+    try:
+        celery_app.send_task(
+            confirm_task(producer),
+            args=[consumer, event_ids],
+            queue=producer,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        )
+    except Exception as exc:
+        log.warning("%s could not confirm %s events to %s: %s", consumer, len(event_ids), producer, exc)
+
+
+def confirm_task(service: str) -> str:
+    """The task a consumer confirms events with on ``service``'s queue."""
+    return f"{service}.confirm_events"
+
+
+def register_confirmations(
+    celery_app: Celery, service: str, session_factory: sessionmaker[Session], messaging: Messaging
+) -> Task:
+    """``<service>.confirm_events(consumer, event_ids)``: mark the outbox rows of ``consumer`` for ``event_ids``
+    confirmed, so the sweep stops publishing them. Retried while the database is down; a malformed call is
+    logged and dropped (a lost confirmation only costs a republished duplicate)."""
+
+    @celery_app.task(name=confirm_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
+    def confirm_events(self: Task, *args: Any, **kwargs: Any) -> int:
+        consumer, event_ids = (args + (None, None))[:2]
+        if kwargs or not isinstance(consumer, str) or not isinstance(event_ids, list):
+            log.error("%s dropped a malformed confirmation: %r %r", confirm_task(service), args, kwargs)
+            return 0
+        ids = [event_id for event_id in event_ids if isinstance(event_id, str) and len(event_id) <= UUID_LENGTH]
+        try:
+            with transaction(session_factory) as session:
+                return messaging.confirm(session, consumer, ids)
+        except Exception as exc:
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+
+    return confirm_events
+
+
+#: The error stored with a consumer task called with anything but a list of envelopes.
+POISON_CALL = "poison: a consumer task takes one argument, a list of event envelopes"
+
+
+def _envelopes_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The envelopes a consumer task was called with, or ``None`` when the call itself is malformed."""
+    if len(args) != 1 or set(kwargs) - {"confirm_to"}:
+        return None
+    envelopes = args[0]
+    if isinstance(envelopes, dict):
+        return [envelopes]
+    if not isinstance(envelopes, list):
+        return None
+    return envelopes
+
+
+def _consume_batch(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    handler: Handler,
+    envelopes: list[Any],
+) -> tuple[list[dict[str, Any]], Exception | None, int, list[str]]:
+    """Dead-letter the envelopes that break their contract (at once: retrying cannot fix them), count one
+    attempt for each of the others (one transaction), then apply each in a transaction of its own.
+
+    Returns the envelopes to retry, the first error, the highest attempt count among them, and the event ids the
+    consumer is done with (to confirm to the producer). Raises when the
+    bookkeeping itself fails (counting, dead-lettering): the caller retries the whole batch, and what was
+    applied or dead-lettered meanwhile is a duplicate then."""
+    loaded: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    done: list[str] = []
+    for envelope in envelopes:
+        try:
+            meta, payload = load_event(envelope)
+        except (ValidationError, KeyError, TypeError, AttributeError) as exc:
+            stored = envelope if isinstance(envelope, dict) else {"raw": envelope}
+            if not messaging.is_dead_lettered(session_factory, consumer, stored):
+                _give_up(session_factory, messaging, consumer, stored, f"invalid event: {exc}", 1)
+            event_id = stored.get("event_id")
+            if isinstance(event_id, str):
+                done.append(event_id)
+            continue
+        loaded.append((envelope, meta, payload))
+    if not loaded:
+        return [], None, 0, done
+    with transaction(session_factory) as session:
+        attempts = [messaging.count_attempt(session, consumer, str(meta["event_id"])) for _, meta, _ in loaded]
+    failed: list[dict[str, Any]] = []
+    first_error: Exception | None = None
+    most_attempts = 0
+    for (envelope, meta, payload), attempt in zip(loaded, attempts, strict=True):
+        error = _apply_event(session_factory, messaging, consumer, handler, envelope, meta, payload, attempt)
+        if error is not None:
+            failed.append(envelope)
+            first_error = first_error or error
+            most_attempts = max(most_attempts, attempt)
+        else:
+            done.append(str(envelope.get("event_id")))
+    return failed, first_error, most_attempts, done
 
 
 def _apply_event(
@@ -157,24 +390,29 @@ def _apply_event(
     consumer: str,
     handler: Handler,
     envelope: dict[str, Any],
+    meta: dict[str, Any],
+    payload: dict[str, Any],
     attempts: int,
 ) -> Exception | None:
     """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
-    dead-lettered)."""
-    event_id = str(envelope.get("event_id", ""))
+    dead-lettered). A failure to dead-letter raises (the caller retries)."""
+    event_id = str(meta["event_id"])
     request_id_var.set(f"event:{event_id}")
-    try:
-        meta, payload = load_event(envelope)
-    except (ValidationError, KeyError) as exc:
-        _give_up(session_factory, messaging, consumer, envelope, f"invalid event: {exc}", attempts)
-        return None
-    if attempts > MAX_ATTEMPTS:
+    if attempts > MAX_ATTEMPTS and not messaging.is_taken(session_factory, consumer, event_id):
         _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
         return None
     try:
         with transaction(session_factory) as session:
             if messaging.claim(session, consumer, event_id):
                 handler(session, payload, meta)
+    except Park as exc:
+        log.info("%s parked event %s until %s is there", consumer, event_id, exc.waits_for)
+        with transaction(session_factory) as session:
+            messaging.park(session, consumer, envelope, exc.waits_for)
+        return None
+    except Rejected as exc:
+        _give_up(session_factory, messaging, consumer, envelope, f"rejected: {exc}", attempts)
+        return None
     except Exception as exc:
         if attempts >= MAX_ATTEMPTS:
             _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)
@@ -204,8 +442,9 @@ QUEUE_STALLED_AFTER = timedelta(seconds=120)
 
 
 def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay, older_than: timedelta) -> None:
-    """The periodic task (sent by the one beat) that republishes outbox rows pending for ``older_than`` or more
-    (younger ones are the relay thread's).
+    """The periodic task (sent by the one beat) that publishes outbox rows pending for ``older_than`` or more
+    (younger ones are the relay thread's) and republishes those their consumer has not confirmed in time
+    (:meth:`OutboxRelay.sweep`).
 
     It also stamps :data:`QUEUE_DRAINED_KEY`, so readiness notices a worker that silently stopped consuming
     (seen after Redis restarts, celery#8030).
@@ -215,4 +454,4 @@ def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay, 
     def outbox_sweep() -> int:
         with celery_app.connection_for_write() as connection:
             connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
-        return relay.publish_pending(older_than=older_than)
+        return relay.sweep(pending_older_than=older_than)

@@ -55,6 +55,13 @@ class Settings:
     log_level: str = "INFO"
     #: The outbox sweep republishes only rows pending at least this long (fresher ones are the relay thread's).
     outbox_sweep_older_than: timedelta = timedelta(seconds=3)
+    #: ``SENTRA_DB_BUSY_TIMEOUT``: seconds a SQLite writer waits for the database lock before it fails.
+    db_busy_timeout: float = 30.0
+    #: ``SENTRA_CONFIRM_DEADLINE``: seconds an outbox row may stay sent but unconfirmed before it is published
+    #: again (then with backoff, at most a minute apart).
+    confirm_deadline: float = 15.0
+    #: ``SENTRA_OUTBOX_RETENTION_DAYS``: how long an unconfirmed outbox row keeps being published again.
+    outbox_retention_days: float = 7.0
 
     @property
     def is_production(self) -> bool:
@@ -111,6 +118,9 @@ def load_settings(service: str) -> Settings:
         outlet_id=_env("SENTRA_OUTLET_ID", DEFAULT_OUTLET_ID),
         log_json=_env("SENTRA_LOG_JSON", "1" if environment == "production" else "0") == "1",
         log_level=_log_level(_env("SENTRA_LOG_LEVEL", "INFO")),
+        db_busy_timeout=float(_env("SENTRA_DB_BUSY_TIMEOUT", "30")),
+        confirm_deadline=float(_env("SENTRA_CONFIRM_DEADLINE", "15")),
+        outbox_retention_days=float(_env("SENTRA_OUTBOX_RETENTION_DAYS", "7")),
     )
 
 

@@ -74,10 +74,11 @@ def is_sqlite(url_or_engine: str | Engine | Connection) -> bool:
     return name.startswith("sqlite")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, busy_timeout: float = 30.0, **kwargs: Any) -> Engine:
     """An engine for ``url``.
 
-    SQLite: WAL journal, foreign keys on, a busy timeout, and every transaction ``BEGIN IMMEDIATE`` so two
+    SQLite: WAL journal, foreign keys on, a busy timeout (``busy_timeout`` seconds waiting for a lock before
+    "database is locked"), and every transaction ``BEGIN IMMEDIATE`` so two
     writers queue for the lock instead of failing on upgrade (no lost updates, no SQLITE_BUSY deadlocks).
     PostgreSQL: psycopg 3, a pool whose connections are recycled after 30 minutes (no ping per checkout).
     """
@@ -87,7 +88,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -95,7 +96,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 

@@ -4,9 +4,16 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
 
 - ``outbox``: one row per (event, subscriber), written in the business transaction by :meth:`Messaging.record`.
   :class:`OutboxRelay` publishes pending rows with ``send_task`` after commit and on the periodic sweep; a
-  row is marked sent only after the publish returned.
+  row is marked sent only after the publish returned, and confirmed when its consumer says it took the event
+  (applied, a duplicate, parked or dead-lettered: :meth:`Messaging.confirm`). The broker is not the record:
+  a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
   consumer's effect (:meth:`Messaging.claim`), so a duplicate delivery changes nothing.
+- ``claimed_keys``: the business keys of facts a consumer applied (``sale:<id>``, ``refund:<id>``), claimed with
+  insert-or-skip in the effect's transaction (:meth:`Messaging.claim_key`), so the same fact under a new event id
+  is applied once.
+- ``parked_events``: events that need an earlier fact that has not arrived (a refund before its sale), kept
+  with the key of that fact until it is there (:meth:`Messaging.park`), then applied.
 - ``delivery_attempts``: our own attempt counter (Redis keeps no delivery count), so an event that keeps
   failing, or keeps killing its worker, ends in
 - ``dead_letters``: what failed its last attempt, for managers to see and retry.
@@ -18,8 +25,8 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from celery import Celery
 from sqlalchemy import (
@@ -34,10 +41,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Connection, Engine, Row, RowMapping
+from sqlalchemy.engine import Connection, CursorResult, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import IdString, UTCDateTime, insert_or_skip, new_id, utcnow
+from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
@@ -45,6 +52,14 @@ log = logging.getLogger(__name__)
 
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
+OUTBOX_CONFIRMED = "confirmed"
+#: Rows not yet confirmed by their consumer.
+OUTBOX_UNCONFIRMED = (OUTBOX_PENDING, OUTBOX_SENT)
+#: The longest wait between two publications of a row its consumer has not confirmed.
+MAX_REPUBLISH_INTERVAL = timedelta(seconds=60)
+#: A queue holding more messages than this is still draining: what is sent to it is not republished yet (the
+#: consumer has not reached it, and republishing would only pile duplicates onto the backlog).
+BUSY_QUEUE_MESSAGES = 20
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
@@ -70,6 +85,9 @@ class Messaging:
             Column("created_at", UTCDateTime, nullable=False, index=True),
             Column("sent_at", UTCDateTime),
             Column("last_error", Text),
+            #: When the sweep publishes the row again unless its consumer confirmed it by then.
+            Column("republish_at", UTCDateTime, index=True),
+            Column("confirmed_at", UTCDateTime),
         )
         self.processed_events = Table(
             "processed_events",
@@ -77,6 +95,22 @@ class Messaging:
             Column("consumer", String(128), primary_key=True),
             Column("event_id", IdString, primary_key=True),
             Column("processed_at", UTCDateTime, nullable=False),
+        )
+        self.claimed_keys = Table(
+            "claimed_keys",
+            metadata,
+            Column("key", String(100), primary_key=True),
+            Column("claimed_at", UTCDateTime, nullable=False),
+        )
+        self.parked_events = Table(
+            "parked_events",
+            metadata,
+            Column("consumer", String(128), primary_key=True),
+            Column("event_id", IdString, primary_key=True),
+            #: The business key of the fact it waits for (``sale:<id>``, ``supplier:<id>``).
+            Column("waits_for", String(100), nullable=False, index=True),
+            Column("envelope", Text, nullable=False),
+            Column("parked_at", UTCDateTime, nullable=False, index=True),
         )
         self.delivery_attempts = Table(
             "delivery_attempts",
@@ -146,12 +180,90 @@ class Messaging:
         def _after_rollback(session: Session) -> None:
             session.info.pop("outbox_written", None)
 
+    def confirm(self, session: Session, consumer: str, event_ids: Sequence[str]) -> int:
+        """``consumer`` took these events (applied, found a duplicate, parked or dead-lettered them): their rows
+        are confirmed and never published again. Returns how many rows changed."""
+        outbox = self.outbox
+        result = session.execute(
+            update(outbox)
+            .where(
+                (outbox.c.task_name == consumer)
+                & outbox.c.event_id.in_([str(event_id) for event_id in event_ids])
+                & (outbox.c.status != OUTBOX_CONFIRMED)
+            )
+            .values(status=OUTBOX_CONFIRMED, confirmed_at=utcnow())
+        )
+        return int(cast(CursorResult[Any], result).rowcount or 0)
+
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
         return insert_or_skip(
             session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
         )
+
+    def is_taken(self, session_factory: sessionmaker[Session], consumer: str, event_id: str) -> bool:
+        """Whether ``consumer`` already applied ``event_id`` (its claim committed) or parked it."""
+        processed, parked = self.processed_events, self.parked_events
+        with session_factory() as session:
+            found = session.execute(
+                select(processed.c.event_id)
+                .where((processed.c.consumer == consumer) & (processed.c.event_id == event_id))
+                .union_all(
+                    select(parked.c.event_id).where((parked.c.consumer == consumer) & (parked.c.event_id == event_id))
+                )
+            ).first()
+        return found is not None
+
+    def claim_key(self, session: Session, key: str) -> bool:
+        """Insert-or-skip the business key of a fact (``sale:<id>``); ``True`` the first time (apply it now).
+
+        Called in the transaction of the effect: the same fact arriving under a second event id claims nothing
+        and changes nothing, and a rolled-back effect leaves the key free."""
+        return insert_or_skip(session, self.claimed_keys, {"key": key, "claimed_at": utcnow()})
+
+    def is_claimed(self, session: Session, key: str) -> bool:
+        """Whether the fact ``key`` was applied here (e.g. the sale a refund needs)."""
+        return (
+            session.execute(select(self.claimed_keys.c.key).where(self.claimed_keys.c.key == key)).first() is not None
+        )
+
+    def park(self, session: Session, consumer: str, envelope: dict[str, Any], waits_for: str) -> None:
+        """Keep ``envelope`` for ``consumer`` until the fact ``waits_for`` is there (insert-or-skip: parking the
+        same event again changes nothing)."""
+        insert_or_skip(
+            session,
+            self.parked_events,
+            {
+                "consumer": consumer,
+                "event_id": str(envelope["event_id"]),
+                "waits_for": waits_for[:100],
+                "envelope": json.dumps(envelope, default=str),
+                "parked_at": utcnow(),
+            },
+        )
+
+    def parked(self, session: Session, consumers: Sequence[str], limit: int = 100) -> Sequence[Row[Any]]:
+        """The events parked for ``consumers``, oldest first."""
+        table = self.parked_events
+        return session.execute(
+            select(table.c.consumer, table.c.event_id, table.c.waits_for, table.c.envelope)
+            .where(table.c.consumer.in_(consumers))
+            .order_by(table.c.parked_at, table.c.event_id)
+            .limit(limit)
+        ).all()
+
+    def has_parked(self, session_factory: sessionmaker[Session], consumers: Sequence[str]) -> bool:
+        table = self.parked_events
+        with session_factory() as session:
+            return (
+                session.execute(select(table.c.event_id).where(table.c.consumer.in_(consumers)).limit(1)).first()
+                is not None
+            )
+
+    def unpark(self, session: Session, consumer: str, event_id: str) -> None:
+        table = self.parked_events
+        session.execute(table.delete().where((table.c.consumer == consumer) & (table.c.event_id == event_id)))
 
     def count_attempt(self, session: Session, consumer: str, event_id: str) -> int:
         """Add one to the delivery attempts of ``event_id`` at ``consumer`` and return the new count."""
@@ -166,12 +278,14 @@ class Messaging:
         return attempts
 
     def dead_letter(self, session: Session, consumer: str, envelope: dict[str, Any], error: str, attempts: int) -> None:
+        """Store what ``consumer`` gave up on. Poison is stored as it came: the whole of it in ``envelope``, its
+        event id and type cut to their columns (the id column fits a UUID; a longer "id" is not one)."""
         session.execute(
             self.dead_letters.insert().values(
                 id=new_id(),
-                consumer=consumer,
-                event_id=str(envelope.get("event_id", "")),
-                event_type=str(envelope.get("type", "")),
+                consumer=consumer[:128],
+                event_id=str(envelope.get("event_id", ""))[:UUID_LENGTH],
+                event_type=str(envelope.get("type", ""))[:64],
                 envelope=json.dumps(envelope, default=str),
                 error=error[:4000],
                 attempts=attempts,
@@ -179,6 +293,20 @@ class Messaging:
                 created_at=utcnow(),
             )
         )
+
+    def is_dead_lettered(self, session_factory: sessionmaker[Session], consumer: str, envelope: dict[str, Any]) -> bool:
+        """Whether this very poison is already among ``consumer``'s open dead letters (a batch retried after a
+        later failure must not store it twice)."""
+        table = self.dead_letters
+        with session_factory() as session:
+            found = session.execute(
+                select(table.c.id).where(
+                    (table.c.consumer == consumer[:128])
+                    & (table.c.status == DEAD_LETTER_OPEN)
+                    & (table.c.envelope == json.dumps(envelope, default=str))
+                )
+            ).first()
+        return found is not None
 
     def list_dead_letters(self, session: Session) -> Sequence[RowMapping]:
         """Events that failed their last attempt, newest first."""
@@ -188,7 +316,9 @@ class Messaging:
     def retry_dead_letter(self, session: Session, dead_letter_id: str) -> RowMapping:
         """Send a dead letter to its consumer again (through the outbox) with a fresh attempt count.
 
-        Unknown → :class:`NotFound`; already retried → :class:`Conflict`. Returns the updated dead letter.
+        Unknown → :class:`NotFound`; already retried, or poison that is not an event at all (what the queue's
+        quarantine stored, a task called without a list of envelopes: there is nothing to send) →
+        :class:`Conflict`. Returns the updated dead letter.
         """
         table = self.dead_letters
         row = session.execute(select(table).where(table.c.id == dead_letter_id).with_for_update()).one_or_none()
@@ -196,13 +326,19 @@ class Messaging:
             raise NotFound(f"dead letter {dead_letter_id} not found")
         if row.status != DEAD_LETTER_OPEN:
             raise Conflict(f"dead letter {dead_letter_id} was already retried", errors={"status": [row.status]})
+        envelope = json.loads(row.envelope)
+        if row.consumer.endswith(".quarantine") or not isinstance(envelope, dict) or not envelope.get("event_id"):
+            raise Conflict(
+                f"dead letter {dead_letter_id} is not an event and cannot be sent again",
+                errors={"envelope": ["poison: keep it for the record or fix its producer"]},
+            )
         session.execute(
             self.delivery_attempts.delete().where(
                 (self.delivery_attempts.c.consumer == row.consumer)
                 & (self.delivery_attempts.c.event_id == row.event_id)
             )
         )
-        self._enqueue(session, json.loads(row.envelope), [(row.consumer, self.service)])
+        self._enqueue(session, envelope, [(row.consumer, self.service)])
         session.execute(
             update(table).where(table.c.id == dead_letter_id).values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
         )
@@ -210,28 +346,74 @@ class Messaging:
 
     # -- observation ---------------------------------------------------------------------------------
     def backlog(self, session: Session) -> dict[str, float]:
-        """Outbox rows still pending, the age of the oldest in seconds, and open dead letters."""
-        pending, oldest = session.execute(
-            select(func.count(), func.min(self.outbox.c.created_at)).where(self.outbox.c.status == OUTBOX_PENDING)
-        ).one()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
+        """Outbox rows still pending and not yet confirmed, the age of the oldest of each in seconds, and open
+        dead letters (names and meanings in :data:`BACKLOG_METRICS`)."""
+        outbox = self.outbox
+        counts: dict[str, int] = {
+            status: count
+            for status, count in session.execute(
+                select(outbox.c.status, func.count())
+                .where(outbox.c.status.in_(OUTBOX_UNCONFIRMED))
+                .group_by(outbox.c.status)
+            ).tuples()
+        }
+        oldest_pending = self._oldest(session, outbox.c.status == OUTBOX_PENDING)
+        oldest_unconfirmed = self._oldest(session, outbox.c.status.in_(OUTBOX_UNCONFIRMED))
         dead = session.execute(select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)).scalar_one()
+        parked, oldest_parked = session.execute(select(func.count(), func.min(self.parked_events.c.parked_at))).one()
         return {
-            "outbox_pending": pending,
-            "outbox_oldest_pending_seconds": (utcnow() - oldest).total_seconds() if oldest else 0.0,
+            "events_parked": parked,
+            "events_oldest_parked_seconds": _age(oldest_parked),
+            "outbox_pending": counts.get(OUTBOX_PENDING, 0),
+            "outbox_oldest_pending_seconds": oldest_pending,
+            "outbox_unconfirmed": counts.get(OUTBOX_PENDING, 0) + counts.get(OUTBOX_SENT, 0),
+            "outbox_oldest_unconfirmed_seconds": oldest_unconfirmed,
             "dead_letters_open": dead,
         }
 
+    def _oldest(self, session: Session, condition: Any) -> float:
+        return _age(session.execute(select(func.min(self.outbox.c.created_at)).where(condition)).scalar_one())
+
+
+def _age(moment: datetime | None) -> float:
+    """Seconds since ``moment`` (0 for none)."""
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (utcnow() - moment).total_seconds())
+
+
+#: What :meth:`Messaging.backlog` reports, as Prometheus gauges ``sentra_<name>``.
+BACKLOG_METRICS = {
+    "outbox_pending": "Outbox rows not yet published",
+    "outbox_oldest_pending_seconds": "Age of the oldest unpublished outbox row",
+    "outbox_unconfirmed": "Outbox rows their consumer has not confirmed yet (pending or sent)",
+    "outbox_oldest_unconfirmed_seconds": "Age of the oldest outbox row its consumer has not confirmed",
+    "dead_letters_open": "Events that failed their last attempt and wait for a manager",
+    "events_parked": "Events parked until an earlier fact they need arrives (a refund before its sale)",
+    "events_oldest_parked_seconds": "How long the oldest parked event has waited",
+}
+
+
+def republish_delay(deadline: timedelta, publications: int) -> timedelta:
+    """How long after its ``publications``-th publication an unconfirmed row is published again: ``deadline``,
+    doubling with each publication, at most :data:`MAX_REPUBLISH_INTERVAL` (so a lost message is back within a
+    minute of the fault healing)."""
+    delay: timedelta = deadline * 2 ** max(0, publications - 1)
+    return min(delay, max(deadline, MAX_REPUBLISH_INTERVAL))
+
 
 class OutboxRelay:
-    """Publishes pending outbox rows to Celery queues.
+    """Publishes outbox rows to Celery queues.
 
     :meth:`kick` wakes a background thread right after a commit, so an HTTP request never waits on Redis;
-    :meth:`publish_pending` is also what the periodic sweep task calls. Rows pending for the same consumer go
-    in one message (a list of envelopes): under load a consumer takes many events per Celery delivery.
-    Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row is marked sent only
-    after ``send_task`` returned).
+    :meth:`sweep` is what the periodic sweep task calls: pending rows the thread missed, and rows sent but not
+    confirmed by their consumer within ``confirm_deadline`` (the message may have been lost in Redis), published
+    again with backoff (:func:`republish_delay`) for as long as ``retention``. Rows pending for the same consumer
+    go in one message (a list of envelopes) with ``confirm_to`` naming this service, the queue the consumer
+    confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row is
+    marked sent only after ``send_task`` returned, and stays due until confirmed).
     """
 
     def __init__(
@@ -241,12 +423,16 @@ class OutboxRelay:
         celery_app: Celery,
         batch_size: int = 200,
         events_per_message: int = 50,
+        confirm_deadline: timedelta = timedelta(seconds=15),
+        retention: timedelta = timedelta(days=7),
     ) -> None:
         self.engine = engine
         self.messaging = messaging
         self.celery_app = celery_app
         self.batch_size = batch_size
         self.events_per_message = events_per_message
+        self.confirm_deadline = confirm_deadline
+        self.retention = retention
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -268,45 +454,87 @@ class OutboxRelay:
             except Exception:  # the sweep will pick the rows up; the relay thread must survive
                 log.exception("outbox relay failed")
 
+    def sweep(self, pending_older_than: timedelta) -> int:
+        """Publish the pending rows older than ``pending_older_than`` and republish the unconfirmed rows that are
+        due; returns how many rows went out."""
+        return self.publish_pending(older_than=pending_older_than) + self.republish_unconfirmed()
+
     def publish_pending(self, older_than: timedelta | None = None) -> int:
         """Publish every pending row (optionally only those older than ``older_than``); returns how many."""
+        outbox = self.messaging.outbox
+        condition = outbox.c.status == OUTBOX_PENDING
+        if older_than is not None:
+            condition = condition & (outbox.c.created_at <= utcnow() - older_than)
+        return self._publish_all(condition)
+
+    def republish_unconfirmed(self) -> int:
+        """Publish again the rows sent but not confirmed by their republish time, younger than the retention,
+        except to queues still draining a backlog (:data:`BUSY_QUEUE_MESSAGES`); returns how many."""
+        outbox = self.messaging.outbox
+        now = utcnow()
+        condition = (
+            (outbox.c.status == OUTBOX_SENT)
+            & (outbox.c.republish_at <= now)
+            & (outbox.c.created_at >= now - self.retention)
+        )
+        busy = self._busy_queues()
+        if busy:
+            condition = condition & outbox.c.queue.not_in(busy)
+        return self._publish_all(condition)
+
+    def _busy_queues(self) -> list[str]:
+        """The queues that still hold more than :data:`BUSY_QUEUE_MESSAGES` messages."""
+        outbox = self.messaging.outbox
+        with self.engine.connect() as conn:
+            queues = list(
+                conn.execute(select(outbox.c.queue).where(outbox.c.status == OUTBOX_SENT).distinct()).scalars()
+            )
+        if not queues:
+            return []
+        try:
+            with self.celery_app.connection_for_write() as connection:
+                client = connection.default_channel.client
+                return [queue for queue in queues if client.llen(queue) > BUSY_QUEUE_MESSAGES]
+        except Exception as exc:  # Redis is down: nothing can be published anyway
+            log.warning("cannot see the queues' backlog: %s", exc)
+            return []
+
+    def _publish_all(self, condition: Any) -> int:
         published = 0
         while True:
-            sent = self._publish_batch(older_than)
+            sent = self._publish_batch(condition)
             published += sent
             if sent < self.batch_size:
                 return published
 
-    def _publish_batch(self, older_than: timedelta | None) -> int:
+    def _publish_batch(self, condition: Any) -> int:
         outbox = self.messaging.outbox
         query = (
-            select(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope)
-            .where(outbox.c.status == OUTBOX_PENDING)
+            select(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope, outbox.c.publish_attempts)
+            .where(condition)
             .order_by(outbox.c.created_at)
             .limit(self.batch_size)
         )
-        if older_than is not None:
-            query = query.where(outbox.c.created_at <= utcnow() - older_than)
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:
                 rows = conn.execute(query.with_for_update(skip_locked=True)).all()
-                sent_ids = self._send(rows)
-                self._mark_sent(conn, sent_ids)
-                return len(sent_ids)
+                sent = self._send(rows)
+                self._mark_sent(conn, sent)
+                return len(sent)
         with self.engine.begin() as conn:
             rows = conn.execute(query).all()
-        sent_ids = self._send(rows)
+        sent = self._send(rows)
         with self.engine.begin() as conn:
-            self._mark_sent(conn, sent_ids)
-        return len(sent_ids)
+            self._mark_sent(conn, sent)
+        return len(sent)
 
-    def _send(self, rows: Sequence[Row[Any]]) -> list[str]:
+    def _send(self, rows: Sequence[Row[Any]]) -> list[Row[Any]]:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
-        consumer takes a list of envelopes); the ids of the rows whose message was published."""
+        consumer takes a list of envelopes); the rows whose message was published."""
         batches: dict[tuple[str, str], list[Row[Any]]] = {}
         for row in rows:
             batches.setdefault((row.task_name, row.queue), []).append(row)
-        sent: list[str] = []
+        sent: list[Row[Any]] = []
         for (task_name, queue), batch in batches.items():
             for start in range(0, len(batch), self.events_per_message):
                 chunk = batch[start : start + self.events_per_message]
@@ -314,6 +542,7 @@ class OutboxRelay:
                     self.celery_app.send_task(
                         task_name,
                         args=[[json.loads(row.envelope) for row in chunk]],
+                        kwargs={"confirm_to": self.messaging.service},
                         queue=queue,
                         retry=True,
                         retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
@@ -321,14 +550,24 @@ class OutboxRelay:
                 except Exception as exc:
                     log.warning("publish of %s outbox rows to %s failed: %s", len(chunk), task_name, exc)
                     return sent
-                sent.extend(row.id for row in chunk)
+                sent.extend(chunk)
         return sent
 
-    def _mark_sent(self, conn: Connection, ids: list[str]) -> None:
-        if ids:
-            outbox = self.messaging.outbox
+    def _mark_sent(self, conn: Connection, rows: list[Row[Any]]) -> None:
+        """Sent now, due again after :func:`republish_delay` unless confirmed meanwhile (a confirmed row stays
+        confirmed)."""
+        by_publications: dict[int, list[str]] = {}
+        for row in rows:
+            by_publications.setdefault(row.publish_attempts + 1, []).append(row.id)
+        outbox, now = self.messaging.outbox, utcnow()
+        for publications, ids in by_publications.items():
             conn.execute(
                 update(outbox)
-                .where(outbox.c.id.in_(ids))
-                .values(status=OUTBOX_SENT, sent_at=utcnow(), publish_attempts=outbox.c.publish_attempts + 1)
+                .where(outbox.c.id.in_(ids) & (outbox.c.status != OUTBOX_CONFIRMED))
+                .values(
+                    status=OUTBOX_SENT,
+                    sent_at=now,
+                    publish_attempts=publications,
+                    republish_at=now + republish_delay(self.confirm_deadline, publications),
+                )
             )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from celery import Celery
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.celery_factory import make_celery, register_outbox_sweep
+from shared.celery_factory import make_celery, register_confirmations, register_outbox_sweep
 from shared.config import Settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.logs import configure_logging
@@ -37,16 +38,23 @@ class Runtime:
 
 def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Runtime:
     """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
-    each commit that wrote events) and its periodic sweep."""
+    each commit that wrote events), its periodic sweep and the task its consumers confirm events with."""
     configure_logging(settings.service, settings.log_json, settings.log_level)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)
     celery = make_celery(settings.service, settings.redis_url)
     relay = None
     if messaging is not None:
-        relay = OutboxRelay(engine, messaging, celery)
+        relay = OutboxRelay(
+            engine,
+            messaging,
+            celery,
+            confirm_deadline=timedelta(seconds=settings.confirm_deadline),
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
         messaging.notify_after_commit(session_factory, relay.kick)
         register_outbox_sweep(celery, settings.service, relay, settings.outbox_sweep_older_than)
+        register_confirmations(celery, settings.service, session_factory, messaging)
     return Runtime(settings, engine, session_factory, celery, messaging, relay)
 
 

@@ -23,6 +23,7 @@ from swagger_ui_bundle import swagger_ui_path
 from shared.celery_factory import QUEUE_DRAINED_KEY, QUEUE_STALLED_AFTER, SWEEPING_SERVICES
 from shared.errors import PROBLEM_JSON, install_error_handlers, problem
 from shared.logs import request_id_var
+from shared.messaging import BACKLOG_METRICS
 from shared.runtime import EXTENSION_KEY, Runtime
 
 #: The largest request body a service reads (a bigger one is a 413 before it is read).
@@ -290,17 +291,22 @@ def _queue_check(client: redis.Redis, service: str) -> str:
     return "ok" if age < QUEUE_STALLED_AFTER.total_seconds() else f"error: not drained for {age:.0f}s"
 
 
+def _outbox_state(runtime: Runtime) -> dict[str, dict[str, float]]:
+    """``{"outbox": {...}}``: the age of the oldest row a consumer has not confirmed, and the other backlog
+    figures (shown by readiness, not judged: a consumer that is down is not this service's unreadiness)."""
+    if runtime.messaging is None:
+        return {}
+    try:
+        with runtime.session_factory() as session:
+            return {"outbox": runtime.messaging.backlog(session)}
+    except Exception:
+        return {}
+
+
 def _install_health(app: Flask, runtime: Runtime) -> None:
     registry = app.extensions["metrics_registry"]
     service = runtime.settings.service
-    gauges = {
-        key: Gauge(f"sentra_{key}", help_text, registry=registry)
-        for key, help_text in (
-            ("outbox_pending", "Outbox rows not yet published"),
-            ("outbox_oldest_pending_seconds", "Age of the oldest unpublished outbox row"),
-            ("dead_letters_open", "Events that failed their last attempt and wait for a manager"),
-        )
-    }
+    gauges = {key: Gauge(f"sentra_{key}", help_text, registry=registry) for key, help_text in BACKLOG_METRICS.items()}
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -326,9 +332,10 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
             client.close()
         except Exception as exc:
             checks["redis"] = f"error: {exc.__class__.__name__}"
+        outbox = _outbox_state(runtime) if checks["database"] == "ok" else {}
         if all(v == "ok" for v in checks.values()):
-            return jsonify(status="ready", service=service, checks=checks)
-        return problem(503, "Service Unavailable", "A dependency is not reachable.", checks=checks)
+            return jsonify(status="ready", service=service, checks=checks, **outbox)
+        return problem(503, "Service Unavailable", "A dependency is not reachable.", checks=checks, **outbox)
 
     @app.get("/metrics")
     def metrics() -> Response:

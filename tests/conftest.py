@@ -135,5 +135,6 @@ def make_messaging_runtime(make_database_url, redis_server):
 
 @pytest.fixture
 def messaging_runtime(make_messaging_runtime):
-    """A runtime acting as the suppliers service on a database holding only the shared messaging tables."""
-    return make_messaging_runtime()
+    """A runtime acting as the suppliers service on a database holding only the shared messaging tables (a writer
+    waits at most a second for a lock, so a test can hold the lock as an outage would)."""
+    return make_messaging_runtime(db_busy_timeout=1.0)

@@ -162,7 +162,9 @@ def assert_openapi_describes_every_endpoint(app, excluded: dict[str, str] | None
 
 
 class RedisServer:
-    """A private redis-server on a free port that a test may stop and start again."""
+    """A private redis-server on a free port that a test may stop (or kill) and start again. It keeps an
+    append-only file as production does (``appendfsync everysec``); :meth:`wipe` removes it, so the next start
+    is empty."""
 
     def __init__(self, directory: Path):
         self.port = free_port()
@@ -185,7 +187,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes",
+                "--appendfsync",
+                "everysec",
                 "--dir",
                 str(self.directory),
                 "--maxmemory-policy",
@@ -203,6 +207,18 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer would: what was not yet in the append-only file is lost."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def wipe(self) -> None:
+        """Remove the stopped server's data, so it starts empty (a Redis restarted without its data)."""
+        assert self.process is None, "stop the server first"
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port)
@@ -293,6 +309,8 @@ def service_env(settings: Settings) -> dict[str, str]:
             "SENTRA_JWT_SECRET": settings.jwt_secret,
             "SENTRA_QRIS_CALLBACK_SECRET": settings.qris_callback_secret,
             "PYTHONPATH": str(PROJECT_ROOT),
+            "SENTRA_DB_BUSY_TIMEOUT": str(settings.db_busy_timeout),
+            "SENTRA_CONFIRM_DEADLINE": str(settings.confirm_deadline),
         }
     )
     env.update({f"SENTRA_{name.upper()}_URL": url for name, url in settings.service_urls.items()})

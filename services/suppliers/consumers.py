@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import postings, reconciliation
-from services.suppliers.models import messaging
+from services.suppliers.models import LedgerSource, Supplier, messaging
+from shared.celery_factory import Park
 from shared.db import transaction
 from shared.events import contract, load_event
 
@@ -23,10 +25,20 @@ log = logging.getLogger(__name__)
 
 
 def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
+    """Posted under the terms of each line's supplier: a supplier not registered here is waited for (parked),
+    never posted on default terms."""
+    supplier_ids = {str(line["supplier_id"]) for line in payload["lines"]}
+    known = set(session.scalars(select(Supplier.id).where(Supplier.id.in_(supplier_ids))))
+    if supplier_ids - known:
+        raise Park(f"supplier:{sorted(supplier_ids - known)[0]}")
     postings.post_sale(session, payload)
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
+    """Reverses its sale's postings: parked until the sale is posted."""
+    sale_key = f"sale:{payload['sale_id']}"
+    if session.get(LedgerSource, sale_key) is None:
+        raise Park(sale_key)
     postings.post_refund(session, payload)
 
 

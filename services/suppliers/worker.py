@@ -3,14 +3,15 @@
 from services.suppliers import consumers, reconciliation
 from services.suppliers.consumers import HANDLERS
 from services.suppliers.models import messaging
-from shared.celery_factory import MAX_RETRY_COUNTDOWN, register_consumers
+from shared.celery_factory import MAX_RETRY_COUNTDOWN, confirm_to_producer, register_consumers
 from shared.config import load_settings
 from shared.messaging import MAX_ATTEMPTS
 from shared.runtime import build_runtime
 
 #: A reconciliation makes three HTTP fetches of up to ``reconciliation.FETCH_TIMEOUT`` each, then compares:
-#: minutes, not the 60 s of an event consumer. Under the broker's visibility timeout (300 s), so a running
-#: reconciliation is not delivered a second time; at the soft limit it is stored as failed.
+#: minutes, not the seconds of an event consumer. Longer than the broker's visibility timeout, so a long
+#: reconciliation may be handed to a worker a second time while it runs: harmless, the report is stored once
+#: (``reconciliation.run`` stores only on a reconciliation still queued). At the soft limit it is stored as failed.
 RECONCILIATION_TIME_LIMIT = 280
 RECONCILIATION_SOFT_TIME_LIMIT = 270
 
@@ -30,10 +31,12 @@ register_consumers(app, "suppliers", runtime.session_factory, messaging, HANDLER
     max_retries=MAX_ATTEMPTS,
     shared=False,
 )
-def on_reconciliation_requested(envelopes: list[dict]) -> None:
-    """Run the requested reconciliations, fetching the POS's and inventory's records over HTTP. Only a failure
-    to store an outcome (e.g. the database is down) raises: the batch is retried with backoff, and what was
-    stored meanwhile is skipped."""
+def on_reconciliation_requested(envelopes: list[dict], confirm_to: str | None = None) -> None:
+    """Run the requested reconciliations, fetching the POS's and inventory's records over HTTP, then confirm them
+    to ``confirm_to`` (the outbox that sent them). Only a failure to store an outcome (e.g. the database is down)
+    raises: the batch is retried with backoff, and what was stored meanwhile is skipped."""
     consumers.on_reconciliation_requested(
         runtime.session_factory, reconciliation.HttpSources(runtime.settings), envelopes
     )
+    event_ids = [str(envelope.get("event_id")) for envelope in envelopes if isinstance(envelope, dict)]
+    confirm_to_producer(app, consumers.RECONCILIATION_CONSUMER, confirm_to, event_ids)

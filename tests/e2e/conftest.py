@@ -17,6 +17,8 @@ class Platform:
     settings: dict
     apps: dict
     redis: object
+    #: The worker process of each service (the POS one also runs the beat).
+    workers: dict = field(default_factory=dict)
     http: requests.Session = field(default_factory=requests.Session)
 
     def runtime(self, service: str):
@@ -27,8 +29,18 @@ class Platform:
         return f"{self.urls['gateway']}/api/{service}"
 
 
+WORKER_SERVICES = ("inventory", "pos", "suppliers")
+
+
 @pytest.fixture
-def platform(make_settings, redis_server, start_worker):
+def platform_overrides() -> dict[str, dict]:
+    """Settings per service on top of the test defaults (a module overrides this fixture, e.g. the fault tests'
+    short confirmation deadline)."""
+    return {}
+
+
+@pytest.fixture
+def platform(make_settings, redis_server, start_worker, platform_overrides):
     from services.gateway import create_app as gateway_app
     from services.inventory import create_app as inventory_app
     from services.pos import create_app as pos_app
@@ -37,12 +49,14 @@ def platform(make_settings, redis_server, start_worker):
     factories = {"inventory": inventory_app, "pos": pos_app, "suppliers": suppliers_app, "gateway": gateway_app}
     ports = {service: free_port() for service in factories}
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-    settings = {service: replace(make_settings(service), service_urls=urls) for service in factories}
+    settings = {
+        service: replace(make_settings(service, **platform_overrides.get(service, {})), service_urls=urls)
+        for service in factories
+    }
     apps = {service: factory(settings[service]) for service, factory in factories.items()}
     served = [ServedApp(app, ports[service]) for service, app in apps.items()]
     redis_server.client().flushall()  # no messages left over from earlier tests
-    for service in ("inventory", "pos", "suppliers"):
-        start_worker(settings[service], beat=service == "pos")
-    yield Platform(urls=urls, settings=settings, apps=apps, redis=redis_server)
+    workers = {service: start_worker(settings[service], beat=service == "pos") for service in WORKER_SERVICES}
+    yield Platform(urls=urls, settings=settings, apps=apps, redis=redis_server, workers=workers)
     for app in served:
         app.stop()

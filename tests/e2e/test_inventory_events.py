@@ -1,6 +1,6 @@
 """The inventory worker as a real process on a real Redis: supplier and sale events published with Celery's
-``send_task`` reach it, duplicates change stock once, a refund that overtakes its sale waits for it, and the
-stock movements it records leave through the outbox."""
+``send_task`` reach it, duplicates (of an event or of a sale under a new event id) change stock once, a refund that
+overtakes its sale waits for it, and the stock movements it records leave through the outbox."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def _attempts(runtime, event_id: str) -> int:
         ).scalar_one()
 
 
+def _processed(runtime, event_id: str) -> bool:
+    table = runtime.messaging.processed_events
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(table.c.event_id).where(table.c.event_id == event_id)).first() is not None
+
+
 def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory_with_worker):
     app, send, manager = inventory_with_worker
     runtime = app.extensions["sentra"]
@@ -86,6 +92,9 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     eventually(lambda: stock()[0] == 4, message="the sale reached inventory")
     send("sale.completed", envelope=envelope)  # Redis redelivery / a relay retry: the same event again
     eventually(lambda: _attempts(runtime, envelope["event_id"]) == 2, message="the duplicate was consumed")
+    assert stock() == (4, {"EARLY": 0, "LATE": 4})
+    republished = send("sale.completed", sale)  # the same sale under a new event id: claimed by its business key
+    eventually(lambda: _processed(runtime, republished["event_id"]), message="the republished sale was consumed")
     assert stock() == (4, {"EARLY": 0, "LATE": 4})
 
     later_sale = sale_payload([(product, 3)])

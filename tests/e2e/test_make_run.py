@@ -1,6 +1,6 @@
 """``make run`` (``python -m deploy.dev``, what its recipe runs) from a fresh data directory: every service ready,
-demo data loaded, a quiet terminal that ends with the banner, Ctrl-C stops everything with exit code 0; and a
-taken port named with the variable that moves it."""
+demo data loaded, a quiet terminal that ends with the banner, a killed process started again, Ctrl-C stops
+everything with exit code 0; a taken port named with the variable that moves it; Ctrl-C in a real terminal."""
 
 from __future__ import annotations
 
@@ -41,7 +41,19 @@ def printed_lines(stack: DevStack) -> list[str]:
     return [line for line in stack.log().splitlines() if line.strip()]
 
 
-def test_make_run_serves_everything_quietly_ends_with_the_banner_and_stops_cleanly_on_ctrl_c(stack):
+def _process_running(stack, module: str) -> psutil.Process | None:
+    """The celery process of ``module`` under ``make run`` (not its supervisor), if one runs."""
+    for child in psutil.Process(stack.process.pid).children(recursive=True):
+        try:
+            cmdline = child.cmdline()
+        except psutil.Error:
+            continue
+        if module in cmdline and "deploy.supervise" not in cmdline and child.status() != psutil.STATUS_ZOMBIE:
+            return child
+    return None
+
+
+def test_make_run_serves_everything_quietly_ends_with_the_banner_restarts_what_dies_and_stops_cleanly(stack):
     eventually(stack.ready, timeout=120, interval=1, message="all /readyz answer 200")
     eventually(lambda: "Sentra is running" in stack.log(), timeout=120, interval=1, message="demo data loaded")
     gateway = stack.urls["gateway"]
@@ -61,6 +73,17 @@ def test_make_run_serves_everything_quietly_ends_with_the_banner_and_stops_clean
     while_idle = printed_lines(stack)[len(at_banner) :]
     assert len(while_idle) <= IDLE_LINES_ALLOWED, while_idle
     assert [line for line in printed_lines(stack) if TROUBLE.search(line)] == []
+
+    worker = _process_running(stack, "services.inventory.worker")
+    worker.kill()  # SIGKILL, as the OOM killer would: its supervisor starts it again
+    restarted = eventually(
+        lambda: (found := _process_running(stack, "services.inventory.worker")) and found.pid != worker.pid and found,
+        timeout=60,
+        interval=0.5,
+        message="the killed worker started again",
+    )
+    assert restarted.is_running()
+    eventually(stack.ready, timeout=60, interval=1, message="all /readyz answer 200 again")
 
     children = psutil.Process(stack.process.pid).children(recursive=True)
     assert stack.stop() == 0

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared import dead_letters_api
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.errors import Conflict, NotFound
-from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_PENDING, OUTBOX_SENT
+from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_CONFIRMED, OUTBOX_PENDING, OUTBOX_SENT
 from shared.web import create_service_app
 from tests.support import eventually, queued_event_batches
 
@@ -172,3 +172,85 @@ def test_managers_see_dead_letters_over_http_and_send_one_again_once(runtime, to
     again = client.post(f"/dead-letters/{dead['id']}/retry", headers=token("manager"))
     assert again.status_code == 409 and again.content_type == "application/problem+json"
     assert len(_statuses(runtime)) == 1  # the retry went back through the outbox
+
+
+def _queued_calls(redis, queue: str) -> list[tuple[str, list, dict]]:
+    """``(task, args, kwargs)`` of each message waiting on ``queue``, oldest first."""
+    import base64
+
+    calls = []
+    for raw in reversed(redis.lrange(queue, 0, -1)):
+        message = json.loads(raw)
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        calls.append((message["headers"]["task"], args, kwargs))
+    return calls
+
+
+def test_rows_unconfirmed_past_their_deadline_are_published_again_with_backoff_until_confirmed(runtime, redis_server):
+    from datetime import timedelta
+
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    runtime.relay.confirm_deadline = timedelta(seconds=0.5)
+    with runtime.transaction() as session:
+        envelope = runtime.messaging.record(session, "supplier.registered", SUPPLIER_REGISTERED)
+    runtime.relay.publish_pending()
+    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
+    task, args, kwargs = _queued_calls(redis, "inventory")[-1]  # the relay thread woken by the commit may send too
+    assert (task, args[0][0]["event_id"], kwargs) == (
+        "inventory.on_supplier_registered",
+        envelope["event_id"],
+        {"confirm_to": "suppliers"},
+    )
+    assert runtime.relay.republish_unconfirmed() == 0  # not due yet
+    redis.delete("inventory", "pos")  # as if Redis lost both messages
+
+    confirmed = runtime.celery.tasks["suppliers.confirm_events"](
+        "inventory.on_supplier_registered", [envelope["event_id"]]
+    )
+    assert confirmed == 1
+    time.sleep(0.6)
+    assert runtime.relay.republish_unconfirmed() == 1
+    assert [task for task, _, _ in _queued_calls(redis, "pos")] == ["pos.on_supplier_registered"]
+    assert _queued_calls(redis, "inventory") == []
+    outbox = runtime.messaging.outbox
+    with runtime.engine.connect() as conn:
+        row = conn.execute(select(outbox).where(outbox.c.queue == "pos")).one()
+    assert row.publish_attempts == 2
+    assert 0.9 <= (row.republish_at - row.sent_at).total_seconds() <= 1.1  # the deadline doubled
+    with runtime.session_factory() as session:
+        backlog = runtime.messaging.backlog(session)
+    assert backlog["outbox_unconfirmed"] == 1 and backlog["outbox_oldest_unconfirmed_seconds"] > 0.5
+    assert runtime.relay.republish_unconfirmed() == 0  # backing off
+    runtime.celery.tasks["suppliers.confirm_events"]("pos.on_supplier_registered", [envelope["event_id"]])
+    assert _statuses(runtime) == [OUTBOX_CONFIRMED, OUTBOX_CONFIRMED]
+    time.sleep(1.1)
+    assert runtime.relay.republish_unconfirmed() == 0
+
+
+def test_a_queue_still_draining_a_backlog_gets_no_republished_duplicates(runtime, redis_server):
+    from datetime import timedelta
+
+    from shared.messaging import BUSY_QUEUE_MESSAGES
+
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    runtime.relay.confirm_deadline = timedelta(seconds=0.1)
+    _register_supplier(runtime)
+    runtime.relay.publish_pending()
+    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
+    redis.rpush("inventory", *[b"backlog"] * (BUSY_QUEUE_MESSAGES + 1))
+    time.sleep(0.2)
+    assert runtime.relay.republish_unconfirmed() == 1
+    assert [task for task, _, _ in _queued_calls(redis, "pos")][-1] == "pos.on_supplier_registered"
+    redis.delete("inventory", "pos")
+
+
+def test_poison_that_is_no_event_cannot_be_sent_again(runtime):
+    with runtime.transaction() as session:
+        runtime.messaging.dead_letter(session, "suppliers.quarantine", {"raw": "not json {"}, "not JSON", attempts=1)
+        dead_letter_id = session.execute(select(runtime.messaging.dead_letters.c.id)).scalar_one()
+    with pytest.raises(Conflict), runtime.transaction() as session:
+        runtime.messaging.retry_dead_letter(session, dead_letter_id)
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(runtime.messaging.outbox)).all() == []
