@@ -55,6 +55,9 @@ SENTENCES = {
     "idempotency_in_flight": _("This request is still being processed. Wait a moment."),
     "sale_completed": _("This sale is already completed."),
     "sale_voided": _("This sale was voided."),
+    "no_printer": _("This register has no network printer enabled."),
+    "printer_unreachable": _("The printer cannot be reached. Check that it is on and connected to the network."),
+    "printer_timeout": _("The printer did not answer in time. Check that it is on and connected to the network."),
     # the gateway
     "service_unreachable": _("The service cannot be reached right now. Try again in a moment."),
     errors.BAD_CREDENTIALS: _("Wrong username or password."),

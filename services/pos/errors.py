@@ -43,3 +43,8 @@ APPROVER_NAME_TAKEN = "approver_name_taken"
 IDEMPOTENCY_KEY_MISSING = "idempotency_key_missing"
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 IDEMPOTENCY_IN_FLIGHT = "idempotency_in_flight"
+
+# -- network printer --
+NO_PRINTER = "no_printer"
+PRINTER_UNREACHABLE = "printer_unreachable"
+PRINTER_TIMEOUT = "printer_timeout"

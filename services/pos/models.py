@@ -85,6 +85,21 @@ class Register(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RegisterPrinter(Base):
+    """A register's ESC/POS network printer (raw TCP, port 9100 on most models); without one, or while it is
+    disabled, the counter prints through the browser's print view."""
+
+    __tablename__ = "register_printers"
+
+    register_id: Mapped[str] = mapped_column(IdString, ForeignKey("registers.id"), primary_key=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int] = mapped_column(Integer)
+    paper_width: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(128))
+
+
 class ShiftStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"

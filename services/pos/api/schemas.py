@@ -121,3 +121,10 @@ class SaleOut(Schema):
     approved_by = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(SaleLineOut))
     payments = fields.List(fields.Nested(PaymentOut))
+
+
+class PrintedOut(Schema):
+    """What a print on the register's network printer did."""
+
+    printer = fields.String(metadata={"description": "host:port of the printer"})
+    drawer_opened = fields.Boolean(metadata={"description": "Whether the cash drawer was kicked open"})

@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.pos import receipts, shifts
-from services.pos.api.schemas import Timestamp, one_of
+from services.pos import printing, receipts, shifts
+from services.pos.api.schemas import PrintedOut, Timestamp, one_of
 from services.pos.models import CashMovementKind, ShiftStatus
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
@@ -187,5 +187,14 @@ class ZReportPrint(MethodView):
         """The Z report as an 80 mm print view (HTML)."""
         with current_runtime().transaction() as session:
             figures = shifts.z_report(session, shift_id, current_principal())
-            html = render_template("z_report.html", **receipts.z_report_context(session, figures))
-        return Response(html, mimetype="text/html")
+            document = receipts.z_report_document(session, figures)
+        return Response(render_template("document.html", **receipts.html_context(document, 80)), mimetype="text/html")
+
+    @requires("cashier", "manager")
+    @shifts_blp.response(200, PrintedOut)
+    @shifts_blp.alt_response(409, description="The register has no network printer enabled (no_printer)")
+    @shifts_blp.alt_response(503, description="The printer is unreachable or did not answer within 3 s")
+    def post(self, shift_id):
+        """Print the Z report on the ESC/POS printer of the shift's register."""
+        with current_runtime().session_factory() as session:
+            return printing.print_z_report(session, shift_id, current_principal())

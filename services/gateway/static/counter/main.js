@@ -6,7 +6,7 @@ import { pos } from "./api.js";
 import { catalogue } from "./catalogue.js";
 import { queue } from "./queue.js";
 import { setupPayment } from "./payment.js";
-import { printNode, printReceipt } from "./print.js";
+import { enabledPrinter, loadPrinter, printNode, printReceipt } from "./print.js";
 import { setupRefund } from "./refund.js";
 import { setupScan } from "./scan.js";
 import { setupShift } from "./shift.js";
@@ -57,7 +57,7 @@ const counter = {
     $("last-change").textContent = money(sale.change);
     $("last-sale").hidden = false;
     if (sale.offline) printNode(offlineReceipt(sale));
-    else if (sale.receipt_no) printReceipt(sale.receipt_no, this.settings.paper);
+    else if (sale.receipt_no) printReceipt(sale.receipt_no, this.settings.paper, { reprint: false });
     this.focusScan();
   },
 
@@ -166,6 +166,7 @@ function loadRegisterState() {
   counter.cart = store.cart(counter.registerId);
   counter.parked = store.parked(counter.registerId);
   counter.settings = store.settings(counter.registerId);
+  loadPrinter(counter.registerId);
   renderCart();
 }
 
@@ -262,9 +263,17 @@ $("discount-form").addEventListener("submit", event => {
   closeDialog("discount-dialog");
 });
 
+/** Where this register's receipts print: its network printer (set by a manager) or the browser. */
+function printerSentence() {
+  const printer = enabledPrinter();
+  if (printer) return t("settings.printer", { host: printer.host, port: printer.port, paper: printer.paper_width });
+  return t("settings.printer_none");
+}
+
 $("settings-button").addEventListener("click", () => {
   const form = $("settings-form");
   form.elements.paper.value = String(counter.settings.paper);
+  $("settings-printer").textContent = printerSentence();
   openDialog("settings-dialog", form.querySelector("input:checked"));
 });
 $("settings-form").addEventListener("submit", event => {
