@@ -1,0 +1,144 @@
+"""The manager's stock pages in headless Chromium against the real services behind the gateway: stock on hand
+with filters, a write-off and the alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from shared import business_time
+from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import log_in, screenshot
+from tests.browser.test_gateway_manager_and_supplier_pages import tab_to, type_into
+from tests.support import eventually
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+DODOL = "Dodol Betawi Original 250 g"
+KERUPUK = "Kerupuk Kulit Cikarang"
+
+
+def stocked_supplier(centre) -> dict:
+    """A supplier with two food products received today: 20 dodol (lot far from expiry) and 10 kerupuk whose lot
+    expires in five days; another supplier with one product, to filter out."""
+    http, api = centre.manager, centre.api
+
+    def supplier(name, phone):
+        body = {"business_name": name, "owner_name": "Pemilik", "phone": phone}
+        return http.post(f"{api}/suppliers/suppliers", json=body).json()
+
+    yati, other = supplier("Oleh-oleh Mpok Yati", "081311120001"), supplier("Batik Bekasi Asri", "081311120002")
+
+    def product(owner, name, barcode, price, category="makanan"):
+        body = {"name": name, "category": category, "unit": "pcs", "price": price, "barcode": barcode}
+        response = http.post(f"{api}/inventory/products", json={**body, "supplier_id": owner["id"]})
+        return response.json() if response.status_code == 201 else None
+
+    dodol = eventually(lambda: product(yati, DODOL, "8991234500010", 25_000), timeout=30, message="supplier known")
+    kerupuk = product(yati, KERUPUK, "8991234500027", 15_000)
+    batik = eventually(
+        lambda: product(other, "Batik Tulis Bekasi", "8991234500041", 350_000, "fashion"), timeout=30, message="known"
+    )
+    today = business_time.today()
+    for owner, lines in (
+        (
+            yati,
+            [
+                {
+                    "product_id": dodol["id"],
+                    "qty": 20,
+                    "lot_code": "DDL-01",
+                    "expiry_date": str(today + timedelta(days=200)),
+                },
+                {
+                    "product_id": kerupuk["id"],
+                    "qty": 10,
+                    "lot_code": "KRP-01",
+                    "expiry_date": str(today + timedelta(days=5)),
+                },
+            ],
+        ),
+        (other, [{"product_id": batik["id"], "qty": 3}]),
+    ):
+        response = http.post(f"{api}/inventory/intakes", json={"supplier_id": owner["id"], "lines": lines})
+        assert response.status_code == 201, response.text
+    return {"supplier": yati, "dodol": dodol, "kerupuk": kerupuk}
+
+
+def press_enter_and_wait(page) -> None:
+    """Enter on a form's button or field: wait for the page the form leads to (the old page has the same
+    elements until then)."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def row(page, text: str):
+    return page.locator("tbody tr", has_text=text)
+
+
+def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, page):
+    url = centre.url
+    stock = stocked_supplier(centre)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    tab_to(page, "nav.tabs a[href='/manager/stock']")
+    press_enter_and_wait(page)
+    page.wait_for_url(f"{url}/manager/stock")
+    assert page.locator("tbody tr").count() == 3
+    assert_accessible(page)
+
+    tab_to(page, "#f-supplier_id")
+    page.select_option("#f-supplier_id", label="Oleh-oleh Mpok Yati")  # a select is chosen, not typed into
+    type_into(page, "#f-q", "dodol")
+    press_enter_and_wait(page)
+    page.wait_for_url("**/manager/stock?*")
+    assert page.locator("tbody tr").count() == 1
+    assert row(page, DODOL).locator("td").nth(3).inner_text() == "20 pcs"
+    assert "Oleh-oleh Mpok Yati" in row(page, DODOL).inner_text()
+    assert page.inner_text("[data-testid=stock-totals]") == "20 unit, senilai Rp500.000 dengan harga jual"
+    screenshot(page, "console-stock")
+
+    tab_to(page, f"tr[data-product-id='{stock['dodol']['id']}'] a")
+    press_enter_and_wait(page)
+    page.locator("#write-off-form").wait_for()
+    assert "DDL-01" in page.inner_text("table") and page.inner_text("[data-testid=on-hand]") == "20 pcs"
+    assert_accessible(page)
+    tab_to(page, "#save-write-off")
+    press_enter_and_wait(page)  # nothing filled in
+    assert page.inner_text("[data-field-error=qty]") == "Wajib diisi."
+    assert page.inner_text("[data-field-error=reason]") == "Wajib diisi."
+    type_into(page, "#f-qty", "25")
+    page.select_option("#f-reason", label="Rusak")
+    page.select_option("#f-borne_by", label="Sentra")
+    tab_to(page, "#save-write-off")
+    press_enter_and_wait(page)
+    assert page.inner_text("[data-field-error=qty]") == "Lebih banyak dari stok yang ada."
+    assert_accessible(page)
+    page.fill("#f-qty", "2")
+    page.click("#save-write-off")
+    page.locator("[data-testid=flash-success]", has_text="2 unit dihapusbukukan.").wait_for()
+    assert page.inner_text("[data-testid=on-hand]") == "18 pcs"
+    screenshot(page, "console-stock-product")
+
+    page.goto(f"{url}/manager/alerts")
+    tab_to(page, "#scan-alerts")
+    press_enter_and_wait(page)
+    page.locator("[data-testid=flash-success]", has_text="Rak sudah diperiksa").wait_for()
+    alert = page.locator("tr[data-alert-id]", has_text=KERUPUK)
+    assert "Hampir kedaluwarsa" in alert.inner_text() and "KRP-01" in alert.inner_text()
+    assert "Oleh-oleh Mpok Yati" in alert.inner_text()
+    assert "near_expiry" not in page.inner_text("main") and "-" * 4 not in page.inner_text("tbody")
+    assert_accessible(page)
+    screenshot(page, "console-alerts")
+    tab_to(page, f"tr[data-alert-id='{alert.get_attribute('data-alert-id')}'] button")
+    press_enter_and_wait(page)
+    page.locator("[data-testid=flash-success]", has_text="Peringatan ditandai sudah ditangani.").wait_for()
+    expect(page.locator("tr[data-alert-id]", has_text=KERUPUK)).to_have_count(0)
+    page.select_option("#f-status", "resolved")
+    page.click("#alert-filter button[type=submit]")
+    assert "Ditangani" in page.locator("tr[data-alert-id]", has_text=KERUPUK).inner_text()
+
+    page.click("[data-testid=language-en]")
+    assert page.inner_text("h1") == "Stock alerts" and "Near expiry" in page.inner_text("tbody")
