@@ -1,5 +1,5 @@
 """The manager's stock pages in headless Chromium against the real services behind the gateway: stock on hand
-with filters, a write-off and the alerts."""
+with filters, a write-off, the alerts and a stock count approved with its variance."""
 
 from __future__ import annotations
 
@@ -142,3 +142,58 @@ def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, pag
 
     page.click("[data-testid=language-en]")
     assert page.inner_text("h1") == "Stock alerts" and "Near expiry" in page.inner_text("tbody")
+
+
+def test_a_count_is_opened_counted_by_typing_and_scanning_and_approved_with_its_variance(centre, page):
+    url = centre.url
+    stock = stocked_supplier(centre)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/counts")
+    assert_accessible(page)
+    tab_to(page, "#f-supplier_id")
+    page.select_option("#f-supplier_id", label="Oleh-oleh Mpok Yati")
+    type_into(page, "#f-note", "Opname akhir bulan")
+    tab_to(page, "#open-count")
+    press_enter_and_wait(page)
+    page.locator("[data-testid=flash-success]", has_text="Stock opname SO-").wait_for()
+    assert page.locator("#count-sheet tbody tr").count() == 2
+    assert page.inner_text("[data-testid=uncounted]") == "2"
+    assert "Terbuka" in page.inner_text("h1")
+    assert_accessible(page)
+
+    dodol_field = f"#f-counted-{stock['dodol']['id']}"
+    type_into(page, dodol_field, "17")
+    type_into(page, f"#f-reason-{stock['dodol']['id']}", "Kemasan hilang")
+    tab_to(page, "#save-counts")
+    press_enter_and_wait(page)
+    page.locator("[data-testid=flash-success]", has_text="Jumlah hitungan disimpan.").wait_for()
+    dodol = page.locator(f"tr[data-product-id='{stock['dodol']['id']}']")
+    assert dodol.locator("td").nth(4).inner_text() == "-3"
+    assert dodol.locator("td").nth(5).inner_text() == "-Rp75.000"
+    assert "Dewi Manajer" in dodol.inner_text()
+
+    # A scanner types the barcode into the focused field and presses Enter: 10 scans of one unit each.
+    for _ in range(10):
+        expect(page.locator("#f-barcode")).to_be_focused()
+        page.keyboard.type("8991234500027")
+        press_enter_and_wait(page)
+        page.locator("[data-testid=flash-success]").wait_for()
+    assert page.inner_text("[data-testid=uncounted]") == "0"
+    assert page.inner_text("[data-testid=variance-units]") == "-3"
+    page.keyboard.type("8991234599999")
+    press_enter_and_wait(page)
+    assert page.inner_text("[data-field-error=barcode]") == "Tidak ada produk dengan barcode ini."
+    assert_accessible(page)
+    screenshot(page, "console-count")
+
+    tab_to(page, "#approve-count")
+    press_enter_and_wait(page)
+    page.locator("[data-testid=flash-success]", has_text="Stock opname disetujui").wait_for()
+    assert "Disetujui" in page.inner_text("h1") and page.locator("#approve-count").count() == 0
+    assert page.inner_text("[data-testid=variance-rupiah]") == "-Rp75.000"
+    assert_accessible(page)
+    on_hand = centre.manager.get(f"{centre.api}/inventory/products/{stock['dodol']['id']}/stock").json()["on_hand"]
+    assert on_hand == 17
+    page.goto(f"{url}/manager/counts")
+    assert "Disetujui" in row(page, "Opname akhir bulan").inner_text()
