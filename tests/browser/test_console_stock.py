@@ -1,5 +1,5 @@
 """The manager's stock pages in headless Chromium against the real services behind the gateway: stock on hand
-with filters, a write-off, the alerts and a stock count approved with its variance."""
+with filters, a write-off, the alerts, a stock count approved with its variance, and a return to supplier."""
 
 from __future__ import annotations
 
@@ -197,3 +197,47 @@ def test_a_count_is_opened_counted_by_typing_and_scanning_and_approved_with_its_
     assert on_hand == 17
     page.goto(f"{url}/manager/counts")
     assert "Disetujui" in row(page, "Opname akhir bulan").inner_text()
+
+
+def test_a_return_is_picked_from_the_pick_list_and_printed_as_a_nota_retur(centre, page):
+    url = centre.url
+    stocked_supplier(centre)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/returns")
+    assert_accessible(page)
+    tab_to(page, "#new-return")
+    press_enter_and_wait(page)
+    page.wait_for_url(f"{url}/manager/returns/new")
+    assert_accessible(page)
+    tab_to(page, "#f-supplier_id")
+    page.select_option("#f-supplier_id", label="Oleh-oleh Mpok Yati")
+    tab_to(page, "#return-supplier button[type=submit]")
+    press_enter_and_wait(page)
+    page.locator("#return-form").wait_for()
+    assert page.locator("#return-form tbody tr").count() == 1  # only the lot near expiry
+    pick = row(page, KERUPUK)
+    assert "KRP-01" in pick.inner_text() and "Hampir kedaluwarsa" in pick.inner_text()
+    assert_accessible(page)
+    screenshot(page, "console-return-pick-list")
+
+    kerupuk_qty = "#return-form tbody tr input[name^='qty.']"
+    type_into(page, kerupuk_qty, "12")
+    tab_to(page, "#save-return")
+    press_enter_and_wait(page)
+    assert page.inner_text("[data-field-error=collected_by]") == "Wajib diisi."
+    type_into(page, "#f-collected_by", "Yati")
+    tab_to(page, "#save-return")
+    press_enter_and_wait(page)
+    assert page.locator("[data-field-error^='qty.']").inner_text() == "Lebih banyak dari stok yang ada."
+    assert_accessible(page)
+    page.fill(kerupuk_qty, "10")
+    page.click("#save-return")
+    page.locator("[data-testid=flash-success]", has_text="Retur RT-").wait_for()
+    assert row(page, KERUPUK).locator("td").nth(3).inner_text() == "10"
+    assert "Yati" in page.inner_text("dl") and "Dewi Manajer" in page.inner_text("dl")
+    nota = page.context.request.get(url + page.get_attribute("#nota-retur", "href"))
+    assert nota.status == 200 and nota.body().startswith(b"%PDF")
+    assert_accessible(page)
+    page.goto(f"{url}/manager/returns")
+    assert "Oleh-oleh Mpok Yati" in row(page, "RT-").inner_text()
