@@ -111,11 +111,17 @@ FIELD_SENTENCES = {
     "The period ends before it starts.": _("The period ends before it starts."),
     "A P-IRT number has at least 15 digits.": _("The P-IRT number has at least 15 digits."),
     "Give permit_type and permit_number together.": _("Give the permit type and number together."),
+    "No product has this barcode.": _("No product has this barcode."),
+    "This product is not part of this count.": _("This product is not part of this count."),
+    "Unknown lot.": _("Unknown lot."),
+    "Not a lot of this product at this outlet.": _("Unknown lot."),
+    "This lot belongs to another supplier.": _("This lot belongs to another supplier."),
 }
 FIELD_PATTERNS = [
     (re.compile(r"^(Longer than maximum length|Shorter than minimum length|Length must be)"), _("Wrong length.")),
     (re.compile(r"^Must be one of"), _("Choose a value from the list.")),
-    (re.compile(r"^Must be (greater|less) than"), _("The number is out of range.")),
+    (re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+\.$"), _("The number is out of range.")),
+    (re.compile(r"^At most -?\d+\.$|has only -?\d+ on hand"), _("More than is on hand.")),
     (re.compile(r"(?i)barcode|check digit|GTIN|EAN|UPC"), _("Not a valid barcode (EAN-13, EAN-8 or UPC-A).")),
 ]
 UNKNOWN_FIELD_MESSAGE = _("This value is not valid.")

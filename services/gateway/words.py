@@ -35,6 +35,14 @@ WORDS = {
         "consignment_ended": _("Consignment ended"),
         "negative_on_hand": _("Sold below zero"),
     },
+    "write_off_reason": {"damaged": _("Damaged"), "expired": _("Expired"), "lost": _("Lost")},
+    "count_status": {"open": _("Open"), "approved": _("Approved"), "cancelled": _("Cancelled")},
+    "return_reason": {
+        "expired": _("Expired"),
+        "near_expiry": _("Near expiry"),
+        "consignment_ended": _("Consignment period over"),
+        "slow_mover": _("Not selling"),
+    },
 }
 
 #: The tone of a status badge (a CSS class) by stored value.
@@ -49,6 +57,8 @@ TONES = {
     "ended": "off",
     "excluded": "off",
     "failed": "bad",
+    "open": "warn",
+    "cancelled": "off",
 }
 
 #: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.
