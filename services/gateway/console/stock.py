@@ -38,7 +38,8 @@ def stock():
     low stock (at or below the reorder point) and products flagged for a count."""
     supplier_id = request.args.get("supplier_id") or ""
     text = (request.args.get("q") or "").strip()
-    view = request.args.get("view") if request.args.get("view") in STOCK_VIEWS else "all"
+    asked = request.args.get("view", "all")
+    view = asked if asked in STOCK_VIEWS else "all"
     rows = call("inventory", "GET", "/stock", params={"supplier_id": supplier_id} if supplier_id else None) or []
     shown = [r for r in rows if _matches(r, text.casefold(), view)]
     options, names = _supplier_options()
