@@ -43,6 +43,14 @@ def postgres_databases():
     databases.drop_all()
 
 
+@pytest.fixture(autouse=True)
+def _drop_the_tests_databases(postgres_databases):
+    """(PostgreSQL) When a test ends, its databases go, and with them every connection its apps still hold."""
+    yield
+    if postgres_databases is not None:
+        postgres_databases.drop_test_databases()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """The database engine a test runs on: always SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set."""

@@ -230,26 +230,40 @@ class PostgresDatabases:
     def __init__(self, admin_url: str):
         self.admin_url = admin_url.replace("postgresql+psycopg://", "postgresql://")
         self.created: list[str] = []
+        #: Databases made for the current test (dropped when it ends: see :meth:`drop_test_databases`).
+        self.of_test: list[str] = []
 
-    def create(self, template: str | None = None) -> str:
-        """A new database (a copy of the database at URL ``template`` when given); returns its URL."""
+    def create(self, template: str | None = None, *, for_run: bool = False) -> str:
+        """A new database (a copy of the database at URL ``template`` when given); returns its URL. It lives until
+        the current test ends, or with ``for_run`` (a template) until the run ends."""
         import psycopg
 
         name = f"sentra_test_{uuid.uuid4().hex[:12]}"
         copy_of = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
-        self.created.append(name)
+        (self.created if for_run else self.of_test).append(name)
         base = self.admin_url.rsplit("/", 1)[0]
         return f"{base}/{name}"
 
+    def drop_test_databases(self) -> None:
+        """Drop the current test's databases ``WITH (FORCE)``: the connections its apps' pools still hold end
+        with them, so they never pile up towards the server's connection limit over a run."""
+        self._drop(self.of_test)
+
     def drop_all(self) -> None:
+        self._drop(self.of_test)
+        self._drop(self.created)
+
+    def _drop(self, names: list[str]) -> None:
         import psycopg
 
+        if not names:
+            return
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            for name in self.created:
+            for name in names:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.created.clear()
+        names.clear()
 
 
 class MigratedTemplates:
@@ -270,7 +284,7 @@ class MigratedTemplates:
         key = (backend, service)
         if key not in self._templates:
             if backend == "postgres":
-                url = self.postgres.create()
+                url = self.postgres.create(for_run=True)
             else:
                 url = f"sqlite:///{self.directory / (service + '.db')}"
             upgrade(service, url)

@@ -84,7 +84,9 @@ def test_redis_killed_and_restarted_from_its_append_only_file_loses_no_sale(plat
     assert_converged(platform, shop, sales)
 
 
-def test_a_consumer_database_refusing_writers_loses_no_sale(platform, shop):
+def test_a_consumer_database_refusing_writers_loses_no_sale(platform, shop, backend):
+    if backend != "sqlite":
+        pytest.skip("the outage is made by holding SQLite's write lock; a PostgreSQL outage is not staged yet")
     flow = SalesFlow(platform, shop).start()
     flow.wait_for(5)
     database = platform.settings["inventory"].database_url.split("///", 1)[1]
