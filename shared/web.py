@@ -208,6 +208,8 @@ def _install_json_body_check(app: Flask) -> None:
 
     @app.before_request
     def _json_body() -> Response | None:
+        if "\x00" in request.path:  # a NUL in a path parameter: no database stores it (PostgreSQL refuses it)
+            return problem(400, "Bad Request", "The address contains a NUL character.")
         if request.method in ("GET", "HEAD", "OPTIONS") or not _takes_json_body(app):
             return None
         mimetype = request.mimetype

@@ -35,6 +35,7 @@ def test_a_cash_sale_prints_on_the_network_printer_and_a_dead_printer_falls_back
         f"Struk dan laporan Z dicetak di printer jaringan 127.0.0.1:{printer.port} (58 mm)."
     )
     page.keyboard.press("Escape")
+    expect(page.locator("#scan")).to_be_focused()  # the dialog's close event hands the focus back to scanning
 
     scan(page, DODOL)
     page.keyboard.press("F9")
