@@ -57,6 +57,15 @@ def eventually(check, timeout: float = 20.0, interval: float = 0.1, message: str
     raise AssertionError(f"{message} not reached within {timeout}s" + (f": {last_error}" if last_error else ""))
 
 
+def broker_idle(client) -> bool:
+    """Whether nothing waits in any queue of the Redis broker and no delivered message is still unacknowledged
+    (with late acknowledgement, a task at work holds its message in kombu's ``unacked`` hash)."""
+    for key in client.scan_iter(count=1000):
+        if client.type(key) == b"list" and client.llen(key):
+            return False
+    return not client.hlen("unacked")
+
+
 def queued_event_batches(client, queue: str) -> list[list[dict]]:
     """The envelope lists of the Celery messages waiting on ``queue``, oldest first (kombu keeps a base64 JSON
     body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes)."""
@@ -291,15 +300,48 @@ class MigratedTemplates:
             self._templates[key] = url
         return self._templates[key]
 
-    def database(self, backend: str, service: str, directory: Path) -> str:
-        """The URL of a fresh migrated database of ``service`` (SQLite files go in ``directory``)."""
+    def database(self, backend: str, service: str, directory: Path, *, for_run: bool = False) -> str:
+        """The URL of a fresh migrated database of ``service`` (SQLite files go in ``directory``); a PostgreSQL one
+        lives until the current test ends, or with ``for_run`` until the run ends."""
         template = self._template(backend, service)
         if backend == "postgres":
-            return self.postgres.create(template=template)
+            return self.postgres.create(template=template, for_run=for_run)
         path = directory / f"{service}.db"
         if not path.exists():  # asked twice in one test: the same database, as a migrated file would be
             shutil.copyfile(template.removeprefix("sqlite:///"), path)
         return f"sqlite:///{path}"
+
+
+class DatabaseSnapshot:
+    """Every row of every table of a database at one moment, and putting the database back to exactly that.
+
+    What lets one running platform serve many tests: between two tests its databases go back to how they were
+    when it started (migrated, with its logins), as if made afresh. Identity sequences keep counting, so a row
+    put back never meets an id handed out since."""
+
+    def __init__(self, engine):
+        from sqlalchemy import MetaData, select
+
+        self.engine = engine
+        self.metadata = MetaData()
+        self.metadata.reflect(engine)
+        self.tables = [t for t in self.metadata.sorted_tables if t.name != "alembic_version"]
+        with engine.connect() as connection:
+            self.rows = {t.name: [dict(r._mapping) for r in connection.execute(select(t))] for t in self.tables}
+
+    def restore(self) -> None:
+        from sqlalchemy import delete, insert, text
+
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                quote = connection.dialect.identifier_preparer.quote
+                connection.execute(text(f"TRUNCATE {', '.join(quote(t.name) for t in self.tables)}"))
+            else:
+                for table in reversed(self.tables):
+                    connection.execute(delete(table))
+            for table in self.tables:
+                if self.rows[table.name]:
+                    connection.execute(insert(table), self.rows[table.name])
 
 
 def settings_for(service: str, database_url: str, redis_url: str, **overrides) -> Settings:
