@@ -29,17 +29,21 @@ run: install translations
 demo-logins: install
 	@$(PY) -m deploy.demo_data --logins
 
-## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set).
+## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set): everything but the
+## slow fault/restart tests on TEST_JOBS processes, then the slow ones alone (exit code 5 = none selected).
+TEST_JOBS ?= 2
+PYTEST_PARALLEL = $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 test: install translations browser-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 ## Unit, use-case and integration tests only (no worker processes, no browser): the quick loop while coding.
 test-fast: install translations
 	$(PY) -m pytest -m "not e2e and not browser and not slow" tests/unit tests/usecases tests/integration $(PYTEST_ARGS)
 
 ## The same suite with every database test also on PostgreSQL.
-test-postgres: install translations browser-deps
-	SENTRA_TEST_POSTGRES_URL=$${SENTRA_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+test-postgres:
+	SENTRA_TEST_POSTGRES_URL=$${SENTRA_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(MAKE) test
 
 ## Lint and format check (ruff, configured in pyproject.toml).
 lint: install

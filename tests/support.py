@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import re
@@ -26,10 +27,34 @@ POSTGRES_URL_ENV = "SENTRA_TEST_POSTGRES_URL"
 TEST_JWT_SECRET = "test-secret-for-sentra-tests-only-32b"
 
 
+#: Listening ports for the tests come from below the kernel's ephemeral range (32768-60999 on Linux), so an
+#: outgoing connection never takes a port between :func:`free_port` choosing it and a server binding it; each
+#: pytest-xdist worker has a band of its own, so two workers never choose the same one.
+PORT_BAND = 2000
+FIRST_PORT = 12000
+
+
+def _port_band() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")  # "gw0", "gw1", ...; none outside xdist
+    index = int(worker.removeprefix("gw")) + 1
+    start = FIRST_PORT + index * PORT_BAND
+    return range(start, start + PORT_BAND)
+
+
+_ports = itertools.cycle(_port_band())
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of this process's band that nothing listens on now (checked by binding it)."""
+    for _ in range(PORT_BAND):
+        port = next(_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port left in this test process's band")
 
 
 def redis_server_binary() -> str:
