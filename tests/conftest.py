@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from shared.auth import Principal, issue_token
 from tests.support import (
@@ -20,6 +21,11 @@ from tests.support import (
 )
 
 pytest_plugins = ["tests.pos_support", "tests.suppliers_support"]
+#: Speed is measured by the benchmarks, never by a test: no per-example deadline (a loaded CI machine would fail
+#: a correct property on time alone).
+hypothesis_settings.register_profile("sentra", deadline=None)
+hypothesis_settings.load_profile("sentra")
+
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
 
 
