@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
+from shared import banks
+
 #: ``{group: {stored value: words}}``; the status badge partial and the ``word`` filter read it.
 WORDS = {
     "supplier_status": {"active": _("Active"), "suspended": _("Suspended"), "ended": _("Ended")},
@@ -62,27 +64,7 @@ TONES = {
 }
 
 #: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.
-BANKS = [
-    ("002", "BRI"),
-    ("008", "Bank Mandiri"),
-    ("009", "BNI"),
-    ("011", "Bank Danamon"),
-    ("013", "Bank Permata"),
-    ("014", "BCA"),
-    ("016", "Maybank Indonesia"),
-    ("019", "Panin Bank"),
-    ("022", "CIMB Niaga"),
-    ("028", "OCBC Indonesia"),
-    ("110", "bank bjb"),
-    ("111", "Bank DKI"),
-    ("200", "BTN"),
-    ("213", "Bank SMBC Indonesia"),
-    ("451", "BSI (Bank Syariah Indonesia)"),
-    ("490", "Bank Neo Commerce"),
-    ("501", "Blu by BCA Digital"),
-    ("535", "SeaBank"),
-    ("542", "Bank Jago"),
-]
+BANKS = banks.BANKS
 BANK_NAMES = {name for _code, name in BANKS}
 
 
