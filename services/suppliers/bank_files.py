@@ -86,8 +86,8 @@ def transfers_for(file_format: str, transfers: list[Transfer]) -> list[Transfer]
 
 
 def line_problems(file_format: str, transfers: list[Transfer], options: FileOptions) -> dict[str, list[str]]:
-    """Every reason the file cannot be made, as field errors (``lines.<n>.<field>`` and file-level fields);
-    empty when it can."""
+    """Every reason the file cannot be made, as field errors (``lines.<line id>.<field>``, or the line's position
+    when it has no id, and the file-level fields); empty when it can."""
     problems: dict[str, list[str]] = {}
     if file_format == "mandiri":
         debit = options.debit_account
@@ -99,7 +99,7 @@ def line_problems(file_format: str, transfers: list[Transfer], options: FileOpti
         problems["batch"] = ["Must be between 1 and 99."]
     for number, transfer in enumerate(transfers):
         code = banks.bank_code(transfer.bank_name)
-        where = f"lines.{number}"
+        where = f"lines.{transfer.line_id or number}"
         if code is None:
             problems[f"{where}.bank_name"] = ["Unknown bank."]
         elif (why := banks.account_number_problem(code, transfer.account_number)) is not None:
