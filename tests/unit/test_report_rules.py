@@ -61,9 +61,7 @@ def test_totals_by_bucket_add_up_the_days_and_keep_days_without_sales_as_zero():
     ("sold", "opening", "received", "bps"),
     [(5, 10, 10, 2500), (1, 2, 1, 3333), (2, 2, 1, 6667), (0, 5, 0, 0), (3, 0, 0, None), (-1, 4, 0, 0)],
 )
-def test_sell_through_is_sold_over_what_there_was_to_sell_in_basis_points_rounded_half_up(
-    sold, opening, received, bps
-):
+def test_sell_through_is_sold_over_what_there_was_to_sell_in_basis_points_rounded_half_up(sold, opening, received, bps):
     assert stock_rules.sell_through_bps(sold, opening, received) == bps
 
 

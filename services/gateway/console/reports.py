@@ -189,6 +189,7 @@ def reports():
         if problem.status != 422:
             raise
         message, errors = failure(problem)
+        errors = {name.removeprefix("query."): sentences for name, sentences in errors.items()}
         return render(
             "console/reports/page.html",
             section="reports",
