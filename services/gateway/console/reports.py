@@ -29,7 +29,7 @@ FORMATTERS: dict[str, Callable[[Any], str]] = {
     "int": lambda value: "–" if value is None else f"{int(value):,}".replace(",", "." if language() == "id" else ","),
     "money": rupiah,
     "bps": percent_of_bps,
-    "days": lambda value: "–" if value is None else gettext("%(days)d days", days=int(value)),
+    "days": lambda value: "–" if value is None else gettext("%(days)s days", days=int(value)),
 }
 EXPORT_FORMATS = ("csv", "xlsx")
 #: Characters a spreadsheet reads as the start of a formula: a text cell starting with one is quoted.
