@@ -4,7 +4,8 @@ mark each line paid or failed."""
 from __future__ import annotations
 
 from flask import Response, request
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 
 from services.gateway.backend import ServiceProblem, call, raw_call
 from services.gateway.console.common import blp, done, failure, form_text, manager_page, render, supplier_names
@@ -12,9 +13,9 @@ from services.gateway.sessions import optional_caller
 
 #: The bank file layouts a manager can download (``format`` of the suppliers service's bank-file endpoint).
 BANK_FILE_FORMATS = [
-    ("csv", lazy_gettext("Generic CSV (any bank)")),
-    ("bca", lazy_gettext("KlikBCA Bisnis (BCA accounts only)")),
-    ("mandiri", lazy_gettext("Mandiri Cash Management (all banks)")),
+    ("csv", _("Generic CSV (any bank)")),
+    ("bca", _("KlikBCA Bisnis (BCA accounts only)")),
+    ("mandiri", _("Mandiri Cash Management (all banks)")),
 ]
 #: The query parameters the bank file form passes on.
 BANK_FILE_FIELDS = ("format", "debit_account", "value_date", "batch")
