@@ -101,9 +101,13 @@ def sales_report(
             .limit(TOP_PRODUCTS)
         )
     ]
-    by_day = session.execute(
-        select(Sale.business_day, func.count(), func.sum(Sale.total)).where(of_day).group_by(Sale.business_day)
-    ).all()
+    by_day = [
+        (business_day, int(count), int(total))
+        for business_day, count, total in session.execute(
+            select(Sale.business_day, func.count(), func.sum(Sale.total)).where(of_day).group_by(Sale.business_day)
+        )
+        if business_day is not None
+    ]
     lower, upper = day_bounds(start)[0], day_bounds(end)[1]
     refund_count, refund_total = session.execute(
         select(func.count(), func.coalesce(func.sum(Refund.total), 0)).where(

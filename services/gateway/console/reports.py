@@ -246,6 +246,7 @@ def report_export(key, export_format):
     if table is None:
         abort(404)
     name = f"laporan-{key}-{values['from']}-{values['to']}.{export_format}"
+    body: str | bytes
     if export_format == "csv":
         body, mimetype = table_csv(table), "text/csv"
     else:
