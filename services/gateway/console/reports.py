@@ -205,19 +205,7 @@ def reports():
     try:
         sales, stock = _fetch(values)
     except ServiceProblem as problem:
-        if problem.status != 422:
-            raise
-        message, errors = failure(problem)
-        errors = {name.removeprefix("query."): sentences for name, sentences in errors.items()}
-        return render(
-            "console/reports/page.html",
-            section="reports",
-            values=values,
-            errors=errors,
-            message=message,
-            tables=[],
-            granularities=_granularities(),
-        ), 422
+        return _refused(values, problem)
     tables = report_tables(sales, stock)
     return render(
         "console/reports/page.html",
@@ -232,6 +220,23 @@ def reports():
     )
 
 
+def _refused(values: dict[str, str], problem: ServiceProblem):
+    """The page with the reason beside the period's fields when a service refuses it (422); else the failure."""
+    if problem.status != 422:
+        raise problem
+    message, errors = failure(problem)
+    errors = {name.removeprefix("query."): sentences for name, sentences in errors.items()}
+    return render(
+        "console/reports/page.html",
+        section="reports",
+        values=values,
+        errors=errors,
+        message=message,
+        tables=[],
+        granularities=_granularities(),
+    ), 422
+
+
 def _granularities() -> list[tuple[str, str]]:
     return [(g, word(g, "granularity")) for g in ("day", "week", "month")]
 
@@ -241,7 +246,10 @@ def _granularities() -> list[tuple[str, str]]:
 def report_export(key, export_format):
     """One table of the report for the same period, as CSV or as an Excel workbook."""
     values = _query()
-    sales, stock = _fetch(values)
+    try:
+        sales, stock = _fetch(values)
+    except ServiceProblem as problem:
+        return _refused(values, problem)
     table = next((t for t in report_tables(sales, stock) if t.key == key), None)
     if table is None:
         abort(404)
