@@ -118,6 +118,7 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
     log_in(page, url, "manajer", "manajer-pass-1")
     page.wait_for_url(f"{url}/manager")
     page.goto(f"{url}/manager/payouts")
+    both_screenshots(page, "console-payouts")
     page.fill("#f-cutoff_date", business_time.today().isoformat())
     page.click("#payout-form button[type=submit]")
     page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran dibuat.").wait_for()
@@ -218,6 +219,8 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page)
     screenshot(page, "supplier-portal-paid-360")
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "supplier-portal-paid-desktop")
 
 
 def test_a_reconciliation_lists_a_sale_the_ledger_lacks_and_drills_down_into_each_service(centre, page):
