@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared.business_time import day_bounds, day_start
 
@@ -187,6 +187,27 @@ class InstantOrDay(fields.Field[datetime | date]):
         return day
 
 
+#: The longest period a report covers (one year, leap day included).
+MAX_REPORT_DAYS = 366
+
+
+class DayPeriodQuery(StrictSchema):
+    """``?from=&to=`` as Jakarta business days (``to`` included) of a report: ``start``/``end`` dates, ``to`` not
+    before ``from``, at most :data:`MAX_REPORT_DAYS` days."""
+
+    start = fields.Date(required=True, data_key="from", metadata={"description": "First Jakarta business day"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "Last Jakarta business day (included)"})
+
+    @validates_schema
+    def _bounded(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "start" not in data or "end" not in data:
+            return
+        if data["end"] < data["start"]:
+            raise ValidationError("The period ends before it starts.", "to")
+        if (data["end"] - data["start"]).days + 1 > MAX_REPORT_DAYS:
+            raise ValidationError(f"The period is longer than {MAX_REPORT_DAYS} days.", "to")
+
+
 class PeriodQuery(StrictSchema):
     """``?from=&to=``: loads as ``start``/``end`` UTC instants, ``[start, end)``; a date ``to`` includes that day."""
 
@@ -211,6 +232,8 @@ class PeriodQuery(StrictSchema):
 
 
 __all__ = [
+    "DayPeriodQuery",
+    "MAX_REPORT_DAYS",
     "DEFAULT_MAX_LENGTH",
     "MAX_INTEGER",
     "MAX_MONEY",

@@ -39,6 +39,11 @@ SENTENCES = {
     "invalid_return_lines": _("Some lines of the return are not valid."),
     # suppliers
     "more_than_available": _("The amount is more than the supplier's available balance."),
+    "approver_is_creator": _(
+        "You created this payout run, so you may not approve it. Another manager must approve it."
+    ),
+    "invalid_bank_file": _("The bank file cannot be made: some details do not follow the bank's rules; see below."),
+    "no_lines_for_bank": _("No line of this run goes to an account at this bank. Choose another layout."),
     # pos
     "register_code_taken": _("Another register already has this code."),
     "shift_already_open": _("A shift is already open on this register."),
@@ -116,8 +121,18 @@ FIELD_SENTENCES = {
     "Unknown lot.": _("Unknown lot."),
     "Not a lot of this product at this outlet.": _("Unknown lot."),
     "This lot belongs to another supplier.": _("This lot belongs to another supplier."),
+    # bank files and reports (suppliers, pos, inventory)
+    "Unknown bank.": _("Unknown bank: choose it from the list on the supplier's page."),
+    "Only digits.": _("Only digits."),
+    "Not a name the bank's file can carry.": _("The account holder's name is too long or has a comma or quote."),
+    "Must be from today to 31 days ahead.": _("Must be from today to 31 days ahead."),
+    "The period is longer than 366 days.": _("The period is longer than 366 days."),
 }
 FIELD_PATTERNS = [
+    (
+        re.compile(r"^An account at this bank has \d+ digits\.$"),
+        _("The account number does not have this bank's digits."),
+    ),
     (re.compile(r"^(Longer than maximum length|Shorter than minimum length|Length must be)"), _("Wrong length.")),
     (re.compile(r"^Must be one of"), _("Choose a value from the list.")),
     (re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+\.$"), _("The number is out of range.")),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _
 
+from shared import banks
+
 #: ``{group: {stored value: words}}``; the status badge partial and the ``word`` filter read it.
 WORDS = {
     "supplier_status": {"active": _("Active"), "suspended": _("Suspended"), "ended": _("Ended")},
@@ -37,6 +39,36 @@ WORDS = {
     },
     "write_off_reason": {"damaged": _("Damaged"), "expired": _("Expired"), "lost": _("Lost")},
     "count_status": {"open": _("Open"), "approved": _("Approved"), "cancelled": _("Cancelled")},
+    # money side: reconciliation, ledger, reports
+    "reconciliation_status": {"queued": _("Waiting"), "done": _("Finished"), "failed": _("Failed")},
+    "finding": {"missing": _("Missing"), "duplicated": _("Recorded twice"), "mismatched": _("Different")},
+    "record_kind": {"sale": _("Sale"), "refund": _("Refund"), "movement": _("Stock movement")},
+    "source": {"pos": _("Till (POS)"), "inventory": _("Stock"), "ledger": _("Ledger")},
+    "mismatch_field": {"amount": _("amount"), "qty": _("quantity")},
+    "sale_status": {"pending_payment": _("Waiting for payment"), "completed": _("Completed"), "voided": _("Voided")},
+    "payment_method": {
+        "cash": _("Cash"),
+        "qris": _("QRIS"),
+        "card": _("Card"),
+        "ewallet": _("E-wallet"),
+        "transfer": _("Bank transfer"),
+    },
+    "movement_kind": {
+        "intake": _("Intake"),
+        "sale": _("Sale"),
+        "refund": _("Refund back to stock"),
+        "return_to_supplier": _("Return to supplier"),
+        "count_adjustment": _("Count adjustment"),
+        "write_off": _("Write-off"),
+    },
+    "ledger_account": {
+        "sales_clearing": _("Money taken at the tills"),
+        "commission_revenue": _("Centre's commission"),
+        "shrinkage_expense": _("Losses the centre bears"),
+        "bank": _("Bank"),
+        "supplier_payable": _("Owed to the supplier"),
+    },
+    "granularity": {"day": _("Day"), "week": _("Week"), "month": _("Month")},
     "return_reason": {
         "expired": _("Expired"),
         "near_expiry": _("Near expiry"),
@@ -59,30 +91,12 @@ TONES = {
     "failed": "bad",
     "open": "warn",
     "cancelled": "off",
+    "queued": "warn",
+    "done": "ok",
 }
 
 #: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.
-BANKS = [
-    ("002", "BRI"),
-    ("008", "Bank Mandiri"),
-    ("009", "BNI"),
-    ("011", "Bank Danamon"),
-    ("013", "Bank Permata"),
-    ("014", "BCA"),
-    ("016", "Maybank Indonesia"),
-    ("019", "Panin Bank"),
-    ("022", "CIMB Niaga"),
-    ("028", "OCBC Indonesia"),
-    ("110", "bank bjb"),
-    ("111", "Bank DKI"),
-    ("200", "BTN"),
-    ("213", "Bank SMBC Indonesia"),
-    ("451", "BSI (Bank Syariah Indonesia)"),
-    ("490", "Bank Neo Commerce"),
-    ("501", "Blu by BCA Digital"),
-    ("535", "SeaBank"),
-    ("542", "Bank Jago"),
-]
+BANKS = banks.BANKS
 BANK_NAMES = {name for _code, name in BANKS}
 
 

@@ -175,3 +175,21 @@ def return_reasons(
     if (today - on_shelf_since).days >= slow_mover_days:
         reasons.append(SLOW_MOVER)
     return reasons
+
+
+# -- supplier stock reports --------------------------------------------------------------------------------
+def sell_through_bps(sold: int, opening: int, received: int) -> int | None:
+    """Sell-through of a period in basis points: units sold (net of refunds back to stock) over the units there
+    were to sell (on hand at the start plus received), rounded half up; ``None`` when there was nothing to sell."""
+    available = opening + received
+    if available <= 0:
+        return None
+    return (max(sold, 0) * 20_000 + available) // (2 * available)
+
+
+def days_on_hand(closing: int, sold: int, period_days: int) -> int | None:
+    """How many days the stock at the end of the period lasts at the period's average daily sales, rounded half
+    up; ``None`` when nothing sold (it does not run out) or nothing is left to count."""
+    if sold <= 0 or period_days <= 0 or closing < 0:
+        return None
+    return (closing * period_days * 2 + sold) // (2 * sold)

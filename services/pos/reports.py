@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from services.pos import report_rules
 from services.pos.models import CatalogueSupplier, Payment, PaymentStatus, Refund, Sale, SaleLine, SaleStatus
 from shared.business_time import day_bounds, to_wib
 from shared.errors import DomainError
@@ -18,7 +19,16 @@ TOP_PRODUCTS = 10
 def daily_report(session: Session, day: date, outlet_id: str | None = None) -> dict:
     """Completed sales of one Jakarta business day: totals, by payment method, cashier, hour (WIB), category and
     supplier, the top products, and the refunds made that day."""
-    of_day = (Sale.status == SaleStatus.COMPLETED) & (Sale.business_day == day)
+    return {"date": day.isoformat(), **sales_report(session, day, day, "day", outlet_id)}
+
+
+def sales_report(
+    session: Session, start: date, end: date, granularity: str = "day", outlet_id: str | None = None
+) -> dict:
+    """Completed sales of the Jakarta business days ``start``..``end`` (both included; the API bounds it): totals,
+    by day / week / month (``granularity``, every bucket, zero where nothing sold), payment method, cashier,
+    hour (WIB), category and supplier, the top products, and the refunds made in the period."""
+    of_day = (Sale.status == SaleStatus.COMPLETED) & (Sale.business_day >= start) & (Sale.business_day <= end)
     if outlet_id:
         of_day = of_day & (Sale.outlet_id == str(outlet_id))
     count, gross, discounts, net, ppn = session.execute(
@@ -91,14 +101,24 @@ def daily_report(session: Session, day: date, outlet_id: str | None = None) -> d
             .limit(TOP_PRODUCTS)
         )
     ]
-    start, end = day_bounds(day)
+    by_day = [
+        (business_day, int(count), int(total))
+        for business_day, count, total in session.execute(
+            select(Sale.business_day, func.count(), func.sum(Sale.total)).where(of_day).group_by(Sale.business_day)
+        )
+        if business_day is not None
+    ]
+    lower, upper = day_bounds(start)[0], day_bounds(end)[1]
     refund_count, refund_total = session.execute(
         select(func.count(), func.coalesce(func.sum(Refund.total), 0)).where(
-            Refund.refunded_at >= start, Refund.refunded_at < end
+            Refund.refunded_at >= lower, Refund.refunded_at < upper
         )
     ).one()
     return {
-        "date": day.isoformat(),
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "granularity": granularity,
+        "by_period": report_rules.totals_by_bucket(by_day, start, end, granularity),
         "sales": {
             "count": int(count),
             "gross": int(gross),

@@ -3,3 +3,6 @@ that must tell one refusal from another without parsing its text."""
 
 #: A payout line asks for more than the supplier has available.
 MORE_THAN_AVAILABLE = "more_than_available"
+
+#: The manager approving a payout run is the one who created it (four-eyes: another manager must approve).
+APPROVER_IS_CREATOR = "approver_is_creator"

@@ -7,15 +7,13 @@ reservation, or, if it had been marked paid, is reversed by a new entry, so the 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.suppliers import errors, ledger, rules
+from services.suppliers import bank_files, errors, ledger, rules
 from services.suppliers.models import (
     AccountBalance,
     Agreement,
@@ -30,9 +28,9 @@ from services.suppliers.models import (
     Supplier,
     messaging,
 )
-from shared.business_time import day_start
+from shared.business_time import business_day, day_start
 from shared.db import get_or_404, new_id, utcnow
-from shared.errors import Conflict, DomainError, NotFound
+from shared.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 # -- what is owed -----------------------------------------------------------------------------------------
@@ -274,8 +272,15 @@ def _lock_supplier(session: Session, supplier_id: str) -> None:
 
 
 def approve_run(session: Session, run_id, actor: str) -> PayoutRun:
+    """Approve a draft run: its proposed lines become payable. Four-eyes where money leaves: the manager who
+    created the run may not approve it (403 ``approver_is_creator``), another manager must."""
     run = get_or_404(session, PayoutRun, run_id, lock=True, what="payout run")
     _require_draft(run)
+    if rules.same_person(run.created_by, actor):
+        raise Forbidden(
+            f"payout run {run.id} was created by {actor}; another manager must approve it",
+            code=errors.APPROVER_IS_CREATOR,
+        )
     for line in run_lines(session, run.id):
         if line.status == PayoutLineStatus.PROPOSED:
             line.status = PayoutLineStatus.APPROVED
@@ -284,33 +289,34 @@ def approve_run(session: Session, run_id, actor: str) -> PayoutRun:
     return run
 
 
-def bank_file_rows(session: Session, run_id) -> list[list[str]]:
-    """Rows of the bank transfer file of an approved run (header first)."""
+def run_transfers(session: Session, run_id) -> list[bank_files.Transfer]:
+    """The transfers of an approved run (its approved and paid lines), for its bank files."""
     run = get_or_404(session, PayoutRun, run_id, what="payout run")
     if run.status != PayoutRunStatus.APPROVED:
         raise Conflict(f"payout run {run.id} is not approved; there is no bank file yet")
     names = dict(session.execute(select(Supplier.id, Supplier.business_name)).tuples().all())
-    rows = [["bank_name", "account_number", "account_holder", "amount", "reference", "supplier", "line_id"]]
-    for line in run_lines(session, run.id):
-        if line.status in (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID):
-            rows.append(
-                [
-                    line.bank_name,
-                    line.bank_account_number,
-                    line.bank_account_holder,
-                    str(line.amount),
-                    transfer_reference(run, line),
-                    names.get(line.supplier_id, ""),
-                    line.id,
-                ]
-            )
-    return rows
+    return [
+        bank_files.Transfer(
+            bank_name=line.bank_name,
+            account_number=line.bank_account_number,
+            account_holder=line.bank_account_holder,
+            amount=line.amount,
+            reference=transfer_reference(run, line),
+            supplier=names.get(line.supplier_id, ""),
+            line_id=line.id,
+        )
+        for line in run_lines(session, run.id)
+        if line.status in (PayoutLineStatus.APPROVED, PayoutLineStatus.PAID)
+    ]
+
+
+def bank_file(session: Session, run_id, file_format: str, options: bank_files.FileOptions) -> str:
+    """The bank file of an approved run in ``file_format`` (see :mod:`services.suppliers.bank_files`)."""
+    return bank_files.render(file_format, run_transfers(session, run_id), options)
 
 
 def bank_file_csv(session: Session, run_id) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(bank_file_rows(session, run_id))
-    return buffer.getvalue()
+    return bank_file(session, run_id, "csv", bank_files.FileOptions(value_date=business_day(utcnow())))
 
 
 def transfer_reference(run: PayoutRun, line: PayoutLine) -> str:

@@ -219,6 +219,51 @@ def ledger_side(session: Session, source_type: str, start: date, end: date) -> d
     }
 
 
+def receipts_of_findings(report: dict, pos_sales: list[dict], pos_refunds: list[dict]) -> dict[str, str]:
+    """``{sale or refund id: receipt number}`` of every id the report names that the POS knows, so a page shows
+    the receipt a person can look up rather than an id."""
+    named = {str(item["id"]) for key in ("missing", "duplicated", "mismatched") for item in report[key]}
+    known = {str(row["sale_id"]): row.get("receipt_no") for row in pos_sales}
+    known.update({str(row["refund_id"]): row.get("receipt_no") for row in pos_refunds})
+    return {record_id: str(known[record_id]) for record_id in sorted(named) if known.get(record_id)}
+
+
+def ledger_entries(session: Session, source_id: str) -> list[dict]:
+    """Every journal entry posted for one business document (a sale, refund, payout line...), oldest first, with
+    its postings: what the ledger holds of it, for the reconciliation's drill-down."""
+    entries = session.execute(
+        select(JournalEntry).where(JournalEntry.source_id == str(source_id)).order_by(JournalEntry.occurred_at)
+    ).scalars()
+    result = []
+    for entry in entries:
+        postings = session.execute(
+            select(Posting.account_code, Posting.debit, Posting.credit)
+            .where(Posting.entry_id == entry.id)
+            .order_by(Posting.id)
+        ).all()
+        result.append(
+            {
+                "entry_id": entry.id,
+                "source_type": entry.source_type,
+                "source_id": entry.source_id,
+                "description": entry.description,
+                "occurred_at": entry.occurred_at,
+                "postings": [
+                    {"account": account, "debit": int(debit), "credit": int(credit)}
+                    for account, debit, credit in postings
+                ],
+            }
+        )
+    return result
+
+
+def recent(session: Session, limit: int = 30) -> list[Reconciliation]:
+    """The latest reconciliations, newest first."""
+    return list(
+        session.execute(select(Reconciliation).order_by(Reconciliation.created_at.desc()).limit(limit)).scalars()
+    )
+
+
 def request(session: Session, start: date, end: date, actor: str) -> Reconciliation:
     """Queue a reconciliation of ``[start, end]``: the ``queued`` row and a ``reconciliation.requested`` event,
     both in the caller's transaction.
@@ -280,6 +325,7 @@ def run(session_factory: sessionmaker, reconciliation_id: str, sources: Sources)
                 "inventory_movements": len(movements),
             }
             report["period"] = {"from": start.isoformat(), "to": end.isoformat()}
+            report["receipts"] = receipts_of_findings(report, pos_sales, pos_refunds)
             report["ok"] = (
                 not (report["missing"] or report["duplicated"] or report["mismatched"]) and report["invariants"]["ok"]
             )

@@ -102,3 +102,11 @@ def due_date(oldest_available_at: datetime | None, schedule: str) -> date | None
 def is_overdue(oldest_available_at: datetime | None, now: datetime) -> bool:
     """Money available for more than 15 days and still unpaid is flagged."""
     return oldest_available_at is not None and now - oldest_available_at > OVERDUE_AFTER
+
+
+def same_person(recorded_actor: str | None, actor: str) -> bool:
+    """Whether two actors (``role:user_id``, as :func:`shared.auth.current_actor` records them) are one account,
+    whatever role it held then: the four-eyes check of a payout run compares the accounts, not the roles."""
+    if not recorded_actor:
+        return False
+    return recorded_actor.split(":", 1)[-1] == actor.split(":", 1)[-1]

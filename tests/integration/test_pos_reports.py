@@ -138,3 +138,35 @@ def test_without_a_limit_the_whole_period_streams_across_many_batches(pos, token
         headers=token("service", user_id="suppliers-service"),
     )
     assert [s["sale_id"] for s in response.json] == [s["id"] for s in sales]
+
+
+def test_the_sales_report_of_a_period_buckets_by_day_week_and_month_and_refuses_unbounded_periods(pos, token):
+    register_id = pos.ready()
+    pos.cash_sale(register_id)
+    pos.cash_sale(register_id)
+    today = datetime.now(JAKARTA).date()
+    start = today - timedelta(days=9)
+    by_day = pos.client.get(f"/reports/sales?from={start}&to={today}", headers=pos.manager)
+    assert by_day.status_code == 200, by_day.json
+    data = by_day.json
+    assert (data["from"], data["to"], data["granularity"]) == (start.isoformat(), today.isoformat(), "day")
+    assert [b["period"] for b in data["by_period"]] == [(start + timedelta(days=n)).isoformat() for n in range(10)]
+    assert [b["count"] for b in data["by_period"]] == [0] * 9 + [2]
+    assert data["by_period"][-1]["total"] == data["sales"]["net"] > 0
+    assert {m["method"] for m in data["by_payment_method"]} == {"cash"}
+    weekly = pos.client.get(f"/reports/sales?from={start}&to={today}&granularity=week", headers=pos.manager).json
+    assert weekly["by_period"][0]["period"] == (start - timedelta(days=start.weekday())).isoformat()
+    assert sum(b["total"] for b in weekly["by_period"]) == data["sales"]["net"]
+    monthly = pos.client.get(f"/reports/sales?from={start}&to={today}&granularity=month", headers=pos.manager).json
+    assert all(b["period"].endswith("-01") for b in monthly["by_period"])
+    for bad, field in (
+        (f"from={today}&to={start}", "to"),
+        (f"from={today - timedelta(days=366)}&to={today}", "to"),
+        (f"from={start}&to={today}&granularity=year", "granularity"),
+        (f"from=kemarin&to={today}", "from"),
+        (f"to={today}", "from"),
+    ):
+        refused = pos.client.get(f"/reports/sales?{bad}", headers=pos.manager)
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json", bad
+        assert field in refused.json["errors"]["query"], (bad, refused.json)
+    assert pos.client.get(f"/reports/sales?from={start}&to={today}", headers=pos.cashier).status_code == 403

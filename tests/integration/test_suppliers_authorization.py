@@ -35,7 +35,7 @@ def _supplier_with_history(suppliers_app, client, token, name: str) -> dict:
 def _pay_everyone(client, token) -> dict[str, str]:
     manager = token("manager")
     run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
-    client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="another-manager"))
     payouts = {}
     for line in run["lines"]:
         client.post(f"/payout-runs/{run['id']}/lines/{line['id']}/paid", json={"reference": "TRF"}, headers=manager)

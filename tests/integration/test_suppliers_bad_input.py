@@ -136,7 +136,7 @@ def test_paying_more_than_is_available_after_a_refund_is_refused(suppliers_app, 
     sold = ev.sale([(supplier_id, ev.new_uuid(), 1, 100_000)], completed_at=ev.at(10))
     ev.deliver(suppliers_app, "sale.completed", sold)
     run = client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
-    client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="another-manager"))
     ev.deliver(suppliers_app, "sale.refunded", ev.refund(sold, [(0, 1, 100_000)]))  # the money is no longer owed
     before = row_counts(suppliers_app)
     response = client.post(

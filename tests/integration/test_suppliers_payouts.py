@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import select
 
-from services.suppliers import ledger
+from services.suppliers import bank_files, ledger
 from services.suppliers.models import AuditLog
 from tests import suppliers_support as ev
 
@@ -88,9 +88,12 @@ def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers
     assert paying_a_draft.status_code == 409
     assert suppliers_client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager).status_code == 409
 
-    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    own = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    assert own.status_code == 403 and own.json["code"] == "approver_is_creator"
+    assert suppliers_client.get(f"/payout-runs/{run['id']}", headers=manager).json["status"] == "draft"
+    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina"))
     assert approved.status_code == 200 and approved.json["status"] == "approved"
-    assert approved.json["lines"][0]["status"] == "approved"
+    assert approved.json["lines"][0]["status"] == "approved" and approved.json["approved_by"] == "manager:rina"
 
     bank_file = suppliers_client.get(f"/payout-runs/{run['id']}/bank-file.csv", headers=manager)
     assert bank_file.status_code == 200 and bank_file.mimetype == "text/csv"
@@ -123,7 +126,8 @@ def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers
     }
     runtime = suppliers_app.extensions["sentra"]
     with runtime.transaction() as session:
-        actions = set(session.execute(select(AuditLog.action).where(AuditLog.actor == "manager:dewi")).scalars())
+        managers = AuditLog.actor.in_(["manager:dewi", "manager:rina"])
+        actions = set(session.execute(select(AuditLog.action).where(managers)).scalars())
         assert ledger.check_invariants(session)["ok"]
     # payout.paid is recorded once (it has no subscribing service yet, so no outbox row is written)
     assert sum("recorded payout.paid event" in message for message in caplog.messages) == 1
@@ -138,7 +142,7 @@ def test_a_failed_transfer_returns_the_amount_to_available(suppliers_app, suppli
     manager = token("manager")
     run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     line_id = run["lines"][0]["id"]
-    suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager)
+    suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina"))
     suppliers_client.post(
         f"/payout-runs/{run['id']}/lines/{line_id}/paid", json={"reference": "TRF-9"}, headers=manager
     )
@@ -176,7 +180,7 @@ def test_held_and_excluded_lines_are_not_paid_and_keep_their_reason(suppliers_ap
         f"/payout-runs/{run['id']}/lines/{lines[first]}", json={"amount": 50_000}, headers=manager
     )
     assert lower.status_code == 200 and lower.json["amount"] == 50_000
-    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=manager).json
+    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina")).json
     statuses = {line["supplier_id"]: line["status"] for line in approved["lines"]}
     assert statuses == {first: "approved", second: "excluded"}
     assert approved["total"] == 50_000
@@ -203,3 +207,50 @@ def test_dues_older_than_15_days_are_flagged_on_the_managers_list(suppliers_app,
     ).json
     flags = {line["supplier_id"]: line["overdue"] for line in run["lines"]}
     assert flags == {old: True, fresh: False}
+
+
+def test_the_manager_who_created_a_run_cannot_approve_it_and_nothing_changes(suppliers_app, suppliers_client, token):
+    supplier = register(suppliers_client, token, "Batik Tarumanegara")
+    sell(suppliers_app, supplier, 250_000, days_ago=10)
+    creator, admin_same_account = token("manager", user_id="dewi"), token("admin", user_id="dewi")
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=creator).json
+    before = suppliers_client.get(f"/payout-runs/{run['id']}", headers=creator).json
+    for headers in (creator, admin_same_account):
+        refused = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=headers)
+        assert refused.status_code == 403 and refused.json["code"] == "approver_is_creator"
+    assert suppliers_client.get(f"/payout-runs/{run['id']}", headers=creator).json == before
+    with suppliers_app.extensions["sentra"].transaction() as session:
+        assert "payout_run.approved" not in set(session.execute(select(AuditLog.action)).scalars())
+    approved = suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina"))
+    assert approved.status_code == 200 and approved.json["created_by"] == "manager:dewi"
+    assert approved.json["approved_by"] == "manager:rina"
+
+
+def test_an_approved_run_downloads_in_the_bca_and_mandiri_layouts_checked_before_it_leaves(
+    suppliers_app, suppliers_client, token
+):
+    bca = register(suppliers_client, token, "Batik Tarumanegara")
+    sell(suppliers_app, bca, 250_000, days_ago=10)
+    manager = token("manager", user_id="dewi")
+    run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
+    url = f"/payout-runs/{run['id']}/bank-file"
+    assert suppliers_client.get(f"{url}?format=bca", headers=manager).status_code == 409  # a draft has no file
+    suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina"))
+
+    bca_file = suppliers_client.get(f"{url}?format=bca&batch=3", headers=manager)
+    assert bca_file.status_code == 200 and bca_file.mimetype == "text/csv"
+    text = bca_file.get_data(as_text=True)
+    assert text.splitlines()[0].endswith(",Batch,03") and text.splitlines()[-1] == "TOTAL,1,,200000,"
+    assert bank_files.check_totals("bca", text) == []
+
+    no_debit_account = suppliers_client.get(f"{url}?format=mandiri", headers=manager)
+    assert no_debit_account.status_code == 422 and no_debit_account.json["code"] == "invalid_bank_file"
+    assert no_debit_account.json["errors"] == {"debit_account": ["Missing data for required field."]}
+    mandiri = suppliers_client.get(f"{url}?format=mandiri&debit_account=1230009876543", headers=manager)
+    assert mandiri.status_code == 200
+    assert (
+        mandiri.get_data(as_text=True).startswith("P,")
+        and bank_files.check_totals("mandiri", mandiri.get_data(as_text=True)) == []
+    )
+    for bad in ("format=bni", "value_date=2001-01-01", "batch=0", "debit_account=" + "1" * 41):
+        assert suppliers_client.get(f"{url}?{bad}", headers=manager).status_code == 422, bad

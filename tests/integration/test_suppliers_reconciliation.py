@@ -128,3 +128,27 @@ def test_an_upstream_failure_is_stored_as_a_failed_reconciliation(app, token, up
     result = run_reconciliation(app, client, token)
     assert result["status"] == "failed" and "500" in result["error"]
     assert result["report"] is None
+
+
+def test_a_report_names_the_receipts_of_its_findings_and_the_ledger_shows_what_it_holds_of_one_sale(
+    app, token, upstream
+):
+    client = app.test_client()
+    sales = seed_consistent_history(app, client, token, upstream)
+    upstream.sales[0]["lines"][0]["line_total"] += 1_000
+    result = run_reconciliation(app, client, token)
+    assert result["report"]["receipts"] == {sales[0]["sale_id"]: sales[0]["receipt_no"]}
+    latest = client.get("/reconciliations", headers=token("manager"))
+    assert latest.status_code == 200 and [r["id"] for r in latest.json] == [result["id"]]
+
+    entries = client.get(f"/reconciliations/ledger-entries?source_id={sales[0]['sale_id']}", headers=token("manager"))
+    assert entries.status_code == 200
+    [entry] = entries.json
+    assert entry["source_type"] == "sale" and entry["source_id"] == sales[0]["sale_id"]
+    assert sum(p["debit"] for p in entry["postings"]) == sum(p["credit"] for p in entry["postings"]) == 45_000
+    supplier_id = sales[0]["lines"][0]["supplier_id"]
+    assert {p["account"] for p in entry["postings"]} >= {"sales_clearing", f"supplier_payable:{supplier_id}"}
+    nothing = client.get(f"/reconciliations/ledger-entries?source_id={ev.new_uuid()}", headers=token("manager"))
+    assert nothing.json == []
+    assert client.get("/reconciliations/ledger-entries?source_id=x", headers=token("manager")).status_code == 422
+    assert client.get("/reconciliations", headers=token("supplier", supplier_id=supplier_id)).status_code == 403

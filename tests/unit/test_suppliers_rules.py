@@ -146,3 +146,10 @@ def test_compare_reports_missing_duplicated_and_mismatched_ids_with_amounts():
         ("s3", "amount", 500),
         ("s3", "qty", 1),
     }
+
+
+def test_the_four_eyes_check_compares_accounts_not_roles():
+    assert rules.same_person("manager:dewi", "manager:dewi")
+    assert rules.same_person("manager:dewi", "admin:dewi")
+    assert not rules.same_person("manager:dewi", "manager:rina")
+    assert not rules.same_person(None, "manager:dewi")

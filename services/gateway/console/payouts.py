@@ -3,11 +3,22 @@ mark each line paid or failed."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _
 
-from services.gateway.backend import ServiceProblem, call
+from services.gateway.backend import ServiceProblem, call, raw_call
 from services.gateway.console.common import blp, done, failure, form_text, manager_page, render, supplier_names
+from services.gateway.sessions import optional_caller
+
+#: The bank file layouts a manager can download (``format`` of the suppliers service's bank-file endpoint).
+BANK_FILE_FORMATS = [
+    ("csv", _("Generic CSV (any bank)")),
+    ("bca", _("KlikBCA Bisnis (BCA accounts only)")),
+    ("mandiri", _("Mandiri Cash Management (all banks)")),
+]
+#: The query parameters the bank file form passes on.
+BANK_FILE_FIELDS = ("format", "debit_account", "value_date", "batch")
 
 
 @blp.route("/payouts", methods=["GET", "POST"])
@@ -40,8 +51,40 @@ def payout_runs():
 @manager_page
 def payout_run(run_id):
     """One run: its lines with the supplier's name, bank account, status and what can be done."""
-    run = call("suppliers", "GET", f"/payout-runs/{run_id}")
-    return render("console/payouts/detail.html", section="payouts", run=run, supplier_names=supplier_names())
+    return _detail(call("suppliers", "GET", f"/payout-runs/{run_id}"))
+
+
+def _detail(run: dict, **context):
+    """The run page; ``created_by_me`` tells the manager who created the run that another one must approve it."""
+    caller = optional_caller()
+    me = f"{caller.principal.role}:{caller.principal.user_id}" if caller else ""
+    return render(
+        "console/payouts/detail.html",
+        section="payouts",
+        run=run,
+        supplier_names=supplier_names(),
+        created_by_me=run.get("created_by", "").split(":")[-1] == me.split(":")[-1],
+        bank_file_formats=BANK_FILE_FORMATS,
+        bank_file=dict(request.args) if request.method == "GET" else {},
+        **context,
+    )
+
+
+@blp.get("/payouts/<uuid:run_id>/bank-file")
+@manager_page
+def payout_bank_file(run_id):
+    """The bank file of an approved run in the chosen layout, as a download; the run page with the reasons (each
+    line that breaks the bank's rules, by supplier) when it cannot be made."""
+    params = {name: request.args[name].strip() for name in BANK_FILE_FIELDS if request.args.get(name, "").strip()}
+    try:
+        response = raw_call("suppliers", "GET", f"/payout-runs/{run_id}/bank-file", params=params)
+    except ServiceProblem as problem:
+        return _refused(run_id, problem)
+    return Response(
+        response.content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": response.headers.get("Content-Disposition", "attachment")},
+    )
 
 
 @blp.post("/payouts/<uuid:run_id>/approve")
@@ -82,12 +125,6 @@ def payout_line_action(run_id, line_id, action):
 def _refused(run_id, problem: ServiceProblem, line_id: str | None = None):
     message, errors = failure(problem)
     run = call("suppliers", "GET", f"/payout-runs/{run_id}")
-    return render(
-        "console/payouts/detail.html",
-        section="payouts",
-        run=run,
-        supplier_names=supplier_names(),
-        message=message,
-        errors=errors,
-        error_line=line_id,
-    ), problem.status if 400 <= problem.status < 500 else 502
+    return _detail(run, message=message, errors=errors, error_line=line_id), (
+        problem.status if 400 <= problem.status < 500 else 502
+    )

@@ -136,6 +136,36 @@ class WriteOffs(MethodView):
             }
 
 
+class ReferenceQuery(StrictSchema):
+    reference_id = fields.UUID(required=True)
+
+
+class ReferenceMovementOut(Schema):
+    movement_id = fields.String()
+    kind = fields.String()
+    reference_id = fields.String()
+    line_reference = fields.String(allow_none=True)
+    product_id = fields.String()
+    product_name = fields.String()
+    supplier_id = fields.String()
+    lot_code = fields.String(allow_none=True)
+    qty = fields.Integer()
+    unit_price = fields.Integer()
+    occurred_at = fields.AwareDateTime()
+
+
+@stock_blp.route("/reconciliation/movements/of")
+class MovementsOfReference(MethodView):
+    @requires("manager", "service")
+    @stock_blp.arguments(ReferenceQuery, location="query")
+    @stock_blp.response(200, ReferenceMovementOut(many=True))
+    def get(self, query):
+        """Every movement one business document made (``reference_id``: a sale, refund, intake...), oldest first,
+        with the product's name and the lot's code."""
+        with current_runtime().transaction() as session:
+            return queries.movements_of_reference(session, str(query["reference_id"]))
+
+
 @stock_blp.route("/reconciliation/movements")
 class ReconciliationMovements(MethodView):
     @requires("manager", "service")

@@ -163,3 +163,31 @@ def movements_between(session: Session, start: datetime, end: datetime, batch: i
         if len(rows) < batch:
             return
         last = (rows[-1].occurred_at, rows[-1].id)
+
+
+def movements_of_reference(session: Session, reference_id: str) -> list[dict]:
+    """Every movement a business document (a sale, refund, intake...) made, oldest first, with the product's name
+    and the lot's code: what inventory holds of it, for the reconciliation's drill-down."""
+    rows = session.execute(
+        select(Movement, Product.name, Lot.lot_code)
+        .join(Product, Product.id == Movement.product_id)
+        .outerjoin(Lot, Lot.id == Movement.lot_id)
+        .where(Movement.reference_id == str(reference_id))
+        .order_by(Movement.occurred_at, Movement.id)
+    ).all()
+    return [
+        {
+            "movement_id": movement.id,
+            "kind": movement.kind,
+            "reference_id": movement.reference_id,
+            "line_reference": movement.line_reference,
+            "product_id": movement.product_id,
+            "product_name": product_name,
+            "supplier_id": movement.supplier_id,
+            "lot_code": lot_code,
+            "qty": movement.qty,
+            "unit_price": movement.unit_price,
+            "occurred_at": movement.occurred_at,
+        }
+        for movement, product_name, lot_code in rows
+    ]

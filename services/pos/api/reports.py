@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from services.pos import reports
+from services.pos import report_rules, reports
 from shared.auth import requires
 from shared.runtime import current_runtime
-from shared.schemas import StrictSchema
+from shared.schemas import DayPeriodQuery, StrictSchema
 
 reports_blp = Blueprint("reports", __name__, url_prefix="/reports", description="Sales reports")
 
@@ -92,3 +92,35 @@ class DailyReport(MethodView):
         """Sales of one Jakarta day by payment method, cashier, hour, category and supplier; top products."""
         with current_runtime().session_factory() as session:
             return reports.daily_report(session, query["date"], query.get("outlet_id"))
+
+
+class SalesQuery(DayPeriodQuery):
+    granularity = fields.String(load_default="day", validate=validate.OneOf(report_rules.GRANULARITIES))
+    outlet_id = fields.UUID()
+
+
+class ByPeriodOut(Schema):
+    period = fields.Date(metadata={"description": "First day of the day / week (Monday) / month"})
+    count = fields.Integer()
+    total = fields.Integer()
+
+
+class SalesReportOut(DailyReportOut):
+    start = fields.String(data_key="from", attribute="from", metadata={"format": "date"})
+    end = fields.String(data_key="to", attribute="to", metadata={"format": "date"})
+    granularity = fields.String()
+    by_period = fields.List(fields.Nested(ByPeriodOut))
+
+
+@reports_blp.route("/sales")
+class SalesReport(MethodView):
+    @requires("manager")
+    @reports_blp.arguments(SalesQuery, location="query")
+    @reports_blp.response(200, SalesReportOut)
+    def get(self, query):
+        """Sales of a period (at most 366 days) by day / week / month, payment method, cashier, hour, category and
+        supplier; top products; refunds. 422 when the period is reversed or too long."""
+        with current_runtime().session_factory() as session:
+            return reports.sales_report(
+                session, query["start"], query["end"], query["granularity"], query.get("outlet_id")
+            )

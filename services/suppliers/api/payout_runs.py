@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.suppliers import payouts
+from services.suppliers import bank_files, payouts
 from services.suppliers.api.schemas import PayoutLineOut
 from services.suppliers.ledger import RESERVED_LINE_STATUSES
 from services.suppliers.models import PayoutLineStatus, PayoutRun
 from shared.auth import current_actor, requires
-from shared.db import get_or_404
+from shared.business_time import business_day
+from shared.db import get_or_404, utcnow
 from shared.runtime import current_runtime
 from shared.schemas import Money, StrictSchema
 
@@ -117,6 +120,39 @@ class ApproveRun(MethodView):
         """Approve a draft run (recorded in the audit log); its proposed lines become payable."""
         with current_runtime().transaction() as session:
             return _run_out(session, payouts.approve_run(session, run_id, current_actor()))
+
+
+class BankFileQuery(StrictSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(bank_files.FORMATS))
+    value_date = fields.Date(load_default=None, metadata={"description": "Execution date (default: today, WIB)"})
+    debit_account = fields.String(load_default="", validate=validate.Length(max=40))
+    batch = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99))
+
+    @validates_schema
+    def _not_in_the_past(self, data, **kwargs):
+        today = business_day(utcnow())
+        if data["value_date"] is not None and not today <= data["value_date"] <= today + timedelta(days=31):
+            raise ValidationError("Must be from today to 31 days ahead.", "value_date")
+
+
+@payouts_blp.route("/<uuid:run_id>/bank-file")
+class BankFileInFormat(MethodView):
+    @requires("manager")
+    @payouts_blp.arguments(BankFileQuery, location="query")
+    @payouts_blp.response(200)
+    def get(self, query, run_id):
+        """The bank file of an approved run in a bank's bulk-transfer layout (``format``: ``csv``, ``bca`` (BCA
+        accounts only), ``mandiri`` (MCM multi service; needs ``debit_account``)); 422 ``invalid_bank_file`` with
+        the lines that break the layout's rules, 409 ``no_lines_for_bank`` when the layout carries none."""
+        options = bank_files.FileOptions(
+            value_date=query["value_date"] or business_day(utcnow()),
+            debit_account=query["debit_account"].strip(),
+            batch=query["batch"],
+        )
+        with current_runtime().transaction() as session:
+            body = payouts.bank_file(session, run_id, query["format"], options)
+        name = f"payout-{run_id}-{query['format']}.csv"
+        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @payouts_blp.route("/<uuid:run_id>/bank-file.csv")

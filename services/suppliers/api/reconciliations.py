@@ -57,6 +57,43 @@ class Reconciliations(MethodView):
             record = reconciliation.request(session, data["start"], data["end"], current_actor())
             return reconciliation.as_dict(record)
 
+    @requires("manager")
+    @reconciliations_blp.response(200, ReconciliationOut(many=True))
+    def get(self):
+        """The latest reconciliations (newest first), with their reports."""
+        with current_runtime().transaction() as session:
+            return [reconciliation.as_dict(record) for record in reconciliation.recent(session)]
+
+
+class SourceQuery(StrictSchema):
+    source_id = fields.UUID(required=True)
+
+
+class PostingOut(Schema):
+    account = fields.String()
+    debit = fields.Integer()
+    credit = fields.Integer()
+
+
+class LedgerEntryOut(Schema):
+    entry_id = fields.String()
+    source_type = fields.String()
+    source_id = fields.String()
+    description = fields.String()
+    occurred_at = fields.AwareDateTime()
+    postings = fields.List(fields.Nested(PostingOut))
+
+
+@reconciliations_blp.route("/ledger-entries")
+class LedgerEntriesOfSource(MethodView):
+    @requires("manager")
+    @reconciliations_blp.arguments(SourceQuery, location="query")
+    @reconciliations_blp.response(200, LedgerEntryOut(many=True))
+    def get(self, query):
+        """What the ledger holds of one sale (or refund, payout line): its entries with their postings."""
+        with current_runtime().transaction() as session:
+            return reconciliation.ledger_entries(session, str(query["source_id"]))
+
 
 @reconciliations_blp.route("/<uuid:reconciliation_id>")
 class ReconciliationById(MethodView):

@@ -1,0 +1,322 @@
+"""The money side of the console in headless Chromium against the real services behind the gateway: a payout run
+reviewed, refused to its creator, approved by a second manager, exported in a bank's layout and paid (or failed)
+line by line, then seen by the supplier on a phone; the reconciliation with its drill-down; the reports with their
+charts and downloads. Every page is checked with axe-core and photographed (desktop and 360 px)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+import pytest
+from openpyxl import load_workbook
+
+from services.suppliers import bank_files
+from shared import business_time
+from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import log_in, screenshot
+from tests.support import eventually
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+#: Three suppliers, their bank accounts and one product each: (name, bank, account, product, barcode, price).
+SUPPLIERS = [
+    ("Batik Tarumanegara", "BCA", "1234567890", "Batik Tulis Tarumanegara", "8991234500041", 350_000),
+    ("Dodol Mpok Yati", "BRI", "002301000123456", "Dodol Betawi 250 g", "8991234500010", 25_000),
+    ("Kerupuk Cikarang", "Bank Mandiri", "1560012345678", "Kerupuk Kulit 200 g", "8991234500027", 15_000),
+]
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def both_screenshots(page, name: str) -> None:
+    """The page as it is, on a desktop and on a 360 px phone (no sideways scrolling there); axe-clean on both."""
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} scrolls sideways"
+    screenshot(page, f"{name}-360")
+    page.set_viewport_size(DESKTOP)
+
+
+def selling_centre(centre) -> dict:
+    """The three suppliers (15 % commission, paid from the day of the sale: no holdback), a product each in
+    stock and in the POS catalogue, and one completed sale of all three: ``{name: supplier}`` and the sale."""
+    http, api = centre.manager, centre.api
+    suppliers = {}
+    for phone, (name, bank, account, product_name, barcode, price) in enumerate(SUPPLIERS):
+        supplier = http.post(
+            f"{api}/suppliers/suppliers",
+            json={
+                "business_name": name,
+                "owner_name": "Pemilik",
+                "phone": f"08131112{phone:04d}",
+                "bank_name": bank,
+                "bank_account_number": account,
+                "bank_account_holder": f"{name} (pemilik)",
+                "agreement": {"commission_bps": 1500, "holdback_days": 0},
+            },
+        )
+        assert supplier.status_code == 201, supplier.text
+        suppliers[name] = owner = supplier.json()
+
+        def create(owner=owner, product_name=product_name, barcode=barcode, price=price):
+            category = "kerajinan" if product_name.startswith("Batik") else "makanan"
+            body = {"name": product_name, "category": category, "unit": "pcs", "price": price, "barcode": barcode}
+            response = http.post(f"{api}/inventory/products", json={**body, "supplier_id": owner["id"]})
+            return response.json() if response.status_code == 201 else None
+
+        product = eventually(create, timeout=30, message="inventory knows the supplier")
+        intake = http.post(
+            f"{api}/inventory/intakes",
+            json={
+                "supplier_id": owner["id"],
+                "lines": [{"product_id": product["id"], "qty": 10, "lot_code": "L1", "expiry_date": "2027-06-30"}],
+            },
+        )
+        assert intake.status_code == 201, intake.text
+    cashier = centre.token("kasir", "kasir-pass-1")
+    for *_, barcode, _price in SUPPLIERS:
+        eventually(
+            lambda b=barcode: http.get(f"{api}/pos/catalogue/barcode/{b}", headers=cashier).status_code == 200,
+            timeout=30,
+            message="the POS catalogue has the product",
+        )
+    register = http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).json()
+    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
+    assert opened.status_code == 201, opened.text
+    total = sum(price for *_, price in SUPPLIERS)
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": barcode, "qty": 1} for *_, barcode, _price in SUPPLIERS],
+            "payments": [{"method": "cash", "amount": total, "tendered": total}],
+        },
+    )
+    assert sale.status_code == 201, sale.text
+    eventually(
+        lambda: sum(1 for due in http.get(f"{api}/suppliers/payout-runs/dues").json() if due["available"] > 0) == 3,
+        timeout=30,
+        message="the sale is posted to the three suppliers' balances",
+    )
+    return {"suppliers": suppliers, "sale": sale.json()}
+
+
+def row_of(page, supplier: str):
+    return page.locator("tbody tr", has_text=supplier)
+
+
+def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_seen_by_the_supplier(centre, page):
+    seeded = selling_centre(centre)
+    centre.add_user("manajer2", "Rina Manajer", "manager", "manajer2-pass-1")
+    url = centre.url
+    page.set_viewport_size(DESKTOP)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/payouts")
+    both_screenshots(page, "console-payouts")
+    page.fill("#f-cutoff_date", business_time.today().isoformat())
+    page.click("#payout-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran dibuat.").wait_for()
+    assert "Draf" in page.inner_text("h1") and page.locator("tbody tr").count() == 3
+    assert "Anda yang membuat daftar ini" in page.inner_text("[data-testid=four-eyes]")
+    run_url = page.url
+
+    # review: exclude one line, hold another and release it
+    row_of(page, "Kerupuk Cikarang").locator("input[name=reason]").last.fill("retur besar minggu ini")
+    row_of(page, "Kerupuk Cikarang").locator("button", has_text="Keluarkan").click()
+    page.locator("[data-testid=flash-success]").wait_for()
+    assert "Dikeluarkan" in row_of(page, "Kerupuk Cikarang").inner_text()
+    row_of(page, "Dodol Mpok Yati").locator("input[name=reason]").first.fill("cek NPWP")
+    row_of(page, "Dodol Mpok Yati").locator("button", has_text="Tahan").click()
+    page.locator("[data-testid=flash-success]").wait_for()
+    assert "Ditahan" in row_of(page, "Dodol Mpok Yati").inner_text()
+    row_of(page, "Dodol Mpok Yati").locator("button", has_text="Lepaskan").click()
+    page.locator("[data-testid=flash-success]").wait_for()
+    assert "Diusulkan" in row_of(page, "Dodol Mpok Yati").inner_text()
+    both_screenshots(page, "console-payout-run-draft")
+
+    # four-eyes: the creator is refused, in Indonesian, and the run stays a draft
+    page.click("#approve-run")
+    message = page.locator("[data-testid=page-message]")
+    message.wait_for()
+    assert message.inner_text() == (
+        "Anda yang membuat daftar pembayaran ini, jadi Anda tidak boleh menyetujuinya. "
+        "Manajer lain harus menyetujuinya."
+    )
+    assert "Draf" in page.inner_text("h1")
+    assert_accessible(page)
+
+    # another manager approves
+    page.context.clear_cookies()
+    log_in(page, url, "manajer2", "manajer2-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(run_url)
+    assert page.locator("[data-testid=four-eyes]").count() == 0
+    page.keyboard.press("Tab")
+    page.focus("#approve-run")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran disetujui.").wait_for()
+    assert "Disetujui" in page.inner_text("h1")
+    assert "Dikeluarkan" in row_of(page, "Kerupuk Cikarang").inner_text()
+
+    # the bank file: BCA carries the BCA account only, with its totals row; Mandiri needs the debit account
+    page.select_option("#f-format", "bca")
+    page.fill("#f-batch", "2")
+    with page.expect_download() as download:
+        page.click("#download-bank-file")
+    text = open(download.value.path(), encoding="utf-8").read()
+    rows = list(csv.reader(io.StringIO(text)))
+    share = 350_000 - 350_000 * 1500 // 10_000
+    assert rows[2] == ["1", "1234567890", "Batik Tarumanegara (pemilik)", str(share), rows[2][4]]
+    assert rows[-1] == ["TOTAL", "1", "", str(share), ""] and bank_files.check_totals("bca", text) == []
+    page.goto(run_url)
+    page.select_option("#f-format", "mandiri")
+    page.click("#download-bank-file")
+    beside = page.locator("[data-field-error=debit_account]")
+    beside.wait_for()
+    assert beside.inner_text() == "Wajib diisi."
+    assert "Berkas bank tidak dapat dibuat" in page.inner_text("[data-testid=page-message]")
+    assert_accessible(page)
+    page.fill("#f-debit_account", "1230009876543")
+    with page.expect_download() as download:
+        page.click("#download-bank-file")
+    mandiri = open(download.value.path(), encoding="utf-8").read()
+    assert mandiri.startswith("P,") and bank_files.check_totals("mandiri", mandiri) == []
+    assert len(mandiri.strip().splitlines()) == 3  # the header and the two approved lines
+
+    # paid and failed, line by line
+    page.goto(run_url)
+    row_of(page, "Batik Tarumanegara").locator("input[name=reference]").fill("BCA-TRF-0001")
+    row_of(page, "Batik Tarumanegara").locator("button", has_text="Tandai dibayar").click()
+    page.locator("[data-testid=flash-success]").wait_for()
+    row_of(page, "Dodol Mpok Yati").locator("input[name=reason]").fill("rekening tidak aktif")
+    row_of(page, "Dodol Mpok Yati").locator("button", has_text="Tandai gagal").click()
+    page.locator("[data-testid=flash-success]").wait_for()
+    batik_row, dodol_row = row_of(page, "Batik Tarumanegara").inner_text(), row_of(page, "Dodol Mpok Yati").inner_text()
+    assert "Dibayar" in batik_row and "BCA-TRF-0001" in batik_row
+    assert "Gagal" in dodol_row and "rekening tidak aktif" in dodol_row
+    both_screenshots(page, "console-payout-run-paid")
+    page.click("[data-testid=language-en]")
+    assert "Paid" in row_of(page, "Batik Tarumanegara").inner_text()
+    page.click("[data-testid=language-id]")
+
+    # the supplier sees the payout with its bank reference on a phone
+    batik = seeded["suppliers"]["Batik Tarumanegara"]
+    centre.add_user("batik", "Batik Tarumanegara", "supplier", "batik-pass-1", batik["id"])
+    page.context.clear_cookies()
+    page.set_viewport_size(PHONE)
+    log_in(page, url, "batik", "batik-pass-1")
+    page.wait_for_url(f"{url}/supplier")
+    payouts = page.inner_text("#payouts")
+    assert "BCA-TRF-0001" in payouts and "Dibayar" in payouts and f"Rp{share:,}".replace(",", ".") in payouts
+    assert page.inner_text("#balance [data-key=paid]") == f"Rp{share:,}".replace(",", ".")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page)
+    screenshot(page, "supplier-portal-paid-360")
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "supplier-portal-paid-desktop")
+
+
+def test_a_reconciliation_lists_a_sale_the_ledger_lacks_and_drills_down_into_each_service(centre, page):
+    seeded = selling_centre(centre)
+    sale = seeded["sale"]
+    # a faulty correction removes the ledger's entry of the sale (as a lost event would leave it)
+    from sqlalchemy import delete, select
+
+    from services.suppliers.models import JournalEntry, PayableItem, Posting
+
+    with centre.apps["suppliers"].extensions["sentra"].transaction() as session:
+        entry_ids = list(session.execute(select(JournalEntry.id).where(JournalEntry.source_id == sale["id"])).scalars())
+        session.execute(delete(PayableItem).where(PayableItem.entry_id.in_(entry_ids)))
+        session.execute(delete(Posting).where(Posting.entry_id.in_(entry_ids)))
+        session.execute(delete(JournalEntry).where(JournalEntry.id.in_(entry_ids)))
+
+    url = centre.url
+    page.set_viewport_size(DESKTOP)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/reconciliation")
+    today = business_time.today().isoformat()
+    page.fill("#f-from", today)
+    page.fill("#f-to", today)
+    page.click("#reconciliation-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Rekonsiliasi dimulai.").wait_for()
+    summary = page.locator("[data-testid=reconciliation-summary]")
+    summary.wait_for(timeout=30_000)  # htmx polls the page until the worker has run it
+    assert "1 penjualan" in summary.inner_text()
+    finding = page.locator("tbody tr", has_text=sale["receipt_no"])
+    assert "Tidak tercatat di buku besar" in finding.inner_text() and "Rp390.000" in finding.inner_text()
+    both_screenshots(page, "console-reconciliation")
+
+    finding.locator("a").click()
+    page.locator("#pos-side").wait_for()
+    assert sale["receipt_no"] in page.inner_text("h1")
+    assert "Batik Tulis Tarumanegara" in page.inner_text("#pos-side") and "Tunai" in page.inner_text("#pos-side")
+    stock = page.inner_text("#inventory-side")
+    assert stock.count("Penjualan") == 3 and "Dodol Betawi 250 g" in stock
+    assert page.inner_text("[data-testid=ledger-missing]") == "Buku besar tidak mencatat penjualan ini."
+    both_screenshots(page, "console-reconciliation-sale")
+
+    page.goto(f"{url}/manager/reconciliation")
+    assert page.locator("tbody tr").count() == 1 and "Selesai" in page.inner_text("tbody")
+    both_screenshots(page, "console-reconciliations")
+    page.click("[data-testid=language-en]")
+    assert "Finished" in page.inner_text("tbody")
+    page.click("[data-testid=language-id]")
+
+
+def test_the_reports_show_sales_and_supplier_stock_with_charts_and_export_every_table(centre, page):
+    selling_centre(centre)
+    url = centre.url
+    page.set_viewport_size(DESKTOP)
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/reports")
+    assert page.inner_text("#report-totals [data-key=net]") == "Rp390.000"
+    assert page.locator("svg#chart-by_period rect").count() >= 1
+    assert page.locator("svg#chart-by_hour > title").text_content() == "Per jam (WIB)"
+    assert "Tunai" in page.inner_text("#by_payment_method") and "Rudi Kasir" in page.inner_text("#by_cashier")
+    assert "Makanan" in page.inner_text("#by_category")
+    assert "Batik Tulis Tarumanegara" in page.inner_text("#top_products")
+    batik = page.locator("#supplier_stock tbody tr", has_text="Batik Tarumanegara").inner_text()
+    assert "10 %" in batik  # 1 sold of 10
+    both_screenshots(page, "console-reports")
+
+    tables = page.locator("section.report-table").count()
+    assert tables == 8
+    for key in ("by_period", "by_payment_method", "by_cashier", "by_hour", "by_category", "by_supplier"):
+        csv_link = page.get_attribute(f"#{key} a[data-export=csv]", "href")
+        response = page.context.request.get(url + csv_link)
+        assert response.status == 200 and response.headers["content-type"].startswith("text/csv"), key
+        assert len(list(csv.reader(io.StringIO(response.text())))) >= 2, key
+    top = page.context.request.get(url + page.get_attribute("#top_products a[data-export=csv]", "href"))
+    assert list(csv.reader(io.StringIO(top.text())))[0] == ["Produk", "Unit", "Total"]
+    workbook = page.context.request.get(url + page.get_attribute("#supplier_stock a[data-export=xlsx]", "href"))
+    assert workbook.status == 200
+    sheet = load_workbook(io.BytesIO(workbook.body())).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "Pemasok" and {row[0] for row in values[1:]} == {name for name, *_ in SUPPLIERS}
+    batik_row = next(row for row in values if row[0] == "Batik Tarumanegara")
+    assert batik_row[1:6] == [0, 10, 1, 9, 1000]
+
+    page.select_option("#f-granularity", "month")
+    page.fill("#f-from", "2026-01-01")
+    page.fill("#f-to", "2027-06-30")
+    page.click("#report-form button[type=submit]")
+    beside = page.locator("[data-field-error=to]")
+    beside.wait_for()
+    assert beside.inner_text() == "Periode lebih dari 366 hari."
+    assert_accessible(page)
+    page.click("[data-testid=language-en]")
+    page.fill("#f-from", business_time.today().replace(day=1).isoformat())
+    page.fill("#f-to", business_time.today().isoformat())
+    page.click("#report-form button[type=submit]")
+    page.locator("#by_period").wait_for()
+    assert "Sales by month" in page.inner_text("#by_period h2") and "Rp390,000" in page.inner_text("#report-totals")
+    page.click("[data-testid=language-id]")
