@@ -97,3 +97,32 @@ def test_a_sync_whose_answer_is_lost_is_sent_again_and_makes_one_sale(shop, page
     )
     sales = shop.centre.manager.get(f"{shop.centre.api}/pos/sales?shift_id={shift_id}").json()
     assert len(sales) == 1
+
+
+def test_a_sale_made_offline_before_a_price_change_is_recorded_at_what_the_customer_paid(shop, page):
+    from tests.support import eventually
+
+    open_counter(page, shop)
+    page.wait_for_function("() => Number(document.body.dataset.catalogueSize) >= 4")
+    page.context.set_offline(True)
+    offline_no = offline_sale(page, DODOL)  # Rp25.000 on the counter
+
+    http, api = shop.centre.manager, shop.centre.api
+    product = http.get(f"{api}/pos/catalogue/barcode/{DODOL}").json()
+    assert http.patch(f"{api}/inventory/products/{product['product_id']}", json={"price": 27_500}).status_code == 200
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/{DODOL}").json()["price"] == 27_500,
+        timeout=30,
+        message="the POS catalogue has the new price",
+    )
+
+    page.context.set_offline(False)
+    expect(page.locator("#queue-badge")).to_be_hidden(timeout=30_000)
+    synced = page.evaluate("() => JSON.parse(localStorage.getItem('sentra.counter.synced'))")
+    assert [entry["offline_no"] for entry in synced] == [offline_no] and "failed" not in synced[0]
+    sale = http.get(f"{api}/pos/sales/{synced[0]['sale_id']}").json()
+    assert sale["receipt_no"] == synced[0]["receipt_no"]
+    assert (sale["total"], sale["change"]) == (25_000, 0)
+    assert [(line["unit_price"], line["qty"], line["line_total"]) for line in sale["lines"]] == [(25_000, 1, 25_000)]
+    receipt = http.get(f"{api}/pos/receipts/{sale['receipt_no']}?width=58").text
+    assert "Rp25.000" in receipt and "Rp27.500" not in receipt

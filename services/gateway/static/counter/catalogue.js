@@ -5,6 +5,9 @@ import { pos } from "./api.js";
 
 const DB_NAME = "sentra-counter";
 const REFRESH_MS = 30_000;
+/** Where the feed's cursor (a change number) is kept; the key changed with its form, so a copy kept under the
+ *  former time-based cursor loads again from the start. */
+const CURSOR = "seq";
 const byId = new Map();
 const byCode = new Map();
 let dbPromise = null;
@@ -46,7 +49,7 @@ async function load() {
 
 async function cursor() {
   const db = await openDb();
-  return new Promise(resolve => { const r = db.transaction("meta").objectStore("meta").get("cursor"); r.onsuccess = () => resolve(r.result || null); });
+  return new Promise(resolve => { const r = db.transaction("meta").objectStore("meta").get(CURSOR); r.onsuccess = () => resolve(r.result || null); });
 }
 
 /** Ask the delta feed for what changed since the last time, page by page; ``false`` when the server is out of reach. */
@@ -58,7 +61,7 @@ export async function refresh() {
       const db = await openDb();
       const tx = db.transaction(["products", "meta"], "readwrite");
       for (const product of page.items) { tx.objectStore("products").put(product); remember(product); }
-      if (page.cursor) tx.objectStore("meta").put(page.cursor, "cursor");
+      if (page.cursor) tx.objectStore("meta").put(page.cursor, CURSOR);
       await done(tx);
       after = page.cursor;
       if (!page.more) return true;

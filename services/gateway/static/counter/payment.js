@@ -70,7 +70,8 @@ export function setupPayment(counter) {
     if (state && state.sale) return openDialog(dialog);
     const cart = counter.cart;
     if (!cart.lines.length) return counter.message(t("cart.empty"));
-    state = { total: totals(cart).total, payments: [], saleId: uuid(), attempt: null, sale: null, poll: null };
+    state = { total: totals(cart).total, payments: [], saleId: uuid(), pricedAt: new Date().toISOString(),
+              attempt: null, sale: null, poll: null };
     form.hidden = false;
     $("qris-panel").hidden = true;
     form.elements.method.value = "cash";
@@ -131,7 +132,7 @@ export function setupPayment(counter) {
   function body(approval) {
     const cart = counter.cart;
     const data = { sale_id: state.saleId, register_id: counter.registerId, lines: saleLines(cart),
-                   discount: cart.discount || 0, payments: state.payments };
+                   discount: cart.discount || 0, payments: state.payments, priced_at: state.pricedAt };
     if (approval) data.approval = approval;
     return data;
   }
