@@ -2,7 +2,16 @@
 agreements, products, intakes and payout runs. Every page talks to the services through their HTTP APIs with the
 manager's own token (:mod:`services.gateway.backend`), and shows every failure as a translated sentence."""
 
-from services.gateway.console import counts, intakes, payouts, products, returns, stock, suppliers  # noqa: F401  (routes)
+from services.gateway.console import (  # noqa: F401  (routes)
+    counter_setup,
+    counts,
+    intakes,
+    payouts,
+    products,
+    returns,
+    stock,
+    suppliers,
+)
 from services.gateway.console.common import blp
 
 __all__ = ["blp"]

@@ -83,6 +83,9 @@ export const catalogue = {
 
   size: () => byId.size,
 
+  /** The product with ``productId`` as this browser has it, or ``undefined``. */
+  get: productId => byId.get(productId),
+
   /** The product with ``code`` as its barcode (or SKU), or ``null`` when there is none. */
   async lookup(code) {
     const local = byCode.get(code);

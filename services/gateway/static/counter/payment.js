@@ -192,6 +192,7 @@ export function setupPayment(counter) {
     if (!payment) return;
     const src = "/api/pos" + payment.qr_image_url;
     if ($("qris-image").getAttribute("src") !== src) $("qris-image").src = src;
+    counter.display.qris(payment.amount, src);
     renderQrisStatus(payment);
     startPolling();
     if (!dialog.contains(document.activeElement) || form.contains(document.activeElement)) $("qris-confirm").focus();

@@ -2,15 +2,15 @@
  * its scripts and styles — so a reload while the network is down still opens the counter. The page itself is
  * fetched from the network first (fresh when online), the assets from the cache first (refreshed behind). API
  * calls are not cached here: the counter keeps its own data (catalogue, cart, queue) in the browser. */
-const CACHE = "sentra-counter-v1";
+const CACHE = "sentra-counter-v2";
 const SHELL = [
   "/cashier",
   "/assets/app.css",
   "/assets/app.js",
   "/assets/vendor/htmx.min.js",
   "/assets/favicon.svg",
-  ...["main", "api", "approval", "cart", "catalogue", "i18n", "money", "payment", "print", "queue", "refund", "scan",
-      "shift", "store", "ui"].map(name => `/assets/counter/${name}.js`),
+  ...["main", "api", "approval", "cart", "catalogue", "customer", "display", "favourites", "i18n", "money", "payment",
+      "print", "queue", "refund", "scan", "shift", "store", "ui"].map(name => `/assets/counter/${name}.js`),
 ];
 
 self.addEventListener("install", event => {
