@@ -56,7 +56,10 @@ class SaleIn(StrictSchema):
     )
     discount = Money(load_default=0)
     priced_at = fields.AwareDateTime(
-        metadata={"description": "When the counter priced the cart (the moment of an offline sale); now when absent"}
+        metadata={
+            "description": "Since when the counter's prices were current (its local catalogue's last refresh, which "
+            "for a sale made offline may be long before the sale); now when absent"
+        }
     )
     approval = fields.Nested(ApprovalIn)
     payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(max=10))

@@ -7,6 +7,7 @@ import { makePayment, paymentState, saleLines, totals } from "./cart.js";
 import { money, t } from "./i18n.js";
 import { quickAmounts } from "./money.js";
 import { pos, uuid } from "./api.js";
+import { catalogue } from "./catalogue.js";
 import { $, amountIn, el, fieldError, openDialog } from "./ui.js";
 
 const POLL_MS = 1500;
@@ -70,7 +71,7 @@ export function setupPayment(counter) {
     if (state && state.sale) return openDialog(dialog);
     const cart = counter.cart;
     if (!cart.lines.length) return counter.message(t("cart.empty"));
-    state = { total: totals(cart).total, payments: [], saleId: uuid(), pricedAt: new Date().toISOString(),
+    state = { total: totals(cart).total, payments: [], saleId: uuid(), pricedAt: catalogue.asOf() || new Date().toISOString(),
               attempt: null, sale: null, poll: null };
     form.hidden = false;
     $("qris-panel").hidden = true;
