@@ -241,7 +241,7 @@ class Counter:
 
     def _changes(self, http: JsonClient, cursor: str | None) -> tuple[dict[str, int], str | None, bool] | None:
         """One page of the catalogue delta feed (``None`` when the POS has no feed)."""
-        query = "?limit=1000" + (f"&after={quote(cursor)}" if cursor else "")
+        query = "?limit=1000" + (f"&after={quote(str(cursor))}" if cursor else "")
         started = time.perf_counter()
         response = http.get(f"/catalogue/changes{query}")
         self.delta_ms.append((time.perf_counter() - started) * 1000)

@@ -41,8 +41,8 @@ class Counter:
         return issue_grant(self.settings.jwt_secret, principal, purpose)
 
     # -- catalogue fed by the real event handlers --
-    def deliver(self, event_type: str, payload: dict) -> None:
-        envelope = build_envelope(event_type, "test", payload)
+    def deliver(self, event_type: str, payload: dict, occurred_at=None) -> None:
+        envelope = build_envelope(event_type, "test", payload, occurred_at)
         meta, loaded = load_event(envelope)
         with transaction(self.runtime.session_factory) as session:
             HANDLERS[event_type](session, loaded, meta)
@@ -57,6 +57,7 @@ class Counter:
         active: bool = True,
         revision: int = 1,
         product_id: str | None = None,
+        occurred_at=None,
     ) -> str:
         product_id = product_id or str(uuid.uuid5(uuid.NAMESPACE_URL, barcode))
         self.deliver(
@@ -72,6 +73,7 @@ class Counter:
                 "active": active,
                 "revision": revision,
             },
+            occurred_at,
         )
         return product_id
 

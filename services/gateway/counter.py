@@ -22,6 +22,7 @@ STRINGS = {
     "shift.open_status": _("Shift open · {cashier} · float {float}"),
     "scan.unknown": _("Code {code} is not known. Check the code or search the product by name."),
     "scan.unsellable": _("{name} cannot be sold (inactive, or its supplier is not active)."),
+    "display.qris_alt": _("QRIS code to pay {amount}"),
     "cart.empty": _("The cart is empty."),
     "cart.qty_of": _("Quantity of {name}"),
     "cart.discount_of": _("Discount on {name} (Rp)"),

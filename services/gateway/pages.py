@@ -30,7 +30,12 @@ from shared.runtime import current_runtime
 
 blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
-ROLE_OF_PAGE = {"cashier": {"cashier"}, "supplier": {"supplier"}, "manager": {"manager", "admin"}}
+ROLE_OF_PAGE = {
+    "cashier": {"cashier"},
+    "customer_display": {"cashier"},
+    "supplier": {"supplier"},
+    "manager": {"manager", "admin"},
+}
 
 
 def _caller_or_none():
@@ -138,6 +143,13 @@ def _page(name: str, **context):
 def cashier():
     """The counter: its scripts (``static/counter/``) get their words in the page's language."""
     return _page("cashier", counter_strings=counter_strings())
+
+
+@blp.get("/cashier/display")
+def customer_display():
+    """The customer's display: a second window the counter opens facing the customer (cart total, the QRIS code,
+    the change), kept in step by the counter page through a ``BroadcastChannel`` (no server round trip)."""
+    return _page("customer_display", counter_strings=counter_strings())
 
 
 @blp.get("/counter-sw.js")

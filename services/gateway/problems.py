@@ -50,6 +50,7 @@ SENTENCES = {
     "shift_closed": _("This shift is already closed."),
     "no_open_shift": _("There is no open shift."),
     "unknown_or_unsellable_product": _("This product cannot be sold."),
+    "price_not_current": _("A price in the sale was not the product's price when the sale was made."),
     "payments_do_not_match_total": _("The payments do not add up to the total."),
     "refund_exceeds_sale": _("The refund is more than the sale."),
     "approval_required": _("A manager's approval is needed."),

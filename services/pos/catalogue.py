@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Integer, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from services.pos.models import CatalogueProduct, CatalogueSupplier, SupplierStatus
+from services.pos.models import CataloguePrice, CatalogueProduct, CatalogueSupplier, SupplierStatus
 from shared.errors import NotFound
 
 UNSELLABLE_SUPPLIER_STATUSES = (SupplierStatus.SUSPENDED, SupplierStatus.ENDED)
 SEARCH_LIMIT = 50
 
 
+#: Bump the one catalogue sequence row by ``:count`` and answer the new last number. The row stays locked until
+#: the caller's transaction ends, so numbers are taken in commit order: a reader that has seen number ``n`` has
+#: seen every change numbered below it (a timestamp or a database sequence can tie or commit out of order).
+_BUMP_SEQUENCE = text(
+    "INSERT INTO catalogue_sequence (id, last_seq) VALUES (1, :count)"
+    " ON CONFLICT (id) DO UPDATE SET last_seq = catalogue_sequence.last_seq + :count RETURNING last_seq"
+).columns(last_seq=Integer)
+
+
+def next_sequence(session: Session, count: int = 1) -> int:
+    """Reserve ``count`` numbers of the catalogue's change sequence; answers the last of them."""
+    return session.connection().execute(_BUMP_SEQUENCE, {"count": count}).scalar_one()
+
+
 def apply_product_upserted(session: Session, payload: dict, envelope: dict) -> None:
-    """Keep the newest revision of a product: an older ``revision`` than the one held changes nothing."""
+    """Keep the newest revision of a product: an older ``revision`` than the one held changes nothing (its price
+    still joins the product's price history)."""
     product_id = str(payload["product_id"])
     product = session.get(CatalogueProduct, product_id, with_for_update=True)
+    if session.get(CataloguePrice, (product_id, payload["revision"])) is None:
+        session.add(
+            CataloguePrice(
+                product_id=product_id,
+                revision=payload["revision"],
+                price=payload["price"],
+                effective_at=envelope["occurred_at"],
+            )
+        )
     if product is not None and payload["revision"] < product.revision:
         return
     if product is None:
@@ -33,6 +57,7 @@ def apply_product_upserted(session: Session, payload: dict, envelope: dict) -> N
     product.active = payload["active"]
     product.revision = payload["revision"]
     product.updated_at = envelope["occurred_at"]
+    product.change_seq = next_sequence(session)
 
 
 def apply_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -45,9 +70,29 @@ def apply_supplier_changed(session: Session, payload: dict, envelope: dict) -> N
     if supplier is None:
         supplier = CatalogueSupplier(supplier_id=supplier_id)
         session.add(supplier)
+    was_sellable = supplier.status not in UNSELLABLE_SUPPLIER_STATUSES if supplier.status else True
     supplier.name = payload["name"]
     supplier.status = payload["status"]
     supplier.changed_at = occurred_at
+    if was_sellable != (supplier.status not in UNSELLABLE_SUPPLIER_STATUSES):
+        _renumber_products_of(session, supplier_id)
+
+
+def _renumber_products_of(session: Session, supplier_id: str) -> None:
+    """Put the supplier's products back in the delta feed: whether they can be sold has changed."""
+    product_ids = session.scalars(
+        select(CatalogueProduct.product_id)
+        .where(CatalogueProduct.supplier_id == supplier_id)
+        .order_by(CatalogueProduct.product_id)
+        .with_for_update()  # product rows before the sequence row, as a product's own change takes them
+    ).all()
+    if not product_ids:
+        return
+    last = next_sequence(session, len(product_ids))
+    for offset, product_id in enumerate(product_ids, start=last - len(product_ids) + 1):
+        session.execute(
+            update(CatalogueProduct).where(CatalogueProduct.product_id == product_id).values(change_seq=offset)
+        )
 
 
 def is_sellable(product: CatalogueProduct, supplier_status: str | None) -> bool:
@@ -125,31 +170,48 @@ def search(session: Session, text: str) -> list[dict]:
 CHANGES_LIMIT = 1000
 
 
-def changes(session: Session, after: tuple[datetime, str] | None, limit: int = CHANGES_LIMIT) -> dict:
-    """The catalogue's products changed after ``after`` (a ``(updated_at, product_id)`` position), oldest first, at
-    most ``limit``: the counter keeps its local copy current with these deltas instead of the whole list.
+def changes(session: Session, after: int | None, limit: int = CHANGES_LIMIT) -> dict:
+    """The catalogue's products changed after change number ``after``, in the order they changed, at most
+    ``limit``: the counter keeps its local copy current with these deltas instead of the whole list.
 
-    ``cursor`` is where the next call starts (unchanged when nothing changed); ``more`` says another page waits.
+    ``cursor`` (the last change number given) is where the next call starts, unchanged when nothing changed;
+    ``more`` says another page waits. A product changed twice appears once, at its latest change.
     """
     query = _with_supplier_status()
     if after is not None:
-        moment, product_id = after
-        query = query.where(
-            or_(
-                CatalogueProduct.updated_at > moment,
-                and_(CatalogueProduct.updated_at == moment, CatalogueProduct.product_id > product_id),
-            )
-        )
-    rows = session.execute(
-        query.order_by(CatalogueProduct.updated_at, CatalogueProduct.product_id).limit(limit + 1)
-    ).all()
+        query = query.where(CatalogueProduct.change_seq > after)
+    rows = session.execute(query.order_by(CatalogueProduct.change_seq).limit(limit + 1)).all()
     page = rows[:limit]
-    cursor = (page[-1][0].updated_at, page[-1][0].product_id) if page else after
     return {
         "items": [product_view(product, status) for product, status in page],
-        "cursor": cursor,
+        "cursor": page[-1][0].change_seq if page else after,
         "more": len(rows) > limit,
     }
+
+
+#: How far back from when a sale was made a price the counter charged still counts: the counter's local copy of
+#: the catalogue is refreshed every 30 s, so it may show a price that changed just before.
+PRICE_GRACE = timedelta(minutes=2)
+
+
+def prices_since(session: Session, product_ids: set[str], moment: datetime) -> dict[str, set[int]]:
+    """``{product_id: prices}``: every price each product had from ``moment`` (less :data:`PRICE_GRACE`) to now."""
+    since = moment - PRICE_GRACE
+    rows = session.execute(
+        select(CataloguePrice.product_id, CataloguePrice.price, CataloguePrice.effective_at)
+        .where(CataloguePrice.product_id.in_(product_ids))
+        .order_by(CataloguePrice.product_id, CataloguePrice.revision)
+    ).all()
+    prices: dict[str, set[int]] = {}
+    in_force: dict[str, int] = {}
+    for product_id, price, effective_at in rows:
+        if effective_at <= since:
+            in_force[product_id] = price  # the price in force at ``since`` (the latest revision before it)
+        else:
+            prices.setdefault(product_id, set()).add(price)
+    for product_id, price in in_force.items():
+        prices.setdefault(product_id, set()).add(price)
+    return prices
 
 
 def products_for_lines(session: Session, barcodes: set[str], product_ids: set[str]):

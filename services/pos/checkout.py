@@ -17,6 +17,7 @@ from services.pos.errors import (
     NOT_QRIS,
     PAYMENT_EXPIRED,
     PAYMENT_IN_STATUS,
+    PRICE_NOT_CURRENT,
     SALE_ID_TAKEN,
     SALE_IN_STATUS,
     UNKNOWN_OR_UNSELLABLE_PRODUCT,
@@ -153,11 +154,36 @@ def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[
     return resolved
 
 
+def _unit_prices(session: Session, resolved: list[tuple[dict, Row[Any]]], priced_at: datetime | None) -> list[int]:
+    """The unit price of each line: the catalogue's, or the one the counter charged (``unit_price``, e.g. a sale
+    made offline and sent later) when that was the product's price at ``priced_at`` or since (422
+    ``price_not_current`` otherwise: the counter cannot set a price of its own)."""
+    charged = {
+        product.product_id
+        for line, product in resolved
+        if line.get("unit_price") is not None and line["unit_price"] != product.price
+    }
+    history = catalogue.prices_since(session, charged, priced_at or utcnow()) if charged else {}
+    errors = {
+        index: {"unit_price": [f"{product.name} did not cost {line['unit_price']} at the time of the sale."]}
+        for index, (line, product) in enumerate(resolved)
+        if product.product_id in charged and line["unit_price"] not in history.get(product.product_id, set())
+    }
+    if errors:
+        raise DomainError(
+            "A line's price was not the product's price when the sale was made.",
+            errors={"lines": errors},
+            code=PRICE_NOT_CURRENT,
+        )
+    return [product.price if line.get("unit_price") is None else line["unit_price"] for line, product in resolved]
+
+
 def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[dict, bool]:
     """Record a sale: ``(view, created)``, ``view`` the sale's JSON form (:func:`sale_view`); ``created`` is
     false when the client's ``sale_id`` was recorded before (``view`` is then that sale).
 
-    Prices come from the catalogue replica; totals, discounts, PPN and change from :mod:`pricing`. Discounts
+    Prices come from the catalogue replica (or, for a sale priced earlier at the counter, a price the product had
+    then: :func:`_unit_prices`); totals, discounts, PPN and change from :mod:`pricing`. Discounts
     above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
 
@@ -175,8 +201,12 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     shift = open_shift_for(session, data["register_id"], cashier)
     outlet = shift.outlet
     resolved = _resolve_lines(session, data["lines"])
+    unit_prices = _unit_prices(session, resolved, data.get("priced_at"))
     basket = price_basket(
-        [LineInput(product.price, line["qty"], line.get("discount", 0)) for line, product in resolved],
+        [
+            LineInput(price, line["qty"], line.get("discount", 0))
+            for (line, _product), price in zip(resolved, unit_prices, strict=True)
+        ],
         data.get("discount", 0),
         outlet.ppn_registered,
     )

@@ -16,6 +16,7 @@ NO_OPEN_SHIFT = "no_open_shift"
 # -- checkout and payments --
 SALE_ID_TAKEN = "sale_id_taken"
 UNKNOWN_OR_UNSELLABLE_PRODUCT = "unknown_or_unsellable_product"
+PRICE_NOT_CURRENT = "price_not_current"
 PAYMENTS_DO_NOT_MATCH_TOTAL = "payments_do_not_match_total"
 PAYMENT_EXPIRED = "payment_expired"
 NOT_QRIS = "not_qris"

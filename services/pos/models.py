@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import IdString, Money, UTCDateTime, new_id, utcnow
@@ -72,6 +72,44 @@ class CatalogueProduct(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     revision: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Position in the delta feed: every change of the product (or of its supplier's status) takes the next
+    #: number of :class:`CatalogueSequence`, in commit order (see :func:`services.pos.catalogue.next_sequence`).
+    change_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0, index=True)
+
+
+class CatalogueSequence(Base):
+    """The last number given to a catalogue change (one row): bumping it locks the row until commit, so changes
+    are numbered in the order they become visible and the feed's cursor never skips one."""
+
+    __tablename__ = "catalogue_sequence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+
+
+class CataloguePrice(Base):
+    """A product's price from one revision on (``effective_at`` is the event's time): what lets a sale made offline
+    be recorded at the price the counter charged, when that price was the product's at the time."""
+
+    __tablename__ = "catalogue_prices"
+
+    product_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    price: Mapped[int] = mapped_column(Money)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutletFavourite(Base):
+    """A product on the outlet's favourites grid at the counter (items without a label: crafts, loose snacks),
+    chosen by a manager, in ``position`` order."""
+
+    __tablename__ = "outlet_favourites"
+
+    outlet_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    product_id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Register(Base):
@@ -96,6 +134,8 @@ class RegisterPrinter(Base):
     port: Mapped[int] = mapped_column(Integer)
     paper_width: Mapped[int] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean)
+    #: Kick the cash drawer open when a cash sale's receipt prints (the drawer hangs off the printer).
+    open_drawer: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(128))
 

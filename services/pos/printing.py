@@ -45,12 +45,19 @@ def printer_view(session: Session, register_id: str) -> RegisterPrinter | dict:
     """The register's printer as the API shows it (``enabled`` false and no host when none is set)."""
     printer = printer_of(session, register_id)
     if printer is None:
-        return {"register_id": str(register_id), "enabled": False, "host": None, "port": None, "paper_width": None}
+        return {
+            "register_id": str(register_id),
+            "enabled": False,
+            "host": None,
+            "port": None,
+            "paper_width": None,
+            "open_drawer": True,
+        }
     return printer
 
 
 def set_printer(session: Session, register_id: str, data: dict) -> RegisterPrinter:
-    """Save the register's printer (host, port, paper width, enabled), replacing the former setting."""
+    """Save the register's printer (host, port, paper width, enabled, drawer kick), replacing the former setting."""
     printer = printer_of(session, register_id)
     if printer is None:
         printer = RegisterPrinter(register_id=str(register_id))
@@ -59,6 +66,7 @@ def set_printer(session: Session, register_id: str, data: dict) -> RegisterPrint
     printer.port = data.get("port", DEFAULT_PORT)
     printer.paper_width = data.get("paper_width", 80)
     printer.enabled = data.get("enabled", True)
+    printer.open_drawer = data.get("open_drawer", True)
     printer.updated_at = utcnow()
     printer.updated_by = current_actor()
     session.flush()
@@ -131,11 +139,11 @@ def print_document(printer: RegisterPrinter, document: PrintDocument, *, open_dr
 
 def print_receipt(session: Session, receipt_no: str, *, reprint: bool = False) -> dict:
     """Print the receipt on the printer of the register that made the sale; the cash drawer opens for a sale
-    paid in cash, unless this is a reprint."""
+    paid in cash, unless this is a reprint or the register's drawer kick is off."""
     sale = receipts.completed_sale(session, receipt_no)
     printer = enabled_printer(session, sale.register_id)
     document = receipts.receipt_document(session, receipt_no)
-    open_drawer = document.cash and not reprint
+    open_drawer = document.cash and not reprint and printer.open_drawer
     print_document(printer, document, open_drawer=open_drawer)
     return {"printer": f"{printer.host}:{printer.port}", "drawer_opened": open_drawer}
 

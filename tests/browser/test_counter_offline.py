@@ -4,6 +4,8 @@ the shift cannot close while sales wait."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import expect
 
@@ -97,3 +99,40 @@ def test_a_sync_whose_answer_is_lost_is_sent_again_and_makes_one_sale(shop, page
     )
     sales = shop.centre.manager.get(f"{shop.centre.api}/pos/sales?shift_id={shift_id}").json()
     assert len(sales) == 1
+
+
+def test_a_sale_made_offline_after_a_price_change_it_missed_is_recorded_at_what_the_customer_paid(shop, page):
+    from tests.support import eventually
+
+    """The price changes on the server while the counter cannot hear of it; the counter sells at the price it
+    knows (offline), and the sale is recorded at that price when it arrives."""
+    open_counter(page, shop)
+    page.wait_for_function("() => Number(document.body.dataset.catalogueSize) >= 4")
+    page.context.set_offline(True)
+
+    http, api = shop.centre.manager, shop.centre.api
+    product = http.get(f"{api}/pos/catalogue/barcode/{DODOL}").json()
+    changed_at = datetime.now(UTC)
+    assert http.patch(f"{api}/inventory/products/{product['product_id']}", json={"price": 27_500}).status_code == 200
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/{DODOL}").json()["price"] == 27_500,
+        timeout=30,
+        message="the POS catalogue has the new price",
+    )
+    offline_no = offline_sale(page, DODOL)  # Rp25.000: the price this counter knows
+    assert "Rp25.000" in page.inner_text("#print-area")
+    # the sale says since when its prices were current: the counter's last refresh, before the change
+    queued = page.evaluate("() => JSON.parse(localStorage.getItem('sentra.counter.queue'))")
+    assert [line["unit_price"] for line in queued[0]["body"]["lines"]] == [25_000]
+    assert datetime.fromisoformat(queued[0]["body"]["priced_at"].replace("Z", "+00:00")) < changed_at
+
+    page.context.set_offline(False)
+    expect(page.locator("#queue-badge")).to_be_hidden(timeout=30_000)
+    synced = page.evaluate("() => JSON.parse(localStorage.getItem('sentra.counter.synced'))")
+    assert [entry["offline_no"] for entry in synced] == [offline_no] and "failed" not in synced[0]
+    sale = http.get(f"{api}/pos/sales/{synced[0]['sale_id']}").json()
+    assert sale["receipt_no"] == synced[0]["receipt_no"]
+    assert (sale["total"], sale["change"]) == (25_000, 0)
+    assert [(line["unit_price"], line["qty"], line["line_total"]) for line in sale["lines"]] == [(25_000, 1, 25_000)]
+    receipt = http.get(f"{api}/pos/receipts/{sale['receipt_no']}?width=58").text
+    assert "Rp25.000" in receipt and "Rp27.500" not in receipt

@@ -31,6 +31,7 @@ def test_a_manager_sets_the_registers_printer_and_a_cashier_reads_it(pos):
         "host": None,
         "port": None,
         "paper_width": None,
+        "open_drawer": True,
     }
     assert set_printer(pos, register_id, host="192.168.1.50").json == {
         "register_id": register_id,
@@ -38,14 +39,15 @@ def test_a_manager_sets_the_registers_printer_and_a_cashier_reads_it(pos):
         "host": "192.168.1.50",
         "port": 9100,
         "paper_width": 80,
+        "open_drawer": True,
     }
     changed = set_printer(pos, register_id, host="printer-kasa1.local", port=9101, paper_width=58, enabled=False)
     assert changed.status_code == 200 and changed.json["paper_width"] == 58 and changed.json["enabled"] is False
     assert pos.client.get(f"/registers/{register_id}/printer", headers=pos.cashier).json == changed.json
     refused = pos.client.put(f"/registers/{register_id}/printer", json={"host": "10.0.0.9"}, headers=pos.cashier)
     assert refused.status_code == 403
-    bad = set_printer(pos, register_id, host="a b", port=0, paper_width=72)
-    assert bad.status_code == 422 and set(bad.json["errors"]) == {"host", "port", "paper_width"}
+    bad = set_printer(pos, register_id, host="a b", port=0, paper_width=72, open_drawer="yes")
+    assert bad.status_code == 422 and set(bad.json["errors"]) == {"host", "port", "paper_width", "open_drawer"}
     unknown = "00000000-0000-4000-8000-000000000000"
     assert set_printer(pos, unknown, host="10.0.0.9").status_code == 404
 
@@ -80,6 +82,14 @@ def test_a_cash_receipt_prints_with_total_cut_and_drawer_kick_on_a_58_mm_printer
 
     reprint = pos.client.post(f"/receipts/{sale['receipt_no']}/print", json={"reprint": True}, headers=pos.cashier)
     assert reprint.status_code == 200 and reprint.json["drawer_opened"] is False
+    _, commands = printer.job()
+    assert commands[-1] == FULL_CUT and not any(c[:3] == DRAWER_KICK_PIN_2 for c in commands)
+
+    # a register whose drawer does not hang off the printer: the cash receipt prints without the kick
+    set_printer(pos, register_id, host="127.0.0.1", port=printer.port, paper_width=58, open_drawer=False)
+    again = pos.cash_sale(register_id)
+    printed = pos.client.post(f"/receipts/{again['receipt_no']}/print", json={}, headers=pos.cashier)
+    assert printed.status_code == 200 and printed.json["drawer_opened"] is False
     _, commands = printer.job()
     assert commands[-1] == FULL_CUT and not any(c[:3] == DRAWER_KICK_PIN_2 for c in commands)
 

@@ -3,6 +3,7 @@ agreements, products, intakes and payout runs. Every page talks to the services 
 manager's own token (:mod:`services.gateway.backend`), and shows every failure as a translated sentence."""
 
 from services.gateway.console import (  # noqa: F401  (routes)
+    counter_setup,
     counts,
     intakes,
     payouts,

@@ -3,6 +3,7 @@ views only); every JSON answer goes through its ``@blp.response`` schema."""
 
 from services.pos.api.approvals import approvals_blp
 from services.pos.api.catalogue import catalogue_blp
+from services.pos.api.favourites import favourites_blp
 from services.pos.api.outlets import outlets_blp
 from services.pos.api.payments import payments_blp
 from services.pos.api.receipts import receipts_blp
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     receipts_blp,
     refunds_blp,
     outlets_blp,
+    favourites_blp,
     approvals_blp,
     reports_blp,
     reconciliation_blp,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.pos import catalogue
 from shared.auth import requires
@@ -34,29 +32,19 @@ class ProductOut(Schema):
     sellable = fields.Boolean()
 
 
-class Cursor(fields.String):
-    """A position in the catalogue's changes, ``<updated_at ISO>|<product_id>`` (opaque to the counter)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{value[0].isoformat()}|{value[1]}"
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        moment, _, product_id = text.partition("|")
-        try:
-            return datetime.fromisoformat(moment), product_id
-        except ValueError:
-            raise ValidationError("Not a cursor of this feed.") from None
-
-
 class ChangesQuery(StrictSchema):
-    after = Cursor(validate=validate.Length(max=120))
+    after = fields.Integer(
+        validate=validate.Range(min=0), metadata={"description": "The ``cursor`` of the previous answer"}
+    )
     limit = fields.Integer(load_default=catalogue.CHANGES_LIMIT, validate=validate.Range(min=1, max=5000))
 
 
 class ChangesOut(Schema):
     items = fields.List(fields.Nested(ProductOut))
-    cursor = Cursor(allow_none=True, metadata={"description": "Give it as ``after`` next time"})
+    cursor = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The last change number given (a sequence, in commit order): ``after`` next time"},
+    )
     more = fields.Boolean(metadata={"description": "Another page is waiting: ask again at once"})
 
 

@@ -55,6 +55,7 @@ class PrinterIn(StrictSchema):
     port = StrictInteger(load_default=printing.DEFAULT_PORT, validate=validate.Range(min=1, max=65535))
     paper_width = StrictInteger(load_default=80, validate=validate.OneOf([58, 80]))
     enabled = Boolean(load_default=True)
+    open_drawer = Boolean(load_default=True, metadata={"description": "Kick the cash drawer open on a cash sale"})
 
 
 class PrinterOut(Schema):
@@ -63,6 +64,7 @@ class PrinterOut(Schema):
     port = fields.Integer(allow_none=True)
     paper_width = fields.Integer(allow_none=True, metadata={"description": "58 or 80 (mm)"})
     enabled = fields.Boolean()
+    open_drawer = fields.Boolean(metadata={"description": "Whether a cash sale's receipt kicks the drawer open"})
 
 
 @registers_blp.route("/<uuid:register_id>/printer")
@@ -78,6 +80,7 @@ class Printer(MethodView):
     @registers_blp.arguments(PrinterIn)
     @registers_blp.response(200, PrinterOut)
     def put(self, data, register_id):
-        """Set the register's ESC/POS network printer (raw TCP, port 9100 by default; 58 or 80 mm paper)."""
+        """Set the register's ESC/POS network printer (raw TCP, port 9100 by default; 58 or 80 mm paper; whether a
+        cash sale kicks the drawer open)."""
         with current_runtime().transaction() as session:
             return printing.set_printer(session, register_id, data)

@@ -25,6 +25,12 @@ class SaleLineIn(StrictSchema):
     product_id = fields.UUID()
     qty = Quantity(required=True)
     discount = Money(load_default=0)
+    unit_price = Money(
+        metadata={
+            "description": "The price the counter charged (a sale made offline and sent later): kept when it was the "
+            "product's price at ``priced_at`` or since, else 422 ``price_not_current``; the catalogue's when absent"
+        }
+    )
 
     @validates_schema
     def _barcode_or_product(self, data, **kwargs):
@@ -49,6 +55,12 @@ class SaleIn(StrictSchema):
         validate=validate.Length(min=1, max=200, error="The cart needs 1 to 200 lines."),
     )
     discount = Money(load_default=0)
+    priced_at = fields.AwareDateTime(
+        metadata={
+            "description": "Since when the counter's prices were current (its local catalogue's last refresh, which "
+            "for a sale made offline may be long before the sale); now when absent"
+        }
+    )
     approval = fields.Nested(ApprovalIn)
     payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(max=10))
 

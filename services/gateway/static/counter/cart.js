@@ -59,9 +59,11 @@ export function totals(cart) {
            total: subtotal - lineDiscounts - saleDiscount };
 }
 
-/** The cart's lines as the POS checkout takes them. */
+/** The cart's lines as the POS checkout takes them, each with the price the customer is charged (a sale sent
+ *  later, after a price change, is still recorded at it). */
 export function saleLines(cart) {
-  return cart.lines.map(line => ({ product_id: line.product_id, qty: line.qty, discount: line.discount }));
+  return cart.lines.map(line => ({ product_id: line.product_id, qty: line.qty, discount: line.discount,
+                                   unit_price: line.price }));
 }
 
 /** Payments entered so far against ``total``: ``{paid, remaining, change}`` (cash above its amount is change). */

@@ -5,10 +5,16 @@ import { pos } from "./api.js";
 
 const DB_NAME = "sentra-counter";
 const REFRESH_MS = 30_000;
+/** Where the feed's cursor (a change number) is kept; the key changed with its form, so a copy kept under the
+ *  former time-based cursor loads again from the start. */
+const CURSOR = "seq";
+const AS_OF = "as_of";
 const byId = new Map();
 const byCode = new Map();
 let dbPromise = null;
 let ready = null;
+/** When this browser's copy was last known current (the end of the last refresh that reached the server). */
+let asOf = null;
 
 function openDb() {
   if (!dbPromise) {
@@ -42,26 +48,37 @@ async function load() {
   const tx = db.transaction("products");
   const all = await new Promise(resolve => { const r = tx.objectStore("products").getAll(); r.onsuccess = () => resolve(r.result); });
   all.forEach(remember);
+  asOf = await new Promise(resolve => {
+    const r = db.transaction("meta").objectStore("meta").get(AS_OF);
+    r.onsuccess = () => resolve(r.result || null);
+  });
 }
 
 async function cursor() {
   const db = await openDb();
-  return new Promise(resolve => { const r = db.transaction("meta").objectStore("meta").get("cursor"); r.onsuccess = () => resolve(r.result || null); });
+  return new Promise(resolve => { const r = db.transaction("meta").objectStore("meta").get(CURSOR); r.onsuccess = () => resolve(r.result || null); });
 }
 
 /** Ask the delta feed for what changed since the last time, page by page; ``false`` when the server is out of reach. */
 export async function refresh() {
   try {
+    const startedAt = new Date().toISOString();
     let after = await cursor();
     for (;;) {
       const page = await pos.get("/catalogue/changes?limit=1000" + (after ? "&after=" + encodeURIComponent(after) : ""));
       const db = await openDb();
       const tx = db.transaction(["products", "meta"], "readwrite");
       for (const product of page.items) { tx.objectStore("products").put(product); remember(product); }
-      if (page.cursor) tx.objectStore("meta").put(page.cursor, "cursor");
+      if (page.cursor) tx.objectStore("meta").put(page.cursor, CURSOR);
       await done(tx);
       after = page.cursor;
-      if (!page.more) return true;
+      if (!page.more) {
+        asOf = startedAt;
+        const meta = db.transaction("meta", "readwrite");
+        meta.objectStore("meta").put(asOf, AS_OF);
+        await done(meta);
+        return true;
+      }
     }
   } catch (err) {
     return false;
@@ -79,6 +96,14 @@ export const catalogue = {
   },
 
   size: () => byId.size,
+
+  /** When the prices held here were last known to be the server's (ISO time), ``null`` before the first refresh:
+   *  a sale sends it as ``priced_at``, so a sale made offline keeps the price the counter charged even when the
+   *  price changed on the server while the counter could not hear of it. */
+  asOf: () => asOf,
+
+  /** The product with ``productId`` as this browser has it, or ``undefined``. */
+  get: productId => byId.get(productId),
 
   /** The product with ``code`` as its barcode (or SKU), or ``null`` when there is none. */
   async lookup(code) {

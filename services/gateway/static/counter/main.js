@@ -4,6 +4,8 @@ import { addProduct, emptyCart, removeLine, setLineDiscount, setQty, setSaleDisc
 import { money, t } from "./i18n.js";
 import { pos } from "./api.js";
 import { catalogue } from "./catalogue.js";
+import { setupCustomerDisplay } from "./customer.js";
+import { setupFavourites } from "./favourites.js";
 import { queue } from "./queue.js";
 import { setupPayment } from "./payment.js";
 import { enabledPrinter, loadPrinter, printNode, printReceipt } from "./print.js";
@@ -13,7 +15,10 @@ import { setupShift } from "./shift.js";
 import { store } from "./store.js";
 import { $, amountIn, closeDialog, el, notice, openDialog, showError } from "./ui.js";
 
+const display = setupCustomerDisplay();
+
 const counter = {
+  display,
   registerId: store.register(),
   shift: null,
   cart: emptyCart(),
@@ -29,6 +34,7 @@ const counter = {
     this.cart = cart;
     store.saveCart(this.registerId, cart);
     renderCart();
+    display.cart(cart);
   },
 
   registerCode: "",
@@ -52,6 +58,7 @@ const counter = {
 
   saleCompleted(sale) {
     this.setCart(emptyCart());
+    display.paid(sale.total, sale.change);
     this.lastReceipt = sale.offline ? null : sale.receipt_no;
     $("receipt-no").textContent = sale.receipt_no;
     $("last-change").textContent = money(sale.change);
@@ -164,9 +171,11 @@ function loadRegisterState() {
   const register = (counter.registers || []).find(r => r.id === counter.registerId);
   counter.registerCode = register ? register.code : "";
   counter.cart = store.cart(counter.registerId);
+  display.cart(counter.cart);
   counter.parked = store.parked(counter.registerId);
   counter.settings = store.settings(counter.registerId);
   loadPrinter(counter.registerId);
+  if (register) favourites.load(register.outlet_id);
   renderCart();
 }
 
@@ -298,6 +307,7 @@ const scanner = setupScan({
     if (counter.cart.lines.length) counter.setCart(removeLine(counter.cart, counter.cart.lines.length - 1));
   },
 });
+const favourites = setupFavourites({ onProduct: addToCart, onMessage: text => counter.message(text) });
 const payment = setupPayment(counter);
 const shift = setupShift(counter);
 const refund = setupRefund(counter);
@@ -309,6 +319,7 @@ async function pay() {
   payment.open();
 }
 $("pay-button").addEventListener("click", pay);
+$("display-button").addEventListener("click", () => display.open());
 $("discount-button").addEventListener("click", askDiscount);
 $("park-button").addEventListener("click", park);
 $("resume-button").addEventListener("click", showParked);
@@ -327,6 +338,7 @@ const SHORTCUTS = {
   "Alt+r": () => refund.open(),
   "Alt+x": () => shift.xReport(),
 };
+for (let n = 1; n <= 9; n += 1) SHORTCUTS[`Alt+${n}`] = () => { favourites.add(n - 1); counter.focusScan(); };
 document.addEventListener("keydown", event => {
   if ($("counter").hidden) return;
   const name = (event.altKey ? "Alt+" : "") + (event.key.length === 1 ? event.key.toLowerCase() : event.key);
@@ -339,7 +351,7 @@ document.addEventListener("keydown", event => {
 
 (async () => {
   renderNetwork();
-  catalogue.start().then(() => { document.body.dataset.catalogueSize = String(catalogue.size()); });
+  catalogue.start().then(() => { document.body.dataset.catalogueSize = String(catalogue.size()); favourites.refresh(); });
   queue.sync();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/counter-sw.js", { scope: "/cashier" }).catch(() => undefined);
   try {

@@ -7,6 +7,7 @@ import { makePayment, paymentState, saleLines, totals } from "./cart.js";
 import { money, t } from "./i18n.js";
 import { quickAmounts } from "./money.js";
 import { pos, uuid } from "./api.js";
+import { catalogue } from "./catalogue.js";
 import { $, amountIn, el, fieldError, openDialog } from "./ui.js";
 
 const POLL_MS = 1500;
@@ -70,7 +71,8 @@ export function setupPayment(counter) {
     if (state && state.sale) return openDialog(dialog);
     const cart = counter.cart;
     if (!cart.lines.length) return counter.message(t("cart.empty"));
-    state = { total: totals(cart).total, payments: [], saleId: uuid(), attempt: null, sale: null, poll: null };
+    state = { total: totals(cart).total, payments: [], saleId: uuid(), pricedAt: catalogue.asOf() || new Date().toISOString(),
+              attempt: null, sale: null, poll: null };
     form.hidden = false;
     $("qris-panel").hidden = true;
     form.elements.method.value = "cash";
@@ -131,7 +133,7 @@ export function setupPayment(counter) {
   function body(approval) {
     const cart = counter.cart;
     const data = { sale_id: state.saleId, register_id: counter.registerId, lines: saleLines(cart),
-                   discount: cart.discount || 0, payments: state.payments };
+                   discount: cart.discount || 0, payments: state.payments, priced_at: state.pricedAt };
     if (approval) data.approval = approval;
     return data;
   }
@@ -191,6 +193,7 @@ export function setupPayment(counter) {
     if (!payment) return;
     const src = "/api/pos" + payment.qr_image_url;
     if ($("qris-image").getAttribute("src") !== src) $("qris-image").src = src;
+    counter.display.qris(payment.amount, src);
     renderQrisStatus(payment);
     startPolling();
     if (!dialog.contains(document.activeElement) || form.contains(document.activeElement)) $("qris-confirm").focus();
