@@ -50,16 +50,21 @@ class ProductIn(LabelDataIn):
         metadata={"description": "EAN-13, EAN-8 or UPC-A; absent: an in-store EAN-13 (prefix 20)"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = fields.String(required=True, validate=validate.OneOf(catalogue.CATEGORIES))
+    category = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The code of an active category (``GET /categories``)"},
+    )
     unit = fields.String(required=True, validate=validate.OneOf(catalogue.UNITS))
     price = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     supplier_id = fields.UUID(required=True)
-    requires_expiry = Boolean(metadata={"description": "Default: true for makanan and minuman"})
+    requires_expiry = Boolean(metadata={"description": "Default: the category's ``requires_expiry``"})
     reorder_point = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
 
 class ProductPatch(LabelDataIn):
     name = fields.String(validate=validate.Length(min=1, max=200))
+    category = fields.String(validate=validate.Length(min=1, max=32))
     price = Money(validate=validate.Range(min=1, error="Must be at least Rp1."))
     active = Boolean()
     reorder_point = StrictInteger(validate=validate.Range(min=0))
@@ -164,7 +169,7 @@ class ProductById(MethodView):
     @products_blp.arguments(ProductPatch)
     @products_blp.response(200, ProductOut)
     def patch(self, changes, product_id):
-        """Change price, name, active flag, reorder point or label data. Price changes are kept with who and
+        """Change price, name, category, active flag, reorder point or label data. Price changes are kept with who and
         when; every change is published as ``product.upserted`` with a higher ``revision``."""
         with current_runtime().transaction() as session:
             return catalogue.update_product(session, product_id, changes, current_actor())
