@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.inventory import catalogue, documents, rules
 from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
 from services.inventory.stock import queries
+from shared import bulk_import
 from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
 from shared.schemas import Boolean, InputSchema, Money, QueryBoolean, StrictInteger, StrictSchema
@@ -117,6 +118,14 @@ class LabelSheetIn(StrictSchema):
     items = fields.List(fields.Nested(LabelItemIn), required=True, validate=validate.Length(min=1, max=200))
 
 
+class ProductImportOut(Schema):
+    dry_run = fields.Boolean()
+    rows = fields.List(
+        fields.Raw(),
+        metadata={"description": "Created (or, dry run: would be), each as a ProductOut "},
+    )
+
+
 class LotOut(Schema):
     lot_id = fields.String()
     lot_code = fields.String()
@@ -154,6 +163,27 @@ class Products(MethodView):
         in-store EAN-13 (GS1 prefix 20), without a SKU one of its category's series."""
         with current_runtime().transaction() as session:
             return catalogue.create_product(session, data, current_actor(), outlet())
+
+
+@products_blp.route("/import")
+class ProductImport(MethodView):
+    @requires("manager")
+    @products_blp.arguments(bulk_import.ImportIn)
+    @products_blp.response(200, ProductImportOut)
+    def post(self, data):
+        """Create many products at once, all or nothing: each row is a product as ``POST /products`` takes it.
+        Any bad row: 422 ``invalid_import_rows`` with ``errors.rows.<index>.<field>`` for every bad row, nothing
+        created. ``dry_run`` (the default): everything is checked and the products that would be created are
+        answered (SKUs and in-store codes as they would be), nothing is kept. A real import answers 201."""
+        actor, outlet_id = current_actor(), outlet()
+        with bulk_import.import_transaction() as (session, outcome):
+            outcome["rows"] = bulk_import.import_rows(
+                data["rows"],
+                ProductIn(),
+                lambda row: ProductOut().dump(catalogue.create_product(session, row, actor, outlet_id)),
+                dry_run=data["dry_run"],
+            )
+        return outcome, 200 if outcome["dry_run"] else 201
 
 
 @products_blp.route("/<uuid:product_id>")
