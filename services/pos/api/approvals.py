@@ -10,7 +10,7 @@ from services.pos import approvals
 from services.pos.api.schemas import Timestamp
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
-from shared.schemas import StrictInteger, StrictSchema
+from shared.schemas import StrictSchema
 
 approvals_blp = Blueprint("approvals", __name__, url_prefix="", description="Approver PINs and the audit log")
 
@@ -36,7 +36,7 @@ class AuditEntryOut(Schema):
 
 
 class AuditQuery(StrictSchema):
-    limit = StrictInteger(load_default=200, validate=validate.Range(min=1, max=1000))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     user_id = fields.String(validate=validate.Length(min=1, max=128))
     action = fields.String(validate=validate.Length(min=1, max=64))
     since = fields.AwareDateTime()
