@@ -1,8 +1,24 @@
 """The manager's console: server-rendered pages (Jinja, htmx where it helps) for suppliers and their
-agreements, products, intakes and payout runs. Every page talks to the services through their HTTP APIs with the
+agreements, products and their categories and labels, imports, intakes, stock, payout runs, users, the audit log,
+failed events and the settings. Every page talks to the services through their HTTP APIs with the
 manager's own token (:mod:`services.gateway.backend`), and shows every failure as a translated sentence."""
 
-from services.gateway.console import counts, intakes, payouts, products, returns, stock, suppliers  # noqa: F401  (routes)
+from services.gateway.console import (  # noqa: F401  (routes)
+    audit,
+    categories,
+    counts,
+    dead_letters,
+    imports,
+    intakes,
+    labels,
+    payouts,
+    products,
+    returns,
+    settings,
+    stock,
+    suppliers,
+    users,
+)
 from services.gateway.console.common import blp
 
 __all__ = ["blp"]
