@@ -287,6 +287,25 @@ def test_users_are_created_reset_and_deactivated_by_forms_and_the_audit_log_name
     in_english(page, f"{url}/manager/users", "Users")
     in_english(page, f"{url}/manager/audit", "Audit log")
 
+    page.goto(f"{url}/manager/users")
+    page.click("tr[data-username=kasir2] a")
+    assert page.locator("#role-form").count() == 0  # a manager cannot change roles
+    centre.add_user("admin", "Admin Sentra", "admin", "admin-pass-1")
+    page.click("form.logout button")
+    page.wait_for_url(f"{url}/login")
+    log_in(page, url, "admin", "admin-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/users")
+    page.click("tr[data-username=kasir2] a")
+    page.select_option("#role-form #f-role", label="Pemasok")
+    submit(page, "#save-role")
+    assert page.inner_text("[data-field-error=supplier_id]") == "Pilih pemasok pemilik akun ini."
+    assert_accessible(page)
+    page.select_option("#role-form #f-role", label="Manajer")
+    submit(page, "#save-role")
+    page.locator("[data-testid=flash-success]", has_text="Peran sudah diubah.").wait_for()
+    assert "Manajer" in page.inner_text("dl.facts")
+
 
 def test_a_failed_event_is_listed_in_words_and_sent_again_from_its_page(centre, page):
     inventory = centre.apps["inventory"].extensions["sentra"]

@@ -77,14 +77,18 @@ def users():
 def _user_page(user_id: str, errors: dict[str, list[str]] | None = None, message: str | None = None):
     with current_runtime().transaction() as session:
         user = accounts.get_user(session, user_id)
-    names = supplier_names() if user["supplier_id"] else {}
     caller = current_caller().principal
+    may_relink = rules.may_relink(caller.role) and caller.user_id != user["id"]
+    names = supplier_names() if user["supplier_id"] or may_relink else {}
     return render(
         "console/users/detail.html",
         section="users",
         account=user,
         supplier_name=names.get(user["supplier_id"] or "", ""),
         may_change=rules.may_manage(caller.role, user["role"]),
+        may_relink=may_relink,
+        role_options=_role_options(),
+        supplier_options=sorted(names.items(), key=lambda item: item[1]),
         is_self=caller.user_id == user["id"],
         errors=errors or {},
         message=message,
@@ -117,6 +121,14 @@ def reset_password(user_id):
         errors = {"password_again": [gettext("The two passwords are not the same.")]}
         return _user_page(str(user_id), errors, gettext("Some fields are not valid; see the messages beside them."))
     return _change(str(user_id), {"password": password}, gettext("The new password is set; the user's sessions ended."))
+
+
+@blp.post("/users/<uuid:user_id>/role")
+@manager_page
+def change_role(user_id):
+    """(Admins) give the user another role, and a supplier login its supplier; their sessions go on."""
+    changes = {"role": form_text("role") or "", "supplier_id": form_text("supplier_id")}
+    return _change(str(user_id), changes, gettext("The role is changed."))
 
 
 @blp.post("/users/<uuid:user_id>/active")
