@@ -283,6 +283,7 @@ def test_users_are_created_reset_and_deactivated_by_forms_and_the_audit_log_name
     assert page.inner_text("main p.muted") == "Tidak ada catatan untuk saringan ini."
     page.goto(f"{url}/manager/audit")
     assert "Masuk" in page.inner_text("tbody")  # the log-ins are there too
+    assert "Baris perintah penyiapan" in page.inner_text("tbody") and "command-line" not in page.inner_text("tbody")
     photographed(page, "console-audit")
     in_english(page, f"{url}/manager/users", "Users")
     in_english(page, f"{url}/manager/audit", "Audit log")

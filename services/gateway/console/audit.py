@@ -52,7 +52,10 @@ def _gateway_entries(filters: dict[str, Any], names: dict[str, str]) -> list[dic
         )
     entries = []
     for row in rows:
-        who = names.get(row["actor_user_id"] or "") or row["actor_username"] or row["detail"].get("username") or "–"
+        if row["actor_username"] == accounts.COMMAND_LINE.username:
+            who = gettext("The set-up command line")
+        else:
+            who = names.get(row["actor_user_id"] or "") or row["actor_username"] or row["detail"].get("username") or "–"
         target = names.get(row["target_user_id"] or "", "")
         entries.append(_entry(row["at"], row["action"], who, target, row["client_ip"] or ""))
     return entries
