@@ -307,8 +307,26 @@ def change_user(session: Session, user_id: str, changes: dict, actor: Actor) -> 
     return user_view(user)
 
 
-def audit_entries(session: Session, limit: int = 100) -> list[dict]:
-    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit))
+def audit_entries(
+    session: Session,
+    limit: int = 100,
+    actor_user_id: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict]:
+    """The newest entries (at most ``limit``), optionally only by one user, of one action, or in ``[since,
+    until)``."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit)
+    if actor_user_id:
+        query = query.where(AuditEntry.actor_user_id == actor_user_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until)
+    rows = session.scalars(query)
     return [
         {
             "id": e.id,

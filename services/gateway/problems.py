@@ -37,6 +37,9 @@ SENTENCES = {
     "invalid_count_lines": _("Some counted lines are not valid."),
     "count_not_open": _("This count is closed; nothing more can be changed."),
     "invalid_return_lines": _("Some lines of the return are not valid."),
+    "unknown_category": _("This category does not exist or is no longer in use."),
+    "category_name_taken": _("Another category already has this name."),
+    "invalid_import_rows": _("Some rows of the file are not valid; nothing was imported."),
     # suppliers
     "more_than_available": _("The amount is more than the supplier's available balance."),
     "approver_is_creator": _(
@@ -44,6 +47,7 @@ SENTENCES = {
     ),
     "invalid_bank_file": _("The bank file cannot be made: some details do not follow the bank's rules; see below."),
     "no_lines_for_bank": _("No line of this run goes to an account at this bank. Choose another layout."),
+    "supplier_name_taken": _("A supplier with this name is already registered."),
     # pos
     "register_code_taken": _("Another register already has this code."),
     "shift_already_open": _("A shift is already open on this register."),
@@ -63,6 +67,7 @@ SENTENCES = {
     "sale_voided": _("This sale was voided."),
     "no_printer": _("This register has no network printer enabled."),
     "printer_unreachable": _("The printer cannot be reached. Check that it is on and connected to the network."),
+    "approver_name_taken": _("Another manager already approves with this name."),
     "printer_timeout": _("The printer did not answer in time. Check that it is on and connected to the network."),
     # the gateway
     "service_unreachable": _("The service cannot be reached right now. Try again in a moment."),
@@ -70,6 +75,8 @@ SENTENCES = {
     errors.ACCOUNT_INACTIVE: _("This account has been deactivated. Contact a manager."),
     errors.LOGIN_RATE_LIMITED: _("Too many failed attempts. Try again in a few minutes."),
     errors.CSRF_FAILED: _("This form has expired. Reload the page and try again."),
+    errors.USERNAME_TAKEN: _("This username is already taken."),
+    errors.SELF_LOCKOUT: _("You cannot deactivate yourself or change your own role."),
 }
 
 #: Sentence by HTTP status, for problems without a known ``code``.
@@ -128,6 +135,23 @@ FIELD_SENTENCES = {
     "Not a name the bank's file can carry.": _("The account holder's name is too long or has a comma or quote."),
     "Must be from today to 31 days ahead.": _("Must be from today to 31 days ahead."),
     "The period is longer than 366 days.": _("The period is longer than 366 days."),
+    "Unknown category.": _("This category does not exist or is no longer in use."),
+    "Another category has this name.": _("Another category already has this name."),
+    "2 to 5 capital letters.": _("2 to 5 capital letters."),
+    "A supplier with this name is already registered.": _("A supplier with this name is already registered."),
+    "Wrong CRC-16 in tag 63.": _("This is not a valid QRIS: its check code (CRC) does not match."),
+    "An NPWP (15 or 16 digits).": _("The NPWP has 15 or 16 digits."),
+    "Required when PPN-registered.": _("Required when the outlet is registered for PPN."),
+    "1–8 capital letters or digits.": _("1 to 8 capital letters or digits."),
+    "4–8 digits.": _("4 to 8 digits."),
+    "3 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.": _(
+        "3 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit."
+    ),
+    "At least 6 characters.": _("At least 6 characters."),
+    "Must not be only spaces.": _("Must not be only spaces."),
+    "A supplier user needs the supplier id it belongs to.": _("Choose the supplier this login belongs to."),
+    "Only supplier users belong to a supplier.": _("Only a supplier's login belongs to a supplier."),
+    "Not a valid string.": _("This value is not valid."),
 }
 FIELD_PATTERNS = [
     (

@@ -1,4 +1,4 @@
-"""Words for the values the services store in English (statuses, kinds, roles, schedules, categories), and the
+"""Words for the values the services store in English (statuses, kinds, roles, schedules), and the
 list of Indonesian banks a supplier's account can be at. A page never shows the stored word itself."""
 
 from __future__ import annotations
@@ -22,15 +22,36 @@ WORDS = {
         "paid": _("Paid"),
         "failed": _("Failed"),
     },
-    "category": {
-        "makanan": _("Food"),
-        "minuman": _("Drinks"),
-        "kerajinan": _("Crafts"),
-        "fashion": _("Fashion"),
-        "lainnya": _("Other"),
-    },
     "unit": {"pcs": _("piece"), "pack": _("pack"), "kg": _("kg")},
     "role": {"cashier": _("Cashier"), "supplier": _("Supplier"), "manager": _("Manager"), "admin": _("Admin")},
+    "user_status": {"active": _("Active"), "inactive": _("Deactivated")},
+    "audit_action": {
+        "login.succeeded": _("Logged in"),
+        "login.failed": _("Failed log-in"),
+        "login.locked": _("Log-in locked after failed attempts"),
+        "login.refused_inactive": _("Log-in of a deactivated account refused"),
+        "logout": _("Logged out"),
+        "user.created": _("User created"),
+        "user.changed": _("User changed"),
+        "user.upserted": _("User set up from the command line"),
+        "sale.discount_approved": _("Discount approved"),
+        "sale.voided": _("Sale voided"),
+        "sale.refunded": _("Refund"),
+        "approval.failed": _("Wrong manager PIN"),
+    },
+    "service": {"inventory": _("Stock"), "pos": _("Counter"), "suppliers": _("Suppliers and payouts")},
+    "event_type": {
+        "supplier.registered": _("Supplier registered"),
+        "supplier.updated": _("Supplier changed"),
+        "product.upserted": _("Product saved"),
+        "sale.completed": _("Sale completed"),
+        "sale.refunded": _("Sale refunded"),
+        "stock.moved": _("Stock moved"),
+        "stock.alert_raised": _("Stock alert"),
+        "payout.paid": _("Payout paid"),
+        "reconciliation.requested": _("Reconciliation requested"),
+    },
+    "dead_letter_status": {"open": _("Waiting"), "retried": _("Sent again")},
     "alert_kind": {
         "low_stock": _("Low stock"),
         "near_expiry": _("Near expiry"),
@@ -93,6 +114,8 @@ TONES = {
     "cancelled": "off",
     "queued": "warn",
     "done": "ok",
+    "inactive": "off",
+    "retried": "ok",
 }
 
 #: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.

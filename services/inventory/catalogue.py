@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
+from services.inventory.categories import usable_category
 from services.inventory.errors import (
     BARCODE_TAKEN,
     INVALID_LABEL_ITEMS,
@@ -23,6 +24,7 @@ from services.inventory.errors import (
 )
 from services.inventory.models import (
     BorneBy,
+    Category,
     Counter,
     PriceChange,
     Product,
@@ -34,10 +36,7 @@ from services.inventory.models import (
 from shared.db import get_or_404, insert_or_skip, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 
-CATEGORIES = ("makanan", "minuman", "kerajinan", "fashion", "lainnya")
-FOOD_CATEGORIES = ("makanan", "minuman")
 UNITS = ("pcs", "pack", "kg")
-SKU_PREFIXES = {"makanan": "MKN", "minuman": "MNM", "kerajinan": "KRJ", "fashion": "FSH", "lainnya": "LNY"}
 
 
 def next_counter(session: Session, name: str) -> int:
@@ -107,17 +106,18 @@ def _issue_in_store_barcode(session: Session) -> str:
             return code
 
 
-def _issue_sku(session: Session, category: str) -> str:
+def _issue_sku(session: Session, category: Category) -> str:
     while True:
-        sku = f"{SKU_PREFIXES[category]}-{next_counter(session, 'sku'):05d}"
+        sku = f"{category.sku_prefix}-{next_counter(session, 'sku'):05d}"
         if session.scalar(select(Product.id).where(Product.sku == sku)) is None:
             return sku
 
 
 def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> Product:
     """A new product of a known supplier (emits ``product.upserted``); a missing barcode gets an in-store
-    EAN-13, a missing SKU one of the category's series."""
+    EAN-13, a missing SKU one of the category's series, a missing ``requires_expiry`` the category's default."""
     supplier = known_supplier(session, data["supplier_id"])
+    category = usable_category(session, data["category"])
     if supplier.status == SupplierStatus.ENDED:
         raise DomainError(
             "the supplier's agreement has ended",
@@ -146,11 +146,11 @@ def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> 
             "another product has this SKU", errors={"sku": ["Already used by another product."]}, code=SKU_TAKEN
         )
     if "requires_expiry" not in data or data["requires_expiry"] is None:
-        data["requires_expiry"] = data["category"] in FOOD_CATEGORIES
+        data["requires_expiry"] = category.requires_expiry
     if product_id:
         data["id"] = product_id
     product = Product(
-        sku=sku or _issue_sku(session, data["category"]),
+        sku=sku or _issue_sku(session, category),
         barcode=barcode,
         gtin=barcode.zfill(14),
         barcode_in_store=in_store,
@@ -206,9 +206,11 @@ def list_products(
 
 
 def update_product(session: Session, product_id, changes: dict, actor: str) -> Product:
-    """Change price, name, active flag, reorder point or label data; a price change is kept in the history.
-    Every effective change bumps ``revision`` and is published as ``product.upserted``."""
+    """Change price, name, category, active flag, reorder point or label data; a price change is kept in the
+    history. Every effective change bumps ``revision`` and is published as ``product.upserted``."""
     product = get_or_404(session, Product, product_id, lock=True, what="product")
+    if "category" in changes and changes["category"] != product.category:
+        usable_category(session, changes["category"])
     changed = {k: v for k, v in changes.items() if getattr(product, k) != v}
     if not changed:
         return product

@@ -31,3 +31,7 @@ INVALID_COUNT_LINES = "invalid_count_lines"
 COUNT_NOT_OPEN = "count_not_open"
 #: Some lines of a return to supplier are invalid (see ``errors.lines``).
 INVALID_RETURN_LINES = "invalid_return_lines"
+#: A product names a category that does not exist or is retired.
+UNKNOWN_CATEGORY = "unknown_category"
+#: Another category already has this name.
+CATEGORY_NAME_TAKEN = "category_name_taken"

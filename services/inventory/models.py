@@ -58,6 +58,22 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Category(Base):
+    """A product category the manager keeps: ``code`` is what products store (made from the first name and never
+    changed), ``sku_prefix`` starts the SKUs issued to its products, and ``requires_expiry`` is the default of its
+    new products (food and drink: true). A category is retired (``active`` false), never deleted."""
+
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    sku_prefix: Mapped[str] = mapped_column(String(5))
+    requires_expiry: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Product(Base):
     __tablename__ = "products"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -167,8 +167,26 @@ def audit(
     )
 
 
-def audit_entries(session: Session, limit: int = 200) -> list[dict]:
-    rows = session.scalars(select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(limit))
+def audit_entries(
+    session: Session,
+    limit: int = 200,
+    user_id: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict]:
+    """The newest entries (at most ``limit``), optionally only those a user did or approved, of one action, or in
+    ``[since, until)``."""
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(limit)
+    if user_id:
+        query = query.where(or_(AuditEntry.actor_id == user_id, AuditEntry.approver_id == user_id))
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if since:
+        query = query.where(AuditEntry.created_at >= since)
+    if until:
+        query = query.where(AuditEntry.created_at < until)
+    rows = session.scalars(query)
     return [
         {
             "id": e.id,

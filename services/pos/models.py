@@ -33,6 +33,10 @@ class OutletSettings(Base):
     static_qris_payload: Mapped[str] = mapped_column(String(512))
     discount_approval_limit: Mapped[int] = mapped_column(Money)
     qris_expiry_minutes: Mapped[int] = mapped_column(Integer)
+    #: Printed under the address (e.g. opening hours, WhatsApp); none: nothing.
+    receipt_header: Mapped[str | None] = mapped_column(String(400))
+    #: Printed at the bottom of every receipt; none: the default thank-you line.
+    receipt_footer: Mapped[str | None] = mapped_column(String(400))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(128))
 

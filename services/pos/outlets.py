@@ -1,4 +1,5 @@
-"""Use cases: the outlet's settings (receipt header, PPN, QRIS, discount approval limit), with demo defaults."""
+"""Use cases: the outlet's settings (name and address, receipt header and footer, PPN, QRIS, discount approval
+limit), with demo defaults."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def default_settings(outlet_id: str) -> OutletSettings:
         static_qris_payload=DEMO_STATIC_QRIS,
         discount_approval_limit=DEFAULT_DISCOUNT_APPROVAL_LIMIT,
         qris_expiry_minutes=DEFAULT_QRIS_EXPIRY_MINUTES,
+        receipt_header=None,
+        receipt_footer=None,
         updated_at=None,
         updated_by=None,
     )

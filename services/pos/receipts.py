@@ -88,6 +88,8 @@ def receipt_document(session: Session, receipt_no: str) -> PrintDocument:
     lines = [PrintLine(outlet.name, style="title"), PrintLine(outlet.address, style="center muted")]
     if outlet.ppn_registered and outlet.npwp:
         lines.append(PrintLine(f"NPWP: {outlet.npwp}", style="center muted"))
+    if outlet.receipt_header:
+        lines.append(PrintLine(outlet.receipt_header, style="center muted", name="receipt-header"))
     lines += [
         RULE,
         PrintLine("No", sale.receipt_no, name="receipt-no"),
@@ -121,7 +123,8 @@ def receipt_document(session: Session, receipt_no: str) -> PrintDocument:
         if payment.approval_code:
             label += f" ({payment.approval_code})"
         lines.append(PrintLine(label, _rp(payment.tendered if payment.tendered is not None else payment.amount)))
-    lines += [PrintLine("Kembali", _rp(sale.change), name="change"), RULE, PrintLine(FOOTER, style="center muted")]
+    footer = PrintLine(outlet.receipt_footer or FOOTER, style="center muted", name="receipt-footer")
+    lines += [PrintLine("Kembali", _rp(sale.change), name="change"), RULE, footer]
     return PrintDocument(
         title=f"Struk {sale.receipt_no}",
         lines=lines,

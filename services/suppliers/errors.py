@@ -6,3 +6,5 @@ MORE_THAN_AVAILABLE = "more_than_available"
 
 #: The manager approving a payout run is the one who created it (four-eyes: another manager must approve).
 APPROVER_IS_CREATOR = "approver_is_creator"
+#: A supplier with this business name is already registered (an import's row).
+SUPPLIER_NAME_TAKEN = "supplier_name_taken"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.suppliers import rules
+from services.suppliers.errors import SUPPLIER_NAME_TAKEN
 from services.suppliers.models import (
     Agreement,
     AgreementFixedPrice,
@@ -82,6 +83,20 @@ def update_supplier(session: Session, supplier_id: str, changes: dict, actor: st
     session.flush()
     messaging.record(session, "supplier.updated", supplier_event(session, supplier))
     return supplier
+
+
+def unique_business_name(session: Session, data: dict) -> dict:
+    """``data`` when no supplier has its business name yet (compared without case), else a 422 on
+    ``business_name`` (what keeps a file imported twice from registering everyone twice)."""
+    name = data["business_name"].strip()
+    taken = session.scalar(select(Supplier.id).where(func.lower(Supplier.business_name) == name.lower()).limit(1))
+    if taken is not None:
+        raise DomainError(
+            f"a supplier named {name!r} is already registered",
+            errors={"business_name": ["A supplier with this name is already registered."]},
+            code=SUPPLIER_NAME_TAKEN,
+        )
+    return data
 
 
 def list_suppliers(session: Session, status: str | None = None) -> list[Supplier]:

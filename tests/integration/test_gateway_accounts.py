@@ -330,6 +330,28 @@ def test_the_audit_log_records_logins_failures_and_user_changes_with_who_did_the
     assert client.get("/api/audit", headers=bearer(client, "kasir")).status_code == 403
 
 
+def test_the_audit_log_is_filtered_by_who_what_and_when(gateway):
+    client = gateway.test_client()
+    admin = bearer(client, "admin")
+    manager = bearer(client, "manajer")
+    client.post(
+        "/api/users", headers=manager, json={"username": "kasir5", "role": "cashier", "password": "strong-pass"}
+    )
+    ids = {u["username"]: u["id"] for u in client.get("/api/users", headers=admin).json}
+    by_manager = client.get(f"/api/audit?actor_user_id={ids['manajer']}", headers=admin).json
+    assert {e["action"] for e in by_manager} == {"login.succeeded", "user.created"}
+    created = client.get("/api/audit?action=user.created", headers=admin).json
+    assert {e["action"] for e in created} == {"user.created"}
+    assert ("manajer", ids["kasir5"]) in [(e["actor_username"], e["target_user_id"]) for e in created]
+    assert len(created) == 5  # the four users of the fixture (by the command line) and kasir5
+    now = utcnow()
+    later = client.get("/api/audit", headers=admin, query_string={"since": (now + timedelta(hours=1)).isoformat()})
+    assert later.status_code == 200 and later.json == []
+    earlier = client.get("/api/audit", headers=admin, query_string={"until": (now - timedelta(days=400)).isoformat()})
+    assert earlier.json == []
+    assert client.get("/api/audit?actor_user_id=someone", headers=admin).status_code == 422
+
+
 def test_a_cookie_session_must_send_the_csrf_header_for_changes(gateway):
     client = gateway.test_client()
     login(client, "manajer")  # the cookie only

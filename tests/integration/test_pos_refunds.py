@@ -61,6 +61,21 @@ def test_a_refund_returns_the_lines_exact_share_and_publishes_sale_refunded(pos)
     assert len(audit) == 2 and {e["approver_id"] for e in audit} == {"manajer-1"}
 
 
+def test_the_audit_log_is_filtered_by_who_did_or_approved_what_and_when(pos):
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    assert refund(pos, sale, [{"sale_line_id": sale["lines"][0]["id"], "qty": 1}], "r-audit").status_code == 201
+    approved_by_manager = pos.client.get("/audit?user_id=manajer-1", headers=pos.manager).json
+    assert {e["action"] for e in approved_by_manager} >= {"sale.refunded"}
+    assert all("manajer-1" in (e["actor_id"], e["approver_id"]) for e in approved_by_manager)
+    refunds = pos.client.get("/audit?action=sale.refunded&limit=50", headers=pos.manager).json
+    assert len(refunds) == 1 and refunds[0]["detail"]["receipt_no"] == sale["receipt_no"]
+    assert pos.client.get("/audit?user_id=nobody", headers=pos.manager).json == []
+    future = pos.client.get("/audit", query_string={"since": "2099-01-01T00:00:00+07:00"}, headers=pos.manager)
+    assert future.status_code == 200 and future.json == [], future.json
+    assert pos.client.get("/audit?since=yesterday", headers=pos.manager).status_code == 422
+
+
 def test_refunding_more_than_sold_minus_refunded_is_a_422_and_writes_nothing(pos):
     register_id = pos.ready()
     sale = three_line_sale(pos, register_id)

@@ -58,6 +58,10 @@ class AuditOut(Schema):
 
 class AuditQuery(StrictSchema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    actor_user_id = fields.UUID()
+    action = fields.String(validate=validate.Length(min=1, max=32))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
 
 
 def _uuid_text(data: dict) -> dict:
@@ -111,6 +115,8 @@ class Audit(MethodView):
     @users_blp.arguments(AuditQuery, location="query")
     @users_blp.response(200, AuditOut(many=True))
     def get(self, query):
-        """The newest entries of the audit log: logins (succeeded, failed, locked out), log-outs, user changes."""
+        """The newest entries of the audit log: logins (succeeded, failed, locked out), log-outs, user changes;
+        optionally only those of one user (``actor_user_id``), one ``action``, or from ``since`` until ``until``."""
+        filters = {**query, "actor_user_id": str(query["actor_user_id"]) if query.get("actor_user_id") else None}
         with current_runtime().transaction() as session:
-            return accounts.audit_entries(session, query["limit"])
+            return accounts.audit_entries(session, **filters)

@@ -10,18 +10,20 @@ from flask_babel import gettext
 
 from services.gateway import words
 from services.gateway.backend import ServiceProblem, call
+from services.gateway.console.categories import category_names, category_options
 from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
 
 LABEL_FIELDS = ("permit_type", "permit_number", "halal_cert_number", "halal_expires_on", "net_weight")
 
 
-def _context(**context: Any) -> dict[str, Any]:
+def _context(current_category: str | None = None, **context: Any) -> dict[str, Any]:
     suppliers = call("suppliers", "GET", "/suppliers") or []
     return {
         "section": "products",
         "supplier_options": [(s["id"], s["business_name"]) for s in suppliers if s["status"] != "ended"],
         "supplier_names": {s["id"]: s["business_name"] for s in suppliers},
-        "category_options": [(k, str(v)) for k, v in words.WORDS["category"].items()],
+        "category_options": category_options(current_category),
+        "category_names": category_names(),
         "unit_options": [(k, str(v)) for k, v in words.WORDS["unit"].items()],
         **context,
     }
@@ -90,12 +92,13 @@ def product(product_id):
     """Edit a product; its price history below."""
     found = call("inventory", "GET", f"/products/{product_id}")
     history = call("inventory", "GET", f"/products/{product_id}/price-history") or []
-    context = {"product": found, "history": list(reversed(history))}
+    context = {"product": found, "history": list(reversed(history)), "current_category": found["category"]}
     if request.method == "GET":
         return render("console/products/form.html", **_context(values=found, errors={}, **context))
     errors: dict[str, list[str]] = {}
     changes: dict[str, Any] = {
         "name": form_text("name") or found["name"],
+        "category": form_text("category") or found["category"],
         "price": form_int("price", errors, required=True),
         "reorder_point": form_int("reorder_point", errors) or 0,
         "active": request.form.get("active") == "on",

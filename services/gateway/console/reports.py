@@ -17,6 +17,7 @@ from flask_babel import gettext, lazy_gettext
 
 from services.gateway import charts
 from services.gateway.backend import ServiceProblem, call
+from services.gateway.console.categories import category_names
 from services.gateway.console.common import blp, failure, manager_page, render
 from services.gateway.i18n import day, language, percent_of_bps, rupiah
 from services.gateway.words import word
@@ -107,7 +108,7 @@ def report_tables(sales: dict, stock: list[dict]) -> list[Table]:
             "by_category",
             str(_("By category")),
             [Column(_("Category")), Column(_("Units"), "int"), Column(money, "money")],
-            [[word(r["category"], "category"), r["qty"], r["total"]] for r in sales["by_category"]],
+            [[r["category_name"], r["qty"], r["total"]] for r in sales["by_category"]],
         ),
         Table(
             "by_supplier",
@@ -194,6 +195,9 @@ def _query() -> dict[str, str]:
 def _fetch(params: dict[str, str]) -> tuple[dict, list[dict]]:
     sales = call("pos", "GET", "/reports/sales", params=params)
     stock = call("inventory", "GET", "/reports/suppliers", params={"from": params["from"], "to": params["to"]})
+    names = category_names()
+    for row in sales["by_category"]:
+        row["category_name"] = names.get(row["category"], row["category"])
     return sales, stock or []
 
 

@@ -2,6 +2,7 @@
 use cases in one transaction."""
 
 from services.inventory.api.alerts import alerts_blp
+from services.inventory.api.categories import categories_blp
 from services.inventory.api.counts import counts_blp
 from services.inventory.api.intakes import intakes_blp
 from services.inventory.api.products import products_blp
@@ -11,6 +12,7 @@ from services.inventory.api.stock import stock_blp
 from shared import dead_letters_api
 
 BLUEPRINTS = [
+    categories_blp,
     products_blp,
     intakes_blp,
     stock_blp,

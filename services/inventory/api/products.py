@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.inventory import catalogue, documents, rules
 from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
 from services.inventory.stock import queries
+from shared import bulk_import
 from shared.auth import current_actor, requires
 from shared.runtime import current_runtime
 from shared.schemas import Boolean, InputSchema, Money, QueryBoolean, StrictInteger, StrictSchema
@@ -50,16 +51,21 @@ class ProductIn(LabelDataIn):
         metadata={"description": "EAN-13, EAN-8 or UPC-A; absent: an in-store EAN-13 (prefix 20)"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    category = fields.String(required=True, validate=validate.OneOf(catalogue.CATEGORIES))
+    category = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "The code of an active category (``GET /categories``)"},
+    )
     unit = fields.String(required=True, validate=validate.OneOf(catalogue.UNITS))
     price = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     supplier_id = fields.UUID(required=True)
-    requires_expiry = Boolean(metadata={"description": "Default: true for makanan and minuman"})
+    requires_expiry = Boolean(metadata={"description": "Default: the category's ``requires_expiry``"})
     reorder_point = StrictInteger(load_default=0, validate=validate.Range(min=0))
 
 
 class ProductPatch(LabelDataIn):
     name = fields.String(validate=validate.Length(min=1, max=200))
+    category = fields.String(validate=validate.Length(min=1, max=32))
     price = Money(validate=validate.Range(min=1, error="Must be at least Rp1."))
     active = Boolean()
     reorder_point = StrictInteger(validate=validate.Range(min=0))
@@ -112,6 +118,14 @@ class LabelSheetIn(StrictSchema):
     items = fields.List(fields.Nested(LabelItemIn), required=True, validate=validate.Length(min=1, max=200))
 
 
+class ProductImportOut(Schema):
+    dry_run = fields.Boolean()
+    rows = fields.List(
+        fields.Raw(),
+        metadata={"description": "Created (or, dry run: would be), each as a ProductOut "},
+    )
+
+
 class LotOut(Schema):
     lot_id = fields.String()
     lot_code = fields.String()
@@ -151,6 +165,27 @@ class Products(MethodView):
             return catalogue.create_product(session, data, current_actor(), outlet())
 
 
+@products_blp.route("/import")
+class ProductImport(MethodView):
+    @requires("manager")
+    @products_blp.arguments(bulk_import.ImportIn)
+    @products_blp.response(200, ProductImportOut)
+    def post(self, data):
+        """Create many products at once, all or nothing: each row is a product as ``POST /products`` takes it.
+        Any bad row: 422 ``invalid_import_rows`` with ``errors.rows.<index>.<field>`` for every bad row, nothing
+        created. ``dry_run`` (the default): everything is checked and the products that would be created are
+        answered (SKUs and in-store codes as they would be), nothing is kept. A real import answers 201."""
+        actor, outlet_id = current_actor(), outlet()
+        with bulk_import.import_transaction() as (session, outcome):
+            outcome["rows"] = bulk_import.import_rows(
+                data["rows"],
+                ProductIn(),
+                lambda row: ProductOut().dump(catalogue.create_product(session, row, actor, outlet_id)),
+                dry_run=data["dry_run"],
+            )
+        return outcome, 200 if outcome["dry_run"] else 201
+
+
 @products_blp.route("/<uuid:product_id>")
 class ProductById(MethodView):
     @requires("manager", "cashier", "supplier", "service")
@@ -164,7 +199,7 @@ class ProductById(MethodView):
     @products_blp.arguments(ProductPatch)
     @products_blp.response(200, ProductOut)
     def patch(self, changes, product_id):
-        """Change price, name, active flag, reorder point or label data. Price changes are kept with who and
+        """Change price, name, category, active flag, reorder point or label data. Price changes are kept with who and
         when; every change is published as ``product.upserted`` with a higher ``revision``."""
         with current_runtime().transaction() as session:
             return catalogue.update_product(session, product_id, changes, current_actor())

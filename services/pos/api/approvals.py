@@ -35,6 +35,14 @@ class AuditEntryOut(Schema):
     created_at = Timestamp()
 
 
+class AuditQuery(StrictSchema):
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    user_id = fields.String(validate=validate.Length(min=1, max=128))
+    action = fields.String(validate=validate.Length(min=1, max=64))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
 @approvals_blp.route("/approvers/me")
 class MyApproverPin(MethodView):
     @requires("manager")
@@ -49,8 +57,11 @@ class MyApproverPin(MethodView):
 @approvals_blp.route("/audit")
 class Audit(MethodView):
     @requires("manager")
+    @approvals_blp.arguments(AuditQuery, location="query")
     @approvals_blp.response(200, AuditEntryOut(many=True))
-    def get(self):
-        """The latest sensitive actions (refunds, approved discounts, voids) with who and when."""
+    def get(self, query):
+        """The latest sensitive actions (refunds, approved discounts, voids, wrong PINs) with who and when;
+        optionally only those a user did or approved (``user_id``), one ``action``, or from ``since`` until
+        ``until``."""
         with current_runtime().session_factory() as session:
-            return approvals.audit_entries(session)
+            return approvals.audit_entries(session, **query)

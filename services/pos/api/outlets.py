@@ -1,4 +1,5 @@
-"""The outlet's settings: receipt header, PPN registration, static QRIS, discount limit, QRIS expiry."""
+"""The outlet's settings: name, address, receipt header and footer, PPN registration, static QRIS, discount limit,
+QRIS expiry."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class OutletSettingsIn(StrictSchema):
     static_qris_payload = fields.String(validate=validate.Length(min=20, max=512))
     discount_approval_limit = Money()
     qris_expiry_minutes = StrictInteger(validate=validate.Range(min=1, max=120))
+    receipt_header = fields.String(allow_none=True, validate=validate.Length(max=400))
+    receipt_footer = fields.String(allow_none=True, validate=validate.Length(max=400))
 
 
 class OutletSettingsOut(Schema):
@@ -35,6 +38,8 @@ class OutletSettingsOut(Schema):
     static_qris_payload = fields.String()
     discount_approval_limit = fields.Integer()
     qris_expiry_minutes = fields.Integer()
+    receipt_header = fields.String(allow_none=True)
+    receipt_footer = fields.String(allow_none=True)
 
 
 @outlets_blp.route("/<uuid:outlet_id>/settings")
@@ -42,7 +47,8 @@ class OutletSettingsView(MethodView):
     @requires("manager")
     @outlets_blp.response(200, OutletSettingsOut)
     def get(self, outlet_id):
-        """The outlet's receipt header, PPN registration, static QRIS, discount limit and QRIS expiry."""
+        """The outlet's name and address, receipt header and footer, PPN registration, static QRIS, discount limit
+        and QRIS expiry."""
         with current_runtime().transaction() as session:
             return outlets.outlet_settings(session, outlet_id)
 

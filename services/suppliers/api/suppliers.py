@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.suppliers import registry, rules
 from services.suppliers.api import common
@@ -21,6 +21,7 @@ from services.suppliers.api.schemas import (
     SupplierOut,
 )
 from services.suppliers.models import AgreementType, BorneBy, PayoutSchedule, Supplier, SupplierStatus
+from shared import bulk_import
 from shared.auth import current_actor, requires
 from shared.business_time import day_start
 from shared.db import get_or_404
@@ -123,6 +124,37 @@ class Suppliers(MethodView):
         """All suppliers, by name, with the terms in force now."""
         with current_runtime().transaction() as session:
             return [common.supplier_out(session, s) for s in registry.list_suppliers(session)]
+
+
+class SupplierImportOut(Schema):
+    dry_run = fields.Boolean()
+    rows = fields.List(
+        fields.Raw(),
+        metadata={"description": "Registered (or, dry run: would be), each as a SupplierOut "},
+    )
+
+
+@suppliers_blp.route("/import")
+class SupplierImport(MethodView):
+    @requires("manager")
+    @suppliers_blp.arguments(bulk_import.ImportIn)
+    @suppliers_blp.response(200, SupplierImportOut)
+    def post(self, data):
+        """Register many suppliers at once, all or nothing: each row is a supplier as ``POST /suppliers`` takes
+        it; a business name already registered (or twice in the rows) is a bad row. Any bad row: 422
+        ``invalid_import_rows`` with ``errors.rows.<index>.<field>``, nothing registered. ``dry_run`` (the default):
+        everything is checked, nothing is kept, the suppliers that would be registered are answered. A real import
+        answers 201 and emits ``supplier.registered`` for each."""
+        actor = current_actor()
+
+        def register(row: dict) -> dict:
+            row.pop("id", None)
+            supplier = registry.register_supplier(session, registry.unique_business_name(session, row), actor)
+            return SupplierOut().dump(common.supplier_out(session, supplier))
+
+        with bulk_import.import_transaction() as (session, outcome):
+            outcome["rows"] = bulk_import.import_rows(data["rows"], SupplierIn(), register, dry_run=data["dry_run"])
+        return outcome, 200 if outcome["dry_run"] else 201
 
 
 @suppliers_blp.route("/<uuid:supplier_id>")
