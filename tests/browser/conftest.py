@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass, replace
 
 import pytest
 import requests
 
-from tests.support import ServedApp, free_port
+from tests.browser.accessibility import assert_accessible
+from tests.support import ServedApp, eventually, free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -208,8 +210,6 @@ class Shop:
 
 @pytest.fixture
 def shop(centre):
-    from tests.support import eventually
-
     http, api = centre.manager, centre.api
     supplier = http.post(
         f"{api}/suppliers/suppliers",
@@ -260,3 +260,89 @@ def scan(page, code: str) -> None:
 def screenshot(page, name: str) -> None:
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+#: Three suppliers, their bank accounts and one product each: (name, bank, account, product, barcode, price).
+SUPPLIERS = [
+    ("Batik Tarumanegara", "BCA", "1234567890", "Batik Tulis Tarumanegara", "8991234500041", 350_000),
+    ("Dodol Mpok Yati", "BRI", "002301000123456", "Dodol Betawi 250 g", "8991234500010", 25_000),
+    ("Kerupuk Cikarang", "Bank Mandiri", "1560012345678", "Kerupuk Kulit 200 g", "8991234500027", 15_000),
+]
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def both_screenshots(page, name: str) -> None:
+    """The page as it is, on a desktop and on a 360 px phone (no sideways scrolling there); axe-clean on both."""
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    screenshot(page, f"{name}-desktop")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{name} scrolls sideways"
+    screenshot(page, f"{name}-360")
+    page.set_viewport_size(DESKTOP)
+
+
+def selling_centre(centre) -> dict:
+    """The three suppliers (15 % commission, paid from the day of the sale: no holdback), a product each in
+    stock and in the POS catalogue, and one completed sale of all three: ``{name: supplier}`` and the sale."""
+    http, api = centre.manager, centre.api
+    suppliers = {}
+    for phone, (name, bank, account, product_name, barcode, price) in enumerate(SUPPLIERS):
+        supplier = http.post(
+            f"{api}/suppliers/suppliers",
+            json={
+                "business_name": name,
+                "owner_name": "Pemilik",
+                "phone": f"08131112{phone:04d}",
+                "bank_name": bank,
+                "bank_account_number": account,
+                "bank_account_holder": f"{name} (pemilik)",
+                "agreement": {"commission_bps": 1500, "holdback_days": 0},
+            },
+        )
+        assert supplier.status_code == 201, supplier.text
+        suppliers[name] = owner = supplier.json()
+
+        def create(owner=owner, product_name=product_name, barcode=barcode, price=price):
+            category = "kerajinan" if product_name.startswith("Batik") else "makanan"
+            body = {"name": product_name, "category": category, "unit": "pcs", "price": price, "barcode": barcode}
+            response = http.post(f"{api}/inventory/products", json={**body, "supplier_id": owner["id"]})
+            return response.json() if response.status_code == 201 else None
+
+        product = eventually(create, timeout=30, message="inventory knows the supplier")
+        intake = http.post(
+            f"{api}/inventory/intakes",
+            json={
+                "supplier_id": owner["id"],
+                "lines": [{"product_id": product["id"], "qty": 10, "lot_code": "L1", "expiry_date": "2027-06-30"}],
+            },
+        )
+        assert intake.status_code == 201, intake.text
+    cashier = centre.token("kasir", "kasir-pass-1")
+    for *_, barcode, _price in SUPPLIERS:
+        eventually(
+            lambda b=barcode: http.get(f"{api}/pos/catalogue/barcode/{b}", headers=cashier).status_code == 200,
+            timeout=30,
+            message="the POS catalogue has the product",
+        )
+    register = http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).json()
+    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
+    assert opened.status_code == 201, opened.text
+    total = sum(price for *_, price in SUPPLIERS)
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": barcode, "qty": 1} for *_, barcode, _price in SUPPLIERS],
+            "payments": [{"method": "cash", "amount": total, "tendered": total}],
+        },
+    )
+    assert sale.status_code == 201, sale.text
+    eventually(
+        lambda: sum(1 for due in http.get(f"{api}/suppliers/payout-runs/dues").json() if due["available"] > 0) == 3,
+        timeout=30,
+        message="the sale is posted to the three suppliers' balances",
+    )
+    return {"suppliers": suppliers, "sale": sale.json()}

@@ -1,0 +1,126 @@
+"""Every page, walked: the manager's console followed link by link from its overview, the supplier's portal and
+the counter, each read in Bahasa Indonesia. No page shows a sentence of the catalogue left in English, a raw id
+or an English status word; every page has the language switch, passes axe-core, does not scroll sideways at
+360 px and is photographed on a desktop and a phone (``build/screenshots/walk-*``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from babel.messages.pofile import read_po
+
+from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot, selling_centre
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+CATALOGUE = Path(__file__).parents[2] / "services/gateway/translations/id/LC_MESSAGES/messages.po"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+#: Links the walk does not follow: files to download, and the links that end the session or switch language.
+NOT_PAGES = re.compile(r"\.(pdf|csv|xlsx|js|css|png|ico)$|/(export|download|bank-file|logout|language)(/|$)")
+#: The visible texts of a page: its text nodes (not scripts or styles) and the attributes people read.
+TEXTS_JS = """() => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => ['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(n.parentNode.nodeName)
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT });
+  while (walker.nextNode()) texts.push(walker.currentNode.nodeValue);
+  for (const el of document.querySelectorAll('[placeholder],[aria-label],[title],[alt]'))
+    for (const name of ['placeholder', 'aria-label', 'title', 'alt'])
+      if (el.getAttribute(name)) texts.push(el.getAttribute(name));
+  for (const el of document.querySelectorAll('input[type=submit],input[type=button]')) texts.push(el.value);
+  return texts.map(t => t.replace(/\\s+/g, ' ').trim()).filter(t => t);
+}"""
+
+
+def english_sentences() -> list[re.Pattern]:
+    """Each catalogue entry whose Indonesian differs from its English source, as a pattern matching that English
+    text as a whole (placeholders such as ``%(name)s`` match anything). A source that is also the Indonesian of
+    another entry (``Unit``) is Indonesian too, and left out."""
+    with CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    pairs = [
+        (m.id[0] if isinstance(m.id, tuple) else m.id, m.string[0] if isinstance(m.string, tuple) else m.string)
+        for m in catalogue
+    ]
+    indonesian = {translated for _source, translated in pairs}
+    patterns = []
+    for source, translated in pairs:
+        if not source or not translated or translated == source or source in indonesian or len(source) < 3:
+            continue
+        parts = re.split(r"%\(\w+\)[sd]|%[sd]", source)
+        patterns.append(re.compile(".+".join(re.escape(part) for part in parts), re.S))
+    return patterns
+
+
+def check_page(page, name: str, english: list[re.Pattern]) -> None:
+    """The checks of one page as it is now (see the module)."""
+    texts = page.evaluate(TEXTS_JS)
+    untranslated = sorted({t for t in texts for pattern in english if pattern.fullmatch(t)})
+    assert not untranslated, f"{page.url}: English on an Indonesian page: {untranslated}"
+    ids = sorted({m.group(0) for t in texts for m in UUID.finditer(t)})
+    assert not ids, f"{page.url}: raw ids shown: {ids}"
+    assert page.locator('a[href*="/language/en"]').count() > 0, f"{page.url}: no English switch"
+    page.set_viewport_size(DESKTOP)
+    assert_accessible(page)
+    screenshot(page, f"walk-{name}-desktop")
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"{page.url} scrolls sideways at 360 px ({width} px wide)"
+    screenshot(page, f"walk-{name}-360")
+    page.set_viewport_size(DESKTOP)
+
+
+def walk(page, base: str, start: str, within: str, english: list[re.Pattern], limit: int = 80) -> list[str]:
+    """Visit ``start`` and every page linked from a visited one whose path starts with ``within`` (query strings
+    left out, one object of a kind is enough), checking each; returns the paths walked."""
+    queue, seen = [start], []
+    while queue and len(seen) < limit:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+        page.wait_for_load_state("networkidle")
+        check_page(page, re.sub(r"\W+", "-", path.strip("/")) or "home", english)
+        for href in page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)"):
+            link = urlsplit(href)
+            if f"{link.scheme}://{link.netloc}" != base or NOT_PAGES.search(link.path):
+                continue
+            if link.path.startswith(within) and link.path not in seen and link.path not in queue:
+                queue.append(link.path)
+    return seen
+
+
+def test_every_page_reads_in_indonesian_without_ids_passes_axe_and_fits_a_phone(centre, page):
+    english = english_sentences()
+    assert len(english) > 300  # the catalogue was read
+    sold = selling_centre(centre)
+    http, api = centre.manager, centre.api
+    batik = sold["suppliers"]["Batik Tarumanegara"]
+    centre.add_user("batik", "Ibu Batik", "supplier", "batik-pass-1", batik["id"])
+    run = http.post(f"{api}/suppliers/payout-runs", json={"cutoff_date": sold["sale"]["created_at"][:10]})
+    assert run.status_code == 201, run.text
+    count = http.post(f"{api}/inventory/counts", json={"note": "Opname bulanan"})
+    assert count.status_code == 201, count.text
+
+    log_in(page, centre.url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{centre.url}/manager")
+    walked = walk(page, centre.url, "/manager", "/manager", english)
+    for kind in ("suppliers/", "products/", "payouts/", "settings", "users", "reports", "reconciliation"):
+        assert any(kind in path for path in walked), f"the walk never reached a {kind} page: {walked}"
+
+    page.context.clear_cookies()
+    log_in(page, centre.url, "kasir", "kasir-pass-1")
+    page.wait_for_url(f"{centre.url}/cashier")
+    page.locator("#counter").wait_for()  # the shift selling_centre opened
+    check_page(page, "cashier", english)
+
+    page.context.clear_cookies()
+    log_in(page, centre.url, "batik", "batik-pass-1")
+    page.wait_for_url(f"{centre.url}/supplier")
+    assert walk(page, centre.url, "/supplier", "/supplier", english)
