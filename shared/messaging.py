@@ -166,7 +166,11 @@ class Messaging:
         spec = contract(event_type)
         if spec.subscribers and envelopes:
             self._enqueue(session, envelopes, [(spec.task_name(queue), queue) for queue in spec.subscribers])
-        log.info("recorded %s %s events for %s", len(envelopes), event_type, ", ".join(spec.subscribers) or "nobody")
+        subscribers = ", ".join(spec.subscribers) or "nobody"
+        if len(envelopes) == 1:
+            log.info("recorded %s event %s for %s", event_type, envelopes[0]["event_id"], subscribers)
+        else:
+            log.info("recorded %s %s events for %s", len(envelopes), event_type, subscribers)
         return envelopes
 
     def _enqueue(

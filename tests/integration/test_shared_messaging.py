@@ -43,7 +43,10 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
     redis.delete("inventory", "pos")
     _register_supplier(runtime)
     runtime.relay.publish_pending()  # the relay thread woken by the commit may be publishing them too
-    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT], message="both rows sent")
+    eventually(  # marked sent as they are taken for publishing: wait for the messages too
+        lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT] and all(redis.llen(q) for q in ("inventory", "pos")),
+        message="both rows sent",
+    )
     for queue in ("inventory", "pos"):
         message = json.loads(redis.lpop(queue))
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
