@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.db import UUID_LENGTH, transaction, utcnow
 from shared.events import contract, load_event
 from shared.logs import request_id_var
-from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
+from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay, claimed_once
 from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
@@ -483,11 +483,7 @@ def _apply_events(
             for event_id in event_ids:
                 messaging.unpark(session, consumer, event_id)
         new = messaging.claim_many(session, consumer, event_ids)
-        fresh: list[Event] = []
-        for payload, meta in events:
-            if str(meta["event_id"]) in new:
-                new.discard(str(meta["event_id"]))  # the same event twice in one batch: applied once
-                fresh.append((payload, meta))
+        fresh = claimed_once(events, lambda event: str(event[1]["event_id"]), new)
         if fresh:
             handler(session, fresh)
 

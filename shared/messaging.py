@@ -4,7 +4,8 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
 
 - ``outbox``: one row per (event, subscriber), written in the business transaction by :meth:`Messaging.record`.
   :class:`OutboxRelay` publishes pending rows with ``send_task`` after commit and on the periodic sweep; a
-  row is marked sent only after the publish returned, and confirmed when its consumer says it took the event
+  row is marked sent as it is taken for publishing (given back if the publish fails), and confirmed when its
+  consumer says it took the event
   (applied, a duplicate, parked or dead-lettered: :meth:`Messaging.confirm`). The broker is not the record:
   a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
@@ -26,7 +27,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from celery import Celery
 from sqlalchemy import (
@@ -44,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import event as sa_event
-from sqlalchemy.engine import CursorResult, Engine, Row, RowMapping
+from sqlalchemy.engine import Connection, CursorResult, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, insert_or_skip_many, new_id, utcnow
@@ -52,6 +53,7 @@ from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
@@ -67,6 +69,17 @@ DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
 MAX_ATTEMPTS = 8
+
+
+def claimed_once(items: Sequence[T], key_of: Callable[[T], str], claimed: set[str]) -> list[T]:
+    """The ``items`` whose key (``key_of(item)``) is among the keys just ``claimed``, in order, each key once:
+    the same fact twice in one batch is applied once."""
+    remaining, kept = set(claimed), []
+    for item in items:
+        if key_of(item) in remaining:
+            remaining.discard(key_of(item))
+            kept.append(item)
+    return kept
 
 
 def _unconfirmed_indexes(outbox: Table) -> None:
@@ -475,8 +488,8 @@ class OutboxRelay:
     confirmed by their consumer within ``confirm_deadline`` (the message may have been lost in Redis), published
     again with backoff (:func:`republish_delay`) for as long as ``retention``. Rows pending for the same consumer
     go in one message (a list of envelopes) with ``confirm_to`` naming this service, the queue the consumer
-    confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row is
-    marked sent only after ``send_task`` returned, and stays due until confirmed).
+    confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row
+    stays due until confirmed: one taken but never published is published again when it falls due).
     """
 
     def __init__(
@@ -571,23 +584,36 @@ class OutboxRelay:
                 return published
 
     def _publish_batch(self, condition: Any) -> int:
-        """Take up to :attr:`batch_size` rows matching ``condition`` and publish them; how many were taken (the
-        caller stops when it is fewer than a batch). A publish that fails gives its rows back (:meth:`_untake`)."""
-        rows = self._take(condition)
-        sent = self._send(rows)
+        """Take up to :attr:`batch_size` rows matching ``condition`` (:meth:`_take`) and publish them; how many
+        were taken (the caller stops when it is fewer than a batch, or when a publish failed).
+
+        On PostgreSQL the transaction that took the rows stays open while they are published and commits after:
+        until then every other reader still sees them as they were, a publish that fails gives its rows back in
+        the same transaction, and a process that dies meanwhile leaves them untouched (published again later; a
+        duplicate is harmless). SQLite has one writer for the whole database, which must not wait on Redis: the
+        rows are taken in a transaction of their own, and given back in another when the publish fails."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as conn:
+                return self._send_taken(conn, self._take(conn, condition))
+        with self.engine.begin() as conn:
+            rows = self._take(conn, condition)
+        with self.engine.connect() as conn:  # begins (and takes SQLite's write lock) only if a publish failed
+            taken = self._send_taken(conn, rows)
+            conn.commit()
+        return taken
+
+    def _send_taken(self, conn: Connection, rows: list[Row[Any]]) -> int:
+        """Publish the rows :meth:`_take` took and give back those whose publish failed (:meth:`_untake`)."""
+        sent = {row.id for row in self._send(rows)}
         if len(sent) < len(rows):
-            self._untake([row for row in rows if row.id not in {sent_row.id for sent_row in sent}])
+            self._untake(conn, [row for row in rows if row.id not in sent])
             return 0
         return len(rows)
 
-    def _take(self, condition: Any) -> list[Row[Any]]:
+    def _take(self, conn: Connection, condition: Any) -> list[Row[Any]]:
         """Mark the oldest rows matching ``condition`` sent and due again after :func:`republish_delay` (a
         confirmed row stays confirmed), and read them, in one ``UPDATE … RETURNING`` statement: no second round
-        trip, and no transaction held open while Redis is written to. On PostgreSQL, rows another relay holds
-        are skipped (``FOR UPDATE SKIP LOCKED``); SQLite has one writer at a time.
-
-        Marked before the publish, not after: a process that dies in between leaves its rows sent and
-        unconfirmed, and the sweep publishes those again when they fall due, as for a message lost in Redis."""
+        trip. On PostgreSQL, rows another relay holds are skipped (``FOR UPDATE SKIP LOCKED``)."""
         outbox, now = self.messaging.outbox, utcnow()
         oldest = select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(self.batch_size)
         if self.engine.dialect.name == "postgresql":
@@ -608,9 +634,7 @@ class OutboxRelay:
             )
             .returning(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope, outbox.c.created_at)
         )
-        with self.engine.begin() as conn:
-            rows = conn.execute(statement).all()
-        return sorted(rows, key=lambda row: (row.created_at, row.id))
+        return sorted(conn.execute(statement).all(), key=lambda row: (row.created_at, row.id))
 
     def _republish_delays(self) -> list[tuple[int, timedelta]]:
         """``(publications, delay)`` for each count whose delay is below the cap (every later one is capped)."""
@@ -620,22 +644,21 @@ class OutboxRelay:
             delays.append((len(delays) + 1, republish_delay(self.confirm_deadline, len(delays) + 1)))
         return delays
 
-    def _untake(self, rows: list[Row[Any]]) -> None:
+    def _untake(self, conn: Connection, rows: list[Row[Any]]) -> None:
         """Rows :meth:`_take` marked sent whose publish failed: a first publication goes back to pending, a
         republication is due again at once (the next sweep)."""
         outbox = self.messaging.outbox
         unconfirmed = outbox.c.id.in_([row.id for row in rows]) & (outbox.c.status == OUTBOX_SENT)
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(unconfirmed & (outbox.c.publish_attempts == 1))
-                .values(status=OUTBOX_PENDING, sent_at=None, publish_attempts=0, republish_at=None)
-            )
-            conn.execute(
-                update(outbox)
-                .where(unconfirmed & (outbox.c.publish_attempts > 1))
-                .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
-            )
+        conn.execute(
+            update(outbox)
+            .where(unconfirmed & (outbox.c.publish_attempts == 1))
+            .values(status=OUTBOX_PENDING, sent_at=None, publish_attempts=0, republish_at=None)
+        )
+        conn.execute(
+            update(outbox)
+            .where(unconfirmed & (outbox.c.publish_attempts > 1))
+            .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
+        )
 
     def _send(self, rows: Sequence[Row[Any]]) -> list[Row[Any]]:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a

@@ -16,6 +16,7 @@ from services.inventory import catalogue
 from services.inventory.models import Product, messaging
 from services.inventory.stock import sales
 from shared.celery_factory import Event, Handler, Park, Rejected, each
+from shared.messaging import claimed_once
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -33,13 +34,12 @@ def on_sales_completed(session: Session, events: list[Event]) -> None:
         unknown = {str(line["product_id"]) for line in sale["lines"]} - known
         if unknown:
             raise Rejected(f"sale {sale['sale_id']} has products inventory does not have: {sorted(unknown)}")
-    claimed = messaging.claim_keys(session, [f"sale:{sale['sale_id']}" for sale in sold])
-    first_claims = []
-    for sale in sold:
-        if f"sale:{sale['sale_id']}" in claimed:
-            claimed.discard(f"sale:{sale['sale_id']}")  # the same sale twice in one batch: applied once
-            first_claims.append(sale)
-    sales.apply_sales(session, first_claims)
+    claimed = messaging.claim_keys(session, [_sale_key(sale) for sale in sold])
+    sales.apply_sales(session, claimed_once(sold, _sale_key, claimed))
+
+
+def _sale_key(sale: dict) -> str:
+    return f"sale:{sale['sale_id']}"
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:

@@ -16,6 +16,7 @@ from services.suppliers import ledger, registry, rules
 from services.suppliers.models import BorneBy, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
 from shared.db import insert_or_skip, insert_or_skip_many, table_of, utcnow
+from shared.messaging import claimed_once
 
 
 def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
@@ -35,12 +36,8 @@ def post_sales(session: Session, sales: list[dict]) -> list[str]:
     payable and the commission to revenue under the terms in force at ``completed_at``; the sources claimed, the
     terms read, and the entries, postings, balance moves and payable rows written for all of them together.
     Returns the ids of the sales posted now (not those posted before)."""
-    claimed = ledger.claim_sources(session, [f"sale:{sale['sale_id']}" for sale in sales])
-    to_post = []
-    for sale in sales:
-        if f"sale:{sale['sale_id']}" in claimed:
-            claimed.discard(f"sale:{sale['sale_id']}")  # the same sale twice in one batch: posted once
-            to_post.append(sale)
+    claimed = ledger.claim_sources(session, [_sale_key(sale) for sale in sales])
+    to_post = claimed_once(sales, _sale_key, claimed)
     terms = registry.terms_for(
         session, {(str(line["supplier_id"]), sale["completed_at"]) for sale in to_post for line in sale["lines"]}
     )
@@ -91,6 +88,10 @@ def post_sales(session: Session, sales: list[dict]) -> list[str]:
         ],
     )
     return [str(sale["sale_id"]) for sale in to_post]
+
+
+def _sale_key(sale: dict) -> str:
+    return f"sale:{sale['sale_id']}"
 
 
 def post_refund(session: Session, refund: dict) -> bool:
