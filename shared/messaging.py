@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -65,6 +66,10 @@ MAX_REPUBLISH_INTERVAL = timedelta(seconds=60)
 #: A queue holding more messages than this is still draining: what is sent to it is not republished yet (the
 #: consumer has not reached it, and republishing would only pile duplicates onto the backlog).
 BUSY_QUEUE_MESSAGES = 20
+#: How long the relay thread waits after a commit woke it before it publishes: the events committed meanwhile go
+#: out in the same messages, so under load a consumer gets several per delivery and applies them in one
+#: transaction (one message per sale would cost a Celery delivery, a claim and a commit per sale).
+RELAY_LINGER_SECONDS = 0.05
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
@@ -501,6 +506,7 @@ class OutboxRelay:
         events_per_message: int = 50,
         confirm_deadline: timedelta = timedelta(seconds=15),
         retention: timedelta = timedelta(days=7),
+        linger: float = RELAY_LINGER_SECONDS,
     ) -> None:
         self.engine = engine
         self.messaging = messaging
@@ -509,6 +515,7 @@ class OutboxRelay:
         self.events_per_message = events_per_message
         self.confirm_deadline = confirm_deadline
         self.retention = retention
+        self.linger = linger
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -524,6 +531,7 @@ class OutboxRelay:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            time.sleep(self.linger)  # under load, the commits of this moment go out together
             self._wake.clear()
             try:
                 self.publish_pending()
