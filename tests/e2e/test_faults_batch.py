@@ -4,11 +4,14 @@ and the poison alone ends in the dead letters (or, waiting for a fact, alone in 
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 from sqlalchemy import func, select
 
+from services.inventory import create_app
+from services.inventory.models import SupplierReplica
 from shared.celery_factory import make_celery
 from shared.events import build_envelope, contract
 from tests.e2e.convergence import backlog, dead_letters, posted_at_suppliers, sold_at_inventory
@@ -55,3 +58,40 @@ def test_a_batch_with_one_poison_event_applies_all_the_others_and_dead_letters_t
     assert dead_letters(platform, "suppliers") == []
     # Nothing failed but the poison, and a rejection or a parking is not retried: no attempt was counted.
     assert _attempt_rows(platform, "inventory") == 0 and _attempt_rows(platform, "suppliers") == 0
+
+
+def test_a_batch_the_broker_hands_out_again_is_split_and_each_of_its_events_counts_one_attempt(
+    make_settings, start_worker, redis_server
+):
+    """A redelivered message may have killed its worker: its events are counted once each and sent back one per
+    message, so one that kills the worker again dies alone (and reaches the dead letters after its attempts)."""
+    settings = make_settings("inventory")
+    redis = redis_server.client()
+    redis.delete("inventory")
+    runtime = create_app(settings).extensions["sentra"]
+    envelopes = [
+        build_envelope(
+            "supplier.registered", "suppliers", {"supplier_id": str(uuid.uuid4()), "name": name, "status": "active"}
+        )
+        for name in ("Batik Bekasi", "Dodol Betawi", "Kopi Sukamakmur")
+    ]
+    producer = make_celery("test-producer", settings.redis_url)
+    producer.send_task(contract("supplier.registered").task_name("inventory"), args=[envelopes], queue="inventory")
+    message = json.loads(redis.lpop("inventory"))
+    message["properties"]["delivery_info"]["redelivered"] = True  # as kombu marks a message it restores
+    redis.lpush("inventory", json.dumps(message))
+    start_worker(settings)
+
+    def names():
+        with runtime.engine.connect() as conn:
+            found = sorted(conn.execute(select(SupplierReplica.name)).scalars())
+        return found if len(found) == 3 else None
+
+    assert eventually(names, timeout=30, message="every event applied") == sorted(
+        envelope["payload"]["name"] for envelope in envelopes
+    )
+    attempts = runtime.messaging.delivery_attempts
+    with runtime.engine.connect() as conn:
+        counted = dict(conn.execute(select(attempts.c.event_id, attempts.c.attempts)).tuples().all())
+    assert counted == {envelope["event_id"]: 1 for envelope in envelopes}
+    runtime.engine.dispose()
