@@ -93,7 +93,7 @@ def ean13(serial: int) -> str:
 def deliver(session, handler, envelope: dict) -> None:
     """Hand one recorded event to a consumer's handler, the way ``register_consumers`` does (loaded tolerantly)."""
     meta, payload = load_event(json.loads(json.dumps(envelope)))
-    handler(session, payload, meta)
+    handler(session, [(payload, meta)])
 
 
 def recorded_envelopes(factory, event_type: str) -> list[dict]:

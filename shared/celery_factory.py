@@ -16,10 +16,10 @@ from celery.schedules import crontab
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import UUID_LENGTH, transaction
+from shared.db import UUID_LENGTH, transaction, utcnow
 from shared.events import contract, load_event
 from shared.logs import request_id_var
-from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay
+from shared.messaging import MAX_ATTEMPTS, Messaging, OutboxRelay, claimed_once
 from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             for service in SWEEPING_SERVICES
         }
     )
+    schedule.update(
+        {
+            f"{service}-purge": {
+                "task": purge_task(service),
+                "schedule": crontab(hour=20, minute=30),  # 03:30 WIB, when the centre is closed
+                "options": {"queue": service, "expires": 3600},
+            }
+            for service in SWEEPING_SERVICES
+        }
+    )
     schedule["inventory-alert-scan"] = {
         "task": "inventory.scan_alerts",
         "schedule": crontab(hour=23, minute=0),  # 06:00 WIB, before the centre opens
@@ -134,7 +144,26 @@ def retry_countdown(attempt: int) -> float:
     return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2**attempt))
 
 
-Handler = Callable[[Session, dict[str, Any], dict[str, Any]], None]
+#: An event a handler applies: its payload (loaded by its contract) and its envelope's metadata.
+Event = tuple[dict[str, Any], dict[str, Any]]
+#: What a service does with the events of one type: ``handler(session, events)`` applies a batch of them (new to
+#: this consumer, oldest first) in the caller's transaction, set-based where it pays (one lock, one statement per
+#: table for the whole batch), or raises for the batch (then each event is applied alone: see
+#: :func:`register_consumers`).
+Handler = Callable[[Session, list[Event]], None]
+
+
+def each(apply_one: Callable[[Session, dict[str, Any], dict[str, Any]], None]) -> Handler:
+    """The :data:`Handler` that applies its events one after the other with ``apply_one(session, payload,
+    meta)``, in the batch's transaction: for events too rare to be worth a set-based handler."""
+
+    def handler(session: Session, events: list[Event]) -> None:
+        for payload, meta in events:
+            apply_one(session, payload, meta)
+
+    handler.__name__ = handler.__qualname__ = getattr(apply_one, "__name__", "handler")
+    handler.__doc__ = apply_one.__doc__
+    return handler
 
 
 def register_consumers(
@@ -147,10 +176,13 @@ def register_consumers(
     """Register one Celery task per event type ``service`` consumes.
 
     A task takes a list of envelopes (the relay sends what was pending for that consumer together, see
-    :class:`shared.messaging.OutboxRelay`). It counts one attempt for each in one transaction, then applies
-    each in a transaction of its own: claim ``(consumer, event_id)`` (insert-or-skip) and
-    ``handler(session, payload, envelope)``. The events that failed are retried together with backoff and
-    jitter; after :data:`MAX_ATTEMPTS` an event goes to the dead-letter table. A payload that breaks its
+    :class:`shared.messaging.OutboxRelay`) and applies them together in one transaction: one multi-row
+    insert-or-skip claims ``(consumer, event_id)`` for all and returns the new ones, ``handler(session, events)``
+    applies those (set-based), one commit, one batched confirmation to the producer. When the batch fails, each
+    event is applied alone, so a poison event ends alone in the dead letters and the others apply; the events that
+    failed are retried together with backoff and jitter, and after :data:`MAX_ATTEMPTS` an event goes to the
+    dead-letter table. Attempts are counted on failure and on a redelivery by the broker (the worker may have died
+    on it), never on a first delivery that applies (:func:`_consume_batch`). A payload that breaks its
     contract is dead-lettered at once: retrying cannot fix it.
     """
     by_consumer: dict[str, Handler] = {}
@@ -207,10 +239,7 @@ def release_parked(
         envelope = json.loads(row.envelope)
         try:
             meta, payload = load_event(envelope)
-            with transaction(session_factory) as session:
-                messaging.unpark(session, row.consumer, row.event_id)
-                if messaging.claim(session, row.consumer, row.event_id):
-                    handlers[row.consumer](session, payload, meta)
+            _apply_events(session_factory, messaging, row.consumer, handlers[row.consumer], [(payload, meta)], True)
             applied += 1
         except Park:
             continue
@@ -261,8 +290,12 @@ def _register_consumer(
             if envelopes is None:
                 _give_up(session_factory, messaging, consumer, {"args": args, "kwargs": kwargs}, POISON_CALL, 1)
                 return
+            redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+            if redelivered and len(envelopes) > 1:
+                _split_redelivery(self, session_factory, messaging, consumer, envelopes, kwargs)
+                return
             failed, error, most_attempts, done = _consume_batch(
-                session_factory, messaging, consumer, handler, envelopes
+                session_factory, messaging, consumer, handler, envelopes, redelivered
             )
         except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
             log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
@@ -338,20 +371,54 @@ def _envelopes_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | 
     return envelopes
 
 
+def _split_redelivery(
+    task: Task,
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    envelopes: list[Any],
+    kwargs: dict[str, Any],
+) -> None:
+    """A message of several events that the broker hands out again: its last delivery may have died with its
+    worker (killed by one of them, or by a fault of its own). Count one attempt for each event (one transaction),
+    then send each back to the queue as a message of its own, so an event that kills its worker dies alone,
+    counts an attempt on each of its redeliveries and reaches the dead letters, while the others apply. Events
+    over :data:`MAX_ATTEMPTS` are handled by their own delivery (:func:`_consume_batch`)."""
+    event_ids = [
+        str(envelope["event_id"])
+        for envelope in envelopes
+        if isinstance(envelope, dict)
+        and isinstance(envelope.get("event_id"), str)
+        and len(envelope["event_id"]) <= UUID_LENGTH
+    ]
+    with transaction(session_factory) as session:
+        for event_id in dict.fromkeys(event_ids):
+            messaging.count_attempt(session, consumer, event_id)
+    log.warning("%s got %s events again from the broker: each is retried alone", consumer, len(envelopes))
+    for envelope in envelopes:
+        task.apply_async(args=[[envelope]], kwargs=kwargs, queue=consumer.split(".", 1)[0])
+
+
 def _consume_batch(
     session_factory: sessionmaker[Session],
     messaging: Messaging,
     consumer: str,
     handler: Handler,
     envelopes: list[Any],
+    redelivered: bool = False,
 ) -> tuple[list[dict[str, Any]], Exception | None, int, list[str]]:
-    """Dead-letter the envelopes that break their contract (at once: retrying cannot fix them), count one
-    attempt for each of the others (one transaction), then apply each in a transaction of its own.
+    """Dead-letter the envelopes that break their contract (at once: retrying cannot fix them), then apply the
+    others together in one transaction (:func:`_apply_events`). When that fails, each is applied alone
+    (:func:`_apply_event`), so a poison event ends alone in the dead letters and the others apply.
+
+    Attempts are counted only where a delivery may have failed unseen or did fail: before applying a delivery
+    the broker hands out again (its worker may have died on it; see :func:`_split_redelivery` for several
+    events), and after an event failed on its own. A first delivery that applies costs no attempt row.
 
     Returns the envelopes to retry, the first error, the highest attempt count among them, and the event ids the
-    consumer is done with (to confirm to the producer). Raises when the
-    bookkeeping itself fails (counting, dead-lettering): the caller retries the whole batch, and what was
-    applied or dead-lettered meanwhile is a duplicate then."""
+    consumer is done with (to confirm to the producer). Raises when the bookkeeping itself fails (counting,
+    dead-lettering): the caller retries the whole batch, and what was applied or dead-lettered meanwhile is a
+    duplicate then."""
     loaded: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
     done: list[str] = []
     for envelope in envelopes:
@@ -368,20 +435,57 @@ def _consume_batch(
         loaded.append((envelope, meta, payload))
     if not loaded:
         return [], None, 0, done
-    with transaction(session_factory) as session:
-        attempts = [messaging.count_attempt(session, consumer, str(meta["event_id"])) for _, meta, _ in loaded]
+    counted: dict[str, int] = {}
+    if redelivered:
+        with transaction(session_factory) as session:
+            counted = {
+                str(meta["event_id"]): messaging.count_attempt(session, consumer, meta["event_id"])
+                for _, meta, _ in loaded
+            }
+    elif len(loaded) > 1:
+        try:
+            _apply_events(
+                session_factory, messaging, consumer, handler, [(payload, meta) for _, meta, payload in loaded]
+            )
+            return [], None, 0, done + [str(meta["event_id"]) for _, meta, _ in loaded]
+        except Exception as exc:
+            log.info("%s could not apply %s events together, applying each alone: %s", consumer, len(loaded), exc)
     failed: list[dict[str, Any]] = []
     first_error: Exception | None = None
     most_attempts = 0
-    for (envelope, meta, payload), attempt in zip(loaded, attempts, strict=True):
-        error = _apply_event(session_factory, messaging, consumer, handler, envelope, meta, payload, attempt)
+    for envelope, meta, payload in loaded:
+        error, attempts = _apply_event(
+            session_factory, messaging, consumer, handler, envelope, meta, payload, counted.get(str(meta["event_id"]))
+        )
         if error is not None:
             failed.append(envelope)
             first_error = first_error or error
-            most_attempts = max(most_attempts, attempt)
+            most_attempts = max(most_attempts, attempts)
         else:
             done.append(str(envelope.get("event_id")))
     return failed, first_error, most_attempts, done
+
+
+def _apply_events(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    handler: Handler,
+    events: list[Event],
+    unpark: bool = False,
+) -> None:
+    """Apply ``events`` once, in one transaction: claim them all with one multi-row insert-or-skip, hand the ones
+    new to this consumer to ``handler``, commit (``unpark``: they were parked, take them off too). Raises what the
+    handler raised, nothing applied then."""
+    with transaction(session_factory) as session:
+        event_ids = [str(meta["event_id"]) for _, meta in events]
+        if unpark:
+            for event_id in event_ids:
+                messaging.unpark(session, consumer, event_id)
+        new = messaging.claim_many(session, consumer, event_ids)
+        fresh = claimed_once(events, lambda event: str(event[1]["event_id"]), new)
+        if fresh:
+            handler(session, fresh)
 
 
 def _apply_event(
@@ -392,34 +496,40 @@ def _apply_event(
     envelope: dict[str, Any],
     meta: dict[str, Any],
     payload: dict[str, Any],
-    attempts: int,
-) -> Exception | None:
-    """Apply one event once; the error to retry on, or ``None`` when it is done (applied, a duplicate, or
-    dead-lettered). A failure to dead-letter raises (the caller retries)."""
+    counted: int | None,
+) -> tuple[Exception | None, int]:
+    """Apply one event alone (:func:`_apply_events` with one); the error to retry on (``None`` when it is done:
+    applied, a duplicate, parked or dead-lettered) and its attempt count. ``counted`` is the attempt this delivery
+    already counted (a redelivery); otherwise a failure counts one. A failure to count or dead-letter raises (the
+    caller retries)."""
     event_id = str(meta["event_id"])
     request_id_var.set(f"event:{event_id}")
-    if attempts > MAX_ATTEMPTS and not messaging.is_taken(session_factory, consumer, event_id):
-        _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", attempts)
-        return None
+    if counted is not None and counted > MAX_ATTEMPTS and not messaging.is_taken(session_factory, consumer, event_id):
+        _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", counted)
+        return None, counted
     try:
-        with transaction(session_factory) as session:
-            if messaging.claim(session, consumer, event_id):
-                handler(session, payload, meta)
+        _apply_events(session_factory, messaging, consumer, handler, [(payload, meta)])
     except Park as exc:
         log.info("%s parked event %s until %s is there", consumer, event_id, exc.waits_for)
         with transaction(session_factory) as session:
             messaging.park(session, consumer, envelope, exc.waits_for)
-        return None
+        return None, counted or 0
     except Rejected as exc:
-        _give_up(session_factory, messaging, consumer, envelope, f"rejected: {exc}", attempts)
-        return None
+        _give_up(session_factory, messaging, consumer, envelope, f"rejected: {exc}", counted or 1)
+        return None, counted or 1
     except Exception as exc:
+        attempts = counted or _count_attempt(session_factory, messaging, consumer, event_id)
         if attempts >= MAX_ATTEMPTS:
             _give_up(session_factory, messaging, consumer, envelope, traceback.format_exc(), attempts)
-            return None
+            return None, attempts
         log.warning("%s failed on event %s (attempt %s): %s", consumer, event_id, attempts, exc)
-        return exc
-    return None
+        return exc, attempts
+    return None, counted or 0
+
+
+def _count_attempt(session_factory: sessionmaker[Session], messaging: Messaging, consumer: str, event_id: str) -> int:
+    with transaction(session_factory) as session:
+        return messaging.count_attempt(session, consumer, event_id)
 
 
 def _give_up(
@@ -455,3 +565,28 @@ def register_outbox_sweep(celery_app: Celery, service: str, relay: OutboxRelay, 
         with celery_app.connection_for_write() as connection:
             connection.default_channel.client.set(QUEUE_DRAINED_KEY.format(service=service), str(time.time()))
         return relay.sweep(pending_older_than=older_than)
+
+
+def purge_task(service: str) -> str:
+    """The daily task that purges ``service``'s rows older than the retention."""
+    return f"{service}.purge"
+
+
+def register_purge(
+    celery_app: Celery,
+    service: str,
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    retention: timedelta,
+) -> Task:
+    """``<service>.purge`` (sent by the beat daily): :meth:`Messaging.purge` of what is older than ``retention``
+    (``Settings.retention_days``). A failure is logged; the next day's run deletes what this one left."""
+
+    @celery_app.task(name=purge_task(service), ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
+    def purge() -> dict[str, int]:
+        with transaction(session_factory) as session:
+            deleted = messaging.purge(session, utcnow() - retention)
+        log.info("%s purged rows older than %s: %s", service, retention, deleted)
+        return deleted
+
+    return purge

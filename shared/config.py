@@ -62,6 +62,9 @@ class Settings:
     confirm_deadline: float = 15.0
     #: ``SENTRA_OUTBOX_RETENTION_DAYS``: how long an unconfirmed outbox row keeps being published again.
     outbox_retention_days: float = 7.0
+    #: ``SENTRA_RETENTION_DAYS``: confirmed outbox rows, processed-event rows, idempotency records and callback
+    #: nonces older than this are purged daily; longer than ``outbox_retention_days`` (see :func:`load_settings`).
+    retention_days: float = 14.0
 
     @property
     def is_production(self) -> bool:
@@ -69,6 +72,9 @@ class Settings:
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: How much longer than the republish window the retention must be (a row republished on its last day is
+#: delivered, retried and confirmed well within a day).
+MIN_RETENTION_MARGIN_DAYS = 1.0
 DEFAULT_OUTLET_ID = "00000000-0000-4000-8000-000000000001"
 
 
@@ -104,6 +110,7 @@ def load_settings(service: str) -> Settings:
         database_url = f"sqlite:///{data_dir / (service + '.db')}"
     if database_url is None:
         raise ConfigError(f"SENTRA_{service.upper()}_DATABASE_URL must be set in production")
+    outbox_retention_days = float(_env("SENTRA_OUTBOX_RETENTION_DAYS", "7"))
     service_urls = {
         name: _env(f"SENTRA_{name.upper()}_URL", f"http://127.0.0.1:{port}") for name, port in DEFAULT_PORTS.items()
     }
@@ -120,8 +127,24 @@ def load_settings(service: str) -> Settings:
         log_level=_log_level(_env("SENTRA_LOG_LEVEL", "INFO")),
         db_busy_timeout=float(_env("SENTRA_DB_BUSY_TIMEOUT", "30")),
         confirm_deadline=float(_env("SENTRA_CONFIRM_DEADLINE", "15")),
-        outbox_retention_days=float(_env("SENTRA_OUTBOX_RETENTION_DAYS", "7")),
+        outbox_retention_days=outbox_retention_days,
+        retention_days=_retention_days(outbox_retention_days),
     )
+
+
+def _retention_days(republished_for_days: float) -> float:
+    """``SENTRA_RETENTION_DAYS``, refused unless longer than the longest window in which an event or a request
+    can come back: the outbox republishes an unconfirmed event for ``SENTRA_OUTBOX_RETENTION_DAYS``, and its
+    consumer must still find it processed then (a dead letter retried later is a new delivery with a fresh
+    attempt count, claimed again by its event id, and the business keys are never purged)."""
+    days = float(_env("SENTRA_RETENTION_DAYS", "14"))
+    if not days > republished_for_days + MIN_RETENTION_MARGIN_DAYS:
+        raise ConfigError(
+            f"SENTRA_RETENTION_DAYS ({days:g}) must exceed SENTRA_OUTBOX_RETENTION_DAYS ({republished_for_days:g}) "
+            f"by more than {MIN_RETENTION_MARGIN_DAYS:g} day: an event may be republished that long, and its "
+            "processed row must still be there to make it a duplicate"
+        )
+    return days
 
 
 def _log_level(name: str) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,23 +144,43 @@ def get_or_404(session: Session, model: type[T], object_id: object, *, lock: boo
 
 
 def insert_or_skip(executor: Session | Connection, table: Table, values: dict[str, Any]) -> bool:
-    """``INSERT ... ON CONFLICT DO NOTHING`` (the insert-or-skip primitive): ``True`` when the row went in.
-
-    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). ``values`` names every
-    column to write (Python-side column defaults are not applied). The statement is plain SQL that PostgreSQL
-    and SQLite (3.35+) both run, built once per table and column set: SQLAlchemy 2.0 gives a dialect
-    ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call (every
-    consumed event claims one).
-    """
-    return executor.execute(_insert_or_skip_statement(table, tuple(values)), values).first() is not None
-
-
-@cache
-def _insert_or_skip_statement(table: Table, names: tuple[str, ...]) -> TextClause:
-    columns = [table.c[name] for name in names]
-    quoted = ", ".join(f'"{name}"' for name in names)
-    placeholders = ", ".join(f":{name}" for name in names)
+    """``INSERT ... ON CONFLICT DO NOTHING`` of one row: ``True`` when it went in (:func:`insert_or_skip_many`
+    with one row)."""
     key = table.primary_key.columns.values()[0].name
+    return bool(insert_or_skip_many(executor, table, [values], key))
+
+
+def insert_or_skip_many(
+    executor: Session | Connection, table: Table, rows: Sequence[dict[str, Any]], returning: str
+) -> list[Any]:
+    """Multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING <returning>`` (the insert-or-skip primitive): the
+    ``returning`` values of the rows that went in, in one statement.
+
+    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). Every row names the same
+    columns, all of them (Python-side column defaults are not applied); a row conflicting with another of the
+    same call is skipped like one already stored. The statement is plain SQL that PostgreSQL and SQLite (3.35+)
+    both run, built once per table, column set and row count: SQLAlchemy 2.0 gives a dialect
+    ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call.
+    """
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    if len(rows) == 1:
+        params = rows[0]
+    else:
+        params = {f"{name}_{index}": row[name] for index, row in enumerate(rows) for name in names}
+    return list(executor.execute(_insert_or_skip_statement(table, names, len(rows), returning), params).scalars())
+
+
+@lru_cache(maxsize=1024)
+def _insert_or_skip_statement(table: Table, names: tuple[str, ...], count: int, returning: str) -> TextClause:
+    quoted = ", ".join(f'"{name}"' for name in names)
+    if count == 1:
+        suffixes = [""]
+        values = "(" + ", ".join(f":{name}" for name in names) + ")"
+    else:
+        suffixes = [f"_{index}" for index in range(count)]
+        values = ", ".join("(" + ", ".join(f":{name}{suffix}" for name in names) + ")" for suffix in suffixes)
     return text(
-        f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING "{key}"'
-    ).bindparams(*[bindparam(column.name, type_=column.type) for column in columns])
+        f'INSERT INTO "{table.name}" ({quoted}) VALUES {values} ON CONFLICT DO NOTHING RETURNING "{returning}"'
+    ).bindparams(*[bindparam(f"{name}{suffix}", type_=table.c[name].type) for suffix in suffixes for name in names])

@@ -4,7 +4,8 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
 
 - ``outbox``: one row per (event, subscriber), written in the business transaction by :meth:`Messaging.record`.
   :class:`OutboxRelay` publishes pending rows with ``send_task`` after commit and on the periodic sweep; a
-  row is marked sent only after the publish returned, and confirmed when its consumer says it took the event
+  row is marked sent as it is taken for publishing (given back if the publish fails), and confirmed when its
+  consumer says it took the event
   (applied, a duplicate, parked or dead-lettered: :meth:`Messaging.confirm`). The broker is not the record:
   a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
@@ -24,31 +25,36 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from celery import Celery
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    case,
     func,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, CursorResult, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, new_id, utcnow
+from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, insert_or_skip_many, new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OUTBOX_PENDING = "pending"
 OUTBOX_SENT = "sent"
@@ -60,10 +66,37 @@ MAX_REPUBLISH_INTERVAL = timedelta(seconds=60)
 #: A queue holding more messages than this is still draining: what is sent to it is not republished yet (the
 #: consumer has not reached it, and republishing would only pile duplicates onto the backlog).
 BUSY_QUEUE_MESSAGES = 20
+#: How long the relay thread waits after a commit woke it before it publishes: the events committed meanwhile go
+#: out in the same messages, so under load a consumer gets several per delivery and applies them in one
+#: transaction (one message per sale would cost a Celery delivery, a claim and a commit per sale).
+RELAY_LINGER_SECONDS = 0.05
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
 MAX_ATTEMPTS = 8
+
+
+def claimed_once(items: Sequence[T], key_of: Callable[[T], str], claimed: set[str]) -> list[T]:
+    """The ``items`` whose key (``key_of(item)``) is among the keys just ``claimed``, in order, each key once:
+    the same fact twice in one batch is applied once."""
+    remaining, kept = set(claimed), []
+    for item in items:
+        if key_of(item) in remaining:
+            remaining.discard(key_of(item))
+            kept.append(item)
+    return kept
+
+
+def _unconfirmed_indexes(outbox: Table) -> None:
+    """The outbox's partial indexes: pending rows by age (what the relay and the sweep publish) and sent rows by
+    republish time (what the sweep publishes again). Confirmed rows, nearly all of the table, are in neither, so
+    the sweep never reads them (migration ``0005``/``0007``)."""
+    for name, status, column in (
+        ("ix_outbox_pending_created_at", OUTBOX_PENDING, outbox.c.created_at),
+        ("ix_outbox_sent_republish_at", OUTBOX_SENT, outbox.c.republish_at),
+    ):
+        where = outbox.c.status == status
+        Index(name, column, postgresql_where=where, sqlite_where=where)
 
 
 class Messaging:
@@ -71,6 +104,8 @@ class Messaging:
 
     def __init__(self, metadata: MetaData, service: str):
         self.service = service
+        #: Columns of other tables whose rows :meth:`purge` deletes once older than the retention.
+        self.expiring: list[Column[Any]] = []
         self.outbox = Table(
             "outbox",
             metadata,
@@ -80,15 +115,16 @@ class Messaging:
             Column("task_name", String(128), nullable=False),
             Column("queue", String(64), nullable=False),
             Column("envelope", Text, nullable=False),
-            Column("status", String(16), nullable=False, index=True),
+            Column("status", String(16), nullable=False),
             Column("publish_attempts", Integer, nullable=False, default=0),
             Column("created_at", UTCDateTime, nullable=False, index=True),
             Column("sent_at", UTCDateTime),
             Column("last_error", Text),
             #: When the sweep publishes the row again unless its consumer confirmed it by then.
-            Column("republish_at", UTCDateTime, index=True),
+            Column("republish_at", UTCDateTime),
             Column("confirmed_at", UTCDateTime),
         )
+        _unconfirmed_indexes(self.outbox)
         self.processed_events = Table(
             "processed_events",
             metadata,
@@ -137,18 +173,29 @@ class Messaging:
     # -- producer side -------------------------------------------------------------------------------
     def record(self, session: Session, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Write ``event_type`` for every subscriber into the outbox, inside the caller's transaction."""
-        envelope = build_envelope(event_type, self.service, payload)
-        spec = contract(event_type)
-        if spec.subscribers:
-            self._enqueue(session, envelope, [(spec.task_name(queue), queue) for queue in spec.subscribers])
-        log.info(
-            "recorded %s event %s for %s", event_type, envelope["event_id"], ", ".join(spec.subscribers) or "nobody"
-        )
-        return envelope
+        return self.record_many(session, event_type, [payload])[0]
 
-    def _enqueue(self, session: Session, envelope: dict[str, Any], destinations: list[tuple[str, str]]) -> None:
-        """One pending outbox row per ``(task_name, queue)``, all in one statement."""
-        body, now = json.dumps(envelope), utcnow()
+    def record_many(
+        self, session: Session, event_type: str, payloads: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Write one ``event_type`` event per payload for every subscriber into the outbox, in one statement
+        inside the caller's transaction; the envelopes."""
+        envelopes = [build_envelope(event_type, self.service, payload) for payload in payloads]
+        spec = contract(event_type)
+        if spec.subscribers and envelopes:
+            self._enqueue(session, envelopes, [(spec.task_name(queue), queue) for queue in spec.subscribers])
+        subscribers = ", ".join(spec.subscribers) or "nobody"
+        if len(envelopes) == 1:
+            log.info("recorded %s event %s for %s", event_type, envelopes[0]["event_id"], subscribers)
+        else:
+            log.info("recorded %s %s events for %s", len(envelopes), event_type, subscribers)
+        return envelopes
+
+    def _enqueue(
+        self, session: Session, envelopes: Sequence[dict[str, Any]], destinations: list[tuple[str, str]]
+    ) -> None:
+        """One pending outbox row per envelope and ``(task_name, queue)``, all in one statement."""
+        now = utcnow()
         session.execute(
             self.outbox.insert(),
             [
@@ -163,6 +210,7 @@ class Messaging:
                     "publish_attempts": 0,
                     "created_at": now,
                 }
+                for envelope, body in ((envelope, json.dumps(envelope)) for envelope in envelopes)
                 for task_name, queue in destinations
             ],
         )
@@ -198,9 +246,14 @@ class Messaging:
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
         """Insert-or-skip ``(consumer, event_id)``; ``True`` when this is the first time (apply the effect)."""
-        return insert_or_skip(
-            session, self.processed_events, {"consumer": consumer, "event_id": str(event_id), "processed_at": utcnow()}
-        )
+        return bool(self.claim_many(session, consumer, [event_id]))
+
+    def claim_many(self, session: Session, consumer: str, event_ids: Sequence[str]) -> set[str]:
+        """Insert-or-skip ``(consumer, event_id)`` for each of ``event_ids`` in one statement: the ids claimed now
+        (apply their effects), not those already processed."""
+        now, ids = utcnow(), list(dict.fromkeys(str(event_id) for event_id in event_ids))
+        rows = [{"consumer": consumer, "event_id": event_id, "processed_at": now} for event_id in ids]
+        return set(insert_or_skip_many(session, self.processed_events, rows, "event_id"))
 
     def is_taken(self, session_factory: sessionmaker[Session], consumer: str, event_id: str) -> bool:
         """Whether ``consumer`` already applied ``event_id`` (its claim committed) or parked it."""
@@ -220,7 +273,13 @@ class Messaging:
 
         Called in the transaction of the effect: the same fact arriving under a second event id claims nothing
         and changes nothing, and a rolled-back effect leaves the key free."""
-        return insert_or_skip(session, self.claimed_keys, {"key": key, "claimed_at": utcnow()})
+        return bool(self.claim_keys(session, [key]))
+
+    def claim_keys(self, session: Session, keys: Sequence[str]) -> set[str]:
+        """:meth:`claim_key` for many facts in one statement: the keys claimed now."""
+        now = utcnow()
+        rows = [{"key": key, "claimed_at": now} for key in dict.fromkeys(keys)]
+        return set(insert_or_skip_many(session, self.claimed_keys, rows, "key"))
 
     def is_claimed(self, session: Session, key: str) -> bool:
         """Whether the fact ``key`` was applied here (e.g. the sale a refund needs)."""
@@ -338,41 +397,63 @@ class Messaging:
                 & (self.delivery_attempts.c.event_id == row.event_id)
             )
         )
-        self._enqueue(session, envelope, [(row.consumer, self.service)])
+        self._enqueue(session, [envelope], [(row.consumer, self.service)])
         session.execute(
             update(table).where(table.c.id == dead_letter_id).values(status=DEAD_LETTER_RETRIED, retried_at=utcnow())
         )
         return session.execute(select(table).where(table.c.id == dead_letter_id)).mappings().one()
+
+    # -- retention -----------------------------------------------------------------------------------
+    def expire_after_retention(self, column: Column[Any]) -> None:
+        """Purge the rows of ``column``'s table older than the retention too (with :meth:`purge`): e.g. the
+        POS's idempotency records by ``created_at``."""
+        self.expiring.append(column)
+
+    def purge(self, session: Session, before: datetime) -> dict[str, int]:
+        """Delete what only grows and is no longer needed once older than ``before`` (now minus the retention):
+        confirmed outbox rows, processed-event rows with the attempt counts of those events, and the columns
+        given to :meth:`expire_after_retention`. Never an unconfirmed outbox row, a parked event, a dead letter or
+        a claimed business key (facts later events need: a refund asks whether its sale was applied). Returns the
+        rows deleted per table."""
+        outbox, processed, attempts = self.outbox, self.processed_events, self.delivery_attempts
+        old_processed = select(processed.c.consumer, processed.c.event_id).where(processed.c.processed_at < before)
+        attempted = tuple_(attempts.c.consumer, attempts.c.event_id)
+        confirmed = (outbox.c.status == OUTBOX_CONFIRMED) & (outbox.c.created_at < before)
+        statements = [
+            (attempts.name, attempts.delete().where(attempted.in_(old_processed))),
+            (processed.name, processed.delete().where(processed.c.processed_at < before)),
+            (outbox.name, outbox.delete().where(confirmed)),
+        ]
+        statements += [(column.table.name, column.table.delete().where(column < before)) for column in self.expiring]
+        deleted: dict[str, int] = {}
+        for name, statement in statements:
+            result = cast(CursorResult[Any], session.execute(statement))
+            deleted[name] = deleted.get(name, 0) + int(result.rowcount or 0)
+        return deleted
 
     # -- observation ---------------------------------------------------------------------------------
     def backlog(self, session: Session) -> dict[str, float]:
         """Outbox rows still pending and not yet confirmed, the age of the oldest of each in seconds, and open
         dead letters (names and meanings in :data:`BACKLOG_METRICS`)."""
         outbox = self.outbox
-        counts: dict[str, int] = {
-            status: count
-            for status, count in session.execute(
-                select(outbox.c.status, func.count())
-                .where(outbox.c.status.in_(OUTBOX_UNCONFIRMED))
-                .group_by(outbox.c.status)
-            ).tuples()
-        }
-        oldest_pending = self._oldest(session, outbox.c.status == OUTBOX_PENDING)
-        oldest_unconfirmed = self._oldest(session, outbox.c.status.in_(OUTBOX_UNCONFIRMED))
+        counts, oldest = {}, {}
+        for status in OUTBOX_UNCONFIRMED:  # one status at a time, so each reads its partial index only
+            counts[status], oldest[status] = session.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.status == status)
+            ).one()
+        oldest_pending = _age(oldest[OUTBOX_PENDING])
+        oldest_unconfirmed = max(_age(oldest[OUTBOX_PENDING]), _age(oldest[OUTBOX_SENT]))
         dead = session.execute(select(func.count()).where(self.dead_letters.c.status == DEAD_LETTER_OPEN)).scalar_one()
         parked, oldest_parked = session.execute(select(func.count(), func.min(self.parked_events.c.parked_at))).one()
         return {
             "events_parked": parked,
             "events_oldest_parked_seconds": _age(oldest_parked),
-            "outbox_pending": counts.get(OUTBOX_PENDING, 0),
+            "outbox_pending": counts[OUTBOX_PENDING],
             "outbox_oldest_pending_seconds": oldest_pending,
-            "outbox_unconfirmed": counts.get(OUTBOX_PENDING, 0) + counts.get(OUTBOX_SENT, 0),
+            "outbox_unconfirmed": counts[OUTBOX_PENDING] + counts[OUTBOX_SENT],
             "outbox_oldest_unconfirmed_seconds": oldest_unconfirmed,
             "dead_letters_open": dead,
         }
-
-    def _oldest(self, session: Session, condition: Any) -> float:
-        return _age(session.execute(select(func.min(self.outbox.c.created_at)).where(condition)).scalar_one())
 
 
 def _age(moment: datetime | None) -> float:
@@ -412,8 +493,8 @@ class OutboxRelay:
     confirmed by their consumer within ``confirm_deadline`` (the message may have been lost in Redis), published
     again with backoff (:func:`republish_delay`) for as long as ``retention``. Rows pending for the same consumer
     go in one message (a list of envelopes) with ``confirm_to`` naming this service, the queue the consumer
-    confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row is
-    marked sent only after ``send_task`` returned, and stays due until confirmed).
+    confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row
+    stays due until confirmed: one taken but never published is published again when it falls due).
     """
 
     def __init__(
@@ -425,6 +506,7 @@ class OutboxRelay:
         events_per_message: int = 50,
         confirm_deadline: timedelta = timedelta(seconds=15),
         retention: timedelta = timedelta(days=7),
+        linger: float = RELAY_LINGER_SECONDS,
     ) -> None:
         self.engine = engine
         self.messaging = messaging
@@ -433,6 +515,7 @@ class OutboxRelay:
         self.events_per_message = events_per_message
         self.confirm_deadline = confirm_deadline
         self.retention = retention
+        self.linger = linger
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -448,6 +531,7 @@ class OutboxRelay:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            time.sleep(self.linger)  # under load, the commits of this moment go out together
             self._wake.clear()
             try:
                 self.publish_pending()
@@ -508,25 +592,81 @@ class OutboxRelay:
                 return published
 
     def _publish_batch(self, condition: Any) -> int:
-        outbox = self.messaging.outbox
-        query = (
-            select(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope, outbox.c.publish_attempts)
-            .where(condition)
-            .order_by(outbox.c.created_at)
-            .limit(self.batch_size)
-        )
+        """Take up to :attr:`batch_size` rows matching ``condition`` (:meth:`_take`) and publish them; how many
+        were taken (the caller stops when it is fewer than a batch, or when a publish failed).
+
+        On PostgreSQL the transaction that took the rows stays open while they are published and commits after:
+        until then every other reader still sees them as they were, a publish that fails gives its rows back in
+        the same transaction, and a process that dies meanwhile leaves them untouched (published again later; a
+        duplicate is harmless). SQLite has one writer for the whole database, which must not wait on Redis: the
+        rows are taken in a transaction of their own, and given back in another when the publish fails."""
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:
-                rows = conn.execute(query.with_for_update(skip_locked=True)).all()
-                sent = self._send(rows)
-                self._mark_sent(conn, sent)
-                return len(sent)
+                return self._send_taken(conn, self._take(conn, condition))
         with self.engine.begin() as conn:
-            rows = conn.execute(query).all()
-        sent = self._send(rows)
-        with self.engine.begin() as conn:
-            self._mark_sent(conn, sent)
-        return len(sent)
+            rows = self._take(conn, condition)
+        with self.engine.connect() as conn:  # begins (and takes SQLite's write lock) only if a publish failed
+            taken = self._send_taken(conn, rows)
+            conn.commit()
+        return taken
+
+    def _send_taken(self, conn: Connection, rows: list[Row[Any]]) -> int:
+        """Publish the rows :meth:`_take` took and give back those whose publish failed (:meth:`_untake`)."""
+        sent = {row.id for row in self._send(rows)}
+        if len(sent) < len(rows):
+            self._untake(conn, [row for row in rows if row.id not in sent])
+            return 0
+        return len(rows)
+
+    def _take(self, conn: Connection, condition: Any) -> list[Row[Any]]:
+        """Mark the oldest rows matching ``condition`` sent and due again after :func:`republish_delay` (a
+        confirmed row stays confirmed), and read them, in one ``UPDATE … RETURNING`` statement: no second round
+        trip. On PostgreSQL, rows another relay holds are skipped (``FOR UPDATE SKIP LOCKED``)."""
+        outbox, now = self.messaging.outbox, utcnow()
+        oldest = select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(self.batch_size)
+        if self.engine.dialect.name == "postgresql":
+            oldest = oldest.with_for_update(skip_locked=True)
+        publications = outbox.c.publish_attempts + 1
+        statement = (
+            update(outbox)
+            .where(outbox.c.id.in_(oldest.scalar_subquery()) & (outbox.c.status != OUTBOX_CONFIRMED))
+            .values(
+                status=OUTBOX_SENT,
+                sent_at=now,
+                publish_attempts=publications,
+                republish_at=case(
+                    {count: now + delay for count, delay in self._republish_delays()},
+                    value=publications,
+                    else_=now + max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL),
+                ),
+            )
+            .returning(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope, outbox.c.created_at)
+        )
+        return sorted(conn.execute(statement).all(), key=lambda row: (row.created_at, row.id))
+
+    def _republish_delays(self) -> list[tuple[int, timedelta]]:
+        """``(publications, delay)`` for each count whose delay is below the cap (every later one is capped)."""
+        delays: list[tuple[int, timedelta]] = []
+        cap = max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL)
+        while not delays or delays[-1][1] < cap:
+            delays.append((len(delays) + 1, republish_delay(self.confirm_deadline, len(delays) + 1)))
+        return delays
+
+    def _untake(self, conn: Connection, rows: list[Row[Any]]) -> None:
+        """Rows :meth:`_take` marked sent whose publish failed: a first publication goes back to pending, a
+        republication is due again at once (the next sweep)."""
+        outbox = self.messaging.outbox
+        unconfirmed = outbox.c.id.in_([row.id for row in rows]) & (outbox.c.status == OUTBOX_SENT)
+        conn.execute(
+            update(outbox)
+            .where(unconfirmed & (outbox.c.publish_attempts == 1))
+            .values(status=OUTBOX_PENDING, sent_at=None, publish_attempts=0, republish_at=None)
+        )
+        conn.execute(
+            update(outbox)
+            .where(unconfirmed & (outbox.c.publish_attempts > 1))
+            .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
+        )
 
     def _send(self, rows: Sequence[Row[Any]]) -> list[Row[Any]]:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
@@ -552,22 +692,3 @@ class OutboxRelay:
                     return sent
                 sent.extend(chunk)
         return sent
-
-    def _mark_sent(self, conn: Connection, rows: list[Row[Any]]) -> None:
-        """Sent now, due again after :func:`republish_delay` unless confirmed meanwhile (a confirmed row stays
-        confirmed)."""
-        by_publications: dict[int, list[str]] = {}
-        for row in rows:
-            by_publications.setdefault(row.publish_attempts + 1, []).append(row.id)
-        outbox, now = self.messaging.outbox, utcnow()
-        for publications, ids in by_publications.items():
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids) & (outbox.c.status != OUTBOX_CONFIRMED))
-                .values(
-                    status=OUTBOX_SENT,
-                    sent_at=now,
-                    publish_attempts=publications,
-                    republish_at=now + republish_delay(self.confirm_deadline, publications),
-                )
-            )

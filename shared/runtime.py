@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.celery_factory import make_celery, register_confirmations, register_outbox_sweep
+from shared.celery_factory import make_celery, register_confirmations, register_outbox_sweep, register_purge
 from shared.config import Settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.logs import configure_logging
@@ -38,7 +38,8 @@ class Runtime:
 
 def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Runtime:
     """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
-    each commit that wrote events), its periodic sweep and the task its consumers confirm events with."""
+    each commit that wrote events), its periodic sweep, the task its consumers confirm events with and the daily
+    purge of what is older than the retention."""
     configure_logging(settings.service, settings.log_json, settings.log_level)
     engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)
@@ -55,6 +56,7 @@ def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Run
         messaging.notify_after_commit(session_factory, relay.kick)
         register_outbox_sweep(celery, settings.service, relay, settings.outbox_sweep_older_than)
         register_confirmations(celery, settings.service, session_factory, messaging)
+        register_purge(celery, settings.service, session_factory, messaging, timedelta(days=settings.retention_days))
     return Runtime(settings, engine, session_factory, celery, messaging, relay)
 
 

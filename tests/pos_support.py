@@ -45,7 +45,7 @@ class Counter:
         envelope = build_envelope(event_type, "test", payload, occurred_at)
         meta, loaded = load_event(envelope)
         with transaction(self.runtime.session_factory) as session:
-            HANDLERS[event_type](session, loaded, meta)
+            HANDLERS[event_type](session, [(loaded, meta)])
 
     def product(
         self,

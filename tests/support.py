@@ -91,11 +91,22 @@ def broker_idle(client) -> bool:
     return not client.hlen("unacked")
 
 
+def queue_drained(redis_url: str, queue: str) -> bool:
+    """Whether every message sent to ``queue`` was taken and acknowledged by its worker (none waiting, none
+    unacknowledged): a delivery that changed nothing (a duplicate) leaves no other trace."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return client.llen(queue) == 0 and client.hlen("unacked") == 0
+    finally:
+        client.close()
+
+
 def queued_event_batches(client, queue: str) -> list[list[dict]]:
     """The envelope lists of the Celery messages waiting on ``queue``, oldest first (kombu keeps a base64 JSON
-    body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes)."""
-    messages = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
-    return [json.loads(base64.b64decode(message["body"]))[0][0] for message in reversed(messages)]
+    body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes; the beat's periodic tasks
+    on the queue, which take none, are left out)."""
+    bodies = [json.loads(base64.b64decode(json.loads(raw)["body"])) for raw in client.lrange(queue, 0, -1)]
+    return [body[0][0] for body in reversed(bodies) if body[0]]  # not the beat's tasks (sweeps: no arguments)
 
 
 def issued_earlier(token: str, seconds: int = 2) -> str:

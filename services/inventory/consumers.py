@@ -15,20 +15,31 @@ from sqlalchemy.orm import Session
 from services.inventory import catalogue
 from services.inventory.models import Product, messaging
 from services.inventory.stock import sales
-from shared.celery_factory import Handler, Park, Rejected
+from shared.celery_factory import Event, Handler, Park, Rejected, each
+from shared.messaging import claimed_once
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
     catalogue.upsert_supplier_replica(session, payload, envelope["occurred_at"])
 
 
-def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
-    product_ids = {str(line["product_id"]) for line in payload["lines"]}
+def on_sales_completed(session: Session, events: list[Event]) -> None:
+    """Applied together (:func:`sales.apply_sales`), each sale once by its business key (claimed for all in one
+    statement). A sale of a product inventory does not have is rejected: the batch then falls back to one event
+    at a time, and that sale alone goes to the dead letters."""
+    sold = [payload for payload, _ in events]
+    product_ids = {str(line["product_id"]) for sale in sold for line in sale["lines"]}
     known = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
-    if product_ids - known:
-        raise Rejected(f"sale {payload['sale_id']} has products inventory does not have: {sorted(product_ids - known)}")
-    if messaging.claim_key(session, f"sale:{payload['sale_id']}"):
-        sales.apply_sale(session, payload)
+    for sale in sold:
+        unknown = {str(line["product_id"]) for line in sale["lines"]} - known
+        if unknown:
+            raise Rejected(f"sale {sale['sale_id']} has products inventory does not have: {sorted(unknown)}")
+    claimed = messaging.claim_keys(session, [_sale_key(sale) for sale in sold])
+    sales.apply_sales(session, claimed_once(sold, _sale_key, claimed))
+
+
+def _sale_key(sale: dict) -> str:
+    return f"sale:{sale['sale_id']}"
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
@@ -40,8 +51,8 @@ def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "supplier.registered": on_supplier_changed,
-    "supplier.updated": on_supplier_changed,
-    "sale.completed": on_sale_completed,
-    "sale.refunded": on_sale_refunded,
+    "supplier.registered": each(on_supplier_changed),
+    "supplier.updated": each(on_supplier_changed),
+    "sale.completed": on_sales_completed,
+    "sale.refunded": each(on_sale_refunded),
 }

@@ -4,10 +4,10 @@ status events (the claim, retries and dead letters are done by :func:`shared.cel
 from __future__ import annotations
 
 from services.pos import catalogue
-from shared.celery_factory import Handler
+from shared.celery_factory import Handler, each
 
 HANDLERS: dict[str, Handler] = {
-    "product.upserted": catalogue.apply_product_upserted,
-    "supplier.registered": catalogue.apply_supplier_changed,
-    "supplier.updated": catalogue.apply_supplier_changed,
+    "product.upserted": each(catalogue.apply_product_upserted),
+    "supplier.registered": each(catalogue.apply_supplier_changed),
+    "supplier.updated": each(catalogue.apply_supplier_changed),
 }

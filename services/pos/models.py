@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import IdString, Money, UTCDateTime, new_id, utcnow
+from shared.db import IdString, Money, UTCDateTime, new_id, table_of, utcnow
 from shared.messaging import Messaging
 
 
@@ -412,3 +412,10 @@ class AuditEntry(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+#: Purged once older than the retention with the messaging tables (``pos.purge``): a retried checkout or refund
+#: comes back within minutes to hours (the counter's offline queue), a provider callback within
+#: ``qris_callbacks.CALLBACK_TOLERANCE_SECONDS`` of its timestamp.
+messaging.expire_after_retention(table_of(IdempotencyRecord).c.created_at)
+messaging.expire_after_retention(table_of(QrisCallbackNonce).c.received_at)

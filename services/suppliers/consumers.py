@@ -17,21 +17,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import postings, reconciliation
 from services.suppliers.models import LedgerSource, Supplier, messaging
-from shared.celery_factory import Park
+from shared.celery_factory import Event, Handler, Park, each
 from shared.db import transaction
 from shared.events import contract, load_event
 
 log = logging.getLogger(__name__)
 
 
-def on_sale_completed(session: Session, payload: dict, envelope: dict) -> None:
-    """Posted under the terms of each line's supplier: a supplier not registered here is waited for (parked),
-    never posted on default terms."""
-    supplier_ids = {str(line["supplier_id"]) for line in payload["lines"]}
-    known = set(session.scalars(select(Supplier.id).where(Supplier.id.in_(supplier_ids))))
-    if supplier_ids - known:
-        raise Park(f"supplier:{sorted(supplier_ids - known)[0]}")
-    postings.post_sale(session, payload)
+def on_sales_completed(session: Session, events: list[Event]) -> None:
+    """Posted together (:func:`postings.post_sales`) under the terms of each line's supplier. A sale naming a
+    supplier not registered here is waited for (parked: the batch falls back to one event at a time, and that
+    sale alone is parked), never posted on default terms."""
+    sold = [payload for payload, _ in events]
+    supplier_ids = {str(line["supplier_id"]) for sale in sold for line in sale["lines"]}
+    missing = supplier_ids - set(session.scalars(select(Supplier.id).where(Supplier.id.in_(supplier_ids))))
+    if missing:
+        raise Park(f"supplier:{sorted(missing)[0]}")
+    postings.post_sales(session, sold)
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
@@ -42,8 +44,8 @@ def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
     postings.post_refund(session, payload)
 
 
-def on_stock_moved(session: Session, payload: dict, envelope: dict) -> None:
-    postings.record_stock_movement(session, payload)
+def on_stocks_moved(session: Session, events: list[Event]) -> None:
+    postings.record_stock_movements(session, [payload for payload, _ in events])
 
 
 def on_stock_alert_raised(session: Session, payload: dict, envelope: dict) -> None:
@@ -54,12 +56,12 @@ def on_product_upserted(session: Session, payload: dict, envelope: dict) -> None
     postings.record_product(session, payload)
 
 
-HANDLERS = {
-    "sale.completed": on_sale_completed,
-    "sale.refunded": on_sale_refunded,
-    "stock.moved": on_stock_moved,
-    "stock.alert_raised": on_stock_alert_raised,
-    "product.upserted": on_product_upserted,
+HANDLERS: dict[str, Handler] = {
+    "sale.completed": on_sales_completed,
+    "sale.refunded": each(on_sale_refunded),
+    "stock.moved": on_stocks_moved,
+    "stock.alert_raised": each(on_stock_alert_raised),
+    "product.upserted": each(on_product_upserted),
 }
 
 #: The Celery task that consumes ``reconciliation.requested`` (``suppliers.on_reconciliation_requested``).

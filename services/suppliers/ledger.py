@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.suppliers.models import (
@@ -25,7 +25,7 @@ from services.suppliers.models import (
     PayoutLineStatus,
     Posting,
 )
-from shared.db import insert_or_skip, new_id, table_of, utcnow
+from shared.db import insert_or_skip, insert_or_skip_many, new_id, table_of, utcnow
 
 COMMISSION_REVENUE = "commission_revenue"
 SALES_CLEARING = "sales_clearing"
@@ -63,9 +63,25 @@ class UnbalancedEntry(ValueError):
 
 def claim_source(session: Session, source_key: str) -> bool:
     """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
-    return insert_or_skip(
-        session.connection(), table_of(LedgerSource), {"source_key": source_key, "recorded_at": utcnow()}
-    )
+    return bool(claim_sources(session, [source_key]))
+
+
+def claim_sources(session: Session, source_keys: list[str]) -> set[str]:
+    """:func:`claim_source` for many facts in one statement: the keys claimed now."""
+    now = utcnow()
+    rows = [{"source_key": key, "recorded_at": now} for key in dict.fromkeys(source_keys)]
+    return set(insert_or_skip_many(session.connection(), table_of(LedgerSource), rows, "source_key"))
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """A journal entry before it is written (:func:`post_entries`)."""
+
+    source_type: str
+    source_id: str
+    description: str
+    occurred_at: datetime
+    legs: list[Leg]
 
 
 def post_entry(
@@ -76,63 +92,81 @@ def post_entry(
     description: str,
     occurred_at: datetime,
     legs: list[Leg],
-) -> JournalEntry:
-    """Write one immutable, balanced journal entry and move the derived balances in the same transaction.
+) -> str:
+    """Write one immutable, balanced journal entry (:func:`post_entries` with one); its id."""
+    return post_entries(session, [EntryDraft(source_type, str(source_id), description, occurred_at, legs)])[0]
 
-    Legs on the same account are netted; zero legs are dropped. Balances are updated in a fixed (sorted)
-    account order so concurrent postings never deadlock.
+
+def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str]:
+    """Write immutable, balanced journal entries and move the derived balances in the same transaction, in one
+    statement per table for all of them; their ids, in order.
+
+    Legs on the same account are netted within an entry; zero legs are dropped. Each account's balance moves
+    once, by the net of all the entries, in a fixed (sorted) account order so concurrent postings never deadlock.
     """
-    net: dict[str, int] = {}
-    for leg in legs:
-        if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
-            raise TypeError("ledger amounts are integer rupiah")
-        net[leg.account] = net.get(leg.account, 0) + leg.amount
-    if sum(net.values()) != 0:
-        raise UnbalancedEntry(f"entry for {source_type}:{source_id} does not balance: {net}")
-    entry = JournalEntry(
-        id=new_id(),
-        source_type=source_type,
-        source_id=str(source_id),
-        description=description[:300],
-        occurred_at=occurred_at,
-        posted_at=utcnow(),
-    )
-    session.add(entry)
-    session.flush()
-    for account in sorted(code for code, amount in net.items() if amount != 0):
-        amount = net[account]
-        if not _move_balance(session, account, -amount):
-            _open_account(session, account)
-            _move_balance(session, account, -amount)
-        session.add(
-            Posting(
-                entry_id=entry.id,
-                account_code=account,
-                debit=amount if amount > 0 else 0,
-                credit=-amount if amount < 0 else 0,
+    posted_at = utcnow()
+    entries: list[dict] = []
+    postings: list[dict] = []
+    moves: dict[str, int] = {}
+    for draft in drafts:
+        net: dict[str, int] = {}
+        for leg in draft.legs:
+            if isinstance(leg.amount, bool) or not isinstance(leg.amount, int):
+                raise TypeError("ledger amounts are integer rupiah")
+            net[leg.account] = net.get(leg.account, 0) + leg.amount
+        if sum(net.values()) != 0:
+            raise UnbalancedEntry(f"entry for {draft.source_type}:{draft.source_id} does not balance: {net}")
+        entry_id = new_id()
+        entries.append(
+            {
+                "id": entry_id,
+                "source_type": draft.source_type,
+                "source_id": str(draft.source_id),
+                "description": draft.description[:300],
+                "occurred_at": draft.occurred_at,
+                "posted_at": posted_at,
+            }
+        )
+        for account in sorted(code for code, amount in net.items() if amount != 0):
+            amount = net[account]
+            moves[account] = moves.get(account, 0) - amount
+            postings.append(
+                {
+                    "entry_id": entry_id,
+                    "account_code": account,
+                    "debit": amount if amount > 0 else 0,
+                    "credit": -amount if amount < 0 else 0,
+                }
             )
-        )
-    session.flush()
-    return entry
+    if not entries:
+        return []
+    connection = session.connection()
+    connection.execute(table_of(JournalEntry).insert(), entries)
+    _move_balances(session, moves)
+    if postings:
+        connection.execute(table_of(Posting).insert(), postings)
+    return [entry["id"] for entry in entries]
 
 
-def _move_balance(session: Session, code: str, delta: int) -> bool:
-    """Add ``delta`` to the account's derived balance; ``False`` when the account has none yet (never posted).
+def _move_balances(session: Session, moves: dict[str, int]) -> None:
+    """Add each delta to its account's derived balance, in account order (one executemany), opening the accounts
+    that have no balance yet (never posted) first.
 
-    A Core statement on the session's connection: no autoflush of the entry's pending postings (their account
-    may not exist yet) and no ORM bookkeeping on a statement run for every leg of every posting.
-    """
+    Core statements on the session's connection: no autoflush and no ORM bookkeeping on the hot path."""
     table = table_of(AccountBalance)
-    return (
-        session.connection()
-        .execute(
-            update(table)
-            .where(table.c.account_code == code)
-            .values(balance=table.c.balance + delta)
-            .returning(table.c.account_code)
-        )
-        .first()
-        is not None
+    codes = sorted(moves)
+    if not codes:
+        return
+    connection = session.connection()
+    existing = set(connection.execute(select(table.c.account_code).where(table.c.account_code.in_(codes))).scalars())
+    for code in codes:
+        if code not in existing:
+            _open_account(session, code)
+    connection.execute(
+        update(table)
+        .where(table.c.account_code == bindparam("b_code"))
+        .values(balance=table.c.balance + bindparam("b_delta")),
+        [{"b_code": code, "b_delta": moves[code]} for code in codes],
     )
 
 
@@ -146,10 +180,31 @@ def _open_account(session: Session, code: str) -> None:
     insert_or_skip(session.connection(), table_of(AccountBalance), {"account_code": code, "balance": 0})
 
 
-def add_payable_item(session: Session, entry: JournalEntry, **fields) -> PayableItem:
-    item = PayableItem(id=new_id(), entry_id=entry.id, **fields)
-    session.add(item)
-    return item
+#: The payable-detail columns a row may leave out, with their values then.
+_PAYABLE_DEFAULTS = {
+    "line_id": None,
+    "reference": "",
+    "product_id": None,
+    "product_name": "",
+    "qty": 0,
+    "unit_price": 0,
+    "gross": 0,
+    "commission": 0,
+    "agreement_id": None,
+}
+
+
+def add_payable_item(session: Session, entry_id: str, **fields) -> None:
+    """One row of the supplier's payable detail under the entry ``entry_id`` (:func:`add_payable_items`)."""
+    add_payable_items(session, [{"entry_id": entry_id, **fields}])
+
+
+def add_payable_items(session: Session, items: list[dict]) -> None:
+    """Rows of the suppliers' payable detail (each naming its ``entry_id``), in one statement."""
+    if items:
+        session.connection().execute(
+            table_of(PayableItem).insert(), [{**_PAYABLE_DEFAULTS, "id": new_id(), **item} for item in items]
+        )
 
 
 # -- balances --------------------------------------------------------------------------------------------

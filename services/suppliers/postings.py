@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from services.suppliers import ledger, registry, rules
 from services.suppliers.models import BorneBy, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
-from shared.db import insert_or_skip, table_of, utcnow
+from shared.db import insert_or_skip, insert_or_skip_many, table_of, utcnow
+from shared.messaging import claimed_once
 
 
 def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
@@ -26,55 +27,71 @@ def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
 
 
 def post_sale(session: Session, sale: dict) -> bool:
-    """``sale.completed``: each line's share to its supplier's payable and the commission to revenue, under
-    the terms in force at ``completed_at``. Returns ``False`` when the sale was already posted."""
-    sale_id = str(sale["sale_id"])
-    if not ledger.claim_source(session, f"sale:{sale_id}"):
-        return False
-    completed_at: datetime = sale["completed_at"]
-    legs: list[ledger.Leg] = []
-    items = []
-    for line in sale["lines"]:
-        supplier_id, product_id = str(line["supplier_id"]), str(line["product_id"])
-        terms = registry.terms_at(session, supplier_id, completed_at)
-        split = rules.split_line(terms, product_id, line["qty"], line["line_total"])
-        legs += [
-            ledger.Leg(ledger.SALES_CLEARING, line["line_total"]),
-            ledger.Leg(ledger.payable_account(supplier_id), -split.share),
-            ledger.Leg(ledger.COMMISSION_REVENUE, -split.commission),
-        ]
-        items.append(
-            dict(
-                dedupe_key=f"sale:{line['line_id']}",
-                supplier_id=supplier_id,
-                kind=PayableKind.SALE,
-                source_id=sale_id,
-                line_id=str(line["line_id"]),
-                reference=sale.get("receipt_no", ""),
-                product_id=product_id,
-                product_name=_product_name(session, product_id, line.get("name", "")),
-                qty=line["qty"],
-                unit_price=line["unit_price"],
-                gross=line["line_total"],
-                commission=split.commission,
-                amount=split.share,
-                agreement_id=terms.agreement_id,
-                occurred_at=completed_at,
-                available_at=completed_at + timedelta(days=terms.holdback_days),
-            )
-        )
-    entry = ledger.post_entry(
-        session,
-        source_type="sale",
-        source_id=sale_id,
-        description=f"Penjualan {sale.get('receipt_no', '')}",
-        occurred_at=completed_at,
-        legs=legs,
+    """``sale.completed`` (:func:`post_sales` with one). Returns ``False`` when the sale was already posted."""
+    return bool(post_sales(session, [sale]))
+
+
+def post_sales(session: Session, sales: list[dict]) -> list[str]:
+    """``sale.completed`` for a batch of sales: one journal entry per sale, each line's share to its supplier's
+    payable and the commission to revenue under the terms in force at ``completed_at``; the sources claimed, the
+    terms read, and the entries, postings, balance moves and payable rows written for all of them together.
+    Returns the ids of the sales posted now (not those posted before)."""
+    claimed = ledger.claim_sources(session, [_sale_key(sale) for sale in sales])
+    to_post = claimed_once(sales, _sale_key, claimed)
+    terms = registry.terms_for(
+        session, {(str(line["supplier_id"]), sale["completed_at"]) for sale in to_post for line in sale["lines"]}
     )
-    for item in items:
-        ledger.add_payable_item(session, entry, **item)
-    session.flush()
-    return True
+    drafts: list[ledger.EntryDraft] = []
+    items: list[list[dict]] = []
+    for sale in to_post:
+        sale_id, completed_at = str(sale["sale_id"]), sale["completed_at"]
+        legs: list[ledger.Leg] = []
+        sale_items = []
+        for line in sale["lines"]:
+            supplier_id, product_id = str(line["supplier_id"]), str(line["product_id"])
+            line_terms = terms[(supplier_id, completed_at)]
+            split = rules.split_line(line_terms, product_id, line["qty"], line["line_total"])
+            legs += [
+                ledger.Leg(ledger.SALES_CLEARING, line["line_total"]),
+                ledger.Leg(ledger.payable_account(supplier_id), -split.share),
+                ledger.Leg(ledger.COMMISSION_REVENUE, -split.commission),
+            ]
+            sale_items.append(
+                dict(
+                    dedupe_key=f"sale:{line['line_id']}",
+                    supplier_id=supplier_id,
+                    kind=PayableKind.SALE,
+                    source_id=sale_id,
+                    line_id=str(line["line_id"]),
+                    reference=sale.get("receipt_no", ""),
+                    product_id=product_id,
+                    product_name=_product_name(session, product_id, line.get("name", "")),
+                    qty=line["qty"],
+                    unit_price=line["unit_price"],
+                    gross=line["line_total"],
+                    commission=split.commission,
+                    amount=split.share,
+                    agreement_id=line_terms.agreement_id,
+                    occurred_at=completed_at,
+                    available_at=completed_at + timedelta(days=line_terms.holdback_days),
+                )
+            )
+        drafts.append(ledger.EntryDraft("sale", sale_id, f"Penjualan {sale.get('receipt_no', '')}", completed_at, legs))
+        items.append(sale_items)
+    entry_ids = ledger.post_entries(session, drafts)
+    ledger.add_payable_items(
+        session,
+        [
+            {"entry_id": entry_id, **item}
+            for entry_id, sale_items in zip(entry_ids, items, strict=True)
+            for item in sale_items
+        ],
+    )
+    return [str(sale["sale_id"]) for sale in to_post]
+
+
+def _sale_key(sale: dict) -> str:
+    return f"sale:{sale['sale_id']}"
 
 
 def post_refund(session: Session, refund: dict) -> bool:
@@ -143,21 +160,22 @@ def post_refund(session: Session, refund: dict) -> bool:
         occurred_at=refunded_at,
         legs=legs,
     )
-    for item in items:
-        ledger.add_payable_item(session, entry, **item)
-    session.flush()
+    ledger.add_payable_items(session, [{"entry_id": entry, **item} for item in items])
     return True
 
 
 def record_stock_movement(session: Session, movement: dict) -> None:
-    """``stock.moved``: keep the movement for the supplier's stock view; a write-off the centre bears credits
-    the supplier as if the goods had been sold at ``unit_price`` (terms at the time of the write-off)."""
-    movement_id = str(movement["movement_id"])
-    insert_or_skip(
-        session.connection(),
-        table_of(StockMovement),
+    """``stock.moved`` (:func:`record_stock_movements` with one)."""
+    record_stock_movements(session, [movement])
+
+
+def record_stock_movements(session: Session, movements: list[dict]) -> None:
+    """``stock.moved``: keep the movements for the supplier's stock view (one insert-or-skip for all); a
+    write-off the centre bears credits the supplier as if the goods had been sold at ``unit_price`` (terms at the
+    time of the write-off)."""
+    rows = [
         dict(
-            id=movement_id,
+            id=str(movement["movement_id"]),
             supplier_id=str(movement["supplier_id"]),
             product_id=str(movement["product_id"]),
             lot_id=str(movement["lot_id"]) if movement.get("lot_id") else None,
@@ -168,10 +186,13 @@ def record_stock_movement(session: Session, movement: dict) -> None:
             reason=movement.get("reason"),
             reference_id=movement.get("reference_id"),
             occurred_at=movement["occurred_at"],
-        ),
-    )
-    if movement["kind"] == "write_off" and movement.get("borne_by") == BorneBy.CENTRE:
-        credit_write_off(session, movement)
+        )
+        for movement in movements
+    ]
+    insert_or_skip_many(session.connection(), table_of(StockMovement), rows, "id")
+    for movement in movements:
+        if movement["kind"] == "write_off" and movement.get("borne_by") == BorneBy.CENTRE:
+            credit_write_off(session, movement)
 
 
 def credit_write_off(session: Session, movement: dict) -> bool:
@@ -219,7 +240,6 @@ def credit_write_off(session: Session, movement: dict) -> bool:
         occurred_at=occurred_at,
         available_at=occurred_at,
     )
-    session.flush()
     return True
 
 

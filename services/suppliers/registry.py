@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -205,16 +206,47 @@ def current_agreement(session: Session, supplier_id: str) -> Agreement | None:
 
 def terms_at(session: Session, supplier_id: str, moment: datetime) -> rules.Terms:
     """The pure :class:`rules.Terms` in force at ``moment`` (default terms for a supplier never registered)."""
-    agreement = agreement_at(session, supplier_id, moment)
-    if agreement is None:
-        return rules.DEFAULT_TERMS
-    return rules.Terms(
-        agreement_id=agreement.id,
-        type=agreement.type,
-        commission_bps=agreement.commission_bps,
-        holdback_days=agreement.holdback_days,
-        fixed_prices=fixed_prices_of(session, agreement.id) if agreement.type == AgreementType.FIXED_PRICE else {},
-    )
+    return terms_for(session, [(str(supplier_id), moment)])[(str(supplier_id), moment)]
+
+
+def terms_for(session: Session, wanted: Iterable[tuple[str, datetime]]) -> dict[tuple[str, datetime], rules.Terms]:
+    """:func:`terms_at` for each ``(supplier_id, moment)``, from two queries in all (the suppliers' agreements,
+    then the fixed prices of those that are used): the latest agreement effective by then, the earliest if none
+    was yet, default terms for a supplier never registered."""
+    wanted = set(wanted)
+    agreements: dict[str, list[Agreement]] = {}
+    for agreement in session.scalars(
+        select(Agreement)
+        .where(Agreement.supplier_id.in_({supplier_id for supplier_id, _ in wanted}))
+        .order_by(Agreement.effective_from, Agreement.created_at)
+    ):
+        agreements.setdefault(agreement.supplier_id, []).append(agreement)
+    chosen: dict[tuple[str, datetime], Agreement | None] = {}
+    for supplier_id, moment in wanted:
+        candidates = agreements.get(supplier_id, [])
+        in_force = [agreement for agreement in candidates if agreement.effective_from <= moment]
+        chosen[(supplier_id, moment)] = in_force[-1] if in_force else (candidates[0] if candidates else None)
+    fixed_ids = {a.id for a in chosen.values() if a is not None and a.type == AgreementType.FIXED_PRICE}
+    fixed: dict[str, dict[str, int]] = {}
+    if fixed_ids:
+        for agreement_id, product_id, price in session.execute(
+            select(
+                AgreementFixedPrice.agreement_id, AgreementFixedPrice.product_id, AgreementFixedPrice.supplier_price
+            ).where(AgreementFixedPrice.agreement_id.in_(fixed_ids))
+        ):
+            fixed.setdefault(agreement_id, {})[product_id] = price
+    return {
+        key: rules.DEFAULT_TERMS
+        if agreement is None
+        else rules.Terms(
+            agreement_id=agreement.id,
+            type=agreement.type,
+            commission_bps=agreement.commission_bps,
+            holdback_days=agreement.holdback_days,
+            fixed_prices=fixed.get(agreement.id, {}),
+        )
+        for key, agreement in chosen.items()
+    }
 
 
 def agreement_dict(session: Session, agreement: Agreement) -> dict:

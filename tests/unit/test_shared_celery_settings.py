@@ -33,7 +33,7 @@ def test_every_app_uses_the_redis_transport_that_hands_poison_to_the_dead_letter
     assert make_celery("pos", "redis://127.0.0.1:1/0").conf.broker_transport == "shared.redis_transport:Transport"
 
 
-def test_the_one_beat_sweeps_each_outbox_releases_parked_events_and_scans_for_alerts_daily_on_the_owners_queue():
+def test_the_one_beat_sweeps_each_outbox_releases_parked_events_purges_and_scans_alerts_on_the_owners_queue():
     schedule = make_celery("beat", "redis://127.0.0.1:1/0").conf.beat_schedule
     assert {entry["task"]: entry["options"]["queue"] for entry in schedule.values()} == {
         "inventory.outbox_sweep": "inventory",
@@ -42,6 +42,9 @@ def test_the_one_beat_sweeps_each_outbox_releases_parked_events_and_scans_for_al
         "inventory.release_parked": "inventory",
         "pos.release_parked": "pos",
         "suppliers.release_parked": "suppliers",
+        "inventory.purge": "inventory",
+        "pos.purge": "pos",
+        "suppliers.purge": "suppliers",
         "inventory.scan_alerts": "inventory",
     }
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Product, ProductStock, messaging
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
-from shared.db import insert_or_skip, new_id, table_of, utcnow
+from shared.db import insert_or_skip_many, new_id, table_of, utcnow
 
 _stock = table_of(ProductStock)
 _lots = table_of(Lot)
@@ -18,21 +18,26 @@ _movements = table_of(Movement)
 
 
 def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
-    """Make sure each product has a stock row at ``outlet_id`` and lock those rows in a fixed (id) order."""
+    """Make sure each product has a stock row at ``outlet_id`` (one multi-row insert-or-skip) and lock those rows
+    in a fixed (id) order (one ``SELECT … FOR UPDATE``)."""
     ids = sorted({str(p) for p in product_ids})
-    for product_id in ids:
-        insert_or_skip(
-            session,
-            _stock,
-            {"product_id": product_id, "outlet_id": outlet_id, "on_hand": 0, "flagged_for_count": False},
-        )
-    if ids:
-        session.execute(
-            select(_stock.c.product_id)
-            .where(_stock.c.outlet_id == outlet_id, _stock.c.product_id.in_(ids))
-            .order_by(_stock.c.product_id)
-            .with_for_update()
-        ).all()
+    if not ids:
+        return
+    insert_or_skip_many(
+        session,
+        _stock,
+        [
+            {"product_id": product_id, "outlet_id": outlet_id, "on_hand": 0, "flagged_for_count": False}
+            for product_id in ids
+        ],
+        "product_id",
+    )
+    session.execute(
+        select(_stock.c.product_id)
+        .where(_stock.c.outlet_id == outlet_id, _stock.c.product_id.in_(ids))
+        .order_by(_stock.c.product_id)
+        .with_for_update()
+    ).all()
 
 
 def on_hand(session: Session, outlet_id: str, product_id: str) -> int:
@@ -46,12 +51,48 @@ def on_hand(session: Session, outlet_id: str, product_id: str) -> int:
 
 def lot_balances(session: Session, outlet_id: str, product_id: str) -> list[rules.LotBalance]:
     """The product's lots at the outlet that still hold stock (read after :func:`lock_stock`)."""
+    return lots_with_stock(session, outlet_id, [product_id]).get(product_id, [])
+
+
+def lots_with_stock(session: Session, outlet_id: str, product_ids) -> dict[str, list[rules.LotBalance]]:
+    """The lots at the outlet that still hold stock, per product, in one query (read after :func:`lock_stock`)."""
     rows = session.execute(
-        select(_lots.c.id, _lots.c.on_hand, _lots.c.expiry_date, _lots.c.received_on).where(
-            _lots.c.outlet_id == outlet_id, _lots.c.product_id == product_id, _lots.c.on_hand > 0
+        select(_lots.c.id, _lots.c.product_id, _lots.c.on_hand, _lots.c.expiry_date, _lots.c.received_on).where(
+            _lots.c.outlet_id == outlet_id, _lots.c.product_id.in_({str(p) for p in product_ids}), _lots.c.on_hand > 0
         )
     ).all()
-    return [rules.LotBalance(r.id, r.on_hand, r.expiry_date, r.received_on) for r in rows]
+    lots: dict[str, list[rules.LotBalance]] = {}
+    for r in rows:
+        lots.setdefault(r.product_id, []).append(rules.LotBalance(r.id, r.on_hand, r.expiry_date, r.received_on))
+    return lots
+
+
+#: A movement to post: the product, the signed quantity and the movement's other fields (``kind``, ``lot_id``,
+#: ``occurred_at``, ``unit_price``, ``reason``, ``borne_by``, ``reference_id``, ``line_reference``, ``recorded_by``).
+NewMovement = tuple[Product, int, dict]
+_MOVEMENT_FIELDS = (
+    "lot_id",
+    "occurred_at",
+    "unit_price",
+    "reason",
+    "borne_by",
+    "reference_id",
+    "line_reference",
+    "recorded_by",
+)
+_STOCK_MOVED_FIELDS = (
+    "outlet_id",
+    "product_id",
+    "supplier_id",
+    "lot_id",
+    "kind",
+    "qty",
+    "unit_price",
+    "reason",
+    "borne_by",
+    "reference_id",
+    "occurred_at",
+)
 
 
 def post_movement(
@@ -60,73 +101,80 @@ def post_movement(
     outlet_id: str,
     kind: MovementKind,
     qty: int,
-    *,
-    lot_id: str | None = None,
-    occurred_at: datetime | None = None,
-    unit_price: int | None = None,
-    reason: str | None = None,
-    borne_by: str | None = None,
-    reference_id: str | None = None,
-    line_reference: str | None = None,
-    recorded_by: str | None = None,
+    **fields,
 ) -> dict:
-    """Append one movement and move the lot's and product's on-hand with it (caller holds the stock lock)."""
-    if qty == 0:
+    """Append one movement and move the lot's and product's on-hand with it (:func:`post_movements` with one)."""
+    return post_movements(session, outlet_id, [(product, qty, {"kind": kind, **fields})])[0]
+
+
+def post_movements(session: Session, outlet_id: str, new_movements: list[NewMovement]) -> list[dict]:
+    """Append movements in order and move the lots' and products' on-hand with them (the caller holds the stock
+    locks): one statement per table for all of them — the movements, the lots, the stock rows and the
+    ``stock.moved`` outbox rows — then the alerts that follow from each new on-hand. Returns the movements, each
+    with its ``on_hand_after``."""
+    if any(qty == 0 for _, qty, _ in new_movements):
         raise ValueError("a movement moves something")
-    occurred_at = occurred_at or utcnow()
-    movement = {
-        "id": new_id(),
-        "outlet_id": outlet_id,
-        "product_id": product.id,
-        "supplier_id": product.supplier_id,
-        "lot_id": lot_id,
-        "kind": kind,
-        "qty": qty,
-        "unit_price": product.price if unit_price is None else unit_price,
-        "reason": reason,
-        "borne_by": borne_by,
-        "reference_id": reference_id,
-        "line_reference": line_reference,
-        "recorded_by": recorded_by,
-        "occurred_at": occurred_at,
-        "recorded_at": utcnow(),
-    }
-    session.execute(_movements.insert().values(**movement))
-    if lot_id is not None:
-        session.execute(update(_lots).where(_lots.c.id == lot_id).values(on_hand=_lots.c.on_hand + qty))
-    after = session.execute(
+    if not new_movements:
+        return []
+    now = utcnow()
+    product_ids = {product.id for product, _, _ in new_movements}
+    on_hand = dict(
+        session.execute(
+            select(_stock.c.product_id, _stock.c.on_hand).where(
+                _stock.c.outlet_id == outlet_id, _stock.c.product_id.in_(product_ids)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    movements: list[dict] = []
+    lot_moves: dict[str, int] = {}
+    for product, qty, fields in new_movements:
+        movement = {name: fields.get(name) for name in _MOVEMENT_FIELDS}
+        movement.update(
+            id=new_id(),
+            outlet_id=outlet_id,
+            product_id=product.id,
+            supplier_id=product.supplier_id,
+            kind=fields["kind"],
+            qty=qty,
+            occurred_at=fields.get("occurred_at") or now,
+            recorded_at=now,
+        )
+        if movement["unit_price"] is None:
+            movement["unit_price"] = product.price
+        on_hand[product.id] += qty
+        movement["on_hand_after"] = on_hand[product.id]
+        movements.append(movement)
+        if movement["lot_id"] is not None:
+            lot_moves[movement["lot_id"]] = lot_moves.get(movement["lot_id"], 0) + qty
+    session.execute(_movements.insert(), [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements])
+    if lot_moves:
+        session.execute(
+            update(_lots).where(_lots.c.id == bindparam("b_lot")).values(on_hand=_lots.c.on_hand + bindparam("b_qty")),
+            [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())],
+        )
+    session.execute(
         update(_stock)
-        .where(_stock.c.product_id == product.id, _stock.c.outlet_id == outlet_id)
-        .values(on_hand=_stock.c.on_hand + qty)
-        .returning(_stock.c.on_hand)
-    ).scalar_one()
-    messaging.record(
+        .where(_stock.c.product_id == bindparam("b_product"), _stock.c.outlet_id == outlet_id)
+        .values(on_hand=bindparam("b_on_hand")),
+        [{"b_product": product_id, "b_on_hand": on_hand[product_id]} for product_id in sorted(product_ids)],
+    )
+    messaging.record_many(
         session,
         "stock.moved",
-        {
-            **{
-                k: movement[k]
-                for k in (
-                    "outlet_id",
-                    "product_id",
-                    "supplier_id",
-                    "lot_id",
-                    "kind",
-                    "qty",
-                    "unit_price",
-                    "reason",
-                    "borne_by",
-                    "reference_id",
-                    "occurred_at",
-                )
-            },
-            "movement_id": movement["id"],
-            "on_hand_after": after,
-        },
+        [
+            {
+                **{k: m[k] for k in _STOCK_MOVED_FIELDS},
+                "movement_id": m["id"],
+                "on_hand_after": m["on_hand_after"],
+            }
+            for m in movements
+        ],
     )
-    _after_movement(session, product, outlet_id, qty, after)
-    movement["on_hand_after"] = after
-    return movement
+    for (product, qty, _), movement in zip(new_movements, movements, strict=True):
+        _after_movement(session, product, outlet_id, qty, movement["on_hand_after"])
+    return movements
 
 
 def _after_movement(session: Session, product: Product, outlet_id: str, qty: int, after: int) -> None:
@@ -164,12 +212,24 @@ def set_count_flag(session: Session, outlet_id: str, product_id: str, flagged: b
 def take_fefo(
     session: Session, product: Product, outlet_id: str, kind: MovementKind, qty: int, **movement
 ) -> list[dict]:
-    """Take ``qty`` units out first-expiry-first-out; what the lots lack comes from unallocated stock."""
-    allocation = rules.allocate_fefo(qty, lot_balances(session, outlet_id, product.id))
-    return [
-        post_movement(session, product, outlet_id, kind, -units, lot_id=lot_id, **movement)
-        for lot_id, units in allocation
-    ]
+    """Take ``qty`` units out first-expiry-first-out; what the lots lack comes from unallocated stock
+    (:func:`take_fefo_many` with one)."""
+    return take_fefo_many(session, outlet_id, [(product, qty, {"kind": kind, **movement})])
+
+
+def take_fefo_many(session: Session, outlet_id: str, takes: list[NewMovement]) -> list[dict]:
+    """Take each ``(product, qty, fields)`` out first-expiry-first-out, in order (a later take of the same
+    product finds the lots as the earlier left them), with the lots of all the products read in one query and
+    the movements posted together (:func:`post_movements`). The caller holds the stock locks."""
+    lots = lots_with_stock(session, outlet_id, {product.id for product, _, _ in takes})
+    moves: list[NewMovement] = []
+    for product, qty, fields in takes:
+        balances = lots.get(product.id, [])
+        allocation = rules.allocate_fefo(qty, balances)
+        taken = dict(allocation)
+        lots[product.id] = [replace(lot, on_hand=lot.on_hand - taken.get(lot.lot_id, 0)) for lot in balances]
+        moves += [(product, -units, {**fields, "lot_id": lot_id}) for lot_id, units in allocation]
+    return post_movements(session, outlet_id, moves)
 
 
 def available_to_take(session: Session, outlet_id: str, product_id: str, lot_id: str | None) -> int:

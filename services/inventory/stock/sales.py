@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import Lot, Movement, MovementKind, Product
-from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo
+from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo_many
 from shared.celery_factory import RetryLater
 from shared.db import table_of
 
@@ -27,25 +27,38 @@ def _products(session: Session, product_ids) -> dict[str, Product]:
 
 
 def apply_sale(session: Session, sale: dict) -> list[dict]:
-    """``sale.completed``: take each line's units FEFO. Never refused: on-hand may go negative (flagged)."""
-    outlet_id = str(sale["outlet_id"])
-    lines = sorted(sale["lines"], key=lambda line: (str(line["product_id"]), str(line["line_id"])))
-    products = _products(session, [line["product_id"] for line in lines])
-    lock_stock(session, outlet_id, products)
-    movements = []
-    for line in lines:
-        movements += take_fefo(
-            session,
-            products[str(line["product_id"])],
-            outlet_id,
-            MovementKind.SALE,
-            line["qty"],
-            occurred_at=sale["completed_at"],
-            unit_price=line["unit_price"],
-            reference_id=str(sale["sale_id"]),
-            line_reference=str(line["line_id"]),
-            recorded_by=sale.get("cashier_id") or None,
-        )
+    """``sale.completed``: take each line's units FEFO (:func:`apply_sales` with one)."""
+    return apply_sales(session, [sale])
+
+
+def apply_sales(session: Session, sales: list[dict]) -> list[dict]:
+    """``sale.completed`` for a batch of sales: per outlet, the stock rows of every product sold are locked once
+    (in id order), the lots read once, and each line's units taken FEFO in sale order, written together. Never
+    refused: on-hand may go negative (flagged)."""
+    by_outlet: dict[str, list[dict]] = {}
+    for sale in sales:
+        by_outlet.setdefault(str(sale["outlet_id"]), []).append(sale)
+    movements: list[dict] = []
+    for outlet_id, outlet_sales in sorted(by_outlet.items()):
+        products = _products(session, [line["product_id"] for sale in outlet_sales for line in sale["lines"]])
+        lock_stock(session, outlet_id, products)
+        takes = [
+            (
+                products[str(line["product_id"])],
+                line["qty"],
+                {
+                    "kind": MovementKind.SALE,
+                    "occurred_at": sale["completed_at"],
+                    "unit_price": line["unit_price"],
+                    "reference_id": str(sale["sale_id"]),
+                    "line_reference": str(line["line_id"]),
+                    "recorded_by": sale.get("cashier_id") or None,
+                },
+            )
+            for sale in outlet_sales
+            for line in sorted(sale["lines"], key=lambda line: (str(line["product_id"]), str(line["line_id"])))
+        ]
+        movements += take_fefo_many(session, outlet_id, takes)
     return movements
 
 
