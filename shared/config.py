@@ -20,6 +20,9 @@ DEV_SECRET = "sentra-development-secret-not-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 #: A production secret must have at least this many bytes (HS256 keys shorter than the hash are weak).
 MIN_SECRET_BYTES = 32
+#: How long a service accepts an access token the gateway minted: one request's worth (the gateway waits 30 s for
+#: an answer) with room for clock skew (see :mod:`shared.auth`).
+DEFAULT_ACCESS_TOKEN_SECONDS = 120.0
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,9 @@ class Settings:
     confirm_deadline: float = 15.0
     #: ``SENTRA_OUTBOX_RETENTION_DAYS``: how long an unconfirmed outbox row keeps being published again.
     outbox_retention_days: float = 7.0
+    #: ``SENTRA_ACCESS_TOKEN_SECONDS`` (gateway): the life of the access tokens it forwards to the services, i.e. the
+    #: longest a service may still act for a session the gateway has ended.
+    access_token_seconds: float = DEFAULT_ACCESS_TOKEN_SECONDS
 
     @property
     def is_production(self) -> bool:
@@ -121,6 +127,7 @@ def load_settings(service: str) -> Settings:
         db_busy_timeout=float(_env("SENTRA_DB_BUSY_TIMEOUT", "30")),
         confirm_deadline=float(_env("SENTRA_CONFIRM_DEADLINE", "15")),
         outbox_retention_days=float(_env("SENTRA_OUTBOX_RETENTION_DAYS", "7")),
+        access_token_seconds=float(_env("SENTRA_ACCESS_TOKEN_SECONDS", str(DEFAULT_ACCESS_TOKEN_SECONDS))),
     )
 
 

@@ -1,13 +1,16 @@
 """Who is calling the gateway: the bearer token (API clients) or the ``sentra_token`` cookie (web pages),
-checked against the user's account so that log-out, deactivation and password resets take effect at once."""
+checked against the user's account so that log-out, deactivation and password resets take effect at once; and the
+short-lived access token the gateway forwards to a service for such a caller (:func:`access_token`)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import jwt
@@ -16,7 +19,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from services.gateway import accounts
 from services.gateway.errors import ACCOUNT_INACTIVE, BAD_CREDENTIALS, LOGIN_RATE_LIMITED
-from shared.auth import TOKEN_LIFETIME, Principal, Unauthorized, issue_token, verify_token
+from shared.auth import (
+    TOKEN_LIFETIME,
+    Principal,
+    Unauthorized,
+    VerifiedTokens,
+    issue_access_token,
+    issue_token,
+    verify_token,
+)
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
 
@@ -61,6 +72,25 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
             raise Unauthorized("this session has ended; please log in again")
         username = user.username
     return Caller(principal, username, token, from_cookie)
+
+
+#: The access token minted for each login token, reused for the first half of its life (so a counter's requests
+#: carry the same one for a minute, and each service verifies its signature once).
+minted_access_tokens: VerifiedTokens[str] = VerifiedTokens()
+
+
+def access_token(caller: Caller) -> str:
+    """The bearer to forward to a service for ``caller`` (identified, so their session is live right now): an
+    access token living ``access_token_seconds`` (two minutes), the only kind a service takes. Once the session
+    ends the gateway mints none, so a service refuses that user within that bound."""
+    settings = current_app.config["SENTRA_SETTINGS"]
+    minted = minted_access_tokens.get(settings.jwt_secret, caller.token)
+    if minted is None:
+        lifetime = timedelta(seconds=settings.access_token_seconds)
+        minted = issue_access_token(settings.jwt_secret, caller.principal, lifetime)
+        reuse_until = time.time() + lifetime.total_seconds() / 2
+        minted_access_tokens.put(settings.jwt_secret, caller.token, minted, reuse_until)
+    return minted
 
 
 def optional_caller() -> Caller | None:
