@@ -90,6 +90,12 @@ def accounts_made_earlier(gateway_app, seconds: int = 60) -> None:
         session.execute(update(User).values(tokens_valid_after=utcnow() - timedelta(seconds=seconds)))
 
 
+def login_form_csrf(client) -> str:
+    """The CSRF token of the gateway's login form as ``client`` (a Flask test client, keeping cookies) gets it."""
+    html = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
 class ServedApp:
     """A WSGI app served over real HTTP by a werkzeug server thread (on ``port``, or any free port)."""
 

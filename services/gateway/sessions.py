@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,6 +140,27 @@ def _csrf_satisfied(session_token: str) -> bool:
 
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+#: The login form's own cookie: a random value binding the form to the browser it was served to. There is no
+#: session yet, so the form's CSRF token is :func:`csrf_token_for` this value: a page of another site can neither
+#: read the cookie nor compute the token, so it cannot log a browser into an account of its choosing.
+LOGIN_FORM_COOKIE = "sentra_login_form"
+
+
+def login_form_csrf(response: BaseResponse) -> str:
+    """The CSRF token to put in the login form sent with ``response`` (which gets the form's cookie, kept when the
+    browser already has one)."""
+    binding = request.cookies.get(LOGIN_FORM_COOKIE) or secrets.token_urlsafe(32)
+    response.set_cookie(
+        LOGIN_FORM_COOKIE, binding, httponly=True, samesite="Strict", secure=request.is_secure, path="/login"
+    )
+    return csrf_token_for(binding)
+
+
+def login_form_csrf_satisfied() -> bool:
+    """Whether the posted login form carries the CSRF token of this browser's login-form cookie."""
+    binding, presented = request.cookies.get(LOGIN_FORM_COOKIE), request.form.get(CSRF_FIELD)
+    return bool(binding and presented) and hmac.compare_digest(str(presented), csrf_token_for(str(binding)))
 
 
 def current_caller() -> Caller:

@@ -33,6 +33,8 @@ class SalesFlow:
     shop: dict
     sales: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Seconds between one acknowledged sale and the next checkout.
+    pace: float = 0.05
 
     def __post_init__(self):
         self._stop = threading.Event()
@@ -72,7 +74,7 @@ class SalesFlow:
                     break
                 self.errors.append(f"{response.status_code} {response.text[:200]}")
                 time.sleep(0.2)
-            time.sleep(0.05)
+            time.sleep(self.pace)
 
 
 def sold_at_inventory(platform) -> dict[str, int]:

@@ -97,7 +97,9 @@ def _unacknowledged(platform, queue: str) -> set[bytes]:
 
 
 def test_consumer_workers_stopped_past_the_visibility_timeout_lose_and_double_no_sale(platform, shop):
-    flow = SalesFlow(platform, shop).start()
+    """Sales come at a busy afternoon's pace (two a second, eight counters each selling every four seconds): the
+    backlog of the minute the consumers hang is then drained well within the minute after they resume."""
+    flow = SalesFlow(platform, shop, pace=0.5).start()
     flow.wait_for(10)
     for service in CONSUMERS:
         platform.workers[service].pause()  # SIGSTOP: hung, holding what it took
