@@ -1,4 +1,5 @@
-/* The manager's overview: stock and alerts, failed events (dead letters), users. Its words come translated
+/* The manager's overview: PIN lock-outs (an alert, refreshed every minute), stock and alerts, failed events (dead
+   letters), users. Its words come translated
    from the page (#page-texts); suppliers, products, intakes and payouts have their own server-rendered pages. */
 "use strict";
 (() => {
@@ -35,6 +36,23 @@
   function productName(id) {
     const product = products.find(p => p.id === id);
     return product ? product.name : T.unknown_product;
+  }
+
+  /** Approval by PIN locked after too many wrong PINs (for a manager's name, or by a cashier): an alert. */
+  async function loadPinLockouts() {
+    let users = [];
+    try { users = items(await api("GET", "/api/users")); } catch (err) { users = []; }
+    const nameOf = id => { const user = users.find(u => u.id === id); return user ? user.name || user.username : T.unknown_user; };
+    const lockouts = await loadTable("pin-lockout-list", "/api/pos/approval-lockouts", [
+      { key: r => T.lockout_kinds[r.kind] || "", label: T.locked },
+      { key: r => (r.kind === "cashier" ? nameOf(r.who) : r.who), label: T.who },
+      { key: "failures", label: T.wrong_pins, num: true },
+      { key: "locked_at", label: T.since, format: dateTime },
+      { key: "locked_until", label: T.until, format: dateTime },
+    ], T.no_lockouts);
+    const alert = $("pin-lockout-alert");
+    alert.textContent = T.lockouts_in_force.replace("{count}", lockouts.length);
+    alert.hidden = lockouts.length === 0;
   }
 
   async function loadDeadLetters() {
@@ -113,5 +131,6 @@
   });
   $("reload-stock").addEventListener("click", loadStock);
 
-  loadSupplierSelect(); loadStock(); loadDeadLetters(); loadUsers();
+  loadPinLockouts(); loadSupplierSelect(); loadStock(); loadDeadLetters(); loadUsers();
+  setInterval(loadPinLockouts, 60000);
 })();
