@@ -3,6 +3,7 @@ and pages that load nothing from outside the gateway."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -38,6 +39,8 @@ def test_the_login_form_refuses_a_post_without_its_own_csrf_token(gateway):
     refused = cross_site.post("/login", data=credentials)
     assert refused.status_code == 403 and "sentra_token" not in refused.headers.get("Set-Cookie", "")
     assert "Muat ulang halaman" in refused.get_data(as_text=True)  # the sentence, in Indonesian
+    as_plain_form = cross_site.post("/api/auth/login", data=json.dumps(credentials), content_type="text/plain")
+    assert as_plain_form.status_code == 415  # the JSON login cannot be posted by another site's form either
     other_browser_token = login_form_csrf(gateway.test_client())
     browser = gateway.test_client()
     login_form_csrf(browser)  # this browser has its own form cookie...
