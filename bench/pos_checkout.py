@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -58,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.http_client import JsonClient  # noqa: E402
-from shared.auth import Principal, issue_token  # noqa: E402
+from shared.auth import Principal, issue_access_token  # noqa: E402
 from shared.config import DEFAULT_OUTLET_ID  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
 from shared.events import load_event  # noqa: E402
@@ -66,6 +67,8 @@ from shared.migrations import upgrade  # noqa: E402
 from tests.support import PostgresDatabases, RedisServer, eventually, free_port  # noqa: E402
 
 SECRET = "bench-secret-for-sentra-pos-0123456789"
+#: The bench stands in for the gateway: its access tokens last the whole run.
+RUN = timedelta(hours=1)
 PRODUCTS = 200
 SUPPLIERS = 25
 STOCK_PER_PRODUCT = 100_000
@@ -80,7 +83,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def bearer(role: str, user_id: str, name: str) -> dict:
-    return {"Authorization": "Bearer " + issue_token(SECRET, Principal(user_id, name, role))}
+    return {"Authorization": "Bearer " + issue_access_token(SECRET, Principal(user_id, name, role), RUN)}
 
 
 def ean13(serial: int) -> str:

@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from shared.auth import Principal, issue_token  # noqa: E402
+from shared.auth import Principal, issue_access_token  # noqa: E402
 from shared.config import load_settings  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
 from shared.events import build_envelope, load_event  # noqa: E402
@@ -41,6 +42,8 @@ from shared.migrations import upgrade  # noqa: E402
 from tests.support import PostgresDatabases, RedisServer  # noqa: E402
 
 SECRET = "bench-secret-for-sentra-pos-0123456789"
+#: The bench stands in for the gateway: its access tokens last the whole run.
+RUN = timedelta(hours=1)
 
 
 def seed(database_url: str) -> list[tuple[str, int]]:
@@ -122,8 +125,8 @@ def main() -> int:
         event.listen(runtime.engine, "before_cursor_execute", count_statement)
         event.listen(runtime.engine, "commit", count_commit)
         client = app.test_client()
-        manager = {"Authorization": "Bearer " + issue_token(SECRET, Principal("m", "Manajer", "manager"))}
-        cashier = {"Authorization": "Bearer " + issue_token(SECRET, Principal("c", "Kasir", "cashier"))}
+        manager = {"Authorization": "Bearer " + issue_access_token(SECRET, Principal("m", "Manajer", "manager"), RUN)}
+        cashier = {"Authorization": "Bearer " + issue_access_token(SECRET, Principal("c", "Kasir", "cashier"), RUN)}
         register = client.post("/registers", json={"code": "R01", "name": "Kasa"}, headers=manager).json
         assert (
             client.post(

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from services.gateway import accounts
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, issue_access_token
 from shared.config import load_settings
 from shared.db import utcnow
 
@@ -80,20 +80,25 @@ LOGINS = [
 ]
 
 
+SEED_PRINCIPAL = Principal(user_id="demo-seed", name="Demo seed", role="admin")
+
+
 class Seeder:
     def __init__(self, env: dict[str, str]):
         self.env = env
         settings = load_settings("gateway")
         self.urls = settings.service_urls
-        token = issue_token(settings.jwt_secret, Principal(user_id="demo-seed", name="Demo seed", role="admin"))
+        self.secret = settings.jwt_secret
         self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {token}"
         self.marker = Path(env["SENTRA_DATA_DIR"]) / "demo-data.json"
 
     def call(self, service: str, method: str, path: str, retry_on_422_field: str | None = None, **kwargs) -> dict:
         deadline = time.monotonic() + 60
         while True:
-            response = self.http.request(method, self.urls[service] + path, timeout=10, **kwargs)
+            token = issue_access_token(self.secret, SEED_PRINCIPAL)  # what the gateway would forward
+            response = self.http.request(
+                method, self.urls[service] + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kwargs
+            )
             if response.ok:
                 return response.json() if response.content else {}
             waiting_for_event = (

@@ -74,6 +74,9 @@ def make_celery(name: str, redis_url: str) -> Celery:
         "interval_max": 0.5,
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
+        # kombu scans for messages past the visibility timeout every 10 s but, by default, acts on every 10th
+        # scan only: a hung worker's message would come back up to 100 s late. Act on every scan.
+        "unacked_restore_throttle": 1,
     }
     app.conf.update(
         task_acks_late=True,

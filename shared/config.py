@@ -20,6 +20,9 @@ DEV_SECRET = "sentra-development-secret-not-for-production"
 ENVIRONMENTS = ("development", "test", "production")
 #: A production secret must have at least this many bytes (HS256 keys shorter than the hash are weak).
 MIN_SECRET_BYTES = 32
+#: How long a service accepts an access token the gateway minted: one request's worth (the gateway waits 30 s for
+#: an answer) with room for clock skew (see :mod:`shared.auth`).
+DEFAULT_ACCESS_TOKEN_SECONDS = 120.0
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,9 @@ class Settings:
     #: ``SENTRA_RETENTION_DAYS``: confirmed outbox rows, processed-event rows, idempotency records and callback
     #: nonces older than this are purged daily; longer than ``outbox_retention_days`` (see :func:`load_settings`).
     retention_days: float = 14.0
+    #: ``SENTRA_ACCESS_TOKEN_SECONDS`` (gateway): the life of the access tokens it forwards to the services, i.e. the
+    #: longest a service may still act for a session the gateway has ended.
+    access_token_seconds: float = DEFAULT_ACCESS_TOKEN_SECONDS
 
     @property
     def is_production(self) -> bool:
@@ -129,6 +135,7 @@ def load_settings(service: str) -> Settings:
         confirm_deadline=float(_env("SENTRA_CONFIRM_DEADLINE", "15")),
         outbox_retention_days=outbox_retention_days,
         retention_days=_retention_days(outbox_retention_days),
+        access_token_seconds=float(_env("SENTRA_ACCESS_TOKEN_SECONDS", str(DEFAULT_ACCESS_TOKEN_SECONDS))),
     )
 
 

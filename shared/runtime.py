@@ -10,7 +10,7 @@ from datetime import timedelta
 from celery import Celery
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 from shared.celery_factory import make_celery, register_confirmations, register_outbox_sweep, register_purge
 from shared.config import Settings
@@ -39,8 +39,13 @@ class Runtime:
 def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Runtime:
     """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
     each commit that wrote events), its periodic sweep, the task its consumers confirm events with and the daily
-    purge of what is older than the retention."""
+    purge of what is older than the retention.
+
+    The service's models (imported by now) are configured here, at start: SQLAlchemy otherwise configures them on
+    first use, inside a request or a task, and a configuration interrupted there (a task's soft time limit, e.g.
+    after a worker hung past it) leaves every mapper failed for the life of the process."""
     configure_logging(settings.service, settings.log_json, settings.log_level)
+    configure_mappers()
     engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)
     celery = make_celery(settings.service, settings.redis_url)

@@ -4,12 +4,13 @@ apps with their migrations applied, tokens for every role, and real worker proce
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, issue_access_token
 from tests.support import (
     POSTGRES_URL_ENV,
     TEST_JWT_SECRET,
@@ -94,13 +95,14 @@ def make_settings(backend, tmp_path, migrated_templates, redis_server):
 
 @pytest.fixture
 def token():
-    """``token(role, supplier_id=None, user_id=...)`` → a bearer header dict signed like the gateway's."""
+    """``token(role, supplier_id=None, user_id=...)`` → a bearer header dict with an access token signed like the
+    gateway's (valid for the length of any test)."""
 
     def make(role: str, supplier_id: str | None = None, user_id: str | None = None, name: str | None = None):
         principal = Principal(
             user_id=user_id or f"{role}-user", name=name or role.title(), role=role, supplier_id=supplier_id
         )
-        return {"Authorization": f"Bearer {issue_token(TEST_JWT_SECRET, principal)}"}
+        return {"Authorization": f"Bearer {issue_access_token(TEST_JWT_SECRET, principal, timedelta(hours=1))}"}
 
     return make
 

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.suppliers import create_app, reconciliation
 from services.suppliers.consumers import HANDLERS, on_reconciliation_requested
-from shared.auth import verify_token
+from shared.auth import verify_access_token
 from shared.celery_factory import register_consumers
 from shared.config import DEFAULT_OUTLET_ID
 from shared.events import build_envelope, contract
@@ -275,7 +275,7 @@ class FakeUpstream:
     def _app(self, request: Request) -> Response:
         header = request.headers.get("Authorization", "")
         try:
-            principal = verify_token(TEST_JWT_SECRET, header.removeprefix("Bearer "))
+            principal = verify_access_token(TEST_JWT_SECRET, header.removeprefix("Bearer "))
         except Exception:
             return Response("unauthorised", status=401)
         if principal.role != "service":

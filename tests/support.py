@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,6 +133,12 @@ def accounts_made_earlier(gateway_app, seconds: int = 60) -> None:
 
     with gateway_app.extensions["sentra"].transaction() as session:
         session.execute(update(User).values(tokens_valid_after=utcnow() - timedelta(seconds=seconds)))
+
+
+def login_form_csrf(client) -> str:
+    """The CSRF token of the gateway's login form as ``client`` (a Flask test client, keeping cookies) gets it."""
+    html = client.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 class ServedApp:
@@ -457,6 +465,23 @@ class WorkerProcess:
     def _died(self) -> bool:
         return self.process is not None and self.process.poll() is not None
 
+    def pause(self) -> None:
+        """SIGSTOP the worker and its pool processes, as a hung worker: whatever it took stays unacknowledged."""
+        for process in self._processes():
+            process.suspend()
+
+    def resume(self) -> None:
+        """SIGCONT the worker and its pool processes."""
+        for process in self._processes():
+            process.resume()
+
+    def _processes(self) -> list:
+        import psutil
+
+        assert self.process is not None and self.process.poll() is None, "the worker is not running"
+        main = psutil.Process(self.process.pid)
+        return [main, *main.children(recursive=True)]
+
     def terminate(self) -> None:
         """Ask for a warm shutdown without waiting (so several workers wind down at once); :meth:`stop` waits."""
         if self.process and self.process.poll() is None and not self._terminating:
@@ -536,3 +561,36 @@ class DevStack:
                 self.process.wait(5)
         self._log.close()
         return self.process.returncode
+
+
+@contextmanager
+def database_refusing(database_url: str) -> Iterator[None]:
+    """The database at ``database_url`` out of service until the block ends, as an outage: on PostgreSQL it is
+    closed to new connections and its open ones are ended; on SQLite its write lock is held, so every writer fails
+    after its busy timeout."""
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        holder = sqlite3.connect(database_url.split("///", 1)[1], isolation_level=None, timeout=5)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        return
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+    try:
+        yield
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')

@@ -1,4 +1,4 @@
-"""The pages' calls to the services: their HTTP APIs with the caller's bearer token, as ``/api/...`` forwards.
+"""The pages' calls to the services: their HTTP APIs with the caller's access token, as ``/api/...`` forwards.
 
 A failure arrives as :class:`ServiceProblem` holding the service's problem+json, which
 :mod:`services.gateway.problems` turns into sentences in the page's language.
@@ -13,7 +13,7 @@ import requests
 from flask import current_app, g, request
 
 from services.gateway.proxy import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS, http_session
-from services.gateway.sessions import current_caller
+from services.gateway.sessions import access_token, current_caller
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def raw_call(service: str, method: str, path: str, *, json: Any = None, params: 
     """Like :func:`call` but the :class:`requests.Response` itself (for PDF and CSV bodies)."""
     base = current_app.config["SENTRA_SETTINGS"].service_urls[service]
     headers = {
-        "Authorization": f"Bearer {current_caller().token}",
+        "Authorization": f"Bearer {access_token(current_caller())}",
         "Accept": "application/json",
         "X-Request-ID": g.get("request_id", ""),
         "X-Forwarded-For": request.remote_addr or "",

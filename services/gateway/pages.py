@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from urllib.parse import urlparse
 
-from flask import Blueprint, Response, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from services.gateway import accounts, errors, i18n, problems, rules
 from services.gateway.backend import ServiceProblem, call
@@ -20,6 +29,8 @@ from services.gateway.sessions import (
     acting_user,
     clear_session_cookie,
     identify,
+    login_form_csrf,
+    login_form_csrf_satisfied,
     optional_caller,
     presented_token,
     set_session_cookie,
@@ -69,26 +80,34 @@ def home():
 
 @blp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form; it posts to itself (works without JavaScript)."""
+    """The login form; it posts to itself (works without JavaScript) with its CSRF token (see
+    :data:`services.gateway.sessions.LOGIN_FORM_COOKIE`)."""
     if request.method == "GET":
         caller = _caller_or_none()
         if caller:
             return redirect(rules.home_page(caller.principal.role))
-        return render_template("login.html", error=None, username="", next=request.args.get("next", ""))
+        return _login_form(next=request.args.get("next", ""))
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     target = _safe_next(request.form.get("next"))
+    if not login_form_csrf_satisfied():
+        return _login_form(403, error=str(problems.SENTENCES[errors.CSRF_FAILED]), username=username, next=target or "")
     try:
         token, user = start_session(username, password)
     except Unauthorized as exc:
-        return render_template(
-            "login.html", error=_login_message(exc), username=username, next=target or ""
-        ), exc.status
+        return _login_form(exc.status, error=_login_message(exc), username=username, next=target or "")
     allowed_next = target and any(
         target.startswith("/" + page) and user["role"] in roles for page, roles in ROLE_OF_PAGE.items()
     )
     response = redirect(target if target and allowed_next else rules.home_page(user["role"]))
     set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
+    return response
+
+
+def _login_form(status: int = 200, *, error: str | None = None, username: str = "", next: str = "") -> Response:
+    response = make_response("", status)
+    csrf = login_form_csrf(response)
+    response.set_data(render_template("login.html", error=error, username=username, next=next, login_csrf=csrf))
     return response
 
 

@@ -1,9 +1,10 @@
 """``/api/<service>/<path>``: forwards a request to inventory, pos or suppliers and streams the answer back.
 
 Forwarded: method, query string, body, ``Content-Type``, ``Accept``, ``Idempotency-Key``, ``X-Request-ID``
-(made here when absent) and the caller's token as ``Authorization: Bearer`` (from the header, or from the
-``sentra_token`` cookie for the web pages). A request carrying a token must carry a valid token of an active
-user; a request without one is forwarded as it is (every service authenticates its endpoints itself, and a
+(made here when absent) and, for a caller with a token (from the header, or from the ``sentra_token`` cookie for the
+web pages), a short-lived access token minted from their live session as ``Authorization: Bearer`` (the services
+never see the login token). A request carrying a token must carry a valid token of an active user; a request
+without one is forwarded as it is (every service authenticates its endpoints itself, and a
 payment provider's callback carries its own signature). Returned: status, body (streamed) and the headers a
 client needs (``Content-Type``, ``Content-Disposition``, ``Content-Length``, ``Location``, ``Retry-After``,
 ``Cache-Control``, ``ETag``, ``Allow``, ``X-Request-ID``).
@@ -18,7 +19,7 @@ import requests
 from flask import Blueprint, Response, current_app, g, request
 from requests.adapters import HTTPAdapter
 
-from services.gateway.sessions import optional_caller
+from services.gateway.sessions import access_token, optional_caller
 from shared.errors import problem
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def _outgoing_headers() -> dict[str, str]:
     headers["X-Forwarded-Host"] = request.host
     caller = optional_caller()
     if caller is not None:
-        headers["Authorization"] = f"Bearer {caller.token}"
+        headers["Authorization"] = f"Bearer {access_token(caller)}"
     return headers
 
 

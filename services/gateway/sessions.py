@@ -1,13 +1,17 @@
 """Who is calling the gateway: the bearer token (API clients) or the ``sentra_token`` cookie (web pages),
-checked against the user's account so that log-out, deactivation and password resets take effect at once."""
+checked against the user's account so that log-out, deactivation and password resets take effect at once; and the
+short-lived access token the gateway forwards to a service for such a caller (:func:`access_token`)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import hmac
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import jwt
@@ -16,7 +20,15 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from services.gateway import accounts
 from services.gateway.errors import ACCOUNT_INACTIVE, BAD_CREDENTIALS, LOGIN_RATE_LIMITED
-from shared.auth import TOKEN_LIFETIME, Principal, Unauthorized, issue_token, verify_token
+from shared.auth import (
+    TOKEN_LIFETIME,
+    Principal,
+    Unauthorized,
+    VerifiedTokens,
+    issue_access_token,
+    issue_token,
+    verify_token,
+)
 from shared.errors import Forbidden
 from shared.runtime import current_runtime
 
@@ -61,6 +73,25 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
             raise Unauthorized("this session has ended; please log in again")
         username = user.username
     return Caller(principal, username, token, from_cookie)
+
+
+#: The access token minted for each login token, reused for the first half of its life (so a counter's requests
+#: carry the same one for a minute, and each service verifies its signature once).
+minted_access_tokens: VerifiedTokens[str] = VerifiedTokens()
+
+
+def access_token(caller: Caller) -> str:
+    """The bearer to forward to a service for ``caller`` (identified, so their session is live right now): an
+    access token living ``access_token_seconds`` (two minutes), the only kind a service takes. Once the session
+    ends the gateway mints none, so a service refuses that user within that bound."""
+    settings = current_app.config["SENTRA_SETTINGS"]
+    minted = minted_access_tokens.get(settings.jwt_secret, caller.token)
+    if minted is None:
+        lifetime = timedelta(seconds=settings.access_token_seconds)
+        minted = issue_access_token(settings.jwt_secret, caller.principal, lifetime)
+        reuse_until = time.time() + lifetime.total_seconds() / 2
+        minted_access_tokens.put(settings.jwt_secret, caller.token, minted, reuse_until)
+    return minted
 
 
 def optional_caller() -> Caller | None:
@@ -109,6 +140,27 @@ def _csrf_satisfied(session_token: str) -> bool:
 
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+#: The login form's own cookie: a random value binding the form to the browser it was served to. There is no
+#: session yet, so the form's CSRF token is :func:`csrf_token_for` this value: a page of another site can neither
+#: read the cookie nor compute the token, so it cannot log a browser into an account of its choosing.
+LOGIN_FORM_COOKIE = "sentra_login_form"
+
+
+def login_form_csrf(response: BaseResponse) -> str:
+    """The CSRF token to put in the login form sent with ``response`` (which gets the form's cookie, kept when the
+    browser already has one)."""
+    binding = request.cookies.get(LOGIN_FORM_COOKIE) or secrets.token_urlsafe(32)
+    response.set_cookie(
+        LOGIN_FORM_COOKIE, binding, httponly=True, samesite="Strict", secure=request.is_secure, path="/login"
+    )
+    return csrf_token_for(binding)
+
+
+def login_form_csrf_satisfied() -> bool:
+    """Whether the posted login form carries the CSRF token of this browser's login-form cookie."""
+    binding, presented = request.cookies.get(LOGIN_FORM_COOKIE), request.form.get(CSRF_FIELD)
+    return bool(binding and presented) and hmac.compare_digest(str(presented), csrf_token_for(str(binding)))
 
 
 def current_caller() -> Caller:

@@ -4,7 +4,7 @@ A PIN is four to eight digits, so guessing is stopped by counting: after :data:`
 for one approver name, or by one cashier, inside :data:`PIN_FAILURE_WINDOW`, approvals by PIN are refused
 (``approval_locked``) until the window has passed. Every wrong PIN is recorded in its own transaction (the
 refused request's own changes roll back) and audited as ``approval.failed``, which the managers' audit view
-shows.
+shows; the lock-outs in force (:func:`pin_lockouts`) are what the managers' overview alerts them to.
 """
 
 from __future__ import annotations
@@ -75,6 +75,36 @@ def _pin_locked(session: Session, username: str, cashier_id: str) -> bool:
         .where(or_(ApprovalFailure.username == username, ApprovalFailure.cashier_id == cashier_id))
     )
     return bool(failures and failures >= PIN_FAILURE_LIMIT)
+
+
+def pin_lockouts(session: Session) -> list[dict]:
+    """The lock-outs of approval by PIN in force, newest first: each approver name (``kind`` ``approver``) and
+    each cashier (``cashier``, by user id) with :data:`PIN_FAILURE_LIMIT` wrong PINs or more inside the window;
+    how many, since when (the failure that locked it) and until when (the window after the failure whose ageing
+    out unlocks it, if no other comes)."""
+    since = utcnow() - PIN_FAILURE_WINDOW
+    rows = session.execute(
+        select(ApprovalFailure.username, ApprovalFailure.cashier_id, ApprovalFailure.at)
+        .where(ApprovalFailure.at > since)
+        .order_by(ApprovalFailure.at)
+    ).all()
+    lockouts = []
+    for kind, index in (("approver", 0), ("cashier", 1)):
+        times: dict[str, list] = {}
+        for row in rows:
+            times.setdefault(row[index], []).append(row.at)
+        for who, at in times.items():
+            if len(at) >= PIN_FAILURE_LIMIT:
+                lockouts.append(
+                    {
+                        "kind": kind,
+                        "who": who,
+                        "failures": len(at),
+                        "locked_at": at[PIN_FAILURE_LIMIT - 1].isoformat(),
+                        "locked_until": (at[len(at) - PIN_FAILURE_LIMIT] + PIN_FAILURE_WINDOW).isoformat(),
+                    }
+                )
+    return sorted(lockouts, key=lambda lockout: lockout["locked_at"], reverse=True)
 
 
 def set_pin(session: Session, manager: Principal, pin: str) -> Approver:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, rules
 from services.suppliers.models import JournalEntry, Posting, Reconciliation, ReconciliationStatus, messaging
-from shared.auth import Principal, issue_token
+from shared.auth import Principal, issue_access_token
 from shared.config import Settings
 from shared.db import get_or_404, new_id, transaction, utcnow
 
@@ -39,19 +39,24 @@ class Sources(Protocol):
 
 
 class HttpSources:
-    """Fetches the POS's sales and refunds and inventory's movements over HTTP with a ``service`` token."""
+    """Fetches the POS's sales and refunds and inventory's movements over HTTP, each request with a fresh
+    ``service`` access token."""
+
+    PRINCIPAL = Principal(user_id="suppliers-service", name="suppliers", role="service")
 
     def __init__(self, settings: Settings, session: requests.Session | None = None):
         self.settings = settings
         self.http = session or requests.Session()
-        token = issue_token(
-            settings.jwt_secret, Principal(user_id="suppliers-service", name="suppliers", role="service")
-        )
-        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def _get(self, service: str, path: str, start: date, end: date) -> list[dict]:
         url = self.settings.service_urls[service].rstrip("/") + path
-        response = self.http.get(url, params={"from": start.isoformat(), "to": end.isoformat()}, timeout=FETCH_TIMEOUT)
+        token = issue_access_token(self.settings.jwt_secret, self.PRINCIPAL)
+        response = self.http.get(
+            url,
+            params={"from": start.isoformat(), "to": end.isoformat()},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=FETCH_TIMEOUT,
+        )
         response.raise_for_status()
         body = response.json()
         if not isinstance(body, list):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import requests
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in
@@ -206,3 +207,41 @@ def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_st
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
+
+
+def test_a_pin_lock_out_at_a_counter_alerts_the_managers_on_their_overview(shop, page):
+    """Five wrong manager PINs from a cashier lock approval by PIN (for that manager's name and that cashier);
+    the manager's overview says so at once, in Indonesian, with who and until when."""
+    centre, api = shop.centre, shop.centre.api
+    cashier = centre.token("kasir", "kasir-pass-1")
+    register = centre.manager.get(f"{api}/pos/registers").json()[0]
+    opened = requests.post(
+        f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 200_000}
+    )
+    assert opened.status_code == 201, opened.text
+    for n in range(5):
+        guessed = requests.post(
+            f"{api}/pos/sales",
+            headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+            json={
+                "register_id": register["id"],
+                "lines": [{"barcode": "8991234500041", "qty": 1}],  # Batik Tulis Bekasi, Rp350.000
+                "discount": 60_000,  # over the Rp50.000 a cashier may give alone
+                "payments": [{"method": "cash", "amount": 290_000, "tendered": 290_000}],
+                "approval": {"username": shop.approver, "pin": f"00000{n}"},
+            },
+        )
+        assert guessed.status_code == 403 and guessed.json()["code"] == "approval_invalid", guessed.text
+
+    log_in(page, shop.url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{shop.url}/manager")
+    alert = page.locator("#pin-lockout-alert")
+    alert.wait_for()
+    assert alert.inner_text() == "Persetujuan dengan PIN terkunci: 2."
+    header, *rows = page.inner_text("#pin-lockout-list").splitlines()
+    assert header.split("\t") == ["Yang terkunci", "Siapa", "PIN salah", "Sejak", "Sampai"]
+    assert sorted(row.split("\t")[:3] for row in rows) == [
+        ["kasir", "Rudi Kasir", "5"],  # the cashier by name, never by id
+        ["nama manajer", shop.approver, "5"],
+    ]
+    assert_accessible(page)

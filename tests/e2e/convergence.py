@@ -1,6 +1,6 @@
 """What the fault tests check after every fault: sales keep flowing at the counter, and once the fault has healed
 every sale the POS acknowledged is applied exactly once at inventory and at suppliers, the stock and ledger
-invariants hold, and the dead letters hold exactly the poison."""
+invariants hold, the suppliers reconciliation of the period agrees, and the dead letters hold exactly the poison."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import requests
 from sqlalchemy import func, select
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from services.inventory.models import Movement, MovementKind
 from services.suppliers import ledger
 from services.suppliers.models import PayableItem, PayableKind
-from tests.e2e.counter import BARCODE, PRICE
+from shared import business_time
+from tests.e2e.counter import BARCODE, PRICE, ok
 from tests.support import eventually
 
 #: A fault has healed when every acknowledged sale has converged within this many seconds.
@@ -31,6 +33,8 @@ class SalesFlow:
     shop: dict
     sales: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: Seconds between one acknowledged sale and the next checkout.
+    pace: float = 0.05
 
     def __post_init__(self):
         self._stop = threading.Event()
@@ -70,7 +74,7 @@ class SalesFlow:
                     break
                 self.errors.append(f"{response.status_code} {response.text[:200]}")
                 time.sleep(0.2)
-            time.sleep(0.05)
+            time.sleep(self.pace)
 
 
 def sold_at_inventory(platform) -> dict[str, int]:
@@ -110,9 +114,17 @@ def backlog(platform, service: str) -> dict:
         return runtime.messaging.backlog(session)
 
 
-def assert_converged(platform, shop, sales: list[dict], expected: dict[str, int] | None = None) -> None:
+def assert_converged(
+    platform,
+    shop,
+    sales: list[dict],
+    expected: dict[str, int] | None = None,
+    poison: dict[str, list[str]] | None = None,
+) -> None:
     """Within :data:`HEAL_WITHIN` seconds: each sale in ``sales`` (``expected``: units per sale id, default one
-    unit each) taken from stock once and posted once, nothing else; the invariants hold; no dead letters."""
+    unit each) taken from stock once and posted once, nothing else; the stock and ledger invariants hold; the
+    reconciliation agrees (:func:`assert_reconciled`); the dead letters of each consumer hold exactly the event ids
+    of ``poison`` (by service, "" for poison without one; none by default)."""
     expected = expected if expected is not None else {sale["id"]: 1 for sale in sales}
     eventually(
         lambda: sold_at_inventory(platform) == expected,
@@ -130,5 +142,41 @@ def assert_converged(platform, shop, sales: list[dict], expected: dict[str, int]
     assert invariant.status_code == 200 and invariant.json()["ok"] is True, invariant.text
     with platform.runtime("suppliers").session_factory() as session:
         assert ledger.check_invariants(session)["ok"]
-    assert dead_letters(platform, "inventory") == []
-    assert dead_letters(platform, "suppliers") == []
+    assert_reconciled(platform, shop, sales=len(expected))
+    for service in ("inventory", "suppliers"):
+        held = dead_letters(platform, service)
+        assert sorted(row.event_id for row in held) == sorted((poison or {}).get(service, [])), held
+
+
+def assert_reconciled(platform, shop, sales: int) -> dict:
+    """The suppliers reconciliation (the real one: asked for over HTTP by the manager, run by the suppliers worker,
+    which fetches the POS's sales and refunds and inventory's movements) of yesterday and today finds nothing
+    missing, duplicated or mismatched among ``sales`` POS sales, and the ledger invariants hold. Returns the
+    report."""
+    today = business_time.today()
+    queued = ok(
+        platform.http.post(
+            f"{platform.api('suppliers')}/reconciliations",
+            headers=shop["manager"],
+            json={"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()},
+        ),
+        202,
+    )
+    url = f"{platform.api('suppliers')}/reconciliations/{queued['id']}"
+
+    def finished():
+        found = ok(platform.http.get(url, headers=shop["manager"]))
+        return found if found["status"] in ("done", "failed") else None
+
+    done = eventually(
+        finished,
+        timeout=HEAL_WITHIN,
+        interval=0.5,
+        message="the suppliers worker ran the reconciliation",
+    )
+    assert done["status"] == "done", done
+    report = done["report"]
+    assert (report["missing"], report["duplicated"], report["mismatched"]) == ([], [], []), report
+    assert report["invariants"]["ok"] and report["ok"] is True, report
+    assert report["counts"]["pos_sales"] == sales, report["counts"]
+    return report

@@ -1,6 +1,7 @@
-"""Fault tests, poison: whatever lands on a consumer's queue — raw text, JSON that is not a Celery message, a task
-called with something other than a list of envelopes, an envelope that is not an object, an event id longer than
-its column, a payload that breaks its contract — goes to the dead letters at once, and the worker keeps consuming."""
+"""Fault tests, poison: whatever lands on a consumer's queue while sales flow — raw text, JSON that is not a Celery
+message, a task called with something other than a list of envelopes, an envelope that is not an object, an event
+id longer than its column, a payload that breaks its contract — goes to the dead letters at once, the worker keeps
+consuming, every sale converges and the reconciliation agrees."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from services.inventory import create_app
 from services.inventory.models import SupplierReplica
 from shared.celery_factory import make_celery
+from shared.db import UUID_LENGTH
 from shared.events import build_envelope, contract
+from tests.e2e.convergence import SalesFlow, assert_converged
+from tests.e2e.counter import open_shop
 from tests.support import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -25,16 +28,14 @@ def _supplier(name: str) -> dict:
     return {"supplier_id": str(uuid.uuid4()), "name": name, "status": "active"}
 
 
-def test_poison_of_every_kind_is_dead_lettered_at_once_and_the_worker_keeps_consuming(
-    make_settings, start_worker, redis_server
-):
-    settings = make_settings("inventory")
-    redis = redis_server.client()
-    redis.delete("inventory")
-    app = create_app(settings)
-    runtime = app.extensions["sentra"]
-    worker = start_worker(settings)
-    producer = make_celery("test-producer", settings.redis_url)
+def test_poison_of_every_kind_is_dead_lettered_at_once_and_the_worker_keeps_consuming(platform):
+    shop = open_shop(platform, stock=1_000)
+    flow = SalesFlow(platform, shop).start()
+    flow.wait_for(5)
+    redis = platform.redis.client()
+    runtime = platform.runtime("inventory")
+    worker = platform.workers["inventory"]
+    producer = make_celery("test-producer", platform.settings["inventory"].redis_url)
 
     redis.lpush("inventory", b"\xff\xfe this is not JSON {")
     redis.lpush("inventory", json.dumps({"hello": "a JSON object, not a kombu message"}))
@@ -71,12 +72,14 @@ def test_poison_of_every_kind_is_dead_lettered_at_once_and_the_worker_keeps_cons
     assert any("f" * 300 in row.envelope for row in rows)  # the whole envelope kept, its id cut to the column
     assert any("this is not JSON" in row.envelope for row in rows)
 
-    replicas = eventually(
-        lambda: _supplier_names(runtime), timeout=30, message="the good event next to the poison applied"
+    eventually(
+        lambda: "Kopi Sukamakmur" in _supplier_names(runtime), timeout=30, message="the good event next to the poison"
     )
-    assert replicas == ["Kopi Sukamakmur"]
+    flow.wait_for(len(flow.sales) + 10)
+    sales = flow.stop()
     assert worker.process.poll() is None, "the worker is still running"
-    app.extensions["sentra"].engine.dispose()
+    poison = ["", "", "", "", long_id["event_id"][:UUID_LENGTH], broken["event_id"]]
+    assert_converged(platform, shop, sales, poison={"inventory": poison})
 
 
 def _supplier_names(runtime) -> list[str]:

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 
 from services.gateway import accounts, create_app, i18n, problems
 from services.gateway.backend import ServiceProblem
+from tests.support import login_form_csrf
 
 GATEWAY = Path(__file__).resolve().parents[2] / "services" / "gateway"
 
@@ -27,7 +28,8 @@ def gateway(make_settings):
 
 def logged_in(app):
     client = app.test_client()
-    client.post("/login", data={"username": "manajer", "password": "manajer-pass-1"})
+    csrf = login_form_csrf(client)
+    client.post("/login", data={"username": "manajer", "password": "manajer-pass-1", "csrf_token": csrf})
     return client
 
 

@@ -3,12 +3,13 @@ and pages that load nothing from outside the gateway."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from services.gateway import accounts, create_app
-from tests.support import SAMPLE_UUID, accounts_made_earlier, issued_earlier
+from tests.support import SAMPLE_UUID, accounts_made_earlier, issued_earlier, login_form_csrf
 
 SUPPLIER_ID = "6f1d3c1e-8a51-4a57-9b62-0c2e8c6f0a11"
 
@@ -24,7 +25,30 @@ def gateway(make_settings):
 
 
 def form_login(client, username, password, next_page=""):
-    return client.post("/login", data={"username": username, "password": password, "next": next_page})
+    """Log in with the form as a browser does: the form first (its cookie and CSRF token), then the post."""
+    csrf = login_form_csrf(client)
+    return client.post(
+        "/login", data={"username": username, "password": password, "next": next_page, "csrf_token": csrf}
+    )
+
+
+def test_the_login_form_refuses_a_post_without_its_own_csrf_token(gateway):
+    """Login CSRF: another site's page cannot log a browser in (into an account of the attacker's choosing)."""
+    credentials = {"username": "kasir", "password": "kasir-pass-1"}
+    cross_site = gateway.test_client()  # never saw the form: no form cookie, no token
+    refused = cross_site.post("/login", data=credentials)
+    assert refused.status_code == 403 and "sentra_token" not in refused.headers.get("Set-Cookie", "")
+    assert "Muat ulang halaman" in refused.get_data(as_text=True)  # the sentence, in Indonesian
+    as_plain_form = cross_site.post("/api/auth/login", data=json.dumps(credentials), content_type="text/plain")
+    assert as_plain_form.status_code == 415  # the JSON login cannot be posted by another site's form either
+    other_browser_token = login_form_csrf(gateway.test_client())
+    browser = gateway.test_client()
+    login_form_csrf(browser)  # this browser has its own form cookie...
+    forged = browser.post("/login", data={**credentials, "csrf_token": other_browser_token})
+    assert forged.status_code == 403  # ...and a token made for another browser does not match it
+    assert browser.get("/cashier").status_code == 302  # not logged in
+    assert form_login(browser, "kasir", "kasir-pass-1").status_code == 302
+    assert browser.get("/cashier").status_code == 200
 
 
 def test_the_login_form_sets_the_cookie_and_sends_each_role_to_its_page(gateway):
@@ -54,7 +78,7 @@ def test_a_wrong_password_renders_the_form_again_with_the_message_and_status(gat
     response = form_login(gateway.test_client(), "kasir", "nope-nope")
     assert response.status_code == 401
     assert "Nama pengguna atau kata sandi salah." in response.get_data(as_text=True)
-    assert "Set-Cookie" not in response.headers
+    assert "sentra_token" not in response.headers.get("Set-Cookie", "")  # only the form's own cookie
 
 
 def test_the_login_form_is_rate_limited_too(gateway):

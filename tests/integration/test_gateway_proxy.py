@@ -12,7 +12,8 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from services.gateway import accounts, create_app, proxy
-from tests.support import ServedApp, free_port
+from shared.auth import verify_access_token
+from tests.support import TEST_JWT_SECRET, ServedApp, eventually, free_port
 
 
 def echo_app() -> Flask:
@@ -52,7 +53,13 @@ def echo_app() -> Flask:
 
 
 @pytest.fixture
-def stack(make_settings):
+def gateway_overrides() -> dict:
+    """Settings of the gateway on top of the test defaults (a test parametrizes this)."""
+    return {}
+
+
+@pytest.fixture
+def stack(make_settings, gateway_overrides):
     """A gateway whose ``suppliers`` is the real suppliers app, ``inventory`` the echo service and ``pos`` a
     port where nothing listens."""
     from services.suppliers import create_app as suppliers_app
@@ -62,7 +69,9 @@ def stack(make_settings):
     echo = ServedApp(echo_app())
     urls = {"suppliers": suppliers.url, "inventory": echo.url, "pos": f"http://127.0.0.1:{free_port()}"}
     gateway_settings = make_settings("gateway")
-    gateway = create_app(replace(gateway_settings, service_urls={**gateway_settings.service_urls, **urls}))
+    gateway = create_app(
+        replace(gateway_settings, service_urls={**gateway_settings.service_urls, **urls}, **gateway_overrides)
+    )
     with gateway.extensions["sentra"].transaction() as session:
         accounts.upsert_user(session, "manajer", "Dewi", "manager", "manajer-pass-1")
         accounts.upsert_user(session, "kasir", "Rudi", "cashier", "kasir-pass-1")
@@ -136,7 +145,9 @@ def test_method_path_query_body_and_headers_are_forwarded_with_the_callers_token
     assert seen["headers"]["Content-Type"] == "application/json"
     assert seen["headers"]["Idempotency-Key"] == "key-1"
     assert seen["headers"]["X-Request-Id"] == "req-from-the-till"
-    assert seen["headers"]["Authorization"] == manager["Authorization"]
+    forwarded = seen["headers"]["Authorization"].removeprefix("Bearer ")
+    assert forwarded != manager["Authorization"].removeprefix("Bearer ")  # the login token never reaches a service
+    assert verify_access_token(TEST_JWT_SECRET, forwarded).name == "Dewi"
     assert "Cookie" not in seen["headers"]
     assert response.headers["X-Request-ID"] == "req-from-the-till"
 
@@ -148,12 +159,13 @@ def test_a_request_id_is_made_when_the_caller_sent_none(stack):
     assert uuid.UUID(made) and response.headers["X-Request-ID"] == made
 
 
-def test_the_session_cookie_becomes_the_bearer_token_for_the_service(stack):
+def test_the_session_cookie_becomes_an_access_token_for_the_service(stack):
     gateway, _, _ = stack
     client = gateway.test_client()
     token = client.post("/api/auth/login", json={"username": "manajer", "password": "manajer-pass-1"}).json["token"]
     seen = client.get("/api/inventory/echo/stock").json
-    assert seen["headers"]["Authorization"] == f"Bearer {token}"
+    forwarded = seen["headers"]["Authorization"].removeprefix("Bearer ")
+    assert forwarded != token and verify_access_token(TEST_JWT_SECRET, forwarded).name == "Dewi"
     assert client.post("/api/suppliers/suppliers", json=DODOL).status_code == 401  # no CSRF header
     created = client.post("/api/suppliers/suppliers", json=DODOL, headers={"X-Requested-With": "sentra"})
     assert created.status_code == 201
@@ -248,3 +260,43 @@ def test_in_production_metrics_and_api_docs_are_not_served_through_the_public_ga
         assert hidden.status_code == 404 and hidden.content_type == "application/problem+json", path
     assert public.get("/healthz").status_code == 200
     assert gateway.test_client().get("/openapi.json").status_code == 200  # development keeps them at hand
+
+
+#: A short access-token life, so the bound is seen passing (the default is two minutes).
+ACCESS_SECONDS = 2
+
+
+@pytest.mark.parametrize("gateway_overrides", [{"access_token_seconds": ACCESS_SECONDS}])
+def test_a_service_on_its_own_port_refuses_logged_out_and_deactivated_users_within_the_access_token_life(stack):
+    gateway, urls, _ = stack
+    client = gateway.test_client()
+    manager, kasir = bearer(client, "manajer"), bearer(client, "kasir")
+    suppliers = f"{urls['suppliers']}/suppliers"  # the suppliers service itself, not the gateway
+
+    def minted_for(login: dict) -> dict:
+        """The access token the gateway forwards for this session (as the echo service received it)."""
+        return {"Authorization": client.get("/api/inventory/echo/x", headers=login).json["headers"]["Authorization"]}
+
+    for login in (manager, kasir):
+        assert requests.get(suppliers, headers=login, timeout=5).status_code == 401  # a login token, live or not
+    manager_access, kasir_access = minted_for(manager), minted_for(kasir)
+    assert requests.get(suppliers, headers=manager_access, timeout=5).status_code == 200
+    assert requests.get(suppliers, headers=kasir_access, timeout=5).status_code == 403  # known, not allowed
+
+    assert client.post("/api/auth/logout", headers=manager).status_code == 204
+    kasir_id = client.get("/api/users?role=cashier", headers=bearer(client, "manajer")).json[0]["id"]
+    deactivated = client.patch(f"/api/users/{kasir_id}", json={"active": False}, headers=bearer(client, "manajer"))
+    assert deactivated.status_code == 200
+    ended = time.monotonic()
+    for login in (manager, kasir):
+        assert client.get("/api/suppliers/suppliers", headers=login).status_code == 401  # the gateway: at once
+        assert requests.get(suppliers, headers=login, timeout=5).status_code == 401
+    eventually(
+        lambda: (
+            requests.get(suppliers, headers=manager_access, timeout=5).status_code == 401
+            and requests.get(suppliers, headers=kasir_access, timeout=5).status_code == 401
+        ),
+        timeout=ACCESS_SECONDS + 2,
+        message="the service refuses the ended sessions' last access tokens",
+    )
+    assert time.monotonic() - ended <= ACCESS_SECONDS + 2

@@ -4,6 +4,7 @@ refund method, and the ``sale.refunded`` event."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 
 def refund(pos, sale, items, key, headers=None, method="original", approval="manager", **extra):
@@ -174,3 +175,24 @@ def test_five_wrong_pins_lock_approval_by_pin_for_that_manager_and_that_cashier(
     assert sum(entry["action"] == "approval.failed" for entry in audit) == 5
     with_token = refund(pos, sale, item, "by-token")  # a manager's own approval on their device still works
     assert with_token.status_code == 201
+
+
+def test_the_managers_are_told_of_each_pin_lock_out_in_force(pos):
+    """What the managers' overview alerts on: the approver name and the cashier locked out, with since and until."""
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    item = [{"sale_line_id": sale["lines"][1]["id"], "qty": 1}]
+    assert pos.client.get("/approval-lockouts", headers=pos.manager).json == []
+    for n in range(4):
+        refund(pos, sale, item, f"guess-{n}", approval={"username": "Budi", "pin": f"000{n}"})
+    assert pos.client.get("/approval-lockouts", headers=pos.manager).json == []  # four wrong PINs lock nothing
+    refund(pos, sale, item, "guess-4", approval={"username": "Budi", "pin": "0004"})
+    lockouts = pos.client.get("/approval-lockouts", headers=pos.manager).json
+    assert sorted((lockout["kind"], lockout["who"], lockout["failures"]) for lockout in lockouts) == [
+        ("approver", "Budi", 5),
+        ("cashier", "kasir-1", 5),
+    ]
+    for lockout in lockouts:
+        locked_at, until = datetime.fromisoformat(lockout["locked_at"]), datetime.fromisoformat(lockout["locked_until"])
+        assert timedelta(minutes=14) < until - locked_at <= timedelta(minutes=15)
+    assert pos.client.get("/approval-lockouts", headers=pos.cashier).status_code == 403

@@ -1,12 +1,26 @@
-"""Login-token verification and its per-process cache (bounded, each entry valid until the token expires)."""
+"""Login and access tokens: each refused where the other is expected, their per-process caches (bounded, each entry
+valid until the token expires), and the access token's short life."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import jwt
 import pytest
 
-from shared.auth import Principal, Unauthorized, VerifiedTokens, issue_grant, issue_token, verified_tokens, verify_token
+from shared.auth import (
+    ACCESS_TOKEN_LIFETIME,
+    Principal,
+    Unauthorized,
+    VerifiedTokens,
+    issue_access_token,
+    issue_grant,
+    issue_token,
+    verified_access_tokens,
+    verified_tokens,
+    verify_access_token,
+    verify_token,
+)
 
 SECRET = "unit-test-secret-0123456789abcdef-0123"
 CASHIER = Principal("kasir-1", "Siti", "cashier", outlet_id="00000000-0000-4000-8000-000000000001")
@@ -55,3 +69,33 @@ def test_verify_token_caches_what_verified_and_nothing_else():
     with pytest.raises(Unauthorized):
         verify_token(SECRET, expired)
     assert len(verified_tokens) == 1
+
+
+def test_a_service_takes_only_access_tokens_and_the_gateway_only_login_tokens():
+    verified_tokens.clear()
+    verified_access_tokens.clear()
+    login, access = issue_token(SECRET, CASHIER), issue_access_token(SECRET, CASHIER)
+    assert verify_access_token(SECRET, access) == CASHIER
+    assert verify_token(SECRET, login) == CASHIER  # both now cached, each in its own cache
+    with pytest.raises(Unauthorized):
+        verify_access_token(SECRET, login)  # a client's login token (maybe logged out) is no good at a service
+    with pytest.raises(Unauthorized):
+        verify_token(SECRET, access)  # an access token cannot stand in for a session at the gateway
+    with pytest.raises(Unauthorized):
+        verify_access_token(SECRET, issue_grant(SECRET, Principal("m", "Manajer", "manager"), "refund"))
+    claims = jwt.decode(access, SECRET, algorithms=["HS256"], issuer="sentra-gateway")
+    assert claims["exp"] - claims["iat"] == ACCESS_TOKEN_LIFETIME.total_seconds() <= 300
+
+
+def test_an_expired_access_token_is_refused():
+    with pytest.raises(Unauthorized):
+        verify_access_token(SECRET, issue_access_token(SECRET, CASHIER, lifetime=timedelta(seconds=-1)))
+
+
+def test_a_login_token_issued_before_tokens_carried_their_use_still_opens_a_session_but_never_a_service():
+    claims = jwt.decode(issue_token(SECRET, CASHIER), SECRET, algorithms=["HS256"], issuer="sentra-gateway")
+    del claims["use"]
+    older = jwt.encode(claims, SECRET, algorithm="HS256")
+    assert verify_token(SECRET, older) == CASHIER
+    with pytest.raises(Unauthorized):
+        verify_access_token(SECRET, older)

@@ -14,6 +14,7 @@ from services.gateway.console import (  # noqa: F401  (routes)
     intakes,
     labels,
     payouts,
+    pin_lockouts,
     products,
     reconciliation,
     reports,

@@ -54,6 +54,25 @@ class MyApproverPin(MethodView):
             return approvals.set_pin(session, current_principal(), data["pin"])
 
 
+class PinLockoutOut(Schema):
+    kind = fields.String(metadata={"enum": ["approver", "cashier"], "description": "What is locked out"})
+    who = fields.String(metadata={"description": "The approver name typed, or the cashier's user id"})
+    failures = fields.Integer(metadata={"description": "Wrong PINs inside the window"})
+    locked_at = Timestamp()
+    locked_until = Timestamp()
+
+
+@approvals_blp.route("/approval-lockouts")
+class PinLockouts(MethodView):
+    @requires("manager")
+    @approvals_blp.response(200, PinLockoutOut(many=True))
+    def get(self):
+        """The lock-outs of approval by PIN in force (too many wrong PINs for an approver name or by a cashier):
+        what the managers' overview alerts them to."""
+        with current_runtime().session_factory() as session:
+            return approvals.pin_lockouts(session)
+
+
 @approvals_blp.route("/audit")
 class Audit(MethodView):
     @requires("manager")
