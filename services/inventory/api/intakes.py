@@ -8,21 +8,14 @@ from marshmallow import Schema, fields, validate
 
 from services.inventory import documents
 from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
-from services.inventory.api.schemas import SupplierFilter
+from services.inventory.api.schemas import IntakeLineIn, SupplierFilter
 from services.inventory.stock import intakes
 from shared.auth import current_actor, current_principal, requires
 from shared.errors import NotFound
 from shared.runtime import current_runtime
-from shared.schemas import Quantity, StrictSchema
+from shared.schemas import StrictSchema
 
 intakes_blp = Blueprint("intakes", __name__, url_prefix="/intakes", description="Consignment intakes (nota titip)")
-
-
-class IntakeLineIn(StrictSchema):
-    product_id = fields.UUID(required=True)
-    qty = Quantity(required=True)
-    lot_code = fields.String(validate=validate.Length(min=1, max=64))
-    expiry_date = fields.Date(allow_none=True)
 
 
 class IntakeIn(StrictSchema):

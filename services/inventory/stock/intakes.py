@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,23 +26,7 @@ def record_intake(
     ``current_principal().name``, not the actor."""
     supplier = known_supplier(session, data["supplier_id"])
     received_on = data.get("received_on") or business_time.today()
-    errors: dict[int, dict] = {}
-    products: list[Product] = []
-    for index, line in enumerate(data["lines"]):
-        line_errors: dict[str, list[str]] = {}
-        product = session.get(Product, str(line["product_id"]))
-        if product is None:
-            line_errors["product_id"] = ["Unknown product."]
-        elif product.supplier_id != supplier.id:
-            line_errors["product_id"] = ["This product belongs to another supplier."]
-        elif product.requires_expiry and line.get("expiry_date") is None:
-            line_errors["expiry_date"] = ["Required for this product."]
-        if line.get("expiry_date") is not None and line["expiry_date"] < received_on:
-            line_errors.setdefault("expiry_date", []).append("Must not be before the intake date.")
-        if line_errors:
-            errors[index] = line_errors
-        elif product is not None:  # a line without errors names a known product
-            products.append(product)
+    products, errors = check_lines(session, supplier.id, data["lines"], received_on)
     if errors:
         raise DomainError("some intake lines are invalid", errors={"lines": errors}, code=INVALID_INTAKE_LINES)
     number = f"NT-{received_on:%Y%m%d}-{next_counter(session, f'intake:{received_on:%Y%m%d}'):03d}"
@@ -92,6 +78,31 @@ def record_intake(
         )
         lines.append(_intake_line(lot, product))
     return intake, lines
+
+
+def check_lines(
+    session: Session, supplier_id: str, lines: list[dict], on: date
+) -> tuple[list[Product], dict[int, dict[str, list[str]]]]:
+    """The products of ``lines`` (``product_id``, ``expiry_date``) and their errors by line index: a product must
+    be ``supplier_id``'s, expiry is required where the product needs it and may not be before ``on``."""
+    errors: dict[int, dict[str, list[str]]] = {}
+    products: list[Product] = []
+    for index, line in enumerate(lines):
+        line_errors: dict[str, list[str]] = {}
+        product = session.get(Product, str(line["product_id"]))
+        if product is None:
+            line_errors["product_id"] = ["Unknown product."]
+        elif product.supplier_id != supplier_id:
+            line_errors["product_id"] = ["This product belongs to another supplier."]
+        elif product.requires_expiry and line.get("expiry_date") is None:
+            line_errors["expiry_date"] = ["Required for this product."]
+        if line.get("expiry_date") is not None and line["expiry_date"] < on:
+            line_errors.setdefault("expiry_date", []).append("Must not be before the intake date.")
+        if line_errors:
+            errors[index] = line_errors
+        elif product is not None:  # a line without errors names a known product
+            products.append(product)
+    return products, errors
 
 
 def _intake_line(lot: Lot, product: Product) -> dict:
