@@ -35,3 +35,9 @@ INVALID_RETURN_LINES = "invalid_return_lines"
 UNKNOWN_CATEGORY = "unknown_category"
 #: Another category already has this name.
 CATEGORY_NAME_TAKEN = "category_name_taken"
+#: Some lines of an announced delivery, or of what arrived of it, are invalid (see ``errors.lines``).
+INVALID_DELIVERY_LINES = "invalid_delivery_lines"
+#: The announced delivery was received or cancelled already: it cannot be received or cancelled again.
+DELIVERY_NOT_ANNOUNCED = "delivery_not_announced"
+#: Every line of the delivery was received as 0: there is no intake to record.
+NOTHING_RECEIVED = "nothing_received"

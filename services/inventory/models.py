@@ -159,6 +159,48 @@ class Lot(Base):
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DeliveryStatus(StrEnum):
+    """Where a supplier's announced delivery stands."""
+
+    ANNOUNCED = "announced"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class Delivery(Base):
+    """A delivery a supplier announces before bringing the goods; receiving it records its intake."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    outlet_id: Mapped[str] = mapped_column(IdString)
+    supplier_id: Mapped[str] = mapped_column(IdString, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.ANNOUNCED, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    announced_by: Mapped[str] = mapped_column(String(128))
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The intake recorded when the delivery was received.
+    intake_id: Mapped[str | None] = mapped_column(ForeignKey("intakes.id"), unique=True)
+
+
+class DeliveryLine(Base):
+    """One product of an announced delivery: what the supplier said they would bring, and what arrived."""
+
+    __tablename__ = "delivery_lines"
+    __table_args__ = (UniqueConstraint("delivery_id", "line_no"),)
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id"))
+    qty: Mapped[int] = mapped_column(Integer)
+    lot_code: Mapped[str | None] = mapped_column(String(64))
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    received_qty: Mapped[int | None] = mapped_column(Integer)
+
+
 class MovementKind(StrEnum):
     """What moved the stock (a movement's ``kind``)."""
 

@@ -4,6 +4,7 @@ use cases in one transaction."""
 from services.inventory.api.alerts import alerts_blp
 from services.inventory.api.categories import categories_blp
 from services.inventory.api.counts import counts_blp
+from services.inventory.api.deliveries import deliveries_blp
 from services.inventory.api.intakes import intakes_blp
 from services.inventory.api.products import products_blp
 from services.inventory.api.reports import reports_blp
@@ -15,6 +16,7 @@ BLUEPRINTS = [
     categories_blp,
     products_blp,
     intakes_blp,
+    deliveries_blp,
     stock_blp,
     counts_blp,
     returns_blp,

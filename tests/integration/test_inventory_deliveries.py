@@ -1,0 +1,198 @@
+"""Deliveries announced by a supplier and received by a manager on a real database: each supplier sees only
+their own, what arrived becomes the intake and the stock, a delivery is received once, bad input writes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.inventory_support import Inventory, days_from_today
+
+
+@pytest.fixture
+def inventory(make_settings, token):
+    inventory = Inventory(make_settings("inventory"), token)
+    yield inventory
+    inventory.close()
+
+
+@pytest.fixture
+def sari(inventory):
+    """A supplier with a food product (expiry required) and a craft (none), and their token."""
+    supplier_id = inventory.supplier("Dodol Ibu Sari")
+    return {
+        "id": supplier_id,
+        "dodol": inventory.product(supplier_id, name="Dodol Betawi"),
+        "tas": inventory.product(supplier_id, name="Tas anyaman", category="kerajinan", price=85_000),
+        "headers": inventory.token("supplier", supplier_id=supplier_id, user_id="sari", name="Ibu Sari"),
+    }
+
+
+def _announce(inventory, supplier, lines, status=201):
+    return inventory.post("/deliveries", {"lines": lines}, status=status, headers=supplier["headers"])
+
+
+def _two_lines(supplier):
+    return [
+        {"product_id": supplier["dodol"]["id"], "qty": 20, "lot_code": "DB-11", "expiry_date": days_from_today(60)},
+        {"product_id": supplier["tas"]["id"], "qty": 5},
+    ]
+
+
+def test_a_supplier_announces_lists_and_cancels_only_their_own(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    assert delivery["status"] == "announced" and delivery["supplier_name"] == "Dodol Ibu Sari"
+    assert [(line["line_no"], line["name"], line["qty"]) for line in delivery["lines"]] == [
+        (1, "Dodol Betawi", 20),
+        (2, "Tas anyaman", 5),
+    ]
+    other_id = inventory.supplier("Kopi Pak Budi")
+    other = inventory.token("supplier", supplier_id=other_id, user_id="budi")
+    assert inventory.get("/deliveries", headers=other) == []
+    assert [d["id"] for d in inventory.get("/deliveries", headers=sari["headers"])] == [delivery["id"]]
+    for method, path in [("get", ""), ("post", "/cancel")]:
+        response = getattr(inventory.client, method)(f"/deliveries/{delivery['id']}{path}", headers=other)
+        assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert inventory.get(f"/deliveries/{delivery['id']}")["status"] == "announced"
+    assert [d["id"] for d in inventory.get("/deliveries?status=announced")] == [delivery["id"]]
+    cancelled = inventory.post(f"/deliveries/{delivery['id']}/cancel", {}, status=200, headers=sari["headers"])
+    assert cancelled["status"] == "cancelled" and cancelled["closed_by"] == "supplier:sari"
+    assert inventory.get("/deliveries?status=announced") == []
+    again = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", headers=sari["headers"])
+    assert again.status_code == 409 and again.json["code"] == "delivery_not_announced"
+
+
+def test_a_supplier_cannot_announce_another_suppliers_product_nor_receive(inventory, sari):
+    other_id = inventory.supplier("Kopi Pak Budi")
+    kopi = inventory.product(other_id, name="Kopi Robusta", category="minuman")
+    before = inventory.table_counts()
+    response = inventory.client.post(
+        "/deliveries",
+        json={"lines": [{"product_id": kopi["id"], "qty": 3, "expiry_date": days_from_today(90)}]},
+        headers=sari["headers"],
+    )
+    assert response.status_code == 422 and response.json["code"] == "invalid_delivery_lines"
+    assert "product_id" in response.json["errors"]["lines"]["0"]
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    refused = inventory.client.post(
+        f"/deliveries/{delivery['id']}/receive", json={"lines": [{"line_no": 1, "qty": 1}]}, headers=sari["headers"]
+    )
+    assert refused.status_code == 403
+    assert (
+        inventory.client.post("/deliveries", json={"lines": _two_lines(sari)}, headers=inventory.manager).status_code
+        == 403
+    )
+    assert inventory.table_counts()["intakes"] == before["intakes"]
+
+
+def test_receiving_what_arrived_records_the_intake_and_the_stock_once(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    received = inventory.post(
+        f"/deliveries/{delivery['id']}/receive",
+        {
+            "lines": [
+                {"line_no": 1, "qty": 18, "lot_code": "DB-12", "expiry_date": days_from_today(45)},
+                {"line_no": 2, "qty": 0},
+            ]
+        },
+        status=200,
+    )
+    assert received["status"] == "received" and received["closed_by"] == "manager:manager-user"
+    assert [line["received_qty"] for line in received["lines"]] == [18, 0]
+    intake = inventory.get(f"/intakes/{received['intake_id']}")
+    assert intake["supplier_id"] == sari["id"] and intake["number"].startswith("NT-")
+    assert intake["received_by"] == "Bu Manajer"
+    assert [(line["name"], line["qty"], line["lot_code"], line["expiry_date"]) for line in intake["lines"]] == [
+        ("Dodol Betawi", 18, "DB-12", days_from_today(45))
+    ]
+    assert inventory.stock(sari["dodol"])["on_hand"] == 18 and inventory.stock(sari["tas"])["on_hand"] == 0
+    assert inventory.client.get(f"/intakes/{intake['id']}/receipt.pdf", headers=sari["headers"]).status_code == 200
+    before = inventory.table_counts()
+    twice = inventory.client.post(
+        f"/deliveries/{delivery['id']}/receive", json={"lines": [{"line_no": 1, "qty": 18}]}, headers=inventory.manager
+    )
+    assert twice.status_code == 409 and twice.content_type == "application/problem+json"
+    assert twice.json["code"] == "delivery_not_announced"
+    cancel = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", headers=sari["headers"])
+    assert cancel.status_code == 409 and cancel.json["code"] == "delivery_not_announced"
+    assert inventory.table_counts() == before
+    assert inventory.get("/deliveries", headers=sari["headers"])[0]["status"] == "received"
+    inventory.assert_invariant()
+
+
+def test_the_announced_lot_and_expiry_are_kept_when_not_corrected(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    received = inventory.post(
+        f"/deliveries/{delivery['id']}/receive",
+        {"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 4}], "note": "satu tas rusak"},
+        status=200,
+    )
+    intake = inventory.get(f"/intakes/{received['intake_id']}")
+    assert [(line["qty"], line["lot_code"], line["expiry_date"]) for line in intake["lines"]] == [
+        (20, "DB-11", days_from_today(60)),
+        (4, f"{intake['number']}/2", None),
+    ]
+    assert intake["note"] == "satu tas rusak" and inventory.stock(sari["tas"])["on_hand"] == 4
+
+
+#: (announced lines → the error's field in line 0)
+BAD_ANNOUNCEMENTS = [
+    ("food without expiry", lambda s: [{"product_id": s["dodol"]["id"], "qty": 5}], "expiry_date"),
+    (
+        "expiry already past",
+        lambda s: [{"product_id": s["dodol"]["id"], "qty": 5, "expiry_date": days_from_today(-1)}],
+        "expiry_date",
+    ),
+    ("quantity 0", lambda s: [{"product_id": s["tas"]["id"], "qty": 0}], "qty"),
+    ("quantity as text", lambda s: [{"product_id": s["tas"]["id"], "qty": "5"}], "qty"),
+    ("unknown product", lambda s: [{"product_id": str(uuid.uuid4()), "qty": 5}], "product_id"),
+    ("unknown field", lambda s: [{"product_id": s["tas"]["id"], "qty": 5, "price": 1}], "price"),
+]
+
+
+@pytest.mark.parametrize("lines,field", [c[1:] for c in BAD_ANNOUNCEMENTS], ids=[c[0] for c in BAD_ANNOUNCEMENTS])
+def test_a_bad_announcement_is_a_problem_and_writes_nothing(inventory, sari, lines, field):
+    before = inventory.table_counts()
+    response = inventory.client.post("/deliveries", json={"lines": lines(sari)}, headers=sari["headers"])
+    assert response.status_code == 422 and response.content_type == "application/problem+json"
+    assert field in response.json["errors"]["lines"]["0"]
+    assert inventory.table_counts() == before
+
+
+#: (received lines, problem code, where the error is)
+BAD_RECEIPTS = [
+    ("a line missing", [{"line_no": 1, "qty": 20}], "invalid_delivery_lines", "lines"),
+    (
+        "an unknown line",
+        [{"line_no": 1, "qty": 1}, {"line_no": 2, "qty": 1}, {"line_no": 3, "qty": 1}],
+        "invalid_delivery_lines",
+        "lines.2.line_no",
+    ),
+    ("a line twice", [{"line_no": 1, "qty": 1}, {"line_no": 1, "qty": 1}], "invalid_delivery_lines", "lines.1.line_no"),
+    ("nothing arrived", [{"line_no": 1, "qty": 0}, {"line_no": 2, "qty": 0}], "nothing_received", "lines"),
+    ("negative quantity", [{"line_no": 1, "qty": -1}, {"line_no": 2, "qty": 1}], None, "lines.0.qty"),
+    (
+        "food expiry removed",
+        [{"line_no": 2, "qty": 5}, {"line_no": 1, "qty": 20, "expiry_date": None}],
+        "invalid_intake_lines",
+        "lines.1.expiry_date",
+    ),
+]
+
+
+@pytest.mark.parametrize("lines,code,where", [c[1:] for c in BAD_RECEIPTS], ids=[c[0] for c in BAD_RECEIPTS])
+def test_a_bad_receipt_is_a_problem_writes_nothing_and_leaves_it_announced(inventory, sari, lines, code, where):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    before = inventory.table_counts()
+    response = inventory.client.post(
+        f"/deliveries/{delivery['id']}/receive", json={"lines": lines}, headers=inventory.manager
+    )
+    assert response.status_code == 422 and response.content_type == "application/problem+json"
+    assert response.json.get("code") == code
+    found = response.json["errors"]
+    for key in where.split("."):
+        found = found[key]
+    assert found
+    assert inventory.table_counts() == before
+    assert inventory.get(f"/deliveries/{delivery['id']}")["status"] == "announced"
