@@ -137,11 +137,17 @@ def inventory_target(make_settings, token) -> Target:
         supplier_id, [{"product_id": product["id"], "qty": 5, "expiry_date": (TODAY + timedelta(days=90)).isoformat()}]
     )
     count = inventory.post("/counts", {"product_ids": [product["id"]]})
+    delivery = inventory.post(
+        "/deliveries",
+        {"lines": [{"product_id": product["id"], "qty": 3, "expiry_date": (TODAY + timedelta(days=60)).isoformat()}]},
+        headers=token("supplier", supplier_id=supplier_id),
+    )
     ids = {
         "supplier_id": supplier_id,
         "product_id": product["id"],
         "intake_id": intake["id"],
         "count_id": count["id"],
+        "delivery_id": delivery["id"],
         "lot_id": intake["lines"][0]["lot_id"],
         "barcode": product["barcode"],
     }
@@ -224,6 +230,10 @@ BASE_BODIES = {
         "supplier_id": ids["supplier_id"],
         "lines": [{"product_id": ids["product_id"], "qty": 2, "expiry_date": (TODAY + timedelta(days=60)).isoformat()}],
     },
+    ("inventory", "POST", "/deliveries"): lambda ids: {
+        "lines": [{"product_id": ids["product_id"], "qty": 2, "expiry_date": (TODAY + timedelta(days=60)).isoformat()}],
+    },
+    ("inventory", "POST", "/deliveries/{delivery_id}/receive"): lambda ids: {"lines": [{"line_no": 1, "qty": 2}]},
     ("inventory", "POST", "/counts/{count_id}/lines"): lambda ids: {
         "lines": [{"product_id": ids["product_id"], "counted": 3}]
     },
