@@ -13,7 +13,7 @@ from shared.runtime import build_runtime
 
 def create_app(settings: Settings | None = None) -> Flask:
     """App factory (gunicorn: ``services.gateway:create_app()``)."""
-    from services.gateway import api, console, i18n, pages, proxy, readiness, words
+    from services.gateway import api, console, i18n, pages, portal, proxy, readiness, words
     from services.gateway.sessions import TooManyAttempts, csrf_token
     from shared.web import create_service_app
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["gateway_http"] = proxy.make_http_session()
     app.register_blueprint(proxy.blp)
     app.register_blueprint(pages.blp)
+    app.register_blueprint(portal.blp)
     app.register_blueprint(console.blp)
     readiness.include_downstream_services(app)
     if runtime.settings.is_production:

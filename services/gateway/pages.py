@@ -3,7 +3,8 @@
 
 A page asked for by another role redirects to that role's own page, and without a session to ``/login``.
 The cashier's page and the manager's overview are scripts calling ``/api/...``; the supplier's portal is
-rendered here from the suppliers service (phone first, no script needed).
+rendered here from the suppliers and inventory services (phone first, no script needed), its forms are in
+:mod:`services.gateway.portal`.
 """
 
 from __future__ import annotations
@@ -182,8 +183,8 @@ def counter_service_worker() -> Response:
 
 @blp.get("/supplier")
 def supplier():
-    """The supplier's portal: balance, stock, recent sales, statements, payouts; each part that cannot be
-    loaded says so in words, the rest still shows."""
+    """The supplier's portal: balance, stock, recent sales, statements, payouts and announced deliveries (see
+    :mod:`services.gateway.portal`); each part that cannot be loaded says so in words, the rest still shows."""
     caller = _caller_or_none()
     if caller is None or caller.principal.role != "supplier":
         return _page("supplier")
@@ -191,14 +192,15 @@ def supplier():
     parts: dict[str, object] = {}
     failures: dict[str, str] = {}
     sources = {
-        "balance": "/me/balance",
-        "stock": "/me/stock",
-        "sales": f"/me/sales?from={today - timedelta(days=30)}&to={today}",
-        "payouts": "/me/payouts",
+        "balance": ("suppliers", "/me/balance"),
+        "stock": ("suppliers", "/me/stock"),
+        "sales": ("suppliers", f"/me/sales?from={today - timedelta(days=30)}&to={today}"),
+        "payouts": ("suppliers", "/me/payouts"),
+        "deliveries": ("inventory", "/deliveries"),
     }
-    for name, path in sources.items():
+    for name, (service, path) in sources.items():
         try:
-            parts[name] = call("suppliers", "GET", path)
+            parts[name] = call(service, "GET", path)
         except ServiceProblem as problem:
             failures[name] = problems.sentence(problem)
     return render_template(

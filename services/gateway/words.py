@@ -60,6 +60,7 @@ WORDS = {
     },
     "write_off_reason": {"damaged": _("Damaged"), "expired": _("Expired"), "lost": _("Lost")},
     "count_status": {"open": _("Open"), "approved": _("Approved"), "cancelled": _("Cancelled")},
+    "delivery_status": {"announced": _("Announced"), "received": _("Received"), "cancelled": _("Cancelled")},
     # money side: reconciliation, ledger, reports
     "reconciliation_status": {"queued": _("Waiting"), "done": _("Finished"), "failed": _("Failed")},
     "finding": {"missing": _("Missing"), "duplicated": _("Recorded twice"), "mismatched": _("Different")},
@@ -116,6 +117,8 @@ TONES = {
     "done": "ok",
     "inactive": "off",
     "retried": "ok",
+    "announced": "warn",
+    "received": "ok",
 }
 
 #: Banks (and the sharia banks UMKM use) with their Bank Indonesia clearing codes, for the supplier form.

@@ -328,7 +328,9 @@ def operations(target: Target) -> list[Operation]:
                 found.append(Operation(spec, path, method, op, item))
                 documented.add((path, method.upper()))
     for rule in target.app.url_map.iter_rules():
-        if rule.endpoint in SKIPPED_RULES or rule.endpoint.startswith(("api-docs", "proxy.", "pages.", "console.")):
+        if rule.endpoint in SKIPPED_RULES or rule.endpoint.startswith(
+            ("api-docs", "proxy.", "pages.", "console.", "portal.")
+        ):
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -432,9 +432,9 @@ GATEWAY_PUBLIC = {
     "/api/auth/login": "where a token is obtained",
     "/api/auth/logout": "clears the cookie; with a token it also ends that session",
 }
-#: Web pages (the pages and console blueprints) answer a browser without a session with a redirect to /login;
+#: Web pages (the pages, console and portal blueprints) answer a browser without a session with a redirect to /login;
 #: tests/integration/test_gateway_page_routes.py checks that for every one of them.
-PAGE_BLUEPRINTS = ("pages.", "console.")
+PAGE_BLUEPRINTS = ("pages.", "console.", "portal.")
 
 
 def test_every_gateway_api_endpoint_needs_a_token_and_is_described_in_its_openapi(gateway):

@@ -112,7 +112,7 @@ def test_every_page_of_the_console_and_portals_sends_a_visitor_without_a_session
     client = gateway.test_client()
     checked = 0
     for rule in gateway.url_map.iter_rules():
-        if not rule.endpoint.startswith(("pages.", "console.")) or rule.endpoint in OPEN_PAGES:
+        if not rule.endpoint.startswith(("pages.", "console.", "portal.")) or rule.endpoint in OPEN_PAGES:
             continue
         path = re.sub(r"<uuid:\w+>", SAMPLE_UUID, rule.rule)
         path = re.sub(r"<any\(([\w]+)[^>]*>", r"\1", path)

@@ -10,6 +10,7 @@ from services.gateway.console import (  # noqa: F401  (routes)
     counter_setup,
     counts,
     dead_letters,
+    deliveries,
     imports,
     intakes,
     labels,

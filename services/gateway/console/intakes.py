@@ -17,13 +17,17 @@ MAX_LINES = 100
 @blp.get("/intakes")
 @manager_page
 def intakes():
-    """Intakes, newest first, with their supplier's name and the nota titip."""
+    """The deliveries suppliers announced (to receive), then the intakes, newest first, with their supplier's
+    name and the nota titip."""
+    announced = call("inventory", "GET", "/deliveries", params={"status": "announced"}) or []
     found = call("inventory", "GET", "/intakes") or []
     names = {s["id"]: s["business_name"] for s in call("suppliers", "GET", "/suppliers") or []}
-    return render("console/intakes/list.html", section="intakes", intakes=found, supplier_names=names)
+    return render(
+        "console/intakes/list.html", section="intakes", deliveries=announced, intakes=found, supplier_names=names
+    )
 
 
-def _lines_from_form(count: int, errors: dict[str, list[str]]) -> tuple[list[dict[str, Any]], list[int]]:
+def lines_from_form(count: int, errors: dict[str, list[str]]) -> tuple[list[dict[str, Any]], list[int]]:
     """The filled lines (and the form row of each), skipping rows left empty."""
     lines, rows = [], []
     for row in range(count):
@@ -71,7 +75,7 @@ def new_intake():
             count += 1
         return render("console/intakes/form.html", line_count=count, **context)
     errors: dict[str, list[str]] = {}
-    lines, rows = _lines_from_form(count, errors)
+    lines, rows = lines_from_form(count, errors)
     message = gettext("Some lines of the intake are not valid; see the messages beside them.")
     if not lines:
         errors["lines.0.product_id"] = [gettext("Add at least one line.")]
@@ -83,7 +87,7 @@ def new_intake():
             intake = call("inventory", "POST", "/intakes", json=data)
         except ServiceProblem as problem:
             message, fields = failure(problem)
-            errors = {_form_row(key, rows): messages for key, messages in fields.items()}
+            errors = {form_row(key, rows): messages for key, messages in fields.items()}
         else:
             return done(
                 gettext("Intake %(number)s recorded.", number=intake["number"]),
@@ -94,7 +98,7 @@ def new_intake():
     return render("console/intakes/form.html", line_count=count, message=message, **context), 422
 
 
-def _form_row(key: str, rows: list[int]) -> str:
+def form_row(key: str, rows: list[int]) -> str:
     """``lines.<i>.field`` of the sent lines → ``lines.<form row>.field``."""
     parts = key.split(".")
     if parts[0] == "lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):

@@ -1,0 +1,64 @@
+"""Deliveries announced by suppliers, received against what arrives: the form is prefilled with the announced
+lines, the manager types what arrived, and the intake (nota titip) is recorded from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+
+from services.gateway.backend import ServiceProblem, call
+from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
+
+
+def _received_lines(announced: list[dict], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """What arrived of each announced line, in the form's order (the row of line ``i`` is ``lines.i``)."""
+    lines = []
+    for row, line in enumerate(announced):
+        prefix = f"lines.{row}."
+        received: dict[str, Any] = {"line_no": line["line_no"], "qty": form_int(prefix + "qty", errors, required=True)}
+        if received["qty"] is not None and received["qty"] < 0:
+            errors[prefix + "qty"] = [gettext("Must be 0 or more.")]
+        for name in ("lot_code", "expiry_date"):
+            value = form_text(prefix + name)
+            if value:
+                received[name] = value
+        lines.append(received)
+    return lines
+
+
+@blp.route("/deliveries/<uuid:delivery_id>/receive", methods=["GET", "POST"])
+@manager_page
+def receive_delivery(delivery_id):
+    """Receive an announced delivery: one row per announced line, prefilled, to correct to what arrived."""
+    delivery = call("inventory", "GET", f"/deliveries/{delivery_id}")
+    values: dict[str, Any] = {}
+    for row, line in enumerate(delivery["lines"]):
+        values[f"lines.{row}.qty"] = line["qty"]
+        values[f"lines.{row}.lot_code"] = line["lot_code"] or ""
+        values[f"lines.{row}.expiry_date"] = line["expiry_date"] or ""
+    context = {"section": "intakes", "delivery": delivery, "values": values, "errors": {}}
+    if request.method == "GET" or delivery["status"] != "announced":
+        return render("console/deliveries/receive.html", **context)
+    values.update(request.form)
+    errors: dict[str, list[str]] = {}
+    lines = _received_lines(delivery["lines"], errors)
+    message = gettext("Some lines of the delivery are not valid; see the messages beside them.")
+    if not errors:
+        data: dict[str, Any] = {"lines": lines}
+        if form_text("note"):
+            data["note"] = form_text("note")
+        try:
+            received = call("inventory", "POST", f"/deliveries/{delivery_id}/receive", json=data)
+        except ServiceProblem as problem:
+            message, errors = failure(problem)
+        else:
+            intake = call("inventory", "GET", f"/intakes/{received['intake_id']}")
+            return done(
+                gettext("Intake %(number)s recorded.", number=intake["number"]),
+                "console.intake",
+                intake_id=intake["id"],
+            )
+    context["errors"] = errors
+    return render("console/deliveries/receive.html", message=message, **context), 422
