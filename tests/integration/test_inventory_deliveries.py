@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from tests.integration.test_inventory_concurrency import _run_concurrently
 from tests.inventory_support import Inventory, days_from_today
 
 
@@ -118,6 +119,23 @@ def test_receiving_what_arrived_records_the_intake_and_the_stock_once(inventory,
     assert cancel.status_code == 409 and cancel.json["code"] == "delivery_not_announced"
     assert inventory.table_counts() == before
     assert inventory.get("/deliveries", headers=sari["headers"])[0]["status"] == "received"
+    inventory.assert_invariant()
+
+
+def test_managers_receiving_the_same_delivery_at_once_record_one_intake(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    before = inventory.table_counts()["intakes"]
+    body = {"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 5}]}
+    statuses = []
+
+    def receive(_index):
+        response = inventory.client.post(f"/deliveries/{delivery['id']}/receive", json=body, headers=inventory.manager)
+        statuses.append((response.status_code, (response.get_json() or {}).get("code")))
+
+    _run_concurrently(receive, 4)
+    assert sorted(statuses, key=str) == [(200, None)] + [(409, "delivery_not_announced")] * 3
+    assert inventory.table_counts()["intakes"] == before + 1
+    assert inventory.stock(sari["dodol"])["on_hand"] == 20 and inventory.stock(sari["tas"])["on_hand"] == 5
     inventory.assert_invariant()
 
 
