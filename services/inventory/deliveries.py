@@ -9,9 +9,9 @@ cannot both succeed)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import known_supplier
@@ -138,13 +138,16 @@ def receive(session: Session, delivery: Delivery, data: dict, actor: str, outlet
 
 def _close(session: Session, delivery: Delivery, status: DeliveryStatus, actor: str) -> None:
     """Move ``delivery`` from announced to ``status``, or a 409 when it was received or cancelled already."""
-    closed = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.ANNOUNCED)
-        .values(status=status, closed_by=actor, closed_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+    closed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery.id, Delivery.status == DeliveryStatus.ANNOUNCED)
+            .values(status=status, closed_by=actor, closed_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        ),
     )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    if closed.rowcount != 1:
         raise Conflict(
             f"delivery {delivery.id} is {delivery.status}, not announced",
             code=DELIVERY_NOT_ANNOUNCED,
