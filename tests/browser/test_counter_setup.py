@@ -23,7 +23,7 @@ def test_a_manager_chooses_favourites_and_a_printer_and_the_counter_uses_them(sh
     http, api = shop.centre.manager, shop.centre.api
     log_in(page, shop.url, "manajer", "manajer-pass-1")
     page.wait_for_url(f"{shop.url}/manager")
-    page.get_by_role("link", name="Kasir", exact=True).click()
+    page.get_by_role("navigation").get_by_role("link", name="Kasir", exact=True).click()
     expect(page.get_by_role("heading", name="Pengaturan kasir")).to_be_visible()
 
     add_favourite(page, "batik", "Batik Tulis Bekasi")

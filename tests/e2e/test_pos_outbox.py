@@ -99,7 +99,7 @@ def test_the_pos_worker_keeps_the_catalogue_replica_from_product_events(pos, sta
         with pos.runtime.engine.connect() as conn:
             return conn.execute(pos.runtime.messaging.processed_events.select()).all()
 
-    eventually(lambda: len(processed_events()) == 2, timeout=20, message="both events (one twice) processed")
+    eventually(lambda: len(processed_events()) == 2, timeout=60, message="both events (one twice) processed")
     assert {row.consumer for row in processed_events()} == {"pos.on_product_upserted"}
     assert replica_price() == 18_000  # the older revision, whenever it arrived, did not overwrite the newer
     assert (
