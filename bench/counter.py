@@ -33,12 +33,13 @@ import tempfile
 import time
 import uuid
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.auth import Principal, issue_token  # noqa: E402
+from shared.auth import Principal, issue_access_token  # noqa: E402
 from shared.db import make_engine, make_session_factory, transaction  # noqa: E402
 from shared.events import build_envelope, load_event  # noqa: E402
 from shared.migrations import upgrade  # noqa: E402
@@ -177,7 +178,8 @@ def main() -> int:
         served += [ServedApp(pos, ports["pos"]), ServedApp(gateway, ports["gateway"])]
         with gateway.extensions["sentra"].transaction() as session:
             accounts.upsert_user(session, "kasir", "Rudi Kasir", "cashier", "kasir-pass-1", None)
-        manager = {"Authorization": "Bearer " + issue_token(TEST_JWT_SECRET, Principal("m", "Manajer", "manager"))}
+        token = issue_access_token(TEST_JWT_SECRET, Principal("m", "Manajer", "manager"), timedelta(hours=1))
+        manager = {"Authorization": f"Bearer {token}"}
         register = pos.test_client().post("/registers", json={"code": "R01", "name": "Kasir 1"}, headers=manager)
         assert register.status_code == 201, register.json
         base = service_urls["gateway"]

@@ -55,6 +55,8 @@ def test_three_sales_offline_survive_a_reload_and_arrive_once(shop, page):
     page.reload()  # the service worker opens the counter, with its shift, without the network
     page.locator("#counter").wait_for()
     expect(page.locator("#queue-badge")).to_have_text("3 penjualan menunggu dikirim")
+    scan(page, DODOL)  # at once: a scan waits for the local catalogue to be read back, never asks the server
+    expect(page.locator("#cart tr")).to_have_count(1)
 
     page.context.set_offline(False)
     expect(page.locator("#queue-badge")).to_be_hidden(timeout=20_000)

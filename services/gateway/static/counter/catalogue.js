@@ -12,6 +12,8 @@ const AS_OF = "as_of";
 const byId = new Map();
 const byCode = new Map();
 let dbPromise = null;
+/** This browser's copy read into memory (a scan right after a reload waits for it rather than miss). */
+let loaded = null;
 let ready = null;
 /** When this browser's copy was last known current (the end of the last refresh that reached the server). */
 let asOf = null;
@@ -89,7 +91,8 @@ export const catalogue = {
   /** Load the local copy, then bring it up to date (and keep doing so). */
   start() {
     if (!ready) {
-      ready = load().catch(() => undefined).then(() => refresh());
+      loaded = load().catch(() => undefined);
+      ready = loaded.then(() => refresh());
       setInterval(refresh, REFRESH_MS);
     }
     return ready;
@@ -107,6 +110,7 @@ export const catalogue = {
 
   /** The product with ``code`` as its barcode (or SKU), or ``null`` when there is none. */
   async lookup(code) {
+    await loaded;
     const local = byCode.get(code);
     if (local) return local;
     for (const product of byId.values()) if (product.sku === code) return product;
@@ -122,6 +126,7 @@ export const catalogue = {
 
   /** Products whose name, SKU or barcode contains ``text``, sellable first, by name (at most 20). */
   async search(text) {
+    await loaded;
     const needle = text.trim().toLowerCase();
     if (!byId.size) return await pos.get("/catalogue?q=" + encodeURIComponent(text));
     const found = [];
