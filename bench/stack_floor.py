@@ -12,9 +12,9 @@ routes do nothing but answer JSON; ``--clients`` processes with a keep-alive
 benchmark's cycle against it — four ``GET`` (the barcode lookups of a 3–5 line basket) and one ``POST`` with a
 basket-sized JSON body (the checkout). Celery: :func:`shared.celery_factory.make_celery` (our broker settings:
 acks late, prefetch 1) with one task that does nothing; ``--tasks`` messages are published, then one worker
-(threads pool) drains them. A completed sale costs the consumers about six deliveries (``sale.completed`` to
-inventory and to suppliers, one ``stock.moved`` per line to suppliers), so the empty-task rate / 6 is the most
-sales per second the consumers could follow with zero work per event.
+(threads pool) drains them. A completed sale costs the consumers at most three deliveries (``sale.completed`` to
+inventory and to suppliers, one ``stock.moved`` carrying all its lines to suppliers), so the empty-task rate / 3
+is the most sales per second the consumers could follow with zero work per event (batches deliver several).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def celery_floor(args) -> None:
     rate = args.tasks / elapsed
     print(
         f"Celery floor {rate:7.1f} empty tasks/s consumed by one worker ({args.worker_threads} threads, "
-        f"{worker_cpu / elapsed:.2f} cores; ≈ {rate / 6:.0f} sales/s at 6 deliveries a sale); "
+        f"{worker_cpu / elapsed:.2f} cores; ≈ {rate / 3:.0f} sales/s at 3 deliveries a sale); "
         f"publishing {publish_rate:.0f} tasks/s from one thread"
     )
 

@@ -96,7 +96,13 @@ class SaleRefunded(Schema):
     lines = fields.List(fields.Nested(RefundLine), required=True, validate=validate.Length(min=1))
 
 
-class StockMoved(Schema):
+#: Most movements one ``stock.moved`` event carries (a producer splits a longer list into several events).
+MOVEMENTS_PER_EVENT = 500
+
+
+class StockMovement(Schema):
+    """One movement of inventory's append-only stock ledger, with the on-hand it left."""
+
     movement_id = fields.UUID(required=True)
     outlet_id = fields.UUID(required=True)
     product_id = fields.UUID(required=True)
@@ -113,6 +119,15 @@ class StockMoved(Schema):
     borne_by = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(["centre", "supplier"]))
     reference_id = fields.String(allow_none=True, load_default=None)
     occurred_at = fields.AwareDateTime(required=True)
+
+
+class StockMoved(Schema):
+    """Version 2: the movements one posting made together (a sale's lines, an intake's lots, a count's
+    adjustments), so a 4-line sale is one event and one outbox row per subscriber instead of four."""
+
+    movements = fields.List(
+        fields.Nested(StockMovement), required=True, validate=validate.Length(min=1, max=MOVEMENTS_PER_EVENT)
+    )
 
 
 class StockAlertRaised(Schema):
@@ -176,7 +191,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("product.upserted", 1, ProductUpserted, ("pos", "suppliers")),
         Contract("sale.completed", 1, SaleCompleted, ("inventory", "suppliers")),
         Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
-        Contract("stock.moved", 1, StockMoved, ("suppliers",)),
+        Contract("stock.moved", 2, StockMoved, ("suppliers",)),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
         Contract("reconciliation.requested", 1, ReconciliationRequested, ("suppliers",)),

@@ -142,6 +142,11 @@ def movement(
     }
 
 
+def moved(*movements: dict) -> dict:
+    """A ``stock.moved`` payload carrying ``movements``."""
+    return {"movements": list(movements)}
+
+
 def alert(
     supplier_id: str,
     product_id: str,

@@ -45,7 +45,8 @@ def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
 
 
 def on_stocks_moved(session: Session, events: list[Event]) -> None:
-    postings.record_stock_movements(session, [payload for payload, _ in events])
+    """Every movement of every event, recorded together (:func:`postings.record_stock_movements`)."""
+    postings.record_stock_movements(session, [movement for payload, _ in events for movement in payload["movements"]])
 
 
 def on_stock_alert_raised(session: Session, payload: dict, envelope: dict) -> None:

@@ -164,11 +164,6 @@ def post_refund(session: Session, refund: dict) -> bool:
     return True
 
 
-def record_stock_movement(session: Session, movement: dict) -> None:
-    """``stock.moved`` (:func:`record_stock_movements` with one)."""
-    record_stock_movements(session, [movement])
-
-
 def record_stock_movements(session: Session, movements: list[dict]) -> None:
     """``stock.moved``: keep the movements for the supplier's stock view (one insert-or-skip for all); a
     write-off the centre bears credits the supplier as if the goods had been sold at ``unit_price`` (terms at the

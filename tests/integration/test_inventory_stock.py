@@ -44,6 +44,11 @@ def _lots(inventory, product):
     return {lot["lot_code"]: lot["on_hand"] for lot in inventory.stock(product)["lots"]}
 
 
+def _published_movements(inventory):
+    """Every movement of every ``stock.moved`` event in the outbox, in the order they were recorded."""
+    return [m for payload in _outbox_payloads(inventory, "stock.moved") for m in payload["movements"]]
+
+
 def _outbox_payloads(inventory, event_type):
     outbox = inventory.runtime.messaging.outbox
     with inventory.runtime.engine.connect() as conn:
@@ -62,7 +67,7 @@ def test_an_intake_creates_numbered_lots_and_intake_movements_sent_to_suppliers(
     assert inventory.stock(dodol)["on_hand"] == 15 and inventory.stock(dodol)["flagged_for_count"] is False
     intakes = inventory.get("/intakes")
     assert len(intakes) == 1 and intakes[0]["number"].startswith("NT-") and intakes[0]["received_by"] == "Bu Manajer"
-    moved = _outbox_payloads(inventory, "stock.moved")
+    moved = _published_movements(inventory)
     assert [(m["kind"], m["qty"], m["on_hand_after"]) for m in moved] == [
         ("intake", 5, 5),
         ("intake", 4, 9),
@@ -78,7 +83,9 @@ def test_a_sale_takes_from_the_lot_that_expires_first_across_several_lots(invent
     inventory.sale([(dodol, 8)])
     assert _lots(inventory, dodol) == {"EARLY": 0, "MIDDLE": 0, "LATE": 4}
     assert inventory.stock(dodol)["on_hand"] == 4
-    sale_moves = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "sale"]
+    sales = [p["movements"] for p in _outbox_payloads(inventory, "stock.moved") if p["movements"][0]["kind"] == "sale"]
+    assert sorted(len(movements) for movements in sales) == [1, 3], "one stock.moved event per sale"
+    sale_moves = [m for m in _published_movements(inventory) if m["kind"] == "sale"]
     assert Counter((m["lot_id"], m["qty"]) for m in sale_moves) == Counter(
         [
             (dodol["lots"]["EARLY"], -3),
@@ -184,7 +191,7 @@ def test_a_write_off_from_a_lot_records_who_bears_it_per_agreement_or_as_given(i
         (dodol["lots"]["MIDDLE"], -1),
     ]
     assert _lots(inventory, dodol) == {"EARLY": 0, "MIDDLE": 5, "LATE": 3}
-    moved = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "write_off"]
+    moved = [m for m in _published_movements(inventory) if m["kind"] == "write_off"]
     assert [(m["borne_by"], m["reason"]) for m in moved] == [
         ("supplier", "damaged"),
         ("centre", "lost"),
@@ -260,7 +267,7 @@ def test_a_count_reports_variance_in_units_and_rupiah_and_approval_posts_adjustm
     assert [c["number"] for c in inventory.get("/counts?status=approved")] == [count["number"]]
     assert inventory.get("/counts?status=open") == []
     assert inventory.stock(dodol)["on_hand"] == 10 and inventory.stock(kopi)["on_hand"] == 12
-    adjustments = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "count_adjustment"]
+    adjustments = [m for m in _published_movements(inventory) if m["kind"] == "count_adjustment"]
     assert sorted((m["qty"], m["reason"]) for m in adjustments) == [
         (-2, "rusak tidak tercatat"),
         (-1, "rusak tidak tercatat"),
@@ -392,7 +399,7 @@ def test_a_pickup_posts_return_movements_and_gives_a_numbered_note(inventory, do
     )
     assert note["number"].startswith("RT-") and note["collected_by"] == "Ibu Sari" and len(note["lines"]) == 2
     assert _lots(inventory, dodol) == {"EARLY": 0, "MIDDLE": 6, "LATE": 4}
-    moved = [m for m in _outbox_payloads(inventory, "stock.moved") if m["kind"] == "return_to_supplier"]
+    moved = [m for m in _published_movements(inventory) if m["kind"] == "return_to_supplier"]
     assert sorted(m["qty"] for m in moved) == [-4, -1] and all(m["reference_id"] == note["id"] for m in moved)
     assert inventory.get(f"/returns/{note['id']}")["number"] == note["number"]
     assert [r["id"] for r in inventory.get(f"/returns?supplier_id={dodol['supplier_id']}")] == [note["id"]]

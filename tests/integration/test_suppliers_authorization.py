@@ -25,7 +25,7 @@ def _supplier_with_history(suppliers_app, client, token, name: str) -> dict:
     supplier_id = response.json["id"]
     product_id = ev.new_uuid()
     ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name=f"Produk {name}"))
-    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 10))
+    ev.deliver(suppliers_app, "stock.moved", ev.moved(ev.movement(supplier_id, product_id, "intake", 10)))
     ev.deliver(suppliers_app, "sale.completed", ev.sale([(supplier_id, product_id, 2, 50_000)], completed_at=ev.at(20)))
     alert = ev.alert(supplier_id, product_id)
     ev.deliver(suppliers_app, "stock.alert_raised", alert)

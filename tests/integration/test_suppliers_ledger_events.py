@@ -146,7 +146,9 @@ def test_a_write_off_the_centre_bears_credits_the_supplier_as_if_sold_and_one_th
 ):
     supplier_id = register(suppliers_client, token)
     product_id = ev.new_uuid()
-    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 10, on_hand_after=10))
+    ev.deliver(
+        suppliers_app, "stock.moved", ev.moved(ev.movement(supplier_id, product_id, "intake", 10, on_hand_after=10))
+    )
     centre = ev.movement(
         supplier_id,
         product_id,
@@ -157,12 +159,16 @@ def test_a_write_off_the_centre_bears_credits_the_supplier_as_if_sold_and_one_th
         reason="rusak di rak",
         on_hand_after=8,
     )
-    ev.deliver(suppliers_app, "stock.moved", centre)
-    ev.deliver(suppliers_app, "stock.moved", centre)
+    ev.deliver(suppliers_app, "stock.moved", ev.moved(centre))
+    ev.deliver(suppliers_app, "stock.moved", ev.moved(centre))
     ev.deliver(
         suppliers_app,
         "stock.moved",
-        ev.movement(supplier_id, product_id, "write_off", -1, unit_price=25_000, borne_by="supplier", on_hand_after=7),
+        ev.moved(
+            ev.movement(
+                supplier_id, product_id, "write_off", -1, unit_price=25_000, borne_by="supplier", on_hand_after=7
+            )
+        ),
     )
     result = balance(suppliers_client, token, supplier_id)
     assert result["available"] == 40_000 and result["lifetime_sales"] == 0
@@ -189,11 +195,17 @@ def test_the_stock_view_shows_on_hand_sold_near_expiry_and_due_for_pickup(suppli
         suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="Dodol Durian 250 g", revision=2)
     )
     ev.deliver(suppliers_app, "product.upserted", ev.product(supplier_id, product_id, name="stale name", revision=1))
-    ev.deliver(suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "intake", 20, occurred_at=ev.at(40)))
+    ev.deliver(
+        suppliers_app,
+        "stock.moved",
+        ev.moved(ev.movement(supplier_id, product_id, "intake", 20, occurred_at=ev.at(40))),
+    )
     sold = ev.sale([(supplier_id, product_id, 3, 30_000)])
     ev.deliver(suppliers_app, "sale.completed", sold)
     ev.deliver(
-        suppliers_app, "stock.moved", ev.movement(supplier_id, product_id, "sale", -3, reference_id=sold["sale_id"])
+        suppliers_app,
+        "stock.moved",
+        ev.moved(ev.movement(supplier_id, product_id, "sale", -3, reference_id=sold["sale_id"])),
     )
     ev.deliver(suppliers_app, "stock.alert_raised", ev.alert(supplier_id, product_id, lot_id=ev.new_uuid()))
     [row] = suppliers_client.get(f"/suppliers/{supplier_id}/stock", headers=token("manager")).json

@@ -102,8 +102,16 @@ def test_any_history_keeps_the_books_balanced_and_every_balance_equal_to_its_pos
             ev.deliver(
                 suppliers_app,
                 "stock.moved",
-                ev.movement(
-                    suppliers[slot], products[p], "write_off", -qty, unit_price=price, borne_by=borne_by, reason="rusak"
+                ev.moved(
+                    ev.movement(
+                        suppliers[slot],
+                        products[p],
+                        "write_off",
+                        -qty,
+                        unit_price=price,
+                        borne_by=borne_by,
+                        reason="rusak",
+                    )
                 ),
             )
         elif kind == "terms":
@@ -195,7 +203,9 @@ def _instantiate(templates, suppliers: list[str], product_id: str) -> list[tuple
             events.append(
                 (
                     "stock.moved",
-                    ev.movement(suppliers[slot], product_id, "write_off", -qty, unit_price=price, borne_by="centre"),
+                    ev.moved(
+                        ev.movement(suppliers[slot], product_id, "write_off", -qty, unit_price=price, borne_by="centre")
+                    ),
                 )
             )
     return events

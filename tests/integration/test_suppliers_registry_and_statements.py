@@ -147,15 +147,17 @@ def _history(suppliers_app, client, token) -> tuple[str, str]:
     ev.deliver(
         suppliers_app,
         "stock.moved",
-        ev.movement(
-            supplier_id,
-            product_id,
-            "write_off",
-            -1,
-            unit_price=25_000,
-            borne_by="centre",
-            reason="kemasan rusak",
-            occurred_at=feb + timedelta(hours=2),
+        ev.moved(
+            ev.movement(
+                supplier_id,
+                product_id,
+                "write_off",
+                -1,
+                unit_price=25_000,
+                borne_by="centre",
+                reason="kemasan rusak",
+                occurred_at=feb + timedelta(hours=2),
+            )
         ),
     )
     return supplier_id, product_id

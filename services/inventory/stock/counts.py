@@ -13,11 +13,12 @@ from services.inventory.errors import COUNT_NOT_OPEN, INVALID_COUNT_LINES, UNKNO
 from services.inventory.models import AlertKind, CountLine, CountSession, CountStatus, MovementKind, Product
 from services.inventory.stock.alerts import resolve_alerts
 from services.inventory.stock.ledger import (
+    NewMovement,
+    fefo_moves,
     lock_stock,
     on_hand,
-    post_movement,
+    post_movements,
     set_count_flag,
-    take_fefo,
 )
 from shared import business_time
 from shared.db import get_or_404, utcnow
@@ -174,7 +175,8 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
         p.id: p for p in session.scalars(select(Product).where(Product.id.in_([c.product_id for c in counted])))
     }
     lock_stock(session, count.outlet_id, products)
-    movements = []
+    shortfalls: list[NewMovement] = []
+    surpluses: list[NewMovement] = []
     for line in sorted(counted, key=lambda c: c.product_id):
         product = products[line.product_id]
         if line.counted is None or line.expected is None:
@@ -187,11 +189,12 @@ def approve_count(session: Session, count_id, actor: str, reason: str | None = N
             line_reference=line.id,
         )
         if units < 0:
-            movements += take_fefo(session, product, count.outlet_id, MovementKind.COUNT_ADJUSTMENT, -units, **movement)
+            shortfalls.append((product, -units, {"kind": MovementKind.COUNT_ADJUSTMENT, **movement}))
         elif units > 0:
-            movements.append(
-                post_movement(session, product, count.outlet_id, MovementKind.COUNT_ADJUSTMENT, units, **movement)
-            )
+            surpluses.append((product, units, {"kind": MovementKind.COUNT_ADJUSTMENT, **movement}))
+    moves = fefo_moves(session, count.outlet_id, shortfalls) + surpluses
+    movements = post_movements(session, count.outlet_id, moves)
+    for product in products.values():
         set_count_flag(session, count.outlet_id, product.id, False)
         if on_hand(session, count.outlet_id, product.id) >= 0:
             resolve_alerts(session, product.id, count.outlet_id, AlertKind.NEGATIVE_ON_HAND)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.inventory.catalogue import known_supplier, next_counter
 from services.inventory.errors import INTAKE_EXISTS, INVALID_INTAKE_LINES
 from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica
-from services.inventory.stock.ledger import lock_stock, post_movement
+from services.inventory.stock.ledger import NewMovement, lock_stock, post_movements
 from shared import business_time
 from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, DomainError
@@ -47,7 +47,8 @@ def record_intake(
     session.add(intake)
     session.flush()
     lock_stock(session, outlet_id, [p.id for p in products])
-    lines = []
+    received: list[NewMovement] = []
+    lots: list[tuple[Lot, Product]] = []
     occurred_at = utcnow()
     for line_no, (line, product) in enumerate(zip(data["lines"], products, strict=False), start=1):
         lot = Lot(
@@ -64,20 +65,23 @@ def record_intake(
         )
         session.add(lot)
         session.flush()
-        post_movement(
-            session,
-            product,
-            outlet_id,
-            MovementKind.INTAKE,
-            line["qty"],
-            lot_id=lot.id,
-            occurred_at=occurred_at,
-            reference_id=intake.id,
-            line_reference=str(line_no),
-            recorded_by=actor,
+        received.append(
+            (
+                product,
+                line["qty"],
+                {
+                    "kind": MovementKind.INTAKE,
+                    "lot_id": lot.id,
+                    "occurred_at": occurred_at,
+                    "reference_id": intake.id,
+                    "line_reference": str(line_no),
+                    "recorded_by": actor,
+                },
+            )
         )
-        lines.append(_intake_line(lot, product))
-    return intake, lines
+        lots.append((lot, product))
+    post_movements(session, outlet_id, received)
+    return intake, [_intake_line(lot, product) for lot, product in lots]
 
 
 def check_lines(

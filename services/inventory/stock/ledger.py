@@ -11,6 +11,7 @@ from services.inventory import rules
 from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Product, ProductStock, messaging
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
 from shared.db import insert_or_skip_many, new_id, table_of, utcnow
+from shared.events import MOVEMENTS_PER_EVENT
 
 _stock = table_of(ProductStock)
 _lots = table_of(Lot)
@@ -109,9 +110,9 @@ def post_movement(
 
 def post_movements(session: Session, outlet_id: str, new_movements: list[NewMovement]) -> list[dict]:
     """Append movements in order and move the lots' and products' on-hand with them (the caller holds the stock
-    locks): one statement per table for all of them — the movements, the lots, the stock rows and the
-    ``stock.moved`` outbox rows — then the alerts that follow from each new on-hand. Returns the movements, each
-    with its ``on_hand_after``."""
+    locks): one statement per table for all of them — the movements, the lots, the stock rows, and one
+    ``stock.moved`` event carrying every movement (split past ``MOVEMENTS_PER_EVENT``) — then the alerts that
+    follow from each new on-hand. Returns the movements, each with its ``on_hand_after``."""
     if any(qty == 0 for _, qty, _ in new_movements):
         raise ValueError("a movement moves something")
     if not new_movements:
@@ -160,17 +161,14 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
         .values(on_hand=bindparam("b_on_hand")),
         [{"b_product": product_id, "b_on_hand": on_hand[product_id]} for product_id in sorted(product_ids)],
     )
+    moved = [
+        {**{k: m[k] for k in _STOCK_MOVED_FIELDS}, "movement_id": m["id"], "on_hand_after": m["on_hand_after"]}
+        for m in movements
+    ]
     messaging.record_many(
         session,
         "stock.moved",
-        [
-            {
-                **{k: m[k] for k in _STOCK_MOVED_FIELDS},
-                "movement_id": m["id"],
-                "on_hand_after": m["on_hand_after"],
-            }
-            for m in movements
-        ],
+        [{"movements": moved[i : i + MOVEMENTS_PER_EVENT]} for i in range(0, len(moved), MOVEMENTS_PER_EVENT)],
     )
     for (product, qty, _), movement in zip(new_movements, movements, strict=True):
         _after_movement(session, product, outlet_id, qty, movement["on_hand_after"])
@@ -218,9 +216,15 @@ def take_fefo(
 
 
 def take_fefo_many(session: Session, outlet_id: str, takes: list[NewMovement]) -> list[dict]:
-    """Take each ``(product, qty, fields)`` out first-expiry-first-out, in order (a later take of the same
-    product finds the lots as the earlier left them), with the lots of all the products read in one query and
-    the movements posted together (:func:`post_movements`). The caller holds the stock locks."""
+    """Take each ``(product, qty, fields)`` out first-expiry-first-out (:func:`fefo_moves`), the movements
+    posted together (:func:`post_movements`). The caller holds the stock locks."""
+    return post_movements(session, outlet_id, fefo_moves(session, outlet_id, takes))
+
+
+def fefo_moves(session: Session, outlet_id: str, takes: list[NewMovement]) -> list[NewMovement]:
+    """The movements that take each ``(product, qty, fields)`` out first-expiry-first-out, in order (a later
+    take of the same product finds the lots as the earlier left them), with the lots of all the products read
+    in one query; what the lots lack comes from unallocated stock. Nothing is posted yet."""
     lots = lots_with_stock(session, outlet_id, {product.id for product, _, _ in takes})
     moves: list[NewMovement] = []
     for product, qty, fields in takes:
@@ -229,7 +233,7 @@ def take_fefo_many(session: Session, outlet_id: str, takes: list[NewMovement]) -
         taken = dict(allocation)
         lots[product.id] = [replace(lot, on_hand=lot.on_hand - taken.get(lot.lot_id, 0)) for lot in balances]
         moves += [(product, -units, {**fields, "lot_id": lot_id}) for lot_id, units in allocation]
-    return post_movements(session, outlet_id, moves)
+    return moves
 
 
 def available_to_take(session: Session, outlet_id: str, product_id: str, lot_id: str | None) -> int:

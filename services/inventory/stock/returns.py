@@ -20,11 +20,7 @@ from services.inventory.models import (
     SupplierReturn,
     SupplierReturnLine,
 )
-from services.inventory.stock.ledger import (
-    available_to_take,
-    lock_stock,
-    post_movement,
-)
+from services.inventory.stock.ledger import NewMovement, available_to_take, lock_stock, post_movements
 from shared import business_time
 from shared.db import get_or_404, table_of, utcnow
 from shared.errors import DomainError
@@ -134,6 +130,7 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str, reco
     )
     session.add(note)
     session.flush()
+    returned: list[NewMovement] = []
     for lot, line in resolved:
         reason = line.get("reason") or "retur"
         session.add(
@@ -141,17 +138,20 @@ def record_return(session: Session, data: dict, actor: str, outlet_id: str, reco
                 return_id=note.id, product_id=lot.product_id, lot_id=lot.id, qty=line["qty"], reason=reason
             )
         )
-        post_movement(
-            session,
-            products[lot.product_id],
-            outlet_id,
-            MovementKind.RETURN_TO_SUPPLIER,
-            -line["qty"],
-            lot_id=lot.id,
-            reason=reason,
-            reference_id=note.id,
-            recorded_by=actor,
+        returned.append(
+            (
+                products[lot.product_id],
+                -line["qty"],
+                {
+                    "kind": MovementKind.RETURN_TO_SUPPLIER,
+                    "lot_id": lot.id,
+                    "reason": reason,
+                    "reference_id": note.id,
+                    "recorded_by": actor,
+                },
+            )
         )
+    post_movements(session, outlet_id, returned)
     session.flush()
     return note
 

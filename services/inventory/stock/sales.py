@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory import rules
 from services.inventory.models import Lot, Movement, MovementKind, Product
-from services.inventory.stock.ledger import lock_stock, post_movement, take_fefo_many
+from services.inventory.stock.ledger import NewMovement, lock_stock, post_movements, take_fefo_many
 from shared.celery_factory import RetryLater
 from shared.db import table_of
 
@@ -64,7 +64,8 @@ def apply_sales(session: Session, sales: list[dict]) -> list[dict]:
 
 def apply_refund(session: Session, refund: dict) -> list[dict]:
     """``sale.refunded``: when the goods go back to stock, into the lots the sale took them from.
-    Needs the sale's movements: a refund that arrives before its sale is retried later."""
+    Needs the sale's movements: a refund that arrives before its sale is retried later. The refund's lines name
+    distinct sale lines (POS refuses a line listed twice), so each line's earlier refunds are read once."""
     if not refund["back_to_stock"]:
         return []
     sale_id = str(refund["sale_id"])
@@ -86,7 +87,7 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
     lines = sorted(refund["lines"], key=lambda line: (str(line["product_id"]), str(line["sale_line_id"])))
     products = _products(session, [line["product_id"] for line in lines])
     lock_stock(session, outlet_id, products)
-    movements = []
+    back: list[NewMovement] = []
     for line in lines:
         line_id = str(line["sale_line_id"])
         taken_rows = sorted(
@@ -104,18 +105,18 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
         }
         unit_price = taken_rows[0].unit_price if taken_rows else None
         for lot_id, units in rules.allocate_refund(line["qty"], taken, refunded):
-            movements.append(
-                post_movement(
-                    session,
+            back.append(
+                (
                     products[str(line["product_id"])],
-                    outlet_id,
-                    MovementKind.REFUND,
                     units,
-                    lot_id=lot_id,
-                    occurred_at=refund["refunded_at"],
-                    unit_price=unit_price,
-                    reference_id=str(refund["refund_id"]),
-                    line_reference=line_id,
+                    {
+                        "kind": MovementKind.REFUND,
+                        "lot_id": lot_id,
+                        "occurred_at": refund["refunded_at"],
+                        "unit_price": unit_price,
+                        "reference_id": str(refund["refund_id"]),
+                        "line_reference": line_id,
+                    },
                 )
             )
-    return movements
+    return post_movements(session, outlet_id, back)
