@@ -275,3 +275,18 @@ def test_the_generic_csv_names_bank_account_holder_amount_and_reference():
         ["bank_name", "account_number", "account_holder", "amount", "reference", "supplier", "line_id"],
         ["BRI", "002301000123456", "Hendra Wijaya", "85000", "SENTRA-20261130-BBBB2222", "Kerupuk", "l2"],
     ]
+
+
+def test_every_field_error_of_a_bank_file_has_a_sentence_in_the_consoles_catalogue():
+    from services.gateway import problems
+
+    bad_line = [Transfer("BRI", "12", "Nama | panjang" * 10, 0, "R", "", "l9"), Transfer("Bank Antah", "1", "", 1, "R")]
+    bad_options = FileOptions(value_date=date(2026, 12, 1), corporate_id="KBB-1", batch=0, value_hour=24)
+    messages = {
+        message
+        for file_format in bank_files.FORMATS
+        for errors in bank_files.line_problems(file_format, bad_line, bad_options).values()
+        for message in errors
+    }
+    assert len(messages) >= 8
+    assert all(problems.field_sentence(m) != str(problems.UNKNOWN_FIELD_MESSAGE) for m in messages), messages
