@@ -6,28 +6,29 @@ BCA gives the template and converter to KlikBCA Bisnis customers and does not pu
 follows what public payroll software that uploads it writes, where the sources agree:
 
 - the pipe-separated TXT: Arenzha-Media-Teknologi/laundry-hrd ``app/Http/Controllers/web/PayrollBcaController.php``
-  (``exportTransactionTxt``, commit b64dca6), and a second, independent converter in a Flask back office that
-  writes the same header and detail records (same field order, the 8-digit file number, the 2-digit hour and the
-  5-digit record count);
+  (``exportTransactionTxt``, commit b64dca6), and a second, independent converter in a public Flask back office
+  (its repository not identified by the index searched) that writes the same header and detail records (same
+  field order, the 8-digit file number, the 2-digit hour and the 5-digit record count);
 - the detail columns and their limits: the template's own "Data" sheet and "Legend", as used by
   Cipta-Grafika/absensicipta ``app/Exports/BcaMatPayrollExport.php`` (commit bad5f28: Transaction ID at most 18,
-  unique; Receiver Name at most 70, upper case; Remark at most 18) and the same 13 columns in several other
-  payroll exports (PT Cahaya Sukses Plastindo's, a NetSuite script, a TypeScript HR app).
+  unique; Receiver Name at most 70, upper case; Remark at most 18) and the same 13 columns in the same order in
+  several other public payroll exports (Laravel, NetSuite and TypeScript ones).
 
 Layout, one record a line, fields separated by ``|``:
 
 - header ``0|PY|<corporate ID>|<company code>|<file number 9(8)>|<effective date yyyyMMdd>|<hour 9(2)>|
   <debited account>|<number of detail records 9(5)>|||`` — the header is the file's totals record (the record
-  count; the layout carries no total amount: KlikBCA Bisnis shows the sum when the file is uploaded); the two
-  fields after the count (laundry-hrd writes a business type and a remark there, the Flask converter leaves them
-  empty) are left empty;
+  count; neither source writes a total amount); the two fields after the count (laundry-hrd writes a business
+  type and a remark there, the Flask converter leaves them empty) are left empty;
 - detail ``1|<transaction ID, zero-padded to 18>|BCA|<beneficiary ID: empty>|<credited account 9(10)>|
   <receiver name X(70)>|<amount, two decimals, "." separator>|<NIP: empty>|<remark X(18)>|<email: empty>|
   <SWIFT code: empty>|<customer type: empty>|<customer residence: empty>`` (the last four are for LLG/RTGS rows).
 
 Unconfirmed (no source states it): the date's form in the header (yyyyMMdd is laundry-hrd's), what the hour means
-to the bank, the limits of the corporate ID and company code, line endings (``\\n``, as both sources write).
-Check the first file against the converter BCA hands out before uploading it.
+to the bank, the limits of the corporate ID and company code, line endings (``\\n``, as both sources write), the
+receiver name's place (laundry-hrd writes the amount there, the Flask converter the name), and whether KlikBCA
+Bisnis asks for the checksum the Flask back office computes over the file's lines (not made here). Check the first
+file against the converter BCA hands out before uploading it.
 """
 
 from __future__ import annotations
