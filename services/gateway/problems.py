@@ -138,7 +138,10 @@ FIELD_SENTENCES = {
     # bank files and reports (suppliers, pos, inventory)
     "Unknown bank.": _("Unknown bank: choose it from the list on the supplier's page."),
     "Only digits.": _("Only digits."),
-    "Not a name the bank's file can carry.": _("The account holder's name is too long or has a comma or quote."),
+    "Not a name the bank's file can carry.": _(
+        "The account holder's name is too long for this bank's file or has a comma, semicolon, quote or |."
+    ),
+    "Only letters and digits.": _("Only letters and digits."),
     "Must be from today to 31 days ahead.": _("Must be from today to 31 days ahead."),
     "The period is longer than 366 days.": _("The period is longer than 366 days."),
     "Unknown category.": _("This category does not exist or is no longer in use."),

@@ -78,16 +78,31 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
     assert "Disetujui" in page.inner_text("h1")
     assert "Dikeluarkan" in row_of(page, "Kerupuk Cikarang").inner_text()
 
-    # the bank file: BCA carries the BCA account only, with its totals row; Mandiri needs the debit account
+    # the bank files: BCA carries the BCA account only (the Multi Payroll TXT, its header counting the records),
+    # BRI the BRI account only (with its COUNT and TOTAL rows); Mandiri needs the debit account
     page.select_option("#f-format", "bca")
+    page.fill("#f-debit_account", "0987654321")
+    page.fill("#f-corporate_id", "KBB12345")
+    page.fill("#f-company_code", "SNTR01")
     page.fill("#f-batch", "2")
+    page.select_option("#f-value_hour", "8")
     with page.expect_download() as download:
         page.click("#download-bank-file")
+    assert download.value.suggested_filename.endswith("-bca.txt")
     text = open(download.value.path(), encoding="utf-8").read()
-    rows = list(csv.reader(io.StringIO(text)))
+    header, detail = (line.split("|") for line in text.splitlines())
     share = 350_000 - 350_000 * 1500 // 10_000
-    assert rows[2] == ["1", "1234567890", "Batik Tarumanegara (pemilik)", str(share), rows[2][4]]
-    assert rows[-1] == ["TOTAL", "1", "", str(share), ""] and bank_files.check_totals("bca", text) == []
+    assert header[:9] == ["0", "PY", "KBB12345", "SNTR01", "00000002", header[5], "08", "0987654321", "00001"]
+    assert detail[4:7] == ["1234567890", "BATIK TARUMANEGARA (PEMILIK)", f"{share}.00"]
+    assert bank_files.check_totals("bca", text) == []
+    page.goto(run_url)
+    page.select_option("#f-format", "bri")
+    page.fill("#f-debit_account", "002301000999999")
+    with page.expect_download() as download:
+        page.click("#download-bank-file")
+    bri = open(download.value.path(), encoding="utf-8").read()
+    assert [row.split("|")[0] for row in bri.splitlines()] == ["No", "1", "COUNT", "TOTAL", "DATE", "TIME"]
+    assert "|002301000123456|Dodol Mpok Yati (pemilik)|" in bri and bank_files.check_totals("bri", bri) == []
     page.goto(run_url)
     page.select_option("#f-format", "mandiri")
     page.click("#download-bank-file")

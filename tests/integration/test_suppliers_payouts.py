@@ -13,7 +13,13 @@ from tests import suppliers_support as ev
 
 
 def register(
-    suppliers_client, token, name: str, minimum_payout: int = 0, holdback_days: int = 7, bank: bool = True
+    suppliers_client,
+    token,
+    name: str,
+    minimum_payout: int = 0,
+    holdback_days: int = 7,
+    bank: bool = True,
+    account: tuple[str, str] = ("BCA", "1234567890"),
 ) -> str:
     body = {
         "business_name": name,
@@ -22,7 +28,7 @@ def register(
         "agreement": {"minimum_payout": minimum_payout, "holdback_days": holdback_days, "payout_schedule": "weekly"},
     }
     if bank:
-        body.update(bank_name="BCA", bank_account_number="1234567890", bank_account_holder=f"{name} (pemilik)")
+        body.update(bank_name=account[0], bank_account_number=account[1], bank_account_holder=f"{name} (pemilik)")
     response = suppliers_client.post("/suppliers", json=body, headers=token("manager"))
     assert response.status_code == 201, response.json
     return response.json["id"]
@@ -226,22 +232,40 @@ def test_the_manager_who_created_a_run_cannot_approve_it_and_nothing_changes(sup
     assert approved.json["approved_by"] == "manager:rina"
 
 
-def test_an_approved_run_downloads_in_the_bca_and_mandiri_layouts_checked_before_it_leaves(
+def test_an_approved_run_downloads_in_the_bca_bri_and_mandiri_layouts_checked_before_it_leaves(
     suppliers_app, suppliers_client, token
 ):
     bca = register(suppliers_client, token, "Batik Tarumanegara")
+    bri = register(suppliers_client, token, "Dodol Mpok Yati", account=("BRI", "002301000123456"))
     sell(suppliers_app, bca, 250_000, days_ago=10)
+    sell(suppliers_app, bri, 100_000, days_ago=10)
     manager = token("manager", user_id="dewi")
     run = suppliers_client.post("/payout-runs", json={"cutoff_date": ev.at(0).date().isoformat()}, headers=manager).json
     url = f"/payout-runs/{run['id']}/bank-file"
     assert suppliers_client.get(f"{url}?format=bca", headers=manager).status_code == 409  # a draft has no file
     suppliers_client.post(f"/payout-runs/{run['id']}/approve", headers=token("manager", user_id="rina"))
 
-    bca_file = suppliers_client.get(f"{url}?format=bca&batch=3", headers=manager)
-    assert bca_file.status_code == 200 and bca_file.mimetype == "text/csv"
-    text = bca_file.get_data(as_text=True)
-    assert text.splitlines()[0].endswith(",Batch,03") and text.splitlines()[-1] == "TOTAL,1,,200000,"
-    assert bank_files.check_totals("bca", text) == []
+    bca_options = "debit_account=0987654321&corporate_id=kbb12345&company_code=SNTR01&batch=3&value_hour=8"
+    bca_file = suppliers_client.get(f"{url}?format=bca&{bca_options}", headers=manager)
+    assert bca_file.status_code == 200 and bca_file.mimetype == "text/plain"
+    assert bca_file.headers["Content-Disposition"].endswith(f'payout-{run["id"]}-bca.txt"')
+    header, detail = bca_file.get_data(as_text=True).splitlines()
+    assert header.startswith("0|PY|KBB12345|SNTR01|00000003|") and header.endswith("|08|0987654321|00001|||")
+    assert detail.split("|")[2:7] == ["BCA", "", "1234567890", "BATIK TARUMANEGARA (PEMILIK)", "200000.00"]
+    assert bank_files.check_totals("bca", bca_file.get_data(as_text=True)) == []
+    no_corporate_id = suppliers_client.get(f"{url}?format=bca&debit_account=0987654321", headers=manager)
+    assert no_corporate_id.status_code == 422 and no_corporate_id.json["code"] == "invalid_bank_file"
+    assert set(no_corporate_id.json["errors"]) == {"corporate_id", "company_code"}
+
+    bri_file = suppliers_client.get(f"{url}?format=bri&debit_account=002301000999999", headers=manager)
+    assert bri_file.status_code == 200 and bri_file.mimetype == "text/csv"
+    rows = [line.split("|") for line in bri_file.get_data(as_text=True).splitlines()]
+    assert rows[1][:7] == ["1", "002301000999999", "002301000123456", "Dodol Mpok Yati (pemilik)", "", "80000", "IDR"]
+    assert rows[2][:2] == ["COUNT", "1"] and rows[3][:2] == ["TOTAL", "80000"]
+    assert bank_files.check_totals("bri", bri_file.get_data(as_text=True)) == []
+    wrong_debit = suppliers_client.get(f"{url}?format=bri&debit_account=0987654321", headers=manager)
+    assert wrong_debit.status_code == 422
+    assert wrong_debit.json["errors"] == {"debit_account": ["An account at this bank has 15 digits."]}
 
     no_debit_account = suppliers_client.get(f"{url}?format=mandiri", headers=manager)
     assert no_debit_account.status_code == 422 and no_debit_account.json["code"] == "invalid_bank_file"
@@ -252,5 +276,12 @@ def test_an_approved_run_downloads_in_the_bca_and_mandiri_layouts_checked_before
         mandiri.get_data(as_text=True).startswith("P,")
         and bank_files.check_totals("mandiri", mandiri.get_data(as_text=True)) == []
     )
-    for bad in ("format=bni", "value_date=2001-01-01", "batch=0", "debit_account=" + "1" * 41):
+    for bad in (
+        "format=bni",
+        "value_date=2001-01-01",
+        "batch=0",
+        "debit_account=" + "1" * 41,
+        "value_hour=24",
+        "corporate_id=" + "A" * 21,
+    ):
         assert suppliers_client.get(f"{url}?{bad}", headers=manager).status_code == 422, bad

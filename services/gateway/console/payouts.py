@@ -14,11 +14,14 @@ from services.gateway.sessions import optional_caller
 #: The bank file layouts a manager can download (``format`` of the suppliers service's bank-file endpoint).
 BANK_FILE_FORMATS = [
     ("csv", _("Generic CSV (any bank)")),
-    ("bca", _("KlikBCA Bisnis (BCA accounts only)")),
     ("mandiri", _("Mandiri Cash Management (all banks)")),
+    ("bca", _("KlikBCA Bisnis Multi Payroll (BCA accounts only)")),
+    ("bri", _("BRI CMS mass transfer (BRI accounts only)")),
 ]
 #: The query parameters the bank file form passes on.
-BANK_FILE_FIELDS = ("format", "debit_account", "value_date", "batch")
+BANK_FILE_FIELDS = ("format", "debit_account", "value_date", "batch", "corporate_id", "company_code", "value_hour")
+#: The hours a BCA file's transfers can run at (``value_hour``).
+BANK_FILE_HOURS = [(str(hour), f"{hour:02d}.00") for hour in range(24)]
 
 
 @blp.route("/payouts", methods=["GET", "POST"])
@@ -65,6 +68,7 @@ def _detail(run: dict, **context):
         supplier_names=supplier_names(),
         created_by_me=run.get("created_by", "").split(":")[-1] == me.split(":")[-1],
         bank_file_formats=BANK_FILE_FORMATS,
+        bank_file_hours=BANK_FILE_HOURS,
         bank_file=dict(request.args) if request.method == "GET" else {},
         **context,
     )
@@ -82,7 +86,7 @@ def payout_bank_file(run_id):
         return _refused(run_id, problem)
     return Response(
         response.content,
-        mimetype="text/csv",
+        content_type=response.headers.get("Content-Type", "text/csv"),
         headers={"Content-Disposition": response.headers.get("Content-Disposition", "attachment")},
     )
 

@@ -127,6 +127,9 @@ class BankFileQuery(StrictSchema):
     value_date = fields.Date(load_default=None, metadata={"description": "Execution date (default: today, WIB)"})
     debit_account = fields.String(load_default="", validate=validate.Length(max=40))
     batch = fields.Integer(load_default=1, validate=validate.Range(min=1, max=99))
+    corporate_id = fields.String(load_default="", validate=validate.Length(max=20))
+    company_code = fields.String(load_default="", validate=validate.Length(max=20))
+    value_hour = fields.Integer(load_default=0, validate=validate.Range(min=0, max=23))
 
     @validates_schema
     def _not_in_the_past(self, data, **kwargs):
@@ -141,18 +144,24 @@ class BankFileInFormat(MethodView):
     @payouts_blp.arguments(BankFileQuery, location="query")
     @payouts_blp.response(200)
     def get(self, query, run_id):
-        """The bank file of an approved run in a bank's bulk-transfer layout (``format``: ``csv``, ``bca`` (BCA
-        accounts only), ``mandiri`` (MCM multi service; needs ``debit_account``)); 422 ``invalid_bank_file`` with
-        the lines that break the layout's rules, 409 ``no_lines_for_bank`` when the layout carries none."""
+        """The bank file of an approved run in a bank's bulk-transfer layout (``format``: ``csv``; ``mandiri`` (MCM
+        multi service, any bank; needs ``debit_account``); ``bca`` (KlikBCA Bisnis Multi Payroll TXT, BCA accounts
+        only; needs ``debit_account``, ``corporate_id``, ``company_code``, takes ``batch`` and ``value_hour``);
+        ``bri`` (BRI CMS Mass FT, BRI accounts only; needs ``debit_account``)); 422 ``invalid_bank_file`` with the
+        lines that break the layout's rules, 409 ``no_lines_for_bank`` when the layout carries none."""
         options = bank_files.FileOptions(
             value_date=query["value_date"] or business_day(utcnow()),
             debit_account=query["debit_account"].strip(),
             batch=query["batch"],
+            corporate_id=query["corporate_id"].strip(),
+            company_code=query["company_code"].strip(),
+            value_hour=query["value_hour"],
         )
         with current_runtime().transaction() as session:
             body = payouts.bank_file(session, run_id, query["format"], options)
-        name = f"payout-{run_id}-{query['format']}.csv"
-        return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        extension, media_type = bank_files.file_type(query["format"])
+        name = f"payout-{run_id}-{query['format']}.{extension}"
+        return Response(body, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @payouts_blp.route("/<uuid:run_id>/bank-file.csv")
