@@ -66,7 +66,7 @@ def cancel_delivery(delivery_id):
     if not isinstance(caller, Caller):
         return caller
     try:
-        call("inventory", "POST", f"/deliveries/{delivery_id}/cancel")
+        call("inventory", "POST", f"/deliveries/{delivery_id}/cancel", json={})
     except ServiceProblem as problem:
         return _render(caller, "error.html", message=failure(problem)[0]), problem.status
     return done(gettext("Delivery cancelled."), "pages.supplier")
