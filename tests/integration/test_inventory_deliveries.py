@@ -310,3 +310,18 @@ def test_suppliers_announcing_at_once_get_distinct_consecutive_numbers(inventory
     _run_concurrently(announce, 4)
     year = days_from_today(0)[:4]
     assert sorted(numbers) == [f"KRM-{year}-{n:06d}" for n in range(1, 5)]
+
+
+def test_a_supplier_scanning_a_code_finds_only_their_own_product(inventory, sari):
+    """What the announce form's scan field asks: a barcode (UPC-A or its EAN-13 form) or a SKU in any case."""
+    dodol, tas = sari["dodol"], sari["tas"]
+    own = sari["headers"]
+    assert inventory.get(f"/products/by-code/{dodol['barcode']}", headers=own)["id"] == dodol["id"]
+    assert inventory.get(f"/products/by-code/{tas['sku'].lower()}", headers=own)["id"] == tas["id"]
+    upc = inventory.product(sari["id"], name="Kopi Sachet", category="minuman", barcode="036000291452")
+    assert inventory.get("/products/by-code/0036000291452", headers=own)["id"] == upc["id"]
+    other = inventory.product(inventory.supplier("Kopi Pak Budi"), name="Kopi Robusta", category="minuman")
+    for code in (other["barcode"], other["sku"], "tidak-ada", "8991234500017"):
+        response = inventory.client.get(f"/products/by-code/{code}", headers=own)
+        assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert inventory.get(f"/products/by-code/{other['sku']}")["id"] == other["id"]  # a manager finds any
