@@ -4,6 +4,7 @@ till (POS), stock (inventory) and the ledger (suppliers) each hold of one sale o
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import request
 from flask_babel import gettext
@@ -120,10 +121,10 @@ def _ledger_entries(source_id: str, names: dict[str, str]) -> list[dict]:
     return entries
 
 
-def _from_pos(path: str, **params: str) -> dict | list | None:
+def _from_pos(path: str) -> Any:
     """What the till answers for ``path``; ``None`` when it has no such record (a 404)."""
     try:
-        return call("pos", "GET", path, params=params or None)
+        return call("pos", "GET", path)
     except ServiceProblem as problem:
         if problem.status != 404:
             raise
