@@ -194,6 +194,9 @@ def cancelled_and_refused(centre, page, goods) -> None:
     row = page.locator(f"#deliveries tr[data-delivery-number='{cancelled['number']}']")
     assert "Dibatalkan" in row.inner_text() and "Alasan: Gudang penuh minggu ini" in row.inner_text()
     check_page(page, "delivery-supplier-delivery-cancelled", english)
+    page.set_viewport_size(PHONE)  # the deliveries fit a phone without scrolling the table sideways either
+    table = page.locator("#deliveries .table-wrap")
+    assert table.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth")
 
     # the announce form is a plain form: scanning works with JavaScript off
     plain = page.context.browser.new_context(java_script_enabled=False, locale="id-ID", viewport=PHONE)
