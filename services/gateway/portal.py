@@ -1,9 +1,14 @@
 """The supplier portal's forms (phone first, no script needed): announce a delivery of their own products, and
-cancel one while it is still announced. The portal itself is :func:`services.gateway.pages.supplier`."""
+cancel one while it is still announced. The portal itself is :func:`services.gateway.pages.supplier`.
+
+The announce form has a scan field: a barcode or SKU and Enter (a scanner types both) adds a line of that
+product, or one more to its line. It is the form's first submit button, so a scanner's Enter in any field never
+sends the announcement by accident; the page comes back with the scan field focused for the next code."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
@@ -35,6 +40,8 @@ def announce_delivery():
     except ServiceProblem as problem:
         return _render(caller, "error.html", message=failure(problem)[0]), 502
     context["product_options"] = [(p["id"], p["name"]) for p in products]
+    if request.method == "POST" and request.form.get("action") == "scan":
+        return _scan(caller, count, {p["id"]: p["name"] for p in products}, context)
     if request.method == "GET" or request.form.get("action") == "add_line":
         if request.method == "POST":
             count += 1
@@ -49,14 +56,62 @@ def announce_delivery():
         if form_text("note"):
             data["note"] = form_text("note")
         try:
-            call("inventory", "POST", "/deliveries", json=data)
+            announced = call("inventory", "POST", "/deliveries", json=data)
         except ServiceProblem as problem:
             message, fields = failure(problem)
             errors = {form_row(key, rows): messages for key, messages in fields.items()}
         else:
-            return done(gettext("Delivery announced. Bring the goods with this list."), "pages.supplier")
+            return done(
+                gettext("Delivery %(number)s announced. Bring the goods with this list.", number=announced["number"]),
+                "pages.supplier",
+            )
     context["errors"] = errors
     return _render(caller, "portal/announce.html", line_count=count, message=message, **context), 422
+
+
+def _scan(caller: Caller, count: int, own_products: dict[str, str], context: dict[str, Any]) -> Any:
+    """The form again with the scanned product added (or one more of it); the code's problem beside the field."""
+    code = form_text("scan")
+    values = context["values"]
+    values.pop("scan", None)
+    context["scanning"] = True
+    if not code:
+        return _render(caller, "portal/announce.html", line_count=count, **context)
+    try:
+        product = call("inventory", "GET", f"/products/by-code/{quote(code, safe='')}")
+    except ServiceProblem as problem:
+        if problem.status != 404:
+            raise
+        product = None
+    if product is None or product["id"] not in own_products:
+        values["scan"] = code
+        context["errors"] = {"scan": [gettext("None of your products on sale has this barcode or SKU.")]}
+        return _render(caller, "portal/announce.html", line_count=count, **context), 422
+    new_count = add_scanned(values, count, product["id"])
+    if new_count is None:
+        context["errors"] = {"scan": [gettext("The delivery has as many lines as it can take.")]}
+        return _render(caller, "portal/announce.html", line_count=count, **context), 422
+    context["scanned"] = own_products[product["id"]]
+    return _render(caller, "portal/announce.html", line_count=new_count, **context)
+
+
+def add_scanned(values: dict[str, str], count: int, product_id: str) -> int | None:
+    """Add one of ``product_id`` to the form's ``values`` (``lines.<row>.product_id`` / ``.qty`` of ``count``
+    rows): its row's quantity goes up by one (a quantity that is not a number becomes 1), else the first empty
+    row takes it with quantity 1, else a new row does. The new row count; ``None`` when the form is full."""
+    for row in range(count):
+        if values.get(f"lines.{row}.product_id") == product_id:
+            qty = (values.get(f"lines.{row}.qty") or "").strip().replace(".", "")
+            values[f"lines.{row}.qty"] = str(int(qty) + 1) if qty.isdigit() else "1"
+            return count
+    for row in range(count):
+        if not values.get(f"lines.{row}.product_id") and not (values.get(f"lines.{row}.qty") or "").strip():
+            values[f"lines.{row}.product_id"], values[f"lines.{row}.qty"] = product_id, "1"
+            return count
+    if count >= MAX_LINES:
+        return None
+    values[f"lines.{count}.product_id"], values[f"lines.{count}.qty"] = product_id, "1"
+    return count + 1
 
 
 @blp.post("/deliveries/<uuid:delivery_id>/cancel")
@@ -66,7 +121,7 @@ def cancel_delivery(delivery_id):
     if not isinstance(caller, Caller):
         return caller
     try:
-        call("inventory", "POST", f"/deliveries/{delivery_id}/cancel")
+        call("inventory", "POST", f"/deliveries/{delivery_id}/cancel", json={})
     except ServiceProblem as problem:
         return _render(caller, "error.html", message=failure(problem)[0]), problem.status
     return done(gettext("Delivery cancelled."), "pages.supplier")

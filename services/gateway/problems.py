@@ -42,6 +42,10 @@ SENTENCES = {
     "invalid_delivery_lines": _("Some lines of the delivery are not valid; see the messages beside them."),
     "delivery_not_announced": _("This delivery has already been received or cancelled."),
     "nothing_received": _("Nothing of this delivery arrived: enter at least one quantity above 0."),
+    "supplier_not_active": _(
+        "Your consignment is suspended or has ended, so you cannot announce a delivery. Contact the centre's manager."
+    ),
+    "cancel_reason_required": _("Say why the delivery is cancelled; the supplier reads it."),
     "invalid_import_rows": _("Some rows of the file are not valid; nothing was imported."),
     # suppliers
     "more_than_available": _("The amount is more than the supplier's available balance."),
@@ -98,6 +102,7 @@ UNKNOWN_FAILURE = _("Something went wrong. Try again; if it happens again, tell 
 FIELD_SENTENCES = {
     "Missing data for required field.": _("Required."),
     "Field may not be null.": _("Required."),
+    "Required.": _("Required."),
     "Required for this product.": _("Required for this product."),
     "Must not be before the intake date.": _("Must not be before the intake date."),
     "Unknown product.": _("Unknown product."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -188,6 +188,23 @@ def product_by_barcode(session: Session, code: str, supplier_id: str | None = No
     product = session.scalar(select(Product).where(Product.gtin == gtin))
     if product is None or (supplier_id is not None and product.supplier_id != supplier_id):
         raise NotFound(f"no product has barcode {code}")
+    return product
+
+
+def product_by_code(session: Session, code: str, supplier_id: str | None = None) -> Product:
+    """The product a scanned or typed code names: its barcode (compared as GTIN-14, so a UPC-A finds its EAN-13
+    form) or else its SKU (case and surrounding spaces ignored); a 404 when none is (``supplier_id``'s)."""
+    code = code.strip()
+    try:
+        return product_by_barcode(session, code, supplier_id)
+    except NotFound:
+        pass
+    query = select(Product).where(func.lower(Product.sku) == code.lower())
+    if supplier_id is not None:
+        query = query.where(Product.supplier_id == str(supplier_id))
+    product = session.scalar(query) if code else None
+    if product is None:
+        raise NotFound(f"no product has barcode or SKU {code}")
     return product
 
 

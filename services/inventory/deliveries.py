@@ -3,8 +3,10 @@ receipt by a manager: what actually arrived becomes an intake (nota titip) throu
 :func:`services.inventory.stock.intakes.record_intake`, in the same transaction.
 
 An announcement is ``announced`` until a manager receives it (``received``, linked to its intake) or its
-supplier cancels it (``cancelled``); either happens once (a conditional update, so two at the same time
-cannot both succeed)."""
+supplier or a manager cancels it (``cancelled``, a manager saying why); either happens once (a conditional
+update, so two at the same time cannot both succeed). Only an active supplier can announce one (inventory knows
+a supplier's status from its replica, fed by ``supplier.registered`` / ``supplier.updated``). Each delivery
+has a number people use (:func:`next_number`); its id never reaches a page."""
 
 from __future__ import annotations
 
@@ -14,14 +16,23 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from services.inventory.catalogue import known_supplier
+from services.inventory.catalogue import known_supplier, next_counter
 from services.inventory.errors import (
+    CANCEL_REASON_REQUIRED,
     DELIVERY_NOT_ANNOUNCED,
     INVALID_DELIVERY_LINES,
     INVALID_INTAKE_LINES,
     NOTHING_RECEIVED,
+    SUPPLIER_NOT_ACTIVE,
 )
-from services.inventory.models import Delivery, DeliveryLine, DeliveryStatus, Product, SupplierReplica
+from services.inventory.models import (
+    Delivery,
+    DeliveryLine,
+    DeliveryStatus,
+    Product,
+    SupplierReplica,
+    SupplierStatus,
+)
 from services.inventory.stock import intakes
 from shared import business_time
 from shared.db import get_or_404, utcnow
@@ -30,12 +41,23 @@ from shared.errors import Conflict, DomainError, NotFound
 
 def announce(session: Session, supplier_id: str, data: dict, actor: str, outlet_id: str) -> dict:
     """A supplier's announced delivery of ``data["lines"]``: each product theirs, expiry where the product needs
-    it and not already past."""
-    known_supplier(session, supplier_id)
+    it and not already past. A suspended supplier, or one whose consignment has ended, cannot announce (409)."""
+    supplier = known_supplier(session, supplier_id)
+    if supplier.status != SupplierStatus.ACTIVE:
+        raise Conflict(
+            f"supplier {supplier_id} is {supplier.status}: no delivery can be announced",
+            code=SUPPLIER_NOT_ACTIVE,
+        )
     products, errors = intakes.check_lines(session, supplier_id, data["lines"], business_time.today())
     if errors:
         raise DomainError("some delivery lines are invalid", errors={"lines": errors}, code=INVALID_DELIVERY_LINES)
-    delivery = Delivery(outlet_id=outlet_id, supplier_id=supplier_id, note=data.get("note"), announced_by=actor)
+    delivery = Delivery(
+        number=next_number(session, business_time.today().year),
+        outlet_id=outlet_id,
+        supplier_id=supplier_id,
+        note=data.get("note"),
+        announced_by=actor,
+    )
     if data.get("id"):
         delivery.id = str(data["id"])
     session.add(delivery)
@@ -53,6 +75,23 @@ def announce(session: Session, supplier_id: str, data: dict, actor: str, outlet_
         )
     session.flush()
     return describe(session, [delivery])[0]
+
+
+def next_number(session: Session, year: int) -> str:
+    """The next delivery number of ``year``: ``KRM-<year>-<serial>``, the serial counting from 000001 each year.
+
+    Gapless and in announcement order: the serial comes from the ``delivery:<year>`` row of the counters table,
+    incremented by an atomic UPDATE in the announcing transaction itself. A concurrent announcement waits on that
+    row until this one commits, and a refused announcement rolls its increment back with everything else, so
+    no number is skipped or given twice. Gapless because the number is what supplier and manager say on the
+    phone and on paper: a missing one would send someone looking for a delivery that never existed. (The lock
+    serialises announcements, a few a day, which costs nothing here.)"""
+    return f"KRM-{year}-{next_counter(session, f'delivery:{year}'):06d}"
+
+
+def number_of_intake(session: Session, intake_id: str) -> str | None:
+    """The number of the delivery an intake was received from (``None``: an intake recorded directly)."""
+    return session.scalar(select(Delivery.number).where(Delivery.intake_id == str(intake_id)))
 
 
 def list_deliveries(session: Session, supplier_id: str | None = None, status: str | None = None) -> list[dict]:
@@ -73,9 +112,20 @@ def get_delivery(session: Session, delivery_id: Any, own_supplier: str | None = 
     return delivery
 
 
-def cancel(session: Session, delivery: Delivery, actor: str) -> dict:
-    """The supplier will not bring it after all (only while announced)."""
+def cancel(session: Session, delivery: Delivery, actor: str, reason: str | None, by_manager: bool) -> dict:
+    """It will not come after all (only while announced): its supplier withdraws it, or a manager refuses it and
+    must say why (the supplier reads the reason in the portal). A received delivery is a 409: its goods are in
+    stock, and leave it only by a return to the supplier."""
+    reason = (reason or "").strip() or None
+    if by_manager and reason is None:
+        raise DomainError(
+            "a manager must say why the delivery is cancelled",
+            errors={"reason": ["Required."]},
+            code=CANCEL_REASON_REQUIRED,
+        )
     _close(session, delivery, DeliveryStatus.CANCELLED, actor)
+    delivery.cancel_reason = reason
+    session.flush()
     return describe(session, [delivery])[0]
 
 
@@ -148,8 +198,9 @@ def _close(session: Session, delivery: Delivery, status: DeliveryStatus, actor: 
         ),
     )
     if closed.rowcount != 1:
+        session.refresh(delivery)
         raise Conflict(
-            f"delivery {delivery.id} is {delivery.status}, not announced",
+            f"delivery {delivery.number} is {delivery.status}, not announced",
             code=DELIVERY_NOT_ANNOUNCED,
         )
 
@@ -196,6 +247,7 @@ def describe(session: Session, deliveries: list[Delivery]) -> list[dict]:
     return [
         {
             "id": d.id,
+            "number": d.number,
             "supplier_id": d.supplier_id,
             "supplier_name": names.get(d.supplier_id),
             "status": d.status,
@@ -204,6 +256,7 @@ def describe(session: Session, deliveries: list[Delivery]) -> list[dict]:
             "announced_at": d.announced_at,
             "closed_by": d.closed_by,
             "closed_at": d.closed_at,
+            "cancel_reason": d.cancel_reason,
             "intake_id": d.intake_id,
             "lines": lines[d.id],
         }

@@ -41,3 +41,7 @@ INVALID_DELIVERY_LINES = "invalid_delivery_lines"
 DELIVERY_NOT_ANNOUNCED = "delivery_not_announced"
 #: Every line of the delivery was received as 0: there is no intake to record.
 NOTHING_RECEIVED = "nothing_received"
+#: The supplier is suspended or their consignment has ended: they cannot announce a delivery.
+SUPPLIER_NOT_ACTIVE = "supplier_not_active"
+#: A manager cancelling a delivery must say why.
+CANCEL_REASON_REQUIRED = "cancel_reason_required"

@@ -173,10 +173,14 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
+    #: What people call it (``KRM-2026-000123``): see :func:`services.inventory.deliveries.next_number`.
+    number: Mapped[str] = mapped_column(String(32), unique=True)
     outlet_id: Mapped[str] = mapped_column(IdString)
     supplier_id: Mapped[str] = mapped_column(IdString, index=True)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.ANNOUNCED, index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    #: Why it was cancelled (a manager must say; a supplier may).
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     announced_by: Mapped[str] = mapped_column(String(128))
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(128))

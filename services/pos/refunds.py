@@ -187,6 +187,21 @@ def refund(session: Session, settings: Settings, caller: Principal, data: dict) 
     return record
 
 
+def get_refund(session: Session, refund_id: str) -> Refund:
+    """One refund with its lines and payments (404 when the till has none with this id)."""
+    record = session.get(Refund, str(refund_id))
+    if record is None:
+        raise NotFound(f"refund {refund_id} not found")
+    return record
+
+
+def refunds_of_sale(session: Session, sale_id: str) -> list[Refund]:
+    """Every refund of one sale, oldest first (none: an empty list, whether or not the sale exists)."""
+    return list(
+        session.scalars(select(Refund).where(Refund.sale_id == str(sale_id)).order_by(Refund.refunded_at, Refund.id))
+    )
+
+
 def refund_view(record: Refund) -> dict:
     return {
         "id": record.id,

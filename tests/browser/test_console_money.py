@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from services.suppliers import bank_files
 from shared import business_time
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE, SUPPLIERS, both_screenshots, log_in, screenshot, selling_centre
+from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -151,16 +153,55 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
     screenshot(page, "supplier-portal-paid-desktop")
 
 
+def refund_line(centre, sale: dict, product_name: str, back_to_stock: bool) -> dict:
+    """One unit of the sale's line of ``product_name`` refunded at the till (the cashier, a manager's grant)."""
+    http, api = centre.manager, centre.api
+    grant = http.post(f"{api}/auth/grants", json={"purpose": "refund"})
+    assert grant.status_code == 201, grant.text
+    line = next(line for line in sale["lines"] if line["name"] == product_name)
+    response = http.post(
+        f"{api}/pos/refunds",
+        headers={**centre.token("kasir", "kasir-pass-1"), "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "receipt_no": sale["receipt_no"],
+            "lines": [{"sale_line_id": line["id"], "qty": 1}],
+            "reason": "kemasan rusak",
+            "back_to_stock": back_to_stock,
+            "method": "original",
+            "approval": {"approval_token": grant.json()["grant"]},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def test_a_reconciliation_lists_a_sale_the_ledger_lacks_and_drills_down_into_each_service(centre, page):
     seeded = selling_centre(centre)
     sale = seeded["sale"]
-    # a faulty correction removes the ledger's entry of the sale (as a lost event would leave it)
     from sqlalchemy import delete, select
 
     from services.suppliers.models import JournalEntry, PayableItem, Posting
 
-    with centre.apps["suppliers"].extensions["sentra"].transaction() as session:
-        entry_ids = list(session.execute(select(JournalEntry.id).where(JournalEntry.source_id == sale["id"])).scalars())
+    # two refunds of the sale: the dodol back to stock, the kerupuk not (thrown away)
+    dodol_refund = refund_line(centre, sale, "Dodol Betawi 250 g", back_to_stock=True)
+    kerupuk_refund = refund_line(centre, sale, "Kerupuk Kulit 200 g", back_to_stock=False)
+    ledger = centre.apps["suppliers"].extensions["sentra"]
+
+    def posted(source_id: str) -> bool:
+        with ledger.transaction() as session:
+            return session.scalar(select(JournalEntry.id).where(JournalEntry.source_id == source_id)) is not None
+
+    eventually(lambda: posted(dodol_refund["id"]) and posted(kerupuk_refund["id"]), message="refunds posted")
+    returned = f"{centre.api}/inventory/reconciliation/movements/of?reference_id={dodol_refund['id']}"
+    eventually(lambda: len(centre.manager.get(returned).json()) == 1, message="the dodol back in stock")
+    # a faulty correction removes the ledger's entries of the sale and of the kerupuk's refund (as lost events
+    # would leave them)
+    with ledger.transaction() as session:
+        entry_ids = list(
+            session.execute(
+                select(JournalEntry.id).where(JournalEntry.source_id.in_([sale["id"], kerupuk_refund["id"]]))
+            ).scalars()
+        )
         session.execute(delete(PayableItem).where(PayableItem.entry_id.in_(entry_ids)))
         session.execute(delete(Posting).where(Posting.entry_id.in_(entry_ids)))
         session.execute(delete(JournalEntry).where(JournalEntry.id.in_(entry_ids)))
@@ -178,8 +219,13 @@ def test_a_reconciliation_lists_a_sale_the_ledger_lacks_and_drills_down_into_eac
     summary = page.locator("[data-testid=reconciliation-summary]")
     summary.wait_for(timeout=30_000)  # htmx polls the page until the worker has run it
     assert "1 penjualan" in summary.inner_text()
-    finding = page.locator("tbody tr", has_text=sale["receipt_no"])
+    finding = page.locator(f"tbody tr[data-record-id='{sale['id']}']")
     assert "Tidak tercatat di buku besar" in finding.inner_text() and "Rp390.000" in finding.inner_text()
+    refund_finding = page.locator(f"tbody tr[data-record-id='{kerupuk_refund['id']}']")
+    assert sale["receipt_no"] in refund_finding.inner_text() and "Retur" in refund_finding.inner_text()
+    assert "Tidak tercatat di buku besar" in refund_finding.inner_text() and "Rp15.000" in refund_finding.inner_text()
+    assert page.locator("tbody tr").count() == 2  # the dodol's refund matches everywhere
+    reconciliation_url = page.url
     both_screenshots(page, "console-reconciliation")
 
     finding.locator("a").click()
@@ -189,7 +235,36 @@ def test_a_reconciliation_lists_a_sale_the_ledger_lacks_and_drills_down_into_eac
     stock = page.inner_text("#inventory-side")
     assert stock.count("Penjualan") == 3 and "Dodol Betawi 250 g" in stock
     assert page.inner_text("[data-testid=ledger-missing]") == "Buku besar tidak mencatat penjualan ini."
+    refunds = page.locator("#refunds-side tbody tr")
+    assert refunds.count() == 2
+    assert "Dodol Betawi 250 g × 1" in refunds.nth(0).inner_text() and "Ya" in refunds.nth(0).inner_text()
+    assert "Kerupuk Kulit 200 g × 1" in refunds.nth(1).inner_text() and "Tidak" in refunds.nth(1).inner_text()
     both_screenshots(page, "console-reconciliation-sale")
+
+    # the dodol's refund, from the sale: the till's refund, the stock it put back, the ledger's reversal
+    refunds.nth(0).get_by_role("link").click()
+    page.locator("#pos-side").wait_for()
+    assert page.inner_text("h1") == f"Retur penjualan {sale['receipt_no']}"
+    till = page.inner_text("#pos-side")
+    assert "Dodol Betawi 250 g" in till and "Dodol Mpok Yati" in till and "Tunai Rp25.000" in till
+    assert "kemasan rusak" in till and "Kembali ke stok" in till
+    stock = page.inner_text("#inventory-side")
+    assert "Retur penjualan kembali ke stok" in stock and "Dodol Betawi 250 g" in stock
+    assert page.locator("[data-testid=ledger-missing]").count() == 0
+    assert "Rp25.000" in page.inner_text("#ledger-side")
+    both_screenshots(page, "console-reconciliation-refund")
+
+    # the kerupuk's refund, from the findings: the ledger lacks it, and no stock moved (not back to stock)
+    page.goto(reconciliation_url)
+    refund_finding.get_by_role("link").click()
+    page.locator("#pos-side").wait_for()
+    assert "Kerupuk Kulit 200 g" in page.inner_text("#pos-side") and "Tidak kembali ke stok" in page.inner_text(
+        "#pos-side"
+    )
+    assert "Barangnya tidak kembali ke stok" in page.inner_text("#inventory-side")
+    assert page.inner_text("[data-testid=ledger-missing]") == "Buku besar tidak mencatat retur ini."
+    assert any("buku besar" in sentence for sentence in page.locator("[data-testid=findings] li").all_inner_texts())
+    both_screenshots(page, "console-reconciliation-refund-missing")
 
     page.goto(f"{url}/manager/reconciliation")
     assert page.locator("tbody tr").count() == 1 and "Selesai" in page.inner_text("tbody")

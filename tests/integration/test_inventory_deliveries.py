@@ -53,14 +53,15 @@ def test_a_supplier_announces_lists_and_cancels_only_their_own(inventory, sari):
     assert inventory.get("/deliveries", headers=other) == []
     assert [d["id"] for d in inventory.get("/deliveries", headers=sari["headers"])] == [delivery["id"]]
     for method, path in [("get", ""), ("post", "/cancel")]:
-        response = getattr(inventory.client, method)(f"/deliveries/{delivery['id']}{path}", headers=other)
+        body = {"json": {}} if method == "post" else {}
+        response = getattr(inventory.client, method)(f"/deliveries/{delivery['id']}{path}", headers=other, **body)
         assert response.status_code == 404 and response.content_type == "application/problem+json"
     assert inventory.get(f"/deliveries/{delivery['id']}")["status"] == "announced"
     assert [d["id"] for d in inventory.get("/deliveries?status=announced")] == [delivery["id"]]
     cancelled = inventory.post(f"/deliveries/{delivery['id']}/cancel", {}, status=200, headers=sari["headers"])
     assert cancelled["status"] == "cancelled" and cancelled["closed_by"] == "supplier:sari"
     assert inventory.get("/deliveries?status=announced") == []
-    again = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", headers=sari["headers"])
+    again = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", json={}, headers=sari["headers"])
     assert again.status_code == 409 and again.json["code"] == "delivery_not_announced"
 
 
@@ -115,7 +116,7 @@ def test_receiving_what_arrived_records_the_intake_and_the_stock_once(inventory,
     )
     assert twice.status_code == 409 and twice.content_type == "application/problem+json"
     assert twice.json["code"] == "delivery_not_announced"
-    cancel = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", headers=sari["headers"])
+    cancel = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", json={}, headers=sari["headers"])
     assert cancel.status_code == 409 and cancel.json["code"] == "delivery_not_announced"
     assert inventory.table_counts() == before
     assert inventory.get("/deliveries", headers=sari["headers"])[0]["status"] == "received"
@@ -214,3 +215,113 @@ def test_a_bad_receipt_is_a_problem_writes_nothing_and_leaves_it_announced(inven
     assert found
     assert inventory.table_counts() == before
     assert inventory.get(f"/deliveries/{delivery['id']}")["status"] == "announced"
+
+
+def test_a_manager_cancels_an_announced_delivery_with_a_reason_the_supplier_reads(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    before = inventory.table_counts()
+    for body in ({}, {"reason": "   "}):
+        refused = inventory.client.post(f"/deliveries/{delivery['id']}/cancel", json=body, headers=inventory.manager)
+        assert refused.status_code == 422 and refused.content_type == "application/problem+json"
+        assert refused.json["code"] == "cancel_reason_required" and "reason" in refused.json["errors"]
+    too_long = inventory.client.post(
+        f"/deliveries/{delivery['id']}/cancel", json={"reason": "x" * 301}, headers=inventory.manager
+    )
+    assert too_long.status_code == 422 and "reason" in too_long.json["errors"]
+    assert inventory.table_counts() == before
+    assert inventory.get(f"/deliveries/{delivery['id']}")["status"] == "announced"
+    cancelled = inventory.post(
+        f"/deliveries/{delivery['id']}/cancel", {"reason": "Gudang penuh minggu ini"}, status=200
+    )
+    assert cancelled["status"] == "cancelled" and cancelled["closed_by"] == "manager:manager-user"
+    seen = inventory.get("/deliveries", headers=sari["headers"])[0]
+    assert (seen["status"], seen["cancel_reason"], seen["number"]) == (
+        "cancelled",
+        "Gudang penuh minggu ini",
+        delivery["number"],
+    )
+    receive = inventory.client.post(
+        f"/deliveries/{delivery['id']}/receive",
+        json={"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 5}]},
+        headers=inventory.manager,
+    )
+    assert receive.status_code == 409 and receive.json["code"] == "delivery_not_announced"
+
+
+def test_a_received_delivery_cannot_be_cancelled_by_a_manager(inventory, sari):
+    delivery = _announce(inventory, sari, _two_lines(sari))
+    inventory.post(
+        f"/deliveries/{delivery['id']}/receive", {"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 5}]}, 200
+    )
+    before = inventory.table_counts()
+    refused = inventory.client.post(
+        f"/deliveries/{delivery['id']}/cancel", json={"reason": "salah catat"}, headers=inventory.manager
+    )
+    assert refused.status_code == 409 and refused.content_type == "application/problem+json"
+    assert refused.json["code"] == "delivery_not_announced" and "received" in refused.json["detail"]
+    assert inventory.table_counts() == before
+    found = inventory.get(f"/deliveries/{delivery['id']}")
+    assert found["status"] == "received" and found["cancel_reason"] is None
+    assert inventory.stock(sari["dodol"])["on_hand"] == 20
+
+
+@pytest.mark.parametrize("status", ["suspended", "ended"])
+def test_a_supplier_not_active_cannot_announce(inventory, sari, status):
+    inventory.publish(
+        "supplier.updated",
+        {"supplier_id": sari["id"], "name": "Dodol Ibu Sari", "status": status, "consignment_days": 60},
+    )
+    before = inventory.table_counts()
+    response = inventory.client.post("/deliveries", json={"lines": _two_lines(sari)}, headers=sari["headers"])
+    assert response.status_code == 409 and response.content_type == "application/problem+json"
+    assert response.json["code"] == "supplier_not_active"
+    assert inventory.table_counts() == before
+    inventory.publish("supplier.updated", {"supplier_id": sari["id"], "name": "Dodol Ibu Sari", "status": "active"})
+    assert _announce(inventory, sari, _two_lines(sari))["status"] == "announced"
+
+
+def test_deliveries_are_numbered_per_year_without_gaps(inventory, sari):
+    year = days_from_today(0)[:4]
+    first = _announce(inventory, sari, _two_lines(sari))
+    refused = inventory.client.post(
+        "/deliveries", json={"lines": [{"product_id": sari["dodol"]["id"], "qty": 1}]}, headers=sari["headers"]
+    )
+    assert refused.status_code == 422  # a refused announcement takes no number
+    second = _announce(inventory, sari, _two_lines(sari))
+    assert first["number"] == f"KRM-{year}-000001" and second["number"] == f"KRM-{year}-000002"
+    received = inventory.post(
+        f"/deliveries/{second['id']}/receive", {"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 5}]}, 200
+    )
+    assert inventory.get(f"/intakes/{received['intake_id']}")["delivery_number"] == second["number"]
+    direct = inventory.post(
+        "/intakes", {"supplier_id": sari["id"], "lines": [{"product_id": sari["tas"]["id"], "qty": 1}]}
+    )
+    assert inventory.get(f"/intakes/{direct['id']}")["delivery_number"] is None
+
+
+def test_suppliers_announcing_at_once_get_distinct_consecutive_numbers(inventory, sari):
+    numbers = []
+
+    def announce(_index):
+        response = inventory.client.post("/deliveries", json={"lines": _two_lines(sari)}, headers=sari["headers"])
+        assert response.status_code == 201, response.get_json()
+        numbers.append(response.get_json()["number"])
+
+    _run_concurrently(announce, 4)
+    year = days_from_today(0)[:4]
+    assert sorted(numbers) == [f"KRM-{year}-{n:06d}" for n in range(1, 5)]
+
+
+def test_a_supplier_scanning_a_code_finds_only_their_own_product(inventory, sari):
+    """What the announce form's scan field asks: a barcode (UPC-A or its EAN-13 form) or a SKU in any case."""
+    dodol, tas = sari["dodol"], sari["tas"]
+    own = sari["headers"]
+    assert inventory.get(f"/products/by-code/{dodol['barcode']}", headers=own)["id"] == dodol["id"]
+    assert inventory.get(f"/products/by-code/{tas['sku'].lower()}", headers=own)["id"] == tas["id"]
+    upc = inventory.product(sari["id"], name="Kopi Sachet", category="minuman", barcode="036000291452")
+    assert inventory.get("/products/by-code/0036000291452", headers=own)["id"] == upc["id"]
+    other = inventory.product(inventory.supplier("Kopi Pak Budi"), name="Kopi Robusta", category="minuman")
+    for code in (other["barcode"], other["sku"], "tidak-ada", "8991234500017"):
+        response = inventory.client.get(f"/products/by-code/{code}", headers=own)
+        assert response.status_code == 404 and response.content_type == "application/problem+json"
+    assert inventory.get(f"/products/by-code/{other['sku']}")["id"] == other["id"]  # a manager finds any

@@ -4,6 +4,7 @@ refund method, and the ``sale.refunded`` event."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta
 
 
@@ -196,3 +197,26 @@ def test_the_managers_are_told_of_each_pin_lock_out_in_force(pos):
         locked_at, until = datetime.fromisoformat(lockout["locked_at"]), datetime.fromisoformat(lockout["locked_until"])
         assert timedelta(minutes=14) < until - locked_at <= timedelta(minutes=15)
     assert pos.client.get("/approval-lockouts", headers=pos.cashier).status_code == 403
+
+
+def test_a_manager_reads_a_refund_and_the_refunds_of_a_sale(pos):
+    """What the till holds of refunds, for the reconciliation's drill-down."""
+    register_id = pos.ready()
+    sale = three_line_sale(pos, register_id)
+    dodol, other = sale["lines"][0], sale["lines"][1]
+    assert pos.client.get(f"/refunds?sale_id={sale['id']}", headers=pos.manager).json == []
+    first = refund(pos, sale, [{"sale_line_id": dodol["id"], "qty": 1}], "rr-1").json
+    second = refund(pos, sale, [{"sale_line_id": other["id"], "qty": 1}], "rr-2", back_to_stock=False).json
+    listed = pos.client.get(f"/refunds?sale_id={sale['id']}", headers=pos.manager)
+    assert listed.status_code == 200 and [r["id"] for r in listed.json] == [first["id"], second["id"]]
+    assert listed.json[1]["back_to_stock"] is False
+    one = pos.client.get(f"/refunds/{first['id']}", headers=pos.manager)
+    assert one.status_code == 200 and one.json == first
+    unknown = pos.client.get(f"/refunds/{uuid.uuid4()}", headers=pos.manager)
+    assert unknown.status_code == 404 and unknown.content_type == "application/problem+json"
+    assert pos.client.get(f"/refunds?sale_id={uuid.uuid4()}", headers=pos.manager).json == []
+    for bad in ("", "?sale_id=bukan-id"):
+        response = pos.client.get(f"/refunds{bad}", headers=pos.manager)
+        assert response.status_code == 422 and response.content_type == "application/problem+json"
+    assert pos.client.get(f"/refunds/{first['id']}", headers=pos.cashier).status_code == 403
+    assert pos.client.get(f"/refunds?sale_id={sale['id']}", headers=pos.cashier).status_code == 403

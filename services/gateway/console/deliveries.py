@@ -62,3 +62,19 @@ def receive_delivery(delivery_id):
             )
     context["errors"] = errors
     return render("console/deliveries/receive.html", message=message, **context), 422
+
+
+@blp.route("/deliveries/<uuid:delivery_id>/cancel", methods=["GET", "POST"])
+@manager_page
+def cancel_delivery(delivery_id):
+    """Cancel an announced delivery (it will not be received) with the reason its supplier reads in the portal."""
+    delivery = call("inventory", "GET", f"/deliveries/{delivery_id}")
+    context: dict[str, Any] = {"section": "intakes", "delivery": delivery, "values": dict(request.form), "errors": {}}
+    if request.method == "GET":
+        return render("console/deliveries/cancel.html", **context)
+    try:
+        call("inventory", "POST", f"/deliveries/{delivery_id}/cancel", json={"reason": form_text("reason") or ""})
+    except ServiceProblem as problem:
+        message, context["errors"] = failure(problem)
+        return render("console/deliveries/cancel.html", message=message, **context), problem.status
+    return done(gettext("Delivery %(number)s cancelled.", number=delivery["number"]), "console.intakes")

@@ -1,9 +1,10 @@
 """Reconciliation: run one for a period, read what it found per sale (or refund), and drill down into what the
-till (POS), stock (inventory) and the ledger (suppliers) each hold of one sale."""
+till (POS), stock (inventory) and the ledger (suppliers) each hold of one sale or one refund."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import request
 from flask_babel import gettext
@@ -109,28 +110,52 @@ def reconciliation(reconciliation_id):
     return render("console/reconciliation/detail.html", section="reconciliation", **context)
 
 
-@blp.get("/reconciliation/<uuid:reconciliation_id>/sales/<uuid:sale_id>")
-@manager_page
-def reconciliation_sale(reconciliation_id, sale_id):
-    """What each service holds of one sale: the till's sale with its lines and payments, the stock movements it
-    made, and the ledger's entries with their postings."""
-    record = call("suppliers", "GET", f"/reconciliations/{reconciliation_id}")
-    try:
-        sale = call("pos", "GET", f"/sales/{sale_id}")
-    except ServiceProblem as problem:
-        if problem.status != 404:
-            raise
-        sale = None
-    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": str(sale_id)}) or []
-    entries = call("suppliers", "GET", "/reconciliations/ledger-entries", params={"source_id": str(sale_id)}) or []
-    names = supplier_names()
+def _ledger_entries(source_id: str, names: dict[str, str]) -> list[dict]:
+    """The ledger's entries of one sale or refund, each posting labelled in words with its supplier's name."""
+    entries = call("suppliers", "GET", "/reconciliations/ledger-entries", params={"source_id": source_id}) or []
     for entry in entries:
         for posting in entry["postings"]:
             account, _sep, supplier_id = posting["account"].partition(":")
             posting["label"] = word(account, "ledger_account")
             posting["supplier"] = names.get(supplier_id, "") if supplier_id else ""
+    return entries
+
+
+def _from_pos(path: str) -> Any:
+    """What the till answers for ``path``; ``None`` when it has no such record (a 404)."""
+    try:
+        return call("pos", "GET", path)
+    except ServiceProblem as problem:
+        if problem.status != 404:
+            raise
+        return None
+
+
+def _name_refunded_lines(refund: dict, sale: dict | None) -> dict:
+    """``refund`` with each line's product name taken from the sale line it refunds (``–`` when unknown)."""
+    sold = {line["id"]: line for line in (sale or {}).get("lines", [])}
+    for line in refund["lines"]:
+        line["name"] = sold.get(line["sale_line_id"], {}).get("name", "–")
+    return refund
+
+
+def _findings_of(report: dict, record_id: str) -> list[str]:
+    rows = [row for row in findings_by_record(report) if row["id"] == record_id] if report else []
+    return rows[0]["findings"] if rows else []
+
+
+@blp.get("/reconciliation/<uuid:reconciliation_id>/sales/<uuid:sale_id>")
+@manager_page
+def reconciliation_sale(reconciliation_id, sale_id):
+    """What each service holds of one sale: the till's sale with its lines and payments, the stock movements it
+    made, the ledger's entries with their postings, and the sale's refunds (each with its own drill-down)."""
+    record = call("suppliers", "GET", f"/reconciliations/{reconciliation_id}")
+    sale = _from_pos(f"/sales/{sale_id}")
+    refunds = (call("pos", "GET", "/refunds", params={"sale_id": str(sale_id)}) or []) if sale else []
+    refunds = [_name_refunded_lines(refund, sale) for refund in refunds]
+    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": str(sale_id)}) or []
+    names = supplier_names()
     report = record.get("report") or {}
-    findings = [row for row in findings_by_record(report) if row["id"] == str(sale_id)] if report else []
     return render(
         "console/reconciliation/sale.html",
         section="reconciliation",
@@ -139,7 +164,35 @@ def reconciliation_sale(reconciliation_id, sale_id):
         sale_id=str(sale_id),
         receipt_no=(sale or {}).get("receipt_no") or (report.get("receipts") or {}).get(str(sale_id)),
         movements=movements,
-        entries=entries,
-        findings=findings[0]["findings"] if findings else [],
+        entries=_ledger_entries(str(sale_id), names),
+        refunds=refunds,
+        findings=_findings_of(report, str(sale_id)),
+        supplier_names=names,
+    )
+
+
+@blp.get("/reconciliation/<uuid:reconciliation_id>/refunds/<uuid:refund_id>")
+@manager_page
+def reconciliation_refund(reconciliation_id, refund_id):
+    """What each service holds of one refund: the till's refund (its lines named from the sale's, the money paid
+    back, whether the goods went back to stock), the stock movements it made, and the ledger's entries."""
+    record = call("suppliers", "GET", f"/reconciliations/{reconciliation_id}")
+    refund = _from_pos(f"/refunds/{refund_id}")
+    sale = _from_pos(f"/sales/{refund['sale_id']}") if refund else None
+    if refund:
+        _name_refunded_lines(refund, sale)
+    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": str(refund_id)}) or []
+    names = supplier_names()
+    report = record.get("report") or {}
+    return render(
+        "console/reconciliation/refund.html",
+        section="reconciliation",
+        record=record,
+        refund=refund,
+        sale=sale,
+        receipt_no=(refund or {}).get("receipt_no") or (report.get("receipts") or {}).get(str(refund_id)),
+        movements=movements,
+        entries=_ledger_entries(str(refund_id), names),
+        findings=_findings_of(report, str(refund_id)),
         supplier_names=names,
     )

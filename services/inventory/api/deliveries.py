@@ -43,6 +43,13 @@ class ReceiveIn(StrictSchema):
     lines = fields.List(fields.Nested(ReceivedLineIn), required=True, validate=validate.Length(min=1, max=MAX_LINES))
 
 
+class CancelIn(StrictSchema):
+    reason = fields.String(
+        validate=validate.Length(max=300),
+        metadata={"description": "Why it will not come (required of a manager; the supplier reads it)"},
+    )
+
+
 class DeliveryQuery(InputSchema):
     supplier_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(list(DeliveryStatus)))
@@ -62,6 +69,7 @@ class DeliveryLineOut(Schema):
 
 class DeliveryOut(Schema):
     id = fields.String()
+    number = fields.String(metadata={"description": "KRM-<year>-<serial>, gapless per year"})
     supplier_id = fields.String()
     supplier_name = fields.String(allow_none=True)
     status = fields.String()
@@ -70,6 +78,7 @@ class DeliveryOut(Schema):
     announced_at = fields.AwareDateTime()
     closed_by = fields.String(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     intake_id = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(DeliveryLineOut))
 
@@ -81,7 +90,7 @@ class Deliveries(MethodView):
     @deliveries_blp.response(201, DeliveryOut)
     def post(self, data):
         """Announce a delivery (a supplier, of their own products): expiry is required where the product needs
-        it and may not be past."""
+        it and may not be past; a suspended or ended supplier is refused (409 ``supplier_not_active``)."""
         supplier_id = own_supplier()
         assert supplier_id is not None  # a supplier's token always names its supplier
         with current_runtime().transaction() as session:
@@ -109,13 +118,19 @@ class DeliveryById(MethodView):
 
 @deliveries_blp.route("/<uuid:delivery_id>/cancel")
 class DeliveryCancel(MethodView):
-    @requires("supplier")
+    @requires("manager", "supplier")
+    @deliveries_blp.arguments(CancelIn)
     @deliveries_blp.response(200, DeliveryOut)
-    def post(self, delivery_id):
-        """The supplier will not bring it after all (only while announced)."""
+    def post(self, data, delivery_id):
+        """It will not come (only while announced; a received one is a 409 ``delivery_not_announced``): its
+        supplier withdraws it (``{}`` or a ``reason``), or a manager cancels it with the ``reason`` the supplier
+        reads."""
+        supplier_id = own_supplier()
         with current_runtime().transaction() as session:
-            delivery = deliveries.get_delivery(session, delivery_id, own_supplier())
-            return deliveries.cancel(session, delivery, current_actor())
+            delivery = deliveries.get_delivery(session, delivery_id, supplier_id)
+            return deliveries.cancel(
+                session, delivery, current_actor(), data.get("reason"), by_manager=supplier_id is None
+            )
 
 
 @deliveries_blp.route("/<uuid:delivery_id>/receive")

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.inventory import documents
+from services.inventory import deliveries, documents
 from services.inventory.api.common import PDF, outlet, own_supplier, pdf_response, visible_supplier
 from services.inventory.api.schemas import IntakeLineIn, SupplierFilter
 from services.inventory.stock import intakes
@@ -50,6 +50,9 @@ class IntakeSummaryOut(Schema):
 
 
 class IntakeOut(IntakeSummaryOut):
+    delivery_number = fields.String(
+        allow_none=True, metadata={"description": "The announced delivery it was received from, if any"}
+    )
     lines = fields.List(fields.Nested(IntakeLineOut))
 
 
@@ -101,7 +104,7 @@ class IntakeById(MethodView):
         """One intake with its lines and lots."""
         with current_runtime().transaction() as session:
             intake, lines, _ = _visible_intake(session, intake_id)
-            return _intake_out(intake, lines)
+            return {**_intake_out(intake, lines), "delivery_number": deliveries.number_of_intake(session, intake.id)}
 
 
 @intakes_blp.route("/<uuid:intake_id>/receipt.pdf")

@@ -215,6 +215,17 @@ class ProductByBarcode(MethodView):
             return catalogue.product_by_barcode(session, code, own_supplier())
 
 
+@products_blp.route("/by-code/<string:code>")
+class ProductByCode(MethodView):
+    @requires("manager", "cashier", "supplier", "service")
+    @products_blp.response(200, ProductOut)
+    def get(self, code):
+        """The product a scanned or typed code names: its barcode, else its SKU (a supplier finds only their own;
+        404 when none)."""
+        with current_runtime().transaction() as session:
+            return catalogue.product_by_code(session, code, own_supplier())
+
+
 @products_blp.route("/<uuid:product_id>/price-history")
 class PriceHistory(MethodView):
     @requires("manager", "supplier")

@@ -67,8 +67,20 @@ class RefundOut(Schema):
     payments = fields.List(fields.Nested(RefundPaymentOut))
 
 
+class RefundQuery(StrictSchema):
+    sale_id = fields.UUID(required=True)
+
+
 @refunds_blp.route("")
 class Refunds(MethodView):
+    @requires("manager")
+    @refunds_blp.arguments(RefundQuery, location="query")
+    @refunds_blp.response(200, RefundOut(many=True))
+    def get(self, query):
+        """The refunds of one sale, oldest first (what the till holds of them, for the reconciliation)."""
+        with current_runtime().transaction() as session:
+            return [refunds.refund_view(r) for r in refunds.refunds_of_sale(session, str(query["sale_id"]))]
+
     @requires("cashier", "manager")
     @refunds_blp.arguments(RefundIn)
     @refunds_blp.arguments(IdempotencyKeyHeader, location="headers")
@@ -91,3 +103,13 @@ class Refunds(MethodView):
                 use_case,
             )
         return stored.as_response()
+
+
+@refunds_blp.route("/<uuid:refund_id>")
+class RefundById(MethodView):
+    @requires("manager")
+    @refunds_blp.response(200, RefundOut)
+    def get(self, refund_id):
+        """One refund with its lines and payments."""
+        with current_runtime().transaction() as session:
+            return refunds.refund_view(refunds.get_refund(session, str(refund_id)))
