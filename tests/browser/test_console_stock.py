@@ -206,6 +206,20 @@ def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, pag
     assert movement_rows(page) == [written_off]
     assert_accessible(page)
     screenshot(page, "console-stock-product")
+    expiry = str(business_time.today() + timedelta(days=100))
+    lines = [{"product_id": stock["dodol"]["id"], "qty": 1, "expiry_date": expiry}] * 21
+    intake = centre.manager.post(
+        f"{centre.api}/inventory/intakes", json={"supplier_id": stock["supplier"]["id"], "lines": lines}
+    )
+    assert intake.status_code == 201, intake.text
+    page.goto(f"{url}/manager/stock/{stock['dodol']['id']}")  # 23 movements: 20 a page
+    assert len(movement_rows(page)) == 20 and page.inner_text("[data-testid=movements-page]") == "Halaman 1 dari 2"
+    tab_to(page, "#movements-older")
+    press_enter_and_wait(page)
+    assert page.inner_text("[data-testid=movements-page]") == "Halaman 2 dari 2"
+    assert len(movement_rows(page)) == 3 and movement_rows(page)[1:] == [written_off, received]  # the oldest last
+    assert page.locator("#movements-newer").count() == 1 and page.locator("#movements-older").count() == 0
+    assert_accessible(page)
 
     page.goto(f"{url}/manager/alerts")
     tab_to(page, "#scan-alerts")
