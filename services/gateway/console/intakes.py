@@ -16,6 +16,8 @@ FIRST_LINES = 3
 MAX_LINES = 100
 #: The longest code the scan field looks up (a SKU has at most 64 characters, a barcode 14 digits).
 MAX_CODE = 64
+#: What inventory answers a code that names no product: not found, or refused as no product's code can be.
+NOT_A_PRODUCT = (400, 404, 422)
 
 
 @blp.get("/intakes")
@@ -111,9 +113,14 @@ def scanned_product(code: str) -> dict[str, Any] | None:
     try:
         return call("inventory", "GET", f"/products/by-barcode/{quote(code, safe='')}")
     except ServiceProblem as problem:
-        if problem.status != 404:
+        if problem.status not in NOT_A_PRODUCT:
             raise
-    found = call("inventory", "GET", "/products", params={"q": code}) or []
+    try:
+        found = call("inventory", "GET", "/products", params={"q": code}) or []
+    except ServiceProblem as problem:
+        if problem.status not in NOT_A_PRODUCT:
+            raise
+        return None
     return next((p for p in found if (p["sku"] or "").casefold() == code.casefold()), None)
 
 
