@@ -126,6 +126,14 @@ def test_categories_are_kept_on_their_page_and_products_choose_from_them(centre,
     submit(page, "#product-form button[type=submit]")
     page.locator("[data-testid=flash-success]").wait_for()
     assert page.input_value("#f-category") == "kue-kering"
+    page.fill("#f-price", "")
+    type_into(page, "#f-price", "52.500")  # the price changed on the product's page, by keyboard
+    submit(page, "#product-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Perubahan disimpan.").wait_for()
+    assert page.input_value("#f-price") == "52500"
+    history = [r.locator("td").all_inner_texts()[1:] for r in page.locator("#price-history tbody tr").all()]
+    assert history == [["Rp45.000", "Rp52.500", "Dewi Manajer"], ["–", "Rp45.000", "Dewi Manajer"]]  # newest first
+    assert_accessible(page)
     page.goto(f"{url}/manager/products")
     assert "Kue Kering" in page.locator("tbody tr", has_text="Nastar Nanas").inner_text()
     assert "Makanan" in page.locator("tbody tr", has_text="Dodol Betawi").inner_text()

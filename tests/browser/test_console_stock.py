@@ -3,6 +3,8 @@ with filters, a write-off, the alerts, a stock count approved with its variance,
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -64,7 +66,44 @@ def stocked_supplier(centre) -> dict:
     ):
         response = http.post(f"{api}/inventory/intakes", json={"supplier_id": owner["id"], "lines": lines})
         assert response.status_code == 201, response.text
-    return {"supplier": yati, "dodol": dodol, "kerupuk": kerupuk}
+    return {"supplier": yati, "dodol": dodol, "kerupuk": kerupuk, "batik": batik}
+
+
+def sell(centre, barcode: str, qty: int, price: int) -> dict:
+    """A cash sale of ``qty`` units at the counter (as the cashier Rudi Kasir, on register R01): the sale."""
+    http, api = centre.manager, centre.api
+    cashier = centre.token("kasir", "kasir-pass-1")
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/{barcode}", headers=cashier).status_code == 200,
+        timeout=30,
+        message="the POS catalogue has the product",
+    )
+    register = http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).json()
+    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
+    assert opened.status_code == 201, opened.text
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": barcode, "qty": qty}],
+            "payments": [{"method": "cash", "amount": qty * price, "tendered": qty * price}],
+        },
+    )
+    assert sale.status_code == 201, sale.text
+    return sale.json()
+
+
+def on_hand(centre, product: dict) -> int:
+    return centre.manager.get(f"{centre.api}/inventory/products/{product['id']}/stock").json()["on_hand"]
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def movement_rows(page) -> list[list[str]]:
+    """The cells of the product page's movement table, newest first."""
+    return [r.locator("td").all_inner_texts() for r in page.locator("#movements tbody tr").all()]
 
 
 def press_enter_and_wait(page) -> None:
@@ -81,6 +120,12 @@ def row(page, text: str):
 def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, page):
     url = centre.url
     stock = stocked_supplier(centre)
+    sale = sell(centre, "8991234500041", 4, 350_000)  # one batik more than the shelf holds: flagged for a count
+    kerupuk = centre.manager.patch(
+        f"{centre.api}/inventory/products/{stock['kerupuk']['id']}", json={"reorder_point": 10}
+    )
+    assert kerupuk.status_code == 200, kerupuk.text
+    eventually(lambda: on_hand(centre, stock["batik"]) == -1, timeout=30, message="the sale reached the stock")
     log_in(page, url, "manajer", "manajer-pass-1")
     page.wait_for_url(f"{url}/manager")
     tab_to(page, "nav.tabs a[href='/manager/stock']")
@@ -99,6 +144,36 @@ def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, pag
     assert "Oleh-oleh Mpok Yati" in row(page, DODOL).inner_text()
     assert page.inner_text("[data-testid=stock-totals]") == "20 unit, senilai Rp500.000 dengan harga jual"
     screenshot(page, "console-stock")
+
+    def view(name: str) -> dict[str, list[str]]:
+        """The stock list narrowed to ``name`` (chosen by keyboard): ``{product: [on hand, reorder point, note]}``."""
+        page.goto(f"{url}/manager/stock")
+        tab_to(page, "#f-view")
+        page.select_option("#f-view", name)
+        tab_to(page, "#stock-filter button[type=submit]")
+        press_enter_and_wait(page)
+        cells = [r.locator("td").all_inner_texts() for r in page.locator("tbody tr").all()]
+        return {c[0]: [c[3], c[4], c[6]] for c in cells}
+
+    low = view("low")  # at or below the reorder point: kerupuk (10 of 10) and the batik sold below zero
+    assert sorted(low) == ["Batik Tulis Bekasi", KERUPUK], low
+    assert low[KERUPUK][:2] == ["10 pcs", "10"] and "Stok menipis" in low[KERUPUK][2]
+    assert low["Batik Tulis Bekasi"][0] == "-1 pcs" and "Terjual melebihi stok" in low["Batik Tulis Bekasi"][2]
+    assert_accessible(page)
+    flagged = view("flagged")  # flagged for a count: only the batik
+    assert list(flagged) == ["Batik Tulis Bekasi"] and "Perlu dihitung" in flagged["Batik Tulis Bekasi"][2]
+    assert view("all").keys() == {DODOL, KERUPUK, "Batik Tulis Bekasi"}
+
+    page.goto(f"{url}/manager/stock/{stock['batik']['id']}")
+    sold = movement_rows(page)[:2]  # the sale took the 3 of the lot, and 1 unit beyond it
+    assert sorted((row[1], row[2]) for row in sold) == [("Penjualan", "-1"), ("Penjualan", "-3")]
+    assert all(row[4] == "Rudi Kasir" and row[5] == f"Struk {sale['receipt_no']}" for row in sold), sold
+    intake = movement_rows(page)[2]
+    assert intake[1:3] == ["Penerimaan", "+3"] and intake[4] == "Dewi Manajer"
+    assert intake[5].startswith("Nota titip NT-")
+    assert not UUID.search(page.inner_text("main"))
+    assert_accessible(page)
+    page.goto(f"{url}/manager/stock?supplier_id={stock['supplier']['id']}&q=dodol")
 
     tab_to(page, f"tr[data-product-id='{stock['dodol']['id']}'] a")
     press_enter_and_wait(page)
@@ -120,7 +195,31 @@ def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, pag
     page.click("#save-write-off")
     page.locator("[data-testid=flash-success]", has_text="2 unit dihapusbukukan.").wait_for()
     assert page.inner_text("[data-testid=on-hand]") == "18 pcs"
+    written_off, received = movement_rows(page)  # newest first
+    assert written_off[1:5] == ["Penghapusan stok", "-2", "DDL-01", "Dewi Manajer"]
+    assert written_off[5] == "Rusak (kerugian ditanggung: Sentra)"
+    assert received[1:5] == ["Penerimaan", "+20", "DDL-01", "Dewi Manajer"] and received[5].startswith("Nota titip NT-")
+    tab_to(page, "#f-kind")
+    page.select_option("#f-kind", label="Penghapusan stok")
+    tab_to(page, "#movement-filter button[type=submit]")
+    press_enter_and_wait(page)
+    assert movement_rows(page) == [written_off]
+    assert_accessible(page)
     screenshot(page, "console-stock-product")
+    expiry = str(business_time.today() + timedelta(days=100))
+    lines = [{"product_id": stock["dodol"]["id"], "qty": 1, "expiry_date": expiry}] * 21
+    intake = centre.manager.post(
+        f"{centre.api}/inventory/intakes", json={"supplier_id": stock["supplier"]["id"], "lines": lines}
+    )
+    assert intake.status_code == 201, intake.text
+    page.goto(f"{url}/manager/stock/{stock['dodol']['id']}")  # 23 movements: 20 a page
+    assert len(movement_rows(page)) == 20 and page.inner_text("[data-testid=movements-page]") == "Halaman 1 dari 2"
+    tab_to(page, "#movements-older")
+    press_enter_and_wait(page)
+    assert page.inner_text("[data-testid=movements-page]") == "Halaman 2 dari 2"
+    assert len(movement_rows(page)) == 3 and movement_rows(page)[1:] == [written_off, received]  # the oldest last
+    assert page.locator("#movements-newer").count() == 1 and page.locator("#movements-older").count() == 0
+    assert_accessible(page)
 
     page.goto(f"{url}/manager/alerts")
     tab_to(page, "#scan-alerts")

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in
@@ -74,11 +75,44 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     assert "Rp22.000" in page.inner_text("body") or page.input_value("#f-price") == "22000"
     assert add_product("Tas Anyaman Pandan", "kerajinan", "85000")
 
+    http, api = centre.manager, centre.api
+    other = http.post(
+        f"{api}/suppliers/suppliers",
+        json={"business_name": "Batik Bekasi Asri", "owner_name": "Asri", "phone": "081311120009"},
+    ).json()
+    batik = {"name": "Batik Tulis", "category": "fashion", "unit": "pcs", "price": 350_000, "barcode": "8991234500041"}
+    eventually(
+        lambda: http.post(f"{api}/inventory/products", json={**batik, "supplier_id": other["id"]}).status_code == 201,
+        timeout=30,
+        message="inventory knows the other supplier",
+    )
+    tas = http.get(f"{api}/inventory/products", params={"q": "Tas Anyaman"}).json()[0]
+
     page.goto(f"{url}/manager/intakes/new")
     page.select_option("#f-supplier_id", label="Kerupuk Kulit Cikarang Jaya")
     page.click("#intake-supplier button[type=submit]")
     page.click("#add-line")
     assert page.locator("#intake-form tr[data-line]").count() == 4
+
+    def scan(code: str) -> None:
+        """A scanner (or the manager) types the code into the focused scan field and presses Enter."""
+        expect(page.locator("#f-scan")).to_be_focused()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(code)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+    scan(tas["sku"].lower())  # a typed SKU adds a line for the product...
+    assert page.input_value("#f-lines-0-product_id") == tas["id"] and page.input_value("#f-lines-0-qty") == "1"
+    scan(tas["barcode"])  # ...and its scanned barcode one more unit on that line
+    assert page.input_value("#f-lines-0-qty") == "2" and page.locator("#intake-form tr[data-line]").count() == 4
+    assert page.inner_text("[data-testid=scanned]") == "Tas Anyaman Pandan: 2 di baris 1."
+    scan("8991234500041")
+    assert page.inner_text("[data-field-error=scan]") == "Produk ini milik pemasok lain."
+    assert_accessible(page)
+    scan("TIDAK-ADA-99")
+    assert page.inner_text("[data-field-error=scan]") == "Tidak ada produk dengan barcode atau SKU ini."
+    assert page.input_value("#f-lines-0-qty") == "2"  # the lines typed or scanned so far stay
     page.select_option("#f-lines-0-product_id", label="Tas Anyaman Pandan")
     page.fill("#f-lines-0-qty", "3")
     page.select_option("#f-lines-2-product_id", label="Kerupuk Kulit Sapi 200 g")

@@ -10,10 +10,11 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from services.gateway import errors, problems, rules
+from services.gateway import accounts, errors, problems, rules
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.sessions import Caller, CsrfRejected, optional_caller
 from shared.auth import Unauthorized
+from shared.runtime import current_runtime
 
 blp = Blueprint("console", __name__, url_prefix="/manager", template_folder="../templates")
 
@@ -72,6 +73,14 @@ def done(message: str, endpoint: str, **values: Any) -> Any:
 def supplier_names() -> dict[str, str]:
     """``{supplier id: business name}`` of every supplier (so no page shows an id where a name exists)."""
     return {s["id"]: s["business_name"] for s in call("suppliers", "GET", "/suppliers") or []}
+
+
+def person_names() -> Callable[[str | None], str]:
+    """``name_of(actor)``: the name of the user a service recorded as ``role:user_id`` (or a bare user id), ``""``
+    for one the gateway does not know (so no page shows an id where a name exists)."""
+    with current_runtime().transaction() as session:
+        names = {u["id"]: u["name"] or u["username"] for u in accounts.list_users(session)}
+    return lambda actor: names.get((actor or "").rpartition(":")[2], "")
 
 
 def form_text(name: str) -> str | None:

@@ -1,8 +1,10 @@
-"""Intakes (nota titip): the list, a delivery of several lines (lot, expiry), and the printable nota."""
+"""Intakes (nota titip): the list, a delivery of several lines (lot, expiry) typed or scanned, and the printable
+nota."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import request
 from flask_babel import gettext
@@ -12,6 +14,10 @@ from services.gateway.console.common import blp, done, failure, form_int, form_t
 
 FIRST_LINES = 3
 MAX_LINES = 100
+#: The longest code the scan field looks up (a SKU has at most 64 characters, a barcode 14 digits).
+MAX_CODE = 64
+#: What inventory answers a code that names no product: not found, or refused as no product's code can be.
+NOT_A_PRODUCT = (400, 404, 422)
 
 
 @blp.get("/intakes")
@@ -72,8 +78,10 @@ def new_intake():
     }
     if request.method == "GET" or request.form.get("action") == "add_line":
         if request.method == "POST":
-            count += 1
+            count = min(count + 1, MAX_LINES)
         return render("console/intakes/form.html", line_count=count, **context)
+    if request.form.get("action") == "scan":
+        return _scan(supplier_id, count, context)
     errors: dict[str, list[str]] = {}
     lines, rows = lines_from_form(count, errors)
     message = gettext("Some lines of the intake are not valid; see the messages beside them.")
@@ -96,6 +104,75 @@ def new_intake():
             )
     context["errors"] = errors
     return render("console/intakes/form.html", line_count=count, message=message, **context), 422
+
+
+def scanned_product(code: str) -> dict[str, Any] | None:
+    """The product (of any supplier) a scanned barcode or a typed SKU names; ``None`` when none does."""
+    if len(code) > MAX_CODE:
+        return None
+    try:
+        return call("inventory", "GET", f"/products/by-barcode/{quote(code, safe='')}")
+    except ServiceProblem as problem:
+        if problem.status not in NOT_A_PRODUCT:
+            raise
+    try:
+        found = call("inventory", "GET", "/products", params={"q": code}) or []
+    except ServiceProblem as problem:
+        if problem.status not in NOT_A_PRODUCT:
+            raise
+        return None
+    return next((p for p in found if (p["sku"] or "").casefold() == code.casefold()), None)
+
+
+def add_scanned(values: dict[str, Any], count: int, product_id: str) -> tuple[int, int]:
+    """One more unit of ``product_id`` in the form's ``values``: on its line if it has one, else on the first
+    empty line, else on a new line. Returns the line count and the line's row."""
+    rows = range(count)
+    row = next((r for r in rows if values.get(f"lines.{r}.product_id") == product_id), None)
+    if row is not None:
+        typed = str(values.get(f"lines.{row}.qty") or "").strip().replace(".", "")
+        values[f"lines.{row}.qty"] = str(int(typed) + 1 if typed.isdigit() else 1)
+        return count, row
+    empty = (r for r in rows if not values.get(f"lines.{r}.product_id") and not values.get(f"lines.{r}.qty"))
+    row = next(empty, None)
+    if row is None:
+        row, count = count, count + 1
+    values[f"lines.{row}.product_id"] = product_id
+    values[f"lines.{row}.qty"] = "1"
+    return count, row
+
+
+def _scan(supplier_id: str, count: int, context: dict[str, Any]):
+    """A scanned barcode or typed SKU (Enter in the scan field): one more unit on the product's line, or a message
+    beside the field when the code names no product, or one of another supplier (or not on sale)."""
+    code = (request.form.get("scan") or "").strip()
+    product = scanned_product(code) if code else None
+    problem = None
+    if not code:
+        problem = gettext("Scan a barcode or type a SKU first.")
+    elif product is None:
+        problem = gettext("No product has this barcode or SKU.")
+    elif product["supplier_id"] != supplier_id:
+        problem = gettext("This product belongs to another supplier.")
+    elif product["id"] not in {value for value, _text in context["product_options"]}:
+        problem = gettext("This product is not on sale.")
+    elif count >= MAX_LINES and not any(
+        context["values"].get(f"lines.{row}.product_id") == product["id"] for row in range(count)
+    ):
+        problem = gettext("The intake has the most lines it can take.")
+    if problem or product is None:
+        context["errors"] = {"scan": [problem]}
+        context["values"]["scan"] = code
+        return render("console/intakes/form.html", line_count=count, **context), 422
+    context["values"].pop("scan", None)
+    count, row = add_scanned(context["values"], count, product["id"])
+    added = gettext(
+        "%(name)s: %(qty)s on line %(line)s.",
+        name=product["name"],
+        qty=context["values"][f"lines.{row}.qty"],
+        line=row + 1,
+    )
+    return render("console/intakes/form.html", line_count=count, scanned=added, **context)
 
 
 def form_row(key: str, rows: list[int]) -> str:

@@ -11,7 +11,16 @@ from flask_babel import gettext
 from services.gateway import words
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.console.categories import category_names, category_options
-from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
+from services.gateway.console.common import (
+    blp,
+    done,
+    failure,
+    form_int,
+    form_text,
+    manager_page,
+    person_names,
+    render,
+)
 
 LABEL_FIELDS = ("permit_type", "permit_number", "halal_cert_number", "halal_expires_on", "net_weight")
 
@@ -92,6 +101,9 @@ def product(product_id):
     """Edit a product; its price history below."""
     found = call("inventory", "GET", f"/products/{product_id}")
     history = call("inventory", "GET", f"/products/{product_id}/price-history") or []
+    name_of = person_names()
+    for change in history:
+        change["who"] = name_of(change.get("changed_by"))
     context = {"product": found, "history": list(reversed(history)), "current_category": found["category"]}
     if request.method == "GET":
         return render("console/products/form.html", **_context(values=found, errors={}, **context))

@@ -1,5 +1,5 @@
 """Stock: on hand by product (filtered by supplier, search, low or flagged), one product's lots with their
-expiry and a write-off form, and the stock alerts with names and acknowledgement."""
+expiry, its movements in words and a write-off form, and the stock alerts with names and acknowledgement."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ from flask_babel import gettext
 
 from services.gateway import words
 from services.gateway.backend import ServiceProblem, call
-from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
+from services.gateway.console.common import (
+    blp,
+    done,
+    failure,
+    form_int,
+    form_text,
+    manager_page,
+    person_names,
+    render,
+)
 
 #: What the stock list can be narrowed to besides a supplier and a search.
 STOCK_VIEWS = ("all", "low", "flagged")
+#: Movements on one page of a product's stock page.
+MOVEMENTS_PER_PAGE = 20
 
 
 def _supplier_options() -> tuple[list[tuple[str, str]], dict[str, str]]:
@@ -60,9 +71,69 @@ def stock():
     )
 
 
+def _receipt_numbers(sale_ids: set[str]) -> dict[str, str]:
+    """``{sale id: receipt number}`` of the sales the till knows (one that it cannot tell is left out)."""
+    receipts = {}
+    for sale_id in sorted(sale_ids):
+        try:
+            receipts[sale_id] = call("pos", "GET", f"/sales/{sale_id}")["receipt_no"]
+        except ServiceProblem:
+            continue
+    return receipts
+
+
+def _document(movement: dict[str, Any], receipts: dict[str, str]) -> str:
+    """The movement's document in words: the nota titip's, count's or return's number, the sale's receipt, the
+    write-off's reason; nothing (never an id) where none is known."""
+    kind, number = movement["kind"], movement.get("reference_number")
+    receipt = receipts.get(movement.get("sale_id") or "")
+    if kind == "intake" and number:
+        return gettext("Nota titip %(number)s", number=number)
+    if kind == "count_adjustment" and number:
+        return gettext("Stock count %(number)s", number=number)
+    if kind == "return_to_supplier" and number:
+        return gettext("Return note %(number)s", number=number)
+    if kind == "sale" and receipt:
+        return gettext("Receipt %(number)s", number=receipt)
+    if kind == "refund" and receipt:
+        return gettext("Refund of receipt %(number)s", number=receipt)
+    if kind == "write_off" and movement.get("reason") in words.WORDS["write_off_reason"]:
+        return gettext(
+            "%(reason)s (loss borne by: %(who)s)",
+            reason=words.word(movement["reason"], "write_off_reason"),
+            who=words.word(movement.get("borne_by"), "shrinkage_borne_by"),
+        )
+    return ""
+
+
+def movements_page(product_id, page: int, kind: str) -> dict[str, Any]:
+    """One page of the product's movements, newest first, each in words: when, what, how many, the lot, who
+    (by name) and the document (:func:`_document`), with the page's place among all pages."""
+    params: dict[str, Any] = {"page": page, "per_page": MOVEMENTS_PER_PAGE, **({"kind": kind} if kind else {})}
+    found = call("inventory", "GET", f"/products/{product_id}/movements", params=params)
+    name_of = person_names()
+    receipts = _receipt_numbers({m["sale_id"] for m in found["items"] if m.get("sale_id")})
+    rows = [
+        {
+            "occurred_at": m["occurred_at"],
+            "kind": m["kind"],
+            "qty": m["qty"],
+            "lot_code": m.get("lot_code") or "",
+            "who": name_of(m.get("recorded_by")),
+            "document": _document(m, receipts),
+        }
+        for m in found["items"]
+    ]
+    pages = max(1, -(-found["total"] // MOVEMENTS_PER_PAGE))
+    return {"rows": rows, "page": page, "pages": pages, "total": found["total"], "kind": kind}
+
+
 def _product_page(product_id, *, values=None, errors=None, message=None, status=200):
     product = call("inventory", "GET", f"/products/{product_id}")
     held = call("inventory", "GET", f"/products/{product_id}/stock")
+    asked, kind = request.args.get("page", ""), request.args.get("kind") or ""
+    page = int(asked) if asked.isdigit() and 0 < len(asked) <= 5 and int(asked) > 0 else 1
+    movements = movements_page(product_id, page, kind if kind in words.WORDS["movement_kind"] else "")
     supplier = call("suppliers", "GET", f"/suppliers/{product['supplier_id']}")
     lot_options = [
         (lot["lot_id"], gettext("%(lot)s (%(qty)s on hand)", lot=lot["lot_code"], qty=lot["on_hand"]))
@@ -76,6 +147,8 @@ def _product_page(product_id, *, values=None, errors=None, message=None, status=
         held=held,
         supplier=supplier,
         lot_options=lot_options,
+        movements=movements,
+        kind_options=[(k, str(v)) for k, v in words.WORDS["movement_kind"].items()],
         reason_options=[(k, str(v)) for k, v in words.WORDS["write_off_reason"].items()],
         borne_options=[(k, str(v)) for k, v in words.WORDS["shrinkage_borne_by"].items()],
         values=values or {},
@@ -87,7 +160,8 @@ def _product_page(product_id, *, values=None, errors=None, message=None, status=
 @blp.get("/stock/<uuid:product_id>")
 @manager_page
 def product_stock(product_id):
-    """One product's stock per lot (first expiry first), and the form to write some off."""
+    """One product's stock per lot (first expiry first), its movements (``page``, ``kind``), and the form to write
+    some off."""
     return _product_page(product_id)
 
 

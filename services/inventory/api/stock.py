@@ -1,18 +1,22 @@
-"""Stock on hand, write-offs, the ledger invariant and the reconciliation feed of movements."""
+"""Stock on hand, a product's movements, write-offs, the ledger invariant and the reconciliation feed of
+movements."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from services.inventory.api.common import outlet, visible_supplier
+from services.inventory.api.common import outlet, own_supplier, visible_supplier
 from services.inventory.api.schemas import SupplierFilter
-from services.inventory.models import BorneBy, WriteOffReason
+from services.inventory.models import BorneBy, MovementKind, WriteOffReason
 from services.inventory.stock import queries, write_offs
 from shared.auth import current_actor, requires
+from shared.business_time import day_bounds, day_start
 from shared.runtime import current_runtime
-from shared.schemas import PeriodQuery, Quantity, StrictSchema
+from shared.schemas import InstantOrDay, PeriodQuery, Quantity, StrictSchema
 from shared.web import json_array_stream
 
 stock_blp = Blueprint("stock", __name__, url_prefix="", description="Stock on hand, write-offs, the ledger invariant")
@@ -94,6 +98,68 @@ class StockListing(MethodView):
         supplier_id = visible_supplier(query)
         with current_runtime().transaction() as session:
             return queries.stock_listing(session, outlet(), supplier_id)
+
+
+class ProductMovementsQuery(StrictSchema):
+    """Which of a product's movements, and which page of them."""
+
+    kind = fields.String(validate=validate.OneOf(list(MovementKind)))
+    start = InstantOrDay(data_key="from", metadata={"description": "Inclusive; a date means 00:00 WIB of that day"})
+    end = InstantOrDay(
+        data_key="to", metadata={"description": "Exclusive; a date means the end of that WIB day (day included)"}
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=queries.MAX_MOVEMENTS_PER_PAGE))
+
+    @post_load
+    def _to_instants(self, data, **kwargs):
+        if "start" in data and not isinstance(data["start"], datetime):
+            data["start"] = day_start(data["start"])
+        if "end" in data and not isinstance(data["end"], datetime):
+            data["end"] = day_bounds(data["end"])[1]
+        if "start" in data and "end" in data and data["start"] >= data["end"]:
+            raise ValidationError("Must be after 'from'.", "to")
+        return data
+
+
+class ProductMovementOut(Schema):
+    movement_id = fields.String()
+    kind = fields.String(metadata={"enum": list(MovementKind)})
+    occurred_at = fields.AwareDateTime()
+    qty = fields.Integer(metadata={"description": "Signed: positive into stock, negative out of it"})
+    lot_id = fields.String(allow_none=True)
+    lot_code = fields.String(allow_none=True)
+    unit_price = fields.Integer()
+    reason = fields.String(allow_none=True)
+    borne_by = fields.String(allow_none=True)
+    recorded_by = fields.String(allow_none=True, metadata={"description": "``role:user_id``, or the cashier's id"})
+    reference_id = fields.String(allow_none=True, metadata={"description": "The business document's id"})
+    reference_number = fields.String(
+        allow_none=True, metadata={"description": "The intake's, count's or return's number (NT-, SO-, RT-)"}
+    )
+    sale_id = fields.String(
+        allow_none=True, metadata={"description": "A sale's or refund's sale, as the till (POS) knows it"}
+    )
+
+
+class ProductMovementsOut(Schema):
+    items = fields.List(fields.Nested(ProductMovementOut))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "Movements matching the query, on every page"})
+
+
+@stock_blp.route("/products/<uuid:product_id>/movements")
+class ProductMovements(MethodView):
+    @requires("manager", "supplier", "service")
+    @stock_blp.arguments(ProductMovementsQuery, location="query")
+    @stock_blp.response(200, ProductMovementsOut)
+    def get(self, query, product_id):
+        """A product's movements at this outlet, newest first, one page at a time (``page``, ``per_page`` up to
+        100), optionally of one ``kind`` and ``from <= occurred_at < to``; each with its lot's code and its
+        document's number where inventory numbers it. A supplier sees only their own products."""
+        with current_runtime().transaction() as session:
+            return queries.product_movements(session, product_id, outlet(), own_supplier(), **query)
 
 
 @stock_blp.route("/stock/invariant")

@@ -1,19 +1,24 @@
-"""Reading stock: per product and lot, the listing, the ledger invariant and the reconciliation feed."""
+"""Reading stock: per product and lot, the listing, a product's movements, the ledger invariant and the
+reconciliation feed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import get_product
 from services.inventory.models import (
+    CountSession,
+    Intake,
     Lot,
     Movement,
+    MovementKind,
     Product,
     ProductStock,
+    SupplierReturn,
 )
 from shared.db import table_of
 
@@ -50,6 +55,106 @@ def product_stock(session: Session, product_id, outlet_id: str, supplier_id: str
             for lot in fefo_sorted(lots)
         ],
     }
+
+
+#: The most movements one page of a product's history holds.
+MAX_MOVEMENTS_PER_PAGE = 100
+
+
+def product_movements(
+    session: Session,
+    product_id,
+    outlet_id: str,
+    supplier_id: str | None = None,
+    *,
+    kind: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> dict:
+    """One page of a product's movements at ``outlet_id``, newest first, optionally of one ``kind`` and with
+    ``start <= occurred_at < end``: each with its lot's code, who recorded it, and its document in words where
+    inventory numbers it (the intake's, count's or return's number). A sale or refund carries the ``sale_id`` the
+    till knows it by (a refund's is its sale line's sale), so a page can name the receipt.
+    A supplier asking for another supplier's product gets a 404 like a missing one."""
+    product = get_product(session, product_id, supplier_id)
+    per_page = min(max(per_page, 1), MAX_MOVEMENTS_PER_PAGE)
+    page = max(page, 1)
+    conditions = [Movement.product_id == product.id, Movement.outlet_id == outlet_id]
+    if kind:
+        conditions.append(Movement.kind == kind)
+    if start is not None:
+        conditions.append(Movement.occurred_at >= start)
+    if end is not None:
+        conditions.append(Movement.occurred_at < end)
+    total = session.scalar(select(func.count()).select_from(Movement).where(*conditions)) or 0
+    number = case(
+        (Movement.kind == MovementKind.INTAKE, Intake.number),
+        (Movement.kind == MovementKind.COUNT_ADJUSTMENT, CountSession.number),
+        (Movement.kind == MovementKind.RETURN_TO_SUPPLIER, SupplierReturn.number),
+        else_=None,
+    )
+    rows = session.execute(
+        select(Movement, Lot.lot_code, number.label("reference_number"))
+        .outerjoin(Lot, Lot.id == Movement.lot_id)
+        .outerjoin(Intake, and_(Movement.kind == MovementKind.INTAKE, Intake.id == Movement.reference_id))
+        .outerjoin(
+            CountSession,
+            and_(Movement.kind == MovementKind.COUNT_ADJUSTMENT, CountSession.id == Movement.reference_id),
+        )
+        .outerjoin(
+            SupplierReturn,
+            and_(Movement.kind == MovementKind.RETURN_TO_SUPPLIER, SupplierReturn.id == Movement.reference_id),
+        )
+        .where(*conditions)
+        .order_by(Movement.occurred_at.desc(), Movement.recorded_at.desc(), Movement.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    sale_of_line = _sales_of_refunded_lines(
+        session, {m.line_reference for m, _, _ in rows if m.kind == MovementKind.REFUND and m.line_reference}
+    )
+    items = []
+    for movement, lot_code, reference_number in rows:
+        sale_id = None
+        if movement.kind == MovementKind.SALE:
+            sale_id = movement.reference_id
+        elif movement.kind == MovementKind.REFUND:
+            sale_id = sale_of_line.get(movement.line_reference or "")
+        items.append(
+            {
+                "movement_id": movement.id,
+                "kind": movement.kind,
+                "occurred_at": movement.occurred_at,
+                "qty": movement.qty,
+                "lot_id": movement.lot_id,
+                "lot_code": lot_code,
+                "unit_price": movement.unit_price,
+                "reason": movement.reason,
+                "borne_by": movement.borne_by,
+                "recorded_by": movement.recorded_by,
+                "reference_id": movement.reference_id,
+                "reference_number": reference_number,
+                "sale_id": sale_id,
+            }
+        )
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+def _sales_of_refunded_lines(session: Session, line_ids: set[str]) -> dict[str, str]:
+    """``{sale line id: sale id}`` read from the sales' own movements."""
+    if not line_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(_movements.c.line_reference, _movements.c.reference_id)
+            .where(_movements.c.kind == MovementKind.SALE, _movements.c.line_reference.in_(line_ids))
+            .distinct()
+        )
+        .tuples()
+        .all()
+    )
 
 
 def fefo_sorted(lots):

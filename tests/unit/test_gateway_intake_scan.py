@@ -1,0 +1,22 @@
+"""Where a scanned product lands on the intake form (no services, no browser)."""
+
+from services.gateway.console.intakes import add_scanned
+
+
+def test_a_scanned_product_already_on_a_line_gets_one_more_unit_there():
+    values = {"lines.0.product_id": "p1", "lines.0.qty": "2", "lines.1.product_id": "p2", "lines.1.qty": "1.000"}
+    assert add_scanned(values, 3, "p2") == (3, 1)
+    assert values["lines.1.qty"] == "1001" and values["lines.0.qty"] == "2"
+
+
+def test_a_line_without_a_quantity_yet_counts_the_scan_as_its_first_unit():
+    values = {"lines.0.product_id": "p1", "lines.0.qty": ""}
+    assert add_scanned(values, 3, "p1") == (3, 0) and values["lines.0.qty"] == "1"
+
+
+def test_a_new_product_takes_the_first_empty_line_and_a_new_line_when_none_is_empty():
+    values = {"lines.0.product_id": "p1", "lines.0.qty": "1", "lines.1.qty": "4"}  # line 1 has a typed quantity
+    assert add_scanned(values, 3, "p2") == (3, 2)
+    assert (values["lines.2.product_id"], values["lines.2.qty"]) == ("p2", "1")
+    assert add_scanned(values, 3, "p3") == (4, 3)
+    assert (values["lines.3.product_id"], values["lines.3.qty"]) == ("p3", "1")
