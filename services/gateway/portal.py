@@ -8,14 +8,20 @@ sends the announcement by accident; the page comes back with the scan field focu
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.console.common import done, failure, form_text, page_caller
-from services.gateway.console.intakes import FIRST_LINES, MAX_LINES, form_row, lines_from_form
+from services.gateway.console.intakes import (
+    FIRST_LINES,
+    MAX_LINES,
+    add_scanned,
+    form_row,
+    lines_from_form,
+    scanned_product,
+)
 from services.gateway.sessions import Caller
 
 blp = Blueprint("portal", __name__, url_prefix="/supplier", template_folder="templates")
@@ -77,41 +83,17 @@ def _scan(caller: Caller, count: int, own_products: dict[str, str], context: dic
     context["scanning"] = True
     if not code:
         return _render(caller, "portal/announce.html", line_count=count, **context)
-    try:
-        product = call("inventory", "GET", f"/products/by-code/{quote(code, safe='')}")
-    except ServiceProblem as problem:
-        if problem.status != 404:
-            raise
-        product = None
+    product = scanned_product(code)
     if product is None or product["id"] not in own_products:
         values["scan"] = code
         context["errors"] = {"scan": [gettext("None of your products on sale has this barcode or SKU.")]}
         return _render(caller, "portal/announce.html", line_count=count, **context), 422
-    new_count = add_scanned(values, count, product["id"])
-    if new_count is None:
+    placed = add_scanned(values, count, product["id"])
+    if placed is None:
         context["errors"] = {"scan": [gettext("The delivery has as many lines as it can take.")]}
         return _render(caller, "portal/announce.html", line_count=count, **context), 422
     context["scanned"] = own_products[product["id"]]
-    return _render(caller, "portal/announce.html", line_count=new_count, **context)
-
-
-def add_scanned(values: dict[str, str], count: int, product_id: str) -> int | None:
-    """Add one of ``product_id`` to the form's ``values`` (``lines.<row>.product_id`` / ``.qty`` of ``count``
-    rows): its row's quantity goes up by one (a quantity that is not a number becomes 1), else the first empty
-    row takes it with quantity 1, else a new row does. The new row count; ``None`` when the form is full."""
-    for row in range(count):
-        if values.get(f"lines.{row}.product_id") == product_id:
-            qty = (values.get(f"lines.{row}.qty") or "").strip().replace(".", "")
-            values[f"lines.{row}.qty"] = str(int(qty) + 1) if qty.isdigit() else "1"
-            return count
-    for row in range(count):
-        if not values.get(f"lines.{row}.product_id") and not (values.get(f"lines.{row}.qty") or "").strip():
-            values[f"lines.{row}.product_id"], values[f"lines.{row}.qty"] = product_id, "1"
-            return count
-    if count >= MAX_LINES:
-        return None
-    values[f"lines.{count}.product_id"], values[f"lines.{count}.qty"] = product_id, "1"
-    return count + 1
+    return _render(caller, "portal/announce.html", line_count=placed[0], **context)
 
 
 @blp.post("/deliveries/<uuid:delivery_id>/cancel")

@@ -1,6 +1,7 @@
-"""Where a scanned product lands on the intake form (no services, no browser)."""
+"""Where a scanned product lands on a lines form: the intake, and the supplier's announced delivery (no services,
+no browser)."""
 
-from services.gateway.console.intakes import add_scanned
+from services.gateway.console.intakes import MAX_LINES, add_scanned
 
 
 def test_a_scanned_product_already_on_a_line_gets_one_more_unit_there():
@@ -20,3 +21,11 @@ def test_a_new_product_takes_the_first_empty_line_and_a_new_line_when_none_is_em
     assert (values["lines.2.product_id"], values["lines.2.qty"]) == ("p2", "1")
     assert add_scanned(values, 3, "p3") == (4, 3)
     assert (values["lines.3.product_id"], values["lines.3.qty"]) == ("p3", "1")
+
+
+def test_a_quantity_that_is_not_a_number_starts_again_at_one_and_a_full_form_takes_no_new_product():
+    values = {"lines.0.product_id": "dodol", "lines.0.qty": "dua"}
+    assert add_scanned(values, 1, "dodol") == (1, 0) and values["lines.0.qty"] == "1"
+    full = {f"lines.{row}.product_id": f"p{row}" for row in range(MAX_LINES)}
+    assert add_scanned(full, MAX_LINES, "baru") is None and "lines.100.product_id" not in full
+    assert add_scanned(full, MAX_LINES, "p7") == (MAX_LINES, 7)

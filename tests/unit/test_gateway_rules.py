@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
 from services.gateway import rules
-from services.gateway.portal import MAX_LINES, add_scanned
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -60,17 +59,3 @@ def test_the_address_limit_counts_every_failure_inside_the_window():
     assert not rules.login_limit(failures[:-1], now, rules.ADDRESS_FAILURE_LIMIT).locked
     locked = rules.login_limit(failures, now, rules.ADDRESS_FAILURE_LIMIT)
     assert locked.locked and 0 < locked.retry_after_seconds <= rules.LOGIN_FAILURE_WINDOW.total_seconds()
-
-
-def test_a_scanned_product_adds_one_to_its_line_else_takes_the_first_empty_row_else_a_new_one():
-    values = {"lines.0.product_id": "kopi", "lines.0.qty": "2", "lines.1.product_id": "", "lines.1.qty": ""}
-    assert add_scanned(values, 3, "kopi") == 3 and values["lines.0.qty"] == "3"
-    assert add_scanned(values, 3, "dodol") == 3
-    assert (values["lines.1.product_id"], values["lines.1.qty"]) == ("dodol", "1")
-    values["lines.1.qty"] = "dua"  # a quantity that is not a number starts again at 1
-    assert add_scanned(values, 3, "dodol") == 3 and values["lines.1.qty"] == "1"
-    values["lines.2.qty"] = "4"  # a row with only a quantity typed is not empty
-    assert add_scanned(values, 3, "tas") == 4
-    assert (values["lines.3.product_id"], values["lines.3.qty"]) == ("tas", "1")
-    full = {f"lines.{row}.product_id": f"p{row}" for row in range(MAX_LINES)}
-    assert add_scanned(full, MAX_LINES, "baru") is None and "lines.100.product_id" not in full

@@ -107,35 +107,39 @@ def new_intake():
 
 
 def scanned_product(code: str) -> dict[str, Any] | None:
-    """The product (of any supplier) a scanned barcode or a typed SKU names; ``None`` when none does."""
+    """The product a scanned barcode or a typed SKU names (inventory's ``/products/by-code``: a supplier's
+    token finds only their own); ``None`` when none does."""
     if len(code) > MAX_CODE:
         return None
     try:
-        return call("inventory", "GET", f"/products/by-barcode/{quote(code, safe='')}")
-    except ServiceProblem as problem:
-        if problem.status not in NOT_A_PRODUCT:
-            raise
-    try:
-        found = call("inventory", "GET", "/products", params={"q": code}) or []
+        product: dict[str, Any] = call("inventory", "GET", f"/products/by-code/{quote(code, safe='')}")
     except ServiceProblem as problem:
         if problem.status not in NOT_A_PRODUCT:
             raise
         return None
-    return next((p for p in found if (p["sku"] or "").casefold() == code.casefold()), None)
+    return product
 
 
-def add_scanned(values: dict[str, Any], count: int, product_id: str) -> tuple[int, int]:
-    """One more unit of ``product_id`` in the form's ``values``: on its line if it has one, else on the first
-    empty line, else on a new line. Returns the line count and the line's row."""
+def add_scanned(values: dict[str, Any], count: int, product_id: str) -> tuple[int, int] | None:
+    """One more unit of ``product_id`` in a lines form's ``values`` (``lines.<row>.product_id`` / ``.qty`` of
+    ``count`` rows): on its line if it has one (a quantity that is not a number becomes 1), else on the first
+    empty line, else on a new line. Returns the line count and the line's row; ``None`` when the form already
+    has ``MAX_LINES`` lines and none for this product or empty."""
     rows = range(count)
     row = next((r for r in rows if values.get(f"lines.{r}.product_id") == product_id), None)
     if row is not None:
         typed = str(values.get(f"lines.{row}.qty") or "").strip().replace(".", "")
         values[f"lines.{row}.qty"] = str(int(typed) + 1 if typed.isdigit() else 1)
         return count, row
-    empty = (r for r in rows if not values.get(f"lines.{r}.product_id") and not values.get(f"lines.{r}.qty"))
+    empty = (
+        r
+        for r in rows
+        if not values.get(f"lines.{r}.product_id") and not str(values.get(f"lines.{r}.qty") or "").strip()
+    )
     row = next(empty, None)
     if row is None:
+        if count >= MAX_LINES:
+            return None
         row, count = count, count + 1
     values[f"lines.{row}.product_id"] = product_id
     values[f"lines.{row}.qty"] = "1"
@@ -156,16 +160,13 @@ def _scan(supplier_id: str, count: int, context: dict[str, Any]):
         problem = gettext("This product belongs to another supplier.")
     elif product["id"] not in {value for value, _text in context["product_options"]}:
         problem = gettext("This product is not on sale.")
-    elif count >= MAX_LINES and not any(
-        context["values"].get(f"lines.{row}.product_id") == product["id"] for row in range(count)
-    ):
-        problem = gettext("The intake has the most lines it can take.")
-    if problem or product is None:
-        context["errors"] = {"scan": [problem]}
+    placed = None if problem or product is None else add_scanned(context["values"], count, product["id"])
+    if placed is None or product is None:
+        context["errors"] = {"scan": [problem or gettext("The intake has the most lines it can take.")]}
         context["values"]["scan"] = code
         return render("console/intakes/form.html", line_count=count, **context), 422
     context["values"].pop("scan", None)
-    count, row = add_scanned(context["values"], count, product["id"])
+    count, row = placed
     added = gettext(
         "%(name)s: %(qty)s on line %(line)s.",
         name=product["name"],
