@@ -66,6 +66,7 @@ def user_view(user: User) -> dict:
         "role": user.role,
         "supplier_id": user.supplier_id,
         "active": user.active,
+        "language": user.language,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -174,6 +175,13 @@ def log_out(session: Session, user_id: str, actor: Actor) -> None:
         return
     user.tokens_valid_after = utcnow()
     record_audit(session, "logout", actor, user)
+
+
+def remember_language(session: Session, user_id: str, language: str) -> None:
+    """The page language ``user_id`` chose with the switch: their pages follow it from now on, on any device."""
+    user = session.get(User, user_id)
+    if user is not None and user.language != language:
+        user.language = language
 
 
 def token_still_valid(session: Session, user_id: str, issued_at_ms: int) -> User | None:
