@@ -182,7 +182,11 @@ FIELD_PATTERNS = [
     (re.compile(r"^(Longer than maximum length|Shorter than minimum length|Length must be)"), _("Wrong length.")),
     (re.compile(r"^Line \d+ is missing\.$"), _("A line of the delivery is missing.")),
     (re.compile(r"^Must be one of"), _("Choose a value from the list.")),
-    (re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+\.$"), _("The number is out of range.")),
+    (re.compile(r"^Must be between 0 and \d+ rupiah\.$"), _("Must be zero or more rupiah.")),
+    (
+        re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+( rupiah)?\.$"),
+        _("The number is out of range."),
+    ),
     (re.compile(r"^At most -?\d+\.$|has only -?\d+ on hand"), _("More than is on hand.")),
     (re.compile(r"(?i)barcode|check digit|GTIN|EAN|UPC"), _("Not a valid barcode (EAN-13, EAN-8 or UPC-A).")),
 ]

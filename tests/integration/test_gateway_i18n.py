@@ -120,6 +120,7 @@ def test_a_problem_code_and_its_field_errors_become_indonesian_sentences(gateway
             "lines.1.expiry_date": ["Wajib untuk produk ini."],
             "lines.0.qty": ["Isian ini tidak sah."],  # an unknown English message never reaches the page
         }
+        assert problems.field_sentence("Must be between 0 and 1000000000000 rupiah.") == "Harus nol rupiah atau lebih."
         unreachable = ServiceProblem(502, {"code": "service_unreachable"}, "suppliers")
         assert problems.sentence(unreachable) == "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi."
         assert problems.sentence(ServiceProblem(409, {"detail": "run is approved"}, "suppliers")).startswith("Tindakan")
