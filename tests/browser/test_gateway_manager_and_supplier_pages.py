@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
@@ -359,3 +360,13 @@ def test_a_manager_edits_a_supplier_and_supersedes_its_agreement_with_fixed_pric
     agreements = http.get(f"{api}/suppliers/suppliers/{supplier['id']}/agreements").json()
     assert [a["type"] for a in agreements] == ["commission", "fixed_price"]
     assert agreements[-1]["fixed_prices"] == [{"product_id": wijen["id"], "supplier_price": 22_000}]
+
+    # terms agreed for later are listed above, not yet in force: the fixed prices stay the ones in force
+    later = (effective + timedelta(days=10)).isoformat()
+    agreed = http.post(f"{api}/suppliers/suppliers/{supplier['id']}/agreements", json={"effective_from": later})
+    assert agreed.status_code == 201, agreed.text
+    page.reload()
+    assert history.count() == 3
+    assert "belum berlaku" in history.nth(0).inner_text() and "Komisi" in history.nth(0).inner_text()
+    assert "Harga pemasok tetap" in page.inner_text("[data-testid=current-agreement]")
+    assert "belum berlaku" not in history.nth(1).inner_text() + history.nth(2).inner_text()
