@@ -66,6 +66,7 @@ def user_view(user: User) -> dict:
         "role": user.role,
         "supplier_id": user.supplier_id,
         "active": user.active,
+        "language": user.language,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -174,6 +175,21 @@ def log_out(session: Session, user_id: str, actor: Actor) -> None:
         return
     user.tokens_valid_after = utcnow()
     record_audit(session, "logout", actor, user)
+
+
+def remember_language(session: Session, user_id: str, language: str) -> None:
+    """The page language ``user_id`` chose with the switch: their pages follow it from now on, on any device."""
+    user = session.get(User, user_id)
+    if user is not None and user.language != language:
+        user.language = language
+
+
+def names_of_actors(session: Session, actors: list[str | None]) -> dict[str, str]:
+    """``{actor: the user's name}`` for actors as the services record them (``role:user_id``, see
+    :func:`shared.auth.current_actor`), so a page shows who did something by name; unknown accounts are left out."""
+    user_ids = {actor: actor.split(":", 1)[-1] for actor in actors if actor}
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(user_ids.values())))).tuples().all())
+    return {actor: names[user_id] for actor, user_id in user_ids.items() if user_id in names}
 
 
 def token_still_valid(session: Session, user_id: str, issued_at_ms: int) -> User | None:

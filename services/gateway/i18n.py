@@ -1,7 +1,10 @@
 """Languages of the pages: Bahasa Indonesia by default, English by the switch in the page header.
 
-The chosen language is remembered in the ``sentra_lang`` cookie (a year), so it follows the person on that
-device across log-ins. Message catalogues live in ``translations/<lang>/LC_MESSAGES/messages.po``; the compiled
+The chosen language is remembered on the account of the user who chose it (``users.language``), so each person
+gets their own language on every device once logged in, whoever used the browser before; and in the
+``sentra_lang`` cookie (a year), the language of that browser for whoever is not logged in (the login page).
+
+Message catalogues live in ``translations/<lang>/LC_MESSAGES/messages.po``; the compiled
 ``.mo`` files are made by ``make run`` / ``make test`` (``pybabel compile``) and, when missing or older than their
 ``.po``, by :func:`compile_catalogues` at start-up, so a fresh clone works without a build step.
 
@@ -20,6 +23,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from flask import Flask, request
 from flask_babel import Babel, get_locale
+from werkzeug.wrappers import Response as BaseResponse
+
+from services.gateway.sessions import optional_caller
+from shared.auth import Unauthorized
 
 TRANSLATIONS = Path(__file__).with_name("translations")
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -47,9 +54,33 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
 
 
 def chosen_language() -> str:
-    """The language of this request: the cookie when it names a known language, else Bahasa Indonesia."""
-    wanted = request.cookies.get(LANGUAGE_COOKIE, "")
-    return wanted if wanted in LANGUAGES else DEFAULT_LANGUAGE
+    """The language of this request: the logged-in user's own choice; else (not logged in, or never chose) the
+    cookie's when it names a known language; else Bahasa Indonesia."""
+    for wanted in (_users_language(), request.cookies.get(LANGUAGE_COOKIE)):
+        if wanted in LANGUAGES:
+            return str(wanted)
+    return DEFAULT_LANGUAGE
+
+
+def _users_language() -> str | None:
+    """The language remembered on the account of this request's caller (None without a live session)."""
+    try:
+        caller = optional_caller()
+    except Unauthorized:  # an ended session, or a form without its CSRF token: the view says so
+        return None
+    return caller.language if caller else None
+
+
+def remember_in_cookie(response: BaseResponse, code: str) -> None:
+    """Make ``code`` this browser's language (for whoever is not logged in)."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        samesite="Lax",
+        secure=request.is_secure,
+        httponly=True,
+    )
 
 
 def language() -> str:

@@ -2,7 +2,8 @@
 
 - ``users``: accounts with an argon2 password hash, a role, the supplier a supplier user belongs to, an active
   flag, and ``tokens_valid_after``: tokens issued before it (a deactivation, a password reset, a log-out) are
-  refused by the gateway.
+  refused by the gateway; ``language``, the page language the user last chose with the ``ID | EN`` switch (none
+  until they choose: the browser's cookie, else Bahasa Indonesia).
 - ``login_attempts``: every login attempt (username, client address, outcome), what the rate limit counts; being
   in the database it holds across gunicorn workers and does not depend on Redis.
 - ``audit_log``: logins, log-outs and every change to an account, with who and when.
@@ -33,6 +34,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     tokens_valid_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -102,6 +102,8 @@ def login():
     )
     response = redirect(target if target and allowed_next else rules.home_page(user["role"]))
     set_session_cookie(response, token, int(TOKEN_LIFETIME.total_seconds()))
+    if user.get("language") in i18n.LANGUAGES:  # the user's own language, also once they log out here
+        i18n.remember_in_cookie(response, user["language"])
     return response
 
 
@@ -118,17 +120,15 @@ def _login_message(exc: Unauthorized) -> str:
 
 @blp.get("/language/<code>")
 def choose_language(code: str):
-    """The language switch of every page: remember the choice in a cookie and go back to the page."""
+    """The language switch of every page: remember the choice on the logged-in user's account (their pages follow
+    it wherever they log in) and in this browser's cookie (for the login page), and go back to the page."""
     response = redirect(_safe_next(request.args.get("next")) or url_for("pages.home"))
     if code in i18n.LANGUAGES:
-        response.set_cookie(
-            i18n.LANGUAGE_COOKIE,
-            code,
-            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
-            samesite="Lax",
-            secure=request.is_secure,
-            httponly=True,
-        )
+        caller = _caller_or_none()
+        if caller is not None:
+            with current_runtime().transaction() as session:
+                accounts.remember_language(session, caller.principal.user_id, code)
+        i18n.remember_in_cookie(response, code)
     return response
 
 

@@ -19,7 +19,8 @@ from services.gateway.backend import ServiceProblem
 
 _ = lazy_gettext
 
-#: Sentence by problem ``code`` (inventory's services/inventory/errors.py, pos's, the gateway's own).
+#: Sentence by problem ``code`` (inventory's services/inventory/errors.py, pos's, suppliers', the gateway's own;
+#: tests/unit/test_gateway_problem_sentences.py fails on a code of theirs missing here).
 SENTENCES = {
     # inventory
     "unknown_supplier": _("This supplier is not known to the stock service yet. Wait a moment and try again."),
@@ -76,6 +77,20 @@ SENTENCES = {
     "printer_unreachable": _("The printer cannot be reached. Check that it is on and connected to the network."),
     "approver_name_taken": _("Another manager already approves with this name."),
     "printer_timeout": _("The printer did not answer in time. Check that it is on and connected to the network."),
+    "shift_open": _("This shift is still open: its Z report is made when it closes."),
+    "sale_id_taken": _("This sale number is already used by another sale."),
+    "sale_pending_payment": _("This sale is still waiting for payment."),
+    "not_qris": _("Only a QRIS payment can be tried again."),
+    "payment_pending": _("This payment is still waiting to be paid."),
+    "payment_confirmed": _("This payment has already been received."),
+    "payment_cancelled": _("This payment was cancelled."),
+    "idempotency_key_missing": _("This request has no request key. Reload the page and try again."),
+    "idempotency_key_reused": _(
+        "This request key was already used for a different request. Reload the page and try again."
+    ),
+    "bad_signature": _("The payment provider's notice was refused: its signature is not valid."),
+    "stale_callback": _("The payment provider's notice was refused: it is too old, or its clock is wrong."),
+    "replayed_callback": _("The payment provider's notice was already received."),
     # the gateway
     "service_unreachable": _("The service cannot be reached right now. Try again in a moment."),
     errors.BAD_CREDENTIALS: _("Wrong username or password."),
@@ -175,7 +190,11 @@ FIELD_PATTERNS = [
     (re.compile(r"^(Longer than maximum length|Shorter than minimum length|Length must be)"), _("Wrong length.")),
     (re.compile(r"^Line \d+ is missing\.$"), _("A line of the delivery is missing.")),
     (re.compile(r"^Must be one of"), _("Choose a value from the list.")),
-    (re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+\.$"), _("The number is out of range.")),
+    (re.compile(r"^Must be between 0 and \d+ rupiah\.$"), _("Must be zero or more rupiah.")),
+    (
+        re.compile(r"^Must be (greater|less) than|^Must be between -?\d+ and -?\d+( rupiah)?\.$"),
+        _("The number is out of range."),
+    ),
     (re.compile(r"^At most -?\d+\.$|has only -?\d+ on hand"), _("More than is on hand.")),
     (re.compile(r"(?i)barcode|check digit|GTIN|EAN|UPC"), _("Not a valid barcode (EAN-13, EAN-8 or UPC-A).")),
 ]

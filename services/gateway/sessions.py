@@ -50,6 +50,8 @@ class Caller:
     username: str
     token: str
     from_cookie: bool
+    #: The page language the user chose (:attr:`services.gateway.models.User.language`), if they ever did.
+    language: str | None = None
 
 
 def presented_token() -> tuple[str | None, bool]:
@@ -71,8 +73,8 @@ def identify(token: str, from_cookie: bool = False) -> Caller:
         user = accounts.token_still_valid(session, principal.user_id, issued_at_ms)
         if user is None:
             raise Unauthorized("this session has ended; please log in again")
-        username = user.username
-    return Caller(principal, username, token, from_cookie)
+        username, language = user.username, user.language
+    return Caller(principal, username, token, from_cookie, language)
 
 
 #: The access token minted for each login token, reused for the first half of its life (so a counter's requests

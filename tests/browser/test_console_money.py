@@ -39,6 +39,7 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
     page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran dibuat.").wait_for()
     assert "Draf" in page.inner_text("h1") and page.locator("tbody tr").count() == 3
     assert "Anda yang membuat daftar ini" in page.inner_text("[data-testid=four-eyes]")
+    assert page.inner_text("[data-testid=created-by]").endswith(" WIB oleh Dewi Manajer")  # a name, not an id
     run_url = page.url
 
     # review: exclude one line, hold another and release it
@@ -78,6 +79,8 @@ def test_a_payout_run_is_approved_by_a_second_manager_exported_for_bca_paid_and_
         page.keyboard.press("Enter")
     page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran disetujui.").wait_for()
     assert "Disetujui" in page.inner_text("h1")
+    assert page.inner_text("[data-testid=created-by]").endswith(" WIB oleh Dewi Manajer")
+    assert page.inner_text("[data-testid=approved-by]").endswith(" WIB oleh Rina Manajer")
     assert "Dikeluarkan" in row_of(page, "Kerupuk Cikarang").inner_text()
 
     # the bank files: BCA carries the BCA account only (the Multi Payroll TXT, its header counting the records),

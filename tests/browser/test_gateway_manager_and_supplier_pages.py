@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
+from shared import business_time
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import log_in
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -53,6 +58,9 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     tab_to(page, "#f-commission_percent")
     page.keyboard.press("Control+A")
     page.keyboard.type("15")
+    tab_to(page, "#f-holdback_days")  # no refund window to wait for: a sale can be paid out the same day
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0")
     tab_to(page, "#supplier-form button[type=submit]")
     page.keyboard.press("Enter")
     page.locator("[data-testid=flash-success]", has_text="Kerupuk Kulit Cikarang Jaya").wait_for()
@@ -133,8 +141,22 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     assert nota.status == 200 and nota.body().startswith(b"%PDF")
     assert_accessible(page)
 
+    # a sale of the supplier's goods at the counter credits them 85 % of it: the 15 % agreement of the form
+    http, api = centre.manager, centre.api
+    owner = next(s for s in http.get(f"{api}/suppliers/suppliers").json() if s["business_name"].startswith("Kerupuk"))
+    goods = http.get(f"{api}/inventory/products", params={"supplier_id": owner["id"]}).json()
+    kerupuk = next(p for p in goods if p["name"] == "Kerupuk Kulit Sapi 200 g")
+    sell(centre, kerupuk["barcode"], qty=2, amount=44_000)
+    share = 44_000 * 85 // 100
+    eventually(
+        lambda: http.get(f"{api}/suppliers/suppliers/{owner['id']}/balance").json()["available"] == share,
+        timeout=30,
+        message="the sale is credited to the supplier",
+    )
     page.goto(f"{url}/manager/payouts")
     assert_accessible(page)
+    owed = page.locator("tbody tr", has_text="Kerupuk Kulit Cikarang Jaya").first.inner_text()
+    assert "Rp37.400" in owed  # Rp44.000 less the centre's 15 %
     page.fill("#f-cutoff_date", "2026-11-30")
     page.click("#payout-form button[type=submit]")
     page.locator("[data-testid=flash-success]", has_text="Daftar pembayaran dibuat.").wait_for()
@@ -150,6 +172,31 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     assert page.inner_text("h1").startswith("Intake NT-")
     page.goto(supplier_url)
     assert "Agreements" in page.inner_text("#agreements h2") and "Active" in page.inner_text("h1")
+
+
+def sell(centre, barcode: str, qty: int, amount: int) -> dict:
+    """A cash sale at register R09 (opened for it) through the POS API, once the POS catalogue has the product."""
+    http, api = centre.manager, centre.api
+    cashier = centre.token("kasir", "kasir-pass-1")
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/{barcode}", headers=cashier).status_code == 200,
+        timeout=30,
+        message="the POS catalogue has the product",
+    )
+    register = http.post(f"{api}/pos/registers", json={"code": "R09", "name": "Kasir 9"}).json()
+    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
+    assert opened.status_code == 201, opened.text
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": barcode, "qty": qty}],
+            "payments": [{"method": "cash", "amount": amount, "tendered": amount}],
+        },
+    )
+    assert sale.status_code == 201, sale.text
+    return sale.json()
 
 
 def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_statement(centre, page):
@@ -279,3 +326,81 @@ def test_a_pin_lock_out_at_a_counter_alerts_the_managers_on_their_overview(shop,
         ["nama manajer", shop.approver, "5"],
     ]
     assert_accessible(page)
+
+
+def test_a_manager_edits_a_supplier_and_supersedes_its_agreement_with_fixed_prices_from_a_date(centre, page):
+    """The supplier's bank account changed on the edit form; new terms (fixed supplier prices per product, from
+    a date) on the agreement form, a bad price refused beside its own product's field in Indonesian; the history
+    then lists both agreements, in words."""
+    http, api = centre.manager, centre.api
+    supplier = http.post(
+        f"{api}/suppliers/suppliers",
+        json={"business_name": "Dodol Mpok Yati", "owner_name": "Yati", "phone": "081311120004"},
+    ).json()
+
+    def create(name, price):
+        body = {"name": name, "category": "makanan", "unit": "pcs", "price": price, "supplier_id": supplier["id"]}
+        response = http.post(f"{api}/inventory/products", json=body)
+        return response.json() if response.status_code == 201 else None
+
+    eventually(lambda: create("Dodol Betawi 250 g", 25_000), timeout=30, message="inventory knows the supplier")
+    wijen = create("Dodol Wijen 250 g", 27_500)
+    url = centre.url
+    log_in(page, url, "manajer", "manajer-pass-1")
+    page.wait_for_url(f"{url}/manager")
+    page.goto(f"{url}/manager/suppliers/{supplier['id']}")
+    supplier_url = page.url
+
+    page.click(f"a[href$='/suppliers/{supplier['id']}/edit']")
+    page.wait_for_url(f"{supplier_url}/edit")
+    assert page.input_value("#f-business_name") == "Dodol Mpok Yati"
+    page.select_option("#f-bank_name", "BRI")
+    page.fill("#f-bank_account_number", "0023 0100 0123 456")
+    page.fill("#f-bank_account_holder", "Yati Suryani")
+    page.fill("#f-address", "Jl. Raya Cikarang 12")
+    assert_accessible(page)
+    page.click("#supplier-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Perubahan disimpan.").wait_for()
+    assert page.inner_text("[data-testid=bank]") == "BRI · 002301000123456 · Yati Suryani"
+    assert "Jl. Raya Cikarang 12" in page.inner_text("dl")
+
+    page.click(f"a[href$='/suppliers/{supplier['id']}/agreements/new']")
+    page.wait_for_url(f"{supplier_url}/agreements/new")
+    assert_accessible(page)
+    effective = business_time.today()
+    page.select_option("#f-type", "fixed_price")
+    page.fill("#f-effective_from", effective.isoformat())
+    page.fill(f"#f-price-{wijen['id']}", "-5000")  # the only product priced: the first of the sent prices
+    page.click("#agreement-form button[type=submit]")
+    beside = page.locator(f"[data-field-error='price-{wijen['id']}']")
+    beside.wait_for()
+    assert beside.inner_text() == "Harus nol rupiah atau lebih."
+    assert page.inner_text("[data-testid=page-message]") == "Beberapa isian tidak sah; lihat pesan di sampingnya."
+    assert page.input_value("#f-type") == "fixed_price" and page.input_value("#f-effective_from") == str(effective)
+    assert_accessible(page)
+    page.fill(f"#f-price-{wijen['id']}", "22.000")
+    page.click("#agreement-form button[type=submit]")
+    page.locator("[data-testid=flash-success]", has_text="Perjanjian baru disimpan.").wait_for()
+    assert page.url == supplier_url
+
+    history = page.locator("#agreements tbody tr")
+    assert history.count() == 2
+    current, first = history.nth(0).inner_text(), history.nth(1).inner_text()
+    assert current.startswith(effective.strftime("%-d ")) and "berlaku" in current
+    assert "Harga pemasok tetap" in current and "Dodol Wijen 250 g: Rp22.000" in current
+    assert "Komisi" in first and "20 %" in first and "berlaku" not in first
+    assert not UUID.search(page.inner_text("#agreements"))
+    assert_accessible(page)
+    agreements = http.get(f"{api}/suppliers/suppliers/{supplier['id']}/agreements").json()
+    assert [a["type"] for a in agreements] == ["commission", "fixed_price"]
+    assert agreements[-1]["fixed_prices"] == [{"product_id": wijen["id"], "supplier_price": 22_000}]
+
+    # terms agreed for later are listed above, not yet in force: the fixed prices stay the ones in force
+    later = (effective + timedelta(days=10)).isoformat()
+    agreed = http.post(f"{api}/suppliers/suppliers/{supplier['id']}/agreements", json={"effective_from": later})
+    assert agreed.status_code == 201, agreed.text
+    page.reload()
+    assert history.count() == 3
+    assert "belum berlaku" in history.nth(0).inner_text() and "Komisi" in history.nth(0).inner_text()
+    assert "Harga pemasok tetap" in page.inner_text("[data-testid=current-agreement]")
+    assert "belum berlaku" not in history.nth(1).inner_text() + history.nth(2).inner_text()

@@ -12,13 +12,17 @@ from urllib.parse import urlsplit
 import pytest
 from babel.messages.pofile import read_po
 
+from shared import business_time
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE, log_in, screenshot, selling_centre
+from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 CATALOGUE = Path(__file__).parents[2] / "services/gateway/translations/id/LC_MESSAGES/messages.po"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+#: What stands for one object of a kind in a path: an id, a category's code. One object of a kind is enough.
+KIND_OF_PATH = [(UUID, "<id>"), (re.compile(r"^(/manager/categories/)[^/]+$"), r"\1<code>")]
 #: Links the walk does not follow: files to download, and the links that end the session or switch language.
 NOT_PAGES = re.compile(r"\.(pdf|csv|xlsx|js|css|png|ico)$|/(export|download|bank-file|logout|language)(/|$)")
 #: The visible texts of a page: its text nodes (not scripts or styles) and the attributes people read.
@@ -74,26 +78,34 @@ def check_page(page, name: str, english: list[re.Pattern]) -> None:
     page.set_viewport_size(DESKTOP)
 
 
+def kind_of(path: str) -> str:
+    """``/manager/suppliers/<uuid>/edit`` → ``/manager/suppliers/<id>/edit``: the pages a path is one of."""
+    for pattern, placeholder in KIND_OF_PATH:
+        path = pattern.sub(placeholder, path)
+    return path
+
+
 def walk(page, base: str, start: str, within: str, english: list[re.Pattern], limit: int = 80) -> list[str]:
     """Visit ``start`` and every page linked from a visited one whose path starts with ``within`` (query strings
-    left out, one object of a kind is enough), checking each; returns the paths walked."""
-    queue, seen = [start], []
-    while queue and len(seen) < limit:
+    left out, one object of a kind is enough), checking each; returns the paths walked. Fails when more than
+    ``limit`` kinds of page are found, rather than leaving the rest unchecked."""
+    queue, kinds, walked = [start], {kind_of(start)}, []
+    while queue:
+        assert len(walked) < limit, f"more than {limit} kinds of page; not walked: {queue}"
         path = queue.pop(0)
-        if path in seen:
-            continue
-        seen.append(path)
+        walked.append(path)
         response = page.goto(base + path)
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
         page.wait_for_load_state("networkidle")
-        check_page(page, re.sub(r"\W+", "-", path.strip("/")) or "home", english)
+        check_page(page, re.sub(r"\W+", "-", kind_of(path)).strip("-") or "home", english)
         for href in page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)"):
             link = urlsplit(href)
             if f"{link.scheme}://{link.netloc}" != base or NOT_PAGES.search(link.path):
                 continue
-            if link.path.startswith(within) and link.path not in seen and link.path not in queue:
+            if link.path.startswith(within) and kind_of(link.path) not in kinds:
+                kinds.add(kind_of(link.path))
                 queue.append(link.path)
-    return seen
+    return walked
 
 
 def test_every_page_reads_in_indonesian_without_ids_passes_axe_and_fits_a_phone(centre, page):
@@ -107,12 +119,23 @@ def test_every_page_reads_in_indonesian_without_ids_passes_axe_and_fits_a_phone(
     assert run.status_code == 201, run.text
     count = http.post(f"{api}/inventory/counts", json={"note": "Opname bulanan"})
     assert count.status_code == 201, count.text
+    seed_a_return_a_price_change_and_a_reconciliation(centre, sold)
 
     log_in(page, centre.url, "manajer", "manajer-pass-1")
     page.wait_for_url(f"{centre.url}/manager")
     walked = walk(page, centre.url, "/manager", "/manager", english)
-    for kind in ("suppliers/", "products/", "payouts/", "settings", "users", "reports", "reconciliation"):
-        assert any(kind in path for path in walked), f"the walk never reached a {kind} page: {walked}"
+    kinds = {kind_of(path) for path in walked}
+    for kind in (
+        "suppliers/<id>",
+        "products/<id>",
+        "payouts/<id>",
+        "returns/<id>",
+        "reconciliation/<id>",
+        "counts/<id>",
+    ):
+        assert f"/manager/{kind}" in kinds, f"the walk never reached a {kind} page: {sorted(kinds)}"
+    for kind in ("settings", "users", "reports", "audit"):
+        assert any(path.startswith(f"/manager/{kind}") for path in walked), f"no {kind} page walked: {walked}"
 
     page.context.clear_cookies()
     log_in(page, centre.url, "kasir", "kasir-pass-1")
@@ -124,3 +147,32 @@ def test_every_page_reads_in_indonesian_without_ids_passes_axe_and_fits_a_phone(
     log_in(page, centre.url, "batik", "batik-pass-1")
     page.wait_for_url(f"{centre.url}/supplier")
     assert walk(page, centre.url, "/supplier", "/supplier", english)
+
+
+def seed_a_return_a_price_change_and_a_reconciliation(centre, sold: dict) -> None:
+    """The objects whose pages the console links to only once they exist: a return to a supplier, products with
+    a price history of two prices, and a finished reconciliation."""
+    http, api = centre.manager, centre.api
+    dodol = sold["suppliers"]["Dodol Mpok Yati"]
+    picks = http.get(f"{api}/inventory/returns/pick-list", params={"supplier_id": dodol["id"], "near_expiry_days": 365})
+    assert picks.status_code == 200 and picks.json(), picks.text
+    returned = http.post(
+        f"{api}/inventory/returns",
+        json={
+            "supplier_id": dodol["id"],
+            "collected_by": "Yati",
+            "lines": [{"lot_id": picks.json()[0]["lot_id"], "qty": 1}],
+        },
+    )
+    assert returned.status_code == 201, returned.text
+    for product in http.get(f"{api}/inventory/products").json():  # whichever product the walk opens
+        repriced = http.patch(f"{api}/inventory/products/{product['id']}", json={"price": product["price"] + 5_000})
+        assert repriced.status_code == 200, repriced.text
+    today = business_time.today().isoformat()
+    started = http.post(f"{api}/suppliers/reconciliations", json={"from": today, "to": today})
+    assert started.status_code in (201, 202), started.text
+    eventually(
+        lambda: http.get(f"{api}/suppliers/reconciliations/{started.json()['id']}").json()["status"] == "done",
+        timeout=30,
+        message="the reconciliation has run",
+    )

@@ -55,6 +55,56 @@ def test_the_language_switch_is_remembered_and_pages_follow_it(gateway):
     assert client.get("/language/fr?next=//evil.example").location == "/"  # unknown language, no open redirect
 
 
+def log_in_as(client, username: str, password: str) -> None:
+    csrf = login_form_csrf(client)
+    answer = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+
+
+def log_out(client) -> None:
+    assert client.post("/logout").status_code == 302
+
+
+def heading_language(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    return html.split('<html lang="')[1].split('"')[0]
+
+
+def test_each_user_gets_their_own_language_after_logging_in_on_a_shared_browser(gateway):
+    """The switch is remembered on the account: two managers taking turns on one browser each get their own
+    language back at log-in, whatever the other chose last; the cookie is only the logged-out visitor's."""
+    with gateway.extensions["sentra"].transaction() as session:
+        accounts.upsert_user(session, "budi", "Budi", "manager", "budi-pass-1")
+    browser = gateway.test_client()
+    log_in_as(browser, "manajer", "manajer-pass-1")
+    assert heading_language(browser, "/manager") == "id"
+    browser.get("/language/en?next=/manager")
+    assert heading_language(browser, "/manager") == "en"
+    log_out(browser)
+    assert heading_language(browser, "/login") == "en"  # the browser's last choice, for whoever comes next
+
+    log_in_as(browser, "budi", "budi-pass-1")
+    assert heading_language(browser, "/manager") == "en"  # Budi never chose: the browser's language
+    browser.get("/language/id?next=/manager")
+    assert heading_language(browser, "/manager") == "id"
+    log_out(browser)
+
+    log_in_as(browser, "manajer", "manajer-pass-1")
+    assert heading_language(browser, "/manager") == "en"  # Dewi's own choice, not the browser's last one
+    log_out(browser)
+    assert heading_language(browser, "/login") == "en"  # applied at log-in: the login page follows her
+    log_in_as(browser, "budi", "budi-pass-1")
+    assert heading_language(browser, "/manager") == "id"
+
+    elsewhere = gateway.test_client()  # Dewi on another device: her language follows her
+    log_in_as(elsewhere, "manajer", "manajer-pass-1")
+    assert heading_language(elsewhere, "/manager") == "en"
+    assert heading_language(browser, "/manager") == "id"
+    with gateway.extensions["sentra"].transaction() as session:
+        languages = {u["username"]: u["language"] for u in accounts.list_users(session)}
+    assert languages == {"manajer": "en", "budi": "id"}
+
+
 def test_a_problem_code_and_its_field_errors_become_indonesian_sentences(gateway):
     problem = ServiceProblem(
         422,
@@ -70,6 +120,7 @@ def test_a_problem_code_and_its_field_errors_become_indonesian_sentences(gateway
             "lines.1.expiry_date": ["Wajib untuk produk ini."],
             "lines.0.qty": ["Isian ini tidak sah."],  # an unknown English message never reaches the page
         }
+        assert problems.field_sentence("Must be between 0 and 1000000000000 rupiah.") == "Harus nol rupiah atau lebih."
         unreachable = ServiceProblem(502, {"code": "service_unreachable"}, "suppliers")
         assert problems.sentence(unreachable) == "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi."
         assert problems.sentence(ServiceProblem(409, {"detail": "run is approved"}, "suppliers")).startswith("Tindakan")
