@@ -11,7 +11,7 @@ import builtins
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -115,6 +115,18 @@ class StockMoved(Schema):
     occurred_at = fields.AwareDateTime(required=True)
 
 
+class LotReceived(Schema):
+    """A lot that an intake put on the shelf: its code and expiry, so a supplier sees its stock lot by lot."""
+
+    lot_id = fields.UUID(required=True)
+    outlet_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    lot_code = fields.String(required=True)
+    expiry_date = fields.Date(allow_none=True, load_default=None)
+    received_on = fields.Date(required=True)
+
+
 class StockAlertRaised(Schema):
     alert_id = fields.UUID(required=True)
     outlet_id = fields.UUID(required=True)
@@ -177,6 +189,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("sale.completed", 1, SaleCompleted, ("inventory", "suppliers")),
         Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
         Contract("stock.moved", 1, StockMoved, ("suppliers",)),
+        Contract("lot.received", 1, LotReceived, ("suppliers",)),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
         Contract("reconciliation.requested", 1, ReconciliationRequested, ("suppliers",)),
@@ -195,6 +208,8 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

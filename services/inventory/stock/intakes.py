@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import known_supplier, next_counter
 from services.inventory.errors import INTAKE_EXISTS, INVALID_INTAKE_LINES
-from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica
+from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica, messaging
 from services.inventory.stock.ledger import lock_stock, post_movement
 from shared import business_time
 from shared.db import get_or_404, utcnow
@@ -64,6 +64,7 @@ def record_intake(
         )
         session.add(lot)
         session.flush()
+        _announce_lot(session, lot)
         post_movement(
             session,
             product,
@@ -103,6 +104,23 @@ def check_lines(
         elif product is not None:  # a line without errors names a known product
             products.append(product)
     return products, errors
+
+
+def _announce_lot(session: Session, lot: Lot) -> None:
+    """``lot.received``: the lot's code and expiry for the supplier's own view of its stock."""
+    messaging.record(
+        session,
+        "lot.received",
+        {
+            "lot_id": lot.id,
+            "outlet_id": lot.outlet_id,
+            "product_id": lot.product_id,
+            "supplier_id": lot.supplier_id,
+            "lot_code": lot.lot_code,
+            "expiry_date": lot.expiry_date,
+            "received_on": lot.received_on,
+        },
+    )
 
 
 def _intake_line(lot: Lot, product: Product) -> dict:
