@@ -80,15 +80,15 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
     ``lot.received`` told them), sold (net of refunds), near-expiry lots, and whether some of it is due for
     pickup (:func:`pickups_due`)."""
     lots = _lots(session, supplier_id)
-    sold_by_product = dict(
-        session.execute(
+    sold_by_product = {
+        pid: int(sold or 0)
+        for pid, sold in session.execute(
             select(PayableItem.product_id, func.sum(PayableItem.qty))
             .where(PayableItem.supplier_id == supplier_id, PayableItem.kind.in_(ledger.SALE_LINE_KINDS))
             .group_by(PayableItem.product_id)
         )
-        .tuples()
-        .all()
-    )
+        if pid is not None
+    }
     near_expiry: dict[str, set] = defaultdict(set)
     for pid, lot_key in session.execute(
         select(StockAlert.product_id, func.coalesce(StockAlert.lot_id, StockAlert.id)).where(
@@ -99,8 +99,8 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
     by_product: dict[str, list[dict]] = defaultdict(list)
     for lot in lots:
         by_product[lot["product_id"]].append(lot)
-        if any(reason == rules.NEAR_EXPIRY for reason, _ in lot["pickup"]):
-            near_expiry[lot["product_id"]].add(lot["lot_id"] or "")
+        if lot["lot_id"] and any(reason == rules.NEAR_EXPIRY for reason, _ in lot["pickup"]):
+            near_expiry[lot["product_id"]].add(lot["lot_id"])  # a lot without an id is near expiry by its alerts
     names = _product_names(session, supplier_id)
     result = []
     for pid in sorted(set(by_product) | set(sold_by_product) | set(near_expiry), key=lambda p: names.get(p, p)):
@@ -110,7 +110,7 @@ def stock_by_product(session: Session, supplier_id: str) -> list[dict]:
                 "product_id": pid,
                 "product_name": names.get(pid, ""),
                 "on_hand": sum(lot["on_hand"] for lot in product_lots),
-                "sold": int(sold_by_product.get(pid) or 0),
+                "sold": sold_by_product.get(pid, 0),
                 "near_expiry": bool(near_expiry[pid]),
                 "near_expiry_lots": len(near_expiry[pid]),
                 "due_for_pickup": any(lot["pickup"] for lot in product_lots),
