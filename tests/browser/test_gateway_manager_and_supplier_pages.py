@@ -17,9 +17,9 @@ from tests.support import eventually
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
-def _day(value: date) -> str:
-    """A day as the Indonesian pages write it (``10 Des 2026``)."""
-    return format_date(value, "d MMM y", locale="id")
+def _day(value: date, language: str = "id") -> str:
+    """A day as the pages write it (``10 Des 2026``, ``10 Dec 2026``)."""
+    return format_date(value, "d MMM y", locale=language)
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -241,6 +241,16 @@ def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_st
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
     assert_accessible(page)
     screenshot(page, "supplier-portal-360")
+    page.click("[data-testid=language-en]")
+    page.wait_for_selector("#pickups")
+    assert page.inner_text("#pending-releases") == f"Rp72,000 available from {_day(released, 'en')}"
+    assert page.inner_text("#pickups [data-testid=pickup]").split("\n")[2:] == [
+        "Quantity: 1",
+        f"Expires {_day(soon, 'en')}",
+    ]
+    assert "Near expiry" in page.inner_text("#alerts")
+    page.click("[data-testid=language-id]")
+    page.wait_for_selector("#pickups")
 
     query = f"from={page.input_value('#statement-from')}&to={page.input_value('#statement-to')}&format=pdf"
     pdf = page.context.request.get(f"{centre.url}/api/suppliers/me/statements?{query}")
