@@ -115,18 +115,6 @@ class StockMoved(Schema):
     occurred_at = fields.AwareDateTime(required=True)
 
 
-class LotReceived(Schema):
-    """A lot that an intake put on the shelf: its code and expiry, so a supplier sees its stock lot by lot."""
-
-    lot_id = fields.UUID(required=True)
-    outlet_id = fields.UUID(required=True)
-    product_id = fields.UUID(required=True)
-    supplier_id = fields.UUID(required=True)
-    lot_code = fields.String(required=True)
-    expiry_date = fields.Date(allow_none=True, load_default=None)
-    received_on = fields.Date(required=True)
-
-
 class StockAlertRaised(Schema):
     alert_id = fields.UUID(required=True)
     outlet_id = fields.UUID(required=True)
@@ -139,6 +127,18 @@ class StockAlertRaised(Schema):
     message = fields.String(required=True)
     lot_id = fields.UUID(allow_none=True, load_default=None)
     raised_at = fields.AwareDateTime(required=True)
+
+
+class LotReceived(Schema):
+    """A lot that an intake put on the shelf: its code and expiry, so a supplier sees its stock lot by lot."""
+
+    lot_id = fields.UUID(required=True)
+    outlet_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    lot_code = fields.String(required=True)
+    expiry_date = fields.Date(allow_none=True, load_default=None)
+    received_on = fields.Date(required=True)
 
 
 class PayoutPaid(Schema):
@@ -189,8 +189,8 @@ CONTRACTS: dict[str, Contract] = {
         Contract("sale.completed", 1, SaleCompleted, ("inventory", "suppliers")),
         Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
         Contract("stock.moved", 1, StockMoved, ("suppliers",)),
-        Contract("lot.received", 1, LotReceived, ("suppliers",)),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
+        Contract("lot.received", 1, LotReceived, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
         Contract("reconciliation.requested", 1, ReconciliationRequested, ("suppliers",)),
     )

@@ -12,7 +12,7 @@ from services.inventory.errors import INTAKE_EXISTS, INVALID_INTAKE_LINES
 from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica, messaging
 from services.inventory.stock.ledger import lock_stock, post_movement
 from shared import business_time
-from shared.db import get_or_404, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError
 
 
@@ -51,6 +51,7 @@ def record_intake(
     occurred_at = utcnow()
     for line_no, (line, product) in enumerate(zip(data["lines"], products, strict=False), start=1):
         lot = Lot(
+            id=new_id(),
             outlet_id=outlet_id,
             product_id=product.id,
             supplier_id=supplier.id,
@@ -62,9 +63,9 @@ def record_intake(
             received_qty=line["qty"],
             on_hand=0,
         )
+        _announce_lot(session, lot)
         session.add(lot)
         session.flush()
-        _announce_lot(session, lot)
         post_movement(
             session,
             product,
