@@ -11,7 +11,7 @@ import builtins
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -144,6 +144,18 @@ class StockAlertRaised(Schema):
     raised_at = fields.AwareDateTime(required=True)
 
 
+class LotReceived(Schema):
+    """A lot that an intake put on the shelf: its code and expiry, so a supplier sees its stock lot by lot."""
+
+    lot_id = fields.UUID(required=True)
+    outlet_id = fields.UUID(required=True)
+    product_id = fields.UUID(required=True)
+    supplier_id = fields.UUID(required=True)
+    lot_code = fields.String(required=True)
+    expiry_date = fields.Date(allow_none=True, load_default=None)
+    received_on = fields.Date(required=True)
+
+
 class PayoutPaid(Schema):
     payout_id = fields.UUID(required=True)
     run_id = fields.UUID(required=True)
@@ -193,6 +205,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
         Contract("stock.moved", 2, StockMoved, ("suppliers",)),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
+        Contract("lot.received", 1, LotReceived, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
         Contract("reconciliation.requested", 1, ReconciliationRequested, ("suppliers",)),
     )
@@ -210,6 +223,8 @@ def _json_default(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
+        return value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

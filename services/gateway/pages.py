@@ -183,7 +183,8 @@ def counter_service_worker() -> Response:
 
 @blp.get("/supplier")
 def supplier():
-    """The supplier's portal: balance, stock, recent sales, statements, payouts and announced deliveries (see
+    """The supplier's portal: balance (with the days pending money becomes available), stock lot by lot, goods to
+    pick up, alerts, recent sales, statements, payouts and announced deliveries (see
     :mod:`services.gateway.portal`); each part that cannot be loaded says so in words, the rest still shows."""
     caller = _caller_or_none()
     if caller is None or caller.principal.role != "supplier":
@@ -196,6 +197,8 @@ def supplier():
         "stock": ("suppliers", "/me/stock"),
         "sales": ("suppliers", f"/me/sales?from={today - timedelta(days=30)}&to={today}"),
         "payouts": ("suppliers", "/me/payouts"),
+        "pickups": ("suppliers", "/me/pickups"),
+        "alerts": ("suppliers", "/me/alerts"),
         "deliveries": ("inventory", "/deliveries"),
     }
     for name, (service, path) in sources.items():

@@ -48,6 +48,7 @@ WORDS = {
         "sale.refunded": _("Sale refunded"),
         "stock.moved": _("Stock moved"),
         "stock.alert_raised": _("Stock alert"),
+        "lot.received": _("Lot received"),
         "payout.paid": _("Payout paid"),
         "reconciliation.requested": _("Reconciliation requested"),
     },

@@ -53,6 +53,10 @@ def on_stock_alert_raised(session: Session, payload: dict, envelope: dict) -> No
     postings.record_stock_alert(session, payload)
 
 
+def on_lot_received(session: Session, payload: dict, envelope: dict) -> None:
+    postings.record_lot(session, payload)
+
+
 def on_product_upserted(session: Session, payload: dict, envelope: dict) -> None:
     postings.record_product(session, payload)
 
@@ -62,6 +66,7 @@ HANDLERS: dict[str, Handler] = {
     "sale.refunded": each(on_sale_refunded),
     "stock.moved": on_stocks_moved,
     "stock.alert_raised": each(on_stock_alert_raised),
+    "lot.received": each(on_lot_received),
     "product.upserted": each(on_product_upserted),
 }
 

@@ -9,7 +9,7 @@ losses the centre bears (debit-normal); ``bank`` money paid out (credit when pay
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from services.suppliers.models import (
     PayoutLineStatus,
     Posting,
 )
+from shared.business_time import business_day
 from shared.db import insert_or_skip, insert_or_skip_many, new_id, table_of, utcnow
 
 COMMISSION_REVENUE = "commission_revenue"
@@ -250,8 +251,27 @@ def available_amount(
     )
 
 
+def pending_releases(session: Session, supplier_id: str, as_of: datetime) -> list[dict]:
+    """The pending money of :func:`pending_amount` by the Jakarta day it becomes available, soonest first
+    (``[{date, amount}]``; a day whose sales were all refunded is left out)."""
+    by_day: dict[date, int] = {}
+    for available_at, amount in session.execute(
+        select(PayableItem.available_at, func.sum(PayableItem.amount))
+        .where(
+            PayableItem.supplier_id == supplier_id,
+            PayableItem.kind.in_(SALE_LINE_KINDS),
+            PayableItem.available_at > as_of,
+        )
+        .group_by(PayableItem.available_at)
+    ):
+        day = business_day(available_at)
+        by_day[day] = by_day.get(day, 0) + int(amount)
+    return [{"date": day, "amount": amount} for day, amount in sorted(by_day.items()) if amount]
+
+
 def balance_summary(session: Session, supplier_id: str) -> dict:
-    """``{supplier_id, pending, available, paid, lifetime_sales, reserved, payable}`` in integer rupiah."""
+    """``{supplier_id, pending, pending_releases, available, paid, lifetime_sales, reserved, payable}`` in
+    integer rupiah (:func:`pending_releases`: when the pending money becomes available)."""
     now = utcnow()
     sums = session.execute(
         select(
@@ -265,6 +285,7 @@ def balance_summary(session: Session, supplier_id: str) -> dict:
     return {
         "supplier_id": supplier_id,
         "pending": pending,
+        "pending_releases": pending_releases(session, supplier_id, now),
         "available": payable - pending - reserved,
         "reserved": reserved,
         "payable": payable,

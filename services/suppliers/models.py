@@ -9,7 +9,7 @@
   write-off, payout, failed payout) with the time it becomes available, what statements and balances read.
 - ``ledger_sources``: one row per business fact posted (``sale:<id>``, ``refund:<id>``, ...): the natural-key
   guard that makes each fact post once even if it arrives under several event ids.
-- ``products``, ``stock_movements``, ``stock_alerts``: copies fed by inventory events.
+- ``products``, ``stock_movements``, ``lots``, ``stock_alerts``: copies fed by inventory events.
 - ``payout_runs``, ``payout_lines``, ``reconciliations``.
 """
 
@@ -238,6 +238,19 @@ class StockMovement(Base):
     reason: Mapped[str | None] = mapped_column(String(300))
     reference_id: Mapped[str | None] = mapped_column(String(80))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Lot(Base):
+    """Copy of an inventory lot's code and expiry (from ``lot.received``); its on hand is Σ its movements."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[str] = mapped_column(IdString, primary_key=True)
+    supplier_id: Mapped[str] = mapped_column(IdString, index=True)
+    product_id: Mapped[str] = mapped_column(IdString)
+    lot_code: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date] = mapped_column(Date)
 
 
 class StockAlert(Base):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.suppliers import ledger, registry, rules
-from services.suppliers.models import BorneBy, PayableItem, PayableKind, Product, StockAlert, StockMovement
+from services.suppliers.models import BorneBy, Lot, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
 from shared.db import insert_or_skip, insert_or_skip_many, table_of, utcnow
 from shared.messaging import claimed_once
@@ -251,6 +251,22 @@ def record_stock_alert(session: Session, alert: dict) -> None:
             kind=alert["kind"],
             message=alert["message"],
             raised_at=alert["raised_at"],
+        ),
+    )
+
+
+def record_lot(session: Session, lot: dict) -> None:
+    """``lot.received``: a lot's code and expiry, for the supplier's stock by lot (kept once; a lot never changes)."""
+    insert_or_skip(
+        session.connection(),
+        table_of(Lot),
+        dict(
+            id=str(lot["lot_id"]),
+            supplier_id=str(lot["supplier_id"]),
+            product_id=str(lot["product_id"]),
+            lot_code=lot["lot_code"],
+            expiry_date=lot["expiry_date"],
+            received_on=lot["received_on"],
         ),
     )
 

@@ -12,6 +12,10 @@ from shared.money import split_commission, split_fixed_price
 DEFAULT_COMMISSION_BPS = 2000
 DEFAULT_HOLDBACK_DAYS = 7
 DEFAULT_CONSIGNMENT_DAYS = 90
+#: A lot expiring within this many days is due for pickup (inventory's near-expiry alerts use the same window).
+NEAR_EXPIRY_DAYS = 30
+#: Why goods are due for pickup: about to expire (or expired), or their consignment period is over.
+NEAR_EXPIRY, CONSIGNMENT_ENDED = "near_expiry", "consignment_ended"
 #: Small suppliers must be paid within 15 days (Permendag 70/2013 art. 13): older dues are flagged.
 OVERDUE_AFTER = timedelta(days=15)
 SCHEDULE_PERIODS: dict[str, timedelta] = {
@@ -102,6 +106,29 @@ def due_date(oldest_available_at: datetime | None, schedule: str) -> date | None
 def is_overdue(oldest_available_at: datetime | None, now: datetime) -> bool:
     """Money available for more than 15 days and still unpaid is flagged."""
     return oldest_available_at is not None and now - oldest_available_at > OVERDUE_AFTER
+
+
+def pickup_reasons(
+    on_hand: int,
+    expiry_date: date | None,
+    received_on: date | None,
+    consignment_days: int,
+    today: date,
+    alerted: frozenset[str] = frozenset(),
+) -> list[tuple[str, date | None]]:
+    """Why a lot still on the shelf is due for pickup, each reason with its day (the expiry date, or the day the
+    consignment period ended): by its own dates, or by an alert inventory raised about it (``alerted`` kinds)
+    when the dates are not known here. Nothing for a lot with nothing on hand."""
+    if on_hand <= 0:
+        return []
+    reasons: list[tuple[str, date | None]] = []
+    near = expiry_date is not None and expiry_date <= today + timedelta(days=NEAR_EXPIRY_DAYS)
+    if near or NEAR_EXPIRY in alerted:
+        reasons.append((NEAR_EXPIRY, expiry_date))
+    ends_on = received_on + timedelta(days=consignment_days) if received_on is not None else None
+    if (ends_on is not None and ends_on <= today) or CONSIGNMENT_ENDED in alerted:
+        reasons.append((CONSIGNMENT_ENDED, ends_on))
+    return reasons
 
 
 def same_person(recorded_actor: str | None, actor: str) -> bool:

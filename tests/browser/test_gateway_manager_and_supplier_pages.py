@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
+from babel.dates import format_date
 from playwright.sync_api import expect
 
 from shared import business_time
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, screenshot
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def _day(value: date, language: str = "id") -> str:
+    """A day as the pages write it (``10 Des 2026``, ``10 Dec 2026``)."""
+    return format_date(value, "d MMM y", locale=language)
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -200,7 +206,10 @@ def sell(centre, barcode: str, qty: int, amount: int) -> dict:
 
 
 def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_statement(centre, page):
+    """Also on the page, in words: when the pending money becomes available, each lot with its expiry, the lot
+    to pick up before it expires and the alert about it (product and lot by name, never an id)."""
     http, api = centre.manager, centre.api
+    soon = business_time.today() + timedelta(days=10)
     supplier = http.post(
         f"{api}/suppliers/suppliers",
         json={"business_name": "Kopi Sukamakmur", "owner_name": "Asep", "phone": "081311120003"},
@@ -226,7 +235,10 @@ def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_st
             f"{api}/inventory/intakes",
             json={
                 "supplier_id": supplier["id"],
-                "lines": [{"product_id": product["id"], "qty": 10, "lot_code": "KOPI-01", "expiry_date": "2027-06-30"}],
+                "lines": [
+                    {"product_id": product["id"], "qty": 10, "lot_code": "KOPI-01", "expiry_date": "2027-06-30"},
+                    {"product_id": product["id"], "qty": 3, "lot_code": "KOPI-02", "expiry_date": soon.isoformat()},
+                ],
             },
         ).status_code
         == 201
@@ -267,21 +279,57 @@ def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_st
         message="the sale is posted",
     )
     eventually(
-        lambda: [r["on_hand"] for r in http.get(f"{api}/suppliers/me/stock", headers=own).json()] == [8],
+        lambda: [r["on_hand"] for r in http.get(f"{api}/suppliers/me/stock", headers=own).json()] == [11],
         timeout=30,
         message="the supplier's stock copy follows the sale",
+    )
+    assert http.post(f"{api}/inventory/alerts/scan", json={}).json()["raised"] == 1  # KOPI-02 expires in 10 days
+    eventually(
+        lambda: http.get(f"{api}/suppliers/me/alerts", headers=own).json(), timeout=30, message="the alert arrives"
     )
 
     page.set_viewport_size({"width": 360, "height": 800})
     log_in(page, centre.url, "kopi", "kopi-pass-1")
     page.wait_for_url(f"{centre.url}/supplier")
     figures = {key: page.inner_text(f"#balance [data-key={key}]") for key in ("pending", "available", "paid")}
-    assert "Rp72.000" in (figures["pending"], figures["available"]) and figures["paid"] == "Rp0"
+    assert figures["pending"] == "Rp72.000" and figures["paid"] == "Rp0"  # the default holdback is 7 days
+    released = business_time.business_day(datetime.now(UTC) + timedelta(days=7))
+    assert page.inner_text("#pending-releases") == f"Rp72.000 tersedia mulai {_day(released)}"
     stock_row = page.locator("#stock tr", has_text="Kopi Robusta Sukamakmur 200 g")
-    assert stock_row.locator("td").nth(1).inner_text() == "8" and stock_row.locator("td").nth(2).inner_text() == "2"
+    assert stock_row.locator("td").nth(1).inner_text() == "11" and stock_row.locator("td").nth(2).inner_text() == "2"
+    assert page.locator("#stock [data-testid=lots] li").all_inner_texts() == [  # FEFO sold from KOPI-02
+        f"Lot KOPI-02: sisa 1, kedaluwarsa {_day(soon)}",
+        "Lot KOPI-01: sisa 10, kedaluwarsa 30 Jun 2027",
+    ]
+    [pickup] = page.locator("#pickups [data-testid=pickup]").all_inner_texts()
+    assert pickup.split("\n") == [
+        "Kopi Robusta Sukamakmur 200 g",
+        "Lot KOPI-02",
+        "Jumlah: 1",
+        f"Kedaluwarsa {_day(soon)}",
+    ]
+    [alert] = page.locator("#alerts [data-testid=alert]").all_inner_texts()
+    assert alert.split("\n")[:3] == [
+        "Kopi Robusta Sukamakmur 200 g",
+        "Hampir kedaluwarsa",
+        f"Lot KOPI-02, kedaluwarsa {_day(soon)}",
+    ]
+    text = page.inner_text("main")
+    assert product["id"] not in text and "expires on" not in text  # names and Indonesian, not ids or the raw message
     assert "Rp90.000" in page.inner_text("#sales")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
     assert_accessible(page)
+    screenshot(page, "supplier-portal-360")
+    page.click("[data-testid=language-en]")
+    page.wait_for_selector("#pickups")
+    assert page.inner_text("#pending-releases") == f"Rp72,000 available from {_day(released, 'en')}"
+    assert page.inner_text("#pickups [data-testid=pickup]").split("\n")[2:] == [
+        "Quantity: 1",
+        f"Expires {_day(soon, 'en')}",
+    ]
+    assert "Near expiry" in page.inner_text("#alerts")
+    page.click("[data-testid=language-id]")
+    page.wait_for_selector("#pickups")
 
     query = f"from={page.input_value('#statement-from')}&to={page.input_value('#statement-to')}&format=pdf"
     pdf = page.context.request.get(f"{centre.url}/api/suppliers/me/statements?{query}")

@@ -66,6 +66,7 @@ def test_a_sale_completed_delivered_twice_through_redis_changes_the_balance_once
     assert balance_of(client, token, supplier_id) == {
         "supplier_id": supplier_id,
         "pending": 0,
+        "pending_releases": [],
         "available": 40_000,
         "paid": 0,
         "lifetime_sales": 50_000,

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from services.suppliers import ledger
 from services.suppliers.models import JournalEntry, PayableItem
+from shared import business_time
 from tests import suppliers_support as ev
 
 
@@ -39,6 +40,7 @@ def test_a_sale_credits_the_supplier_share_under_the_default_20_percent_commissi
     assert balance(suppliers_client, token, supplier_id) == {
         "supplier_id": supplier_id,
         "pending": 0,
+        "pending_releases": [],
         "available": 60_000,
         "paid": 0,
         "lifetime_sales": 75_000,
@@ -182,6 +184,15 @@ def test_a_write_off_the_centre_bears_credits_the_supplier_as_if_sold_and_one_th
             "near_expiry": False,
             "near_expiry_lots": 0,
             "due_for_pickup": False,
+            "lots": [
+                {
+                    "lot_id": None,
+                    "lot_code": None,
+                    "expiry_date": None,
+                    "received_on": str(business_time.today()),
+                    "on_hand": 7,
+                }
+            ],
         }
     ]
     assert invariants(suppliers_app)["ok"]
@@ -217,6 +228,15 @@ def test_the_stock_view_shows_on_hand_sold_near_expiry_and_due_for_pickup(suppli
         "near_expiry": True,
         "near_expiry_lots": 1,
         "due_for_pickup": True,
+        "lots": [
+            {
+                "lot_id": None,
+                "lot_code": None,
+                "expiry_date": None,
+                "received_on": str(business_time.business_day(ev.at(40))),
+                "on_hand": 17,
+            }
+        ],
     }
 
 

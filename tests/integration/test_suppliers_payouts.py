@@ -124,6 +124,7 @@ def test_approve_export_and_pay_posts_the_payout_and_emits_payout_paid(suppliers
     assert balance(suppliers_client, token, supplier) == {
         "supplier_id": supplier,
         "pending": 0,
+        "pending_releases": [],
         "available": 0,
         "paid": 200_000,
         "lifetime_sales": 250_000,

@@ -153,3 +153,27 @@ def test_the_four_eyes_check_compares_accounts_not_roles():
     assert rules.same_person("manager:dewi", "admin:dewi")
     assert not rules.same_person("manager:dewi", "manager:rina")
     assert not rules.same_person(None, "manager:dewi")
+
+
+def test_a_lot_is_due_for_pickup_when_it_nears_expiry_or_its_consignment_period_is_over():
+    today = date(2026, 11, 30)
+    received = date(2026, 10, 1)
+    assert rules.pickup_reasons(5, date(2027, 6, 30), received, 90, today) == []
+    assert rules.pickup_reasons(5, date(2026, 12, 30), received, 90, today) == [("near_expiry", date(2026, 12, 30))]
+    assert rules.pickup_reasons(5, date(2026, 12, 31), received, 90, today) == []  # 31 days left
+    assert rules.pickup_reasons(5, date(2026, 11, 20), received, 90, today) == [("near_expiry", date(2026, 11, 20))]
+    assert rules.pickup_reasons(5, None, received, 60, today) == [("consignment_ended", date(2026, 11, 30))]
+    assert rules.pickup_reasons(5, None, received, 61, today) == []
+    assert rules.pickup_reasons(5, date(2026, 12, 1), received, 30, today) == [
+        ("near_expiry", date(2026, 12, 1)),
+        ("consignment_ended", date(2026, 10, 31)),
+    ]
+
+
+def test_a_lot_without_its_dates_is_due_by_inventory_alerts_and_a_sold_out_lot_never():
+    today = date(2026, 11, 30)
+    assert rules.pickup_reasons(2, None, None, 90, today, frozenset({"near_expiry"})) == [("near_expiry", None)]
+    assert rules.pickup_reasons(2, None, None, 90, today, frozenset({"consignment_ended"})) == [
+        ("consignment_ended", None)
+    ]
+    assert rules.pickup_reasons(0, date(2026, 12, 1), date(2026, 1, 1), 30, today, frozenset({"near_expiry"})) == []

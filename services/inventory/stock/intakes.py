@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from services.inventory.catalogue import known_supplier, next_counter
 from services.inventory.errors import INTAKE_EXISTS, INVALID_INTAKE_LINES
-from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica
+from services.inventory.models import Intake, Lot, MovementKind, Product, SupplierReplica, messaging
 from services.inventory.stock.ledger import NewMovement, lock_stock, post_movements
 from shared import business_time
-from shared.db import get_or_404, utcnow
+from shared.db import get_or_404, new_id, utcnow
 from shared.errors import Conflict, DomainError
 
 
@@ -52,6 +52,7 @@ def record_intake(
     occurred_at = utcnow()
     for line_no, (line, product) in enumerate(zip(data["lines"], products, strict=False), start=1):
         lot = Lot(
+            id=new_id(),
             outlet_id=outlet_id,
             product_id=product.id,
             supplier_id=supplier.id,
@@ -63,6 +64,7 @@ def record_intake(
             received_qty=line["qty"],
             on_hand=0,
         )
+        _announce_lot(session, lot)
         session.add(lot)
         session.flush()
         received.append(
@@ -107,6 +109,23 @@ def check_lines(
         elif product is not None:  # a line without errors names a known product
             products.append(product)
     return products, errors
+
+
+def _announce_lot(session: Session, lot: Lot) -> None:
+    """``lot.received``: the lot's code and expiry for the supplier's own view of its stock."""
+    messaging.record(
+        session,
+        "lot.received",
+        {
+            "lot_id": lot.id,
+            "outlet_id": lot.outlet_id,
+            "product_id": lot.product_id,
+            "supplier_id": lot.supplier_id,
+            "lot_code": lot.lot_code,
+            "expiry_date": lot.expiry_date,
+            "received_on": lot.received_on,
+        },
+    )
 
 
 def _intake_line(lot: Lot, product: Product) -> dict:

@@ -12,6 +12,7 @@ from services.suppliers.api.schemas import (
     AgreementOut,
     BalanceOut,
     PayoutLineOut,
+    PickupOut,
     SalesQuery,
     SalesRowOut,
     StatementQuery,
@@ -29,7 +30,10 @@ me_blp = Blueprint("me", __name__, url_prefix="/me", description="A supplier's o
 class AlertOut(Schema):
     id = fields.String()
     product_id = fields.String()
+    product_name = fields.String()
     lot_id = fields.String(allow_none=True)
+    lot_code = fields.String(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
     kind = fields.String()
     message = fields.String()
     raised_at = fields.AwareDateTime()
@@ -93,6 +97,16 @@ class MyProductStock(MethodView):
         """The stock of one of my products (another supplier's product is 404)."""
         with current_runtime().transaction() as session:
             return supplier_views.product_stock(session, common.my_supplier_id(), str(product_id))
+
+
+@me_blp.route("/pickups")
+class MyPickups(MethodView):
+    @requires("supplier")
+    @me_blp.response(200, PickupOut(many=True))
+    def get(self):
+        """My goods due for pickup lot by lot (near expiry, consignment ended), soonest first."""
+        with current_runtime().transaction() as session:
+            return supplier_views.pickups_due(session, common.my_supplier_id())
 
 
 @me_blp.route("/alerts")

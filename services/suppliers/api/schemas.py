@@ -42,9 +42,17 @@ class SupplierOut(Schema):
     agreement = fields.Nested(AgreementOut, allow_none=True)
 
 
+class PendingReleaseOut(Schema):
+    """Pending money that becomes available on a day (Jakarta), once its holdback is over."""
+
+    date = fields.Date()
+    amount = fields.Integer()
+
+
 class BalanceOut(Schema):
     supplier_id = fields.String()
     pending = fields.Integer()
+    pending_releases = fields.List(fields.Nested(PendingReleaseOut))
     available = fields.Integer()
     paid = fields.Integer()
     lifetime_sales = fields.Integer()
@@ -82,6 +90,16 @@ class SalesRowOut(Schema):
     share = fields.Integer()
 
 
+class StockLotOut(Schema):
+    """One lot of a product at the centre; code, expiry and day received are null when not known."""
+
+    lot_id = fields.String(allow_none=True)
+    lot_code = fields.String(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    received_on = fields.Date(allow_none=True)
+    on_hand = fields.Integer()
+
+
 class StockRowOut(Schema):
     product_id = fields.String()
     product_name = fields.String()
@@ -90,6 +108,21 @@ class StockRowOut(Schema):
     near_expiry = fields.Boolean()
     near_expiry_lots = fields.Integer()
     due_for_pickup = fields.Boolean()
+    lots = fields.List(fields.Nested(StockLotOut))
+
+
+class PickupOut(Schema):
+    """Goods of one lot due for pickup, and why: ``near_expiry`` (``due_on`` = the expiry date) or
+    ``consignment_ended`` (``due_on`` = the day the consignment period ended)."""
+
+    product_id = fields.String()
+    product_name = fields.String()
+    lot_id = fields.String(allow_none=True)
+    lot_code = fields.String(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    qty = fields.Integer()
+    reason = fields.String()
+    due_on = fields.Date(allow_none=True)
 
 
 class PayoutLineOut(Schema):
