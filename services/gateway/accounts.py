@@ -184,14 +184,6 @@ def remember_language(session: Session, user_id: str, language: str) -> None:
         user.language = language
 
 
-def names_of_actors(session: Session, actors: list[str | None]) -> dict[str, str]:
-    """``{actor: the user's name}`` for actors as the services record them (``role:user_id``, see
-    :func:`shared.auth.current_actor`), so a page shows who did something by name; unknown accounts are left out."""
-    user_ids = {actor: actor.split(":", 1)[-1] for actor in actors if actor}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(set(user_ids.values())))).tuples().all())
-    return {actor: names[user_id] for actor, user_id in user_ids.items() if user_id in names}
-
-
 def token_still_valid(session: Session, user_id: str, issued_at_ms: int) -> User | None:
     """The active user a token belongs to, or None when the user is gone, deactivated, or the token was issued
     (Unix milliseconds) no later than the end of the user's sessions (log-out, password reset, deactivation)."""

@@ -15,11 +15,11 @@ from flask_babel import gettext
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.console.common import done, failure, form_text, page_caller
 from services.gateway.console.intakes import (
-    FIRST_LINES,
     MAX_LINES,
     add_scanned,
     form_row,
     lines_from_form,
+    requested_line_count,
     scanned_product,
 )
 from services.gateway.sessions import Caller
@@ -39,7 +39,7 @@ def announce_delivery():
     caller = page_caller(SUPPLIER_ROLES)
     if not isinstance(caller, Caller):
         return caller
-    count = min(max(int(request.values.get("line_count") or FIRST_LINES), 1), MAX_LINES)
+    count = requested_line_count()
     context: dict[str, Any] = {"values": dict(request.form), "errors": {}}
     try:
         products = call("inventory", "GET", "/products", params={"active": "true"}) or []
@@ -50,7 +50,7 @@ def announce_delivery():
         return _scan(caller, count, {p["id"]: p["name"] for p in products}, context)
     if request.method == "GET" or request.form.get("action") == "add_line":
         if request.method == "POST":
-            count += 1
+            count = min(count + 1, MAX_LINES)
         return _render(caller, "portal/announce.html", line_count=count, **context)
     errors: dict[str, list[str]] = {}
     lines, rows = lines_from_form(count, errors)

@@ -193,16 +193,18 @@ def product_by_barcode(session: Session, code: str, supplier_id: str | None = No
 
 def product_by_code(session: Session, code: str, supplier_id: str | None = None) -> Product:
     """The product a scanned or typed code names: its barcode (compared as GTIN-14, so a UPC-A finds its EAN-13
-    form) or else its SKU (case and surrounding spaces ignored); a 404 when none is (``supplier_id``'s)."""
+    form) or else its SKU — exactly, or with case and surrounding spaces ignored when that names one product
+    only; a 404 when none is (``supplier_id``'s)."""
     code = code.strip()
     try:
         return product_by_barcode(session, code, supplier_id)
     except NotFound:
         pass
-    query = select(Product).where(func.lower(Product.sku) == code.lower())
-    if supplier_id is not None:
-        query = query.where(Product.supplier_id == str(supplier_id))
-    product = session.scalar(query) if code else None
+    owned = select(Product) if supplier_id is None else select(Product).where(Product.supplier_id == str(supplier_id))
+    product = session.scalar(owned.where(Product.sku == code)) if code else None
+    if product is None and code:
+        alike = session.scalars(owned.where(func.lower(Product.sku) == code.lower()).limit(2)).all()
+        product = alike[0] if len(alike) == 1 else None
     if product is None:
         raise NotFound(f"no product has barcode or SKU {code}")
     return product

@@ -12,7 +12,7 @@ from shared.money import split_commission, split_fixed_price
 DEFAULT_COMMISSION_BPS = 2000
 DEFAULT_HOLDBACK_DAYS = 7
 DEFAULT_CONSIGNMENT_DAYS = 90
-#: A lot expiring within this many days is due for pickup (inventory's near-expiry alerts use the same window).
+#: A lot expiring within this many days is due for pickup (inventory's near-expiry scan has the same default).
 NEAR_EXPIRY_DAYS = 30
 #: Why goods are due for pickup: about to expire (or expired), or their consignment period is over.
 NEAR_EXPIRY, CONSIGNMENT_ENDED = "near_expiry", "consignment_ended"
@@ -116,9 +116,10 @@ def pickup_reasons(
     today: date,
     alerted: frozenset[str] = frozenset(),
 ) -> list[tuple[str, date | None]]:
-    """Why a lot still on the shelf is due for pickup, each reason with its day (the expiry date, or the day the
-    consignment period ended): by its own dates, or by an alert inventory raised about it (``alerted`` kinds)
-    when the dates are not known here. Nothing for a lot with nothing on hand."""
+    """Why a lot still on the shelf is due for pickup, each reason with its day (the expiry date, or the last day
+    of the consignment period: as in inventory's return rule, the lot is due the day after), by its own dates or
+    by an alert inventory raised about it (``alerted`` kinds) when the dates are not known here. Nothing for a lot
+    with nothing on hand."""
     if on_hand <= 0:
         return []
     reasons: list[tuple[str, date | None]] = []
@@ -126,7 +127,7 @@ def pickup_reasons(
     if near or NEAR_EXPIRY in alerted:
         reasons.append((NEAR_EXPIRY, expiry_date))
     ends_on = received_on + timedelta(days=consignment_days) if received_on is not None else None
-    if (ends_on is not None and ends_on <= today) or CONSIGNMENT_ENDED in alerted:
+    if (ends_on is not None and ends_on < today) or CONSIGNMENT_ENDED in alerted:
         reasons.append((CONSIGNMENT_ENDED, ends_on))
     return reasons
 

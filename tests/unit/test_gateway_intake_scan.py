@@ -1,7 +1,10 @@
 """Where a scanned product lands on a lines form: the intake, and the supplier's announced delivery (no services,
 no browser)."""
 
-from services.gateway.console.intakes import MAX_LINES, add_scanned
+import pytest
+from flask import Flask
+
+from services.gateway.console.intakes import FIRST_LINES, MAX_LINES, add_scanned, requested_line_count
 
 
 def test_a_scanned_product_already_on_a_line_gets_one_more_unit_there():
@@ -29,3 +32,14 @@ def test_a_quantity_that_is_not_a_number_starts_again_at_one_and_a_full_form_tak
     full = {f"lines.{row}.product_id": f"p{row}" for row in range(MAX_LINES)}
     assert add_scanned(full, MAX_LINES, "baru") is None and "lines.100.product_id" not in full
     assert add_scanned(full, MAX_LINES, "p7") == (MAX_LINES, 7)
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [("", FIRST_LINES), ("abc", FIRST_LINES), ("-5", FIRST_LINES), ("0", 1), ("7", 7), ("99999999999", FIRST_LINES)],
+)
+def test_the_rows_a_lines_form_asks_for_are_a_bounded_number_whatever_is_sent(asked, shown):
+    with Flask(__name__).test_request_context("/", query_string={"line_count": asked}):
+        assert requested_line_count() == shown
+    with Flask(__name__).test_request_context("/", query_string={"line_count": str(MAX_LINES + 1)}):
+        assert requested_line_count() == MAX_LINES

@@ -48,6 +48,39 @@ def test_an_unknown_version_is_not_loaded_as_if_it_were_known():
         load_event(envelope)
 
 
+MOVEMENT = {
+    "movement_id": "5b0c3f3e-2d7a-4f7e-8f4e-1c2b3a4d5e6f",
+    "outlet_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "product_id": "1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b",
+    "supplier_id": SUPPLIER,
+    "lot_id": None,
+    "kind": "write_off",
+    "qty": -1,
+    "on_hand_after": 4,
+    "unit_price": 25_000,
+    "reason": "rusak",
+    "borne_by": "centre",
+    "reference_id": None,
+    "occurred_at": "2026-11-30T08:00:00+00:00",
+}
+
+
+def test_a_version_1_stock_moved_recorded_before_the_upgrade_is_loaded_as_one_movement_of_version_2():
+    envelope = build_envelope("stock.moved", "inventory", {"movements": [MOVEMENT]})
+    assert envelope["version"] == 2
+    envelope["version"], envelope["payload"] = 1, dict(MOVEMENT)
+    _, payload = load_event(envelope)
+    assert [(str(m["movement_id"]), m["qty"], m["borne_by"]) for m in payload["movements"]] == [
+        (MOVEMENT["movement_id"], -1, "centre")
+    ]
+    envelope["version"] = 3
+    with pytest.raises(ValidationError):
+        load_event(envelope)
+    envelope["version"], envelope["payload"] = 1, ["not", "an", "object"]
+    with pytest.raises(ValidationError):
+        load_event(envelope)
+
+
 class _Line(StrictSchema):
     price = Money(required=True)
     qty = Quantity(required=True)

@@ -162,8 +162,8 @@ def test_a_lot_is_due_for_pickup_when_it_nears_expiry_or_its_consignment_period_
     assert rules.pickup_reasons(5, date(2026, 12, 30), received, 90, today) == [("near_expiry", date(2026, 12, 30))]
     assert rules.pickup_reasons(5, date(2026, 12, 31), received, 90, today) == []  # 31 days left
     assert rules.pickup_reasons(5, date(2026, 11, 20), received, 90, today) == [("near_expiry", date(2026, 11, 20))]
-    assert rules.pickup_reasons(5, None, received, 60, today) == [("consignment_ended", date(2026, 11, 30))]
-    assert rules.pickup_reasons(5, None, received, 61, today) == []
+    assert rules.pickup_reasons(5, None, received, 59, today) == [("consignment_ended", date(2026, 11, 29))]
+    assert rules.pickup_reasons(5, None, received, 60, today) == []  # its last day is today
     assert rules.pickup_reasons(5, date(2026, 12, 1), received, 30, today) == [
         ("near_expiry", date(2026, 12, 1)),
         ("consignment_ended", date(2026, 10, 31)),

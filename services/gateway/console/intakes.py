@@ -33,6 +33,14 @@ def intakes():
     )
 
 
+def requested_line_count() -> int:
+    """How many line rows the form shows (its ``line_count``), between 1 and ``MAX_LINES``; a count that is not
+    a number shows the first rows."""
+    raw = (request.values.get("line_count") or "").strip()
+    count = int(raw) if raw.isdigit() and len(raw) <= len(str(MAX_LINES)) else FIRST_LINES
+    return min(max(count, 1), MAX_LINES)
+
+
 def lines_from_form(count: int, errors: dict[str, list[str]]) -> tuple[list[dict[str, Any]], list[int]]:
     """The filled lines (and the form row of each), skipping rows left empty."""
     lines, rows = [], []
@@ -67,7 +75,7 @@ def new_intake():
         if supplier_id
         else []
     )
-    count = min(max(int(request.values.get("line_count") or FIRST_LINES), 1), MAX_LINES)
+    count = requested_line_count()
     context = {
         "section": "intakes",
         "supplier_options": [(s["id"], s["business_name"]) for s in suppliers],
@@ -147,14 +155,15 @@ def add_scanned(values: dict[str, Any], count: int, product_id: str) -> tuple[in
 
 
 def _scan(supplier_id: str, count: int, context: dict[str, Any]):
-    """A scanned barcode or typed SKU (Enter in the scan field): one more unit on the product's line, or a message
-    beside the field when the code names no product, or one of another supplier (or not on sale)."""
+    """The form's default button (Enter in any of its fields): one more unit on the line of the product a scanned
+    barcode or typed SKU names, or a message beside the scan field when the code names no product, or one of
+    another supplier (or not on sale). With the scan field empty the form is shown again as it was."""
     code = (request.form.get("scan") or "").strip()
-    product = scanned_product(code) if code else None
-    problem = None
     if not code:
-        problem = gettext("Scan a barcode or type a SKU first.")
-    elif product is None:
+        return render("console/intakes/form.html", line_count=count, **context)
+    product = scanned_product(code)
+    problem = None
+    if product is None:
         problem = gettext("No product has this barcode or SKU.")
     elif product["supplier_id"] != supplier_id:
         problem = gettext("This product belongs to another supplier.")

@@ -7,11 +7,18 @@ from flask import Response, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _
 
-from services.gateway import accounts
 from services.gateway.backend import ServiceProblem, call, raw_call
-from services.gateway.console.common import blp, done, failure, form_text, manager_page, render, supplier_names
+from services.gateway.console.common import (
+    blp,
+    done,
+    failure,
+    form_text,
+    manager_page,
+    person_names,
+    render,
+    supplier_names,
+)
 from services.gateway.sessions import optional_caller
-from shared.runtime import current_runtime
 
 #: The bank file layouts a manager can download (``format`` of the suppliers service's bank-file endpoint).
 BANK_FILE_FORMATS = [
@@ -64,16 +71,15 @@ def _detail(run: dict, **context):
     who created and who approved it by name (the gateway holds the accounts)."""
     caller = optional_caller()
     me = f"{caller.principal.role}:{caller.principal.user_id}" if caller else ""
-    with current_runtime().transaction() as session:
-        names = accounts.names_of_actors(session, [run.get("created_by"), run.get("approved_by")])
+    name_of = person_names()
     return render(
         "console/payouts/detail.html",
         section="payouts",
         run=run,
         supplier_names=supplier_names(),
         created_by_me=run.get("created_by", "").split(":")[-1] == me.split(":")[-1],
-        created_by=names.get(run.get("created_by") or ""),
-        approved_by=names.get(run.get("approved_by") or ""),
+        created_by=name_of(run.get("created_by")),
+        approved_by=name_of(run.get("approved_by")),
         bank_file_formats=BANK_FILE_FORMATS,
         bank_file_hours=BANK_FILE_HOURS,
         bank_file=dict(request.args) if request.method == "GET" else {},

@@ -77,7 +77,8 @@ def product_movements(
     ``start <= occurred_at < end``: each with its lot's code, who recorded it, and its document in words where
     inventory numbers it (the intake's, count's or return's number). A sale or refund carries the ``sale_id`` the
     till knows it by (a refund's is its sale line's sale), so a page can name the receipt.
-    A supplier asking for another supplier's product gets a 404 like a missing one."""
+    A supplier asking for another supplier's product gets a 404 like a missing one, and never sees who of the
+    centre's staff recorded a movement."""
     product = get_product(session, product_id, supplier_id)
     per_page = min(max(per_page, 1), MAX_MOVEMENTS_PER_PAGE)
     page = max(page, 1)
@@ -133,7 +134,7 @@ def product_movements(
                 "unit_price": movement.unit_price,
                 "reason": movement.reason,
                 "borne_by": movement.borne_by,
-                "recorded_by": movement.recorded_by,
+                "recorded_by": movement.recorded_by if supplier_id is None else None,
                 "reference_id": movement.reference_id,
                 "reference_number": reference_number,
                 "sale_id": sale_id,
