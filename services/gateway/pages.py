@@ -27,6 +27,7 @@ from services.gateway import accounts, errors, i18n, problems, rules
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.counter import counter_strings
 from services.gateway.sessions import (
+    CsrfRejected,
     acting_user,
     clear_session_cookie,
     identify,
@@ -118,18 +119,32 @@ def _login_message(exc: Unauthorized) -> str:
     return str(problems.SENTENCES.get(exc.code or "", problems.SENTENCES[errors.BAD_CREDENTIALS]))
 
 
-@blp.get("/language/<code>")
+@blp.post("/language/<code>")
 def choose_language(code: str):
-    """The language switch of every page: remember the choice on the logged-in user's account (their pages follow
-    it wherever they log in) and in this browser's cookie (for the login page), and go back to the page."""
-    response = redirect(_safe_next(request.args.get("next")) or url_for("pages.home"))
+    """The language switch of every page (a small form, since it changes what is remembered): the choice goes on
+    the logged-in user's account (their pages follow it wherever they log in) and in this browser's cookie (for
+    the login page), then back to the page (``next``). Logged in, the form carries the session's CSRF token;
+    logged out (the login page), the login form's own (:func:`~services.gateway.sessions.login_form_csrf`) and
+    only the cookie changes. Without its token nothing changes (403)."""
+    try:
+        caller = optional_caller()
+    except CsrfRejected:
+        return _csrf_refused()
+    except Unauthorized:  # an ended session: the visitor is logged out
+        caller = None
+    if caller is None and not login_form_csrf_satisfied():
+        return _csrf_refused()
+    response = redirect(_safe_next(request.form.get("next")) or url_for("pages.home"))
     if code in i18n.LANGUAGES:
-        caller = _caller_or_none()
         if caller is not None:
             with current_runtime().transaction() as session:
                 accounts.remember_language(session, caller.principal.user_id, code)
         i18n.remember_in_cookie(response, code)
     return response
+
+
+def _csrf_refused() -> tuple[str, int]:
+    return render_template("error.html", message=str(problems.SENTENCES[errors.CSRF_FAILED])), 403
 
 
 @blp.post("/logout")

@@ -145,7 +145,8 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 
 #: The login form's own cookie: a random value binding the form to the browser it was served to. There is no
 #: session yet, so the form's CSRF token is :func:`csrf_token_for` this value: a page of another site can neither
-#: read the cookie nor compute the token, so it cannot log a browser into an account of its choosing.
+#: read the cookie nor compute the token, so it cannot log a browser into an account of its choosing. The login
+#: page's language switch (``/language/<code>``) carries the same token, so the cookie is sent to the whole site.
 LOGIN_FORM_COOKIE = "sentra_login_form"
 
 
@@ -154,7 +155,7 @@ def login_form_csrf(response: BaseResponse) -> str:
     browser already has one)."""
     binding = request.cookies.get(LOGIN_FORM_COOKIE) or secrets.token_urlsafe(32)
     response.set_cookie(
-        LOGIN_FORM_COOKIE, binding, httponly=True, samesite="Strict", secure=request.is_secure, path="/login"
+        LOGIN_FORM_COOKIE, binding, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
     )
     return csrf_token_for(binding)
 

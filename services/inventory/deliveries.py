@@ -29,6 +29,7 @@ from services.inventory.models import (
     Delivery,
     DeliveryLine,
     DeliveryStatus,
+    Intake,
     Product,
     SupplierReplica,
     SupplierStatus,
@@ -94,13 +95,17 @@ def number_of_intake(session: Session, intake_id: str) -> str | None:
     return session.scalar(select(Delivery.number).where(Delivery.intake_id == str(intake_id)))
 
 
-def list_deliveries(session: Session, supplier_id: str | None = None, status: str | None = None) -> list[dict]:
-    """Announced deliveries, newest first, optionally of one supplier or in one status."""
+def list_deliveries(
+    session: Session, supplier_id: str | None = None, status: str | None = None, limit: int | None = None
+) -> list[dict]:
+    """Announced deliveries, newest first, optionally of one supplier or in one status, at most ``limit``."""
     query = select(Delivery).order_by(Delivery.announced_at.desc(), Delivery.id)
     if supplier_id:
         query = query.where(Delivery.supplier_id == str(supplier_id))
     if status:
         query = query.where(Delivery.status == status)
+    if limit is not None:
+        query = query.limit(limit)
     return describe(session, list(session.scalars(query)))
 
 
@@ -214,7 +219,8 @@ def _lines(session: Session, delivery_id: str) -> list[DeliveryLine]:
 
 
 def describe(session: Session, deliveries: list[Delivery]) -> list[dict]:
-    """``deliveries`` with their supplier's name and their lines (product name and SKU)."""
+    """``deliveries`` with their supplier's name, their lines (product name and SKU) and the number of the intake
+    each became (received ones)."""
     ids = [d.id for d in deliveries]
     lines: dict[str, list[dict]] = defaultdict(list)
     if ids:
@@ -244,6 +250,12 @@ def describe(session: Session, deliveries: list[Delivery]) -> list[dict]:
             select(SupplierReplica).where(SupplierReplica.id.in_({d.supplier_id for d in deliveries}))
         )
     }
+    intake_ids = {d.intake_id for d in deliveries if d.intake_id}
+    intake_numbers = (
+        dict(session.execute(select(Intake.id, Intake.number).where(Intake.id.in_(intake_ids))).tuples().all())
+        if intake_ids
+        else {}
+    )
     return [
         {
             "id": d.id,
@@ -258,6 +270,7 @@ def describe(session: Session, deliveries: list[Delivery]) -> list[dict]:
             "closed_at": d.closed_at,
             "cancel_reason": d.cancel_reason,
             "intake_id": d.intake_id,
+            "intake_number": intake_numbers.get(d.intake_id) if d.intake_id else None,
             "lines": lines[d.id],
         }
         for d in deliveries

@@ -128,8 +128,9 @@ def _day(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else "-"
 
 
-def intake_receipt(intake, lines: list[dict], supplier_name: str) -> bytes:
-    """The nota titip the supplier keeps: what the centre received from them, lot by lot."""
+def intake_receipt(intake, lines: list[dict], supplier_name: str, delivery_number: str | None = None) -> bytes:
+    """The nota titip the supplier keeps: what the centre received from them, lot by lot, with the number of the
+    delivery they announced when it was received from one (``KRM-…``, what the supplier's portal shows)."""
     total_units = sum(line["qty"] for line in lines)
     rows = [
         [
@@ -150,6 +151,7 @@ def intake_receipt(intake, lines: list[dict], supplier_name: str) -> bytes:
             ("Pemasok", supplier_name),
             ("Tanggal terima", _day(intake.received_on)),
             ("Diterima oleh", intake.received_by),
+            *([("Pengiriman", delivery_number)] if delivery_number else []),
             ("Catatan", intake.note or "-"),
         ],
         [("No", 8), ("SKU", 22), ("Produk", 62), ("Kode lot", 30), ("Kedaluwarsa", 24), ("Jumlah", 20)],

@@ -23,7 +23,7 @@ CATALOGUE = Path(__file__).parents[2] / "services/gateway/translations/id/LC_MES
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 #: What stands for one object of a kind in a path: an id, a category's code. One object of a kind is enough.
 KIND_OF_PATH = [(UUID, "<id>"), (re.compile(r"^(/manager/categories/)[^/]+$"), r"\1<code>")]
-#: Links the walk does not follow: files to download, and the links that end the session or switch language.
+#: Links the walk does not follow: files to download, and the ones that end the session or switch language.
 NOT_PAGES = re.compile(r"\.(pdf|csv|xlsx|js|css|png|ico)$|/(export|download|bank-file|logout|language)(/|$)")
 #: The visible texts of a page: its text nodes (not scripts or styles) and the attributes people read.
 TEXTS_JS = """() => {
@@ -67,7 +67,9 @@ def check_page(page, name: str, english: list[re.Pattern]) -> None:
     assert not untranslated, f"{page.url}: English on an Indonesian page: {untranslated}"
     ids = sorted({m.group(0) for t in texts for m in UUID.finditer(t)})
     assert not ids, f"{page.url}: raw ids shown: {ids}"
-    assert page.locator('a[href*="/language/en"]').count() > 0, f"{page.url}: no English switch"
+    switch = page.locator('form[method=post][action$="/language/en"]')  # a POST: choosing changes what is kept
+    assert switch.locator("button[type=submit]").count() == 1, f"{page.url}: no English switch"
+    assert switch.locator("input[name=csrf_token]").get_attribute("value"), f"{page.url}: switch without CSRF token"
     page.set_viewport_size(DESKTOP)
     assert_accessible(page)
     screenshot(page, f"walk-{name}-desktop")
@@ -134,7 +136,7 @@ def test_every_page_reads_in_indonesian_without_ids_passes_axe_and_fits_a_phone(
         "counts/<id>",
     ):
         assert f"/manager/{kind}" in kinds, f"the walk never reached a {kind} page: {sorted(kinds)}"
-    for kind in ("settings", "users", "reports", "audit"):
+    for kind in ("settings", "users", "reports", "audit", "deliveries"):
         assert any(path.startswith(f"/manager/{kind}") for path in walked), f"no {kind} page walked: {walked}"
 
     page.context.clear_cookies()

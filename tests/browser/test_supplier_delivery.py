@@ -187,6 +187,17 @@ def cancelled_and_refused(centre, page, goods) -> None:
     page.click("#cancel-delivery")
     page.locator("[data-testid=flash-success]", has_text=f"Pengiriman {cancelled['number']} dibatalkan.").wait_for()
     assert "Tidak ada pengiriman yang diumumkan." in page.inner_text("#announced-deliveries")
+    page.click("#delivery-history")  # the history: received and cancelled ones too, newest first
+    page.wait_for_url(f"{url}/manager/deliveries")
+    rows = page.locator("tbody tr")
+    numbers = [rows.nth(i).get_attribute("data-delivery-number") for i in range(rows.count())]
+    assert numbers[:2] == [cancelled["number"], received_meanwhile["number"]] and len(numbers) == 3
+    assert "Diterima" in rows.nth(1).inner_text() and "NT-" in rows.nth(1).inner_text()
+    check_page(page, "delivery-manager-history", english)
+    page.select_option("#f-status", "cancelled")
+    page.click("#filter-deliveries")
+    page.wait_for_url(f"{url}/manager/deliveries?status=cancelled")
+    assert rows.count() == 1 and "Dibatalkan" in rows.inner_text() and "Gudang penuh minggu ini" in rows.inner_text()
 
     page.context.clear_cookies()
     log_in(page, url, "yati", "yati-pass-1")

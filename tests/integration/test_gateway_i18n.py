@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -44,15 +45,56 @@ def test_money_and_moments_read_the_indonesian_way_and_the_english_way(gateway):
         assert i18n.moment(moment) == "30 Nov 2026 14:05 WIB"
 
 
+def page_csrf(client, path: str) -> str:
+    """The CSRF token the forms of the page at ``path`` carry (the language switch's among them)."""
+    html = client.get(path).get_data(as_text=True)
+    found = re.search(r'class="language-switch">\s*<input type="hidden" name="csrf_token" value="([^"]*)"', html)
+    return found.group(1)
+
+
+def switch_language(client, code: str, next_page: str, csrf: str | None = None):
+    """The language switch of the page ``next_page``, as its form posts it."""
+    token = page_csrf(client, next_page) if csrf is None else csrf
+    return client.post(f"/language/{code}", data={"csrf_token": token, "next": next_page})
+
+
 def test_the_language_switch_is_remembered_and_pages_follow_it(gateway):
     client = gateway.test_client()
     assert "Nama pengguna" in client.get("/login").get_data(as_text=True)
-    switched = client.get("/language/en?next=/login")
+    assert page_csrf(client, "/login") == login_form_csrf(client)  # logged out: the login form's own token
+    switched = switch_language(client, "en", "/login")
     assert switched.status_code == 302 and switched.location == "/login"
     assert "sentra_lang=en" in switched.headers["Set-Cookie"] and "Max-Age=31536000" in switched.headers["Set-Cookie"]
     html = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in html and "Username" in html and "Nama pengguna" not in html
-    assert client.get("/language/fr?next=//evil.example").location == "/"  # unknown language, no open redirect
+    unknown = switch_language(client, "fr", "//evil.example", csrf=page_csrf(client, "/login"))
+    assert unknown.location == "/" and "Set-Cookie" not in unknown.headers  # nothing chosen, no open redirect
+
+
+def test_the_language_switch_changes_nothing_by_a_get_or_without_its_token(gateway):
+    """Choosing a language changes what is remembered, so it is a POST carrying the page's CSRF token: a link
+    or a form of another site cannot change a visitor's or a user's language."""
+    visitor = gateway.test_client()
+    assert visitor.get("/language/en?next=/login").status_code == 405
+    for token in ("", "forged"):
+        refused = switch_language(visitor, "en", "/login", csrf=token)
+        assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
+        assert "Formulir ini sudah kedaluwarsa" in refused.get_data(as_text=True)
+    assert heading_language(visitor, "/login") == "id"
+
+    user = gateway.test_client()
+    login_token = login_form_csrf(user)
+    user.post("/login", data={"username": "manajer", "password": "manajer-pass-1", "csrf_token": login_token})
+    assert page_csrf(user, "/manager") not in ("", login_token)
+    for token in ("", "forged", login_token):  # the login form's token is not the session's
+        refused = switch_language(user, "en", "/manager", csrf=token)
+        assert refused.status_code == 403 and "Set-Cookie" not in refused.headers
+    assert user.get("/language/en?next=/manager").status_code == 405
+    assert heading_language(user, "/manager") == "id"
+    with gateway.extensions["sentra"].transaction() as session:
+        assert [u["language"] for u in accounts.list_users(session)] == [None]
+    assert switch_language(user, "en", "/manager").location == "/manager"
+    assert heading_language(user, "/manager") == "en"
 
 
 def log_in_as(client, username: str, password: str) -> None:
@@ -78,14 +120,14 @@ def test_each_user_gets_their_own_language_after_logging_in_on_a_shared_browser(
     browser = gateway.test_client()
     log_in_as(browser, "manajer", "manajer-pass-1")
     assert heading_language(browser, "/manager") == "id"
-    browser.get("/language/en?next=/manager")
+    switch_language(browser, "en", "/manager")
     assert heading_language(browser, "/manager") == "en"
     log_out(browser)
     assert heading_language(browser, "/login") == "en"  # the browser's last choice, for whoever comes next
 
     log_in_as(browser, "budi", "budi-pass-1")
     assert heading_language(browser, "/manager") == "en"  # Budi never chose: the browser's language
-    browser.get("/language/id?next=/manager")
+    switch_language(browser, "id", "/manager")
     assert heading_language(browser, "/manager") == "id"
     log_out(browser)
 

@@ -104,6 +104,7 @@ def test_receiving_what_arrived_records_the_intake_and_the_stock_once(inventory,
     assert [line["received_qty"] for line in received["lines"]] == [18, 0]
     intake = inventory.get(f"/intakes/{received['intake_id']}")
     assert intake["supplier_id"] == sari["id"] and intake["number"].startswith("NT-")
+    assert received["intake_number"] == intake["number"] and intake["delivery_number"] == delivery["number"]
     assert intake["received_by"] == "Bu Manajer"
     assert [(line["name"], line["qty"], line["lot_code"], line["expiry_date"]) for line in intake["lines"]] == [
         ("Dodol Betawi", 18, "DB-12", days_from_today(45))
@@ -121,6 +122,27 @@ def test_receiving_what_arrived_records_the_intake_and_the_stock_once(inventory,
     assert inventory.table_counts() == before
     assert inventory.get("/deliveries", headers=sari["headers"])[0]["status"] == "received"
     inventory.assert_invariant()
+
+
+def test_the_history_lists_every_status_newest_first_bounded_by_the_limit(inventory, sari):
+    received, cancelled, announced = (_announce(inventory, sari, _two_lines(sari)) for _ in range(3))
+    inventory.post(
+        f"/deliveries/{received['id']}/receive", {"lines": [{"line_no": 1, "qty": 20}, {"line_no": 2, "qty": 5}]}, 200
+    )
+    inventory.post(f"/deliveries/{cancelled['id']}/cancel", {"reason": "Gudang penuh"}, 200)
+    history = inventory.get("/deliveries")
+    assert [(d["number"], d["status"]) for d in history] == [
+        (announced["number"], "announced"),
+        (cancelled["number"], "cancelled"),
+        (received["number"], "received"),
+    ]
+    assert history[1]["cancel_reason"] == "Gudang penuh" and history[1]["intake_number"] is None
+    assert history[2]["intake_number"].startswith("NT-") and history[0]["intake_number"] is None
+    assert [d["number"] for d in inventory.get("/deliveries?limit=2")] == [announced["number"], cancelled["number"]]
+    assert [d["number"] for d in inventory.get("/deliveries?status=received&limit=1")] == [received["number"]]
+    for bad in ("0", "501", "x"):
+        response = inventory.client.get(f"/deliveries?limit={bad}", headers=inventory.manager)
+        assert response.status_code == 422 and response.content_type == "application/problem+json"
 
 
 def test_managers_receiving_the_same_delivery_at_once_record_one_intake(inventory, sari):

@@ -116,10 +116,24 @@ def test_the_intake_receipt_lists_number_supplier_lots_and_quantities(inventory,
         "36",
     ):
         assert expected in text
+    assert "Pengiriman" not in text  # recorded directly, not from an announced delivery
     own = token("supplier", supplier_id=supplier_id)
     assert inventory.client.get(f"/intakes/{intake['id']}/receipt.pdf", headers=own).status_code == 200
     other = token("supplier", supplier_id="6f1c2d3e-1111-4222-8333-944455556666")
     assert inventory.client.get(f"/intakes/{intake['id']}/receipt.pdf", headers=other).status_code == 404
+
+
+def test_the_intake_receipt_of_an_announced_delivery_prints_the_delivery_number(inventory, token):
+    supplier_id = inventory.supplier("Dodol Ibu Sari")
+    dodol = inventory.product(supplier_id, name="Dodol Betawi")
+    own = token("supplier", supplier_id=supplier_id, user_id="sari")
+    line = {"product_id": dodol["id"], "qty": 10, "lot_code": "DS-2612", "expiry_date": days_from_today(90)}
+    delivery = inventory.post("/deliveries", {"lines": [line]}, headers=own)
+    received = inventory.post(f"/deliveries/{delivery['id']}/receive", {"lines": [{"line_no": 1, "qty": 9}]}, 200)
+    assert delivery["number"].startswith("KRM-")
+    for headers in (inventory.manager, own):
+        _pages, text = _pdf_text(inventory.client.get(f"/intakes/{received['intake_id']}/receipt.pdf", headers=headers))
+        assert f"Pengiriman: {delivery['number']}" in text and "DS-2612" in text and "9 pcs" in text
 
 
 def test_the_return_note_lists_what_was_collected_and_by_whom(inventory):

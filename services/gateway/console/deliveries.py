@@ -1,5 +1,6 @@
 """Deliveries announced by suppliers, received against what arrives: the form is prefilled with the announced
-lines, the manager types what arrived, and the intake (nota titip) is recorded from it."""
+lines, the manager types what arrived, and the intake (nota titip) is recorded from it; and the history of every
+delivery (announced, received, cancelled)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,31 @@ from flask_babel import gettext
 
 from services.gateway.backend import ServiceProblem, call
 from services.gateway.console.common import blp, done, failure, form_int, form_text, manager_page, render
+from services.gateway.words import WORDS
+
+#: The newest deliveries the history shows (the filter narrows what is fetched, not how many are shown).
+HISTORY_LIMIT = 200
+
+
+@blp.get("/deliveries")
+@manager_page
+def deliveries():
+    """Every delivery suppliers announced, newest first, at most :data:`HISTORY_LIMIT`, optionally in one status:
+    its number, supplier, status in words, when it was announced and closed, the intake it became (received) or
+    why it was cancelled."""
+    status = request.args.get("status", "")
+    if status not in WORDS["delivery_status"]:
+        status = ""
+    params: dict[str, Any] = {"limit": HISTORY_LIMIT, **({"status": status} if status else {})}
+    found = call("inventory", "GET", "/deliveries", params=params) or []
+    return render(
+        "console/deliveries/list.html",
+        section="intakes",
+        deliveries=found,
+        status=status,
+        status_options=[(code, str(text)) for code, text in WORDS["delivery_status"].items()],
+        limit=HISTORY_LIMIT,
+    )
 
 
 def _received_lines(announced: list[dict], errors: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -50,9 +50,16 @@ class CancelIn(StrictSchema):
     )
 
 
+#: The most deliveries one list answers (the newest; the console's history shows this many).
+MAX_LISTED = 500
+
+
 class DeliveryQuery(InputSchema):
     supplier_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(list(DeliveryStatus)))
+    limit = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_LISTED), metadata={"description": "At most this many, the newest"}
+    )
 
 
 class DeliveryLineOut(Schema):
@@ -80,6 +87,7 @@ class DeliveryOut(Schema):
     closed_at = fields.AwareDateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     intake_id = fields.String(allow_none=True)
+    intake_number = fields.String(allow_none=True, metadata={"description": "The intake it became (received)"})
     lines = fields.List(fields.Nested(DeliveryLineOut))
 
 
@@ -100,9 +108,10 @@ class Deliveries(MethodView):
     @deliveries_blp.arguments(DeliveryQuery, location="query")
     @deliveries_blp.response(200, DeliveryOut(many=True))
     def get(self, query):
-        """Announced deliveries, newest first (a supplier sees only their own)."""
+        """Announced deliveries, newest first (a supplier sees only their own), optionally in one ``status``, at
+        most ``limit``."""
         with current_runtime().transaction() as session:
-            return deliveries.list_deliveries(session, visible_supplier(query), query.get("status"))
+            return deliveries.list_deliveries(session, visible_supplier(query), query.get("status"), query.get("limit"))
 
 
 @deliveries_blp.route("/<uuid:delivery_id>")

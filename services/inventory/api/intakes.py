@@ -112,10 +112,12 @@ class IntakeReceipt(MethodView):
     @requires("manager", "supplier")
     @intakes_blp.response(200, description="Nota titip (PDF)", content_type=PDF)
     def get(self, intake_id):
-        """The numbered intake receipt (nota titip) the supplier keeps."""
+        """The numbered intake receipt (nota titip) the supplier keeps (with the announced delivery's number when
+        it was received from one)."""
         with current_runtime().transaction() as session:
             intake, lines, supplier = _visible_intake(session, intake_id)
+            delivery_number = deliveries.number_of_intake(session, intake.id)
         return pdf_response(
-            documents.intake_receipt(intake, lines, supplier.name if supplier else intake.supplier_id),
+            documents.intake_receipt(intake, lines, supplier.name if supplier else intake.supplier_id, delivery_number),
             f"{intake.number}.pdf",
         )
