@@ -10,7 +10,8 @@ from __future__ import annotations
 import builtins
 import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -179,6 +180,9 @@ class Contract:
     version: int
     schema: builtins.type[Schema]  # ``builtins``: the field ``type`` above shadows the name here
     subscribers: tuple[str, ...]
+    #: Earlier versions a consumer still accepts, each with the function that turns its payload into this
+    #: version's (events recorded before an upgrade may still sit in an outbox or a queue).
+    upgrades: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = field(default_factory=dict)
 
     @cached_property
     def producer_schema(self) -> Schema:
@@ -195,6 +199,11 @@ class Contract:
         return f"{service}.on_{self.type.replace('.', '_')}"
 
 
+def _one_movement(payload: dict[str, Any]) -> dict[str, Any]:
+    """``stock.moved`` version 1 (one movement per event) as version 2."""
+    return {"movements": [payload]}
+
+
 CONTRACTS: dict[str, Contract] = {
     c.type: c
     for c in (
@@ -203,7 +212,7 @@ CONTRACTS: dict[str, Contract] = {
         Contract("product.upserted", 1, ProductUpserted, ("pos", "suppliers")),
         Contract("sale.completed", 1, SaleCompleted, ("inventory", "suppliers")),
         Contract("sale.refunded", 1, SaleRefunded, ("inventory", "suppliers")),
-        Contract("stock.moved", 2, StockMoved, ("suppliers",)),
+        Contract("stock.moved", 2, StockMoved, ("suppliers",), upgrades={1: _one_movement}),
         Contract("stock.alert_raised", 1, StockAlertRaised, ("suppliers",)),
         Contract("lot.received", 1, LotReceived, ("suppliers",)),
         Contract("payout.paid", 1, PayoutPaid, ()),
@@ -255,7 +264,11 @@ def load_event(envelope: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract."""
     meta: dict[str, Any] = _ENVELOPE.load(envelope)
     spec = contract(meta["type"])
+    wire = envelope["payload"]
     if meta["version"] != spec.version:
-        raise ValidationError({"version": [f"unsupported version {meta['version']} of {meta['type']}"]})
-    payload: dict[str, Any] = spec.consumer_schema.load(envelope["payload"])
+        upgrade = spec.upgrades.get(meta["version"])
+        if upgrade is None or not isinstance(wire, dict):
+            raise ValidationError({"version": [f"unsupported version {meta['version']} of {meta['type']}"]})
+        wire = upgrade(wire)
+    payload: dict[str, Any] = spec.consumer_schema.load(wire)
     return meta, payload
