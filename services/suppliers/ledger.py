@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.suppliers.models import (
     Account,
@@ -217,14 +218,19 @@ def payable_balance(session: Session, supplier_id: str) -> int:
     return value or 0
 
 
+def _pending(supplier_id: str, as_of: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The payable items of sale shares (and their refunds) still inside the holdback window at ``as_of``."""
+    return (
+        PayableItem.supplier_id == supplier_id,
+        PayableItem.kind.in_(SALE_LINE_KINDS),
+        PayableItem.available_at > as_of,
+    )
+
+
 def pending_amount(session: Session, supplier_id: str, as_of: datetime) -> int:
     """Sale shares (net of their refunds) still inside the holdback window at ``as_of``."""
     value = session.execute(
-        select(func.coalesce(func.sum(PayableItem.amount), 0)).where(
-            PayableItem.supplier_id == supplier_id,
-            PayableItem.kind.in_(SALE_LINE_KINDS),
-            PayableItem.available_at > as_of,
-        )
+        select(func.coalesce(func.sum(PayableItem.amount), 0)).where(*_pending(supplier_id, as_of))
     ).scalar_one()
     return int(value)
 
@@ -257,11 +263,7 @@ def pending_releases(session: Session, supplier_id: str, as_of: datetime) -> lis
     by_day: dict[date, int] = {}
     for available_at, amount in session.execute(
         select(PayableItem.available_at, func.sum(PayableItem.amount))
-        .where(
-            PayableItem.supplier_id == supplier_id,
-            PayableItem.kind.in_(SALE_LINE_KINDS),
-            PayableItem.available_at > as_of,
-        )
+        .where(*_pending(supplier_id, as_of))
         .group_by(PayableItem.available_at)
     ):
         day = business_day(available_at)

@@ -257,6 +257,32 @@ def scan(page, code: str) -> None:
     page.keyboard.press("Enter")
 
 
+def sell(centre: Centre, barcode: str, qty: int, amount: int) -> dict:
+    """A cash sale of ``qty`` units for ``amount`` through the POS API, as the cashier Rudi Kasir on a new
+    register R09 with its shift opened, once the POS catalogue has the product (once per test): the sale."""
+    http, api = centre.manager, centre.api
+    cashier = centre.token("kasir", "kasir-pass-1")
+    eventually(
+        lambda: http.get(f"{api}/pos/catalogue/barcode/{barcode}", headers=cashier).status_code == 200,
+        timeout=30,
+        message="the POS catalogue has the product",
+    )
+    register = http.post(f"{api}/pos/registers", json={"code": "R09", "name": "Kasir 9"}).json()
+    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
+    assert opened.status_code == 201, opened.text
+    sale = http.post(
+        f"{api}/pos/sales",
+        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
+        json={
+            "register_id": register["id"],
+            "lines": [{"barcode": barcode, "qty": qty}],
+            "payments": [{"method": "cash", "amount": amount, "tendered": amount}],
+        },
+    )
+    assert sale.status_code == 201, sale.text
+    return sale.json()
+
+
 def screenshot(page, name: str) -> None:
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

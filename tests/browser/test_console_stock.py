@@ -4,7 +4,6 @@ with filters, a write-off, the alerts, a stock count approved with its variance,
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 
 from shared import business_time
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, sell
 from tests.browser.test_gateway_manager_and_supplier_pages import tab_to, type_into
 from tests.support import eventually
 
@@ -69,31 +68,6 @@ def stocked_supplier(centre) -> dict:
     return {"supplier": yati, "dodol": dodol, "kerupuk": kerupuk, "batik": batik}
 
 
-def sell(centre, barcode: str, qty: int, price: int) -> dict:
-    """A cash sale of ``qty`` units at the counter (as the cashier Rudi Kasir, on register R01): the sale."""
-    http, api = centre.manager, centre.api
-    cashier = centre.token("kasir", "kasir-pass-1")
-    eventually(
-        lambda: http.get(f"{api}/pos/catalogue/barcode/{barcode}", headers=cashier).status_code == 200,
-        timeout=30,
-        message="the POS catalogue has the product",
-    )
-    register = http.post(f"{api}/pos/registers", json={"code": "R01", "name": "Kasir 1"}).json()
-    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
-    assert opened.status_code == 201, opened.text
-    sale = http.post(
-        f"{api}/pos/sales",
-        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
-        json={
-            "register_id": register["id"],
-            "lines": [{"barcode": barcode, "qty": qty}],
-            "payments": [{"method": "cash", "amount": qty * price, "tendered": qty * price}],
-        },
-    )
-    assert sale.status_code == 201, sale.text
-    return sale.json()
-
-
 def on_hand(centre, product: dict) -> int:
     return centre.manager.get(f"{centre.api}/inventory/products/{product['id']}/stock").json()["on_hand"]
 
@@ -120,7 +94,7 @@ def row(page, text: str):
 def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, page):
     url = centre.url
     stock = stocked_supplier(centre)
-    sale = sell(centre, "8991234500041", 4, 350_000)  # one batik more than the shelf holds: flagged for a count
+    sale = sell(centre, "8991234500041", qty=4, amount=4 * 350_000)  # one batik more than the shelf: flagged
     kerupuk = centre.manager.patch(
         f"{centre.api}/inventory/products/{stock['kerupuk']['id']}", json={"reorder_point": 10}
     )

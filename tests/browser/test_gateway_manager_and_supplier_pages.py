@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from shared import business_time
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import log_in, screenshot, sell
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -178,31 +178,6 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
     assert page.inner_text("h1").startswith("Intake NT-")
     page.goto(supplier_url)
     assert "Agreements" in page.inner_text("#agreements h2") and "Active" in page.inner_text("h1")
-
-
-def sell(centre, barcode: str, qty: int, amount: int) -> dict:
-    """A cash sale at register R09 (opened for it) through the POS API, once the POS catalogue has the product."""
-    http, api = centre.manager, centre.api
-    cashier = centre.token("kasir", "kasir-pass-1")
-    eventually(
-        lambda: http.get(f"{api}/pos/catalogue/barcode/{barcode}", headers=cashier).status_code == 200,
-        timeout=30,
-        message="the POS catalogue has the product",
-    )
-    register = http.post(f"{api}/pos/registers", json={"code": "R09", "name": "Kasir 9"}).json()
-    opened = http.post(f"{api}/pos/shifts", headers=cashier, json={"register_id": register["id"], "opening_float": 0})
-    assert opened.status_code == 201, opened.text
-    sale = http.post(
-        f"{api}/pos/sales",
-        headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
-        json={
-            "register_id": register["id"],
-            "lines": [{"barcode": barcode, "qty": qty}],
-            "payments": [{"method": "cash", "amount": amount, "tendered": amount}],
-        },
-    )
-    assert sale.status_code == 201, sale.text
-    return sale.json()
 
 
 def test_a_supplier_sees_its_balance_and_stock_after_a_sale_and_downloads_its_statement(centre, page):

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
-
-from tests.inventory_support import Inventory
 
 SUPPLIER_ROWS = [
     {
@@ -20,13 +17,6 @@ SUPPLIER_ROWS = [
     },
     {"business_name": "Batik Cikarang", "owner_name": "Budi", "phone": "081298765432", "bank_name": "BRI"},
 ]
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def _supplier_rows_in_db(app) -> int:

@@ -11,14 +11,6 @@ from sqlalchemy import select
 
 from services.inventory import rules
 from services.inventory.models import SupplierReplica
-from tests.inventory_support import Inventory
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def _outbox(inventory, event_type):

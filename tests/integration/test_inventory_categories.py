@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from shared.db import make_engine
 from shared.migrations import alembic_config
-from tests.inventory_support import Inventory
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def test_the_former_fixed_categories_are_there_with_their_sku_prefixes(inventory):

@@ -6,21 +6,13 @@ from __future__ import annotations
 import threading
 import uuid
 
-import pytest
 from sqlalchemy import select
 
 from services.inventory.models import Lot, ProductStock
-from tests.inventory_support import Inventory, days_from_today, sale_payload
+from tests.inventory_support import days_from_today, sale_payload
 
 REGISTERS = 6
 SALES_PER_REGISTER = 8
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def _run_concurrently(target, count):

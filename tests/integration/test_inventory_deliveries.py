@@ -8,14 +8,7 @@ import uuid
 import pytest
 
 from tests.integration.test_inventory_concurrency import _run_concurrently
-from tests.inventory_support import Inventory, days_from_today
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
+from tests.inventory_support import days_from_today
 
 
 @pytest.fixture

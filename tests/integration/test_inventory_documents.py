@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from pypdf import PdfReader
 
-from tests.inventory_support import Inventory, days_from_today
+from tests.inventory_support import days_from_today
 from tests.support import assert_every_endpoint_needs_a_token, assert_openapi_describes_every_endpoint
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def _pdf_text(response) -> tuple[int, str]:

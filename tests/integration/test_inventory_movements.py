@@ -9,14 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.inventory_support import Inventory, days_from_today, refund_payload, sale_payload
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
+from tests.inventory_support import days_from_today, refund_payload, sale_payload
 
 
 @pytest.fixture

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from shared import business_time
-from tests.inventory_support import Inventory, days_from_today, refund_payload
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
+from tests.inventory_support import days_from_today, refund_payload
 
 
 def test_the_supplier_report_gives_sell_through_and_days_on_hand_of_the_period(inventory):

@@ -12,14 +12,7 @@ from sqlalchemy import select
 
 from services.inventory.stock import queries, returns, sales
 from shared.celery_factory import RetryLater
-from tests.inventory_support import Inventory, days_from_today, refund_payload, sale_payload
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
+from tests.inventory_support import days_from_today, refund_payload, sale_payload
 
 
 @pytest.fixture

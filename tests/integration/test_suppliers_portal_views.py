@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from shared import business_time
 from shared.config import DEFAULT_OUTLET_ID
 from tests import suppliers_support as ev
-from tests.inventory_support import Inventory, days_from_today
+from tests.inventory_support import days_from_today
 
 
 def register(client, token, **agreement) -> str:
@@ -154,13 +153,6 @@ def test_alerts_name_the_product_and_the_lot_with_its_expiry(suppliers_app, supp
     ]
     one = me(suppliers_client, token, supplier_id, f"alerts/{near['alert_id']}")
     assert one["lot_code"] == "A-1" and one["product_name"] == "Dodol Durian"
-
-
-@pytest.fixture
-def inventory(make_settings, token):
-    inventory = Inventory(make_settings("inventory"), token)
-    yield inventory
-    inventory.close()
 
 
 def _outbox(runtime, queue: str) -> list[dict]:

@@ -139,6 +139,26 @@ def _name_refunded_lines(refund: dict, sale: dict | None) -> dict:
     return refund
 
 
+def _drill_down(template: str, record: dict, record_id: str, till: dict | None, **context):
+    """A drill-down page of one sale or refund (``record_id``): beside what the till holds (``till``, ``None``
+    when it has no record), the stock movements made under that id, the ledger's entries for it, and the
+    reconciliation's findings about it."""
+    names = supplier_names()
+    report = record.get("report") or {}
+    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": record_id}) or []
+    return render(
+        template,
+        section="reconciliation",
+        record=record,
+        receipt_no=(till or {}).get("receipt_no") or (report.get("receipts") or {}).get(record_id),
+        movements=movements,
+        entries=_ledger_entries(record_id, names),
+        findings=_findings_of(report, record_id),
+        supplier_names=names,
+        **context,
+    )
+
+
 def _findings_of(report: dict, record_id: str) -> list[str]:
     rows = [row for row in findings_by_record(report) if row["id"] == record_id] if report else []
     return rows[0]["findings"] if rows else []
@@ -153,21 +173,8 @@ def reconciliation_sale(reconciliation_id, sale_id):
     sale = _from_pos(f"/sales/{sale_id}")
     refunds = (call("pos", "GET", "/refunds", params={"sale_id": str(sale_id)}) or []) if sale else []
     refunds = [_name_refunded_lines(refund, sale) for refund in refunds]
-    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": str(sale_id)}) or []
-    names = supplier_names()
-    report = record.get("report") or {}
-    return render(
-        "console/reconciliation/sale.html",
-        section="reconciliation",
-        record=record,
-        sale=sale,
-        sale_id=str(sale_id),
-        receipt_no=(sale or {}).get("receipt_no") or (report.get("receipts") or {}).get(str(sale_id)),
-        movements=movements,
-        entries=_ledger_entries(str(sale_id), names),
-        refunds=refunds,
-        findings=_findings_of(report, str(sale_id)),
-        supplier_names=names,
+    return _drill_down(
+        "console/reconciliation/sale.html", record, str(sale_id), sale, sale=sale, sale_id=str(sale_id), refunds=refunds
     )
 
 
@@ -181,18 +188,4 @@ def reconciliation_refund(reconciliation_id, refund_id):
     sale = _from_pos(f"/sales/{refund['sale_id']}") if refund else None
     if refund:
         _name_refunded_lines(refund, sale)
-    movements = call("inventory", "GET", "/reconciliation/movements/of", params={"reference_id": str(refund_id)}) or []
-    names = supplier_names()
-    report = record.get("report") or {}
-    return render(
-        "console/reconciliation/refund.html",
-        section="reconciliation",
-        record=record,
-        refund=refund,
-        sale=sale,
-        receipt_no=(refund or {}).get("receipt_no") or (report.get("receipts") or {}).get(str(refund_id)),
-        movements=movements,
-        entries=_ledger_entries(str(refund_id), names),
-        findings=_findings_of(report, str(refund_id)),
-        supplier_names=names,
-    )
+    return _drill_down("console/reconciliation/refund.html", record, str(refund_id), refund, refund=refund, sale=sale)
