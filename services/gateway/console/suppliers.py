@@ -151,13 +151,17 @@ def register_supplier():
 @blp.get("/suppliers/<uuid:supplier_id>")
 @manager_page
 def supplier(supplier_id):
-    """A supplier's profile, the agreement in force and every earlier one."""
+    """A supplier's profile and its agreements newest first, each marked ``in_force`` (the one the suppliers
+    service applies now), ``upcoming`` (starting later) or ``earlier``."""
     found = call("suppliers", "GET", f"/suppliers/{supplier_id}")
-    agreements = call("suppliers", "GET", f"/suppliers/{supplier_id}/agreements") or []
+    agreements = list(reversed(call("suppliers", "GET", f"/suppliers/{supplier_id}/agreements") or []))
+    in_force = (found.get("agreement") or {}).get("id")
+    position = next((i for i, a in enumerate(agreements) if a["id"] == in_force), len(agreements))
+    for index, agreement in enumerate(agreements):
+        agreement["standing"] = "in_force" if index == position else "upcoming" if index < position else "earlier"
     products = {p["id"]: p["name"] for p in call("inventory", "GET", "/products", params={"supplier_id": supplier_id})}
     return render(
-        "console/suppliers/detail.html",
-        **_form_context(supplier=found, agreements=list(reversed(agreements)), product_names=products),
+        "console/suppliers/detail.html", **_form_context(supplier=found, agreements=agreements, product_names=products)
     )
 
 
