@@ -113,8 +113,45 @@ def checked(item: bytes | str, queue: str) -> dict[str, Any]:
     return quarantine_message(item, queue, problem)
 
 
+class QoS(kombu_redis.QoS):
+    """Kombu's Redis QoS, except that it does not stop the worker when the broker connection is already gone.
+
+    When Redis goes away while a task runs, Celery closes the broker connection; kombu may have dropped the
+    connection's parameters first, and then putting the unacknowledged messages back (``restore_unacked``, as
+    the channel closes) and the running task's late acknowledgement both reach for them (``AttributeError:
+    'NoneType' object has no attribute 'hostname'``), which Celery treats as an unrecoverable error: the worker
+    stops. Here both are skipped with a warning instead. The messages stay in Redis's unacknowledged index, from
+    which any worker puts them back after the visibility timeout (or, if Redis lost its data, the producer's
+    outbox publishes them again), and every consumer de-duplicates, so a message settled twice or late is safe.
+    """
+
+    def _connection_gone(self) -> bool:
+        return getattr(self.channel.connection, "client", None) is None
+
+    def restore_unacked(self, client: Any = None) -> None:
+        if self._connection_gone():
+            log.warning("unacknowledged messages left for the visibility timeout: the broker connection is gone")
+            return
+        super().restore_unacked(client)  # type: ignore[no-untyped-call]
+
+    def ack(self, delivery_tag: Any) -> None:
+        if self._connection_gone():
+            log.warning("acknowledgement of %s dropped: the broker connection is gone", delivery_tag)
+            return
+        super().ack(delivery_tag)  # type: ignore[no-untyped-call]
+
+    def reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        if self._connection_gone():
+            log.warning("rejection of %s dropped: the broker connection is gone", delivery_tag)
+            return
+        super().reject(delivery_tag, requeue=requeue)  # type: ignore[no-untyped-call]
+
+
 class Channel(kombu_redis.Channel):
-    """Kombu's Redis channel with every popped item checked (:func:`checked`) before it is delivered."""
+    """Kombu's Redis channel with every popped item checked (:func:`checked`) before it is delivered, and
+    messages settled through :class:`QoS`."""
+
+    QoS = QoS
 
     def _brpop_read(self, **options: Any) -> bool:
         # Kombu 5.x ``Channel._brpop_read`` with ``loads`` replaced by :func:`checked`.
