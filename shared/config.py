@@ -71,6 +71,9 @@ class Settings:
     #: ``SENTRA_ACCESS_TOKEN_SECONDS`` (gateway): the life of the access tokens it forwards to the services, i.e. the
     #: longest a service may still act for a session the gateway has ended.
     access_token_seconds: float = DEFAULT_ACCESS_TOKEN_SECONDS
+    #: ``SENTRA_PASSWORD_HASHING``: the cost of argon2 hashes of passwords and PINs (see :mod:`shared.passwords`):
+    #: ``standard``, or ``cheapest`` for the test suite (refused in production).
+    password_hashing: str = "standard"
 
     @property
     def is_production(self) -> bool:
@@ -136,7 +139,18 @@ def load_settings(service: str) -> Settings:
         outbox_retention_days=outbox_retention_days,
         retention_days=_retention_days(outbox_retention_days),
         access_token_seconds=float(_env("SENTRA_ACCESS_TOKEN_SECONDS", str(DEFAULT_ACCESS_TOKEN_SECONDS))),
+        password_hashing=_password_hashing(environment),
     )
+
+
+def _password_hashing(environment: str) -> str:
+    """``SENTRA_PASSWORD_HASHING``: ``standard`` (the default), or ``cheapest`` outside production."""
+    cost = _env("SENTRA_PASSWORD_HASHING", "standard")
+    if cost not in ("standard", "cheapest"):
+        raise ConfigError(f"SENTRA_PASSWORD_HASHING must be standard or cheapest, not {cost!r}")
+    if cost != "standard" and environment == "production":
+        raise ConfigError("SENTRA_PASSWORD_HASHING=cheapest is for tests: production hashes passwords at full cost")
+    return cost
 
 
 def _retention_days(republished_for_days: float) -> float:

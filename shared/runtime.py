@@ -17,6 +17,7 @@ from shared.config import Settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.logs import configure_logging
 from shared.messaging import Messaging, OutboxRelay
+from shared.passwords import use_cost
 
 #: Where :func:`shared.web.create_service_app` keeps the runtime on the Flask app.
 EXTENSION_KEY = "sentra"
@@ -37,14 +38,15 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Runtime:
-    """Wire a service's logging, database and Celery app; with ``messaging``, also the outbox relay (woken after
-    each commit that wrote events), its periodic sweep, the task its consumers confirm events with and the daily
-    purge of what is older than the retention.
+    """Wire a service's logging, password hashing cost, database and Celery app; with ``messaging``, also the
+    outbox relay (woken after each commit that wrote events), its periodic sweep, the task its consumers confirm
+    events with and the daily purge of what is older than the retention.
 
     The service's models (imported by now) are configured here, at start: SQLAlchemy otherwise configures them on
     first use, inside a request or a task, and a configuration interrupted there (a task's soft time limit, e.g.
     after a worker hung past it) leaves every mapper failed for the life of the process."""
     configure_logging(settings.service, settings.log_json, settings.log_level)
+    use_cost(settings.password_hashing)
     configure_mappers()
     engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)

@@ -395,6 +395,7 @@ def settings_for(service: str, database_url: str, redis_url: str, **overrides) -
         redis_url=redis_url,
         jwt_secret=TEST_JWT_SECRET,
         qris_callback_secret="test-qris-secret",
+        password_hashing="cheapest",
         **overrides,
     )
 
@@ -411,6 +412,7 @@ def service_env(settings: Settings) -> dict[str, str]:
             "PYTHONPATH": str(PROJECT_ROOT),
             "SENTRA_DB_BUSY_TIMEOUT": str(settings.db_busy_timeout),
             "SENTRA_CONFIRM_DEADLINE": str(settings.confirm_deadline),
+            "SENTRA_PASSWORD_HASHING": settings.password_hashing,
         }
     )
     env.update({f"SENTRA_{name.upper()}_URL": url for name, url in settings.service_urls.items()})

@@ -15,8 +15,6 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -26,10 +24,7 @@ from services.gateway.models import AuditEntry, LoginAttempt, User
 from shared.auth import Principal
 from shared.db import get_or_404, utcnow
 from shared.errors import Conflict, DomainError, Forbidden
-
-password_hasher = PasswordHasher()
-#: Verified against when the username is unknown, so a missing user costs as much time as a wrong password.
-_UNKNOWN_USER_HASH = password_hasher.hash("sentra-unknown-user-placeholder")
+from shared.passwords import hash_secret, needs_rehash, verify_secret
 
 
 @dataclass(frozen=True)
@@ -146,7 +141,7 @@ def attempt_login(session: Session, username: str, password: str, client_ip: str
         record_audit(session, "login.locked", None, client_ip=client_ip, username=username)
         return LoginOutcome(None, "locked", verdict.retry_after_seconds)
     user = _user_by_username(session, username)
-    password_ok = _verify_password(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    password_ok = verify_secret(user.password_hash if user else None, password)
     if not (user and password_ok):
         session.add(LoginAttempt(username=username, client_ip=client_ip, succeeded=False, at=now))
         record_audit(session, "login.failed", None, user, client_ip=client_ip, username=username)
@@ -154,18 +149,11 @@ def attempt_login(session: Session, username: str, password: str, client_ip: str
     if not user.active:
         record_audit(session, "login.refused_inactive", None, user, client_ip=client_ip, username=username)
         return LoginOutcome(None, "inactive")
-    if password_hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = password_hasher.hash(password)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_secret(password)
     session.add(LoginAttempt(username=username, client_ip=client_ip, succeeded=True, at=now))
     record_audit(session, "login.succeeded", Actor(user.id, user.username, user.role), user, client_ip=client_ip)
     return LoginOutcome(user)
-
-
-def _verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return password_hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def log_out(session: Session, user_id: str, actor: Actor) -> None:
@@ -227,7 +215,7 @@ def create_user(session: Session, data: dict, actor: Actor) -> dict:
         name=data.get("name") or username,
         role=role,
         supplier_id=supplier_id,
-        password_hash=password_hasher.hash(data["password"]),
+        password_hash=hash_secret(data["password"]),
         active=True,
     )
     session.add(user)
@@ -262,8 +250,8 @@ def upsert_user(
     existing.role = role
     existing.supplier_id = supplier_id
     existing.active = True
-    if not _verify_password(existing.password_hash, password):
-        existing.password_hash = password_hasher.hash(password)
+    if not verify_secret(existing.password_hash, password):
+        existing.password_hash = hash_secret(password)
         existing.tokens_valid_after = utcnow()
     existing.updated_at = utcnow()
     record_audit(session, "user.upserted", actor, existing, role=role, supplier_id=supplier_id)
@@ -300,7 +288,7 @@ def change_user(session: Session, user_id: str, changes: dict, actor: Actor) -> 
     _check_new_fields(new_role, new_supplier, changes.get("password"))
     audited = {k: v for k, v in changes.items() if k != "password"}
     if "password" in changes:
-        user.password_hash = password_hasher.hash(changes["password"])
+        user.password_hash = hash_secret(changes["password"])
         user.tokens_valid_after = utcnow()
         audited["password_reset"] = True
     if changes.get("active") is False and user.active:

@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,12 +23,12 @@ from shared.auth import Principal, Unauthorized, verify_grant
 from shared.config import Settings
 from shared.db import transaction, utcnow
 from shared.errors import Conflict, DomainError, Forbidden
+from shared.passwords import hash_secret, verify_secret
 
 APPROVER_ROLES = ("manager", "admin")
 #: Wrong PINs (per approver name, and per cashier) that lock approval by PIN for the rest of the window.
 PIN_FAILURE_LIMIT = 5
 PIN_FAILURE_WINDOW = timedelta(minutes=15)
-_hasher = PasswordHasher()
 
 
 class ApprovalRefused(Forbidden):
@@ -118,7 +116,7 @@ def set_pin(session: Session, manager: Principal, pin: str) -> Approver:
         approver = Approver(user_id=manager.user_id)
         session.add(approver)
     approver.username = username
-    approver.pin_hash = _hasher.hash(pin)
+    approver.pin_hash = hash_secret(pin)
     approver.updated_at = utcnow()
     session.flush()
     return approver
@@ -154,11 +152,8 @@ def resolve_approver(
             code=APPROVAL_LOCKED,
         )
     approver = session.scalar(select(Approver).where(or_(Approver.username == username, Approver.user_id == username)))
-    try:
-        if approver is None or not _hasher.verify(approver.pin_hash, pin):
-            raise VerificationError()
-    except (VerificationError, InvalidHashError):
-        raise ApprovalRefused(username, caller.user_id) from None
+    if not verify_secret(approver.pin_hash if approver else None, pin):
+        raise ApprovalRefused(username, caller.user_id)
     return Principal(user_id=approver.user_id, name=approver.username, role="manager")
 
 

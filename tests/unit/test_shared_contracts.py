@@ -144,3 +144,19 @@ def test_development_warns_whenever_it_runs_on_the_public_development_secret(mon
         settings = load_settings("pos")
     assert settings.jwt_secret == DEV_SECRET
     assert any("SENTRA_JWT_SECRET is the public development secret" in r.getMessage() for r in caplog.records)
+
+
+def test_production_refuses_the_cheapest_password_hashing_and_any_unknown_cost(monkeypatch):
+    monkeypatch.setenv("SENTRA_ENV", "production")
+    monkeypatch.setenv("SENTRA_POS_DATABASE_URL", "postgresql://x@db/pos")
+    monkeypatch.setenv("SENTRA_QRIS_CALLBACK_SECRET", "q" * 48)
+    monkeypatch.setenv("SENTRA_JWT_SECRET", "k" * 32)
+    assert load_settings("pos").password_hashing == "standard"
+    monkeypatch.setenv("SENTRA_PASSWORD_HASHING", "cheapest")
+    with pytest.raises(ConfigError, match="SENTRA_PASSWORD_HASHING=cheapest is for tests"):
+        load_settings("pos")
+    monkeypatch.setenv("SENTRA_ENV", "test")
+    assert load_settings("pos").password_hashing == "cheapest"
+    monkeypatch.setenv("SENTRA_PASSWORD_HASHING", "fast")
+    with pytest.raises(ConfigError, match="standard or cheapest"):
+        load_settings("pos")
