@@ -6,9 +6,10 @@ import http
 import json
 import logging
 import math
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -49,21 +50,65 @@ class ProblemOut(Schema):
 
 
 class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type information
-    """flask-smorest's Api documenting every error response as ``application/problem+json``."""
+    """flask-smorest's Api documenting every error response as ``application/problem+json``, and writing the API
+    description when it is first read rather than while the app is built.
+
+    Turning every view's schemas and every status's response into OpenAPI was most of what building an app cost
+    (a third of a second for a service, paid again by every test that builds one), and only ``/openapi.json``,
+    ``/docs`` and the tests that read them need it; the views answer the same either way."""
 
     ERROR_SCHEMA = ProblemOut
 
+    def __init__(self, app: Flask) -> None:
+        self._undocumented: list[Callable[[Any], None]] = []
+        self._documenting = threading.RLock()  # documenting reads spec itself
+        super().__init__(app)
+
+    @property
+    def spec(self) -> Any:
+        """The API description, with everything registered so far documented in it."""
+        with self._documenting:
+            pending, self._undocumented = self._undocumented, []
+            for document in pending:
+                document(self._spec)
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Blueprint, *, parameters: Any = None, **options: Any) -> None:
+        """Register ``blp``'s views on the app now; document them when :attr:`spec` is next read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+        def document(spec: Any) -> None:
+            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
+            spec.tag({"name": name, "description": blp.description})
+
+        self._undocumented.append(document)
+
     def _register_responses(self) -> None:
+        self._undocumented.append(self._document_responses)
+
+    def _register_etag_headers(self) -> None:
+        self._undocumented.append(lambda spec: super(ServiceApi, self)._register_etag_headers())
+
+    def _register_pagination_header(self) -> None:
+        self._undocumented.append(lambda spec: super(ServiceApi, self)._register_pagination_header())
+
+    def _document_responses(self, spec: Any) -> None:
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             content_type = PROBLEM_JSON if status >= 400 else self.DEFAULT_RESPONSE_CONTENT_TYPE
-            prepare_response(response, self.spec, content_type)
-            self.spec.components.response(status.name, response, lazy=True)
+            prepare_response(response, spec, content_type)
+            spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_JSON)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        prepare_response(response, spec, PROBLEM_JSON)
+        spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def create_service_app(
