@@ -29,13 +29,13 @@ run: install translations
 demo-logins: install
 	@$(PY) -m deploy.demo_data --logins
 
-## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set): everything but the
-## slow fault/restart tests on TEST_JOBS processes, then the slow ones alone (exit code 5 = none selected).
-TEST_JOBS ?= 2
-PYTEST_PARALLEL = $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
+## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set) on TEST_JOBS processes
+## sharing the work by stealing it (the slow fault/restart tests start first, one at a time: tests/conftest.py).
+## PYTEST_ARGS='-m slow' runs only those, '-m "not slow"' all but them (exit code 5 = none selected).
+TEST_JOBS ?= 4
+PYTEST_PARALLEL = $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist worksteal)
 test: install translations browser-deps
-	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 ## Unit, use-case and integration tests only (no worker processes, no browser): the quick loop while coding.
 test-fast: install translations

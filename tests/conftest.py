@@ -30,6 +30,25 @@ hypothesis_settings.load_profile("sentra")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
 
 
+def pytest_collection_modifyitems(items):
+    """Run the longest kinds of test first: the slow fault and ``make run`` tests, then the end-to-end and browser
+    tests, then the rest (a stable sort: files and parameters keep their order within a kind).
+
+    ``make test`` hands the tests out with pytest-xdist's work stealing: each process starts with a share of this
+    list, in this order, and one that runs out takes the last half of the longest queue. The slow tests (mostly
+    waiting: for a timeout, an outage, an idle minute) thus start at once, one after another in the first
+    process, while the others work through the rest; none of them is left to start last on an idle machine."""
+    items.sort(key=_start_order)
+
+
+def _start_order(item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
+        return 1
+    return 2
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A real redis-server of the tests' own on a free port (stopped at the end of the run)."""
