@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, Integer, Row, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from services.pos import approvals, catalogue, qris
+from services.pos import approvals, catalogue, outlets, qris
 from services.pos.errors import (
     NO_OPEN_SHIFT,
     NOT_QRIS,
@@ -34,7 +34,7 @@ from services.pos.models import (
     Shift,
     messaging,
 )
-from services.pos.outlets import default_settings, outlet_settings
+from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
@@ -53,6 +53,15 @@ class OutletRules(NamedTuple):
     discount_approval_limit: int
     static_qris_payload: str
     qris_expiry_minutes: int
+
+
+#: The rules of an outlet whose settings were never saved (:func:`services.pos.outlets.default_settings`).
+_DEFAULT_RULES = OutletRules(
+    ppn_registered=False,
+    discount_approval_limit=outlets.DEFAULT_DISCOUNT_APPROVAL_LIMIT,
+    static_qris_payload=outlets.DEMO_STATIC_QRIS,
+    qris_expiry_minutes=outlets.DEFAULT_QRIS_EXPIRY_MINUTES,
+)
 
 
 class OpenShift(NamedTuple):
@@ -99,9 +108,10 @@ def open_shift_for(session: Session, register_id: str, cashier: Principal) -> Op
             code=NO_OPEN_SHIFT,
             errors={"register_id": ["Open a shift on this register first."]},
         )
-    saved = row if row.saved_outlet_id is not None else default_settings(row.outlet_id)
-    rules = OutletRules(
-        saved.ppn_registered, saved.discount_approval_limit, saved.static_qris_payload, saved.qris_expiry_minutes
+    rules = (
+        OutletRules(row.ppn_registered, row.discount_approval_limit, row.static_qris_payload, row.qris_expiry_minutes)
+        if row.saved_outlet_id is not None
+        else _DEFAULT_RULES
     )
     return OpenShift(row.id, row.outlet_id, row.register_id, row.code, rules)
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.pos import checkout
+from services.pos import checkout, outlets
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events import contract, load_event
@@ -73,3 +73,13 @@ def test_the_sale_completed_event_written_at_checkout_keeps_its_contract(pos):
     assert str(payload["sale_id"]) == view["id"] and payload["receipt_no"] == view["receipt_no"]
     assert [line["line_total"] for line in payload["lines"]] == [line["line_total"] for line in view["lines"]]
     assert sum(line["discount"] for line in payload["lines"]) == view["discount_total"] == 5_000
+
+
+def test_an_outlet_never_saved_is_checked_out_under_the_demo_defaults():
+    defaults = outlets.default_settings("outlet-1")
+    assert checkout._DEFAULT_RULES == checkout.OutletRules(
+        defaults.ppn_registered,
+        defaults.discount_approval_limit,
+        defaults.static_qris_payload,
+        defaults.qris_expiry_minutes,
+    )
