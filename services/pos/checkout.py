@@ -4,11 +4,12 @@ number, and the ``sale.completed`` event (through the outbox, only when the sale
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Row, bindparam, select, text
+from sqlalchemy import Date, Integer, Row, bindparam, select, text, true
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, outlets, qris
@@ -75,9 +76,14 @@ class OpenShift(NamedTuple):
 _SHIFTS, _REGISTERS, _OUTLETS = table_of(Shift), table_of(Register), table_of(OutletSettings)
 _SALES, _SALE_LINES, _PAYMENTS = table_of(Sale), table_of(SaleLine), table_of(Payment)
 _OUTBOX = messaging.outbox
-#: The open shift on a register with its register's code and its outlet's saved settings, in one statement.
-_OPEN_SHIFT = (
-    select(
+#: The cashier of the sale already recorded under the client's ``sale_id`` (null when there is none).
+_RECORDED_BY = select(_SALES.c.cashier_id).where(_SALES.c.id == bindparam("sale_id")).scalar_subquery()
+#: What checkout reads before it prices the basket, in one statement for each kind of basket (the keys of
+#: :data:`catalogue.LINE_PRODUCTS`): the open shift on the register with its register's code and its outlet's
+#: saved settings, who recorded a sale under the client's ``sale_id`` before, and the catalogue products the lines
+#: name, one row each (the shift's columns repeated; one row with null product columns when none is found).
+_CHECKOUT_READ = {
+    kind: select(
         _SHIFTS.c.id,
         _SHIFTS.c.outlet_id,
         _SHIFTS.c.register_id,
@@ -88,20 +94,34 @@ _OPEN_SHIFT = (
         _OUTLETS.c.discount_approval_limit,
         _OUTLETS.c.static_qris_payload,
         _OUTLETS.c.qris_expiry_minutes,
+        _RECORDED_BY.label("recorded_by"),
+        *products.c,
     )
     .select_from(
-        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id).outerjoin(
-            _OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id
-        )
+        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id)
+        .outerjoin(_OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id)
+        .outerjoin(products, true())
     )
     .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
-)
+    for kind, products in catalogue.LINE_PRODUCTS.items()
+}
 
 
-def open_shift_for(session: Session, register_id: str, cashier: Principal) -> OpenShift:
-    """The caller's open shift on ``register_id``, its register's code and its outlet's rules (409 when the
-    caller has no open shift there)."""
-    row = session.connection().execute(_OPEN_SHIFT, {"register_id": str(register_id)}).first()
+def _read_for_checkout(session: Session, data: dict, sale_id: str | None) -> Sequence[Row[Any]]:
+    """The rows of :data:`_CHECKOUT_READ` for the loaded body ``data`` (none when the register has no open
+    shift)."""
+    kind, parameters = catalogue.line_products_query(data["lines"])
+    return (
+        session.connection()
+        .execute(_CHECKOUT_READ[kind], {"register_id": str(data["register_id"]), "sale_id": sale_id, **parameters})
+        .all()
+    )
+
+
+def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
+    """The caller's open shift on the register, its register's code and its outlet's rules, from
+    :func:`_read_for_checkout` (409 when the caller has no open shift there)."""
+    row = rows[0] if rows else None
     if row is None or row.cashier_id != cashier.user_id:
         raise Conflict(
             "There is no open shift of yours on this register.",
@@ -140,11 +160,10 @@ def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     )
 
 
-def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
-    """Each line with its catalogue product (a Core row with the catalogue product's columns)."""
-    barcodes = {line["barcode"] for line in lines if line.get("barcode")}
-    product_ids = {str(line["product_id"]) for line in lines if line.get("product_id")}
-    by_code, by_id = catalogue.products_for_lines(session, barcodes, product_ids)
+def _resolve_lines(rows: Sequence[Row[Any]], lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
+    """Each line with its catalogue product (a Core row with the catalogue product's columns), from the rows of
+    :func:`_read_for_checkout`."""
+    by_code, by_id = catalogue.products_by_code_and_id(rows)
     resolved, errors = [], {}
     for index, line in enumerate(lines):
         found = by_code.get(line["barcode"]) if line.get("barcode") else by_id.get(str(line["product_id"]))
@@ -197,20 +216,23 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
 
-    The counter's hot path: the sale, its lines and payments are written with Core inserts (already completed
-    when nothing is pending: one receipt-counter upsert, no insert-then-update) and ``sale.completed`` goes to
-    the outbox serialised once, next to the view built from the same values.
+    The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
+    come in one read (:data:`_CHECKOUT_READ`); the sale, its lines and payments are written with Core inserts
+    (already completed when nothing is pending: one receipt-counter upsert, no insert-then-update) and
+    ``sale.completed`` goes to the outbox serialised once, next to the view built from the same values.
     """
-    sale_id = str(data.get("sale_id") or new_id())
-    if data.get("sale_id"):
-        existing = session.get(Sale, sale_id)
+    client_sale_id = str(data["sale_id"]) if data.get("sale_id") else None
+    rows = _read_for_checkout(session, data, client_sale_id)
+    if client_sale_id and (not rows or rows[0].recorded_by is not None):  # recorded before, or no shift to tell
+        existing = session.get(Sale, client_sale_id)
         if existing is not None:
             if existing.cashier_id != cashier.user_id:
                 raise Conflict("This sale id belongs to another sale.", code=SALE_ID_TAKEN)
             return sale_view(existing), False
-    shift = open_shift_for(session, data["register_id"], cashier)
+    sale_id = client_sale_id or new_id()
+    shift = _open_shift(rows, cashier)
     outlet = shift.outlet
-    resolved = _resolve_lines(session, data["lines"])
+    resolved = _resolve_lines(rows, data["lines"])
     unit_prices = _unit_prices(session, resolved, data.get("priced_at"))
     basket = price_basket(
         [
