@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Date, Integer, Row, bindparam, select, text, true
 from sqlalchemy.orm import Session
 
-from services.pos import approvals, catalogue, outlets, qris
+from services.pos import approvals, catalogue, idempotency, outlets, qris
 from services.pos.errors import (
     NO_OPEN_SHIFT,
     NOT_QRIS,
@@ -207,9 +207,13 @@ def _unit_prices(session: Session, resolved: list[tuple[dict, Row[Any]]], priced
     return [product.price if line.get("unit_price") is None else line["unit_price"] for line, product in resolved]
 
 
-def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[dict, bool]:
+def checkout(
+    session: Session, settings: Settings, cashier: Principal, data: dict, claim: idempotency.Claim | None = None
+) -> tuple[dict, bool]:
     """Record a sale: ``(view, created)``, ``view`` the sale's JSON form (:func:`sale_view`); ``created`` is
-    false when the client's ``sale_id`` was recorded before (``view`` is then that sale).
+    false when the client's ``sale_id`` was recorded before (``view`` is then that sale). Under an
+    ``Idempotency-Key`` (``claim``) the new sale's write may store ``view`` as its response
+    (:meth:`idempotency.Claim.store_in_statement`).
 
     Prices come from the catalogue replica (or, for a sale priced earlier at the counter, a price the product had
     then: :func:`_unit_prices`); totals, discounts, PPN and change from :mod:`pricing`. Discounts
@@ -218,8 +222,9 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
 
     The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
     come in one read (:data:`_CHECKOUT_READ`); the sale, its lines and payments are written with Core inserts
-    (already completed when nothing is pending: one receipt-counter upsert, no insert-then-update) and
-    ``sale.completed`` goes to the outbox serialised once, next to the view built from the same values.
+    (already completed when nothing is pending: one receipt-counter upsert, no insert-then-update; on PostgreSQL
+    one statement, which also stores the response) and ``sale.completed`` goes to the outbox serialised once,
+    next to the view built from the same values.
     """
     client_sale_id = str(data["sale_id"]) if data.get("sale_id") else None
     rows = _read_for_checkout(session, data, client_sale_id)
@@ -328,8 +333,9 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     recorded = SimpleNamespace(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
+    view = sale_view(recorded, now)
     events = _sale_completed_rows(recorded, now) if completed else []
-    _write_sale(session, sale, lines, payments, events)
+    _write_sale(session, sale, lines, payments, events, claim, view)
     if approver is not None:
         approvals.audit(
             session,
@@ -340,19 +346,22 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             sale_id,
             {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
         )
-    return sale_view(recorded, now), True
+    return view, True
 
 
 #: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
 #: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
 #: given). Data-modifying ``WITH`` parts all run; the foreign keys are checked at the end of the statement.
-_WRITE_SALE_POSTGRESQL = text(
-    "WITH sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))"
-    ", lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))"
-    ", payments AS (INSERT INTO payments"
-    " SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))"
-    ", outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
-    " SELECT 1"
+_WRITE_SALE_PARTS = (
+    "sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))",
+    "lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))",
+    "payments AS (INSERT INTO payments SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))",
+    "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))",
+)
+_WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " SELECT 1")
+#: The same, storing the checkout's response in its idempotency claim too.
+_WRITE_SALE_AND_RESPONSE_POSTGRESQL = text(
+    "WITH " + ", ".join((*_WRITE_SALE_PARTS, idempotency.STORE_RESPONSE_PART)) + " SELECT 1"
 )
 
 
@@ -362,18 +371,29 @@ def _json_value(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def _write_sale(session: Session, sale: dict, lines: list[dict], payments: list[dict], outbox_rows: list[dict]) -> None:
-    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, one Core insert
-    per table on SQLite (development and tests)."""
+def _write_sale(
+    session: Session,
+    sale: dict,
+    lines: list[dict],
+    payments: list[dict],
+    outbox_rows: list[dict],
+    claim: idempotency.Claim | None,
+    view: dict,
+) -> None:
+    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, which also stores
+    ``view`` as the first response of ``claim`` when there is one; one Core insert per table on SQLite
+    (development and tests), where :func:`idempotency.run_once` stores the response after."""
     connection = session.connection()  # Core statements straight on the connection: no ORM execute machinery
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            _WRITE_SALE_POSTGRESQL,
-            {
-                name: json.dumps(rows, default=_json_value)
-                for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
-            },
-        )
+        parameters: dict[str, object] = {
+            name: json.dumps(rows, default=_json_value)
+            for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
+        }
+        if claim is None:
+            connection.execute(_WRITE_SALE_POSTGRESQL, parameters)
+        else:
+            parameters.update(claim.store_in_statement(201, json.dumps(view)))
+            connection.execute(_WRITE_SALE_AND_RESPONSE_POSTGRESQL, parameters)
     else:
         connection.execute(_SALES.insert(), sale)
         connection.execute(_SALE_LINES.insert(), lines)

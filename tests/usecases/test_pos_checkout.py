@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.pos import checkout, outlets
+from services.pos import checkout, idempotency, outlets
 from shared.auth import Principal
 from shared.errors import Conflict, DomainError
 from shared.events import contract, load_event
@@ -132,3 +132,24 @@ def test_an_outlet_never_saved_is_checked_out_under_the_demo_defaults():
         defaults.static_qris_payload,
         defaults.qris_expiry_minutes,
     )
+
+
+def test_checkout_under_a_key_stores_the_response_it_answers_and_a_replay_gets_it(pos):
+    """On PostgreSQL the sale's write statement stores the response in the key's claim; on SQLite
+    ``run_once`` stores it after. Either way the record holds the text answered, and a replay answers it."""
+    register_id = pos.ready()
+    body = _cash_sale(register_id)
+
+    def use_case(session, claim):
+        view, created = checkout.checkout(session, pos.settings, CASHIER, body, claim)
+        stored_by_the_write = claim.response is not None
+        assert stored_by_the_write == (pos.runtime.engine.dialect.name == "postgresql")
+        return claim.response or idempotency.StoredResponse(201 if created else 200, json.dumps(view))
+
+    first = idempotency.run_once(pos.runtime.session_factory, "sale", "key-1", "hash-1", use_case)
+    again = idempotency.run_once(pos.runtime.session_factory, "sale", "key-1", "hash-1", use_case)
+    assert again == first and first.status == 201 and json.loads(first.body)["status"] == "completed"
+    with pos.runtime.session_factory() as session:
+        record = idempotency.held_record(session, "sale", "key-1")
+        assert (record.status, record.response_status, record.response_body) == ("done", 201, first.body)
+    assert len(pos.outbox("sale.completed")) == 2  # one sale

@@ -126,9 +126,9 @@ class Sales(MethodView):
         runtime = current_runtime()
         cashier = current_principal()
 
-        def use_case(session):
-            view, created = checkout.checkout(session, runtime.settings, cashier, data)
-            return (201 if created else 200), json.dumps(view)
+        def use_case(session, claim):
+            view, created = checkout.checkout(session, runtime.settings, cashier, data, claim)
+            return claim.response or idempotency.StoredResponse(201 if created else 200, json.dumps(view))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
