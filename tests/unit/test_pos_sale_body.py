@@ -144,7 +144,7 @@ def bodies(draw: st.DrawFn) -> Any:
     return body
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies())
 @example({"register_id": REGISTER, "lines": [{"barcode": "8990000000001", "qty": 1}], "payments": []})
 def test_generated_bodies_load_as_the_schema_loads_them(body):
