@@ -5,11 +5,13 @@ Usage::
 
     .venv/bin/python bench/pos_profile.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
                                           [--lookups 2000] [--checkouts 300] [--profile lookup|checkout]
+                                          [--counter-body] [--show-sql]
 
 Makes a fresh migrated POS database with a 200-product catalogue (through the real ``product.upserted``
 handler), one register and open shift, then times ``GET /catalogue/barcode/<code>`` and ``POST /sales``
 through the Flask test client (CPU time per request and SQL statements per request). ``--profile`` prints the
-top of a cProfile of that path.
+top of a cProfile of that path; ``--counter-body`` checks out with the browser counter's body (its own sale id,
+lines by product id with the prices it charged, ``priced_at``) instead of lines by barcode.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,7 @@ SECRET = "bench-secret-for-sentra-pos-0123456789"
 RUN = timedelta(hours=1)
 
 
-def seed(database_url: str) -> list[tuple[str, int]]:
+def seed(database_url: str) -> list[tuple[str, int, str]]:
     from services.pos import catalogue
 
     engine = make_engine(database_url)
@@ -54,12 +56,13 @@ def seed(database_url: str) -> list[tuple[str, int]]:
     with transaction(make_session_factory(engine)) as session:
         for index in range(200):
             barcode, price = f"899{index:010d}", random.choice([8_000, 12_500, 25_000, 65_000])
+            product_id = str(uuid.uuid4())
             meta, payload = load_event(
                 build_envelope(
                     "product.upserted",
                     "bench",
                     {
-                        "product_id": str(uuid.uuid4()),
+                        "product_id": product_id,
                         "sku": f"SKU-{index:04d}",
                         "barcode": barcode,
                         "name": f"Produk {index}",
@@ -72,7 +75,7 @@ def seed(database_url: str) -> list[tuple[str, int]]:
                 )
             )
             catalogue.apply_product_upserted(session, payload, meta)
-            products.append((barcode, price))
+            products.append((barcode, price, product_id))
     engine.dispose()
     return products
 
@@ -87,6 +90,12 @@ def main() -> int:
     parser.add_argument("--checkouts", type=int, default=300)
     parser.add_argument("--profile", choices=["lookup", "checkout"])
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request of each kind")
+    parser.add_argument(
+        "--counter-body",
+        action="store_true",
+        help="check out with the browser counter's body (its sale id and prices, lines by product id, priced_at) "
+        "instead of lines by barcode",
+    )
     args = parser.parse_args()
     databases = PostgresDatabases(args.admin_url)
     redis_server = RedisServer(Path(tempfile.mkdtemp(prefix="sentra-profile-")))
@@ -135,22 +144,37 @@ def main() -> int:
             == 201
         )
 
+        priced_at = datetime.now(UTC).isoformat()  # the counter's catalogue: current since the run started
+
         def lookup():
-            barcode, _ = random.choice(products)
+            barcode, _, _ = random.choice(products)
             response = client.get(f"/catalogue/barcode/{barcode}", headers=cashier)
             assert response.status_code == 200, response.data
 
         def checkout():
             basket = random.sample(products, 4)
-            total = sum(price for _, price in basket)
+            total = sum(price for _, price, _ in basket)
+            if args.counter_body:  # the browser counter's body: its own sale id and prices, by product id
+                body = {
+                    "sale_id": str(uuid.uuid4()),
+                    "register_id": register["id"],
+                    "lines": [
+                        {"product_id": p, "qty": 1, "discount": 0, "unit_price": price} for _, price, p in basket
+                    ],
+                    "discount": 0,
+                    "payments": [{"method": "cash", "amount": total, "tendered": total}],
+                    "priced_at": priced_at,
+                }
+            else:
+                body = {
+                    "register_id": register["id"],
+                    "lines": [{"barcode": b, "qty": 1} for b, _, _ in basket],
+                    "payments": [{"method": "card", "amount": total, "approval_code": "123456"}],
+                }
             response = client.post(
                 "/sales",
                 headers={**cashier, "Idempotency-Key": str(uuid.uuid4())},
-                json={
-                    "register_id": register["id"],
-                    "lines": [{"barcode": b, "qty": 1} for b, _ in basket],
-                    "payments": [{"method": "card", "amount": total, "approval_code": "123456"}],
-                },
+                json=body,
             )
             assert response.status_code == 201, response.data
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, or_, select, text, update
+from sqlalchemy import Integer, Row, bindparam, false, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.pos.models import CataloguePrice, CatalogueProduct, CatalogueSupplier, SupplierStatus
@@ -134,11 +136,13 @@ _WITH_SUPPLIER_STATUS = select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier
 _BY_BARCODE = _WITH_SUPPLIER_STATUS.where(_PRODUCTS.c.barcode == bindparam("barcode"))
 _BARCODES_IN = _PRODUCTS.c.barcode.in_(bindparam("barcodes", expanding=True))
 _IDS_IN = _PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True))
-#: The products of a basket's lines, by barcodes, by ids or by both (built once; checkout's hottest read).
-_FOR_LINES = {
-    (True, False): _WITH_SUPPLIER_STATUS.where(_BARCODES_IN),
-    (False, True): _WITH_SUPPLIER_STATUS.where(_IDS_IN),
-    (True, True): _WITH_SUPPLIER_STATUS.where(or_(_BARCODES_IN, _IDS_IN)),
+#: The products a basket's lines name, by barcodes, by ids or by both, keyed by ``(any barcodes, any ids)``:
+#: subqueries built once, which checkout joins to its read of the open shift (one statement for both).
+LINE_PRODUCTS = {
+    (True, False): _WITH_SUPPLIER_STATUS.where(_BARCODES_IN).subquery("line_products"),
+    (False, True): _WITH_SUPPLIER_STATUS.where(_IDS_IN).subquery("line_products"),
+    (True, True): _WITH_SUPPLIER_STATUS.where(or_(_BARCODES_IN, _IDS_IN)).subquery("line_products"),
+    (False, False): _WITH_SUPPLIER_STATUS.where(false()).subquery("line_products"),
 }
 
 
@@ -214,18 +218,22 @@ def prices_since(session: Session, product_ids: set[str], moment: datetime) -> d
     return prices
 
 
-def products_for_lines(session: Session, barcodes: set[str], product_ids: set[str]):
-    """``({barcode: (product, supplier_status)}, {product_id: (product, supplier_status)})`` in one query
-    (``product`` a row with the catalogue product's columns)."""
-    if not barcodes and not product_ids:
-        return {}, {}
-    found = session.connection().execute(
-        _FOR_LINES[bool(barcodes), bool(product_ids)], {"barcodes": list(barcodes), "product_ids": list(product_ids)}
-    )
-    rows = [(row, row.supplier_status) for row in found]
-    by_id = {row[0].product_id: row for row in rows}
+def line_products_query(lines: list[dict]) -> tuple[tuple[bool, bool], dict[str, list[str]]]:
+    """Which of :data:`LINE_PRODUCTS` finds the products of ``lines`` (loaded sale lines, each with a
+    ``barcode`` or a ``product_id``), and its parameters."""
+    barcodes = {line["barcode"] for line in lines if line.get("barcode")}
+    product_ids = {str(line["product_id"]) for line in lines if line.get("product_id")}
+    return (bool(barcodes), bool(product_ids)), {"barcodes": list(barcodes), "product_ids": list(product_ids)}
+
+
+def products_by_code_and_id(rows: Iterable[Row[Any]]):
+    """``({barcode: (product, supplier_status)}, {product_id: (product, supplier_status)})`` of the rows a
+    :data:`LINE_PRODUCTS` query found (``product`` a row with the catalogue product's columns; a row whose
+    ``product_id`` is null, from an outer join that found none, is skipped)."""
+    found = [(row, row.supplier_status) for row in rows if row.product_id is not None]
+    by_id = {row[0].product_id: row for row in found}
     grouped: dict[str, list] = {}
-    for row in rows:
+    for row in found:
         grouped.setdefault(row[0].barcode, []).append(row)
-    by_code = {code: tuple(_prefer_sellable(found)) for code, found in grouped.items()}
+    by_code = {code: tuple(_prefer_sellable(same)) for code, same in grouped.items()}
     return by_code, by_id

@@ -4,14 +4,15 @@ number, and the ``sale.completed`` event (through the outbox, only when the sale
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Row, bindparam, select, text
+from sqlalchemy import Date, Integer, Row, bindparam, select, text, true
 from sqlalchemy.orm import Session
 
-from services.pos import approvals, catalogue, qris
+from services.pos import approvals, catalogue, idempotency, outlets, qris
 from services.pos.errors import (
     NO_OPEN_SHIFT,
     NOT_QRIS,
@@ -34,7 +35,7 @@ from services.pos.models import (
     Shift,
     messaging,
 )
-from services.pos.outlets import default_settings, outlet_settings
+from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
@@ -55,6 +56,15 @@ class OutletRules(NamedTuple):
     qris_expiry_minutes: int
 
 
+#: The rules of an outlet whose settings were never saved (:func:`services.pos.outlets.default_settings`).
+_DEFAULT_RULES = OutletRules(
+    ppn_registered=False,
+    discount_approval_limit=outlets.DEFAULT_DISCOUNT_APPROVAL_LIMIT,
+    static_qris_payload=outlets.DEMO_STATIC_QRIS,
+    qris_expiry_minutes=outlets.DEFAULT_QRIS_EXPIRY_MINUTES,
+)
+
+
 class OpenShift(NamedTuple):
     id: str
     outlet_id: str
@@ -66,9 +76,14 @@ class OpenShift(NamedTuple):
 _SHIFTS, _REGISTERS, _OUTLETS = table_of(Shift), table_of(Register), table_of(OutletSettings)
 _SALES, _SALE_LINES, _PAYMENTS = table_of(Sale), table_of(SaleLine), table_of(Payment)
 _OUTBOX = messaging.outbox
-#: The open shift on a register with its register's code and its outlet's saved settings, in one statement.
-_OPEN_SHIFT = (
-    select(
+#: The cashier of the sale already recorded under the client's ``sale_id`` (null when there is none).
+_RECORDED_BY = select(_SALES.c.cashier_id).where(_SALES.c.id == bindparam("sale_id")).scalar_subquery()
+#: What checkout reads before it prices the basket, in one statement for each kind of basket (the keys of
+#: :data:`catalogue.LINE_PRODUCTS`): the open shift on the register with its register's code and its outlet's
+#: saved settings, who recorded a sale under the client's ``sale_id`` before, and the catalogue products the lines
+#: name, one row each (the shift's columns repeated; one row with null product columns when none is found).
+_CHECKOUT_READ = {
+    kind: select(
         _SHIFTS.c.id,
         _SHIFTS.c.outlet_id,
         _SHIFTS.c.register_id,
@@ -79,29 +94,44 @@ _OPEN_SHIFT = (
         _OUTLETS.c.discount_approval_limit,
         _OUTLETS.c.static_qris_payload,
         _OUTLETS.c.qris_expiry_minutes,
+        _RECORDED_BY.label("recorded_by"),
+        *products.c,
     )
     .select_from(
-        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id).outerjoin(
-            _OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id
-        )
+        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id)
+        .outerjoin(_OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id)
+        .outerjoin(products, true())
     )
     .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
-)
+    for kind, products in catalogue.LINE_PRODUCTS.items()
+}
 
 
-def open_shift_for(session: Session, register_id: str, cashier: Principal) -> OpenShift:
-    """The caller's open shift on ``register_id``, its register's code and its outlet's rules (409 when the
-    caller has no open shift there)."""
-    row = session.connection().execute(_OPEN_SHIFT, {"register_id": str(register_id)}).first()
+def _read_for_checkout(session: Session, data: dict, sale_id: str | None) -> Sequence[Row[Any]]:
+    """The rows of :data:`_CHECKOUT_READ` for the loaded body ``data`` (none when the register has no open
+    shift)."""
+    kind, parameters = catalogue.line_products_query(data["lines"])
+    return (
+        session.connection()
+        .execute(_CHECKOUT_READ[kind], {"register_id": str(data["register_id"]), "sale_id": sale_id, **parameters})
+        .all()
+    )
+
+
+def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
+    """The caller's open shift on the register, its register's code and its outlet's rules, from
+    :func:`_read_for_checkout` (409 when the caller has no open shift there)."""
+    row = rows[0] if rows else None
     if row is None or row.cashier_id != cashier.user_id:
         raise Conflict(
             "There is no open shift of yours on this register.",
             code=NO_OPEN_SHIFT,
             errors={"register_id": ["Open a shift on this register first."]},
         )
-    saved = row if row.saved_outlet_id is not None else default_settings(row.outlet_id)
-    rules = OutletRules(
-        saved.ppn_registered, saved.discount_approval_limit, saved.static_qris_payload, saved.qris_expiry_minutes
+    rules = (
+        OutletRules(row.ppn_registered, row.discount_approval_limit, row.static_qris_payload, row.qris_expiry_minutes)
+        if row.saved_outlet_id is not None
+        else _DEFAULT_RULES
     )
     return OpenShift(row.id, row.outlet_id, row.register_id, row.code, rules)
 
@@ -130,11 +160,10 @@ def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
     )
 
 
-def _resolve_lines(session: Session, lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
-    """Each line with its catalogue product (a Core row with the catalogue product's columns)."""
-    barcodes = {line["barcode"] for line in lines if line.get("barcode")}
-    product_ids = {str(line["product_id"]) for line in lines if line.get("product_id")}
-    by_code, by_id = catalogue.products_for_lines(session, barcodes, product_ids)
+def _resolve_lines(rows: Sequence[Row[Any]], lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
+    """Each line with its catalogue product (a Core row with the catalogue product's columns), from the rows of
+    :func:`_read_for_checkout`."""
+    by_code, by_id = catalogue.products_by_code_and_id(rows)
     resolved, errors = [], {}
     for index, line in enumerate(lines):
         found = by_code.get(line["barcode"]) if line.get("barcode") else by_id.get(str(line["product_id"]))
@@ -178,29 +207,37 @@ def _unit_prices(session: Session, resolved: list[tuple[dict, Row[Any]]], priced
     return [product.price if line.get("unit_price") is None else line["unit_price"] for line, product in resolved]
 
 
-def checkout(session: Session, settings: Settings, cashier: Principal, data: dict) -> tuple[dict, bool]:
+def checkout(
+    session: Session, settings: Settings, cashier: Principal, data: dict, claim: idempotency.Claim | None = None
+) -> tuple[dict, bool]:
     """Record a sale: ``(view, created)``, ``view`` the sale's JSON form (:func:`sale_view`); ``created`` is
-    false when the client's ``sale_id`` was recorded before (``view`` is then that sale).
+    false when the client's ``sale_id`` was recorded before (``view`` is then that sale). Under an
+    ``Idempotency-Key`` (``claim``) the new sale's write may store ``view`` as its response
+    (:meth:`idempotency.Claim.store_in_statement`).
 
     Prices come from the catalogue replica (or, for a sale priced earlier at the counter, a price the product had
     then: :func:`_unit_prices`); totals, discounts, PPN and change from :mod:`pricing`. Discounts
     above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
 
-    The counter's hot path: the sale, its lines and payments are written with Core inserts (already completed
-    when nothing is pending: one receipt-counter upsert, no insert-then-update) and ``sale.completed`` goes to
-    the outbox serialised once, next to the view built from the same values.
+    The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
+    come in one read (:data:`_CHECKOUT_READ`); the sale, its lines and payments are written with Core inserts
+    (already completed when nothing is pending: one receipt-counter upsert, no insert-then-update; on PostgreSQL
+    one statement, which also stores the response) and ``sale.completed`` goes to the outbox serialised once,
+    next to the view built from the same values.
     """
-    sale_id = str(data.get("sale_id") or new_id())
-    if data.get("sale_id"):
-        existing = session.get(Sale, sale_id)
+    client_sale_id = str(data["sale_id"]) if data.get("sale_id") else None
+    rows = _read_for_checkout(session, data, client_sale_id)
+    if client_sale_id and (not rows or rows[0].recorded_by is not None):  # recorded before, or no shift to tell
+        existing = session.get(Sale, client_sale_id)
         if existing is not None:
             if existing.cashier_id != cashier.user_id:
                 raise Conflict("This sale id belongs to another sale.", code=SALE_ID_TAKEN)
             return sale_view(existing), False
-    shift = open_shift_for(session, data["register_id"], cashier)
+    sale_id = client_sale_id or new_id()
+    shift = _open_shift(rows, cashier)
     outlet = shift.outlet
-    resolved = _resolve_lines(session, data["lines"])
+    resolved = _resolve_lines(rows, data["lines"])
     unit_prices = _unit_prices(session, resolved, data.get("priced_at"))
     basket = price_basket(
         [
@@ -296,8 +333,9 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
     recorded = SimpleNamespace(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
+    view = sale_view(recorded, now)
     events = _sale_completed_rows(recorded, now) if completed else []
-    _write_sale(session, sale, lines, payments, events)
+    _write_sale(session, sale, lines, payments, events, claim, view)
     if approver is not None:
         approvals.audit(
             session,
@@ -308,19 +346,22 @@ def checkout(session: Session, settings: Settings, cashier: Principal, data: dic
             sale_id,
             {"discount_total": basket.discount_total, "limit": outlet.discount_approval_limit},
         )
-    return sale_view(recorded, now), True
+    return view, True
 
 
 #: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
 #: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
 #: given). Data-modifying ``WITH`` parts all run; the foreign keys are checked at the end of the statement.
-_WRITE_SALE_POSTGRESQL = text(
-    "WITH sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))"
-    ", lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))"
-    ", payments AS (INSERT INTO payments"
-    " SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))"
-    ", outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
-    " SELECT 1"
+_WRITE_SALE_PARTS = (
+    "sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))",
+    "lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))",
+    "payments AS (INSERT INTO payments SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))",
+    "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))",
+)
+_WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " SELECT 1")
+#: The same, storing the checkout's response in its idempotency claim too.
+_WRITE_SALE_AND_RESPONSE_POSTGRESQL = text(
+    "WITH " + ", ".join((*_WRITE_SALE_PARTS, idempotency.STORE_RESPONSE_PART)) + " SELECT 1"
 )
 
 
@@ -330,18 +371,29 @@ def _json_value(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not a column value")
 
 
-def _write_sale(session: Session, sale: dict, lines: list[dict], payments: list[dict], outbox_rows: list[dict]) -> None:
-    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, one Core insert
-    per table on SQLite (development and tests)."""
+def _write_sale(
+    session: Session,
+    sale: dict,
+    lines: list[dict],
+    payments: list[dict],
+    outbox_rows: list[dict],
+    claim: idempotency.Claim | None,
+    view: dict,
+) -> None:
+    """Insert a new sale with its lines, payments and outbox rows: one statement on PostgreSQL, which also stores
+    ``view`` as the first response of ``claim`` when there is one; one Core insert per table on SQLite
+    (development and tests), where :func:`idempotency.run_once` stores the response after."""
     connection = session.connection()  # Core statements straight on the connection: no ORM execute machinery
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            _WRITE_SALE_POSTGRESQL,
-            {
-                name: json.dumps(rows, default=_json_value)
-                for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
-            },
-        )
+        parameters: dict[str, object] = {
+            name: json.dumps(rows, default=_json_value)
+            for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
+        }
+        if claim is None:
+            connection.execute(_WRITE_SALE_POSTGRESQL, parameters)
+        else:
+            parameters.update(claim.store_in_statement(201, json.dumps(view)))
+            connection.execute(_WRITE_SALE_AND_RESPONSE_POSTGRESQL, parameters)
     else:
         connection.execute(_SALES.insert(), sale)
         connection.execute(_SALE_LINES.insert(), lines)

@@ -69,6 +69,37 @@ class StoredResponse:
         return Response(self.body, self.status, mimetype="application/json")
 
 
+#: PostgreSQL: a data-modifying ``WITH`` part that turns the claim into its first response, for a use case that
+#: writes its rows in one statement (its parameters from :meth:`Claim.store_in_statement`).
+STORE_RESPONSE_PART = (
+    "idempotency_stored AS (UPDATE idempotency_records"
+    f" SET status = '{IdempotencyStatus.DONE}', response_status = :response_status, response_body = :response_body"
+    " WHERE scope = :idempotency_scope AND key = :idempotency_key)"
+)
+
+
+@dataclass
+class Claim:
+    """The key a use case runs under, claimed in its transaction. Its first response is stored after the use case
+    (:func:`run_once`), or by the use case's own write statement (:meth:`store_in_statement`): one statement less."""
+
+    scope: str
+    key: str
+    #: The first response, once the use case's statement stores it.
+    response: StoredResponse | None = None
+
+    def store_in_statement(self, status: int, body: str) -> dict[str, object]:
+        """The parameters of :data:`STORE_RESPONSE_PART` for the first response ``status`` / ``body`` (JSON
+        text); the caller's statement must include that part, and the use case answer :attr:`response`."""
+        self.response = StoredResponse(status, body)
+        return {
+            "idempotency_scope": self.scope,
+            "idempotency_key": self.key,
+            "response_status": status,
+            "response_body": body,
+        }
+
+
 def fingerprint(caller_id: str, body) -> str:
     """A hash of who asked and what they asked (key order does not matter)."""
     canonical = json.dumps([caller_id, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -127,15 +158,23 @@ def store_response(session: Session, scope: str, key: str, status: int, body: st
 
 
 def run_once(
-    session_factory: sessionmaker, scope: str, key: str, request_hash: str, use_case: Callable[[Session], tuple]
+    session_factory: sessionmaker,
+    scope: str,
+    key: str,
+    request_hash: str,
+    use_case: Callable[[Session, Claim], StoredResponse],
 ) -> StoredResponse:
-    """Run ``use_case(session) -> (status, json_text)`` at most once for ``key`` and return its first response,
-    claim, use case and stored response in one transaction (an error rolls all of it back)."""
+    """Run ``use_case(session, claim)`` at most once for ``key`` and return its first response, claim, use case
+    and stored response in one transaction (an error rolls all of it back)."""
     with transaction(session_factory) as session:
         stored = claim(session, scope, key, request_hash)
         if stored is None:
-            stored = StoredResponse(*use_case(session))
-            store_response(session, scope, key, stored.status, stored.body)
+            claimed = Claim(scope, key)
+            stored = use_case(session, claimed)
+            if claimed.response is None:
+                store_response(session, scope, key, stored.status, stored.body)
+            elif claimed.response != stored:
+                raise RuntimeError(f"The use case under {scope}/{key} answered another response than it stored.")
     return stored
 
 

@@ -48,10 +48,10 @@ def test_a_key_still_in_flight_is_a_409(pos):
     request_hash = idempotency.fingerprint("kasir-1", body)
     claimed, finish = threading.Event(), threading.Event()
 
-    def first_request(session):
+    def first_request(session, claim):
         claimed.set()
         finish.wait(10)
-        return 201, '{"first": true}'
+        return idempotency.StoredResponse(201, '{"first": true}')
 
     first = threading.Thread(
         target=idempotency.run_once,

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from services.pos import checkout
+from services.pos import checkout, idempotency, outlets
 from shared.auth import Principal
-from shared.errors import Conflict
+from shared.errors import Conflict, DomainError
 from shared.events import contract, load_event
 
 CASHIER = Principal(user_id="kasir-1", name="Siti", role="cashier")
@@ -73,3 +73,83 @@ def test_the_sale_completed_event_written_at_checkout_keeps_its_contract(pos):
     assert str(payload["sale_id"]) == view["id"] and payload["receipt_no"] == view["receipt_no"]
     assert [line["line_total"] for line in payload["lines"]] == [line["line_total"] for line in view["lines"]]
     assert sum(line["discount"] for line in payload["lines"]) == view["discount_total"] == 5_000
+
+
+def test_a_sale_id_recorded_before_is_answered_even_after_its_shift_closed(pos):
+    """Checkout reads the open shift and the recorded sale together; with no open shift left to read, a
+    replayed ``sale_id`` still gets the sale it recorded (a counter resending after the shift was closed)."""
+    register_id = pos.register("R03")
+    shift_id = pos.open_shift(register_id)
+    body = _cash_sale(register_id, sale_id="5b0e4c8a-1111-4222-8333-944455550002")
+    with pos.runtime.transaction() as session:
+        first, _ = checkout.checkout(session, pos.settings, CASHIER, body)
+    closed = pos.client.post(f"/shifts/{shift_id}/close", json={"counted_cash": 565_000}, headers=pos.cashier)
+    assert closed.status_code == 200, closed.json
+    with pos.runtime.transaction() as session:
+        again, created = checkout.checkout(session, pos.settings, CASHIER, body)
+    assert created is False and again == first
+
+
+def test_a_sale_id_of_another_cashiers_sale_is_refused(pos):
+    register_id = pos.ready()
+    body = _cash_sale(register_id, sale_id="5b0e4c8a-1111-4222-8333-944455550003")
+    with pos.runtime.transaction() as session:
+        checkout.checkout(session, pos.settings, CASHIER, body)
+    other = Principal(user_id="kasir-2", name="Dewi", role="cashier")
+    with pytest.raises(Conflict) as refused, pos.runtime.transaction() as session:
+        checkout.checkout(session, pos.settings, other, body)
+    assert refused.value.code == "sale_id_taken"
+
+
+def test_lines_by_barcode_and_by_product_id_are_priced_and_unknown_ones_refused(pos):
+    register_id = pos.ready()
+    batik = pos.product("8991234500035", 350_000, "Batik Tulis Bekasi")
+    mixed = _cash_sale(
+        register_id,
+        lines=[{"barcode": "8991234500011", "qty": 1}, {"product_id": batik, "qty": 1}],
+        payments=[{"method": "cash", "amount": 375_000}],
+    )
+    with pos.runtime.transaction() as session:
+        view, _ = checkout.checkout(session, pos.settings, CASHIER, mixed)
+    assert [(line["name"], line["line_total"]) for line in view["lines"]] == [
+        ("Dodol Betawi Ibu Sari 250 g", 25_000),
+        ("Batik Tulis Bekasi", 350_000),
+    ]
+    unknown = _cash_sale(register_id, lines=[{"product_id": "5b0e4c8a-1111-4222-8333-94445555ffff", "qty": 1}])
+    before = pos.row_counts()
+    with pytest.raises(DomainError) as refused, pos.runtime.transaction() as session:
+        checkout.checkout(session, pos.settings, CASHIER, unknown)
+    assert refused.value.code == "unknown_or_unsellable_product"
+    assert refused.value.errors == {"lines": {0: {"product_id": ["Unknown product."]}}}
+    assert pos.row_counts() == before
+
+
+def test_an_outlet_never_saved_is_checked_out_under_the_demo_defaults():
+    defaults = outlets.default_settings("outlet-1")
+    assert checkout._DEFAULT_RULES == checkout.OutletRules(
+        defaults.ppn_registered,
+        defaults.discount_approval_limit,
+        defaults.static_qris_payload,
+        defaults.qris_expiry_minutes,
+    )
+
+
+def test_checkout_under_a_key_stores_the_response_it_answers_and_a_replay_gets_it(pos):
+    """On PostgreSQL the sale's write statement stores the response in the key's claim; on SQLite
+    ``run_once`` stores it after. Either way the record holds the text answered, and a replay answers it."""
+    register_id = pos.ready()
+    body = _cash_sale(register_id)
+
+    def use_case(session, claim):
+        view, created = checkout.checkout(session, pos.settings, CASHIER, body, claim)
+        stored_by_the_write = claim.response is not None
+        assert stored_by_the_write == (pos.runtime.engine.dialect.name == "postgresql")
+        return claim.response or idempotency.StoredResponse(201 if created else 200, json.dumps(view))
+
+    first = idempotency.run_once(pos.runtime.session_factory, "sale", "key-1", "hash-1", use_case)
+    again = idempotency.run_once(pos.runtime.session_factory, "sale", "key-1", "hash-1", use_case)
+    assert again == first and first.status == 201 and json.loads(first.body)["status"] == "completed"
+    with pos.runtime.session_factory() as session:
+        record = idempotency.held_record(session, "sale", "key-1")
+        assert (record.status, record.response_status, record.response_body) == ("done", 201, first.body)
+    assert len(pos.outbox("sale.completed")) == 2  # one sale

@@ -91,8 +91,9 @@ class Refunds(MethodView):
         runtime = current_runtime()
         caller = current_principal()
 
-        def use_case(session):
-            return 201, json.dumps(refunds.refund_view(refunds.refund(session, runtime.settings, caller, data)))
+        def use_case(session, claim):
+            refund = refunds.refund(session, runtime.settings, caller, data)
+            return idempotency.StoredResponse(201, json.dumps(refunds.refund_view(refund)))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.pos import approvals, checkout, idempotency, sale_lookup
+from services.pos.api import sale_body
 from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleLineOut, SaleOut
 from services.pos.models import PaymentMethod
 from shared.auth import current_principal, requires
@@ -21,7 +22,7 @@ sales_blp = Blueprint("sales", __name__, url_prefix="/sales", description="Sales
 
 
 class SaleLineIn(StrictSchema):
-    barcode = fields.String(validate=validate.Length(min=1, max=64))
+    barcode = fields.String(validate=validate.Length(min=1, max=sale_body.MAX_BARCODE_LENGTH))
     product_id = fields.UUID()
     qty = Quantity(required=True)
     discount = Money(load_default=0)
@@ -42,8 +43,8 @@ class PaymentIn(StrictSchema):
     method = fields.String(required=True, validate=validate.OneOf(list(PaymentMethod)))
     amount = Money(required=True, validate=validate.Range(min=1, error="Must be at least Rp1."))
     tendered = Money()
-    approval_code = fields.String(validate=validate.Length(min=1, max=64))
-    reference = fields.String(validate=validate.Length(min=1, max=128))
+    approval_code = fields.String(validate=validate.Length(min=1, max=sale_body.MAX_APPROVAL_CODE_LENGTH))
+    reference = fields.String(validate=validate.Length(min=1, max=sale_body.MAX_REFERENCE_LENGTH))
 
 
 class SaleIn(StrictSchema):
@@ -52,7 +53,9 @@ class SaleIn(StrictSchema):
     lines = fields.List(
         fields.Nested(SaleLineIn),
         required=True,
-        validate=validate.Length(min=1, max=200, error="The cart needs 1 to 200 lines."),
+        validate=validate.Length(
+            min=1, max=sale_body.MAX_LINES, error=f"The cart needs 1 to {sale_body.MAX_LINES} lines."
+        ),
     )
     discount = Money(load_default=0)
     priced_at = fields.AwareDateTime(
@@ -62,7 +65,18 @@ class SaleIn(StrictSchema):
         }
     )
     approval = fields.Nested(ApprovalIn)
-    payments = fields.List(fields.Nested(PaymentIn), required=True, validate=validate.Length(max=10))
+    payments = fields.List(
+        fields.Nested(PaymentIn), required=True, validate=validate.Length(max=sale_body.MAX_PAYMENTS)
+    )
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        """The body as the fields above load it: quickly when it is valid (:func:`sale_body.quick_load`), else
+        through marshmallow, which answers every refusal."""
+        if many is None and partial is None and unknown is None:
+            loaded = sale_body.quick_load(data, self.fields["priced_at"])
+            if loaded is not None:
+                return loaded
+        return super().load(data, many=many, partial=partial, unknown=unknown)
 
 
 class VoidIn(StrictSchema):
@@ -112,9 +126,9 @@ class Sales(MethodView):
         runtime = current_runtime()
         cashier = current_principal()
 
-        def use_case(session):
-            view, created = checkout.checkout(session, runtime.settings, cashier, data)
-            return (201 if created else 200), json.dumps(view)
+        def use_case(session, claim):
+            view, created = checkout.checkout(session, runtime.settings, cashier, data, claim)
+            return claim.response or idempotency.StoredResponse(201 if created else 200, json.dumps(view))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
