@@ -62,15 +62,23 @@ class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type info
     def __init__(self, app: Flask) -> None:
         self._undocumented: list[Callable[[Any], None]] = []
         self._documenting = threading.RLock()  # documenting reads spec itself
+        self._failure: Exception | None = None
         super().__init__(app)
 
     @property
     def spec(self) -> Any:
-        """The API description, with everything registered so far documented in it."""
+        """The API description, with everything registered so far documented in it. Should documenting fail (a
+        schema apispec cannot describe), every later read fails the same way rather than answer part of it."""
         with self._documenting:
+            if self._failure is not None:
+                raise self._failure
             pending, self._undocumented = self._undocumented, []
-            for document in pending:
-                document(self._spec)
+            try:
+                for document in pending:
+                    document(self._spec)
+            except Exception as exc:
+                self._failure = exc
+                raise
         return self._spec
 
     @spec.setter
