@@ -4,7 +4,7 @@ Every service hashes with argon2-cffi's default parameters (RFC 9106's low-memor
 64 MiB in four lanes), about a tenth of a second of a core per hash or check. ``SENTRA_PASSWORD_HASHING=cheapest``
 chooses argon2's cheapest parameters instead, for the test suite, which makes and logs in thousands of accounts;
 production refuses that setting (:func:`shared.config.load_settings`). A hash carries its own parameters, so it
-verifies whatever the setting, and a login rehashes a password whose hash is cheaper than the current setting.
+verifies whatever the setting, and a login rehashes a password whose hash was made with other parameters.
 The setting is process-wide, like logging: :func:`shared.runtime.build_runtime` applies it when a process starts.
 """
 
