@@ -3,6 +3,7 @@ apps with their migrations applied, tokens for every role, and real worker proce
 
 from __future__ import annotations
 
+import fcntl
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -36,8 +37,9 @@ def pytest_collection_modifyitems(items):
 
     ``make test`` hands the tests out with pytest-xdist's work stealing: each process starts with a share of this
     list, in this order, and one that runs out takes the last half of the longest queue. The slow tests (mostly
-    waiting: for a timeout, an outage, an idle minute) thus start at once, one after another in the first
-    process, while the others work through the rest; none of them is left to start last on an idle machine."""
+    waiting: for a timeout, an outage, an idle minute) thus start at once in the first process while the others
+    work through the rest, and none of them is left to start last on an idle machine. A process that steals
+    some still runs them one at a time with the first (:func:`_slow_tests_one_at_a_time`)."""
     items.sort(key=_start_order)
 
 
@@ -47,6 +49,18 @@ def _start_order(item) -> int:
     if item.get_closest_marker("e2e") or item.get_closest_marker("browser"):
         return 1
     return 2
+
+
+@pytest.fixture(autouse=True)
+def _slow_tests_one_at_a_time(request, tmp_path_factory):
+    """A slow test holds a lock all the test processes of the run share: they time recovery from a fault, and two
+    at a time on two cores one of them once missed its convergence deadline."""
+    if request.node.get_closest_marker("slow") is None:
+        yield
+        return
+    with (tmp_path_factory.getbasetemp().parent / "slow-tests.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")
