@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError
 
 from services.pos.api import sale_body
-from services.pos.api.sales import SaleIn
+from services.pos.api.sales import PaymentIn, SaleIn, SaleLineIn
 from services.pos.models import PaymentMethod
 from shared.schemas import MAX_MONEY, MAX_QUANTITY
 
@@ -253,3 +253,18 @@ def test_a_refusal_keeps_the_schemas_field_paths_and_messages():
     with pytest.raises(ValidationError) as refused:
         SCHEMA.load(changed(("lines", 1, "qty"), 0))
     assert refused.value.messages == {"lines": {1: {"qty": [f"Must be between 1 and {MAX_QUANTITY}."]}}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "quick_fields", "hooks"),
+    [
+        (SaleIn, sale_body._SALE_FIELDS | {"approval"}, set()),
+        (SaleLineIn, sale_body._LINE_FIELDS, {"_barcode_or_product"}),
+        (PaymentIn, sale_body._PAYMENT_FIELDS, set()),
+    ],
+)
+def test_the_schemas_have_the_fields_and_hooks_the_quick_loader_was_written_for(schema, quick_fields, hooks):
+    """A field or a hook (a cross-field rule, a load step) added to a checkout schema must be taught to the quick
+    loader too, or the loader would accept what the schema refuses: this fails until both agree again."""
+    assert set(schema().fields) == quick_fields
+    assert {name for tagged in schema._hooks.values() for name, *_ in tagged} == hooks
