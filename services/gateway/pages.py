@@ -9,7 +9,7 @@ rendered here from the suppliers and inventory services (phone first, no script 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from flask import (
@@ -38,6 +38,7 @@ from services.gateway.sessions import (
     set_session_cookie,
     start_session,
 )
+from shared import business_time
 from shared.auth import TOKEN_LIFETIME, Unauthorized
 from shared.runtime import current_runtime
 
@@ -204,7 +205,7 @@ def supplier():
     caller = _caller_or_none()
     if caller is None or caller.principal.role != "supplier":
         return _page("supplier")
-    today = date.today()
+    today = business_time.today()
     parts: dict[str, object] = {}
     failures: dict[str, str] = {}
     sources = {
