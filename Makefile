@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run demo-logins translations test test-fast test-postgres lint typecheck lock install browser-deps clean
+.PHONY: run demo-logins translations test test-fast test-postgres screenshots lint typecheck lock install browser-deps clean
 
 # Dependencies come pinned from requirements.lock (made from pyproject.toml by `make lock`). The project itself is
 # not installed: every command runs from this directory, which puts shared/ and services/ on the import path.
@@ -44,6 +44,10 @@ test-fast: install translations
 ## The same suite with every database test also on PostgreSQL.
 test-postgres:
 	SENTRA_TEST_POSTGRES_URL=$${SENTRA_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test} $(MAKE) test
+
+## The browser tests, keeping a screenshot of each page they check (desktop and 360 px) in build/screenshots/.
+screenshots: install translations browser-deps
+	SENTRA_TEST_SCREENSHOTS=1 $(PY) -m pytest -m browser $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 ## Lint and format check (ruff, configured in pyproject.toml).
 lint: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.support import (
     RedisServer,
     WorkerProcess,
     settings_for,
+    start_together,
 )
 
 pytest_plugins = ["tests.pos_support", "tests.suppliers_support"]
@@ -31,16 +33,25 @@ hypothesis_settings.load_profile("sentra")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [])
 
 
+#: How many of the run's processes start with a share of the slow tests: while one of them runs a slow test, the
+#: other sets up its next one (the slow tests' set-up, a platform of apps and workers, is half their time).
+SLOW_TEST_PROCESSES = 2
+
+
 def pytest_collection_modifyitems(items):
     """Run the longest kinds of test first: the slow fault and ``make run`` tests, then the end-to-end and browser
     tests, then the rest (a stable sort: files and parameters keep their order within a kind).
 
-    ``make test`` hands the tests out with pytest-xdist's work stealing: each process starts with a share of this
-    list, in this order, and one that runs out takes the last half of the longest queue. The slow tests (mostly
-    waiting: for a timeout, an outage, an idle minute) thus start at once in the first process while the others
-    work through the rest, and none of them is left to start last on an idle machine. A process that steals
-    some still runs them one at a time with the first (:func:`_slow_tests_one_at_a_time`)."""
+    ``make test`` hands the tests out with pytest-xdist's work stealing: each process starts with an equal,
+    contiguous share of this list, and one that runs out takes the last half of the longest queue. Under it the
+    slow tests (mostly waiting: for a timeout, an outage, an idle minute) are dealt to the head of the first
+    :data:`SLOW_TEST_PROCESSES` shares, so they start at once while the other processes work through the rest,
+    and none of them is left to start last on an idle machine. Their calls still run one at a time
+    (:func:`pytest_runtest_call`)."""
     items.sort(key=_start_order)
+    processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if processes > 1:
+        items[:] = _deal_slow_tests(items, processes, min(SLOW_TEST_PROCESSES, processes))
 
 
 def _start_order(item) -> int:
@@ -51,16 +62,34 @@ def _start_order(item) -> int:
     return 2
 
 
-@pytest.fixture(autouse=True)
-def _slow_tests_one_at_a_time(request, tmp_path_factory):
-    """A slow test holds a lock all the test processes of the run share: they time recovery from a fault, and two
-    at a time on two cores one of them once missed its convergence deadline."""
-    if request.node.get_closest_marker("slow") is None:
-        yield
-        return
-    with (tmp_path_factory.getbasetemp().parent / "slow-tests.lock").open("w") as lock:
+def _deal_slow_tests(items: list, processes: int, dealt_to: int) -> list:
+    """``items`` (slow tests first) reordered so that the first ``dealt_to`` of the ``processes`` equal shares
+    work stealing starts with each begin with every ``dealt_to``-th slow test."""
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = items[len(slow) :]
+    ordered: list = []
+    for share in range(processes):
+        size = (len(items) - len(ordered)) // (processes - share)  # as the scheduler divides what is left
+        head = slow[share::dealt_to] if share < dealt_to else []
+        taken = max(0, size - len(head))
+        ordered += head + rest[:taken]
+        rest = rest[taken:]
+    return ordered + rest
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A slow test's call holds a lock all the test processes of the run share: the slow tests time recovery from
+    a fault (a Redis restart, an outage, a hung worker), and two at a time on two cores one of them once missed
+    its convergence deadline. Their set-up and tear-down (starting and stopping apps and workers) need no lock,
+    nor do slow tests marked ``slow(alone=False)``, which time no recovery (``make run`` watched for a minute)."""
+    slow = item.get_closest_marker("slow")
+    if slow is None or not slow.kwargs.get("alone", True) or "PYTEST_XDIST_TESTRUNUID" not in os.environ:
+        return (yield)
+    lock_path = Path(tempfile.gettempdir()) / f"sentra-slow-tests-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
+    with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -141,21 +170,35 @@ def token():
 
 
 @pytest.fixture
-def start_worker(tmp_path):
-    """``start_worker(settings, beat=False)`` → a running celery worker subprocess for that service."""
+def start_workers(tmp_path):
+    """``start_workers({service: settings}, beat="pos")`` → ``{service: worker}``, running celery worker
+    subprocesses started together (the one of ``beat`` also runs the beat); stopped when the test ends."""
     workers: list[WorkerProcess] = []
 
-    def start(settings, beat: bool = False) -> WorkerProcess:
-        worker = WorkerProcess(settings, Path(tmp_path) / f"{settings.service}-worker.log", beat=beat)
-        worker.start()
-        workers.append(worker)
-        return worker
+    def start(settings: dict, beat: str | None = None) -> dict[str, WorkerProcess]:
+        started = {
+            service: WorkerProcess(one, Path(tmp_path) / f"{service}-worker.log", beat=service == beat)
+            for service, one in settings.items()
+        }
+        workers.extend(started.values())
+        start_together(started.values())
+        return started
 
     yield start
     for worker in workers:
-        worker.terminate()
+        worker.terminate(cold=True)
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def start_worker(start_workers):
+    """``start_worker(settings, beat=False)`` → a running celery worker subprocess for that service."""
+
+    def start(settings, beat: bool = False) -> WorkerProcess:
+        return start_workers({settings.service: settings}, beat=settings.service if beat else None)[settings.service]
+
+    return start
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -150,7 +151,9 @@ class ServedApp:
         self.server = make_server("127.0.0.1", port, app, threaded=True)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: stopping waits for the serving loop to notice (half a second by default).
+        serve = partial(self.server.serve_forever, poll_interval=0.05)
+        self.thread = threading.Thread(target=serve, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -446,6 +449,11 @@ class WorkerProcess:
         self._terminating = False
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (:meth:`wait_ready` waits; :func:`start_together`)."""
         service = self.settings.service
         self._terminating = False
         command = worker_command(service)
@@ -453,11 +461,16 @@ class WorkerProcess:
         if self.beat:
             command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self._log = open(self.log_path, "ab")
+        self._log_start = self._log.tell()  # a restarted worker appends to the log of its earlier run
         self.process = subprocess.Popen(
             command, env=service_env(self.settings), cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT
         )
+
+    def wait_ready(self) -> None:
+        """Wait until the launched worker consumes (its log says ``ready.``); raise with its log if it died."""
+        service = self.settings.service
         eventually(
-            lambda: b"ready." in self.log_path.read_bytes() or self._died(),
+            lambda: b"ready." in self.log_path.read_bytes()[self._log_start :] or self._died(),
             timeout=30,
             message=f"{service} worker ready",
         )
@@ -484,10 +497,11 @@ class WorkerProcess:
         main = psutil.Process(self.process.pid)
         return [main, *main.children(recursive=True)]
 
-    def terminate(self) -> None:
-        """Ask for a warm shutdown without waiting (so several workers wind down at once); :meth:`stop` waits."""
+    def terminate(self, cold: bool = False) -> None:
+        """Ask for a warm shutdown (the tasks running finish), or a cold one (they stop where they are, as when a
+        test is over), without waiting, so several workers wind down at once; :meth:`stop` waits."""
         if self.process and self.process.poll() is None and not self._terminating:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGQUIT if cold else signal.SIGTERM)
             self._terminating = True
 
     def stop(self) -> None:
@@ -501,6 +515,16 @@ class WorkerProcess:
         self.process = None
         if getattr(self, "_log", None):
             self._log.close()
+
+
+def start_together(workers: Iterable[WorkerProcess]) -> None:
+    """Launch every one of ``workers``, then wait until each is ready: a worker spends a second or more importing
+    the service and forking its pool, and several do that at once."""
+    workers = list(workers)
+    for worker in workers:
+        worker.launch()
+    for worker in workers:
+        worker.wait_ready()
 
 
 class DevStack:
@@ -527,6 +551,7 @@ class DevStack:
             env[f"SENTRA_{name.upper()}_URL"] = url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
+        self._log_start = self._log.tell()  # a restarted worker appends to the log of its earlier run
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deploy.dev"],
             cwd=PROJECT_ROOT,

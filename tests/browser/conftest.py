@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.browser.accessibility import assert_accessible
-from tests.support import ServedApp, eventually, free_port
+from tests.support import ServedApp, eventually, free_port, start_together
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -115,8 +115,7 @@ class RunningCentre:
         self.workers = [
             WorkerProcess(settings[service], directory / f"{service}-worker.log") for service in self.WORKER_SERVICES
         ]
-        for worker in self.workers:
-            worker.start()
+        start_together(self.workers)
         self.centre = Centre(url=urls["gateway"], apps=apps, manager=requests.Session())
         self.centre.add_user("manajer", "Dewi Manajer", "manager", "manajer-pass-1")
         self.centre.add_user("kasir", "Rudi Kasir", "cashier", "kasir-pass-1")
@@ -143,12 +142,11 @@ class RunningCentre:
         for worker in self.workers:
             worker.stop()
         self.redis.client().flushall()
-        for worker in self.workers:
-            worker.start()
+        start_together(self.workers)
 
     def stop(self) -> None:
         for worker in self.workers:
-            worker.terminate()
+            worker.terminate(cold=True)
         for worker in self.workers:
             worker.stop()
         for server in self.served:
@@ -284,6 +282,10 @@ def sell(centre: Centre, barcode: str, qty: int, amount: int) -> dict:
 
 
 def screenshot(page, name: str) -> None:
+    """The whole page as a PNG in ``build/screenshots/`` when ``SENTRA_TEST_SCREENSHOTS=1`` (``make screenshots``):
+    pictures for people to look at, which the tests' assertions do not need."""
+    if os.environ.get("SENTRA_TEST_SCREENSHOTS") != "1":
+        return
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 

@@ -1,7 +1,7 @@
 """Every page, walked: the manager's console followed link by link from its overview, the supplier's portal and
 the counter, each read in Bahasa Indonesia. No page shows a sentence of the catalogue left in English, a raw id
 or an English status word; every page has the language switch, passes axe-core, does not scroll sideways at
-360 px and is photographed on a desktop and a phone (``build/screenshots/walk-*``)."""
+360 px, and is photographed on a desktop and a phone under ``make screenshots`` (``build/screenshots/walk-*``)."""
 
 from __future__ import annotations
 

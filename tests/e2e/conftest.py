@@ -40,7 +40,7 @@ def platform_overrides() -> dict[str, dict]:
 
 
 @pytest.fixture
-def platform(make_settings, redis_server, start_worker, platform_overrides):
+def platform(make_settings, redis_server, start_workers, platform_overrides):
     from services.gateway import create_app as gateway_app
     from services.inventory import create_app as inventory_app
     from services.pos import create_app as pos_app
@@ -56,7 +56,7 @@ def platform(make_settings, redis_server, start_worker, platform_overrides):
     apps = {service: factory(settings[service]) for service, factory in factories.items()}
     served = [ServedApp(app, ports[service]) for service, app in apps.items()]
     redis_server.client().flushall()  # no messages left over from earlier tests
-    workers = {service: start_worker(settings[service], beat=service == "pos") for service in WORKER_SERVICES}
+    workers = start_workers({service: settings[service] for service in WORKER_SERVICES}, beat="pos")
     yield Platform(urls=urls, settings=settings, apps=apps, redis=redis_server, workers=workers)
     for app in served:
         app.stop()

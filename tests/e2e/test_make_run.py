@@ -20,7 +20,8 @@ import requests
 from shared.config import PROJECT_ROOT
 from tests.support import DevStack, eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+#: Slow, but timing no recovery from a fault: they run alongside the fault tests (see tests/conftest.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(alone=False)]
 
 #: How long the idle platform is watched, and the most log lines it may print meanwhile (fewer than 5 a minute).
 IDLE_WATCH_SECONDS = 60
