@@ -26,6 +26,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -70,6 +71,8 @@ BUSY_QUEUE_MESSAGES = 20
 #: out in the same messages, so under load a consumer gets several per delivery and applies them in one
 #: transaction (one message per sale would cost a Celery delivery, a claim and a commit per sale).
 RELAY_LINGER_SECONDS = 0.05
+#: The relays of this process whose background thread has started (see :func:`stop_every_relay`).
+_RELAYS_STARTED: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
@@ -485,6 +488,13 @@ def republish_delay(deadline: timedelta, publications: int) -> timedelta:
     return min(delay, max(deadline, MAX_REPUBLISH_INTERVAL))
 
 
+def stop_every_relay() -> None:
+    """:meth:`OutboxRelay.stop` every relay of this process whose thread has started (e.g. before the databases of
+    a test's apps go away)."""
+    for relay in list(_RELAYS_STARTED):
+        relay.stop()
+
+
 class OutboxRelay:
     """Publishes outbox rows to Celery queues.
 
@@ -521,18 +531,30 @@ class OutboxRelay:
         self._lock = threading.Lock()
 
     def kick(self) -> None:
-        """Ask the background thread to publish now (starts it on first use, after any fork)."""
+        """Ask the background thread to publish now (starts it on first use, after any fork or :meth:`stop`)."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
                 self._thread.start()
+                _RELAYS_STARTED.add(self)
         self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the background thread, waiting for what it is publishing; what it has not taken yet stays pending
+        for the sweep (or the next :meth:`kick`, which starts a new thread)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._wake.set()
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
             self._wake.wait()
             time.sleep(self.linger)  # under load, the commits of this moment go out together
             self._wake.clear()
+            if self._thread is not threading.current_thread():
+                return  # stopped
             try:
                 self.publish_pending()
             except Exception:  # the sweep will pick the rows up; the relay thread must survive

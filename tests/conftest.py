@@ -13,6 +13,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from shared.auth import Principal, issue_access_token
+from shared.messaging import stop_every_relay
 from tests.support import (
     POSTGRES_URL_ENV,
     TEST_JWT_SECRET,
@@ -114,9 +115,14 @@ def postgres_databases():
 
 @pytest.fixture(autouse=True)
 def _drop_the_tests_databases(postgres_databases):
-    """(PostgreSQL) When a test ends, its databases go, and with them every connection its apps still hold."""
+    """(PostgreSQL) When a test ends, its databases go, and with them every connection its apps still hold. Their
+    outbox relays stop first: a relay woken by the test's last commit would otherwise fail on a database gone and
+    log the traceback while the next test builds its apps. (Python 3.11 formats a traceback with ``ast.parse``,
+    which is not safe in two threads at once: werkzeug compiling the next app's routes then failed with
+    ``SystemError: AST constructor recursion depth mismatch``.)"""
     yield
     if postgres_databases is not None:
+        stop_every_relay()
         postgres_databases.drop_test_databases()
 
 

@@ -52,6 +52,17 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
 
 
+def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_another(runtime):
+    _register_supplier(runtime)
+    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 2, message="the relay thread sent both rows")
+    first = runtime.relay._thread
+    runtime.relay.stop()
+    assert not first.is_alive()
+    _register_supplier(runtime)
+    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 4, message="a new relay thread sent the new rows")
+    assert runtime.relay._thread is not first
+
+
 @pytest.mark.slow
 def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_is_back(runtime, redis_server):
     redis_server.stop()
