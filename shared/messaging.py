@@ -71,8 +71,9 @@ BUSY_QUEUE_MESSAGES = 20
 #: out in the same messages, so under load a consumer gets several per delivery and applies them in one
 #: transaction (one message per sale would cost a Celery delivery, a claim and a commit per sale).
 RELAY_LINGER_SECONDS = 0.05
-#: The relays of this process whose background thread has started (see :func:`stop_every_relay`).
+#: The relays of this process whose background thread has started (see :func:`stop_every_relay`), and its lock.
 _RELAYS_STARTED: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
+_RELAYS_LOCK = threading.Lock()
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
@@ -488,11 +489,17 @@ def republish_delay(deadline: timedelta, publications: int) -> timedelta:
     return min(delay, max(deadline, MAX_REPUBLISH_INTERVAL))
 
 
-def stop_every_relay() -> None:
-    """:meth:`OutboxRelay.stop` every relay of this process whose thread has started (e.g. before the databases of
-    a test's apps go away)."""
-    for relay in list(_RELAYS_STARTED):
-        relay.stop()
+def stop_every_relay(timeout: float = 5.0) -> None:
+    """:meth:`OutboxRelay.stop` every relay of this process whose thread has started and wait for their threads
+    (e.g. before the databases of a test's apps go away); a thread still publishing after ``timeout`` is logged."""
+    with _RELAYS_LOCK:
+        relays = list(_RELAYS_STARTED)
+    threads = [thread for thread in (relay.stop() for relay in relays) if thread is not None]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            log.warning("an outbox relay thread was still publishing %.0f s after it was stopped", timeout)
 
 
 class OutboxRelay:
@@ -534,27 +541,32 @@ class OutboxRelay:
         """Ask the background thread to publish now (starts it on first use, after any fork or :meth:`stop`)."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+                self._wake = threading.Event()  # each thread its own: a stopped one cannot clear its successor's
+                self._thread = threading.Thread(target=self._run, args=(self._wake,), name="outbox-relay", daemon=True)
                 self._thread.start()
-                _RELAYS_STARTED.add(self)
-        self._wake.set()
+                with _RELAYS_LOCK:
+                    _RELAYS_STARTED.add(self)
+            wake = self._wake
+        wake.set()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """End the background thread, waiting for what it is publishing; what it has not taken yet stays pending
-        for the sweep (or the next :meth:`kick`, which starts a new thread)."""
+    def stop(self) -> threading.Thread | None:
+        """Tell the background thread to end after what it is publishing, without waiting; returns the thread to
+        join. What it has not taken yet stays pending for the sweep (or the next :meth:`kick`, which starts a new
+        thread)."""
         with self._lock:
             thread, self._thread = self._thread, None
-        if thread is not None:
             self._wake.set()
-            thread.join(timeout)
+        return thread
 
-    def _run(self) -> None:
+    def _run(self, wake: threading.Event) -> None:
         while True:
-            self._wake.wait()
-            time.sleep(self.linger)  # under load, the commits of this moment go out together
-            self._wake.clear()
+            wake.wait()
             if self._thread is not threading.current_thread():
                 return  # stopped
+            time.sleep(self.linger)  # under load, the commits of this moment go out together
+            wake.clear()
+            if self._thread is not threading.current_thread():
+                return
             try:
                 self.publish_pending()
             except Exception:  # the sweep will pick the rows up; the relay thread must survive

@@ -39,7 +39,8 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get(POSTGRES_URL_ENV) else [
 SLOW_TEST_PROCESSES = 2
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)  # after ``-m``/``-k`` have taken their tests out: the shares are of what is left
+def pytest_collection_modifyitems(config, items):
     """Run the longest kinds of test first: the slow fault and ``make run`` tests, then the end-to-end and browser
     tests, then the rest (a stable sort: files and parameters keep their order within a kind).
 
@@ -51,7 +52,7 @@ def pytest_collection_modifyitems(items):
     (:func:`pytest_runtest_call`)."""
     items.sort(key=_start_order)
     processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if processes > 1:
+    if processes > 1 and config.getoption("dist", None) == "worksteal":
         items[:] = _deal_slow_tests(items, processes, min(SLOW_TEST_PROCESSES, processes))
 
 
@@ -64,8 +65,9 @@ def _start_order(item) -> int:
 
 
 def _deal_slow_tests(items: list, processes: int, dealt_to: int) -> list:
-    """``items`` (slow tests first) reordered so that the first ``dealt_to`` of the ``processes`` equal shares
-    work stealing starts with each begin with every ``dealt_to``-th slow test."""
+    """``items`` (slow tests first) reordered so that the first ``dealt_to`` of the ``processes`` shares, as work
+    stealing divides them at the start, each begin with every ``dealt_to``-th slow test (best effort: slow tests
+    that outnumber a share spill into the next)."""
     slow = [item for item in items if item.get_closest_marker("slow")]
     rest = items[len(slow) :]
     ordered: list = []
@@ -82,10 +84,8 @@ def _deal_slow_tests(items: list, processes: int, dealt_to: int) -> list:
 def pytest_runtest_call(item):
     """A slow test's call holds a lock all the test processes of the run share: the slow tests time recovery from
     a fault (a Redis restart, an outage, a hung worker), and two at a time on two cores one of them once missed
-    its convergence deadline. Their set-up and tear-down (starting and stopping apps and workers) need no lock,
-    nor do slow tests marked ``slow(alone=False)``, which time no recovery (``make run`` watched for a minute)."""
-    slow = item.get_closest_marker("slow")
-    if slow is None or not slow.kwargs.get("alone", True) or "PYTEST_XDIST_TESTRUNUID" not in os.environ:
+    its convergence deadline. Their set-up and tear-down (starting and stopping apps and workers) need no lock."""
+    if item.get_closest_marker("slow") is None or "PYTEST_XDIST_TESTRUNUID" not in os.environ:
         return (yield)
     lock_path = Path(tempfile.gettempdir()) / f"sentra-slow-tests-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
     with lock_path.open("w") as lock:

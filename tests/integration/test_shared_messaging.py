@@ -55,8 +55,8 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
 def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_another(runtime):
     _register_supplier(runtime)
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 2, message="the relay thread sent both rows")
-    first = runtime.relay._thread
-    runtime.relay.stop()
+    first = runtime.relay.stop()
+    first.join(5)
     assert not first.is_alive()
     _register_supplier(runtime)
     eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 4, message="a new relay thread sent the new rows")
