@@ -448,16 +448,13 @@ class WorkerProcess:
         self.process: subprocess.Popen | None = None
         self._terminating = False
 
-    def start(self) -> None:
-        self.launch()
-        self.wait_ready()
-
     def launch(self) -> None:
         """Start the process without waiting for it (:meth:`wait_ready` waits; :func:`start_together`)."""
         service = self.settings.service
         self._terminating = False
         command = worker_command(service)
-        command[command.index("--hostname") + 1] = f"{service}-{uuid.uuid4().hex[:6]}@test"
+        self._hostname = f"{service}-{uuid.uuid4().hex[:6]}@test"
+        command[command.index("--hostname") + 1] = self._hostname
         if self.beat:
             command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self._log = open(self.log_path, "ab")
@@ -469,8 +466,9 @@ class WorkerProcess:
     def wait_ready(self) -> None:
         """Wait until the launched worker consumes (its log says ``ready.``); raise with its log if it died."""
         service = self.settings.service
+        ready = f"{self._hostname} ready.".encode()
         eventually(
-            lambda: b"ready." in self.log_path.read_bytes()[self._log_start :] or self._died(),
+            lambda: ready in self.log_path.read_bytes()[self._log_start :] or self._died(),
             timeout=30,
             message=f"{service} worker ready",
         )
@@ -551,7 +549,6 @@ class DevStack:
             env[f"SENTRA_{name.upper()}_URL"] = url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
-        self._log_start = self._log.tell()  # a restarted worker appends to the log of its earlier run
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deploy.dev"],
             cwd=PROJECT_ROOT,

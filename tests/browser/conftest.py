@@ -140,6 +140,8 @@ class RunningCentre:
 
     def _restart_workers_on_an_empty_broker(self) -> None:
         for worker in self.workers:
+            worker.terminate(cold=True)
+        for worker in self.workers:
             worker.stop()
         self.redis.client().flushall()
         start_together(self.workers)

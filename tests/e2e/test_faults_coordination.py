@@ -24,8 +24,8 @@ from tests.support import database_refusing, eventually
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CONSUMERS = ("inventory", "suppliers")
-#: How long a consumer's database stays out of service: several retries of each event with its backoff (2, 4,
-#: 8 s ...), well within its :data:`shared.messaging.MAX_ATTEMPTS`.
+#: How long a consumer's database stays out of service: several retries of each event with its backoff (at most
+#: 2, 4, 8 s ..., with jitter), well within its :data:`shared.messaging.MAX_ATTEMPTS`.
 OUTAGE_SECONDS = 15
 #: How often, at most, kombu hands out again the unacknowledged messages older than the visibility timeout: a scan
 #: every ``unacked_restore_interval`` (10 s), acted on every time (``unacked_restore_throttle`` 1, see

@@ -117,9 +117,13 @@ def _drop_from_queue(platform, queue: str, event_type: str) -> int:
     return sum(client.lrem(queue, 1, raw) for raw, types in _queued_events(platform, queue) if event_type in types)
 
 
-def test_a_refund_delivered_before_its_sale_is_parked_then_applied_once_the_sale_arrives(platform, shop, start_worker):
+def test_a_refund_delivered_before_its_sale_is_parked_then_applied_once_the_sale_arrives(
+    platform, shop, start_worker, start_workers
+):
     for service in (*CONSUMERS, "pos"):
-        platform.workers[service].stop()  # the sale and its refund wait in Redis; no sweep publishes them again...
+        platform.workers[service].terminate()  # the sale and its refund wait in Redis; no sweep publishes them again
+    for service in (*CONSUMERS, "pos"):
+        platform.workers[service].stop()
     sale = checkout(platform, shop, qty=3)
     line = sale["lines"][0]
     grant = ok(
@@ -151,7 +155,7 @@ def test_a_refund_delivered_before_its_sale_is_parked_then_applied_once_the_sale
         )
         assert _drop_from_queue(platform, service, "sale.completed") >= 1  # ...where the sale is lost
         assert _queued_types(platform, service) == ["sale.refunded"]
-        platform.workers[service] = start_worker(platform.settings[service])
+    platform.workers.update(start_workers({service: platform.settings[service] for service in CONSUMERS}))
     for service in CONSUMERS:
         eventually(lambda s=service: backlog(platform, s)["events_parked"] == 1, message=f"refund parked at {service}")
     # With its worker (and the beat) back, the POS's sweep publishes again the sale its consumers did not confirm.

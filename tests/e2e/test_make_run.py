@@ -20,8 +20,7 @@ import requests
 from shared.config import PROJECT_ROOT
 from tests.support import DevStack, eventually
 
-#: Slow, but timing no recovery from a fault: they run alongside the fault tests (see tests/conftest.py).
-pytestmark = [pytest.mark.e2e, pytest.mark.slow(alone=False)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 #: How long the idle platform is watched, and the most log lines it may print meanwhile (fewer than 5 a minute).
 IDLE_WATCH_SECONDS = 60
