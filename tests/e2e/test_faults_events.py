@@ -120,6 +120,8 @@ def _drop_from_queue(platform, queue: str, event_type: str) -> int:
 def test_a_refund_delivered_before_its_sale_is_parked_then_applied_once_the_sale_arrives(
     platform, shop, start_worker, start_workers
 ):
+    for service in (*CONSUMERS, "pos"):  # the shop's own events (the intake's, for the ledger) settle first
+        eventually(lambda s=service: backlog(platform, s)["outbox_unconfirmed"] == 0, message=f"{service} settled")
     for service in (*CONSUMERS, "pos"):
         platform.workers[service].terminate()  # the sale and its refund wait in Redis; no sweep publishes them again
     for service in (*CONSUMERS, "pos"):
