@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Row, bindparam, select, text, true
+from sqlalchemy import Date, Integer, Row, bindparam, select, text, true, update
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, idempotency, outlets, qris
@@ -41,7 +41,7 @@ from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import get_or_404, new_id, table_of, utcnow
+from shared.db import new_id, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.events import contract
 from shared.messaging import OUTBOX_PENDING
@@ -322,14 +322,7 @@ def checkout(
     }
     completed = not any(p["status"] == PaymentStatus.PENDING for p in payments)
     if completed:
-        day = business_day(now)
-        serial = next_receipt_serial(session, shift.register_id, day)
-        sale.update(
-            receipt_no=format_receipt_no(shift.register_code, day, serial),
-            business_day=day,
-            status=SaleStatus.COMPLETED,
-            completed_at=now,
-        )
+        sale.update(_completion(session, shift.register_id, shift.register_code, now))
     recorded = SimpleNamespace(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
@@ -443,15 +436,22 @@ def _payment_values(
     }
 
 
-def _complete(session: Session, sale: Sale, now: datetime) -> None:
-    """Fully paid (a sale loaded with the ORM, after a QRIS was settled): take the register's next receipt number
-    for the Jakarta day and publish ``sale.completed``."""
+def _completion(session: Session, register_id: str, register_code: str, now: datetime) -> dict[str, Any]:
+    """The columns of a sale that is now fully paid: the register's next receipt number for the Jakarta day
+    (:func:`next_receipt_serial`, in the caller's transaction), its business day, status and completion time."""
     day = business_day(now)
-    sale.receipt_no = format_receipt_no(sale.register_code, day, next_receipt_serial(session, sale.register_id, day))
-    sale.business_day = day
-    sale.status = SaleStatus.COMPLETED
-    sale.completed_at = now
-    session.flush()
+    return {
+        "receipt_no": format_receipt_no(register_code, day, next_receipt_serial(session, register_id, day)),
+        "business_day": day,
+        "status": SaleStatus.COMPLETED,
+        "completed_at": now,
+    }
+
+
+def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
+    """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale takes its receipt
+    number (:func:`_completion`) and ``sale.completed`` goes to the outbox."""
+    _update_sale(session, sale, **_completion(session, sale.register_id, sale.register_code, now))
     session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(sale, now))
     session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
 
@@ -530,18 +530,58 @@ def sale_completed_payload(sale: Sale | SimpleNamespace) -> dict:
 
 # -- after checkout: QRIS confirmation, retry, switch, void ------------------------------------------------
 
+_SALE_BY_ID = select(_SALES).where(_SALES.c.id == bindparam("sale_id"))
+_LOCKED_SALE_BY_ID = _SALE_BY_ID.with_for_update()
+_LINES_OF_SALE = (
+    select(_SALE_LINES).where(_SALE_LINES.c.sale_id == bindparam("sale_id")).order_by(_SALE_LINES.c.position)
+)
+_PAYMENTS_OF_SALE = select(_PAYMENTS).where(_PAYMENTS.c.sale_id == bindparam("sale_id")).order_by(_PAYMENTS.c.position)
 
-def load_sale(session: Session, sale_id: str, lock: bool = False) -> Sale:
-    return get_or_404(session, Sale, sale_id, lock=lock, what="sale")
+
+def load_sale(session: Session, sale_id: str, lock: bool = False) -> SimpleNamespace:
+    """The sale with its lines and payments (in their order) as plain records, read with three Core statements
+    (no ORM unit of work: the QRIS confirmation is a quarter of the counter's sales); with ``lock`` the sale's
+    row is locked ``FOR UPDATE`` first, so changes to one sale are serialised. 404 when there is no such sale.
+    Change it with :func:`_update_sale` and :func:`_update_payment`, which write the row and the record."""
+    connection = session.connection()
+    row = connection.execute(_LOCKED_SALE_BY_ID if lock else _SALE_BY_ID, {"sale_id": str(sale_id)}).first()
+    if row is None:
+        raise NotFound(f"sale {sale_id} not found")
+    key = {"sale_id": row.id}
+    return SimpleNamespace(
+        **row._asdict(),
+        lines=[SimpleNamespace(**line._asdict()) for line in connection.execute(_LINES_OF_SALE, key)],
+        payments=[SimpleNamespace(**payment._asdict()) for payment in connection.execute(_PAYMENTS_OF_SALE, key)],
+    )
 
 
-def _pending_payment(sale: Sale, payment_id: str) -> Payment:
-    payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
+def _update_sale(session: Session, sale: SimpleNamespace, **values: Any) -> None:
+    """Set ``values`` on the sale's row and on its record from :func:`load_sale`."""
+    session.connection().execute(update(_SALES).where(_SALES.c.id == sale.id).values(**values))
+    vars(sale).update(values)
+
+
+def _update_payment(session: Session, payment: SimpleNamespace, **values: Any) -> None:
+    """Set ``values`` on the payment's row and on its record from :func:`load_sale`."""
+    session.connection().execute(update(_PAYMENTS).where(_PAYMENTS.c.id == payment.id).values(**values))
+    vars(payment).update(values)
+
+
+def _payment_on(sale: SimpleNamespace, payment_id: str) -> SimpleNamespace | None:
+    return next((p for p in sale.payments if p.id == str(payment_id)), None)
+
+
+def _pending_payment(sale: SimpleNamespace, payment_id: str, expired_too: bool = False) -> SimpleNamespace:
+    """The payment ``payment_id`` of a sale still waiting for payment, when it is pending (with ``expired_too``:
+    or a QRIS that expired, which a retry or a switch replaces); 404 / 409 otherwise."""
+    payment = _payment_on(sale, payment_id)
     if payment is None:
         raise NotFound(f"payment {payment_id} not found on this sale")
     if sale.status != SaleStatus.PENDING_PAYMENT:
         raise Conflict(f"The sale is {sale.status}.", code=SALE_IN_STATUS[sale.status])
-    if payment.status != PaymentStatus.PENDING:
+    if payment.status != PaymentStatus.PENDING and not (
+        expired_too and payment.method == PaymentMethod.QRIS and payment.status == PaymentStatus.EXPIRED
+    ):
         raise Conflict(f"The payment is {payment.status}.", code=PAYMENT_IN_STATUS[payment.status])
     return payment
 
@@ -554,29 +594,31 @@ def confirm_payment(
     amount: int | None = None,
     reference: str | None = None,
     cashier: Principal | None = None,
-) -> Sale:
+) -> SimpleNamespace:
     """A pending QRIS was paid (provider callback, or ``cashier`` at the counter): confirm it; the sale completes
     when nothing else is pending. A cashier confirms only their own sale (another's is 404; managers any). An
-    expired payment cannot be confirmed (409): retry it or switch method."""
+    expired payment cannot be confirmed (409): retry it or switch method. Confirming a confirmed payment again
+    changes nothing."""
     sale = load_sale(session, sale_id, lock=True)
     if cashier is not None:
         _own_sale(sale, cashier)
-    payment = next((p for p in sale.payments if p.id == str(payment_id)), None)
+    payment = _payment_on(sale, payment_id)
     if payment is not None and payment.status == PaymentStatus.CONFIRMED:
         return sale
     payment = _pending_payment(sale, payment_id)
     now = utcnow()
     if payment.expires_at is not None and now > payment.expires_at:
-        payment.status = PaymentStatus.EXPIRED
-        session.flush()
         raise Conflict("The QRIS payment has expired; retry it or switch to another method.", code=PAYMENT_EXPIRED)
     if amount is not None and amount != payment.amount:
         raise DomainError(f"Paid {amount}, the payment is {payment.amount}.", errors={"amount": ["Does not match."]})
-    payment.status = PaymentStatus.CONFIRMED
-    payment.confirmed_at = now
-    payment.confirmed_by = confirmed_by
-    if reference:
-        payment.reference = reference
+    _update_payment(
+        session,
+        payment,
+        status=PaymentStatus.CONFIRMED,
+        confirmed_at=now,
+        confirmed_by=confirmed_by,
+        reference=reference or payment.reference,
+    )
     if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
         _complete(session, sale, now)
     return sale
@@ -584,74 +626,62 @@ def confirm_payment(
 
 def _replace_payment(
     session: Session,
-    sale: Sale,
-    old: Payment,
+    sale: SimpleNamespace,
+    old: SimpleNamespace,
     cashier: Principal,
     method: str,
     tendered: int | None,
     approval_code: str | None,
     reference: str | None,
-) -> Sale:
+) -> SimpleNamespace:
     now = utcnow()
-    old.status = PaymentStatus.EXPIRED if old.expires_at and now > old.expires_at else PaymentStatus.CANCELLED
+    old_status = PaymentStatus.EXPIRED if old.expires_at and now > old.expires_at else PaymentStatus.CANCELLED
+    _update_payment(session, old, status=old_status)
     [settled], _ = settle_payments(old.amount, [PaymentInput(method, old.amount, tendered, approval_code)])
-    outlet = outlet_settings(session, sale.outlet_id)
-    new = Payment(
-        **_payment_values(
-            sale.id,
-            len(sale.payments),
-            outlet,
-            now,
-            method,
-            old.amount,
-            settled.tendered,
-            settled.change,
-            approval_code,
-            reference,
-            cashier,
-        )
+    new = _payment_values(
+        sale.id,
+        len(sale.payments),
+        outlet_settings(session, sale.outlet_id),
+        now,
+        method,
+        old.amount,
+        settled.tendered,
+        settled.change,
+        approval_code,
+        reference,
+        cashier,
     )
-    sale.payments.append(new)
-    sale.change = sum(
+    session.connection().execute(_PAYMENTS.insert(), new)
+    sale.payments.append(SimpleNamespace(**new))
+    change = sum(
         p.change for p in sale.payments if p.status == PaymentStatus.CONFIRMED and p.method == PaymentMethod.CASH
     )
+    _update_sale(session, sale, change=change)
     if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
         _complete(session, sale, now)
-    session.flush()
     return sale
 
 
-def _own_sale(sale: Sale, cashier: Principal) -> None:
+def _own_sale(sale: SimpleNamespace, cashier: Principal) -> None:
     if sale.cashier_id != cashier.user_id and not cashier.is_staff:
         raise NotFound(f"sale {sale.id} not found")
 
 
-def retry_qris(session: Session, sale_id: str, payment_id: str, cashier: Principal) -> Sale:
+def retry_qris(session: Session, sale_id: str, payment_id: str, cashier: Principal) -> SimpleNamespace:
     """A new dynamic QRIS (new payload, new expiry) in place of a pending or expired one."""
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
-    old = next((p for p in sale.payments if p.id == str(payment_id)), None)
-    if (
-        old is not None
-        and old.status == PaymentStatus.EXPIRED
-        and sale.status == SaleStatus.PENDING_PAYMENT
-        and old.method == PaymentMethod.QRIS
-    ):
-        old.status = PaymentStatus.PENDING  # let _pending_payment accept it; it is replaced below
-    old = _pending_payment(sale, payment_id)
+    old = _pending_payment(sale, payment_id, expired_too=True)
     if old.method != PaymentMethod.QRIS:
         raise Conflict("Only a QRIS payment can be retried.", code=NOT_QRIS)
     return _replace_payment(session, sale, old, cashier, PaymentMethod.QRIS, None, None, None)
 
 
-def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Principal, data: dict) -> Sale:
+def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Principal, data: dict) -> SimpleNamespace:
     """Pay a pending (or expired) QRIS amount with another method instead."""
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
-    old = next((p for p in sale.payments if p.id == str(payment_id)), None)
-    if old is not None and old.status == PaymentStatus.EXPIRED and sale.status == SaleStatus.PENDING_PAYMENT:
-        old.status = PaymentStatus.PENDING
-    old = _pending_payment(sale, payment_id)
+    old = _pending_payment(sale, payment_id, expired_too=True)
     return _replace_payment(
         session,
         sale,
@@ -664,7 +694,7 @@ def switch_payment(session: Session, sale_id: str, payment_id: str, cashier: Pri
     )
 
 
-def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -> Sale:
+def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -> SimpleNamespace:
     """Void a sale still in progress (waiting for payment): nothing of it counts as sold."""
     sale = load_sale(session, sale_id, lock=True)
     _own_sale(sale, cashier)
@@ -673,14 +703,11 @@ def void_sale(session: Session, sale_id: str, cashier: Principal, reason: str) -
             f"Only a sale in progress can be voided; this one is {sale.status} (refund it instead).",
             code=SALE_IN_STATUS[sale.status],
         )
-    now = utcnow()
-    sale.status = SaleStatus.VOIDED
-    sale.voided_at = now
+    _update_sale(session, sale, status=SaleStatus.VOIDED, voided_at=utcnow())
     for payment in sale.payments:
         if payment.status == PaymentStatus.PENDING:
-            payment.status = PaymentStatus.CANCELLED
+            _update_payment(session, payment, status=PaymentStatus.CANCELLED)
     approvals.audit(session, "sale.voided", cashier, None, "sale", sale.id, {"reason": reason, "total": sale.total})
-    session.flush()
     return sale
 
 
@@ -691,7 +718,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def payment_view(payment: Payment, now: datetime | None = None) -> dict:
+def payment_view(payment: Payment | SimpleNamespace, now: datetime | None = None) -> dict:
     status = payment.status
     if status == PaymentStatus.PENDING and payment.expires_at and (now or utcnow()) > payment.expires_at:
         status = PaymentStatus.EXPIRED

@@ -10,7 +10,7 @@ import pytest
 
 from services.pos import checkout, idempotency, outlets
 from shared.auth import Principal
-from shared.errors import Conflict, DomainError
+from shared.errors import Conflict, DomainError, NotFound
 from shared.events import contract, load_event
 
 CASHIER = Principal(user_id="kasir-1", name="Siti", role="cashier")
@@ -153,3 +153,43 @@ def test_checkout_under_a_key_stores_the_response_it_answers_and_a_replay_gets_i
         record = idempotency.held_record(session, "sale", "key-1")
         assert (record.status, record.response_status, record.response_body) == ("done", 201, first.body)
     assert len(pos.outbox("sale.completed")) == 2  # one sale
+
+
+def test_a_confirmed_qris_completes_the_sale_once_and_what_it_answers_is_what_was_written(pos):
+    """The confirmation reads and changes the sale with Core statements: the sale it answers is the sale read
+    back afterwards, completed with the register's next receipt number and one ``sale.completed`` per consumer;
+    confirming again changes nothing."""
+    register_id = pos.ready()
+    with pos.runtime.transaction() as session:
+        cash, _ = checkout.checkout(session, pos.settings, CASHIER, _cash_sale(register_id))
+        pending, _ = checkout.checkout(
+            session, pos.settings, CASHIER, _cash_sale(register_id, payments=[{"method": "qris", "amount": 65_000}])
+        )
+    assert (pending["status"], pending["receipt_no"]) == ("pending_payment", None)
+    [payment] = pending["payments"]
+    for _ in range(2):
+        with pos.runtime.transaction() as session:
+            confirmed = checkout.sale_view(
+                checkout.confirm_payment(session, pending["id"], payment["id"], CASHIER.user_id, cashier=CASHIER)
+            )
+    with pos.runtime.session_factory() as session:
+        assert checkout.sale_view(checkout.load_sale(session, pending["id"])) == confirmed
+    assert confirmed["status"] == "completed" and confirmed["payments"][0]["status"] == "confirmed"
+    assert (cash["receipt_no"][-5:], confirmed["receipt_no"]) == ("-0001", cash["receipt_no"][:-4] + "0002")
+    completed = [json.loads(row.envelope)["payload"]["sale_id"] for row in pos.outbox("sale.completed")]
+    assert sorted(completed) == sorted([cash["id"], pending["id"]] * 2)
+
+
+def test_another_cashiers_sale_cannot_be_confirmed_and_nothing_changes(pos):
+    register_id = pos.ready()
+    with pos.runtime.transaction() as session:
+        pending, _ = checkout.checkout(
+            session, pos.settings, CASHIER, _cash_sale(register_id, payments=[{"method": "qris", "amount": 65_000}])
+        )
+    before = pos.row_counts()
+    other = Principal(user_id="kasir-2", name="Budi", role="cashier")
+    with pytest.raises(NotFound), pos.runtime.transaction() as session:
+        checkout.confirm_payment(session, pending["id"], pending["payments"][0]["id"], "kasir-2", cashier=other)
+    with pos.runtime.session_factory() as session:
+        assert checkout.sale_view(checkout.load_sale(session, pending["id"]))["status"] == "pending_payment"
+    assert pos.row_counts() == before
