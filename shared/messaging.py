@@ -460,6 +460,12 @@ class Messaging:
         }
 
 
+def _events_repr(rows: Sequence[Row[Any]]) -> str:
+    """What a published message's ``argsrepr`` header shows (in worker and monitoring logs): its events' types
+    and ids, not Celery's ``saferepr`` of every envelope, a tenth of the relay's CPU under load."""
+    return "[" + ", ".join(f"{row.event_type} {row.event_id}" for row in rows) + "]"
+
+
 def _age(moment: datetime | None) -> float:
     """Seconds since ``moment`` (0 for none)."""
     if moment is None:
@@ -674,7 +680,15 @@ class OutboxRelay:
                     else_=now + max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL),
                 ),
             )
-            .returning(outbox.c.id, outbox.c.task_name, outbox.c.queue, outbox.c.envelope, outbox.c.created_at)
+            .returning(
+                outbox.c.id,
+                outbox.c.event_id,
+                outbox.c.event_type,
+                outbox.c.task_name,
+                outbox.c.queue,
+                outbox.c.envelope,
+                outbox.c.created_at,
+            )
         )
         return sorted(conn.execute(statement).all(), key=lambda row: (row.created_at, row.id))
 
@@ -717,6 +731,7 @@ class OutboxRelay:
                         task_name,
                         args=[[json.loads(row.envelope) for row in chunk]],
                         kwargs={"confirm_to": self.messaging.service},
+                        argsrepr=_events_repr(chunk),
                         queue=queue,
                         retry=True,
                         retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},

@@ -47,9 +47,12 @@ def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_th
         lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT] and all(redis.llen(q) for q in ("inventory", "pos")),
         message="both rows sent",
     )
+    with runtime.engine.connect() as conn:
+        [event_id] = set(conn.execute(select(runtime.messaging.outbox.c.event_id)).scalars())
     for queue in ("inventory", "pos"):
         message = json.loads(redis.lpop(queue))
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
+        assert message["headers"]["argsrepr"] == f"[supplier.registered {event_id}]"  # for the logs, not the body
 
 
 def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_another(runtime):
