@@ -13,6 +13,10 @@ import requests
 from tests.browser.accessibility import assert_accessible
 from tests.support import ServedApp, eventually, free_port, start_together
 
+BROWSER_WAIT_MS = 15_000
+"""How long a page action or an ``expect`` assertion waits: Playwright's 5 s default for assertions is too short
+for a full parallel run on two cores (a browser, a platform and PostgreSQL per test worker)."""
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,8 +41,9 @@ def browser():
     binary = chromium_binary()
     if binary is None:
         pytest.skip("no chromium binary found (/usr/bin/chromium); `make browser-deps` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=binary, args=CHROMIUM_ARGS)
         yield browser
@@ -50,7 +55,7 @@ def page(browser):
     """A fresh browser context (no cookies) on a phone-sized screen."""
     context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import open_counter, scan, screenshot
+from tests.browser.conftest import BROWSER_WAIT_MS, open_counter, scan, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 DODOL, KERUPUK, SAMBAL = "8991234500010", "8991234500027", "8991234500034"
@@ -34,7 +34,7 @@ def offline_sale(page, code: str, method: str = "cash") -> str:
 
 def test_three_sales_offline_survive_a_reload_and_arrive_once(shop, page):
     open_counter(page, shop)
-    page.wait_for_function("() => !!navigator.serviceWorker.controller || location.reload()", timeout=15_000)
+    page.wait_for_function("() => !!navigator.serviceWorker.controller || location.reload()", timeout=BROWSER_WAIT_MS)
     page.wait_for_function("() => Number(document.body.dataset.catalogueSize) >= 4")
     shift_id = page.evaluate(
         "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith('.shift')))).id"
@@ -71,7 +71,7 @@ def page_without_service_worker(browser):
     """A page whose requests ``page.route`` sees (a service worker's fetches would bypass the routes)."""
     context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID", service_workers="block")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
 

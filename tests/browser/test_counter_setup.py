@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in, open_counter, screenshot
+from tests.browser.conftest import BROWSER_WAIT_MS, log_in, open_counter, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -60,7 +60,7 @@ def test_a_manager_chooses_favourites_and_a_printer_and_the_counter_uses_them(sh
     # the cashier's counter, in a browser of its own
     context = browser.new_context(viewport={"width": 412, "height": 900}, locale="id-ID")
     counter = context.new_page()
-    counter.set_default_timeout(15_000)
+    counter.set_default_timeout(BROWSER_WAIT_MS)
     open_counter(counter, shop)
     buttons = counter.locator("#favourites-grid button")
     expect(buttons).to_have_count(2)

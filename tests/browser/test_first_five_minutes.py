@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import log_in, open_counter, scan, screenshot
+from tests.browser.conftest import BROWSER_WAIT_MS, log_in, open_counter, scan, screenshot
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -20,7 +20,7 @@ def desktop(browser):
     """A counter PC's screen (the cashier) and, later, the supplier's."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="id-ID")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
 
