@@ -5,13 +5,15 @@ Usage::
 
     .venv/bin/python bench/pos_profile.py [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
                                           [--lookups 2000] [--checkouts 300] [--profile lookup|checkout]
-                                          [--counter-body] [--show-sql]
+                                          [--counter-body] [--show-sql] [--relay-wake 20]
 
 Makes a fresh migrated POS database with a 200-product catalogue (through the real ``product.upserted``
 handler), one register and open shift, then times ``GET /catalogue/barcode/<code>`` and ``POST /sales``
 through the Flask test client (CPU time per request and SQL statements per request). ``--profile`` prints the
 top of a cProfile of that path; ``--counter-body`` checks out with the browser counter's body (its own sale id,
-lines by product id with the prices it charged, ``priced_at``) instead of lines by barcode.
+lines by product id with the prices it charged, ``priced_at``) instead of lines by barcode. ``--relay-wake N``
+holds the outbox relay back during the requests, then publishes the checkouts' outbox rows (``sale.completed`` to
+inventory and to suppliers) the way the relay thread does, ``N`` rows a wake, and times the relay's CPU per row.
 """
 
 from __future__ import annotations
@@ -96,7 +98,17 @@ def main() -> int:
         help="check out with the browser counter's body (its sale id and prices, lines by product id, priced_at) "
         "instead of lines by barcode",
     )
+    parser.add_argument(
+        "--relay-wake",
+        type=int,
+        default=0,
+        help="hold the outbox relay back during the requests, then time publishing their rows, this many a wake",
+    )
     args = parser.parse_args()
+    if args.relay_wake:
+        from shared.messaging import OutboxRelay
+
+        OutboxRelay.kick = lambda self: None  # type: ignore[method-assign]  # the rows wait for the timing below
     databases = PostgresDatabases(args.admin_url)
     redis_server = RedisServer(Path(tempfile.mkdtemp(prefix="sentra-profile-")))
     try:
@@ -205,6 +217,15 @@ def main() -> int:
             )
             if profiler:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_ROWS", "45")))
+        if args.relay_wake and runtime.relay is not None:
+            runtime.relay.batch_size = args.relay_wake
+            own = time.thread_time()
+            published = runtime.relay.publish_pending()
+            own = time.thread_time() - own
+            print(
+                f"relay     {published} outbox rows published {args.relay_wake} a wake: "
+                f"{1000 * own / max(published, 1):.3f} ms CPU per row"
+            )
         return 0
     finally:
         redis_server.stop()
