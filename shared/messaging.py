@@ -40,6 +40,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Update,
+    bindparam,
     case,
     func,
     select,
@@ -71,6 +73,9 @@ BUSY_QUEUE_MESSAGES = 20
 #: out in the same messages, so under load a consumer gets several per delivery and applies them in one
 #: transaction (one message per sale would cost a Celery delivery, a claim and a commit per sale).
 RELAY_LINGER_SECONDS = 0.05
+#: How the relay retries a publish while Redis is unreachable before giving the rows back (at most about a second,
+#: so a relay thread never hangs on a broker that is down).
+RELAY_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 #: The relays of this process whose background thread has started (see :func:`stop_every_relay`), and its lock.
 _RELAYS_STARTED: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 _RELAYS_LOCK = threading.Lock()
@@ -542,6 +547,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._take_statements: dict[tuple[str, timedelta], tuple[Update, list[tuple[int, timedelta]]]] = {}
 
     def kick(self) -> None:
         """Ask the background thread to publish now (starts it on first use, after any fork or :meth:`stop`)."""
@@ -585,26 +591,19 @@ class OutboxRelay:
 
     def publish_pending(self, older_than: timedelta | None = None) -> int:
         """Publish every pending row (optionally only those older than ``older_than``); returns how many."""
-        outbox = self.messaging.outbox
-        condition = outbox.c.status == OUTBOX_PENDING
-        if older_than is not None:
-            condition = condition & (outbox.c.created_at <= utcnow() - older_than)
-        return self._publish_all(condition)
+        if older_than is None:
+            return self._publish_all("pending", {})
+        return self._publish_all("pending_older", {"created_before": utcnow() - older_than})
 
     def republish_unconfirmed(self) -> int:
         """Publish again the rows sent but not confirmed by their republish time, younger than the retention,
         except to queues still draining a backlog (:data:`BUSY_QUEUE_MESSAGES`); returns how many."""
-        outbox = self.messaging.outbox
         now = utcnow()
-        condition = (
-            (outbox.c.status == OUTBOX_SENT)
-            & (outbox.c.republish_at <= now)
-            & (outbox.c.created_at >= now - self.retention)
-        )
+        params: dict[str, Any] = {"due_by": now, "kept_since": now - self.retention}
         busy = self._busy_queues()
         if busy:
-            condition = condition & outbox.c.queue.not_in(busy)
-        return self._publish_all(condition)
+            return self._publish_all("unconfirmed_idle_queues", {**params, "busy": busy})
+        return self._publish_all("unconfirmed", params)
 
     def _busy_queues(self) -> list[str]:
         """The queues that still hold more than :data:`BUSY_QUEUE_MESSAGES` messages."""
@@ -623,16 +622,16 @@ class OutboxRelay:
             log.warning("cannot see the queues' backlog: %s", exc)
             return []
 
-    def _publish_all(self, condition: Any) -> int:
+    def _publish_all(self, kind: str, params: dict[str, Any]) -> int:
         published = 0
         while True:
-            sent = self._publish_batch(condition)
+            sent = self._publish_batch(kind, params)
             published += sent
             if sent < self.batch_size:
                 return published
 
-    def _publish_batch(self, condition: Any) -> int:
-        """Take up to :attr:`batch_size` rows matching ``condition`` (:meth:`_take`) and publish them; how many
+    def _publish_batch(self, kind: str, params: dict[str, Any]) -> int:
+        """Take up to :attr:`batch_size` rows of ``kind`` (:meth:`_take`) and publish them; how many
         were taken (the caller stops when it is fewer than a batch, or when a publish failed).
 
         On PostgreSQL the transaction that took the rows stays open while they are published and commits after:
@@ -642,42 +641,76 @@ class OutboxRelay:
         rows are taken in a transaction of their own, and given back in another when the publish fails."""
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as conn:
-                return self._send_taken(conn, self._take(conn, condition))
+                return self._send_taken(conn, self._take(conn, kind, params))
         with self.engine.begin() as conn:
-            rows = self._take(conn, condition)
+            rows = self._take(conn, kind, params)
         with self.engine.connect() as conn:  # begins (and takes SQLite's write lock) only if a publish failed
             taken = self._send_taken(conn, rows)
             conn.commit()
         return taken
 
     def _send_taken(self, conn: Connection, rows: list[Row[Any]]) -> int:
-        """Publish the rows :meth:`_take` took and give back those whose publish failed (:meth:`_untake`)."""
-        sent = {row.id for row in self._send(rows)}
-        if len(sent) < len(rows):
-            self._untake(conn, [row for row in rows if row.id not in sent])
+        """Publish the rows :meth:`_take` took, or give them all back when the publish failed (:meth:`_untake`)."""
+        if not rows:
+            return 0
+        if not self._send(rows):
+            self._untake(conn, rows)
             return 0
         return len(rows)
 
-    def _take(self, conn: Connection, condition: Any) -> list[Row[Any]]:
-        """Mark the oldest rows matching ``condition`` sent and due again after :func:`republish_delay` (a
-        confirmed row stays confirmed), and read them, in one ``UPDATE … RETURNING`` statement: no second round
-        trip. On PostgreSQL, rows another relay holds are skipped (``FOR UPDATE SKIP LOCKED``)."""
-        outbox, now = self.messaging.outbox, utcnow()
-        oldest = select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(self.batch_size)
+    def _take(self, conn: Connection, kind: str, params: dict[str, Any]) -> list[Row[Any]]:
+        """Mark the oldest rows of ``kind`` (:meth:`_take_statement`) sent and due again after
+        :func:`republish_delay` (a confirmed row stays confirmed), and read them, in one ``UPDATE … RETURNING``
+        statement: no second round trip. On PostgreSQL, rows another relay holds are skipped (``FOR UPDATE SKIP
+        LOCKED``)."""
+        now = utcnow()
+        statement, delays = self._take_statement(kind)
+        due = {f"due_{count}": now + delay for count, delay in delays}
+        due["due_capped"] = now + max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL)
+        rows = conn.execute(statement, {**params, **due, "now": now, "batch": self.batch_size}).all()
+        return sorted(rows, key=lambda row: (row.created_at, row.id))
+
+    def _take_statement(self, kind: str) -> tuple[Update, list[tuple[int, timedelta]]]:
+        """The statement :meth:`_take` runs for ``kind``, built once per kind and confirm deadline (every value
+        in it is a bound parameter, so SQLAlchemy neither rebuilds it nor derives its cache key again), with the
+        ``(publications, delay)`` pairs its ``due_<publications>`` parameters take.
+
+        Kinds: ``pending`` rows, ``pending_older`` (created by ``created_before``), ``unconfirmed`` (sent, due
+        again by ``due_by``, created since ``kept_since``) and ``unconfirmed_idle_queues`` (those, except to the
+        ``busy`` queues)."""
+        key = (kind, self.confirm_deadline)
+        built = self._take_statements.get(key)
+        if built is not None:
+            return built
+        outbox = self.messaging.outbox
+        pending = outbox.c.status == OUTBOX_PENDING
+        unconfirmed = (
+            (outbox.c.status == OUTBOX_SENT)
+            & (outbox.c.republish_at <= bindparam("due_by"))
+            & (outbox.c.created_at >= bindparam("kept_since"))
+        )
+        condition = {
+            "pending": pending,
+            "pending_older": pending & (outbox.c.created_at <= bindparam("created_before")),
+            "unconfirmed": unconfirmed,
+            "unconfirmed_idle_queues": unconfirmed & outbox.c.queue.not_in(bindparam("busy", expanding=True)),
+        }[kind]
+        oldest = select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(bindparam("batch"))
         if self.engine.dialect.name == "postgresql":
             oldest = oldest.with_for_update(skip_locked=True)
+        delays = self._republish_delays()
         publications = outbox.c.publish_attempts + 1
         statement = (
             update(outbox)
             .where(outbox.c.id.in_(oldest.scalar_subquery()) & (outbox.c.status != OUTBOX_CONFIRMED))
             .values(
                 status=OUTBOX_SENT,
-                sent_at=now,
+                sent_at=bindparam("now"),
                 publish_attempts=publications,
                 republish_at=case(
-                    {count: now + delay for count, delay in self._republish_delays()},
+                    {count: bindparam(f"due_{count}") for count, _ in delays},
                     value=publications,
-                    else_=now + max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL),
+                    else_=bindparam("due_capped"),
                 ),
             )
             .returning(
@@ -690,7 +723,8 @@ class OutboxRelay:
                 outbox.c.created_at,
             )
         )
-        return sorted(conn.execute(statement).all(), key=lambda row: (row.created_at, row.id))
+        self._take_statements[key] = (statement, delays)
+        return statement, delays
 
     def _republish_delays(self) -> list[tuple[int, timedelta]]:
         """``(publications, delay)`` for each count whose delay is below the cap (every later one is capped)."""
@@ -716,28 +750,30 @@ class OutboxRelay:
             .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
         )
 
-    def _send(self, rows: Sequence[Row[Any]]) -> list[Row[Any]]:
+    def _send(self, rows: Sequence[Row[Any]]) -> bool:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
-        consumer takes a list of envelopes); the rows whose message was published."""
+        consumer takes a list of envelopes), through one producer from Celery's pool and one Redis pipeline
+        (kombu's publish batch: one round trip); whether they were published. A failure gives no answer about the
+        messages already flushed, so the caller gives every row back: some may go out twice, none is lost."""
         batches: dict[tuple[str, str], list[Row[Any]]] = {}
         for row in rows:
             batches.setdefault((row.task_name, row.queue), []).append(row)
-        sent: list[Row[Any]] = []
-        for (task_name, queue), batch in batches.items():
-            for start in range(0, len(batch), self.events_per_message):
-                chunk = batch[start : start + self.events_per_message]
-                try:
-                    self.celery_app.send_task(
-                        task_name,
-                        args=[[json.loads(row.envelope) for row in chunk]],
-                        kwargs={"confirm_to": self.messaging.service},
-                        argsrepr=_events_repr(chunk),
-                        queue=queue,
-                        retry=True,
-                        retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
-                    )
-                except Exception as exc:
-                    log.warning("publish of %s outbox rows to %s failed: %s", len(chunk), task_name, exc)
-                    return sent
-                sent.extend(chunk)
-        return sent
+        try:
+            with self.celery_app.producer_or_acquire() as producer, producer.batch(max_size=len(rows)):
+                for (task_name, queue), batch in batches.items():
+                    for start in range(0, len(batch), self.events_per_message):
+                        chunk = batch[start : start + self.events_per_message]
+                        self.celery_app.send_task(
+                            task_name,
+                            args=[[json.loads(row.envelope) for row in chunk]],
+                            kwargs={"confirm_to": self.messaging.service},
+                            argsrepr=_events_repr(chunk),
+                            queue=queue,
+                            producer=producer,
+                            retry=True,
+                            retry_policy=RELAY_RETRY_POLICY,
+                        )
+        except Exception as exc:
+            log.warning("publish of %s outbox rows failed: %s", len(rows), exc)
+            return False
+        return True
