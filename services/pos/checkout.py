@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Row, bindparam, select, text, true, update
+from sqlalchemy import Date, Integer, Row, Table, Update, bindparam, select, text, true, update
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, idempotency, outlets, qris
@@ -557,14 +558,29 @@ def load_sale(session: Session, sale_id: str, lock: bool = False) -> SimpleNames
 
 def _update_sale(session: Session, sale: SimpleNamespace, **values: Any) -> None:
     """Set ``values`` on the sale's row and on its record from :func:`load_sale`."""
-    session.connection().execute(update(_SALES).where(_SALES.c.id == sale.id).values(**values))
-    vars(sale).update(values)
+    _update_row(session, _SALES, sale, values)
 
 
 def _update_payment(session: Session, payment: SimpleNamespace, **values: Any) -> None:
     """Set ``values`` on the payment's row and on its record from :func:`load_sale`."""
-    session.connection().execute(update(_PAYMENTS).where(_PAYMENTS.c.id == payment.id).values(**values))
-    vars(payment).update(values)
+    _update_row(session, _PAYMENTS, payment, values)
+
+
+def _update_row(session: Session, table: Table, record: SimpleNamespace, values: dict[str, Any]) -> None:
+    statement = _update_by_id(table, tuple(sorted(values)))
+    session.connection().execute(statement, {"row_id": record.id, **{f"new_{k}": v for k, v in values.items()}})
+    vars(record).update(values)
+
+
+@cache
+def _update_by_id(table: Table, columns: tuple[str, ...]) -> Update:
+    """``UPDATE table SET column = :new_column, … WHERE id = :row_id``, built once per table and set of columns
+    (a handful: the confirmation, a retry, a switch, a void), each value bound with its column's type."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )
 
 
 def _payment_on(sale: SimpleNamespace, payment_id: str) -> SimpleNamespace | None:
