@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -100,6 +101,22 @@ class Product(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProductFacts(Protocol):
+    """What posting stock and raising its alerts read of a product: a :class:`Product`, or a plain row with
+    these columns (a consumer batch reads them with Core, no ORM instance per product)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def supplier_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def price(self) -> int: ...
+    @property
+    def reorder_point(self) -> int: ...
 
 
 class PriceChange(Base):

@@ -8,13 +8,22 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import Alert, AlertKind, AlertStatus, Lot, Product, SupplierReplica, messaging
+from services.inventory.models import (
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Lot,
+    Product,
+    ProductFacts,
+    SupplierReplica,
+    messaging,
+)
 from shared import business_time
 from shared.db import get_or_404, utcnow
 
 
 def raise_alert(
-    session: Session, product: Product, outlet_id: str, kind: AlertKind, message: str, lot_id: str | None = None
+    session: Session, product: ProductFacts, outlet_id: str, kind: AlertKind, message: str, lot_id: str | None = None
 ) -> Alert | None:
     """Open an alert (and send it to the suppliers service) unless the same one is already open."""
     already = session.scalar(

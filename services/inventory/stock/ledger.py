@@ -8,7 +8,16 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import AlertKind, Lot, Movement, MovementKind, Product, ProductStock, messaging
+from services.inventory.models import (
+    AlertKind,
+    Lot,
+    Movement,
+    MovementKind,
+    Product,
+    ProductFacts,
+    ProductStock,
+    messaging,
+)
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
 from shared.db import insert_or_skip_many, new_id, table_of, utcnow
 from shared.events import MOVEMENTS_PER_EVENT
@@ -70,7 +79,7 @@ def lots_with_stock(session: Session, outlet_id: str, product_ids) -> dict[str, 
 
 #: A movement to post: the product, the signed quantity and the movement's other fields (``kind``, ``lot_id``,
 #: ``occurred_at``, ``unit_price``, ``reason``, ``borne_by``, ``reference_id``, ``line_reference``, ``recorded_by``).
-NewMovement = tuple[Product, int, dict]
+NewMovement = tuple[ProductFacts, int, dict]
 _MOVEMENT_FIELDS = (
     "lot_id",
     "occurred_at",
@@ -175,7 +184,7 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
     return movements
 
 
-def _after_movement(session: Session, product: Product, outlet_id: str, qty: int, after: int) -> None:
+def _after_movement(session: Session, product: ProductFacts, outlet_id: str, qty: int, after: int) -> None:
     """Alerts that follow from a new on-hand: negative (flag for a count), low stock, or back above both."""
     if after < 0:
         set_count_flag(session, outlet_id, product.id, True)

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
-from services.inventory.models import Lot, Movement, MovementKind, Product
+from services.inventory.models import Lot, Movement, MovementKind, Product, ProductFacts
 from services.inventory.stock.ledger import NewMovement, lock_stock, post_movements, take_fefo_many
 from shared.celery_factory import RetryLater
 from shared.db import table_of
 
 _lots = table_of(Lot)
 _movements = table_of(Movement)
+_products_table = table_of(Product)
+#: What posting a sale's movements reads of its products (:class:`ProductFacts`), as plain rows.
+_PRODUCT_FACTS = select(
+    _products_table.c.id,
+    _products_table.c.supplier_id,
+    _products_table.c.name,
+    _products_table.c.price,
+    _products_table.c.reorder_point,
+).where(_products_table.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def _products(session: Session, product_ids) -> dict[str, Product]:
+def _products(session: Session, product_ids) -> dict[str, ProductFacts]:
+    """The products of ``product_ids`` (:data:`_PRODUCT_FACTS`); retried later when one is not known yet."""
     ids = {str(p) for p in product_ids}
-    found = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    found: dict[str, ProductFacts] = {row.id: row for row in session.execute(_PRODUCT_FACTS, {"ids": sorted(ids)})}
     missing = ids - found.keys()
     if missing:
         raise RetryLater(f"products not known yet: {sorted(missing)}")
