@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from services.suppliers import rules
@@ -22,7 +23,7 @@ from services.suppliers.models import (
     SupplierStatus,
     messaging,
 )
-from shared.db import get_or_404, new_id, utcnow
+from shared.db import get_or_404, new_id, table_of, utcnow
 from shared.errors import DomainError
 
 PROFILE_FIELDS = (
@@ -209,19 +210,32 @@ def terms_at(session: Session, supplier_id: str, moment: datetime) -> rules.Term
     return terms_for(session, [(str(supplier_id), moment)])[(str(supplier_id), moment)]
 
 
+_agreements = table_of(Agreement)
+#: The agreements of some suppliers, oldest first, with what their terms need (plain rows, no ORM instances: a
+#: consumer batch asks for every supplier it posts for).
+_TERMS_OF_SUPPLIERS = (
+    select(
+        _agreements.c.id,
+        _agreements.c.supplier_id,
+        _agreements.c.type,
+        _agreements.c.commission_bps,
+        _agreements.c.holdback_days,
+        _agreements.c.effective_from,
+    )
+    .where(_agreements.c.supplier_id.in_(bindparam("supplier_ids", expanding=True)))
+    .order_by(_agreements.c.effective_from, _agreements.c.created_at)
+)
+
+
 def terms_for(session: Session, wanted: Iterable[tuple[str, datetime]]) -> dict[tuple[str, datetime], rules.Terms]:
     """:func:`terms_at` for each ``(supplier_id, moment)``, from two queries in all (the suppliers' agreements,
     then the fixed prices of those that are used): the latest agreement effective by then, the earliest if none
     was yet, default terms for a supplier never registered."""
     wanted = set(wanted)
-    agreements: dict[str, list[Agreement]] = {}
-    for agreement in session.scalars(
-        select(Agreement)
-        .where(Agreement.supplier_id.in_({supplier_id for supplier_id, _ in wanted}))
-        .order_by(Agreement.effective_from, Agreement.created_at)
-    ):
+    agreements: dict[str, list[Row[Any]]] = {}
+    for agreement in session.execute(_TERMS_OF_SUPPLIERS, {"supplier_ids": sorted({s for s, _ in wanted})}):
         agreements.setdefault(agreement.supplier_id, []).append(agreement)
-    chosen: dict[tuple[str, datetime], Agreement | None] = {}
+    chosen: dict[tuple[str, datetime], Row[Any] | None] = {}
     for supplier_id, moment in wanted:
         candidates = agreements.get(supplier_id, [])
         in_force = [agreement for agreement in candidates if agreement.effective_from <= moment]
