@@ -25,6 +25,24 @@ from shared.events import MOVEMENTS_PER_EVENT
 _stock = table_of(ProductStock)
 _lots = table_of(Lot)
 _movements = table_of(Movement)
+#: The statements of every posting, built once (SQLAlchemy neither rebuilds them nor derives their cache key again).
+_LOCK_STOCK_ROWS = (
+    select(_stock.c.product_id)
+    .where(
+        _stock.c.outlet_id == bindparam("outlet_id"), _stock.c.product_id.in_(bindparam("product_ids", expanding=True))
+    )
+    .order_by(_stock.c.product_id)
+    .with_for_update()
+)
+_ON_HAND_OF = select(_stock.c.product_id, _stock.c.on_hand).where(
+    _stock.c.outlet_id == bindparam("outlet_id"), _stock.c.product_id.in_(bindparam("product_ids", expanding=True))
+)
+_MOVE_LOT = update(_lots).where(_lots.c.id == bindparam("b_lot")).values(on_hand=_lots.c.on_hand + bindparam("b_qty"))
+_SET_ON_HAND = (
+    update(_stock)
+    .where(_stock.c.product_id == bindparam("b_product"), _stock.c.outlet_id == bindparam("b_outlet"))
+    .values(on_hand=bindparam("b_on_hand"))
+)
 
 
 def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
@@ -42,12 +60,7 @@ def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
         ],
         "product_id",
     )
-    session.execute(
-        select(_stock.c.product_id)
-        .where(_stock.c.outlet_id == outlet_id, _stock.c.product_id.in_(ids))
-        .order_by(_stock.c.product_id)
-        .with_for_update()
-    ).all()
+    session.execute(_LOCK_STOCK_ROWS, {"outlet_id": outlet_id, "product_ids": ids}).all()
 
 
 def on_hand(session: Session, outlet_id: str, product_id: str) -> int:
@@ -129,13 +142,7 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
     now = utcnow()
     product_ids = {product.id for product, _, _ in new_movements}
     on_hand = dict(
-        session.execute(
-            select(_stock.c.product_id, _stock.c.on_hand).where(
-                _stock.c.outlet_id == outlet_id, _stock.c.product_id.in_(product_ids)
-            )
-        )
-        .tuples()
-        .all()
+        session.execute(_ON_HAND_OF, {"outlet_id": outlet_id, "product_ids": sorted(product_ids)}).tuples().all()
     )
     movements: list[dict] = []
     lot_moves: dict[str, int] = {}
@@ -160,15 +167,13 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
             lot_moves[movement["lot_id"]] = lot_moves.get(movement["lot_id"], 0) + qty
     session.execute(_movements.insert(), [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements])
     if lot_moves:
-        session.execute(
-            update(_lots).where(_lots.c.id == bindparam("b_lot")).values(on_hand=_lots.c.on_hand + bindparam("b_qty")),
-            [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())],
-        )
+        session.execute(_MOVE_LOT, [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())])
     session.execute(
-        update(_stock)
-        .where(_stock.c.product_id == bindparam("b_product"), _stock.c.outlet_id == outlet_id)
-        .values(on_hand=bindparam("b_on_hand")),
-        [{"b_product": product_id, "b_on_hand": on_hand[product_id]} for product_id in sorted(product_ids)],
+        _SET_ON_HAND,
+        [
+            {"b_product": product_id, "b_outlet": outlet_id, "b_on_hand": on_hand[product_id]}
+            for product_id in sorted(product_ids)
+        ],
     )
     moved = [
         {**{k: m[k] for k in _STOCK_MOVED_FIELDS}, "movement_id": m["id"], "on_hand_after": m["on_hand_after"]}
