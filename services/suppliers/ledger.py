@@ -155,21 +155,27 @@ def _move_balances(session: Session, moves: dict[str, int]) -> None:
     that have no balance yet (never posted) first.
 
     Core statements on the session's connection: no autoflush and no ORM bookkeeping on the hot path."""
-    table = table_of(AccountBalance)
     codes = sorted(moves)
     if not codes:
         return
     connection = session.connection()
-    existing = set(connection.execute(select(table.c.account_code).where(table.c.account_code.in_(codes))).scalars())
+    existing = set(connection.execute(_BALANCES_OPEN, {"codes": codes}).scalars())
     for code in codes:
         if code not in existing:
             _open_account(session, code)
-    connection.execute(
-        update(table)
-        .where(table.c.account_code == bindparam("b_code"))
-        .values(balance=table.c.balance + bindparam("b_delta")),
-        [{"b_code": code, "b_delta": moves[code]} for code in codes],
-    )
+    connection.execute(_MOVE_BALANCE, [{"b_code": code, "b_delta": moves[code]} for code in codes])
+
+
+_balances = table_of(AccountBalance)
+#: The statements of :func:`_move_balances`, built once (no rebuilding, no cache key derived again per posting).
+_BALANCES_OPEN = select(_balances.c.account_code).where(
+    _balances.c.account_code.in_(bindparam("codes", expanding=True))
+)
+_MOVE_BALANCE = (
+    update(_balances)
+    .where(_balances.c.account_code == bindparam("b_code"))
+    .values(balance=_balances.c.balance + bindparam("b_delta"))
+)
 
 
 def _open_account(session: Session, code: str) -> None:
