@@ -695,11 +695,13 @@ class OutboxRelay:
             "unconfirmed": unconfirmed,
             "unconfirmed_idle_queues": unconfirmed & outbox.c.queue.not_in(bindparam("busy", expanding=True)),
         }[kind]
-        oldest = select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(bindparam("batch"))
+        oldest = (
+            select(outbox.c.id).where(condition).order_by(outbox.c.created_at).limit(bindparam("batch", type_=Integer))
+        )
         if self.engine.dialect.name == "postgresql":
             oldest = oldest.with_for_update(skip_locked=True)
         delays = self._republish_delays()
-        publications = outbox.c.publish_attempts + 1
+        publications, due_type = outbox.c.publish_attempts + 1, outbox.c.republish_at.type
         statement = (
             update(outbox)
             .where(outbox.c.id.in_(oldest.scalar_subquery()) & (outbox.c.status != OUTBOX_CONFIRMED))
@@ -708,9 +710,9 @@ class OutboxRelay:
                 sent_at=bindparam("now"),
                 publish_attempts=publications,
                 republish_at=case(
-                    {count: bindparam(f"due_{count}") for count, _ in delays},
+                    {count: bindparam(f"due_{count}", type_=due_type) for count, _ in delays},
                     value=publications,
-                    else_=bindparam("due_capped"),
+                    else_=bindparam("due_capped", type_=due_type),
                 ),
             )
             .returning(

@@ -249,6 +249,9 @@ def test_rows_unconfirmed_past_their_deadline_are_published_again_with_backoff_u
         row = conn.execute(select(outbox).where(outbox.c.queue == "pos")).one()
     assert row.publish_attempts == 2
     assert 0.9 <= (row.republish_at - row.sent_at).total_seconds() <= 1.1  # the deadline doubled
+    with runtime.engine.connect() as conn:  # stored as every other time (SQLite keeps text: the same form)
+        raw = conn.exec_driver_sql("SELECT republish_at, sent_at FROM outbox WHERE queue = 'pos'").one()
+    assert type(raw[0]) is type(raw[1]) and (not isinstance(raw[0], str) or len(raw[0]) == len(raw[1]))
     with runtime.session_factory() as session:
         backlog = runtime.messaging.backlog(session)
     assert backlog["outbox_unconfirmed"] == 1 and backlog["outbox_oldest_unconfirmed_seconds"] > 0.5
