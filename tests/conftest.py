@@ -192,9 +192,7 @@ def start_workers(tmp_path):
 
     yield start
     for worker in workers:
-        worker.terminate(cold=True)
-    for worker in workers:
-        worker.stop()
+        worker.discard()
 
 
 @pytest.fixture

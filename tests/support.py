@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -460,7 +460,12 @@ class WorkerProcess:
         self._log = open(self.log_path, "ab")
         self._log_start = self._log.tell()  # a restarted worker appends to the log of its earlier run
         self.process = subprocess.Popen(
-            command, env=service_env(self.settings), cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT
+            command,
+            env=service_env(self.settings),
+            cwd=PROJECT_ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: :meth:`discard` ends the pool and beat with it
         )
 
     def wait_ready(self) -> None:
@@ -495,14 +500,15 @@ class WorkerProcess:
         main = psutil.Process(self.process.pid)
         return [main, *main.children(recursive=True)]
 
-    def terminate(self, cold: bool = False) -> None:
-        """Ask for a warm shutdown (the tasks running finish), or a cold one (they stop where they are, as when a
-        test is over), without waiting, so several workers wind down at once; :meth:`stop` waits."""
+    def terminate(self) -> None:
+        """Ask for a warm shutdown (the tasks running finish) without waiting, so several workers wind down at once;
+        :meth:`stop` waits."""
         if self.process and self.process.poll() is None and not self._terminating:
-            self.process.send_signal(signal.SIGQUIT if cold else signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM)
             self._terminating = True
 
     def stop(self) -> None:
+        """Wait for the warm shutdown :meth:`terminate` asks for, killing the worker if it takes over 15 s."""
         if self.process and self.process.poll() is None:
             self.terminate()
             try:
@@ -510,6 +516,19 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        self._forget()
+
+    def discard(self) -> None:
+        """SIGKILL the worker's whole process group (its pool, its beat, and what a killed worker left behind) and
+        reap it: for when a test is over and nothing the worker would still do matters (a cold shutdown waits
+        for the pool to wind down, seconds per worker)."""
+        if self.process:
+            with suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+        self._forget()
+
+    def _forget(self) -> None:
         self.process = None
         if getattr(self, "_log", None):
             self._log.close()

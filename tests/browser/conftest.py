@@ -145,17 +145,13 @@ class RunningCentre:
 
     def _restart_workers_on_an_empty_broker(self) -> None:
         for worker in self.workers:
-            worker.terminate(cold=True)
-        for worker in self.workers:
-            worker.stop()
+            worker.discard()
         self.redis.client().flushall()
         start_together(self.workers)
 
     def stop(self) -> None:
         for worker in self.workers:
-            worker.terminate(cold=True)
-        for worker in self.workers:
-            worker.stop()
+            worker.discard()
         for server in self.served:
             server.stop()
         self.redis.stop()
