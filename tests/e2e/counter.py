@@ -1,36 +1,22 @@
-"""The counter of a small shop for end-to-end tests: users made with the gateway's CLI, a supplier, a product
-with stock, a register and an open shift, then checkouts through the gateway."""
+"""The counter of a small shop for end-to-end tests: users made as the gateway's CLI makes them, a supplier, a
+product with stock, a register and an open shift, then checkouts through the gateway."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 
-from tests.support import eventually, service_env
+from services.gateway.accounts import upsert_user
+from tests.support import eventually
 
 BARCODE = "8991234500010"
 PRICE = 25_000
 
 
 def create_user(platform, username, role, password, supplier_id=None):
-    command = [
-        sys.executable,
-        "-m",
-        "services.gateway.accounts",
-        "create-user",
-        "--username",
-        username,
-        "--name",
-        username.title(),
-        "--role",
-        role,
-        "--password",
-        password,
-    ]
-    if supplier_id:
-        command += ["--supplier-id", supplier_id]
-    subprocess.run(command, env=service_env(platform.settings["gateway"]), check=True, capture_output=True)
+    """The user as the gateway's ``create-user`` command makes it (its use case, in this process: the command line
+    itself is tested in ``tests/integration/test_gateway_accounts.py``)."""
+    with platform.runtime("gateway").transaction() as session:
+        upsert_user(session, username, username.title(), role, password, supplier_id)
 
 
 def login(platform, username, password) -> dict:
