@@ -39,6 +39,12 @@ TEXTS_JS = """() => {
   return texts.map(t => t.replace(/\\s+/g, ' ').trim()).filter(t => t);
 }"""
 
+#: Whether a console or portal page has everything it shows: loaded, and no htmx request in flight or swap under
+#: way (a fragment loaded on ``load`` has started by then). Those pages fetch nothing else, so this stands in for
+#: Playwright's ``networkidle``, which waits out half a second of quiet on every page.
+SETTLED_JS = """() => document.readyState === 'complete'
+  && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"""
+
 
 def english_sentences() -> list[re.Pattern]:
     """Each catalogue entry whose Indonesian differs from its English source, as a pattern matching that English
@@ -98,7 +104,7 @@ def walk(page, base: str, start: str, within: str, english: list[re.Pattern], li
         walked.append(path)
         response = page.goto(base + path)
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function(SETTLED_JS)
         check_page(page, re.sub(r"\W+", "-", kind_of(path)).strip("-") or "home", english)
         for href in page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)"):
             link = urlsplit(href)
