@@ -14,7 +14,7 @@ import pytest
 
 from shared import business_time
 from tests.browser.conftest import PHONE, log_in
-from tests.browser.test_page_walk import check_page, english_sentences
+from tests.browser.test_page_walk import any_of, check_page, english_sentences
 from tests.support import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
@@ -46,7 +46,7 @@ def on_hand(centre, product) -> int:
 
 
 def test_a_supplier_announces_two_lines_on_a_phone_and_the_manager_receives_one_lower(centre, page):
-    url, english = centre.url, english_sentences()
+    url, english = centre.url, any_of(english_sentences())
     goods = supplier_with_two_products(centre)
     expiry = (business_time.today() + timedelta(days=90)).isoformat()
 
@@ -153,7 +153,7 @@ def cancelled_and_refused(centre, page, goods) -> None:
     """A manager cancels an announced delivery with a reason the supplier reads; one received while the manager
     was cancelling it is refused with a sentence; scanning works without JavaScript; a suspended supplier cannot
     announce."""
-    url, english = centre.url, english_sentences()
+    url, english = centre.url, any_of(english_sentences())
     yati = centre.token("yati", "yati-pass-1")
     received_meanwhile, cancelled = announce_by_api(centre, yati, goods), announce_by_api(centre, yati, goods)
 
