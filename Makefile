@@ -30,8 +30,8 @@ demo-logins: install
 	@$(PY) -m deploy.demo_data --logins
 
 ## Run the whole test suite (SQLite; PostgreSQL too when SENTRA_TEST_POSTGRES_URL is set) on TEST_JOBS processes
-## sharing the work by stealing it (the slow fault/restart tests start first on two of them and their calls run
-## one at a time: tests/conftest.py).
+## sharing the work by stealing it (the slow fault/restart tests start first on two of them and the calls of the
+## end-to-end ones run one at a time: tests/conftest.py).
 ## PYTEST_ARGS='-m slow' runs only those, '-m "not slow"' all but them (exit code 5 = none selected).
 TEST_JOBS ?= 4
 PYTEST_PARALLEL = $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist worksteal)

@@ -82,10 +82,13 @@ def _deal_slow_tests(items: list, processes: int, dealt_to: int) -> list:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    """A slow test's call holds a lock all the test processes of the run share: the slow tests time recovery from
-    a fault (a Redis restart, an outage, a hung worker), and two at a time on two cores one of them once missed
-    its convergence deadline. Their set-up and tear-down (starting and stopping apps and workers) need no lock."""
-    if item.get_closest_marker("slow") is None or "PYTEST_XDIST_TESTRUNUID" not in os.environ:
+    """A slow end-to-end test's call holds a lock all the test processes of the run share: those tests time a
+    platform's recovery from a fault (a Redis restart, an outage, a hung worker), and two at a time on two cores
+    one of them once missed its convergence deadline. Their set-up and tear-down (starting and stopping apps and
+    workers) need no lock, nor does a slow test of one service and its process's own Redis (an integration test
+    that stops that Redis), which would otherwise sit idle behind a minute-long fault test."""
+    exclusive = item.get_closest_marker("slow") is not None and item.get_closest_marker("e2e") is not None
+    if not exclusive or "PYTEST_XDIST_TESTRUNUID" not in os.environ:
         return (yield)
     lock_path = Path(tempfile.gettempdir()) / f"sentra-slow-tests-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
     with lock_path.open("w") as lock:
