@@ -19,6 +19,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from shared.db import new_id, utcnow
+from shared.quick_load import compile_loader
 from shared.schemas import Money, Quantity
 
 
@@ -194,6 +195,12 @@ class Contract:
         """Tolerant (unknown fields are ignored), so a producer may add fields without breaking consumers."""
         return self.schema(unknown=EXCLUDE)
 
+    @cached_property
+    def quick_consumer_load(self) -> Callable[[Any], dict[str, Any] | None] | None:
+        """What :attr:`consumer_schema` loads from a valid payload, without marshmallow (see
+        :mod:`shared.quick_load`); ``None`` for a payload the schema is to decide on."""
+        return compile_loader(self.consumer_schema)
+
     def task_name(self, service: str) -> str:
         """The Celery task that ``service`` runs for this event, e.g. ``inventory.on_sale_completed``."""
         return f"{service}.on_{self.type.replace('.', '_')}"
@@ -260,8 +267,16 @@ def build_envelope(
 _ENVELOPE = Envelope(unknown=EXCLUDE)
 
 
+_QUICK_ENVELOPE = compile_loader(_ENVELOPE)
+
+
 def load_event(envelope: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract."""
+    """Consumer side: ``(envelope, payload)`` with the payload loaded tolerantly by its contract (a valid event of
+    the current version without marshmallow, see :mod:`shared.quick_load`; anything else by the schemas, which
+    raise what is wrong with it)."""
+    quick = _quick_load_event(envelope)
+    if quick is not None:
+        return quick
     meta: dict[str, Any] = _ENVELOPE.load(envelope)
     spec = contract(meta["type"])
     wire = envelope["payload"]
@@ -272,3 +287,12 @@ def load_event(envelope: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
         wire = upgrade(wire)
     payload: dict[str, Any] = spec.consumer_schema.load(wire)
     return meta, payload
+
+
+def _quick_load_event(envelope: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    meta = _QUICK_ENVELOPE(envelope) if _QUICK_ENVELOPE else None
+    spec = CONTRACTS.get(meta["type"]) if meta else None
+    if meta is None or spec is None or meta["version"] != spec.version or spec.quick_consumer_load is None:
+        return None
+    payload = spec.quick_consumer_load(envelope["payload"])
+    return None if payload is None else (meta, payload)
