@@ -127,6 +127,7 @@ def test_a_valid_event_of_any_contract_is_loaded_quickly_as_the_schema_loads_it(
     quick = compile_loader(_ENVELOPE)(envelope), spec.quick_consumer_load(envelope["payload"])
     assert quick == schema_load(envelope)
     assert load_event(envelope) == quick
+    assert spec.quick_producer_load(envelope["payload"]) == spec.producer_schema.load(envelope["payload"])
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
@@ -140,11 +141,28 @@ def test_a_broken_event_is_left_to_the_schema_or_loaded_as_it_loads_it(envelope)
         assert (quick_meta, quick_payload) == expected
     elif quick_meta is not None and spec is not None:
         assert expected is None or expected[0] == quick_meta  # the payload alone is the schema's to decide
+    if spec is not None:
+        assert_the_producer_check_agrees(spec, envelope["payload"])
     if expected is None:
         with pytest.raises((ValidationError, KeyError)):
             load_event(envelope)
     elif expected[0]["version"] == CONTRACTS[expected[0]["type"]].version:
         assert load_event(envelope) == expected
+
+
+def assert_the_producer_check_agrees(spec, payload: Any) -> None:
+    """The strict producer schema and its quick loader agree on ``payload``, and so does ``check_produced``."""
+    try:
+        expected = spec.producer_schema.load(payload)
+    except ValidationError:
+        expected = None
+    quick = spec.quick_producer_load(payload)
+    assert quick is None or quick == expected
+    if expected is None:
+        with pytest.raises(ValidationError):
+            spec.check_produced(payload)
+    else:
+        spec.check_produced(payload)
 
 
 def test_a_schema_the_quick_loader_cannot_follow_is_not_compiled():
