@@ -28,8 +28,8 @@ Convert = Callable[[Any], Any]
 _INTEGERS = (fields.Integer, StrictInteger, Money, Quantity, BasisPoints)
 
 
-class _GiveUp(Exception):
-    """The input is not one the quick loader accepts (the schema decides what is wrong with it)."""
+class GiveUp(Exception):
+    """The input is not one a quick loader accepts (the schema decides what is wrong with it)."""
 
 
 def compile_loader(schema: Schema) -> Callable[[Any], dict[str, Any] | None] | None:
@@ -42,7 +42,7 @@ def compile_loader(schema: Schema) -> Callable[[Any], dict[str, Any] | None] | N
     def load(data: Any) -> dict[str, Any] | None:
         try:
             loaded: dict[str, Any] = convert(data)
-        except (_GiveUp, ValidationError):
+        except (GiveUp, ValidationError):
             return None
         return loaded
 
@@ -63,13 +63,13 @@ def _schema_converter(schema: Schema) -> Convert | None:
 
     def convert_object(data: Any) -> dict[str, Any]:
         if type(data) is not dict or (refuse_unknown and not known.issuperset(data)):
-            raise _GiveUp
+            raise GiveUp
         loaded: dict[str, Any] = {}
         for key, name, field, convert in plan:
             if key in data:
                 loaded[name] = _present(data[key], field, convert)
             elif field.required:
-                raise _GiveUp
+                raise GiveUp
             elif field.load_default is not missing:
                 default = field.load_default
                 loaded[name] = default() if callable(default) else default
@@ -81,7 +81,7 @@ def _schema_converter(schema: Schema) -> Convert | None:
 def _present(value: Any, field: fields.Field[Any], convert: Convert) -> Any:
     if value is None:
         if not field.allow_none:
-            raise _GiveUp
+            raise GiveUp
         return None
     return convert(value)
 
@@ -100,12 +100,12 @@ def _field_converter(field: fields.Field[Any]) -> Convert | None:
 
         def convert_list(value: Any) -> list[Any]:
             if type(value) is not list:
-                raise _GiveUp
+                raise GiveUp
             return [_present(each, inner_field, inner) for each in value]
 
         return _validated(convert_list, field)
     if type(field) is fields.UUID:
-        return _validated(_uuid, field)
+        return _validated(uuid_from_json, field)
     if type(field) is fields.String:
         return _validated(_of_type(str), field)
     if type(field) in _INTEGERS:
@@ -129,7 +129,7 @@ def _validated(convert: Convert | None, field: fields.Field[Any]) -> Convert | N
         converted = convert(value)
         for validator in validators:
             if validator(converted) is False:
-                raise _GiveUp
+                raise GiveUp
         return converted
 
     return convert_and_validate
@@ -138,22 +138,23 @@ def _validated(convert: Convert | None, field: fields.Field[Any]) -> Convert | N
 def _of_type(kind: type) -> Convert:
     def same(value: Any) -> Any:
         if type(value) is not kind:
-            raise _GiveUp
+            raise GiveUp
         return value
 
     return same
 
 
-def _uuid(value: Any) -> uuid.UUID:
+def uuid_from_json(value: Any) -> uuid.UUID:
+    """The UUID a JSON string spells, as marshmallow's ``fields.UUID`` reads it."""
     if type(value) is not str:
-        raise _GiveUp
+        raise GiveUp
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise _GiveUp from None
+        raise GiveUp from None
 
 
 def _object_copy(value: Any) -> dict[Any, Any]:
     if type(value) is not dict:
-        raise _GiveUp
+        raise GiveUp
     return dict(value)

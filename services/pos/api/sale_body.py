@@ -14,12 +14,12 @@ The bounds both use are the constants below (and :data:`~shared.schemas.MAX_MONE
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
 from services.pos.models import PaymentMethod
+from shared.quick_load import GiveUp, uuid_from_json
 from shared.schemas import MAX_MONEY, MAX_QUANTITY
 
 MAX_BARCODE_LENGTH = 64
@@ -34,54 +34,41 @@ _PAYMENT_FIELDS = frozenset({"method", "amount", "tendered", "approval_code", "r
 _METHODS = frozenset(PaymentMethod)
 
 
-class _Refused(Exception):
-    """The body is not one :func:`quick_load` accepts (marshmallow decides what is wrong with it)."""
-
-
 def _text(value: Any, longest: int) -> str:
     """1 to ``longest`` characters a database can store (no NUL, no lone surrogate)."""
     if type(value) is not str or not 1 <= len(value) <= longest or "\x00" in value:
-        raise _Refused
+        raise GiveUp
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise _Refused from None
+            raise GiveUp from None
     return value
 
 
 def _integer(value: Any, lowest: int, highest: int) -> int:
     """A JSON integer (not a boolean, not a float) from ``lowest`` to ``highest``."""
     if type(value) is not int or not lowest <= value <= highest:
-        raise _Refused
+        raise GiveUp
     return value
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    if type(value) is not str:
-        raise _Refused
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise _Refused from None
 
 
 def _object(value: Any, known: frozenset[str]) -> dict[str, Any]:
     if type(value) is not dict or not known.issuperset(value):
-        raise _Refused
+        raise GiveUp
     return value
 
 
 def _list(value: Any, shortest: int, longest: int) -> list[Any]:
     if type(value) is not list or not shortest <= len(value) <= longest:
-        raise _Refused
+        raise GiveUp
     return value
 
 
 def _line(value: Any) -> dict[str, Any]:
     raw = _object(value, _LINE_FIELDS)
     if ("barcode" in raw) == ("product_id" in raw):  # exactly one of them (both are non-empty when valid)
-        raise _Refused
+        raise GiveUp
     line: dict[str, Any] = {
         "qty": _integer(raw.get("qty"), 1, MAX_QUANTITY),
         "discount": _integer(raw["discount"], 0, MAX_MONEY) if "discount" in raw else 0,
@@ -89,7 +76,7 @@ def _line(value: Any) -> dict[str, Any]:
     if "barcode" in raw:
         line["barcode"] = _text(raw["barcode"], MAX_BARCODE_LENGTH)
     else:
-        line["product_id"] = _uuid(raw["product_id"])
+        line["product_id"] = uuid_from_json(raw["product_id"])
     if "unit_price" in raw:
         line["unit_price"] = _integer(raw["unit_price"], 0, MAX_MONEY)
     return line
@@ -99,7 +86,7 @@ def _payment(value: Any) -> dict[str, Any]:
     raw = _object(value, _PAYMENT_FIELDS)
     method = raw.get("method")
     if type(method) is not str or method not in _METHODS:
-        raise _Refused
+        raise GiveUp
     payment: dict[str, Any] = {"method": method, "amount": _integer(raw.get("amount"), 1, MAX_MONEY)}
     if "tendered" in raw:
         payment["tendered"] = _integer(raw["tendered"], 0, MAX_MONEY)
@@ -117,15 +104,15 @@ def quick_load(body: Any, priced_at: fields.Field) -> dict[str, Any] | None:
     try:
         raw = _object(body, _SALE_FIELDS)
         sale: dict[str, Any] = {
-            "register_id": _uuid(raw.get("register_id")),
+            "register_id": uuid_from_json(raw.get("register_id")),
             "lines": [_line(line) for line in _list(raw.get("lines"), 1, MAX_LINES)],
             "payments": [_payment(payment) for payment in _list(raw.get("payments"), 0, MAX_PAYMENTS)],
             "discount": _integer(raw["discount"], 0, MAX_MONEY) if "discount" in raw else 0,
         }
         if "sale_id" in raw:
-            sale["sale_id"] = _uuid(raw["sale_id"])
+            sale["sale_id"] = uuid_from_json(raw["sale_id"])
         if "priced_at" in raw:
             sale["priced_at"] = priced_at.deserialize(raw["priced_at"])
-    except (_Refused, ValidationError):
+    except (GiveUp, ValidationError):
         return None
     return sale
