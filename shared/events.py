@@ -276,8 +276,6 @@ def build_envelope(
 
 
 _ENVELOPE = Envelope(unknown=EXCLUDE)
-
-
 _QUICK_ENVELOPE = compile_loader(_ENVELOPE)
 
 

@@ -1,7 +1,8 @@
-"""A marshmallow schema's valid input loaded without the schema machinery: the consumers' hot path.
+"""A marshmallow schema's valid input loaded without the schema machinery: the event contracts' hot path.
 
-A consumer loads every envelope and payload with its contract's schema (:func:`shared.events.load_event`); for
-the events of every sale that was a tenth of the inventory worker's CPU and a sixth of the suppliers worker's.
+A consumer loads every envelope and payload with its contract's schema (:func:`shared.events.load_event`), and a
+producer checks every payload it writes (:meth:`shared.events.Contract.check_produced`); for the events of every
+sale that was a tenth of the inventory worker's CPU and a sixth of the suppliers worker's.
 :func:`compile_loader` turns a schema into a plain function that returns exactly what ``schema.load`` returns for
 valid input: it converts the common JSON values itself (a UUID string, a string, an integer, a boolean, an
 object, a list or an object of a nested schema), runs each field's validators, and hands any other field to the
