@@ -8,6 +8,7 @@ import random
 import time
 import traceback
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,15 +25,38 @@ from shared.redis_transport import quarantine_task
 
 log = logging.getLogger(__name__)
 
-#: Seconds before Redis hands an unacknowledged message out again. Longer than the wait of a retried task (its
-#: countdown, :data:`MAX_RETRY_COUNTDOWN`, during which the worker holds it unacknowledged) plus the longest run
-#: (:data:`TASK_TIME_LIMIT`): 30 + 25 < 60, so a live worker's message is not handed out twice. Event tasks run
-#: in milliseconds; a message lost with its worker is back within a minute (and the outbox republishes what its
-#: consumer never confirmed in any case).
-VISIBILITY_TIMEOUT = 60
-MAX_RETRY_COUNTDOWN = 30
-TASK_TIME_LIMIT = 25
-TASK_SOFT_TIME_LIMIT = 20
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The broker's visibility timeout (``SENTRA_VISIBILITY_TIMEOUT``: seconds before Redis hands an
+    unacknowledged message out again) and the waits that must fit inside it, all derived from it so that they
+    cannot drift apart: a retried task waits out its countdown (at most :attr:`max_retry_countdown`)
+    unacknowledged in its worker, then runs (at most :attr:`task_time_limit`), and half plus five twelfths of the
+    timeout is less than the timeout, so a live worker's message is never handed out twice. At the default
+    minute: retries at most 30 s apart, a task stopped after 20 s and killed after 25 s, and a message lost with
+    its worker (event tasks run in milliseconds) back within 70 s at most, :attr:`restore_interval` being how
+    often the workers look for such messages (the outbox republishes what its consumer never confirmed in any
+    case)."""
+
+    visibility_timeout: float = 60.0
+
+    @property
+    def max_retry_countdown(self) -> float:
+        return self.visibility_timeout / 2
+
+    @property
+    def task_time_limit(self) -> float:
+        return self.visibility_timeout * 5 / 12
+
+    @property
+    def task_soft_time_limit(self) -> float:
+        return self.visibility_timeout / 3
+
+    @property
+    def restore_interval(self) -> float:
+        return self.visibility_timeout / 6
+
+
 #: How often the beat asks each service to republish what is still pending (how old a row must be for the
 #: sweep to take it is ``Settings.outbox_sweep_older_than``).
 SWEEP_EVERY = timedelta(seconds=5)
@@ -62,20 +86,22 @@ class Rejected(Exception):
     goes to the dead letters at once, for a manager to look at."""
 
 
-def make_celery(name: str, redis_url: str) -> Celery:
-    """A Celery app on Redis with at-least-once delivery settings and bounded publishing."""
+def make_celery(name: str, redis_url: str, deadlines: Deadlines = Deadlines()) -> Celery:
+    """A Celery app on Redis with at-least-once delivery settings, ``deadlines`` and bounded publishing."""
     app = Celery(name, broker=redis_url)
     app.conf.broker_transport = TRANSPORT
     transport = {
-        "visibility_timeout": VISIBILITY_TIMEOUT,
+        "visibility_timeout": deadlines.visibility_timeout,
         "max_retries": 3,
         "interval_start": 0,
         "interval_step": 0.2,
         "interval_max": 0.5,
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
-        # kombu scans for messages past the visibility timeout every 10 s but, by default, acts on every 10th
-        # scan only: a hung worker's message would come back up to 100 s late. Act on every scan.
+        # kombu scans for messages past the visibility timeout every ``unacked_restore_interval`` but, by
+        # default, acts on every 10th scan only: a hung worker's message would come back ten scans late. Act on
+        # every scan.
+        "unacked_restore_interval": deadlines.restore_interval,
         "unacked_restore_throttle": 1,
     }
     app.conf.update(
@@ -84,12 +110,12 @@ def make_celery(name: str, redis_url: str) -> Celery:
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         broker_transport_options=transport,
-        result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-        visibility_timeout=VISIBILITY_TIMEOUT,
+        result_backend_transport_options={"visibility_timeout": deadlines.visibility_timeout},
+        visibility_timeout=deadlines.visibility_timeout,
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=5,
-        task_time_limit=TASK_TIME_LIMIT,
-        task_soft_time_limit=TASK_SOFT_TIME_LIMIT,
+        task_time_limit=deadlines.task_time_limit,
+        task_soft_time_limit=deadlines.task_soft_time_limit,
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
@@ -142,9 +168,14 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return schedule
 
 
-def retry_countdown(attempt: int) -> float:
-    """Exponential backoff with full jitter, capped at :data:`MAX_RETRY_COUNTDOWN` seconds."""
-    return random.uniform(0.5, min(MAX_RETRY_COUNTDOWN, 2**attempt))
+def deadlines_of(celery_app: Celery) -> Deadlines:
+    """The :class:`Deadlines` ``celery_app`` was made with."""
+    return Deadlines(celery_app.conf.visibility_timeout)
+
+
+def retry_countdown(attempt: int, deadlines: Deadlines) -> float:
+    """Exponential backoff with full jitter, capped at ``deadlines.max_retry_countdown`` seconds."""
+    return random.uniform(0.5, min(deadlines.max_retry_countdown, 2**attempt))
 
 
 #: An event a handler applies: its payload (loaded by its contract) and its envelope's metadata.
@@ -263,12 +294,14 @@ def _register_quarantine(
     """``<service>.quarantine``: stores what :mod:`shared.redis_transport` found on the queue that is not a Celery
     message (raw text, broken JSON, another content type) in the dead letters, as text."""
 
+    deadlines = deadlines_of(celery_app)
+
     @celery_app.task(name=quarantine_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def quarantine(self: Task, raw: str, queue: str, problem: str) -> None:
         try:
             _give_up(session_factory, messaging, quarantine_task(service), {"raw": raw, "queue": queue}, problem, 1)
         except Exception as exc:  # the database is down: keep the poison until it can be stored
-            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1, deadlines)) from exc
 
     return quarantine
 
@@ -283,6 +316,7 @@ def _register_consumer(
     """The task of ``consumer`` (one of ``handlers``, the service's consumers: an event it applies may release
     an event parked by another)."""
     handler = handlers[consumer]
+    deadlines = deadlines_of(celery_app)
 
     @celery_app.task(name=consumer, bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def consume(self: Task, *args: Any, **kwargs: Any) -> None:
@@ -302,12 +336,14 @@ def _register_consumer(
             )
         except Exception as exc:  # our own bookkeeping failed (e.g. the database is down): all of it again later
             log.warning("%s could not handle its message (retry %s): %s", consumer, self.request.retries, exc)
-            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1, deadlines)) from exc
         confirm_to_producer(celery_app, consumer, kwargs.get("confirm_to"), done)
         if done:  # what was just applied may be what a parked event waits for
             _release_if_any(session_factory, messaging, handlers)
         if failed:
-            raise self.retry(args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts))
+            raise self.retry(
+                args=[failed], kwargs=kwargs, exc=error, countdown=retry_countdown(most_attempts, deadlines)
+            )
 
     return consume
 
@@ -342,6 +378,8 @@ def register_confirmations(
     confirmed, so the sweep stops publishing them. Retried while the database is down; a malformed call is
     logged and dropped (a lost confirmation only costs a republished duplicate)."""
 
+    deadlines = deadlines_of(celery_app)
+
     @celery_app.task(name=confirm_task(service), bind=True, max_retries=None, shared=False)  # type: ignore[untyped-decorator]
     def confirm_events(self: Task, *args: Any, **kwargs: Any) -> int:
         consumer, event_ids = (args + (None, None))[:2]
@@ -353,7 +391,7 @@ def register_confirmations(
             with transaction(session_factory) as session:
                 return messaging.confirm(session, consumer, ids)
         except Exception as exc:
-            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1)) from exc
+            raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries + 1, deadlines)) from exc
 
     return confirm_events
 

@@ -63,6 +63,10 @@ class Settings:
     #: ``SENTRA_CONFIRM_DEADLINE``: seconds an outbox row may stay sent but unconfirmed before it is published
     #: again (then with backoff, at most a minute apart).
     confirm_deadline: float = 15.0
+    #: ``SENTRA_VISIBILITY_TIMEOUT``: seconds before the broker hands a message its worker took and never
+    #: acknowledged (the worker died or hung) to a worker again; the task time limit and the longest retry delay
+    #: are derived from it (:class:`shared.celery_factory.Deadlines`).
+    visibility_timeout: float = 60.0
     #: ``SENTRA_OUTBOX_RETENTION_DAYS``: how long an unconfirmed outbox row keeps being published again.
     outbox_retention_days: float = 7.0
     #: ``SENTRA_RETENTION_DAYS``: confirmed outbox rows, processed-event rows, idempotency records and callback
@@ -136,6 +140,7 @@ def load_settings(service: str) -> Settings:
         log_level=_log_level(_env("SENTRA_LOG_LEVEL", "INFO")),
         db_busy_timeout=float(_env("SENTRA_DB_BUSY_TIMEOUT", "30")),
         confirm_deadline=float(_env("SENTRA_CONFIRM_DEADLINE", "15")),
+        visibility_timeout=_visibility_timeout(),
         outbox_retention_days=outbox_retention_days,
         retention_days=_retention_days(outbox_retention_days),
         access_token_seconds=float(_env("SENTRA_ACCESS_TOKEN_SECONDS", str(DEFAULT_ACCESS_TOKEN_SECONDS))),
@@ -166,6 +171,24 @@ def _retention_days(republished_for_days: float) -> float:
             "processed row must still be there to make it a duplicate"
         )
     return days
+
+
+#: The bounds of ``SENTRA_VISIBILITY_TIMEOUT``: at 12 s an event task still has 4 s before its soft time limit
+#: (it needs milliseconds); past an hour a hung worker's messages wait too long to come back.
+VISIBILITY_TIMEOUT_BOUNDS = (12.0, 3600.0)
+
+
+def _visibility_timeout() -> float:
+    """``SENTRA_VISIBILITY_TIMEOUT`` (60 s by default), refused outside :data:`VISIBILITY_TIMEOUT_BOUNDS`."""
+    text = _env("SENTRA_VISIBILITY_TIMEOUT", "60")
+    low, high = VISIBILITY_TIMEOUT_BOUNDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:
+        raise ConfigError(f"SENTRA_VISIBILITY_TIMEOUT must be seconds from {low:g} to {high:g}, not {text!r}")
+    return seconds
 
 
 def _log_level(name: str) -> str:

@@ -12,7 +12,13 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
-from shared.celery_factory import make_celery, register_confirmations, register_outbox_sweep, register_purge
+from shared.celery_factory import (
+    Deadlines,
+    make_celery,
+    register_confirmations,
+    register_outbox_sweep,
+    register_purge,
+)
 from shared.config import Settings
 from shared.db import make_engine, make_session_factory, transaction
 from shared.logs import configure_logging
@@ -50,7 +56,7 @@ def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Run
     configure_mappers()
     engine = make_engine(settings.database_url, busy_timeout=settings.db_busy_timeout)
     session_factory = make_session_factory(engine)
-    celery = make_celery(settings.service, settings.redis_url)
+    celery = make_celery(settings.service, settings.redis_url, Deadlines(settings.visibility_timeout))
     relay = None
     if messaging is not None:
         relay = OutboxRelay(

@@ -415,6 +415,7 @@ def service_env(settings: Settings) -> dict[str, str]:
             "PYTHONPATH": str(PROJECT_ROOT),
             "SENTRA_DB_BUSY_TIMEOUT": str(settings.db_busy_timeout),
             "SENTRA_CONFIRM_DEADLINE": str(settings.confirm_deadline),
+            "SENTRA_VISIBILITY_TIMEOUT": str(settings.visibility_timeout),
             "SENTRA_PASSWORD_HASHING": settings.password_hashing,
         }
     )

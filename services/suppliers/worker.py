@@ -3,7 +3,7 @@
 from services.suppliers import consumers, reconciliation
 from services.suppliers.consumers import HANDLERS
 from services.suppliers.models import messaging
-from shared.celery_factory import MAX_RETRY_COUNTDOWN, confirm_to_producer, register_consumers
+from shared.celery_factory import confirm_to_producer, deadlines_of, register_consumers
 from shared.config import load_settings
 from shared.messaging import MAX_ATTEMPTS
 from shared.runtime import build_runtime
@@ -27,7 +27,7 @@ register_consumers(app, "suppliers", runtime.session_factory, messaging, HANDLER
     soft_time_limit=RECONCILIATION_SOFT_TIME_LIMIT,
     autoretry_for=(Exception,),
     retry_backoff=True,
-    retry_backoff_max=MAX_RETRY_COUNTDOWN,
+    retry_backoff_max=int(deadlines_of(app).max_retry_countdown),
     max_retries=MAX_ATTEMPTS,
     shared=False,
 )

@@ -6,8 +6,10 @@ republished by the POS outbox (rows its consumers did not confirm), messages han
 and failures are retried, never dropped.
 
 Deadlines are short here (a row unconfirmed for 2 s is published again; inventory's writers give up on a locked
-SQLite database after 1 s), so each test runs in well under a minute, except the hung worker's, which waits out
-the broker's visibility timeout (:data:`shared.celery_factory.VISIBILITY_TIMEOUT`, a minute)."""
+SQLite database after 1 s), so each test runs in well under a minute. The hung worker's test waits out the
+broker's visibility timeout, there the shortest a deployment may set (:data:`HUNG_VISIBILITY_TIMEOUT`) and with
+it everything derived from it: the task time limits, the retry cap, the restore scans
+(:class:`shared.celery_factory.Deadlines`)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ import time
 
 import pytest
 
-from shared.celery_factory import VISIBILITY_TIMEOUT
+from shared.celery_factory import Deadlines
+from shared.config import VISIBILITY_TIMEOUT_BOUNDS
 from tests.e2e.convergence import SalesFlow, assert_converged, backlog
 from tests.e2e.counter import open_shop
 from tests.support import database_refusing, eventually
@@ -27,16 +30,23 @@ CONSUMERS = ("inventory", "suppliers")
 #: How long a consumer's database stays out of service: several retries of each event with its backoff (at most
 #: 2, 4, 8 s ..., with jitter), well within its :data:`shared.messaging.MAX_ATTEMPTS`.
 OUTAGE_SECONDS = 15
+#: The hung worker test's visibility timeout, in every service (any worker hands out again what is past it).
+HUNG_VISIBILITY_TIMEOUT = VISIBILITY_TIMEOUT_BOUNDS[0]
 #: How often, at most, kombu hands out again the unacknowledged messages older than the visibility timeout: a scan
-#: every ``unacked_restore_interval`` (10 s), acted on every time (``unacked_restore_throttle`` 1, see
+#: every ``unacked_restore_interval``, acted on every time (``unacked_restore_throttle`` 1, see
 #: :func:`shared.celery_factory.make_celery`).
-RESTORE_SWEEP_SECONDS = 10
+RESTORE_SWEEP_SECONDS = Deadlines(HUNG_VISIBILITY_TIMEOUT).restore_interval
+
+
+def overrides(**every_service) -> dict[str, dict]:
+    """The platform's settings here: short deadlines, and ``every_service`` in each service."""
+    fast = {"confirm_deadline": 2.0, **every_service}
+    return {"pos": fast, "suppliers": fast, "inventory": {**fast, "db_busy_timeout": 1.0}}
 
 
 @pytest.fixture
 def platform_overrides():
-    fast = {"confirm_deadline": 2.0}
-    return {"pos": fast, "suppliers": fast, "inventory": {**fast, "db_busy_timeout": 1.0}}
+    return overrides()
 
 
 @pytest.fixture
@@ -99,6 +109,7 @@ def _unacknowledged(platform, queue: str) -> set[bytes]:
     return {tag for tag, held in client.hgetall("unacked").items() if json.loads(held)[2] == queue}
 
 
+@pytest.mark.parametrize("platform_overrides", [overrides(visibility_timeout=HUNG_VISIBILITY_TIMEOUT)])
 def test_consumer_workers_stopped_past_the_visibility_timeout_lose_and_double_no_sale(platform, shop):
     """Sales come at a busy afternoon's pace (two a second, eight counters each selling every four seconds): the
     backlog of the minute the consumers hang is then drained well within the minute after they resume."""
@@ -112,10 +123,10 @@ def test_consumer_workers_stopped_past_the_visibility_timeout_lose_and_double_no
         flow.wait_for(len(flow.sales) + 10)  # the POS keeps selling; its outbox keeps republishing
         eventually(
             lambda: (
-                time.monotonic() - stopped_at > VISIBILITY_TIMEOUT
+                time.monotonic() - stopped_at > HUNG_VISIBILITY_TIMEOUT
                 and not held & set().union(*(_unacknowledged(platform, service) for service in CONSUMERS))
             ),
-            timeout=VISIBILITY_TIMEOUT + RESTORE_SWEEP_SECONDS + 30,
+            timeout=HUNG_VISIBILITY_TIMEOUT + RESTORE_SWEEP_SECONDS + 30,
             interval=1,
             message="past the visibility timeout, what the hung workers held handed out again",
         )
