@@ -13,7 +13,8 @@ through the Flask test client (CPU time per request and SQL statements per reque
 top of a cProfile of that path; ``--counter-body`` checks out with the browser counter's body (its own sale id,
 lines by product id with the prices it charged, ``priced_at``) instead of lines by barcode. ``--relay-wake N``
 holds the outbox relay back during the requests, then publishes the checkouts' outbox rows (``sale.completed`` to
-inventory and to suppliers) the way the relay thread does, ``N`` rows a wake, and times the relay's CPU per row.
+inventory and to suppliers), handed over in memory, the way the relay thread does, ``N`` rows a wake, and times the
+relay's CPU per row.
 """
 
 from __future__ import annotations
@@ -108,7 +109,10 @@ def main() -> int:
     if args.relay_wake:
         from shared.messaging import OutboxRelay
 
-        OutboxRelay.kick = lambda self: None  # type: ignore[method-assign]  # the rows wait for the timing below
+        def hold(relay: OutboxRelay, outgoing) -> None:
+            relay._handed_over.extend(outgoing)  # no thread woken: the rows wait for the timing below
+
+        OutboxRelay.hand_over = hold  # type: ignore[method-assign]
     databases = PostgresDatabases(args.admin_url)
     redis_server = RedisServer(Path(tempfile.mkdtemp(prefix="sentra-profile-")))
     try:
@@ -220,7 +224,8 @@ def main() -> int:
         if args.relay_wake and runtime.relay is not None:
             runtime.relay.batch_size = args.relay_wake
             own = time.thread_time()
-            published = runtime.relay.publish_pending()
+            published = len(runtime.relay._handed_over)
+            runtime.relay._publish_handed_over()
             own = time.thread_time() - own
             print(
                 f"relay     {published} outbox rows published {args.relay_wake} a wake: "

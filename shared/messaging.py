@@ -3,9 +3,11 @@
 Each service keeps these tables in its own database (``Messaging(Base.metadata, "pos")``):
 
 - ``outbox``: one row per (event, subscriber), written in the business transaction by :meth:`Messaging.record`.
-  :class:`OutboxRelay` publishes pending rows with ``send_task`` after commit and on the periodic sweep; a
-  row is marked sent as it is taken for publishing (given back if the publish fails), and confirmed when its
-  consumer says it took the event
+  A session whose factory has a relay (:meth:`OutboxRelay.attach`) writes its rows as sent, due again
+  after the relay's confirm deadline, and hands them to :class:`OutboxRelay` in memory, which publishes them
+  with ``send_task`` after commit without touching them again (given back as pending if the publish fails);
+  other rows are written pending and published by the periodic sweep, which marks a row sent as it takes it.
+  A row is confirmed when its consumer says it took the event
   (applied, a duplicate, parked or dead-lettered: :meth:`Messaging.confirm`). The broker is not the record:
   a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
@@ -29,7 +31,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from celery import Celery
 from sqlalchemy import (
@@ -79,10 +81,31 @@ RELAY_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.
 #: The relays of this process whose background thread has started (see :func:`stop_every_relay`), and its lock.
 _RELAYS_STARTED: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 _RELAYS_LOCK = threading.Lock()
+#: The key of a session's ``info`` under which its factory names the :class:`OutboxRelay` that publishes what the
+#: session writes (:meth:`OutboxRelay.attach`), and the one under which the session collects it.
+RELAY_INFO = "outbox_relay"
+HANDED_OVER_INFO = "outbox_handed_over"
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
 #: After this many attempts a consumer gives up on an event and dead-letters it.
 MAX_ATTEMPTS = 8
+
+
+class Outgoing(NamedTuple):
+    """An outbox row on its way to the broker: its id, what :meth:`OutboxRelay._send` puts in the message, and
+    what the logs name it by."""
+
+    id: str
+    event_id: str
+    event_type: str
+    task_name: str
+    queue: str
+    envelope: dict[str, Any]
+
+    @classmethod
+    def of_row(cls, row: Row[Any]) -> Outgoing:
+        """An outbox row read back from the table."""
+        return cls(row.id, row.event_id, row.event_type, row.task_name, row.queue, json.loads(row.envelope))
 
 
 def claimed_once(items: Sequence[T], key_of: Callable[[T], str], claimed: set[str]) -> list[T]:
@@ -203,39 +226,56 @@ class Messaging:
     def _enqueue(
         self, session: Session, envelopes: Sequence[dict[str, Any]], destinations: list[tuple[str, str]]
     ) -> None:
-        """One pending outbox row per envelope and ``(task_name, queue)``, all in one statement."""
-        now = utcnow()
-        session.execute(
-            self.outbox.insert(),
-            [
-                {
-                    "id": new_id(),
-                    "event_id": envelope["event_id"],
-                    "event_type": envelope["type"],
-                    "task_name": task_name,
-                    "queue": queue,
-                    "envelope": body,
-                    "status": OUTBOX_PENDING,
-                    "publish_attempts": 0,
-                    "created_at": now,
-                }
-                for envelope, body in ((envelope, json.dumps(envelope)) for envelope in envelopes)
-                for task_name, queue in destinations
-            ],
-        )
-        session.info["outbox_written"] = True
+        """One outbox row per envelope and ``(task_name, queue)``, all in one statement."""
+        session.execute(self.outbox.insert(), self.outbox_rows(session, envelopes, destinations, utcnow()))
 
-    def notify_after_commit(self, session_factory: sessionmaker[Session], callback: Callable[[], None]) -> None:
-        """Call ``callback()`` after every commit that wrote outbox rows (to wake the relay)."""
+    def outbox_rows(
+        self,
+        session: Session,
+        envelopes: Sequence[dict[str, Any]],
+        destinations: Sequence[tuple[str, str]],
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """The outbox rows (every column) of ``envelopes`` for each ``(task_name, queue)``, for the caller to
+        insert in ``session``'s transaction; each envelope is serialised once.
 
-        @sa_event.listens_for(session_factory, "after_commit")
-        def _after_commit(session: Session) -> None:
-            if session.info.pop("outbox_written", False):
-                callback()
-
-        @sa_event.listens_for(session_factory, "after_rollback")
-        def _after_rollback(session: Session) -> None:
-            session.info.pop("outbox_written", None)
+        When ``session``'s factory has a relay (:meth:`OutboxRelay.attach`), the rows are written as sent and due
+        again after the relay's confirm deadline, exactly as the relay would mark them on taking them, and handed
+        to it after commit (in memory: no second statement per row); a rollback drops them. Otherwise, and inside
+        a savepoint (which may roll back alone, after its rows were handed over), they are written pending, for
+        the sweep."""
+        relay = None if session.in_nested_transaction() else session.info.get(RELAY_INFO)
+        if relay is None:
+            status, attempts, sent_at, republish_at = OUTBOX_PENDING, 0, None, None
+        else:
+            status, attempts, sent_at, republish_at = OUTBOX_SENT, 1, now, now + relay.confirm_deadline
+        rows: list[dict[str, Any]] = []
+        outgoing: list[Outgoing] = []
+        for envelope in envelopes:
+            body = json.dumps(envelope)
+            for task_name, queue in destinations:
+                row_id = new_id()
+                rows.append(
+                    {
+                        "id": row_id,
+                        "event_id": envelope["event_id"],
+                        "event_type": envelope["type"],
+                        "task_name": task_name,
+                        "queue": queue,
+                        "envelope": body,
+                        "status": status,
+                        "publish_attempts": attempts,
+                        "created_at": now,
+                        "sent_at": sent_at,
+                        "last_error": None,
+                        "republish_at": republish_at,
+                        "confirmed_at": None,
+                    }
+                )
+                outgoing.append(Outgoing(row_id, envelope["event_id"], envelope["type"], task_name, queue, envelope))
+        if relay is not None:
+            session.info.setdefault(HANDED_OVER_INFO, []).extend(outgoing)
+        return rows
 
     def confirm(self, session: Session, consumer: str, event_ids: Sequence[str]) -> int:
         """``consumer`` took these events (applied, found a duplicate, parked or dead-lettered them): their rows
@@ -465,7 +505,7 @@ class Messaging:
         }
 
 
-def _events_repr(rows: Sequence[Row[Any]]) -> str:
+def _events_repr(rows: Sequence[Outgoing]) -> str:
     """What a published message's ``argsrepr`` header shows (in worker and monitoring logs): its events' types
     and ids, not Celery's ``saferepr`` of every envelope, a tenth of the relay's CPU under load."""
     return "[" + ", ".join(f"{row.event_type} {row.event_id}" for row in rows) + "]"
@@ -516,9 +556,11 @@ def stop_every_relay(timeout: float = 5.0) -> None:
 class OutboxRelay:
     """Publishes outbox rows to Celery queues.
 
-    :meth:`kick` wakes a background thread right after a commit, so an HTTP request never waits on Redis;
-    :meth:`sweep` is what the periodic sweep task calls: pending rows the thread missed, and rows sent but not
-    confirmed by their consumer within ``confirm_deadline`` (the message may have been lost in Redis), published
+    :meth:`hand_over` gives a background thread the rows a transaction wrote, right after its commit, so an HTTP
+    request never waits on Redis, and the thread publishes them as they are, without reading or writing the
+    table (a publish that fails gives them back as pending); :meth:`sweep` is what the periodic sweep task
+    calls: pending rows (never handed over, or given back), and rows sent but not confirmed by their consumer
+    within ``confirm_deadline`` (the message may have been lost in Redis), published
     again with backoff (:func:`republish_delay`) for as long as ``retention``. Rows pending for the same consumer
     go in one message (a list of envelopes) with ``confirm_to`` naming this service, the queue the consumer
     confirms them on. Publishing twice is harmless (consumers de-duplicate); losing a row is impossible (a row
@@ -547,11 +589,30 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        #: Rows handed over and not yet published, oldest first (guarded by ``_lock``).
+        self._handed_over: list[Outgoing] = []
         self._take_statements: dict[tuple[str, timedelta], tuple[Update, list[tuple[int, timedelta]]]] = {}
 
-    def kick(self) -> None:
-        """Ask the background thread to publish now (starts it on first use, after any fork or :meth:`stop`)."""
+    def attach(self, session_factory: sessionmaker[Session]) -> None:
+        """Publish the outbox rows every session of ``session_factory`` writes once it commits
+        (:meth:`Messaging.outbox_rows` hands them over)."""
+        session_factory.kw.setdefault("info", {})[RELAY_INFO] = self
+
+        @sa_event.listens_for(session_factory, "after_commit")
+        def _after_commit(session: Session) -> None:
+            handed_over = session.info.pop(HANDED_OVER_INFO, None)
+            if handed_over:
+                self.hand_over(handed_over)
+
+        @sa_event.listens_for(session_factory, "after_rollback")
+        def _after_rollback(session: Session) -> None:
+            session.info.pop(HANDED_OVER_INFO, None)
+
+    def hand_over(self, outgoing: Sequence[Outgoing]) -> None:
+        """Publish ``outgoing``, rows just committed as sent (:meth:`Messaging.outbox_rows`), from the background
+        thread (started on first use, after any fork or :meth:`stop`)."""
         with self._lock:
+            self._handed_over.extend(outgoing)
             if self._thread is None or not self._thread.is_alive():
                 self._wake = threading.Event()  # each thread its own: a stopped one cannot clear its successor's
                 self._thread = threading.Thread(target=self._run, args=(self._wake,), name="outbox-relay", daemon=True)
@@ -563,8 +624,8 @@ class OutboxRelay:
 
     def stop(self) -> threading.Thread | None:
         """Tell the background thread to end after what it is publishing, without waiting; returns the thread to
-        join. What it has not taken yet stays pending for the sweep (or the next :meth:`kick`, which starts a new
-        thread)."""
+        join. What it has not published yet waits for the next :meth:`hand_over`, which starts a new thread (or,
+        should none come, for the sweep, once due again)."""
         with self._lock:
             thread, self._thread = self._thread, None
             self._wake.set()
@@ -580,9 +641,20 @@ class OutboxRelay:
             if self._thread is not threading.current_thread():
                 return
             try:
-                self.publish_pending()
+                self._publish_handed_over()
             except Exception:  # the sweep will pick the rows up; the relay thread must survive
                 log.exception("outbox relay failed")
+
+    def _publish_handed_over(self) -> None:
+        """Publish what was handed over, :attr:`batch_size` rows at a time; the rows of a publish that failed go
+        back to pending, for the sweep (as :meth:`_untake` gives back what the sweep took)."""
+        with self._lock:
+            outgoing, self._handed_over = self._handed_over, []
+        for start in range(0, len(outgoing), self.batch_size):
+            batch = outgoing[start : start + self.batch_size]
+            if not self._send(batch):
+                with self.engine.begin() as conn:
+                    self._untake(conn, batch)
 
     def sweep(self, pending_older_than: timedelta) -> int:
         """Publish the pending rows older than ``pending_older_than`` and republish the unconfirmed rows that are
@@ -653,7 +725,7 @@ class OutboxRelay:
         """Publish the rows :meth:`_take` took, or give them all back when the publish failed (:meth:`_untake`)."""
         if not rows:
             return 0
-        if not self._send(rows):
+        if not self._send([Outgoing.of_row(row) for row in rows]):
             self._untake(conn, rows)
             return 0
         return len(rows)
@@ -736,9 +808,9 @@ class OutboxRelay:
             delays.append((len(delays) + 1, republish_delay(self.confirm_deadline, len(delays) + 1)))
         return delays
 
-    def _untake(self, conn: Connection, rows: list[Row[Any]]) -> None:
-        """Rows :meth:`_take` marked sent whose publish failed: a first publication goes back to pending, a
-        republication is due again at once (the next sweep)."""
+    def _untake(self, conn: Connection, rows: Sequence[Row[Any] | Outgoing]) -> None:
+        """Rows marked sent (by :meth:`_take`, or as written to be handed over) whose publish failed: a first
+        publication goes back to pending, a republication is due again at once (the next sweep)."""
         outbox = self.messaging.outbox
         unconfirmed = outbox.c.id.in_([row.id for row in rows]) & (outbox.c.status == OUTBOX_SENT)
         conn.execute(
@@ -752,12 +824,12 @@ class OutboxRelay:
             .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
         )
 
-    def _send(self, rows: Sequence[Row[Any]]) -> bool:
+    def _send(self, rows: Sequence[Outgoing]) -> bool:
         """Publish ``rows`` as one message per consumer task and up to :attr:`events_per_message` events (a
         consumer takes a list of envelopes), through one producer from Celery's pool and one Redis pipeline
         (kombu's publish batch: one round trip); whether they were published. A failure gives no answer about the
         messages already flushed, so the caller gives every row back: some may go out twice, none is lost."""
-        batches: dict[tuple[str, str], list[Row[Any]]] = {}
+        batches: dict[tuple[str, str], list[Outgoing]] = {}
         for row in rows:
             batches.setdefault((row.task_name, row.queue), []).append(row)
         try:
@@ -767,7 +839,7 @@ class OutboxRelay:
                         chunk = batch[start : start + self.events_per_message]
                         self.celery_app.send_task(
                             task_name,
-                            args=[[json.loads(row.envelope) for row in chunk]],
+                            args=[[row.envelope for row in chunk]],
                             kwargs={"confirm_to": self.messaging.service},
                             argsrepr=_events_repr(chunk),
                             queue=queue,

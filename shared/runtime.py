@@ -66,7 +66,7 @@ def build_runtime(settings: Settings, messaging: Messaging | None = None) -> Run
             confirm_deadline=timedelta(seconds=settings.confirm_deadline),
             retention=timedelta(days=settings.outbox_retention_days),
         )
-        messaging.notify_after_commit(session_factory, relay.kick)
+        relay.attach(session_factory)
         register_outbox_sweep(celery, settings.service, relay, settings.outbox_sweep_older_than)
         register_confirmations(celery, settings.service, session_factory, messaging)
         register_purge(celery, settings.service, session_factory, messaging, timedelta(days=settings.retention_days))

@@ -45,7 +45,6 @@ from shared.config import Settings
 from shared.db import new_id, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.events import contract
-from shared.messaging import OUTBOX_PENDING
 
 
 class OutletRules(NamedTuple):
@@ -328,7 +327,7 @@ def checkout(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
     view = sale_view(recorded, now)
-    events = _sale_completed_rows(recorded, now) if completed else []
+    events = _sale_completed_rows(session, recorded, now) if completed else []
     _write_sale(session, sale, lines, payments, events, claim, view)
     if approver is not None:
         approvals.audit(
@@ -394,8 +393,6 @@ def _write_sale(
         connection.execute(_PAYMENTS.insert(), payments)
         if outbox_rows:
             connection.execute(_OUTBOX.insert(), outbox_rows)
-    if outbox_rows:
-        session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
 
 
 def _payment_values(
@@ -453,46 +450,29 @@ def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
     """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale takes its receipt
     number (:func:`_completion`) and ``sale.completed`` goes to the outbox."""
     _update_sale(session, sale, **_completion(session, sale.register_id, sale.register_code, now))
-    session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(sale, now))
-    session.info["outbox_written"] = True  # what Messaging.notify_after_commit wakes the relay on
+    session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(session, sale, now))
 
 
-def _sale_completed_rows(sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
-    """The outbox rows of ``sale.completed``, one per subscriber, to write in the sale's transaction: the
-    envelope is serialised once for all of them.
+def _sale_completed_rows(session: Session, sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of ``sale.completed``, one per subscriber, to write in the sale's transaction
+    (:meth:`Messaging.outbox_rows`: the envelope is serialised once for all of them).
 
     The payload is built here from the sale's own typed columns, so it is not validated against its contract
     on every sale (``Messaging.record`` does that, and serialises three times): the contract test in
     ``tests/usecases/test_pos_checkout.py`` holds it to the contract instead.
     """
     spec = contract("sale.completed")
-    event_id = new_id()
-    envelope = json.dumps(
-        {
-            "event_id": event_id,
-            "type": spec.type,
-            "version": spec.version,
-            "occurred_at": now.isoformat(),
-            "source": messaging.service,
-            "payload": sale_completed_payload(sale),
-        }
+    envelope = {
+        "event_id": new_id(),
+        "type": spec.type,
+        "version": spec.version,
+        "occurred_at": now.isoformat(),
+        "source": messaging.service,
+        "payload": sale_completed_payload(sale),
+    }
+    return messaging.outbox_rows(
+        session, [envelope], [(spec.task_name(queue), queue) for queue in spec.subscribers], now
     )
-    return [
-        {
-            "id": new_id(),
-            "event_id": event_id,
-            "event_type": spec.type,
-            "task_name": spec.task_name(queue),
-            "queue": queue,
-            "envelope": envelope,
-            "status": OUTBOX_PENDING,
-            "publish_attempts": 0,
-            "created_at": now,
-            "sent_at": None,
-            "last_error": None,
-        }
-        for queue in spec.subscribers
-    ]
 
 
 def _completed_at(sale: Sale | SimpleNamespace) -> datetime:

@@ -46,7 +46,7 @@ def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_re
             },
         )
         assert refund.status_code == 201
-        # Rows are marked sent as the relay takes them for publishing; the publish fails and gives them back.
+        # Rows are written sent and handed to the relay thread; its publish fails and gives them back.
         eventually(lambda: all(row.status == OUTBOX_PENDING for row in pos.outbox()), message="all rows pending")
         assert len(pos.outbox()) == 8
     finally:
@@ -54,7 +54,7 @@ def test_checkouts_succeed_with_redis_stopped_and_their_events_go_out_when_it_re
     start_worker(pos.settings, beat=True)
 
     def published(queue):
-        """Every sale in ``queue`` (a row is marked sent as it is taken for publishing)."""
+        """Every sale in ``queue`` (the sweep marks a row sent as it takes it for publishing)."""
         completed = {
             e["payload"]["sale_id"] for e in queued_envelopes(redis_server, queue) if e["type"] == "sale.completed"
         }

@@ -138,7 +138,7 @@ def test_a_reconciliation_asked_for_while_redis_is_down_is_run_once_redis_is_bac
         assert queued.status_code == 202 and queued.json["status"] == "queued"
     finally:
         redis_server.start()
-    suppliers.extensions["sentra"].relay.publish_pending()  # what the relay's next kick or the sweep does
+    suppliers.extensions["sentra"].relay.publish_pending()  # what the sweep does with rows given back
     result = eventually(
         lambda: (
             (r := client.get(f"/reconciliations/{queued.json['id']}", headers=token("manager")).json)["status"]

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import dead_letters_api
 from shared.celery_factory import QUEUE_DRAINED_KEY
@@ -38,31 +39,75 @@ def _statuses(runtime):
         return sorted(conn.execute(select(runtime.messaging.outbox.c.status)).scalars())
 
 
-def test_the_relay_publishes_pending_rows_to_each_subscribers_queue_and_marks_them_sent(runtime, redis_server):
+def _outbox(runtime):
+    with runtime.engine.connect() as conn:
+        return conn.execute(select(runtime.messaging.outbox)).all()
+
+
+def _queued_event_ids(redis, queue):
+    return {envelope["event_id"] for batch in queued_event_batches(redis, queue) for envelope in batch}
+
+
+def test_the_relay_publishes_what_a_commit_hands_over_to_each_subscribers_queue_without_touching_its_rows(
+    runtime, redis_server
+):
     redis = redis_server.client()
     redis.delete("inventory", "pos")
-    _register_supplier(runtime)
-    runtime.relay.publish_pending()  # the relay thread woken by the commit may be publishing them too
-    eventually(  # marked sent as they are taken for publishing: wait for the messages too
-        lambda: _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT] and all(redis.llen(q) for q in ("inventory", "pos")),
-        message="both rows sent",
+    with runtime.transaction() as session:
+        envelope = runtime.messaging.record(session, "supplier.registered", SUPPLIER_REGISTERED)
+        written = session.execute(select(runtime.messaging.outbox)).all()
+    # written as sent, due again after the confirm deadline: what the relay would have marked on taking them
+    assert {(row.status, row.publish_attempts, row.sent_at) for row in written} == {
+        (OUTBOX_SENT, 1, written[0].created_at)
+    }
+    assert {row.republish_at - row.created_at for row in written} == {runtime.relay.confirm_deadline}
+    eventually(
+        lambda: all(_queued_event_ids(redis, q) == {envelope["event_id"]} for q in ("inventory", "pos")),
+        message="both handed-over rows published",
     )
-    with runtime.engine.connect() as conn:
-        [event_id] = set(conn.execute(select(runtime.messaging.outbox.c.event_id)).scalars())
+    assert _outbox(runtime) == written  # the relay thread neither read nor wrote them: one write a row
     for queue in ("inventory", "pos"):
         message = json.loads(redis.lpop(queue))
         assert message["headers"]["task"] == f"{queue}.on_supplier_registered"
-        assert message["headers"]["argsrepr"] == f"[supplier.registered {event_id}]"  # for the logs, not the body
+        assert message["headers"]["argsrepr"] == f"[supplier.registered {envelope['event_id']}]"  # for the logs
 
 
-def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_another(runtime):
+def test_rows_written_where_no_relay_is_attached_wait_pending_for_the_sweep_which_marks_them_sent(
+    runtime, redis_server
+):
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    with Session(runtime.engine) as session, session.begin():  # not the runtime's sessions: no relay
+        envelope = runtime.messaging.record(session, "supplier.registered", SUPPLIER_REGISTERED)
+    assert _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING]
+    time.sleep(0.2)  # a relay thread would have published by now (it lingers 50 ms)
+    assert not redis.llen("inventory") and not redis.llen("pos")
+    assert runtime.relay.publish_pending() == 2
+    assert _statuses(runtime) == [OUTBOX_SENT, OUTBOX_SENT]
+    assert all(_queued_event_ids(redis, q) == {envelope["event_id"]} for q in ("inventory", "pos"))
+
+
+def test_a_savepoint_writes_its_rows_pending_as_it_may_roll_back_alone(runtime):
+    with runtime.transaction() as session:
+        with session.begin_nested():
+            runtime.messaging.record(session, "supplier.registered", SUPPLIER_REGISTERED)
+        with pytest.raises(RuntimeError), session.begin_nested():
+            runtime.messaging.record(session, "supplier.registered", {**SUPPLIER_REGISTERED, "name": "gone"})
+            raise RuntimeError("rolled back with its savepoint")
+    assert _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING]  # only the first event's, for the sweep
+    assert not runtime.relay._handed_over
+
+
+def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_another(runtime, redis_server):
+    redis = redis_server.client()
+    redis.delete("inventory")
     _register_supplier(runtime)
-    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 2, message="the relay thread sent both rows")
+    eventually(lambda: len(_queued_event_ids(redis, "inventory")) == 1, message="the relay thread sent the event")
     first = runtime.relay.stop()
     first.join(5)
     assert not first.is_alive()
     _register_supplier(runtime)
-    eventually(lambda: _statuses(runtime) == [OUTBOX_SENT] * 4, message="a new relay thread sent the new rows")
+    eventually(lambda: len(_queued_event_ids(redis, "inventory")) == 2, message="a new relay thread sent the next")
     assert runtime.relay._thread is not first
 
 
@@ -72,8 +117,7 @@ def test_with_redis_down_the_transaction_commits_and_the_rows_wait_until_redis_i
     try:
         _register_supplier(runtime)
         assert runtime.relay.publish_pending() == 0
-        # Rows are marked sent as they are taken for publishing; the relay thread woken by the commit gives
-        # them back when its publish fails.
+        # Rows are written sent, handed over to the relay thread, which gives them back when its publish fails.
         eventually(lambda: _statuses(runtime) == [OUTBOX_PENDING, OUTBOX_PENDING], message="both rows pending")
     finally:
         redis_server.start()
