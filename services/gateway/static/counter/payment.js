@@ -93,6 +93,8 @@ export function setupPayment(counter) {
     if (state && state.sale) event.preventDefault(); // a QRIS is waiting: confirm, switch or void it
   });
   dialog.addEventListener("close", () => {
+    // The browser fires "close" a frame later: a fast next sale may have opened the dialog again by then.
+    if (dialog.open) return;
     if (state && !state.sale) state = null;
     counter.focusScan();
   });
