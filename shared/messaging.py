@@ -577,6 +577,7 @@ class OutboxRelay:
         confirm_deadline: timedelta = timedelta(seconds=15),
         retention: timedelta = timedelta(days=7),
         linger: float = RELAY_LINGER_SECONDS,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine
         self.messaging = messaging
@@ -586,6 +587,9 @@ class OutboxRelay:
         self.confirm_deadline = confirm_deadline
         self.retention = retention
         self.linger = linger
+        #: What the relay takes for now when it decides what is due and stamps what it took (tests move it on
+        #: instead of sleeping past a deadline).
+        self.clock = clock
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -665,12 +669,12 @@ class OutboxRelay:
         """Publish every pending row (optionally only those older than ``older_than``); returns how many."""
         if older_than is None:
             return self._publish_all("pending", {})
-        return self._publish_all("pending_older", {"created_before": utcnow() - older_than})
+        return self._publish_all("pending_older", {"created_before": self.clock() - older_than})
 
     def republish_unconfirmed(self) -> int:
         """Publish again the rows sent but not confirmed by their republish time, younger than the retention,
         except to queues still draining a backlog (:data:`BUSY_QUEUE_MESSAGES`); returns how many."""
-        now = utcnow()
+        now = self.clock()
         params: dict[str, Any] = {"due_by": now, "kept_since": now - self.retention}
         busy = self._busy_queues()
         if busy:
@@ -735,7 +739,7 @@ class OutboxRelay:
         :func:`republish_delay` (a confirmed row stays confirmed), and read them, in one ``UPDATE … RETURNING``
         statement: no second round trip. On PostgreSQL, rows another relay holds are skipped (``FOR UPDATE SKIP
         LOCKED``)."""
-        now = utcnow()
+        now = self.clock()
         statement, delays = self._take_statement(kind)
         due = {f"due_{count}": now + delay for count, delay in delays}
         due["due_capped"] = now + max(self.confirm_deadline, MAX_REPUBLISH_INTERVAL)
@@ -821,7 +825,7 @@ class OutboxRelay:
         conn.execute(
             update(outbox)
             .where(unconfirmed & (outbox.c.publish_attempts > 1))
-            .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=utcnow())
+            .values(publish_attempts=outbox.c.publish_attempts - 1, republish_at=self.clock())
         )
 
     def _send(self, rows: Sequence[Outgoing]) -> bool:
