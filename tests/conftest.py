@@ -237,3 +237,21 @@ def messaging_runtime(make_messaging_runtime):
     """A runtime acting as the suppliers service on a database holding only the shared messaging tables (a writer
     waits at most a second for a lock, so a test can hold the lock as an outage would)."""
     return make_messaging_runtime(db_busy_timeout=1.0)
+
+
+@pytest.fixture(scope="session")
+def running_centres(tmp_path_factory, migrated_templates):
+    """The :class:`tests.running_centre.RunningCentre` of each backend, started when a test first asks for it (the
+    browser tests' ``centre``, the end-to-end tests' ``shared_platform``)."""
+    from tests.running_centre import RunningCentre
+
+    centres: dict[str, RunningCentre] = {}
+
+    def get(backend: str) -> RunningCentre:
+        if backend not in centres:
+            centres[backend] = RunningCentre(backend, tmp_path_factory.mktemp(f"centre-{backend}"), migrated_templates)
+        return centres[backend]
+
+    yield get
+    for running in centres.values():
+        running.stop()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pytest
-import requests
 
 from tests.browser.accessibility import assert_accessible
-from tests.support import ServedApp, eventually, free_port, start_together
+from tests.running_centre import Centre
+from tests.support import eventually
 
 BROWSER_WAIT_MS = 15_000
 """How long a page action or an ``expect`` assertion waits: Playwright's 5 s default for assertions is too short
@@ -58,118 +58,6 @@ def page(browser):
     page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
-
-
-@dataclass
-class Centre:
-    """The running platform seen from outside: the gateway URL and a manager's API session through it."""
-
-    url: str
-    apps: dict
-    manager: requests.Session
-
-    @property
-    def api(self) -> str:
-        return f"{self.url}/api"
-
-    def token(self, username: str, password: str) -> dict:
-        response = requests.post(f"{self.api}/auth/login", json={"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['token']}"}
-
-    def add_user(self, username, name, role, password, supplier_id=None) -> None:
-        from services.gateway import accounts
-
-        with self.apps["gateway"].extensions["sentra"].transaction() as session:
-            accounts.upsert_user(session, username, name, role, password, supplier_id)
-
-
-class RunningCentre:
-    """The four services over real HTTP behind the gateway and the three workers on a Redis of their own,
-    started once per backend for the whole run: starting them is most of a browser test's cost.
-
-    Before each test (:meth:`fresh`) the broker is left to finish what the last test sent, then every database
-    goes back to its state at start-up (migrated, with the logins ``manajer`` and ``kasir``), so a test sees the
-    centre as if it had just been started. Should the broker not fall idle (a test left events retrying), its
-    queues are emptied and the workers started again."""
-
-    SERVICES = ("gateway", "inventory", "pos", "suppliers")
-    WORKER_SERVICES = ("inventory", "pos", "suppliers")
-
-    def __init__(self, backend: str, directory, templates):
-        from services.gateway import create_app as gateway_app
-        from services.inventory import create_app as inventory_app
-        from services.pos import create_app as pos_app
-        from services.suppliers import create_app as suppliers_app
-        from tests.support import DatabaseSnapshot, RedisServer, WorkerProcess, settings_for
-
-        factories = {"gateway": gateway_app, "inventory": inventory_app, "pos": pos_app, "suppliers": suppliers_app}
-        self.redis = RedisServer(directory / "redis")
-        self.redis.start()
-        ports = {service: free_port() for service in self.SERVICES}
-        urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
-        settings = {
-            service: replace(
-                settings_for(service, templates.database(backend, service, directory, for_run=True), self.redis.url),
-                service_urls=urls,
-            )
-            for service in self.SERVICES
-        }
-        apps = {service: factories[service](settings[service]) for service in self.SERVICES}
-        self.served = [ServedApp(apps[service], ports[service]) for service in self.SERVICES]
-        self.workers = [
-            WorkerProcess(settings[service], directory / f"{service}-worker.log") for service in self.WORKER_SERVICES
-        ]
-        start_together(self.workers)
-        self.centre = Centre(url=urls["gateway"], apps=apps, manager=requests.Session())
-        self.centre.add_user("manajer", "Dewi Manajer", "manager", "manajer-pass-1")
-        self.centre.add_user("kasir", "Rudi Kasir", "cashier", "kasir-pass-1")
-        self.snapshots = [DatabaseSnapshot(app.extensions["sentra"].engine) for app in apps.values()]
-        self.used = False
-
-    def fresh(self) -> Centre:
-        """The centre as just started (see the class)."""
-        from tests.support import broker_idle, eventually
-
-        if self.used:
-            try:
-                eventually(lambda: broker_idle(self.redis.client()), timeout=15, message="the broker idle")
-            except AssertionError:
-                self._restart_workers_on_an_empty_broker()
-            for snapshot in self.snapshots:
-                snapshot.restore()
-        self.used = True
-        self.centre.manager = requests.Session()
-        self.centre.manager.headers.update(self.centre.token("manajer", "manajer-pass-1"))
-        return self.centre
-
-    def _restart_workers_on_an_empty_broker(self) -> None:
-        for worker in self.workers:
-            worker.discard()
-        self.redis.client().flushall()
-        start_together(self.workers)
-
-    def stop(self) -> None:
-        for worker in self.workers:
-            worker.discard()
-        for server in self.served:
-            server.stop()
-        self.redis.stop()
-
-
-@pytest.fixture(scope="session")
-def running_centres(tmp_path_factory, migrated_templates):
-    """The :class:`RunningCentre` of each backend, started when a test first asks for it."""
-    centres: dict[str, RunningCentre] = {}
-
-    def get(backend: str) -> RunningCentre:
-        if backend not in centres:
-            centres[backend] = RunningCentre(backend, tmp_path_factory.mktemp(f"centre-{backend}"), migrated_templates)
-        return centres[backend]
-
-    yield get
-    for running in centres.values():
-        running.stop()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The platform for end-to-end tests: the four web apps served over real HTTP on free ports, real worker
-processes for inventory, pos and suppliers (one of them running the beat), one private Redis."""
+processes for inventory, pos and suppliers (one of them running the beat), one private Redis: the run's shared
+one (:func:`shared_platform`) for tests that leave it working, one of its own (:func:`platform`) for a test that
+breaks it (the fault tests: workers killed, Redis restarted, a database out of service)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ def platform_overrides() -> dict[str, dict]:
 
 @pytest.fixture
 def platform(make_settings, redis_server, start_workers, platform_overrides):
+    """A platform of the test's own, with the module's ``platform_overrides``."""
     from services.gateway import create_app as gateway_app
     from services.inventory import create_app as inventory_app
     from services.pos import create_app as pos_app
@@ -60,3 +63,18 @@ def platform(make_settings, redis_server, start_workers, platform_overrides):
     yield Platform(urls=urls, settings=settings, apps=apps, redis=redis_server, workers=workers)
     for app in served:
         app.stop()
+
+
+@pytest.fixture
+def shared_platform(backend, running_centres) -> Platform:
+    """The run's platform of ``backend``, started once and shared with the browser tests, its databases and
+    broker as just started (:class:`tests.running_centre.RunningCentre`): for a test that leaves it working."""
+    running = running_centres(backend)
+    running.fresh()
+    return Platform(
+        urls=running.urls,
+        settings=running.settings,
+        apps=running.centre.apps,
+        redis=running.redis,
+        workers=running.workers,
+    )

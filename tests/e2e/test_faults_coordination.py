@@ -1,9 +1,9 @@
 """Fault tests, coordination: while a cashier keeps checking out, a consumer worker is SIGKILLed or SIGSTOPped past
 the visibility timeout, Redis is killed and restarts from its append-only file or comes back empty, or a consumer's
-database is out of service. After each, every sale the POS acknowledged is applied exactly once at inventory and at
-suppliers within a minute, the reconciliation agrees, with nothing in the dead letters: lost messages are
-republished by the POS outbox (rows its consumers did not confirm), messages handed out twice are de-duplicated,
-and failures are retried, never dropped.
+database is out of service; and a sale is made while Redis is down. After each, every sale the POS acknowledged is
+applied exactly once at inventory and at suppliers within a minute, the reconciliation agrees, with nothing in the
+dead letters: lost messages are republished by the POS outbox (rows its consumers did not confirm), messages
+handed out twice are de-duplicated, and failures are retried, never dropped.
 
 Deadlines are short here (a row unconfirmed for 2 s is published again; inventory's writers give up on a locked
 SQLite database after 1 s), so each test runs in well under a minute. The hung worker's test waits out the
@@ -21,7 +21,7 @@ import pytest
 from shared.celery_factory import Deadlines
 from shared.config import VISIBILITY_TIMEOUT_BOUNDS
 from tests.e2e.convergence import SalesFlow, assert_converged, backlog
-from tests.e2e.counter import open_shop
+from tests.e2e.counter import PRICE, balance, checkout, on_hand, open_shop
 from tests.support import database_refusing, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -100,6 +100,23 @@ def test_redis_killed_and_restarted_from_its_append_only_file_loses_no_sale(plat
     flow.wait_for(len(flow.sales) + 10)
     sales = flow.stop()
     assert_converged(platform, shop, sales)
+
+
+def test_a_sale_made_while_redis_is_down_is_accepted_and_its_effects_arrive_after_redis_returns(platform, shop):
+    platform.redis.stop()
+    try:
+        sale = checkout(platform, shop, qty=4)
+        assert sale["receipt_no"]
+        assert on_hand(platform, shop) == 1_000
+    finally:
+        platform.redis.start()
+    eventually(lambda: on_hand(platform, shop) == 996, timeout=90, message="stock decremented after Redis returned")
+    eventually(
+        lambda: balance(platform, shop) == 4 * PRICE - 4 * PRICE // 5,
+        timeout=60,
+        message="supplier credited after Redis returned",
+    )
+    assert_converged(platform, shop, [sale], expected={sale["id"]: 4})
 
 
 def _unacknowledged(platform, queue: str) -> set[bytes]:
