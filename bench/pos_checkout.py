@@ -652,6 +652,7 @@ def main() -> int:
             )
         time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
         work_before = database_work(databases.admin_url, urls.values())
+        work_before_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
         cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes, strict=False)}
         postgres_before = postgres_cpu_seconds()
         machine_before = machine_busy_seconds()
@@ -705,6 +706,7 @@ def main() -> int:
         propagation = {} if args.pos_only else measure_propagation(urls, sales)
         pgbench_tps, (pgbench_commits, pgbench_rows) = run_pgbench(databases, min(args.seconds, 15))
         work_after = database_work(databases.admin_url, urls.values())
+        work_after_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
         sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before, strict=False))
 
         rate = len(checkout_ms) / elapsed
@@ -754,6 +756,14 @@ def main() -> int:
                 f"written (pos + inventory + suppliers, lookups and propagation included); a pgbench transaction "
                 f"writes {pgbench_rows / pgbench_commits:.1f} rows, so one sale's rows ≈ "
                 f"{sale_rows / completed / (pgbench_rows / pgbench_commits):.1f} pgbench transactions"
+            )
+            print(
+                "  by database (tx, rows per sale):  "
+                + "  ".join(
+                    f"{name} {(work_after_of[name][0] - work_before_of[name][0]) / completed:.2f}, "
+                    f"{(work_after_of[name][1] - work_before_of[name][1]) / completed:.1f}"
+                    for name in urls
+                )
             )
         print(
             "CPU during the load (share of one core):  "
