@@ -365,6 +365,16 @@ def run_pgbench(databases: PostgresDatabases, seconds: int) -> tuple[float, tupl
     return (float(match.group(1)) if match else float("nan")), (after[0] - before[0], after[1] - before[1])
 
 
+def table_writes(url: str) -> dict[str, int]:
+    """Rows written (inserted + updated + deleted) so far in each table of the database at ``url``, from
+    ``pg_stat_user_tables`` (reported as ``pg_stat_database`` is)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        rows = conn.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables").fetchall()
+    return {name: int(count) for name, count in rows}
+
+
 def database_work(admin_url: str, urls) -> tuple[int, int]:
     """Committed transactions and rows written (inserted + updated + deleted) so far in these databases,
     from ``pg_stat_database`` (a backend reports its counts when it goes idle or exits)."""
@@ -653,6 +663,7 @@ def main() -> int:
         time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
         work_before = database_work(databases.admin_url, urls.values())
         work_before_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
+        tables_before = {name: table_writes(url) for name, url in urls.items()}
         cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes, strict=False)}
         postgres_before = postgres_cpu_seconds()
         machine_before = machine_busy_seconds()
@@ -707,6 +718,7 @@ def main() -> int:
         pgbench_tps, (pgbench_commits, pgbench_rows) = run_pgbench(databases, min(args.seconds, 15))
         work_after = database_work(databases.admin_url, urls.values())
         work_after_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
+        tables_after = {name: table_writes(url) for name, url in urls.items()}
         sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before, strict=False))
 
         rate = len(checkout_ms) / elapsed
@@ -765,6 +777,19 @@ def main() -> int:
                     for name in urls
                 )
             )
+            for name in urls:
+                per_table = {
+                    table: (count - tables_before[name].get(table, 0)) / completed
+                    for table, count in tables_after[name].items()
+                }
+                print(
+                    f"  {name} rows per sale by table:  "
+                    + "  ".join(
+                        f"{table} {rows:.2f}"
+                        for table, rows in sorted(per_table.items(), key=lambda t: -t[1])
+                        if rows >= 0.01
+                    )
+                )
         print(
             "CPU during the load (share of one core):  "
             + "  ".join(f"{label} {seconds / load_elapsed:.2f}" for label, seconds in cpu_during_load.items())
