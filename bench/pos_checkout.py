@@ -370,7 +370,7 @@ def table_writes(url: str) -> dict[str, int]:
     ``pg_stat_user_tables`` (reported as ``pg_stat_database`` is)."""
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables").fetchall()
     return {name: int(count) for name, count in rows}
 
@@ -661,7 +661,6 @@ def main() -> int:
                 )
             )
         time.sleep(1.5)  # let the seeding's and start-up's backends report their database counts first
-        work_before = database_work(databases.admin_url, urls.values())
         work_before_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
         tables_before = {name: table_writes(url) for name, url in urls.items()}
         cpu_before = {label: cpu_seconds(process.pid) for label, process in zip(labels, processes, strict=False)}
@@ -716,10 +715,11 @@ def main() -> int:
         engine.dispose()
         propagation = {} if args.pos_only else measure_propagation(urls, sales)
         pgbench_tps, (pgbench_commits, pgbench_rows) = run_pgbench(databases, min(args.seconds, 15))
-        work_after = database_work(databases.admin_url, urls.values())
         work_after_of = {name: database_work(databases.admin_url, [url]) for name, url in urls.items()}
         tables_after = {name: table_writes(url) for name, url in urls.items()}
-        sale_commits, sale_rows = (after - before for after, before in zip(work_after, work_before, strict=False))
+        sale_commits, sale_rows = (
+            sum(work_after_of[name][i] - work_before_of[name][i] for name in urls) for i in (0, 1)
+        )
 
         rate = len(checkout_ms) / elapsed
         print(

@@ -216,6 +216,10 @@ class Contract:
         """The Celery task that ``service`` runs for this event, e.g. ``inventory.on_sale_completed``."""
         return f"{service}.on_{self.type.replace('.', '_')}"
 
+    def destinations(self) -> list[tuple[str, str]]:
+        """``(task_name, queue)`` of each subscriber: where the outbox sends this event."""
+        return [(self.task_name(queue), queue) for queue in self.subscribers]
+
 
 def _one_movement(payload: dict[str, Any]) -> dict[str, Any]:
     """``stock.moved`` version 1 (one movement per event) as version 2."""

@@ -217,7 +217,7 @@ class Messaging:
         envelopes = [build_envelope(event_type, self.service, payload) for payload in payloads]
         spec = contract(event_type)
         if spec.subscribers and envelopes:
-            self._enqueue(session, envelopes, [(spec.task_name(queue), queue) for queue in spec.subscribers])
+            self._enqueue(session, envelopes, spec.destinations())
         subscribers = ", ".join(spec.subscribers) or "nobody"
         if len(envelopes) == 1:
             log.info("recorded %s event %s for %s", event_type, envelopes[0]["event_id"], subscribers)

@@ -470,9 +470,7 @@ def _sale_completed_rows(session: Session, sale: Sale | SimpleNamespace, now: da
         "source": messaging.service,
         "payload": sale_completed_payload(sale),
     }
-    return messaging.outbox_rows(
-        session, [envelope], [(spec.task_name(queue), queue) for queue in spec.subscribers], now
-    )
+    return messaging.outbox_rows(session, [envelope], spec.destinations(), now)
 
 
 def _completed_at(sale: Sale | SimpleNamespace) -> datetime:
