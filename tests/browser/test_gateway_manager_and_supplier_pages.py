@@ -104,8 +104,10 @@ def test_a_manager_registers_a_supplier_by_keyboard_adds_products_and_records_a_
 
     page.goto(f"{url}/manager/intakes/new")
     page.select_option("#f-supplier_id", label="Kerupuk Kulit Cikarang Jaya")
-    page.click("#intake-supplier button[type=submit]")
-    page.click("#add-line")
+    with page.expect_navigation():
+        page.click("#intake-supplier button[type=submit]")
+    with page.expect_navigation():  # the form posts back with one more line; its page must have loaded
+        page.click("#add-line")
     assert page.locator("#intake-form tr[data-line]").count() == 4
 
     def scan(code: str) -> None:
