@@ -352,7 +352,7 @@ _WRITE_SALE_PARTS = (
     "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))",
 )
 _WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " SELECT 1")
-#: The same, storing the checkout's response in its idempotency claim too.
+#: The same, writing the checkout's response as its idempotency record too.
 _WRITE_SALE_AND_RESPONSE_POSTGRESQL = text(
     "WITH " + ", ".join((*_WRITE_SALE_PARTS, idempotency.STORE_RESPONSE_PART)) + " SELECT 1"
 )

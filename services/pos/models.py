@@ -344,22 +344,17 @@ class RefundPayment(Base):
     amount: Mapped[int] = mapped_column(Money)
 
 
-class IdempotencyStatus(StrEnum):
-    IN_FLIGHT = "in_flight"
-    DONE = "done"
-
-
 class IdempotencyRecord(Base):
-    """A request made with an ``Idempotency-Key``: claimed while in flight, then the stored first response."""
+    """The first response to a request made with an ``Idempotency-Key``, written once in the request's own
+    transaction (:mod:`services.pos.idempotency`): a request that failed leaves none."""
 
     __tablename__ = "idempotency_records"
 
     scope: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
-    response_status: Mapped[int | None] = mapped_column(Integer)
-    response_body: Mapped[str | None] = mapped_column(Text)
+    response_status: Mapped[int] = mapped_column(Integer)
+    response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
-from services.pos import idempotency
-from services.pos.models import Sale
+from services.pos import checkout, idempotency
+from services.pos.models import IdempotencyRecord, Sale
+from shared.auth import Principal
+from shared.db import table_of, utcnow
 
 LINES = [{"barcode": "8991234500011", "qty": 1}]
 CASH = [{"method": "cash", "amount": 25_000, "tendered": 50_000}]
+CASHIER = Principal(user_id="kasir-1", name="Siti", role="cashier")
 
 
 def sales_count(pos) -> int:
@@ -134,3 +138,28 @@ def test_a_client_made_sale_id_recognises_a_retry_under_a_new_key(pos):
     assert first.status_code == 201 and again.status_code == 200
     assert again.json["receipt_no"] == first.json["receipt_no"]
     assert sales_count(pos) == 1
+
+
+def test_a_request_that_looked_up_just_before_the_first_committed_answers_the_first_response(pos):
+    """PostgreSQL: the second request's look-up took the key's lock once the first released it, but read the
+    records before the first's commit was visible, so it ran. Its record's insert meets the first's: everything
+    it wrote rolls back, and it answers the first's response. SQLite runs one writer at a time: there the first
+    could not commit inside the second's transaction, so the window does not exist."""
+    if pos.runtime.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's one writer at a time leaves no window between look-up and commit")
+    register_id = pos.ready()
+    body = {"register_id": register_id, "lines": LINES, "payments": CASH}
+    request_hash = idempotency.fingerprint("kasir-1", body)
+    first = idempotency.StoredResponse(201, '{"first": true}')
+
+    def second_request(session, claim):
+        """The first request commits its record while this one runs, as if the look-up had just missed it."""
+        with pos.runtime.session_factory() as other, other.begin():
+            other.execute(table_of(IdempotencyRecord).insert(), claim.record(first, utcnow()))
+        checkout.checkout(session, pos.settings, CASHIER, body, claim)
+        assert claim.response is not None  # the sale's one statement writes the record too
+        return claim.response
+
+    answered = idempotency.run_once(pos.runtime.session_factory, "sale", "key-6", request_hash, second_request)
+    assert answered == first
+    assert sales_count(pos) == 0 and pos.outbox("sale.completed") == []

@@ -135,7 +135,12 @@ def test_the_pos_purges_idempotency_records_and_callback_nonces_too(make_setting
         for key, days in (("old", 15), ("young", 1)):
             session.execute(
                 records.insert().values(
-                    scope="sales", key=key, request_hash="h", status="done", created_at=now - timedelta(days=days)
+                    scope="sales",
+                    key=key,
+                    request_hash="h",
+                    response_status=201,
+                    response_body="{}",
+                    created_at=now - timedelta(days=days),
                 )
             )
             session.execute(nonces.insert().values(nonce=f"nonce-{key}", received_at=now - timedelta(days=days)))

@@ -135,7 +135,7 @@ def test_an_outlet_never_saved_is_checked_out_under_the_demo_defaults():
 
 
 def test_checkout_under_a_key_stores_the_response_it_answers_and_a_replay_gets_it(pos):
-    """On PostgreSQL the sale's write statement stores the response in the key's claim; on SQLite
+    """On PostgreSQL the sale's write statement writes the key's record with the response; on SQLite
     ``run_once`` stores it after. Either way the record holds the text answered, and a replay answers it."""
     register_id = pos.ready()
     body = _cash_sale(register_id)
@@ -151,7 +151,7 @@ def test_checkout_under_a_key_stores_the_response_it_answers_and_a_replay_gets_i
     assert again == first and first.status == 201 and json.loads(first.body)["status"] == "completed"
     with pos.runtime.session_factory() as session:
         record = idempotency.held_record(session, "sale", "key-1")
-        assert (record.status, record.response_status, record.response_body) == ("done", 201, first.body)
+        assert (record.request_hash, record.response_status, record.response_body) == ("hash-1", 201, first.body)
     assert len(pos.outbox("sale.completed")) == 2  # one sale
 
 
