@@ -213,7 +213,8 @@ def test_stock_on_hand_filters_a_write_off_and_the_alerts_with_names(centre, pag
     page.click("#alert-filter button[type=submit]")
     assert "Ditangani" in page.locator("tr[data-alert-id]", has_text=KERUPUK).inner_text()
 
-    page.click("[data-testid=language-en]")
+    with page.expect_navigation():
+        page.click("[data-testid=language-en]")
     assert page.inner_text("h1") == "Stock alerts" and "Near expiry" in page.inner_text("tbody")
 
 

@@ -98,7 +98,8 @@ def test_the_supplier_page_shows_the_problem_when_the_suppliers_service_is_down(
     assert "Layanan sedang tidak dapat dihubungi" in page.inner_text("#stock .error")
     assert "tidak dapat dihubungi" in page.inner_text("#message")
     assert page.inner_text("#balance [data-key=available]") == "–"
-    page.click("[data-testid=language-en]")
+    with page.expect_navigation():
+        page.click("[data-testid=language-en]")
     assert "The service cannot be reached right now" in page.inner_text("#stock .error")
     assert page.get_attribute("html", "lang") == "en"
 
@@ -123,5 +124,6 @@ def test_the_language_switch_is_on_every_page_and_remembered_across_log_ins(gate
     page.click("text=Log out")
     page.wait_for_url(f"{gateway.url}/login")
     assert page.inner_text("h1") == "Log in"  # the choice outlives the session
-    page.click("[data-testid=language-id]")
+    with page.expect_navigation():
+        page.click("[data-testid=language-id]")
     assert page.inner_text("h1") == "Masuk"
