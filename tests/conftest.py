@@ -105,6 +105,21 @@ def redis_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture
+def test_redis(redis_server):
+    """The run's Redis as a test finds it: no worker seen draining its queue yet. A sweep stamps the time it
+    drained a queue (``QUEUE_DRAINED_KEY``), and a stamp left by an earlier test goes stale while later tests
+    run, so readiness would report that queue stalled."""
+    from shared.celery_factory import QUEUE_DRAINED_KEY
+
+    client = redis_server.client()
+    stamps = list(client.scan_iter(QUEUE_DRAINED_KEY.format(service="*")))
+    if stamps:
+        client.delete(*stamps)
+    client.close()
+    return redis_server
+
+
 @pytest.fixture(scope="session")
 def postgres_databases():
     url = os.environ.get(POSTGRES_URL_ENV)
@@ -154,12 +169,12 @@ def migrated_templates(tmp_path_factory, postgres_databases):
 
 
 @pytest.fixture
-def make_settings(backend, tmp_path, migrated_templates, redis_server):
+def make_settings(backend, tmp_path, migrated_templates, test_redis):
     """``make_settings(service)`` → settings on a fresh migrated database and the test Redis."""
 
     def make(service: str, **overrides):
         database_url = migrated_templates.database(backend, service, tmp_path)
-        return settings_for(service, database_url, redis_server.url, **overrides)
+        return settings_for(service, database_url, test_redis.url, **overrides)
 
     return make
 
@@ -209,7 +224,7 @@ def start_worker(start_workers):
 
 
 @pytest.fixture
-def make_messaging_runtime(make_database_url, redis_server):
+def make_messaging_runtime(make_database_url, test_redis):
     """``make_messaging_runtime(**settings)`` → a runtime acting as the suppliers service on a database holding
     only the shared messaging tables."""
     from sqlalchemy import MetaData
@@ -221,7 +236,7 @@ def make_messaging_runtime(make_database_url, redis_server):
 
     def make(**overrides):
         metadata = MetaData()
-        settings = settings_for("suppliers", make_database_url("messaging"), redis_server.url, **overrides)
+        settings = settings_for("suppliers", make_database_url("messaging"), test_redis.url, **overrides)
         runtime = build_runtime(settings, Messaging(metadata, "suppliers"))
         metadata.create_all(runtime.engine)
         runtimes.append(runtime)
