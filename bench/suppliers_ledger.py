@@ -124,11 +124,6 @@ def generate(conn, suppliers: int, lines: int) -> None:
     )
     conn.execute(
         text("""
-        INSERT INTO ledger_sources (source_key, entry_id, recorded_at)
-        SELECT DISTINCT 'sale:' || sale_id, entry_id, now() FROM gen_lines""")
-    )
-    conn.execute(
-        text("""
         INSERT INTO postings (entry_id, account_code, debit, credit)
         SELECT entry_id, 'sales_clearing', sum(line_total), 0 FROM gen_lines GROUP BY entry_id
         UNION ALL

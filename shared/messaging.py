@@ -12,9 +12,6 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
   a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
   consumer's effect (:meth:`Messaging.claim`), so a duplicate delivery changes nothing.
-- ``claimed_keys``: the business keys of facts a consumer applied (``sale:<id>``, ``refund:<id>``), claimed with
-  insert-or-skip in the effect's transaction (:meth:`Messaging.claim_key`), so the same fact under a new event id
-  is applied once.
 - ``parked_events``: events that need an earlier fact that has not arrived (a refund before its sale), kept
   with the key of that fact until it is there (:meth:`Messaging.park`), then applied.
 - ``delivery_attempts``: our own attempt counter (Redis keeps no delivery count), so an event that keeps
@@ -166,12 +163,6 @@ class Messaging:
             Column("event_id", IdString, primary_key=True),
             Column("processed_at", UTCDateTime, nullable=False),
         )
-        self.claimed_keys = Table(
-            "claimed_keys",
-            metadata,
-            Column("key", String(100), primary_key=True),
-            Column("claimed_at", UTCDateTime, nullable=False),
-        )
         self.parked_events = Table(
             "parked_events",
             metadata,
@@ -318,25 +309,6 @@ class Messaging:
                 )
             ).first()
         return found is not None
-
-    def claim_key(self, session: Session, key: str) -> bool:
-        """Insert-or-skip the business key of a fact (``sale:<id>``); ``True`` the first time (apply it now).
-
-        Called in the transaction of the effect: the same fact arriving under a second event id claims nothing
-        and changes nothing, and a rolled-back effect leaves the key free."""
-        return bool(self.claim_keys(session, [key]))
-
-    def claim_keys(self, session: Session, keys: Sequence[str]) -> set[str]:
-        """:meth:`claim_key` for many facts in one statement: the keys claimed now."""
-        now = utcnow()
-        rows = [{"key": key, "claimed_at": now} for key in dict.fromkeys(keys)]
-        return set(insert_or_skip_many(session, self.claimed_keys, rows, "key"))
-
-    def is_claimed(self, session: Session, key: str) -> bool:
-        """Whether the fact ``key`` was applied here (e.g. the sale a refund needs)."""
-        return (
-            session.execute(select(self.claimed_keys.c.key).where(self.claimed_keys.c.key == key)).first() is not None
-        )
 
     def park(self, session: Session, consumer: str, envelope: dict[str, Any], waits_for: str) -> None:
         """Keep ``envelope`` for ``consumer`` until the fact ``waits_for`` is there (insert-or-skip: parking the

@@ -1,10 +1,10 @@
 """Thin event handlers of the inventory service: each applies one event through a use case (the claim,
 retries and dead letters are done by :func:`shared.celery_factory.register_consumers`).
 
-A sale and a refund are also claimed by their business key (``sale:<id>``, ``refund:<id>``) in the same
-transaction, so the same fact published again under a new event id changes stock once. A refund of goods back to
-stock whose sale has not arrived is parked until it has; a sale of a product inventory does not have (inventory
-owns products: none can arrive later) is rejected to the dead letters.
+A sale or a refund already in the stock ledger (its movements name it) is skipped by the use case, so the same
+fact published again under a new event id changes stock once. A refund of goods back to stock whose sale has not
+arrived is parked until it has; a sale of a product inventory does not have (inventory owns products: none can
+arrive later) is rejected to the dead letters.
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inventory import catalogue
-from services.inventory.models import Product, messaging
+from services.inventory.models import MovementKind, Product
 from services.inventory.stock import sales
 from shared.celery_factory import Event, Handler, Park, Rejected, each
-from shared.messaging import claimed_once
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -24,9 +23,9 @@ def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None
 
 
 def on_sales_completed(session: Session, events: list[Event]) -> None:
-    """Applied together (:func:`sales.apply_sales`), each sale once by its business key (claimed for all in one
-    statement). A sale of a product inventory does not have is rejected: the batch then falls back to one event
-    at a time, and that sale alone goes to the dead letters."""
+    """Applied together (:func:`sales.apply_sales`, which skips a sale applied before). A sale of a product
+    inventory does not have is rejected: the batch then falls back to one event at a time, and that sale alone
+    goes to the dead letters."""
     sold = [payload for payload, _ in events]
     product_ids = {str(line["product_id"]) for sale in sold for line in sale["lines"]}
     known = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
@@ -34,20 +33,13 @@ def on_sales_completed(session: Session, events: list[Event]) -> None:
         unknown = {str(line["product_id"]) for line in sale["lines"]} - known
         if unknown:
             raise Rejected(f"sale {sale['sale_id']} has products inventory does not have: {sorted(unknown)}")
-    claimed = messaging.claim_keys(session, [_sale_key(sale) for sale in sold])
-    sales.apply_sales(session, claimed_once(sold, _sale_key, claimed))
-
-
-def _sale_key(sale: dict) -> str:
-    return f"sale:{sale['sale_id']}"
+    sales.apply_sales(session, sold)
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
-    sale_key = f"sale:{payload['sale_id']}"
-    if payload["back_to_stock"] and not messaging.is_claimed(session, sale_key):
-        raise Park(sale_key)
-    if messaging.claim_key(session, f"refund:{payload['refund_id']}"):
-        sales.apply_refund(session, payload)
+    if payload["back_to_stock"] and not sales.is_applied(session, MovementKind.SALE, payload["sale_id"]):
+        raise Park(f"sale:{payload['sale_id']}")
+    sales.apply_refund(session, payload)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -15,8 +15,8 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.suppliers import postings, reconciliation
-from services.suppliers.models import LedgerSource, Supplier, messaging
+from services.suppliers import ledger, postings, reconciliation
+from services.suppliers.models import Supplier, messaging
 from shared.celery_factory import Event, Handler, Park, each
 from shared.db import transaction
 from shared.events import contract, load_event
@@ -38,9 +38,8 @@ def on_sales_completed(session: Session, events: list[Event]) -> None:
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
     """Reverses its sale's postings: parked until the sale is posted."""
-    sale_key = f"sale:{payload['sale_id']}"
-    if session.get(LedgerSource, sale_key) is None:
-        raise Park(sale_key)
+    if not ledger.is_posted(session, "sale", payload["sale_id"]):
+        raise Park(f"sale:{payload['sale_id']}")
     postings.post_refund(session, payload)
 
 

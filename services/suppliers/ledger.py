@@ -19,7 +19,6 @@ from services.suppliers.models import (
     Account,
     AccountBalance,
     JournalEntry,
-    LedgerSource,
     PayableItem,
     PayableKind,
     PayoutLine,
@@ -63,16 +62,15 @@ class UnbalancedEntry(ValueError):
     pass
 
 
-def claim_source(session: Session, source_key: str) -> bool:
-    """Insert-or-skip the natural key of a business fact; ``True`` the first time (post it now)."""
-    return bool(claim_sources(session, [source_key]))
+_entries = table_of(JournalEntry)
+_POSTED = select(_entries.c.id).where(
+    _entries.c.source_type == bindparam("type"), _entries.c.source_id == bindparam("id")
+)
 
 
-def claim_sources(session: Session, source_keys: list[str]) -> set[str]:
-    """:func:`claim_source` for many facts in one statement: the keys claimed now."""
-    now = utcnow()
-    rows = [{"source_key": key, "recorded_at": now} for key in dict.fromkeys(source_keys)]
-    return set(insert_or_skip_many(session.connection(), table_of(LedgerSource), rows, "source_key"))
+def is_posted(session: Session, source_type: str, source_id: str) -> bool:
+    """Whether the business fact ``source_type``/``source_id`` (a sale, a refund ...) has its journal entry."""
+    return session.connection().execute(_POSTED, {"type": source_type, "id": str(source_id)}).first() is not None
 
 
 @dataclass(frozen=True)
@@ -94,22 +92,25 @@ def post_entry(
     description: str,
     occurred_at: datetime,
     legs: list[Leg],
-) -> str:
-    """Write one immutable, balanced journal entry (:func:`post_entries` with one); its id."""
+) -> str | None:
+    """Write one immutable, balanced journal entry (:func:`post_entries` with one); its id, ``None`` when its
+    source was posted before (nothing is written then)."""
     return post_entries(session, [EntryDraft(source_type, str(source_id), description, occurred_at, legs)])[0]
 
 
-def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str]:
+def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str | None]:
     """Write immutable, balanced journal entries and move the derived balances in the same transaction, in one
     statement per table for all of them; their ids, in order.
 
+    Each business fact posts once: an entry's source (``source_type``, ``source_id``) is the journal's unique
+    key, and a draft whose source has an entry already is skipped (``None`` in its place; an insert-or-skip, so
+    a concurrent posting of the same fact waits for the first and then skips), whatever event brought it again.
     Legs on the same account are netted within an entry; zero legs are dropped. Each account's balance moves
     once, by the net of all the entries, in a fixed (sorted) account order so concurrent postings never deadlock.
     """
     posted_at = utcnow()
     entries: list[dict] = []
-    postings: list[dict] = []
-    moves: dict[str, int] = {}
+    nets: list[dict[str, int]] = []
     for draft in drafts:
         net: dict[str, int] = {}
         for leg in draft.legs:
@@ -118,10 +119,9 @@ def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str]:
             net[leg.account] = net.get(leg.account, 0) + leg.amount
         if sum(net.values()) != 0:
             raise UnbalancedEntry(f"entry for {draft.source_type}:{draft.source_id} does not balance: {net}")
-        entry_id = new_id()
         entries.append(
             {
-                "id": entry_id,
+                "id": new_id(),
                 "source_type": draft.source_type,
                 "source_id": str(draft.source_id),
                 "description": draft.description[:300],
@@ -129,25 +129,31 @@ def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str]:
                 "posted_at": posted_at,
             }
         )
+        nets.append(net)
+    if not entries:
+        return []
+    connection = session.connection()
+    written = set(insert_or_skip_many(connection, _entries, entries, "id"))
+    postings: list[dict] = []
+    moves: dict[str, int] = {}
+    for entry, net in zip(entries, nets, strict=True):
+        if entry["id"] not in written:
+            continue
         for account in sorted(code for code, amount in net.items() if amount != 0):
             amount = net[account]
             moves[account] = moves.get(account, 0) - amount
             postings.append(
                 {
-                    "entry_id": entry_id,
+                    "entry_id": entry["id"],
                     "account_code": account,
                     "debit": amount if amount > 0 else 0,
                     "credit": -amount if amount < 0 else 0,
                 }
             )
-    if not entries:
-        return []
-    connection = session.connection()
-    connection.execute(table_of(JournalEntry).insert(), entries)
     _move_balances(session, moves)
     if postings:
         connection.execute(table_of(Posting).insert(), postings)
-    return [entry["id"] for entry in entries]
+    return [entry["id"] if entry["id"] in written else None for entry in entries]
 
 
 def _move_balances(session: Session, moves: dict[str, int]) -> None:

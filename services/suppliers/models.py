@@ -3,12 +3,12 @@
 - ``suppliers``, ``agreements``, ``agreement_fixed_prices``: profiles and effective-dated terms (never edited in
   place: a change of terms is a new agreement row from a date).
 - ``accounts``, ``journal_entries``, ``postings``: the double-entry journal (immutable; corrections are new
-  entries). ``account_balances`` is a derived running total updated in the same transaction as each posting;
-  the invariant check recomputes it from the postings.
+  entries). An entry's source (``sale``/<sale id>, ``refund``/<refund id> ...) is unique: the natural key that
+  makes each business fact post once even if it arrives under several event ids. ``account_balances`` is a
+  derived running total updated in the same transaction as each posting; the invariant check recomputes it from
+  the postings.
 - ``payable_items``: the detail behind every posting to a supplier's payable (sale line, refund line,
   write-off, payout, failed payout) with the time it becomes available, what statements and balances read.
-- ``ledger_sources``: one row per business fact posted (``sale:<id>``, ``refund:<id>``, ...): the natural-key
-  guard that makes each fact post once even if it arrives under several event ids.
 - ``products``, ``stock_movements``, ``lots``, ``stock_alerts``: copies fed by inventory events.
 - ``payout_runs``, ``payout_lines``, ``reconciliations``.
 """
@@ -123,7 +123,7 @@ class Account(Base):
 
 class JournalEntry(Base):
     __tablename__ = "journal_entries"
-    __table_args__ = (Index("ix_journal_entries_source", "source_type", "source_id"),)
+    __table_args__ = (Index("ix_journal_entries_source", "source_type", "source_id", unique=True),)
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True, default=new_id)
     source_type: Mapped[str] = mapped_column(String(32))
@@ -154,16 +154,6 @@ class AccountBalance(Base):
 
     account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), primary_key=True)
     balance: Mapped[int] = mapped_column(Money, default=0)
-
-
-class LedgerSource(Base):
-    """A business fact already posted (``sale:<sale id>`` ...): the natural key that makes posting idempotent."""
-
-    __tablename__ = "ledger_sources"
-
-    source_key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    entry_id: Mapped[str | None] = mapped_column(IdString)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PayableKind(StrEnum):

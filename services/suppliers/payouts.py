@@ -345,6 +345,8 @@ def mark_paid(session: Session, run_id, line_id, reference: str, actor: str) -> 
         occurred_at=now,
         legs=[ledger.Leg(ledger.payable_account(line.supplier_id), line.amount), ledger.Leg(ledger.BANK, -line.amount)],
     )
+    if entry is None:
+        raise Conflict(f"payout line {line.id} is in the journal already")
     ledger.add_payable_item(
         session,
         entry,
@@ -401,6 +403,8 @@ def mark_failed(session: Session, run_id, line_id, reason: str, actor: str) -> P
                 ledger.Leg(ledger.payable_account(line.supplier_id), -line.amount),
             ],
         )
+        if entry is None:
+            raise Conflict(f"the failure of payout line {line.id} is in the journal already")
         ledger.add_payable_item(
             session,
             entry,

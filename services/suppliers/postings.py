@@ -16,7 +16,6 @@ from services.suppliers import ledger, registry, rules
 from services.suppliers.models import BorneBy, Lot, PayableItem, PayableKind, Product, StockAlert, StockMovement
 from shared.celery_factory import RetryLater
 from shared.db import insert_or_skip, insert_or_skip_many, table_of, utcnow
-from shared.messaging import claimed_once
 
 
 def _product_name(session: Session, product_id: str, fallback: str = "") -> str:
@@ -35,15 +34,14 @@ def post_sales(session: Session, sales: list[dict]) -> list[str]:
     """``sale.completed`` for a batch of sales: one journal entry per sale, each line's share to its supplier's
     payable and the commission to revenue under the terms in force at ``completed_at``; the sources claimed, the
     terms read, and the entries, postings, balance moves and payable rows written for all of them together.
-    Returns the ids of the sales posted now (not those posted before)."""
-    claimed = ledger.claim_sources(session, [_sale_key(sale) for sale in sales])
-    to_post = claimed_once(sales, _sale_key, claimed)
+    A sale posted before (its entry's source is taken: :func:`ledger.post_entries`) is skipped. Returns the ids
+    of the sales posted now."""
     terms = registry.terms_for(
-        session, {(str(line["supplier_id"]), sale["completed_at"]) for sale in to_post for line in sale["lines"]}
+        session, {(str(line["supplier_id"]), sale["completed_at"]) for sale in sales for line in sale["lines"]}
     )
     drafts: list[ledger.EntryDraft] = []
     items: list[list[dict]] = []
-    for sale in to_post:
+    for sale in sales:
         sale_id, completed_at = str(sale["sale_id"]), sale["completed_at"]
         legs: list[ledger.Leg] = []
         sale_items = []
@@ -84,14 +82,11 @@ def post_sales(session: Session, sales: list[dict]) -> list[str]:
         [
             {"entry_id": entry_id, **item}
             for entry_id, sale_items in zip(entry_ids, items, strict=True)
+            if entry_id is not None
             for item in sale_items
         ],
     )
-    return [str(sale["sale_id"]) for sale in to_post]
-
-
-def _sale_key(sale: dict) -> str:
-    return f"sale:{sale['sale_id']}"
+    return [str(sale["sale_id"]) for sale, entry_id in zip(sales, entry_ids, strict=True) if entry_id is not None]
 
 
 def post_refund(session: Session, refund: dict) -> bool:
@@ -105,7 +100,7 @@ def post_refund(session: Session, refund: dict) -> bool:
     ).scalar_one()
     if not already_sold:
         raise RetryLater(f"refund {refund_id} waits for sale {sale_id}")
-    if not ledger.claim_source(session, f"refund:{refund_id}"):
+    if ledger.is_posted(session, "refund", refund_id):  # read before the reversal is worked out against itself
         return False
     refunded_at: datetime = refund["refunded_at"]
     legs: list[ledger.Leg] = []
@@ -160,6 +155,8 @@ def post_refund(session: Session, refund: dict) -> bool:
         occurred_at=refunded_at,
         legs=legs,
     )
+    if entry is None:  # a copy of the refund posted it meanwhile
+        return False
     ledger.add_payable_items(session, [{"entry_id": entry, **item} for item in items])
     return True
 
@@ -192,7 +189,7 @@ def record_stock_movements(session: Session, movements: list[dict]) -> None:
 
 def credit_write_off(session: Session, movement: dict) -> bool:
     movement_id = str(movement["movement_id"])
-    if not ledger.claim_source(session, f"write_off:{movement_id}"):
+    if ledger.is_posted(session, "write_off", movement_id):
         return False
     supplier_id, product_id = str(movement["supplier_id"]), str(movement["product_id"])
     qty = abs(movement["qty"])
@@ -215,6 +212,8 @@ def credit_write_off(session: Session, movement: dict) -> bool:
             ledger.Leg(ledger.payable_account(supplier_id), -split.share),
         ],
     )
+    if entry is None:  # a copy of the movement posted it meanwhile
+        return False
     ledger.add_payable_item(
         session,
         entry,

@@ -92,7 +92,7 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     settings = runtime.settings
     eventually(lambda: queue_drained(settings.redis_url, "inventory"), message="the duplicate was consumed")
     assert stock() == (4, {"EARLY": 0, "LATE": 4})
-    republished = send("sale.completed", sale)  # the same sale under a new event id: claimed by its business key
+    republished = send("sale.completed", sale)  # the same sale under a new event id: its movements are there
     eventually(lambda: _processed(runtime, republished["event_id"]), message="the republished sale was consumed")
     assert stock() == (4, {"EARLY": 0, "LATE": 4})
 

@@ -80,7 +80,6 @@ def test_the_purge_deletes_only_what_is_older_than_the_retention_and_no_longer_n
     deliver(young)
     with runtime.transaction() as session:
         messaging.count_attempt(session, CONSUMER, old["event_id"])  # a failed delivery of it, once
-        messaging.claim_key(session, "sale:kept-for-refunds")
         messaging.park(session, CONSUMER, {"event_id": str(uuid.uuid4()), "type": "sale.refunded"}, "sale:x")
         messaging.dead_letter(session, CONSUMER, {"event_id": str(uuid.uuid4())}, "boom", 8)
     young_confirmed = str(uuid.uuid4())
@@ -100,9 +99,8 @@ def test_the_purge_deletes_only_what_is_older_than_the_retention_and_no_longer_n
         )
     _age(runtime, processed, "processed_at", processed.c.event_id, old["event_id"], days=15)
     _age(runtime, processed, "processed_at", processed.c.event_id, young["event_id"], days=13)
-    for table, column in ((messaging.claimed_keys, "claimed_at"), (messaging.parked_events, "parked_at")):
-        with runtime.transaction() as session:
-            session.execute(update(table).values({column: utcnow() - timedelta(days=30)}))
+    with runtime.transaction() as session:
+        session.execute(update(messaging.parked_events).values(parked_at=utcnow() - timedelta(days=30)))
     with runtime.transaction() as session:
         session.execute(update(messaging.dead_letters).values(created_at=utcnow() - timedelta(days=30)))
 
@@ -116,7 +114,6 @@ def test_the_purge_deletes_only_what_is_older_than_the_retention_and_no_longer_n
         2,
     ]
     assert _count(runtime, outbox, outbox.c.event_id == young_confirmed) == 2  # confirmed, but young
-    assert _count(runtime, messaging.claimed_keys) == 1  # business keys are facts later events need
     assert _count(runtime, messaging.parked_events) == 1 and _count(runtime, messaging.dead_letters) == 1
 
     deliver(young)  # its processed row was kept: still a duplicate

@@ -4,7 +4,7 @@ retries with an attempt counter, dead letters."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, String, Table, select
 
 from shared.celery_factory import each, register_consumers
 from shared.events import build_envelope, contract
@@ -199,24 +199,33 @@ def test_the_events_a_consumer_took_are_confirmed_in_one_message_to_the_outbox_t
     assert len(seen) == 1
 
 
+#: The facts of the parking tests' consumer: the suppliers it has registered (a table of its own).
+_REGISTERED = Table("registered_suppliers", MetaData(), Column("supplier_id", String(36), primary_key=True))
+
+
+def _is_registered(session, supplier_id: str) -> bool:
+    found = select(_REGISTERED.c.supplier_id).where(_REGISTERED.c.supplier_id == supplier_id)
+    return session.execute(found).first() is not None
+
+
 @pytest.fixture
 def parking(messaging_runtime):
-    """``supplier.registered`` records its supplier (business key ``supplier:<id>``); ``supplier.updated`` needs
-    it, and is parked until it is there."""
+    """``supplier.registered`` records its supplier; ``supplier.updated`` needs it, and is parked until it is
+    there (waiting for ``supplier:<id>``)."""
     from shared.celery_factory import Park
 
     runtime = messaging_runtime
     runtime.messaging.service = "inventory"
+    _REGISTERED.create(runtime.engine)
     applied: list[str] = []
 
     def registered(session, payload, envelope):
-        runtime.messaging.claim_key(session, f"supplier:{payload['supplier_id']}")
+        session.execute(_REGISTERED.insert().values(supplier_id=str(payload["supplier_id"])))
         applied.append(f"registered {payload['name']}")
 
     def updated(session, payload, envelope):
-        key = f"supplier:{payload['supplier_id']}"
-        if not runtime.messaging.is_claimed(session, key):
-            raise Park(key)
+        if not _is_registered(session, str(payload["supplier_id"])):
+            raise Park(f"supplier:{payload['supplier_id']}")
         applied.append(f"updated {payload['name']}")
 
     register_consumers(
@@ -258,6 +267,6 @@ def test_a_parked_event_whose_fact_arrives_outside_any_event_is_applied_by_the_p
     tasks["supplier.updated"]([build_envelope("supplier.updated", "suppliers", PAYLOAD)])
     assert runtime.celery.tasks["inventory.release_parked"]() == 0
     with runtime.transaction() as session:  # e.g. a supplier registered over the API of the service itself
-        runtime.messaging.claim_key(session, f"supplier:{PAYLOAD['supplier_id']}")
+        session.execute(_REGISTERED.insert().values(supplier_id=PAYLOAD["supplier_id"]))
     assert runtime.celery.tasks["inventory.release_parked"]() == 1
     assert applied == ["updated Kopi Sukamakmur"]

@@ -43,15 +43,18 @@ def apply_sale(session: Session, sale: dict) -> list[dict]:
 
 def apply_sales(session: Session, sales: list[dict]) -> list[dict]:
     """``sale.completed`` for a batch of sales: per outlet, the stock rows of every product sold are locked once
-    (in id order), the lots read once, and each line's units taken FEFO in sale order, written together. Never
-    refused: on-hand may go negative (flagged)."""
-    by_outlet: dict[str, list[dict]] = {}
+    (in id order), the lots read once, and each line's units taken FEFO in sale order, written together. A sale
+    whose movements are in the ledger already (read under the locks, so a copy applied concurrently is seen) is
+    skipped. Never refused: on-hand may go negative (flagged)."""
+    by_outlet: dict[str, dict[str, dict]] = {}
     for sale in sales:
-        by_outlet.setdefault(str(sale["outlet_id"]), []).append(sale)
+        by_outlet.setdefault(str(sale["outlet_id"]), {}).setdefault(str(sale["sale_id"]), sale)
     movements: list[dict] = []
     for outlet_id, outlet_sales in sorted(by_outlet.items()):
-        products = _products(session, [line["product_id"] for sale in outlet_sales for line in sale["lines"]])
+        products = _products(session, [line["product_id"] for sale in outlet_sales.values() for line in sale["lines"]])
         lock_stock(session, outlet_id, products)
+        for sale_id in _applied(session, MovementKind.SALE, list(outlet_sales)):
+            del outlet_sales[sale_id]
         takes = [
             (
                 products[str(line["product_id"])],
@@ -65,16 +68,32 @@ def apply_sales(session: Session, sales: list[dict]) -> list[dict]:
                     "recorded_by": sale.get("cashier_id") or None,
                 },
             )
-            for sale in outlet_sales
+            for sale in outlet_sales.values()
             for line in sorted(sale["lines"], key=lambda line: (str(line["product_id"]), str(line["line_id"])))
         ]
         movements += take_fefo_many(session, outlet_id, takes)
     return movements
 
 
+#: The references (sale or refund ids) among ``ids`` that movements of ``kind`` name.
+_APPLIED = select(_movements.c.reference_id).where(
+    _movements.c.kind == bindparam("kind"), _movements.c.reference_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def _applied(session: Session, kind: MovementKind, reference_ids: list[str]) -> set[str]:
+    return set(session.execute(_APPLIED, {"kind": kind, "ids": reference_ids}).scalars())
+
+
+def is_applied(session: Session, kind: MovementKind, reference_id: str) -> bool:
+    """Whether the sale or refund ``reference_id`` is in the stock ledger (movements of ``kind`` name it)."""
+    return bool(_applied(session, kind, [str(reference_id)]))
+
+
 def apply_refund(session: Session, refund: dict) -> list[dict]:
-    """``sale.refunded``: when the goods go back to stock, into the lots the sale took them from.
-    Needs the sale's movements: a refund that arrives before its sale is retried later. The refund's lines name
+    """``sale.refunded``: when the goods go back to stock, into the lots the sale took them from (once: a refund
+    already in the ledger is skipped). Needs the sale's movements: a refund that arrives before its sale is
+    retried later. The refund's lines name
     distinct sale lines (POS refuses a line listed twice), so each line's earlier refunds are read once."""
     if not refund["back_to_stock"]:
         return []
@@ -97,6 +116,8 @@ def apply_refund(session: Session, refund: dict) -> list[dict]:
     lines = sorted(refund["lines"], key=lambda line: (str(line["product_id"]), str(line["sale_line_id"])))
     products = _products(session, [line["product_id"] for line in lines])
     lock_stock(session, outlet_id, products)
+    if is_applied(session, MovementKind.REFUND, refund["refund_id"]):  # read under the locks
+        return []
     back: list[NewMovement] = []
     for line in lines:
         line_id = str(line["sale_line_id"])
