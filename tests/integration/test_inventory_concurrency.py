@@ -96,6 +96,23 @@ def test_the_same_sale_delivered_concurrently_by_several_workers_counts_once(inv
     inventory.assert_invariant()
 
 
+def test_the_same_sale_under_several_event_ids_delivered_concurrently_counts_once(inventory):
+    """Each copy claims its own event id; the sale's movements, read once the stock rows are locked, are what
+    stops the copies after the first."""
+    from shared.events import build_envelope
+
+    supplier_id = inventory.supplier()
+    kopi = inventory.product(supplier_id, name="Kopi Bekasi", category="minuman")
+    inventory.intake(supplier_id, [{"product_id": kopi["id"], "qty": 20, "expiry_date": days_from_today(90)}])
+    sale = sale_payload([(kopi, 3)], sale_id=str(uuid.uuid4()))
+    copies = [build_envelope("sale.completed", "pos", sale) for _ in range(5)]
+
+    _run_concurrently(lambda index: inventory.deliver(copies[index]), len(copies))
+
+    assert inventory.stock(kopi)["on_hand"] == 17
+    inventory.assert_invariant()
+
+
 def _sell_in_a_process(database_url: str, payloads: list[dict]) -> None:
     """One register as its own OS process: its own engine and transactions on the same database."""
     from services.inventory.stock import sales

@@ -3,6 +3,8 @@ share and the commission by the agreement in force, and the journal stays balanc
 
 from __future__ import annotations
 
+import threading
+
 from services.suppliers import ledger, postings, registry
 from shared.events import build_envelope, load_event
 from tests import suppliers_support as ev
@@ -49,4 +51,38 @@ def test_a_refund_reverses_the_suppliers_share_of_the_refunded_line(unit_of_work
         assert postings.post_refund(session, refund) is True
     with unit_of_work("suppliers") as session:
         assert ledger.payable_balance(session, supplier_id) == before - 40_000  # the share of one of two
+        assert ledger.check_invariants(session)["ok"] is True
+
+
+def test_copies_of_a_sale_posted_concurrently_make_one_entry(unit_of_work, make_settings):
+    """The journal's unique source: each copy runs in its own transaction at once (as workers given the sale
+    under several event ids would); one posts it, the others wait for it and skip."""
+    from shared.db import make_engine, make_session_factory, transaction
+
+    with unit_of_work("suppliers") as session:
+        supplier_id = _supplier(session)
+        database_url = session.get_bind().url.render_as_string(hide_password=False)
+    sale = _loaded("sale.completed", ev.sale([(supplier_id, PRODUCT, 2, 30_000)]))
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    start, posted, errors = threading.Barrier(4), [], []
+
+    def post_a_copy() -> None:
+        try:
+            start.wait()
+            with transaction(sessions) as session:
+                posted.append(postings.post_sale(session, sale))
+        except Exception as exc:  # reported below: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post_a_copy) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    engine.dispose()
+    assert not errors, errors
+    assert sorted(posted) == [False, False, False, True]
+    with unit_of_work("suppliers") as session:
+        assert ledger.payable_balance(session, supplier_id) == 60_000 - 60_000 * 2_000 // 10_000
         assert ledger.check_invariants(session)["ok"] is True
