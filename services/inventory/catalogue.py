@@ -167,7 +167,7 @@ def create_product(session: Session, data: dict, actor: str, outlet_id: str) -> 
             "a product with this SKU or barcode was created at the same time", code=PRODUCT_CREATED_CONCURRENTLY
         ) from None
     session.add(PriceChange(product_id=product.id, old_price=None, new_price=product.price, changed_by=actor))
-    session.add(ProductStock(product_id=product.id, outlet_id=outlet_id, on_hand=0, flagged_for_count=False))
+    session.add(ProductStock(product_id=product.id, outlet_id=outlet_id, unallocated=0, flagged_for_count=False))
     messaging.record(session, "product.upserted", product_event(product))
     return product
 

@@ -133,13 +133,15 @@ class PriceChange(Base):
 
 
 class ProductStock(Base):
-    """On-hand of one product at one outlet, kept together with every movement."""
+    """One product at one outlet: the row its movements lock, its count flag, and the units it holds outside any
+    lot (``unallocated``: negative when more was sold than its lots held). Its on-hand is that plus its lots'
+    (:data:`services.inventory.stock.ledger.ON_HAND`), so a movement of a lot does not write this row."""
 
     __tablename__ = "product_stock"
 
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id"), primary_key=True)
     outlet_id: Mapped[str] = mapped_column(IdString, primary_key=True)
-    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    unallocated: Mapped[int] = mapped_column(Integer, default=0)
     flagged_for_count: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -91,7 +91,7 @@ def test_the_same_sale_delivered_concurrently_by_several_workers_counts_once(inv
 
     assert inventory.stock(kopi)["on_hand"] == 17
     with inventory.runtime.session_factory() as session:
-        assert session.scalar(select(ProductStock.on_hand).where(ProductStock.product_id == kopi["id"])) == 17
+        assert session.scalar(select(ProductStock.unallocated).where(ProductStock.product_id == kopi["id"])) == 0
         assert session.scalar(select(Lot.on_hand).where(Lot.product_id == kopi["id"])) == 17
     inventory.assert_invariant()
 

@@ -167,7 +167,8 @@ class StockInvariant(MethodView):
     @requires("manager", "service")
     @stock_blp.response(200, InvariantOut)
     def get(self):
-        """Checks that every product's and lot's on-hand equals the sum of its movements."""
+        """Checks that every lot's on-hand, and every product's units outside any lot, equal the sum of their
+        movements (a product's ``mismatches`` entry has no ``lot_id``, and ``on_hand`` is those units)."""
         with current_runtime().transaction() as session:
             return queries.check_invariant(session)
 

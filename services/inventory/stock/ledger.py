@@ -1,10 +1,13 @@
-"""The stock ledger: locks on products' stock rows, movements and on-hand."""
+"""The stock ledger: locks on products' stock rows, movements and on-hand.
+
+A product's on-hand at an outlet is its lots' on-hand plus the units it holds outside any lot (:data:`ON_HAND`):
+a movement moves its lot, or (without a lot) the stock row's ``unallocated``, never both."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -34,14 +37,21 @@ _LOCK_STOCK_ROWS = (
     .order_by(_stock.c.product_id)
     .with_for_update()
 )
-_ON_HAND_OF = select(_stock.c.product_id, _stock.c.on_hand).where(
+#: A product's on-hand at an outlet, for a query over ``product_stock``: its unallocated units plus its lots'.
+ON_HAND = (
+    _stock.c.unallocated
+    + select(func.coalesce(func.sum(_lots.c.on_hand), 0))
+    .where(_lots.c.product_id == _stock.c.product_id, _lots.c.outlet_id == _stock.c.outlet_id)
+    .scalar_subquery()
+).label("on_hand")
+_ON_HAND_OF = select(_stock.c.product_id, ON_HAND).where(
     _stock.c.outlet_id == bindparam("outlet_id"), _stock.c.product_id.in_(bindparam("product_ids", expanding=True))
 )
 _MOVE_LOT = update(_lots).where(_lots.c.id == bindparam("b_lot")).values(on_hand=_lots.c.on_hand + bindparam("b_qty"))
-_SET_ON_HAND = (
+_MOVE_UNALLOCATED = (
     update(_stock)
     .where(_stock.c.product_id == bindparam("b_product"), _stock.c.outlet_id == bindparam("b_outlet"))
-    .values(on_hand=bindparam("b_on_hand"))
+    .values(unallocated=_stock.c.unallocated + bindparam("b_qty"))
 )
 
 
@@ -55,7 +65,7 @@ def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
         session,
         _stock,
         [
-            {"product_id": product_id, "outlet_id": outlet_id, "on_hand": 0, "flagged_for_count": False}
+            {"product_id": product_id, "outlet_id": outlet_id, "unallocated": 0, "flagged_for_count": False}
             for product_id in ids
         ],
         "product_id",
@@ -66,7 +76,7 @@ def lock_stock(session: Session, outlet_id: str, product_ids) -> None:
 def on_hand(session: Session, outlet_id: str, product_id: str) -> int:
     return (
         session.execute(
-            select(_stock.c.on_hand).where(_stock.c.outlet_id == outlet_id, _stock.c.product_id == product_id)
+            select(ON_HAND).where(_stock.c.outlet_id == outlet_id, _stock.c.product_id == product_id)
         ).scalar_one_or_none()
         or 0
     )
@@ -132,7 +142,8 @@ def post_movement(
 
 def post_movements(session: Session, outlet_id: str, new_movements: list[NewMovement]) -> list[dict]:
     """Append movements in order and move the lots' and products' on-hand with them (the caller holds the stock
-    locks): one statement per table for all of them — the movements, the lots, the stock rows, and one
+    locks): one statement per table for all of them — the movements, the lots, the stock rows of what moved
+    outside any lot, and one
     ``stock.moved`` event carrying every movement (split past ``MOVEMENTS_PER_EVENT``) — then the alerts that
     follow from each new on-hand. Returns the movements, each with its ``on_hand_after``."""
     if any(qty == 0 for _, qty, _ in new_movements):
@@ -146,6 +157,7 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
     )
     movements: list[dict] = []
     lot_moves: dict[str, int] = {}
+    unallocated_moves: dict[str, int] = {}
     for product, qty, fields in new_movements:
         movement = {name: fields.get(name) for name in _MOVEMENT_FIELDS}
         movement.update(
@@ -165,16 +177,19 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
         movements.append(movement)
         if movement["lot_id"] is not None:
             lot_moves[movement["lot_id"]] = lot_moves.get(movement["lot_id"], 0) + qty
+        else:
+            unallocated_moves[product.id] = unallocated_moves.get(product.id, 0) + qty
     session.execute(_movements.insert(), [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements])
     if lot_moves:
         session.execute(_MOVE_LOT, [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())])
-    session.execute(
-        _SET_ON_HAND,
-        [
-            {"b_product": product_id, "b_outlet": outlet_id, "b_on_hand": on_hand[product_id]}
-            for product_id in sorted(product_ids)
-        ],
-    )
+    if unallocated_moves:
+        session.execute(
+            _MOVE_UNALLOCATED,
+            [
+                {"b_product": product_id, "b_outlet": outlet_id, "b_qty": qty}
+                for product_id, qty in sorted(unallocated_moves.items())
+            ],
+        )
     moved = [
         {**{k: m[k] for k in _STOCK_MOVED_FIELDS}, "movement_id": m["id"], "on_hand_after": m["on_hand_after"]}
         for m in movements

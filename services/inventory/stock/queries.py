@@ -20,6 +20,7 @@ from services.inventory.models import (
     ProductStock,
     SupplierReturn,
 )
+from services.inventory.stock.ledger import ON_HAND
 from shared.db import table_of
 
 _stock = table_of(ProductStock)
@@ -37,13 +38,13 @@ def product_stock(session: Session, product_id, outlet_id: str, supplier_id: str
         .where(_lots.c.product_id == product.id, _lots.c.outlet_id == outlet_id)
         .order_by(_lots.c.expiry_date, _lots.c.received_on, _lots.c.id)
     ).all()
-    lot_total = sum(lot.on_hand for lot in lots)
+    unallocated = row.unallocated if row else 0
     return {
         "product_id": product.id,
         "outlet_id": outlet_id,
-        "on_hand": row.on_hand if row else 0,
+        "on_hand": unallocated + sum(lot.on_hand for lot in lots),
         "flagged_for_count": bool(row.flagged_for_count) if row else False,
-        "unallocated": (row.on_hand if row else 0) - lot_total,
+        "unallocated": unallocated,
         "lots": [
             {
                 "lot_id": lot.id,
@@ -164,7 +165,7 @@ def fefo_sorted(lots):
 
 def stock_listing(session: Session, outlet_id: str, supplier_id: str | None = None) -> list[dict]:
     query = (
-        select(Product, _stock.c.on_hand, _stock.c.flagged_for_count)
+        select(Product, ON_HAND, _stock.c.flagged_for_count)
         .outerjoin(_stock, and_(_stock.c.product_id == Product.id, _stock.c.outlet_id == outlet_id))
         .order_by(Product.name, Product.id)
     )
@@ -188,16 +189,23 @@ def stock_listing(session: Session, outlet_id: str, supplier_id: str | None = No
 
 
 def check_invariant(session: Session) -> dict:
-    """Whether every product's and lot's on-hand equals the sum of its movements (all outlets)."""
+    """Whether every lot's on-hand, and every product's units outside any lot, equal the sum of their movements
+    (all outlets)."""
     by_product = session.execute(
-        select(_stock.c.product_id, _stock.c.outlet_id, _stock.c.on_hand, func.coalesce(func.sum(_movements.c.qty), 0))
+        select(
+            _stock.c.product_id, _stock.c.outlet_id, _stock.c.unallocated, func.coalesce(func.sum(_movements.c.qty), 0)
+        )
         .select_from(
             _stock.outerjoin(
                 _movements,
-                and_(_movements.c.product_id == _stock.c.product_id, _movements.c.outlet_id == _stock.c.outlet_id),
+                and_(
+                    _movements.c.product_id == _stock.c.product_id,
+                    _movements.c.outlet_id == _stock.c.outlet_id,
+                    _movements.c.lot_id.is_(None),
+                ),
             )
         )
-        .group_by(_stock.c.product_id, _stock.c.outlet_id, _stock.c.on_hand)
+        .group_by(_stock.c.product_id, _stock.c.outlet_id, _stock.c.unallocated)
     ).all()
     by_lot = session.execute(
         select(_lots.c.id, _lots.c.product_id, _lots.c.on_hand, func.coalesce(func.sum(_movements.c.qty), 0))
