@@ -66,8 +66,8 @@ class StoredResponse:
 STORE_RESPONSE_PART = (
     "idempotency_stored AS (INSERT INTO idempotency_records"
     " (scope, key, request_hash, response_status, response_body, created_at)"
-    " VALUES (:idempotency_scope, :idempotency_key, :idempotency_request_hash, :response_status, :response_body,"
-    " CAST(:idempotency_created_at AS timestamptz)))"
+    " VALUES (:idempotency_scope, :idempotency_key, :idempotency_request_hash, :idempotency_response_status,"
+    " :idempotency_response_body, CAST(:idempotency_created_at AS timestamptz)))"
 )
 
 
@@ -98,14 +98,9 @@ class Claim:
         """The parameters of :data:`STORE_RESPONSE_PART` for the first response ``status`` / ``body`` (JSON
         text); the caller's statement must include that part, and the use case answer :attr:`response`."""
         self.response = StoredResponse(status, body)
-        return {
-            "idempotency_scope": self.scope,
-            "idempotency_key": self.key,
-            "idempotency_request_hash": self.request_hash,
-            "response_status": status,
-            "response_body": body,
-            "idempotency_created_at": utcnow().isoformat(),
-        }
+        now = utcnow()
+        record = {**self.record(self.response, now), "created_at": now.isoformat()}  # a text parameter
+        return {f"idempotency_{name}": value for name, value in record.items()}
 
 
 def fingerprint(caller_id: str, body) -> str:
