@@ -187,6 +187,21 @@ Event = tuple[dict[str, Any], dict[str, Any]]
 Handler = Callable[[Session, list[Event]], None]
 
 
+@dataclass(frozen=True)
+class FactHandler:
+    """A :data:`Handler` of facts that name themselves (a sale by its id) and that recognises a fact it applied
+    before by its own records, read under the locks it takes (a sale's stock movements, its journal entry). Its
+    events need no processed-event row, one write less each: it is given every event delivered, copies
+    included, and skips what is there. ``is_applied(session, payload)`` tells whether an event's fact is there
+    (asked of an event past its last attempt, before it is dead-lettered)."""
+
+    apply: Handler
+    is_applied: Callable[[Session, dict[str, Any]], bool]
+
+    def __call__(self, session: Session, events: list[Event]) -> None:
+        self.apply(session, events)
+
+
 def each(apply_one: Callable[[Session, dict[str, Any], dict[str, Any]], None]) -> Handler:
     """The :data:`Handler` that applies its events one after the other with ``apply_one(session, payload,
     meta)``, in the batch's transaction: for events too rare to be worth a set-based handler."""
@@ -211,8 +226,9 @@ def register_consumers(
 
     A task takes a list of envelopes (the relay sends what was pending for that consumer together, see
     :class:`shared.messaging.OutboxRelay`) and applies them together in one transaction: one multi-row
-    insert-or-skip claims ``(consumer, event_id)`` for all and returns the new ones, ``handler(session, events)``
-    applies those (set-based), one commit, one batched confirmation to the producer. When the batch fails, each
+    insert-or-skip claims ``(consumer, event_id)`` for all and returns the new ones (a :class:`FactHandler`
+    recognises its facts itself and is given all), ``handler(session, events)`` applies those (set-based), one
+    commit, one batched confirmation to the producer. When the batch fails, each
     event is applied alone, so a poison event ends alone in the dead letters and the others apply; the events that
     failed are retried together with backoff and jitter, and after :data:`MAX_ATTEMPTS` an event goes to the
     dead-letter table. Attempts are counted on failure and on a redelivery by the broker (the worker may have died
@@ -515,15 +531,15 @@ def _apply_events(
     events: list[Event],
     unpark: bool = False,
 ) -> None:
-    """Apply ``events`` once, in one transaction: claim them all with one multi-row insert-or-skip, hand the ones
-    new to this consumer to ``handler``, commit (``unpark``: they were parked, take them off too). Raises what the
-    handler raised, nothing applied then."""
+    """Apply ``events`` once, in one transaction: claim them all with one multi-row insert-or-skip (not for a
+    :class:`FactHandler`), hand the ones new to this consumer to ``handler``, each event once, commit
+    (``unpark``: they were parked, take them off too). Raises what the handler raised, nothing applied then."""
     with transaction(session_factory) as session:
         event_ids = [str(meta["event_id"]) for _, meta in events]
         if unpark:
             for event_id in event_ids:
                 messaging.unpark(session, consumer, event_id)
-        new = messaging.claim_many(session, consumer, event_ids)
+        new = set(event_ids) if isinstance(handler, FactHandler) else messaging.claim_many(session, consumer, event_ids)
         fresh = claimed_once(events, lambda event: str(event[1]["event_id"]), new)
         if fresh:
             handler(session, fresh)
@@ -545,7 +561,11 @@ def _apply_event(
     caller retries)."""
     event_id = str(meta["event_id"])
     request_id_var.set(f"event:{event_id}")
-    if counted is not None and counted > MAX_ATTEMPTS and not messaging.is_taken(session_factory, consumer, event_id):
+    if (
+        counted is not None
+        and counted > MAX_ATTEMPTS
+        and not _is_taken(session_factory, messaging, consumer, handler, payload, event_id)
+    ):
         _give_up(session_factory, messaging, consumer, envelope, "too many deliveries", counted)
         return None, counted
     try:
@@ -566,6 +586,24 @@ def _apply_event(
         log.warning("%s failed on event %s (attempt %s): %s", consumer, event_id, attempts, exc)
         return exc, attempts
     return None, counted or 0
+
+
+def _is_taken(
+    session_factory: sessionmaker[Session],
+    messaging: Messaging,
+    consumer: str,
+    handler: Handler,
+    payload: dict[str, Any],
+    event_id: str,
+) -> bool:
+    """Whether ``consumer`` already applied or parked the event (by its processed-event row, or for a
+    :class:`FactHandler` by the fact's own records)."""
+    if messaging.is_taken(session_factory, consumer, event_id):
+        return True
+    if isinstance(handler, FactHandler):
+        with session_factory() as session:
+            return handler.is_applied(session, payload)
+    return False
 
 
 def _count_attempt(session_factory: sessionmaker[Session], messaging: Messaging, consumer: str, event_id: str) -> int:

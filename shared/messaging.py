@@ -11,7 +11,8 @@ Each service keeps these tables in its own database (``Messaging(Base.metadata, 
   (applied, a duplicate, parked or dead-lettered: :meth:`Messaging.confirm`). The broker is not the record:
   a row still unconfirmed past its deadline is published again by the sweep, with backoff, within retention.
 - ``processed_events``: ``(consumer, event_id)`` inserted with insert-or-skip in the same transaction as the
-  consumer's effect (:meth:`Messaging.claim`), so a duplicate delivery changes nothing.
+  consumer's effect (:meth:`Messaging.claim`), so a duplicate delivery changes nothing. (A consumer that
+  recognises its facts by its own records, :class:`shared.celery_factory.FactHandler`, writes none.)
 - ``parked_events``: events that need an earlier fact that has not arrived (a refund before its sale), kept
   with the key of that fact until it is there (:meth:`Messaging.park`), then applied.
 - ``delivery_attempts``: our own attempt counter (Redis keeps no delivery count), so an event that keeps

@@ -2,7 +2,8 @@
 retries and dead letters are done by :func:`shared.celery_factory.register_consumers`).
 
 A sale or a refund already in the stock ledger (its movements name it) is skipped by the use case, so the same
-fact published again under a new event id changes stock once. A refund of goods back to stock whose sale has not
+fact published again under a new event id changes stock once; sales need no processed-event row for it
+(:class:`~shared.celery_factory.FactHandler`). A refund of goods back to stock whose sale has not
 arrived is parked until it has; a sale of a product inventory does not have (inventory owns products: none can
 arrive later) is rejected to the dead letters.
 """
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.inventory import catalogue
 from services.inventory.models import MovementKind, Product
 from services.inventory.stock import sales
-from shared.celery_factory import Event, Handler, Park, Rejected, each
+from shared.celery_factory import Event, FactHandler, Handler, Park, Rejected, each
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -45,6 +46,8 @@ def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:
 HANDLERS: dict[str, Handler] = {
     "supplier.registered": each(on_supplier_changed),
     "supplier.updated": each(on_supplier_changed),
-    "sale.completed": on_sales_completed,
+    "sale.completed": FactHandler(
+        on_sales_completed, lambda session, sale: sales.is_applied(session, MovementKind.SALE, sale["sale_id"])
+    ),
     "sale.refunded": each(on_sale_refunded),
 }

@@ -1,7 +1,9 @@
 """Thin event handlers of the suppliers service.
 
 :data:`HANDLERS` each apply one event through a use case, inside the transaction that claims it (the claim,
-retries and dead letters are done by :func:`shared.celery_factory.register_consumers`).
+retries and dead letters are done by :func:`shared.celery_factory.register_consumers`). A sale is its own
+claim: its journal entry's source is unique, so it needs no processed-event row
+(:class:`~shared.celery_factory.FactHandler`).
 
 ``reconciliation.requested`` is consumed by :func:`on_reconciliation_requested` instead, which the worker
 registers as a task of its own: see there why.
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.suppliers import ledger, postings, reconciliation
 from services.suppliers.models import Supplier, messaging
-from shared.celery_factory import Event, Handler, Park, each
+from shared.celery_factory import Event, FactHandler, Handler, Park, each
 from shared.db import transaction
 from shared.events import contract, load_event
 
@@ -61,7 +63,9 @@ def on_product_upserted(session: Session, payload: dict, envelope: dict) -> None
 
 
 HANDLERS: dict[str, Handler] = {
-    "sale.completed": on_sales_completed,
+    "sale.completed": FactHandler(
+        on_sales_completed, lambda session, sale: ledger.is_posted(session, "sale", sale["sale_id"])
+    ),
     "sale.refunded": each(on_sale_refunded),
     "stock.moved": on_stocks_moved,
     "stock.alert_raised": each(on_stock_alert_raised),

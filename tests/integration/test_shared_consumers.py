@@ -270,3 +270,70 @@ def test_a_parked_event_whose_fact_arrives_outside_any_event_is_applied_by_the_p
         session.execute(_REGISTERED.insert().values(supplier_id=PAYLOAD["supplier_id"]))
     assert runtime.celery.tasks["inventory.release_parked"]() == 1
     assert applied == ["updated Kopi Sukamakmur"]
+
+
+@pytest.fixture
+def consume_facts(messaging_runtime):
+    """``inventory.on_supplier_registered`` with a :class:`~shared.celery_factory.FactHandler`: it records each
+    supplier in a table of its own and skips one recorded there (``calls`` keeps the event ids it was given)."""
+    from shared.celery_factory import FactHandler
+
+    runtime = messaging_runtime
+    runtime.messaging.service = "inventory"
+    _REGISTERED.create(runtime.engine)
+    calls: list[list[str]] = []
+
+    def register(session, events):
+        calls.append([str(meta["event_id"]) for _, meta in events])
+        for payload, _ in events:
+            if not _is_registered(session, str(payload["supplier_id"])):
+                session.execute(_REGISTERED.insert().values(supplier_id=str(payload["supplier_id"])))
+
+    handler = FactHandler(register, lambda session, payload: _is_registered(session, str(payload["supplier_id"])))
+    register_consumers(
+        runtime.celery, "inventory", runtime.session_factory, runtime.messaging, {"supplier.registered": handler}
+    )
+    task = runtime.celery.tasks[contract("supplier.registered").task_name("inventory")]
+    return task, handler, calls, runtime
+
+
+def _registered_and_processed(runtime) -> tuple[list[str], int]:
+    with runtime.engine.connect() as conn:
+        registered = list(conn.execute(select(_REGISTERED.c.supplier_id)).scalars())
+        processed = len(conn.execute(select(runtime.messaging.processed_events)).all())
+    return registered, processed
+
+
+def test_a_fact_handler_recognises_copies_by_its_own_records_and_writes_no_processed_event_rows(consume_facts):
+    task, _handler, calls, runtime = consume_facts
+    envelope = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    copy = {**envelope, "event_id": "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"}
+    task([envelope, envelope])  # the same event twice in one message is given once
+    task([envelope])  # delivered again
+    task([copy])  # the same fact under a new event id
+    assert calls == [[envelope["event_id"]], [envelope["event_id"]], [copy["event_id"]]]
+    assert _registered_and_processed(runtime) == ([PAYLOAD["supplier_id"]], 0)
+    assert _dead_letters(runtime) == []
+
+
+def test_an_event_past_its_last_delivery_is_dead_lettered_unless_its_fact_is_there(consume_facts):
+    from shared.celery_factory import _consume_batch
+
+    _task, handler, calls, runtime = consume_facts
+    consumer = contract("supplier.registered").task_name("inventory")
+    applied = build_envelope("supplier.registered", "suppliers", PAYLOAD)
+    other = build_envelope("supplier.registered", "suppliers", {**PAYLOAD, "supplier_id": _OTHER_SUPPLIER})
+    _task([applied])
+    with runtime.transaction() as session:
+        for envelope in (applied, other):
+            for _ in range(MAX_ATTEMPTS):
+                runtime.messaging.count_attempt(session, consumer, envelope["event_id"])
+    for envelope in (applied, other):  # a redelivery after the last attempt: its worker kept dying on it
+        _consume_batch(runtime.session_factory, runtime.messaging, consumer, handler, [envelope], redelivered=True)
+    [dead] = _dead_letters(runtime)
+    assert (dead.event_id, dead.error) == (other["event_id"], "too many deliveries")
+    assert calls == [[applied["event_id"]], [applied["event_id"]]]  # the applied one is taken as a duplicate
+    assert _registered_and_processed(runtime) == ([PAYLOAD["supplier_id"]], 0)
+
+
+_OTHER_SUPPLIER = "7d3c1a8e-6a3f-4b7e-9a8c-000000000009"
