@@ -10,7 +10,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Integer, Row, Table, Update, bindparam, select, text, true, update
+from sqlalchemy import Date, Row, Table, Update, bindparam, func, select, text, true, update
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, idempotency, outlets, qris
@@ -103,6 +103,7 @@ _CHECKOUT_READ = {
         .outerjoin(products, true())
     )
     .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
+    .with_for_update(of=_REGISTERS)  # the register's receipt serials (:func:`next_receipt_serial`)
     for kind, products in catalogue.LINE_PRODUCTS.items()
 }
 
@@ -136,28 +137,23 @@ def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
     return OpenShift(row.id, row.outlet_id, row.register_id, row.code, rules)
 
 
-#: The receipt-counter upsert as one prebuilt statement. Written as text because SQLAlchemy does not cache the
-#: compiled form of a dialect ``insert().on_conflict_do_update()`` (it would be compiled on every checkout);
-#: PostgreSQL and SQLite (3.35+) both speak this ``ON CONFLICT ... RETURNING``.
-_BUMP_RECEIPT_SERIAL = (
-    text(
-        "INSERT INTO receipt_counters (register_id, business_day, last_serial) VALUES (:register_id, :business_day, 1)"
-        " ON CONFLICT (register_id, business_day) DO UPDATE SET last_serial = receipt_counters.last_serial + 1"
-        " RETURNING last_serial"
-    )
-    .bindparams(bindparam("business_day", type_=Date))
-    .columns(last_serial=Integer)
+#: The register's last receipt serial of a business day (0 before its first), read through the serial's unique
+#: index.
+_LAST_RECEIPT_SERIAL = select(func.coalesce(func.max(_SALES.c.receipt_serial), 0)).where(
+    _SALES.c.business_day == bindparam("business_day", type_=Date),
+    _SALES.c.register_id == bindparam("register_id"),
 )
+#: The register's row, locked until the transaction ends: what serialises the completions of its sales.
+_LOCK_REGISTER = select(_REGISTERS.c.id).where(_REGISTERS.c.id == bindparam("register_id")).with_for_update()
 
 
 def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
-    """Bump and return the register's serial for ``day`` in the caller's transaction (one upsert statement;
-    the row lock serialises concurrent checkouts on one register and a rollback gives the number back)."""
-    return (
-        session.connection()
-        .execute(_BUMP_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day})
-        .scalar_one()
-    )
+    """The register's next receipt serial for ``day``: one more than its last (gapless; a rollback gives the
+    number back). The caller holds the register's row lock (the checkout read takes it, :func:`_complete` too), so
+    concurrent completions on one register take their numbers one after the other, each reading the last one's
+    committed serial; SQLite runs one writer at a time."""
+    last = session.connection().execute(_LAST_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day})
+    return int(last.scalar_one()) + 1
 
 
 def _resolve_lines(rows: Sequence[Row[Any]], lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
@@ -221,8 +217,9 @@ def checkout(
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
 
     The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
-    come in one read (:data:`_CHECKOUT_READ`); the sale, its lines and payments are written with Core inserts
-    (already completed when nothing is pending: one receipt-counter upsert, no insert-then-update; on PostgreSQL
+    come in one read (:data:`_CHECKOUT_READ`, which locks the register's row); the sale, its lines and payments
+    are written with Core inserts (already completed when nothing is pending: its receipt serial read first, no
+    insert-then-update; on PostgreSQL
     one statement, which also stores the response) and ``sale.completed`` goes to the outbox serialised once,
     next to the view built from the same values.
     """
@@ -307,6 +304,7 @@ def checkout(
         "cashier_name": cashier.name,
         "status": SaleStatus.PENDING_PAYMENT,
         "receipt_no": None,
+        "receipt_serial": None,
         "business_day": None,
         "subtotal": basket.subtotal,
         "sale_discount": basket.sale_discount,
@@ -438,8 +436,10 @@ def _completion(session: Session, register_id: str, register_code: str, now: dat
     """The columns of a sale that is now fully paid: the register's next receipt number for the Jakarta day
     (:func:`next_receipt_serial`, in the caller's transaction), its business day, status and completion time."""
     day = business_day(now)
+    serial = next_receipt_serial(session, register_id, day)
     return {
-        "receipt_no": format_receipt_no(register_code, day, next_receipt_serial(session, register_id, day)),
+        "receipt_no": format_receipt_no(register_code, day, serial),
+        "receipt_serial": serial,
         "business_day": day,
         "status": SaleStatus.COMPLETED,
         "completed_at": now,
@@ -449,6 +449,7 @@ def _completion(session: Session, register_id: str, register_code: str, now: dat
 def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
     """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale takes its receipt
     number (:func:`_completion`) and ``sale.completed`` goes to the outbox."""
+    session.connection().execute(_LOCK_REGISTER, {"register_id": sale.register_id})
     _update_sale(session, sale, **_completion(session, sale.register_id, sale.register_code, now))
     session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(session, sale, now))
 

@@ -1,5 +1,5 @@
 """Tables of the POS service (its own database): registers, shifts, the catalogue replica, sales, payments,
-refunds, receipt counters, idempotency records, approvers and the audit log."""
+refunds, idempotency records, approvers and the audit log."""
 
 from __future__ import annotations
 
@@ -188,16 +188,6 @@ class CashMovement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReceiptCounter(Base):
-    """The last receipt serial used per register and Jakarta day (bumped in the sale's own transaction)."""
-
-    __tablename__ = "receipt_counters"
-
-    register_id: Mapped[str] = mapped_column(IdString, primary_key=True)
-    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    last_serial: Mapped[int] = mapped_column(Integer)
-
-
 class SaleStatus(StrEnum):
     PENDING_PAYMENT = "pending_payment"
     COMPLETED = "completed"
@@ -205,10 +195,17 @@ class SaleStatus(StrEnum):
 
 
 class Sale(Base):
-    """A sale: ``pending_payment`` while a QRIS waits, then ``completed`` (with its receipt number) or ``voided``."""
+    """A sale: ``pending_payment`` while a QRIS waits, then ``completed`` (with its receipt number) or ``voided``.
+
+    A completed sale's receipt serial is unique per Jakarta business day and register, and gapless: the next is
+    one more than the register's last that day (:func:`services.pos.checkout.next_receipt_serial`, under the
+    register's row lock)."""
 
     __tablename__ = "sales"
-    __table_args__ = (Index("ix_sales_status_completed_at", "status", "completed_at"),)
+    __table_args__ = (
+        Index("ix_sales_status_completed_at", "status", "completed_at"),
+        Index("ux_sales_business_day_register_serial", "business_day", "register_id", "receipt_serial", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(IdString, primary_key=True)
     outlet_id: Mapped[str] = mapped_column(IdString)
@@ -219,7 +216,8 @@ class Sale(Base):
     cashier_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20))
     receipt_no: Mapped[str | None] = mapped_column(String(40), unique=True)
-    business_day: Mapped[date | None] = mapped_column(Date, index=True)
+    business_day: Mapped[date | None] = mapped_column(Date)
+    receipt_serial: Mapped[int | None] = mapped_column(Integer)
     subtotal: Mapped[int] = mapped_column(Money)
     sale_discount: Mapped[int] = mapped_column(Money)
     discount_total: Mapped[int] = mapped_column(Money)

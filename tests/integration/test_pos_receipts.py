@@ -113,3 +113,66 @@ def test_a_ppn_registered_receipt_shows_npwp_tax_base_and_ppn(pos):
     html = pos.client.get(f"/receipts/{sale['receipt_no']}?width=58", headers=pos.cashier).get_data(as_text=True)
     assert "NPWP: 0123456789012345" in html and "Sentra Cikarang" in html
     assert re.search(r'class="tax-base">Rp82\.583<', html) and re.search(r'class="ppn">Rp9\.910<', html)
+
+
+def test_the_migration_keeps_each_receipt_serial_on_its_sale_and_the_downgrade_gives_the_counters_back(
+    make_database_url,
+):
+    import sqlalchemy as sa
+    from alembic import command
+
+    from shared.db import make_engine
+    from shared.migrations import alembic_config
+
+    url = make_database_url("pos")
+    config = alembic_config("pos", url)
+    command.upgrade(config, "0013")
+    engine = make_engine(url)
+    now = datetime.now(JAKARTA)
+    register, shift = "00000000-0000-4000-8000-0000000000a1", "00000000-0000-4000-8000-0000000000b1"
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO registers (id, outlet_id, code, name, created_at) VALUES (:id, :id, 'R-1', 'Kasir', :now)"
+            ),
+            {"id": register, "now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO shifts (id, outlet_id, register_id, cashier_id, cashier_name, status, opened_at,"
+                " opening_float) VALUES (:id, :register, :register, 'kasir', 'Ani', 'open', :now, 0)"
+            ),
+            {"id": shift, "register": register, "now": now},
+        )
+        for number, receipt_no in enumerate(["R-1-20261201-0001", "R-1-20261201-0002", None]):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO sales (id, outlet_id, register_id, register_code, shift_id, cashier_id, cashier_name,"
+                    " status, receipt_no, business_day, subtotal, sale_discount, discount_total, total, change,"
+                    " created_at) VALUES (:id, :register, :register, 'R-1', :shift, 'kasir', 'Ani', :status,"
+                    " :receipt_no, :day, 1000, 0, 0, 1000, 0, :now)"
+                ),
+                {
+                    "id": f"00000000-0000-4000-8000-00000000000{number}",
+                    "register": register,
+                    "shift": shift,
+                    "status": "completed" if receipt_no else "pending_payment",
+                    "receipt_no": receipt_no,
+                    "day": now.date() if receipt_no else None,
+                    "now": now,
+                },
+            )
+        connection.execute(
+            sa.text("INSERT INTO receipt_counters VALUES (:register, :day, 2)"),
+            {"register": register, "day": now.date()},
+        )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        serials = connection.execute(sa.text("SELECT receipt_no, receipt_serial FROM sales ORDER BY id")).all()
+        assert not sa.inspect(connection).has_table("receipt_counters")
+    assert [tuple(row) for row in serials] == [("R-1-20261201-0001", 1), ("R-1-20261201-0002", 2), (None, None)]
+    command.downgrade(config, "0013")
+    with engine.connect() as connection:
+        counters = connection.execute(sa.text("SELECT register_id, business_day, last_serial FROM receipt_counters"))
+        assert [(row[0], str(row[1]), row[2]) for row in counters] == [(register, str(now.date()), 2)]
+    engine.dispose()
