@@ -9,7 +9,7 @@ is printed after each step, to show the work is streamed rather than loaded whol
 
 The ledger is generated set-based in SQL (one journal entry per sale with two lines of different suppliers,
 the 20 % commission split rounded half up exactly as ``shared.money.split_commission`` does, sales clearing,
-payables and commission revenue postings, the payable detail, the derived balances), then checked with
+payables and commission revenue postings, the payable detail), then checked with
 ``ledger.check_invariants`` as part of the reconciliation. POS and inventory answers for the reconciled month
 are built from the generated sales (those services are separate processes; here the sources object hands the
 lists to the use case, the same boundary the HTTP fetcher feeds).
@@ -141,12 +141,6 @@ def generate(conn, suppliers: int, lines: int) -> None:
                'B-' || sale_no, product_id, 'Produk ' || left(product_id, 8), qty, unit_price, line_total, commission,
                line_total - commission, NULL, occurred_at, occurred_at + interval '7 days'
         FROM gen_lines""")
-    )
-    conn.execute(
-        text("""
-        INSERT INTO account_balances (account_code, balance)
-        SELECT a.code, coalesce(sum(p.credit) - sum(p.debit), 0)
-        FROM accounts a LEFT JOIN postings p ON p.account_code = a.code GROUP BY a.code""")
     )
     conn.execute(text("ANALYZE"))
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.suppliers.models import (
     Account,
-    AccountBalance,
     JournalEntry,
     PayableItem,
     PayableKind,
@@ -99,14 +98,14 @@ def post_entry(
 
 
 def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str | None]:
-    """Write immutable, balanced journal entries and move the derived balances in the same transaction, in one
-    statement per table for all of them; their ids, in order.
+    """Write immutable, balanced journal entries, in one statement per table for all of them; their ids, in
+    order. Balances are derived from the postings when read (:func:`payable_balances`): nothing else moves.
 
     Each business fact posts once: an entry's source (``source_type``, ``source_id``) is the journal's unique
     key, and a draft whose source has an entry already is skipped (``None`` in its place; an insert-or-skip, so
     a concurrent posting of the same fact waits for the first and then skips), whatever event brought it again.
-    Legs on the same account are netted within an entry; zero legs are dropped. Each account's balance moves
-    once, by the net of all the entries, in a fixed (sorted) account order so concurrent postings never deadlock.
+    Legs on the same account are netted within an entry; zero legs are dropped. An account posted to for the
+    first time is opened first.
     """
     posted_at = utcnow()
     entries: list[dict] = []
@@ -135,13 +134,11 @@ def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str | None]
     connection = session.connection()
     written = set(insert_or_skip_many(connection, _entries, entries, "id"))
     postings: list[dict] = []
-    moves: dict[str, int] = {}
     for entry, net in zip(entries, nets, strict=True):
         if entry["id"] not in written:
             continue
         for account in sorted(code for code, amount in net.items() if amount != 0):
             amount = net[account]
-            moves[account] = moves.get(account, 0) - amount
             postings.append(
                 {
                     "entry_id": entry["id"],
@@ -150,48 +147,31 @@ def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str | None]
                     "credit": -amount if amount < 0 else 0,
                 }
             )
-    _move_balances(session, moves)
     if postings:
+        _open_accounts(session, {posting["account_code"] for posting in postings})
         connection.execute(table_of(Posting).insert(), postings)
     return [entry["id"] if entry["id"] in written else None for entry in entries]
 
 
-def _move_balances(session: Session, moves: dict[str, int]) -> None:
-    """Add each delta to its account's derived balance, in account order (one executemany), opening the accounts
-    that have no balance yet (never posted) first.
-
-    Core statements on the session's connection: no autoflush and no ORM bookkeeping on the hot path."""
-    codes = sorted(moves)
-    if not codes:
-        return
-    connection = session.connection()
-    existing = set(connection.execute(_BALANCES_OPEN, {"codes": codes}).scalars())
-    for code in codes:
-        if code not in existing:
-            _open_account(session, code)
-    connection.execute(_MOVE_BALANCE, [{"b_code": code, "b_delta": moves[code]} for code in codes])
+_accounts = table_of(Account)
+#: Which of the ``codes`` are open accounts (built once: no cache key derived again per posting).
+_OPEN_ACCOUNTS = select(_accounts.c.code).where(_accounts.c.code.in_(bindparam("codes", expanding=True)))
 
 
-_balances = table_of(AccountBalance)
-#: The statements of :func:`_move_balances`, built once (no rebuilding, no cache key derived again per posting).
-_BALANCES_OPEN = select(_balances.c.account_code).where(
-    _balances.c.account_code.in_(bindparam("codes", expanding=True))
-)
-_MOVE_BALANCE = (
-    update(_balances)
-    .where(_balances.c.account_code == bindparam("b_code"))
-    .values(balance=_balances.c.balance + bindparam("b_delta"))
-)
+def _open_accounts(session: Session, codes: set[str]) -> None:
+    """Open those of the accounts ``codes`` that were never posted to (one read; a write only for a new one)."""
+    opened = set(session.connection().execute(_OPEN_ACCOUNTS, {"codes": sorted(codes)}).scalars())
+    for code in sorted(codes - opened):
+        _open_account(session, code)
 
 
 def _open_account(session: Session, code: str) -> None:
-    """Create the account and its zero balance (insert-or-skip: a concurrent posting may open it too)."""
+    """Create the account (insert-or-skip: a concurrent posting may open it too)."""
     if code.startswith("supplier_payable:"):
         kind, supplier_id = "supplier_payable", code.split(":", 1)[1]
     else:
         kind, supplier_id = CENTRE_ACCOUNTS[code], None
-    insert_or_skip(session.connection(), table_of(Account), {"code": code, "kind": kind, "supplier_id": supplier_id})
-    insert_or_skip(session.connection(), table_of(AccountBalance), {"account_code": code, "balance": 0})
+    insert_or_skip(session.connection(), _accounts, {"code": code, "kind": kind, "supplier_id": supplier_id})
 
 
 #: The payable-detail columns a row may leave out, with their values then.
@@ -222,12 +202,29 @@ def add_payable_items(session: Session, items: list[dict]) -> None:
 
 
 # -- balances --------------------------------------------------------------------------------------------
+#: An account's balance, derived from its postings: Σ credit − Σ debit.
+_BALANCE = func.coalesce(func.sum(Posting.credit - Posting.debit), 0)
+
+
 def payable_balance(session: Session, supplier_id: str) -> int:
-    """What the centre owes the supplier now, from the derived balance table."""
-    value = session.execute(
-        select(AccountBalance.balance).where(AccountBalance.account_code == payable_account(supplier_id))
-    ).scalar_one_or_none()
-    return value or 0
+    """What the centre owes the supplier now: its payable account's postings summed (read by the account's
+    index)."""
+    return int(
+        session.execute(select(_BALANCE).where(Posting.account_code == payable_account(supplier_id))).scalar_one()
+    )
+
+
+def payable_balances(session: Session) -> dict[str, int]:
+    """What the centre owes each supplier it ever owed, by supplier id (one aggregate over the payable
+    postings)."""
+    return {
+        code.split(":", 1)[1]: int(balance)
+        for code, balance in session.execute(
+            select(Posting.account_code, _BALANCE)
+            .where(Posting.account_code.like(payable_account("%")))
+            .group_by(Posting.account_code)
+        )
+    }
 
 
 def _pending(supplier_id: str, as_of: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -310,8 +307,8 @@ def balance_summary(session: Session, supplier_id: str) -> dict:
 
 # -- invariants -----------------------------------------------------------------------------------------
 def check_invariants(session: Session) -> dict:
-    """Recompute from the postings: every entry balances, every balance equals its postings, every supplier's
-    detail equals its payable postings, and no payout exceeded what was available when it was paid.
+    """Recompute from the postings: every entry balances, the journal's debits equal its credits, every
+    supplier's detail equals its payable postings, and no payout exceeded what was available when it was paid.
 
     Three scans in all (postings by entry, postings by account, payable detail by supplier); on PostgreSQL the
     transaction gets enough ``work_mem`` for the per-entry hash aggregate to stay in memory.
@@ -332,12 +329,6 @@ def check_invariants(session: Session) -> dict:
     total_debit = sum(int(debit) for _, debit, _ in per_account)
     total_credit = sum(int(credit) for _, _, credit in per_account)
     from_postings = {code: int(credit) - int(debit) for code, debit, credit in per_account}
-    stored = dict(session.execute(select(AccountBalance.account_code, AccountBalance.balance)).tuples().all())
-    balance_mismatches = [
-        {"account": code, "stored": int(stored.get(code, 0)), "from_postings": from_postings.get(code, 0)}
-        for code in sorted(set(stored) | set(from_postings))
-        if int(stored.get(code, 0)) != from_postings.get(code, 0)
-    ]
     split_differs = case(
         (
             PayableItem.kind.in_(SALE_LINE_KINDS) & (PayableItem.amount + PayableItem.commission != PayableItem.gross),
@@ -365,12 +356,10 @@ def check_invariants(session: Session) -> dict:
     ]
     overdrawn = _payouts_exceeding_available(session)
     return {
-        "ok": not (unbalanced or balance_mismatches or detail_mismatches or overdrawn or split_errors)
-        and total_debit == total_credit,
+        "ok": not (unbalanced or detail_mismatches or overdrawn or split_errors) and total_debit == total_credit,
         "total_debit": total_debit,
         "total_credit": total_credit,
         "unbalanced_entries": unbalanced,
-        "balance_mismatches": balance_mismatches,
         "detail_mismatches": detail_mismatches,
         "payouts_exceeding_available": overdrawn,
         "lines_where_share_plus_commission_differs": split_errors,

@@ -4,9 +4,9 @@
   place: a change of terms is a new agreement row from a date).
 - ``accounts``, ``journal_entries``, ``postings``: the double-entry journal (immutable; corrections are new
   entries). An entry's source (``sale``/<sale id>, ``refund``/<refund id> ...) is unique: the natural key that
-  makes each business fact post once even if it arrives under several event ids. ``account_balances`` is a
-  derived running total updated in the same transaction as each posting; the invariant check recomputes it from
-  the postings.
+  makes each business fact post once even if it arrives under several event ids. An account's balance is
+  derived from its postings when read (Σ credit − Σ debit, by the postings' account index): no running total
+  to keep in step.
 - ``payable_items``: the detail behind every posting to a supplier's payable (sale line, refund line,
   write-off, payout, failed payout) with the time it becomes available, what statements and balances read.
 - ``products``, ``stock_movements``, ``lots``, ``stock_alerts``: copies fed by inventory events.
@@ -145,15 +145,6 @@ class Posting(Base):
     account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), index=True)
     debit: Mapped[int] = mapped_column(Money, default=0)
     credit: Mapped[int] = mapped_column(Money, default=0)
-
-
-class AccountBalance(Base):
-    """Derived: Σ credit − Σ debit of an account, kept in the same transaction as its postings."""
-
-    __tablename__ = "account_balances"
-
-    account_code: Mapped[str] = mapped_column(String(64), ForeignKey("accounts.code"), primary_key=True)
-    balance: Mapped[int] = mapped_column(Money, default=0)
 
 
 class PayableKind(StrEnum):

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from services.suppliers import bank_files, errors, ledger, rules
 from services.suppliers.models import (
-    AccountBalance,
     Agreement,
     AuditLog,
     PayableItem,
@@ -41,14 +40,7 @@ def dues(session: Session, as_of: datetime | None = None) -> list[dict]:
     as_of = min(as_of or now, now)
     overdue_before = now - rules.OVERDUE_AFTER
     suppliers = session.execute(select(Supplier).order_by(Supplier.business_name)).scalars().all()
-    payable = {
-        code.split(":", 1)[1]: int(balance)
-        for code, balance in session.execute(
-            select(AccountBalance.account_code, AccountBalance.balance).where(
-                AccountBalance.account_code.like("supplier_payable:%")
-            )
-        )
-    }
+    payable = ledger.payable_balances(session)
     sums = {
         supplier_id: (int(pending), int(matured_long_ago), int(debits), first_available)
         for supplier_id, pending, matured_long_ago, debits, first_available in session.execute(

@@ -270,3 +270,39 @@ def test_an_event_that_keeps_failing_is_dead_lettered_and_a_manager_can_retry_it
         ]
     assert queues == ["suppliers"]
     assert balance(suppliers_client, token, supplier_id)["available"] == 8_000
+
+
+def test_the_migration_back_to_stored_balances_fills_each_from_its_postings(make_database_url):
+    import sqlalchemy as sa
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    from shared.db import make_engine, transaction, utcnow
+    from shared.migrations import alembic_config
+
+    url = make_database_url("suppliers")
+    config = alembic_config("suppliers", url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    supplier_id = "00000000-0000-4000-8000-0000000000aa"
+    legs = [
+        ledger.Leg(ledger.SALES_CLEARING, 10_000),
+        ledger.Leg(ledger.payable_account(supplier_id), -8_000),
+        ledger.Leg(ledger.COMMISSION_REVENUE, -2_000),
+    ]
+    with transaction(sessionmaker(engine)) as session:
+        for sale_id in ("sale-1", "sale-2"):
+            ledger.post_entry(
+                session, source_type="sale", source_id=sale_id, description="Penjualan", occurred_at=utcnow(), legs=legs
+            )
+        assert ledger.payable_balances(session) == {supplier_id: 16_000}
+        assert ledger.payable_balance(session, supplier_id) == 16_000
+    command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        stored = dict(connection.execute(sa.text("SELECT account_code, balance FROM account_balances")).tuples().all())
+    engine.dispose()
+    assert stored == {
+        ledger.SALES_CLEARING: -20_000,
+        ledger.payable_account(supplier_id): 16_000,
+        ledger.COMMISSION_REVENUE: 4_000,
+    }
