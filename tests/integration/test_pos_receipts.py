@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 
 from shared.business_time import JAKARTA
+from shared.db import new_id
 
 SALES_PER_REGISTER = 12
 
@@ -54,6 +55,56 @@ def test_concurrent_checkouts_on_two_registers_keep_receipt_numbers_gapless_and_
     for code in registers:
         serials = sorted(int(r.rsplit("-", 1)[1]) for r in receipts if r.startswith(f"{code}-{today}-"))
         assert serials == list(range(1, SALES_PER_REGISTER + 1))
+
+
+def test_qris_confirmations_and_cash_checkouts_at_once_on_one_register_keep_its_serials_gapless(pos):
+    register_id = pos.ready()
+    pending = [
+        pos.sell(register_id, [{"barcode": "8991234500011", "qty": 1}], [{"method": "qris", "amount": 25_000}]).json
+        for _ in range(6)
+    ]
+    barrier = threading.Barrier(3)
+    receipts: list[str] = []
+    failures: list = []
+
+    def confirm_each():
+        client = pos.app.test_client()
+        barrier.wait()
+        for sale in pending:
+            url = f"/sales/{sale['id']}/payments/{sale['payments'][0]['id']}/confirm"
+            response = client.post(url, json={}, headers=pos.cashier)
+            (receipts if response.status_code == 200 else failures).append(
+                response.json.get("receipt_no", response.json)
+            )
+
+    def ring_up():
+        client = pos.app.test_client()
+        barrier.wait()
+        for _ in range(6):
+            response = client.post(
+                "/sales",
+                headers={**pos.cashier, "Idempotency-Key": new_id()},
+                json={
+                    "register_id": register_id,
+                    "lines": [{"barcode": "8991234500028", "qty": 1}],
+                    "payments": [{"method": "cash", "amount": 15_000}],
+                },
+            )
+            (receipts if response.status_code == 201 else failures).append(
+                response.json.get("receipt_no", response.json)
+            )
+
+    threads = [
+        threading.Thread(target=confirm_each),
+        threading.Thread(target=ring_up),
+        threading.Thread(target=ring_up),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(int(receipt.rsplit("-", 1)[1]) for receipt in receipts) == list(range(1, 19))
 
 
 def test_a_pending_sale_takes_no_receipt_number_so_a_void_leaves_no_gap(pos):
