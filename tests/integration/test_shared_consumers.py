@@ -11,6 +11,7 @@ from shared.events import build_envelope, contract
 from shared.messaging import MAX_ATTEMPTS
 
 PAYLOAD = {"supplier_id": "7d3c1a8e-6a3f-4b7e-9a8c-2f1e5d4c3b2a", "name": "Kopi Sukamakmur", "status": "active"}
+_OTHER_SUPPLIER = "7d3c1a8e-6a3f-4b7e-9a8c-000000000009"
 
 
 @pytest.fixture
@@ -334,6 +335,3 @@ def test_an_event_past_its_last_delivery_is_dead_lettered_unless_its_fact_is_the
     assert (dead.event_id, dead.error) == (other["event_id"], "too many deliveries")
     assert calls == [[applied["event_id"]], [applied["event_id"]]]  # the applied one is taken as a duplicate
     assert _registered_and_processed(runtime) == ([PAYLOAD["supplier_id"]], 0)
-
-
-_OTHER_SUPPLIER = "7d3c1a8e-6a3f-4b7e-9a8c-000000000009"
