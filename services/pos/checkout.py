@@ -219,9 +219,8 @@ def checkout(
     The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
     come in one read (:data:`_CHECKOUT_READ`, which locks the register's row); the sale, its lines and payments
     are written with Core inserts (already completed when nothing is pending: its receipt serial read first, no
-    insert-then-update; on PostgreSQL
-    one statement, which also stores the response) and ``sale.completed`` goes to the outbox serialised once,
-    next to the view built from the same values.
+    insert-then-update; on PostgreSQL one statement, which also stores the response) and ``sale.completed`` goes
+    to the outbox serialised once, next to the view built from the same values.
     """
     client_sale_id = str(data["sale_id"]) if data.get("sale_id") else None
     rows = _read_for_checkout(session, data, client_sale_id)
