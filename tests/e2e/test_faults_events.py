@@ -28,7 +28,7 @@ from tests.e2e.convergence import (
     sold_at_inventory,
 )
 from tests.e2e.counter import PRICE, checkout, ok, on_hand, open_shop
-from tests.support import eventually, queue_drained
+from tests.support import event_taken, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -178,7 +178,8 @@ def test_the_same_envelope_three_times_and_the_same_sale_under_a_new_event_id_ap
     _publish(platform, again)
     for service in CONSUMERS:
         eventually(
-            lambda s=service: queue_drained(platform.settings[s].redis_url, s), message=f"{service} took the copy"
+            lambda s=service: event_taken(platform.settings[s].redis_url, s, again["event_id"]),
+            message=f"{service} took the copy",
         )
     eventually(lambda: backlog(platform, "pos")["outbox_unconfirmed"] == 0, message="POS outbox confirmed")
     assert_converged(platform, shop, [sale], expected={sale["id"]: 2})

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shared import business_time
 from shared.events import contract
 from tests.e2e.counter import PRICE, balance, checkout, ok, on_hand, open_shop
-from tests.support import eventually, queue_drained
+from tests.support import event_taken, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -51,7 +51,10 @@ def test_the_same_sale_completed_delivered_twice_changes_stock_andbalance_once(p
 
     redis_url = platform.settings["pos"].redis_url
     for service in ("inventory", "suppliers"):  # a duplicate leaves no trace but its message taken and acknowledged
-        eventually(lambda service=service: queue_drained(redis_url, service), message=f"{service} took the duplicate")
+        eventually(
+            lambda service=service: event_taken(redis_url, service, envelope["event_id"]),
+            message=f"{service} took the duplicate",
+        )
     assert on_hand(platform, shop) == 7
     assert balance(platform, shop) == expectedbalance
 

@@ -15,7 +15,7 @@ from shared.celery_factory import make_celery
 from shared.events import build_envelope, contract
 from shared.messaging import OUTBOX_SENT
 from tests.inventory_support import days_from_today, refund_payload, sale_payload
-from tests.support import eventually, queue_drained
+from tests.support import event_taken, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -84,10 +84,15 @@ def test_supplier_and_sale_events_through_redis_change_stock_once_each(inventory
     eventually(lambda: stock()[0] == 4, message="the sale reached inventory")
     send("sale.completed", envelope=envelope)  # Redis redelivery / a relay retry: the same event again
     settings = runtime.settings
-    eventually(lambda: queue_drained(settings.redis_url, "inventory"), message="the duplicate was consumed")
+    eventually(
+        lambda: event_taken(settings.redis_url, "inventory", envelope["event_id"]), message="the duplicate was consumed"
+    )
     assert stock() == (4, {"EARLY": 0, "LATE": 4})
-    send("sale.completed", sale)  # the same sale under a new event id: its movements are there
-    eventually(lambda: queue_drained(settings.redis_url, "inventory"), message="the republished sale was consumed")
+    republished = send("sale.completed", sale)  # the same sale under a new event id: its movements are there
+    eventually(
+        lambda: event_taken(settings.redis_url, "inventory", republished["event_id"]),
+        message="the republished sale was consumed",
+    )
     assert stock() == (4, {"EARLY": 0, "LATE": 4})
 
     later_sale = sale_payload([(product, 3)])

@@ -12,7 +12,7 @@ from services.suppliers.consumers import RECONCILIATION_CONSUMER
 from shared.celery_factory import make_celery
 from shared.events import contract
 from tests import suppliers_support as ev
-from tests.support import eventually, queue_drained
+from tests.support import event_taken, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,11 @@ def test_a_sale_completed_delivered_twice_through_redis_changes_the_balance_once
         timeout=30,
         message="the sale posted by the worker",
     )
-    eventually(lambda: queue_drained(settings.redis_url, "suppliers"), timeout=30, message="both copies handled")
+    eventually(
+        lambda: event_taken(settings.redis_url, "suppliers", envelope["event_id"]),
+        timeout=30,
+        message="both copies handled",
+    )
     assert balance_of(client, token, supplier_id) == {
         "supplier_id": supplier_id,
         "pending": 0,
