@@ -436,9 +436,9 @@ class Messaging:
     def purge(self, session: Session, before: datetime) -> dict[str, int]:
         """Delete what only grows and is no longer needed once older than ``before`` (now minus the retention):
         confirmed outbox rows, processed-event rows with the attempt counts of those events, and the columns
-        given to :meth:`expire_after_retention`. Never an unconfirmed outbox row, a parked event, a dead letter or
-        a claimed business key (facts later events need: a refund asks whether its sale was applied). Returns the
-        rows deleted per table."""
+        given to :meth:`expire_after_retention`. Never an unconfirmed outbox row, a parked event or a dead letter
+        (the records a consumer recognises a fact by, such as a sale's stock movements, are not here at all).
+        Returns the rows deleted per table."""
         outbox, processed, attempts = self.outbox, self.processed_events, self.delivery_attempts
         old_processed = select(processed.c.consumer, processed.c.event_id).where(processed.c.processed_at < before)
         attempted = tuple_(attempts.c.consumer, attempts.c.event_id)

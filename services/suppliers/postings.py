@@ -32,8 +32,8 @@ def post_sale(session: Session, sale: dict) -> bool:
 
 def post_sales(session: Session, sales: list[dict]) -> list[str]:
     """``sale.completed`` for a batch of sales: one journal entry per sale, each line's share to its supplier's
-    payable and the commission to revenue under the terms in force at ``completed_at``; the sources claimed, the
-    terms read, and the entries, postings, balance moves and payable rows written for all of them together.
+    payable and the commission to revenue under the terms in force at ``completed_at``; the terms read, and the
+    entries, postings and payable rows written for all of them together.
     A sale posted before (its entry's source is taken: :func:`ledger.post_entries`) is skipped. Returns the ids
     of the sales posted now."""
     terms = registry.terms_for(
