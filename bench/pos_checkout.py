@@ -6,6 +6,7 @@ Usage::
                                            [--registers 8] [--seconds 20] [--gunicorn-workers 2] [--threads 4]
                                            [--rate CHECKOUTS_PER_SECOND] [--consumer-threads 2] [--pos-only]
                                            [--lookup-per-line] [--delta-every 15] [--lookup-rate 5]
+                                           [--payments counter|cash] [--floor]
 
 What it does: makes fresh PostgreSQL databases for pos, inventory and suppliers and applies their migrations;
 seeds 25 suppliers (``registry.register_supplier`` in suppliers), 200 products and an intake of 100,000 units of
@@ -18,7 +19,9 @@ lets each counter ring up 3–5 line baskets for ``--seconds`` the way the brows
 locally, loaded through the delta feed and refreshed every ``--delta-every`` s; one ``POST /sales`` per sale;
 ``--lookup-per-line`` is the earlier shape with a barcode lookup per line), while an integration client looks
 barcodes up at ``--lookup-rate`` per second. Payments are mixed: cash 50 %, card 25 %, QRIS 25 % confirmed by
-the cashier. After the load it waits until every completed sale reached inventory and suppliers, then runs
+the cashier (``--payments cash``: one cash payment a sale, the shape of the stored floor's checkout, for
+``--pos-only --floor``, which runs ``bench/stack_floor.py``'s stored floor after the load and prints the POS's
+share of it). After the load it waits until every completed sale reached inventory and suppliers, then runs
 ``pgbench`` (TPC-B-like, 8 clients) on a scratch database of the same server and prints:
 
 - checkouts per second, checkout latency p50/p95/p99, barcode lookup p99, catalogue delta p99, QRIS confirm p99;
@@ -72,6 +75,9 @@ RUN = timedelta(hours=1)
 PRODUCTS = 200
 SUPPLIERS = 25
 STOCK_PER_PRODUCT = 100_000
+#: ``--payments``: the weights of cash, card and QRIS. ``counter`` is the counter's mix (a QRIS is confirmed by the
+#: cashier: a second request); ``cash`` is the stored floor's shape (``bench/stack_floor.py``): one cash payment.
+PAYMENT_MIXES = {"counter": (2, 1, 1), "cash": (1, 0, 0)}
 SERVICES = ("pos", "inventory", "suppliers")
 
 
@@ -232,10 +238,12 @@ class Counter:
         interval: float = 0.0,
         lookup_per_line: bool = False,
         delta_every: float = 15.0,
+        payment_weights: tuple[int, int, int] = PAYMENT_MIXES["counter"],
     ):
         self.base_url, self.register_id, self.headers = base_url, register_id, headers
         self.products, self.deadline, self.interval = products, deadline, interval
         self.lookup_per_line, self.delta_every = lookup_per_line, delta_every
+        self.payment_weights = payment_weights
         self.checkout_ms: list[float] = []
         self.lookup_ms: list[float] = []
         self.confirm_ms: list[float] = []
@@ -292,7 +300,7 @@ class Counter:
                     price = found.json()["price"]
                 lines.append({"barcode": barcode, "qty": random.randint(1, 3), "price": price})
             total = sum(line["price"] * line["qty"] for line in lines)
-            method = random.choices(["cash", "card", "qris"], weights=[2, 1, 1])[0]
+            method = random.choices(["cash", "card", "qris"], weights=self.payment_weights)[0]
             payment = {"method": method, "amount": total}
             if method == "cash":
                 payment["tendered"] = -(-total // 50_000) * 50_000
@@ -506,7 +514,38 @@ def main() -> int:
         action="store_true",
         help="no inventory/suppliers workers during the load (POS throughput alone; no lag figures)",
     )
+    parser.add_argument(
+        "--payments",
+        choices=sorted(PAYMENT_MIXES),
+        default="counter",
+        help="counter: cash 50 %%, card 25 %%, QRIS 25 %% (confirmed); cash: one cash payment (the stored floor's)",
+    )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the load, the stored floor (bench/stack_floor.py) with as many clients as registers and the "
+        "same gunicorn settings, and checkouts/s as a share of it",
+    )
     args = parser.parse_args()
+    code, rate = run(args)
+    if args.floor:
+        from bench.stack_floor import stored_floor  # it imports this module's CPU readers
+
+        floor = stored_floor(
+            argparse.Namespace(
+                admin_url=args.admin_url,
+                seconds=args.seconds,
+                clients=args.registers,
+                gunicorn_workers=args.gunicorn_workers,
+                threads=args.threads,
+            )
+        )
+        print(f"checkouts/s ÷ stored floor {rate / floor:.2f}  ({rate:.1f} ÷ {floor:.1f})")
+    return code
+
+
+def run(args: argparse.Namespace) -> tuple[int, float]:
+    """The load of ``args`` on a fresh stack, its figures printed: ``(exit code, checkouts per second)``."""
 
     databases = PostgresDatabases(args.admin_url)
     scratch = Path(tempfile.mkdtemp(prefix="sentra-bench-"))
@@ -647,6 +686,7 @@ def main() -> int:
                         args.registers / args.rate if args.rate else 0.0,
                         args.lookup_per_line,
                         args.delta_every,
+                        PAYMENT_MIXES[args.payments],
                     ),
                     results,
                 ),
@@ -805,7 +845,7 @@ def main() -> int:
         nothing_lost = all(figures["missing"] == 0 and figures["duplicated"] == 0 for figures in propagation.values())
         if propagation:
             print(f"nothing lost              {'yes' if nothing_lost else 'NO'}")
-        return 0 if not errors and serial_check == 0 and nothing_lost else 1
+        return (0 if not errors and serial_check == 0 and nothing_lost else 1), rate
     finally:
         for process in processes:
             process.terminate()

@@ -167,8 +167,9 @@ def _client(base_url: str, deadline: float, results, stored: bool) -> None:
     results.put(cycles)
 
 
-def http_floor(args, database_url: str | None = None) -> None:
-    """Empty checkout cycles per second, or with ``database_url`` stored checkouts per second."""
+def http_floor(args, database_url: str | None = None) -> float:
+    """Empty checkout cycles per second, or with ``database_url`` stored checkouts per second (printed and
+    returned)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -223,9 +224,10 @@ def http_floor(args, database_url: str | None = None) -> None:
             f"{5 * cycles / args.seconds:.0f} requests/s); gunicorn {server_cpu / args.seconds:.2f} cores, "
             f"whole machine {busy / args.seconds:.2f} cores"
         )
+    return cycles / args.seconds
 
 
-def stored_floor(args) -> None:
+def stored_floor(args) -> float:
     """:func:`http_floor` with the stored checkout, on a fresh PostgreSQL database dropped afterwards."""
     databases = PostgresDatabases(args.admin_url)
     try:
@@ -233,7 +235,7 @@ def stored_floor(args) -> None:
         engine = create_engine(url)
         floor_tables.create_all(engine)
         engine.dispose()
-        http_floor(args, url)
+        return http_floor(args, url)
     finally:
         databases.drop_all()
 
