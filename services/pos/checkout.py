@@ -78,10 +78,19 @@ _SALES, _SALE_LINES, _PAYMENTS = table_of(Sale), table_of(SaleLine), table_of(Pa
 _OUTBOX = messaging.outbox
 #: The cashier of the sale already recorded under the client's ``sale_id`` (null when there is none).
 _RECORDED_BY = select(_SALES.c.cashier_id).where(_SALES.c.id == bindparam("sale_id")).scalar_subquery()
+#: The register's last receipt serial of a business day (0 before its first), read through the serial's unique
+#: index.
+_LAST_RECEIPT_SERIAL = select(func.coalesce(func.max(_SALES.c.receipt_serial), 0)).where(
+    _SALES.c.business_day == bindparam("business_day", type_=Date),
+    _SALES.c.register_id == bindparam("register_id"),
+)
+#: The register's row, locked until the transaction ends: what serialises the completions of its sales.
+_LOCK_REGISTER = select(_REGISTERS.c.id).where(_REGISTERS.c.id == bindparam("register_id")).with_for_update()
 #: What checkout reads before it prices the basket, in one statement for each kind of basket (the keys of
-#: :data:`catalogue.LINE_PRODUCTS`): the open shift on the register with its register's code and its outlet's
-#: saved settings, who recorded a sale under the client's ``sale_id`` before, and the catalogue products the lines
-#: name, one row each (the shift's columns repeated; one row with null product columns when none is found).
+#: :data:`catalogue.LINE_PRODUCTS`): the open shift on the register with its register's code, its last receipt
+#: serial of the business day and its outlet's saved settings, who recorded a sale under the client's
+#: ``sale_id`` before, and the catalogue products the lines name, one row each (the shift's columns repeated; one
+#: row with null product columns when none is found).
 _CHECKOUT_READ = {
     kind: select(
         _SHIFTS.c.id,
@@ -95,6 +104,7 @@ _CHECKOUT_READ = {
         _OUTLETS.c.static_qris_payload,
         _OUTLETS.c.qris_expiry_minutes,
         _RECORDED_BY.label("recorded_by"),
+        _LAST_RECEIPT_SERIAL.scalar_subquery().label("last_receipt_serial"),
         *products.c,
     )
     .select_from(
@@ -103,20 +113,22 @@ _CHECKOUT_READ = {
         .outerjoin(products, true())
     )
     .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
-    .with_for_update(of=_REGISTERS)  # the register's receipt serials (:func:`next_receipt_serial`)
     for kind, products in catalogue.LINE_PRODUCTS.items()
 }
 
 
-def _read_for_checkout(session: Session, data: dict, sale_id: str | None) -> Sequence[Row[Any]]:
-    """The rows of :data:`_CHECKOUT_READ` for the loaded body ``data`` (none when the register has no open
-    shift)."""
+def register_lock(data: dict) -> idempotency.RowLock:
+    """The lock checkout holds before it reads (:func:`checkout`): the row of the loaded body ``data``'s
+    register."""
+    return idempotency.RowLock(_REGISTERS.name, str(data["register_id"]))
+
+
+def _read_for_checkout(session: Session, data: dict, sale_id: str | None, day: date) -> Sequence[Row[Any]]:
+    """The rows of :data:`_CHECKOUT_READ` for the loaded body ``data`` and the business day ``day`` (none when
+    the register has no open shift)."""
     kind, parameters = catalogue.line_products_query(data["lines"])
-    return (
-        session.connection()
-        .execute(_CHECKOUT_READ[kind], {"register_id": str(data["register_id"]), "sale_id": sale_id, **parameters})
-        .all()
-    )
+    values = {"register_id": str(data["register_id"]), "sale_id": sale_id, "business_day": day, **parameters}
+    return session.connection().execute(_CHECKOUT_READ[kind], values).all()
 
 
 def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
@@ -137,23 +149,12 @@ def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
     return OpenShift(row.id, row.outlet_id, row.register_id, row.code, rules)
 
 
-#: The register's last receipt serial of a business day (0 before its first), read through the serial's unique
-#: index.
-_LAST_RECEIPT_SERIAL = select(func.coalesce(func.max(_SALES.c.receipt_serial), 0)).where(
-    _SALES.c.business_day == bindparam("business_day", type_=Date),
-    _SALES.c.register_id == bindparam("register_id"),
-)
-#: The register's row, locked until the transaction ends: what serialises the completions of its sales.
-_LOCK_REGISTER = select(_REGISTERS.c.id).where(_REGISTERS.c.id == bindparam("register_id")).with_for_update()
-
-
-def next_receipt_serial(session: Session, register_id: str, day: date) -> int:
-    """The register's next receipt serial for ``day``: one more than its last (gapless; a rollback gives the
-    number back). The caller holds the register's row lock (the checkout read takes it, :func:`_complete` too), so
-    concurrent completions on one register take their numbers one after the other, each reading the last one's
-    committed serial; SQLite runs one writer at a time."""
-    last = session.connection().execute(_LAST_RECEIPT_SERIAL, {"register_id": register_id, "business_day": day})
-    return int(last.scalar_one()) + 1
+def _lock_register(session: Session, register_id: str) -> None:
+    """Lock the register's row until the transaction ends, before its last receipt serial is read: concurrent
+    completions on one register then take their numbers one after the other, each reading (in a statement that
+    starts after the lock is taken, so with a snapshot that sees it) the serial the previous holder committed.
+    SQLite runs one writer at a time."""
+    session.connection().execute(_LOCK_REGISTER, {"register_id": register_id})
 
 
 def _resolve_lines(rows: Sequence[Row[Any]], lines: list[dict]) -> list[tuple[dict, Row[Any]]]:
@@ -216,14 +217,18 @@ def checkout(
     above the outlet's limit need a manager's approval (audited). Non-QRIS payments are confirmed at once;
     a QRIS payment waits (pending, with its dynamic payload) and the sale completes when it is confirmed.
 
-    The counter's hot path: the open shift, the basket's products and whether ``sale_id`` was recorded before
-    come in one read (:data:`_CHECKOUT_READ`, which locks the register's row); the sale, its lines and payments
-    are written with Core inserts (already completed when nothing is pending: its receipt serial read first, no
-    insert-then-update; on PostgreSQL one statement, which also stores the response) and ``sale.completed`` goes
-    to the outbox serialised once, next to the view built from the same values.
+    The counter's hot path: the register's row is locked first (by the key's look-up when ``claim`` says so,
+    :func:`register_lock`, else by a statement of its own); the open shift, the register's last receipt serial,
+    the basket's products and whether ``sale_id`` was recorded before then come in one read
+    (:data:`_CHECKOUT_READ`); the sale, its lines and payments are written with Core inserts (already completed
+    when nothing is pending: no insert-then-update; on PostgreSQL one statement, which also stores the response)
+    and ``sale.completed`` goes to the outbox serialised once, next to the view built from the same values.
     """
     client_sale_id = str(data["sale_id"]) if data.get("sale_id") else None
-    rows = _read_for_checkout(session, data, client_sale_id)
+    if claim is None or claim.locked != register_lock(data):
+        _lock_register(session, str(data["register_id"]))
+    now = utcnow()
+    rows = _read_for_checkout(session, data, client_sale_id, business_day(now))
     if client_sale_id and (not rows or rows[0].recorded_by is not None):  # recorded before, or no shift to tell
         existing = session.get(Sale, client_sale_id)
         if existing is not None:
@@ -257,7 +262,6 @@ def checkout(
             "discount",
             f"A discount above {outlet.discount_approval_limit}",
         )
-    now = utcnow()
     lines = [
         {
             "id": new_id(),
@@ -319,7 +323,7 @@ def checkout(
     }
     completed = not any(p["status"] == PaymentStatus.PENDING for p in payments)
     if completed:
-        sale.update(_completion(session, shift.register_id, shift.register_code, now))
+        sale.update(_completion(shift.register_code, now, rows[0].last_receipt_serial))
     recorded = SimpleNamespace(
         **sale, lines=[SimpleNamespace(**line) for line in lines], payments=[SimpleNamespace(**p) for p in payments]
     )
@@ -431,11 +435,11 @@ def _payment_values(
     }
 
 
-def _completion(session: Session, register_id: str, register_code: str, now: datetime) -> dict[str, Any]:
-    """The columns of a sale that is now fully paid: the register's next receipt number for the Jakarta day
-    (:func:`next_receipt_serial`, in the caller's transaction), its business day, status and completion time."""
-    day = business_day(now)
-    serial = next_receipt_serial(session, register_id, day)
+def _completion(register_code: str, now: datetime, last_serial: int) -> dict[str, Any]:
+    """The columns of a sale that is now fully paid: the register's next receipt number for the Jakarta day, one
+    more than ``last_serial``, the register's last that day (read under its lock: :func:`_lock_register`; gapless,
+    as a rollback gives the number back), its business day, status and completion time."""
+    day, serial = business_day(now), last_serial + 1
     return {
         "receipt_no": format_receipt_no(register_code, day, serial),
         "receipt_serial": serial,
@@ -448,8 +452,11 @@ def _completion(session: Session, register_id: str, register_code: str, now: dat
 def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
     """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale takes its receipt
     number (:func:`_completion`) and ``sale.completed`` goes to the outbox."""
-    session.connection().execute(_LOCK_REGISTER, {"register_id": sale.register_id})
-    _update_sale(session, sale, **_completion(session, sale.register_id, sale.register_code, now))
+    _lock_register(session, sale.register_id)
+    last = session.connection().execute(
+        _LAST_RECEIPT_SERIAL, {"register_id": sale.register_id, "business_day": business_day(now)}
+    )
+    _update_sale(session, sale, **_completion(sale.register_code, now, last.scalar_one()))
     session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(session, sale, now))
 
 

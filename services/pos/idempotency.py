@@ -10,6 +10,9 @@ up before that commit is visible to it: it runs, its record's insert then meets 
 it rolls back and it answers the first's response (:func:`run_once`). SQLite runs one writer at a time
 (``BEGIN IMMEDIATE``), so there a second request waits for the first and then gets its stored response.
 
+A use case that must hold a row's lock before it reads (checkout: its register's, for the receipt serial) names
+it (:class:`RowLock`): on PostgreSQL the look-up takes that lock too, when the key is free, in the same statement.
+
 The response is kept as the JSON text the client was sent, serialised once: the view answers it as is and a
 replay answers the same text.
 """
@@ -21,9 +24,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import Response
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +47,34 @@ _LOOK_UP_POSTGRESQL = text(
     " SELECT lock.held, record.request_hash, record.response_status, record.response_body"
     " FROM lock LEFT JOIN idempotency_records AS record ON record.scope = :scope AND record.key = :key"
 ).columns()
+
+
+@dataclass(frozen=True)
+class RowLock:
+    """The row ``row_id`` of ``table`` (a table of ours, keyed by ``id``), locked ``FOR UPDATE`` until the
+    transaction ends."""
+
+    table: str
+    row_id: str
+
+
+@cache
+def _look_up_and_lock(table: str) -> TextClause:
+    """:data:`_LOOK_UP_POSTGRESQL` that also locks the row ``:lock_id`` of ``table`` when the key is free (its
+    advisory lock taken, no record): a request answered from its record, or refused, locks nothing and waits for
+    nothing."""
+    return text(
+        "WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(hashtext(:scope), hashtext(:key)) AS held),"
+        " record AS MATERIALIZED (SELECT request_hash, response_status, response_body FROM idempotency_records"
+        " WHERE scope = :scope AND key = :key),"
+        f" locked AS (SELECT id FROM {table} WHERE id = :lock_id AND (SELECT held FROM lock)"
+        " AND NOT EXISTS (SELECT FROM record) FOR UPDATE)"
+        " SELECT lock.held, record.request_hash, record.response_status, record.response_body,"
+        " (SELECT count(*) FROM locked) AS locked"
+        " FROM lock LEFT JOIN record ON true"
+    ).columns()
+
+
 _LOOK_UP = select(_RECORDS.c.request_hash, _RECORDS.c.response_status, _RECORDS.c.response_body).where(
     _RECORDS.c.scope == bindparam("scope"), _RECORDS.c.key == bindparam("key")
 )
@@ -80,6 +112,8 @@ class Claim:
     scope: str
     key: str
     request_hash: str
+    #: The row whose lock the look-up took (on SQLite the transaction holds the database's write lock).
+    locked: RowLock | None = None
     #: The first response, once the use case's statement stores it.
     response: StoredResponse | None = None
 
@@ -126,15 +160,20 @@ def validate_key(key: str | None) -> str:
     return key.strip()
 
 
-def claim(session: Session, scope: str, key: str, request_hash: str) -> StoredResponse | None:
-    """Look ``key`` up in the caller's transaction: ``None`` if it is free (run the use case now), the stored
-    response if it was done before (422 when it was done for another request, 409 while another request holds
-    it)."""
+def claim(
+    session: Session, scope: str, key: str, request_hash: str, lock: RowLock | None = None
+) -> StoredResponse | None:
+    """Look ``key`` up in the caller's transaction: ``None`` if it is free (run the use case now; ``lock``'s row
+    is then locked too), the stored response if it was done before (422 when it was done for another request,
+    409 while another request holds it)."""
     parameters = {"scope": scope, "key": key}
     if is_sqlite(session.get_bind()):
         found, held = session.connection().execute(_LOOK_UP, parameters).first(), True
     else:
-        looked_up = session.connection().execute(_LOOK_UP_POSTGRESQL, parameters).one()
+        statement = _LOOK_UP_POSTGRESQL if lock is None else _look_up_and_lock(lock.table)
+        if lock is not None:
+            parameters["lock_id"] = lock.row_id
+        looked_up = session.connection().execute(statement, parameters).one()
         found, held = (None if looked_up.request_hash is None else looked_up), looked_up.held
     if found is None:
         if held:
@@ -155,17 +194,19 @@ def run_once(
     key: str,
     request_hash: str,
     use_case: Callable[[Session, Claim], StoredResponse],
+    lock: RowLock | None = None,
 ) -> StoredResponse:
     """Run ``use_case(session, claim)`` at most once for ``key`` and return its first response: look-up, use case
-    and stored response in one transaction (an error rolls all of it back).
+    and stored response in one transaction (an error rolls all of it back). With ``lock``, the use case runs with
+    that row locked (:attr:`Claim.locked`).
 
     A request that looked the key up just before another one under it committed finds out when its record
     meets the other's: its transaction rolls back and it answers the stored response instead."""
     try:
         with transaction(session_factory) as session:
-            stored = claim(session, scope, key, request_hash)
+            stored = claim(session, scope, key, request_hash, lock)
             if stored is None:
-                claimed = Claim(scope, key, request_hash)
+                claimed = Claim(scope, key, request_hash, locked=lock)
                 stored = use_case(session, claimed)
                 if claimed.response is None:
                     session.connection().execute(_STORE, claimed.record(stored, utcnow()))

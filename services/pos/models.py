@@ -198,8 +198,8 @@ class Sale(Base):
     """A sale: ``pending_payment`` while a QRIS waits, then ``completed`` (with its receipt number) or ``voided``.
 
     A completed sale's receipt serial is unique per Jakarta business day and register, and gapless: the next is
-    one more than the register's last that day (:func:`services.pos.checkout.next_receipt_serial`, under the
-    register's row lock)."""
+    one more than the register's last that day, read under the register's row lock
+    (:func:`services.pos.checkout._completion`)."""
 
     __tablename__ = "sales"
     __table_args__ = (

@@ -46,7 +46,8 @@ def test_the_same_key_with_a_different_body_is_a_422_and_changes_nothing(pos):
 
 def test_a_key_still_in_flight_is_a_409(pos):
     """PostgreSQL: a second request finds the key's lock taken by the first, still running, and answers 409 at
-    once. SQLite runs one writer at a time: there the second request waits and gets the first's response."""
+    once, without waiting for the register's row the first holds (its look-up takes that lock only for a free
+    key). SQLite runs one writer at a time: there the second request waits and gets the first's response."""
     register_id = pos.ready()
     body = {"register_id": register_id, "lines": LINES, "payments": CASH}
     request_hash = idempotency.fingerprint("kasir-1", body)
@@ -60,6 +61,7 @@ def test_a_key_still_in_flight_is_a_409(pos):
     first = threading.Thread(
         target=idempotency.run_once,
         args=(pos.runtime.session_factory, "sale", "key-3", request_hash, first_request),
+        kwargs={"lock": checkout.register_lock(body)},
     )
     first.start()
     assert claimed.wait(10)
@@ -71,6 +73,7 @@ def test_a_key_still_in_flight_is_a_409(pos):
     )
     second.start()
     second.join(1.0)
+    answered_while_the_first_ran = bool(answers)
     finish.set()
     first.join()
     second.join()
@@ -79,6 +82,7 @@ def test_a_key_still_in_flight_is_a_409(pos):
         assert response.status_code == 201 and response.json == {"first": True}
     else:
         assert response.status_code == 409 and response.json["code"] == "idempotency_in_flight"
+        assert answered_while_the_first_ran
     assert sales_count(pos) == 0
 
 

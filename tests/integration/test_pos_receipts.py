@@ -6,6 +6,8 @@ import re
 import threading
 from datetime import datetime
 
+from services.pos import checkout
+from shared.auth import Principal
 from shared.business_time import JAKARTA
 from shared.db import new_id
 
@@ -104,6 +106,34 @@ def test_qris_confirmations_and_cash_checkouts_at_once_on_one_register_keep_its_
     for thread in threads:
         thread.join()
     assert failures == []
+    assert sorted(int(receipt.rsplit("-", 1)[1]) for receipt in receipts) == list(range(1, 19))
+
+
+def test_checkouts_with_no_key_lock_their_register_themselves_and_keep_its_serials_gapless(pos):
+    """The use case called without an ``Idempotency-Key`` claim (no look-up took the register's lock for it)
+    locks the register in a statement of its own, before its read of the last serial."""
+    register_id = pos.ready()
+    cashier = Principal(user_id="kasir-1", name="Siti", role="cashier")
+    body = {
+        "register_id": register_id,
+        "lines": [{"barcode": "8991234500028", "qty": 1}],
+        "payments": [{"method": "cash", "amount": 15_000}],
+    }
+    barrier = threading.Barrier(3)
+    receipts: list[str] = []
+
+    def ring_up():
+        barrier.wait()
+        for _ in range(6):
+            with pos.runtime.transaction() as session:
+                view, _ = checkout.checkout(session, pos.settings, cashier, body)
+            receipts.append(view["receipt_no"])
+
+    threads = [threading.Thread(target=ring_up) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert sorted(int(receipt.rsplit("-", 1)[1]) for receipt in receipts) == list(range(1, 19))
 
 

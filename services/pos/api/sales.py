@@ -137,6 +137,7 @@ class Sales(MethodView):
                 headers["key"],
                 idempotency.fingerprint(cashier.user_id, request.get_json()),
                 use_case,
+                lock=checkout.register_lock(data),
             )
         return stored.as_response()
 
