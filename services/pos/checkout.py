@@ -75,7 +75,7 @@ class OpenShift(NamedTuple):
 
 _SHIFTS, _REGISTERS, _OUTLETS = table_of(Shift), table_of(Register), table_of(OutletSettings)
 _SALES, _SALE_LINES, _PAYMENTS = table_of(Sale), table_of(SaleLine), table_of(Payment)
-_OUTBOX = messaging.outbox
+_INSERT_OUTBOX = messaging.outbox.insert()
 #: The cashier of the sale already recorded under the client's ``sale_id`` (null when there is none).
 _RECORDED_BY = select(_SALES.c.cashier_id).where(_SALES.c.id == bindparam("sale_id")).scalar_subquery()
 #: The register's last receipt serial of a business day (0 before its first), read through the serial's unique
@@ -393,7 +393,7 @@ def _write_sale(
         connection.execute(_SALE_LINES.insert(), lines)
         connection.execute(_PAYMENTS.insert(), payments)
         if outbox_rows:
-            connection.execute(_OUTBOX.insert(), outbox_rows)
+            connection.execute(_INSERT_OUTBOX, outbox_rows)
 
 
 def _payment_values(
@@ -437,8 +437,9 @@ def _payment_values(
 
 def _completion(register_code: str, now: datetime, last_serial: int) -> dict[str, Any]:
     """The columns of a sale that is now fully paid: the register's next receipt number for the Jakarta day, one
-    more than ``last_serial``, the register's last that day (read under its lock: :func:`_lock_register`; gapless,
-    as a rollback gives the number back), its business day, status and completion time."""
+    more than ``last_serial``, the register's last that day (read under the register's lock, taken by an earlier
+    statement: :func:`_lock_register`, :func:`load_sale`; gapless, as a rollback gives the number back), its
+    business day, status and completion time."""
     day, serial = business_day(now), last_serial + 1
     return {
         "receipt_no": format_receipt_no(register_code, day, serial),
@@ -450,14 +451,14 @@ def _completion(register_code: str, now: datetime, last_serial: int) -> dict[str
 
 
 def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
-    """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale takes its receipt
-    number (:func:`_completion`) and ``sale.completed`` goes to the outbox."""
-    _lock_register(session, sale.register_id)
+    """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale, loaded with its
+    register's lock (:func:`load_sale`), takes its receipt number (:func:`_completion`) and ``sale.completed``
+    goes to the outbox."""
     last = session.connection().execute(
         _LAST_RECEIPT_SERIAL, {"register_id": sale.register_id, "business_day": business_day(now)}
     )
     _update_sale(session, sale, **_completion(sale.register_code, now, last.scalar_one()))
-    session.connection().execute(_OUTBOX.insert(), _sale_completed_rows(session, sale, now))
+    session.connection().execute(_INSERT_OUTBOX, _sale_completed_rows(session, sale, now))
 
 
 def _sale_completed_rows(session: Session, sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
@@ -517,7 +518,13 @@ def sale_completed_payload(sale: Sale | SimpleNamespace) -> dict:
 # -- after checkout: QRIS confirmation, retry, switch, void ------------------------------------------------
 
 _SALE_BY_ID = select(_SALES).where(_SALES.c.id == bindparam("sale_id"))
-_LOCKED_SALE_BY_ID = _SALE_BY_ID.with_for_update()
+#: The sale's row and its register's, locked: a change to the sale may complete it (:func:`_complete`).
+_LOCKED_SALE_BY_ID = (
+    select(_SALES)
+    .join(_REGISTERS, _REGISTERS.c.id == _SALES.c.register_id)
+    .where(_SALES.c.id == bindparam("sale_id"))
+    .with_for_update(of=[_SALES, _REGISTERS])
+)
 _LINES_OF_SALE = (
     select(_SALE_LINES).where(_SALE_LINES.c.sale_id == bindparam("sale_id")).order_by(_SALE_LINES.c.position)
 )
@@ -527,7 +534,8 @@ _PAYMENTS_OF_SALE = select(_PAYMENTS).where(_PAYMENTS.c.sale_id == bindparam("sa
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> SimpleNamespace:
     """The sale with its lines and payments (in their order) as plain records, read with three Core statements
     (no ORM unit of work: the QRIS confirmation is a quarter of the counter's sales); with ``lock`` the sale's
-    row is locked ``FOR UPDATE`` first, so changes to one sale are serialised. 404 when there is no such sale.
+    row and its register's are locked ``FOR UPDATE`` first, so changes to one sale are serialised and one that
+    completes it may number its receipt (:func:`_complete`). 404 when there is no such sale.
     Change it with :func:`_update_sale` and :func:`_update_payment`, which write the row and the record."""
     connection = session.connection()
     row = connection.execute(_LOCKED_SALE_BY_ID if lock else _SALE_BY_ID, {"sale_id": str(sale_id)}).first()
