@@ -10,7 +10,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Row, Table, Update, bindparam, func, select, text, true, update
+from sqlalchemy import Date, Row, Table, TextClause, Update, bindparam, func, select, text, true, update
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, idempotency, outlets, qris
@@ -343,6 +343,10 @@ def checkout(
     return view, True
 
 
+#: PostgreSQL: a statement's part inserting its outbox rows, handed over as one JSON parameter (``:outbox``).
+_OUTBOX_PART = (
+    "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
+)
 #: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
 #: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
 #: given). Data-modifying ``WITH`` parts all run; the foreign keys are checked at the end of the statement.
@@ -350,7 +354,7 @@ _WRITE_SALE_PARTS = (
     "sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))",
     "lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))",
     "payments AS (INSERT INTO payments SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))",
-    "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))",
+    _OUTBOX_PART,
 )
 _WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " SELECT 1")
 #: The same, writing the checkout's response as its idempotency record too.
@@ -450,15 +454,46 @@ def _completion(register_code: str, now: datetime, last_serial: int) -> dict[str
     }
 
 
-def _complete(session: Session, sale: SimpleNamespace, now: datetime) -> None:
+def _complete(
+    session: Session, sale: SimpleNamespace, now: datetime, paid: tuple[SimpleNamespace, dict[str, Any]] | None = None
+) -> None:
     """Fully paid after checkout (a QRIS settled, or its amount paid another way): the sale, loaded with its
     register's lock (:func:`load_sale`), takes its receipt number (:func:`_completion`) and ``sale.completed``
-    goes to the outbox."""
-    last = session.connection().execute(
+    goes to the outbox. ``paid`` is the payment whose change completes the sale, with that change, written with
+    the completion: on PostgreSQL one statement writes all of it (:func:`_completion_statement`)."""
+    connection = session.connection()
+    last = connection.execute(
         _LAST_RECEIPT_SERIAL, {"register_id": sale.register_id, "business_day": business_day(now)}
     )
-    _update_sale(session, sale, **_completion(sale.register_code, now, last.scalar_one()))
-    session.connection().execute(_INSERT_OUTBOX, _sale_completed_rows(session, sale, now))
+    completion = _completion(sale.register_code, now, last.scalar_one())
+    payment, change = paid if paid is not None else (None, {})
+    if connection.dialect.name != "postgresql":
+        if payment is not None:
+            _update_payment(session, payment, **change)
+        _update_sale(session, sale, **completion)
+        connection.execute(_INSERT_OUTBOX, _sale_completed_rows(session, sale, now))
+        return
+    vars(sale).update(completion)
+    parameters = {"sale": json.dumps({"id": sale.id, **completion}, default=_json_value)}
+    if payment is not None:
+        vars(payment).update(change)
+        parameters["payment"] = json.dumps({"id": payment.id, **change}, default=_json_value)
+    parameters["outbox"] = json.dumps(_sale_completed_rows(session, sale, now), default=_json_value)
+    connection.execute(_completion_statement(tuple(completion), tuple(change)), parameters)
+
+
+@cache
+def _completion_statement(sale_columns: tuple[str, ...], payment_columns: tuple[str, ...]) -> TextClause:
+    """PostgreSQL: a completion in one statement: ``sale_columns`` of the sale's row, ``payment_columns`` of the
+    payment that completed it (none when its change was written before), and the ``sale.completed`` outbox rows,
+    each handed over as one JSON parameter (``:sale``, ``:payment``, ``:outbox``)."""
+    parts = [
+        f"{name} AS (UPDATE {table} SET {', '.join(f'{c} = given.{c}' for c in columns)}"
+        f" FROM json_populate_record(NULL::{table}, CAST(:{name} AS json)) AS given WHERE {table}.id = given.id)"
+        for name, table, columns in (("sale", "sales", sale_columns), ("payment", "payments", payment_columns))
+        if columns
+    ]
+    return text("WITH " + ", ".join((*parts, _OUTBOX_PART)) + " SELECT 1")
 
 
 def _sale_completed_rows(session: Session, sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
@@ -620,16 +655,16 @@ def confirm_payment(
         raise Conflict("The QRIS payment has expired; retry it or switch to another method.", code=PAYMENT_EXPIRED)
     if amount is not None and amount != payment.amount:
         raise DomainError(f"Paid {amount}, the payment is {payment.amount}.", errors={"amount": ["Does not match."]})
-    _update_payment(
-        session,
-        payment,
-        status=PaymentStatus.CONFIRMED,
-        confirmed_at=now,
-        confirmed_by=confirmed_by,
-        reference=reference or payment.reference,
-    )
-    if not any(p.status == PaymentStatus.PENDING for p in sale.payments):
-        _complete(session, sale, now)
+    confirmation = {
+        "status": PaymentStatus.CONFIRMED,
+        "confirmed_at": now,
+        "confirmed_by": confirmed_by,
+        "reference": reference or payment.reference,
+    }
+    if any(p.status == PaymentStatus.PENDING for p in sale.payments if p is not payment):
+        _update_payment(session, payment, **confirmation)
+    else:
+        _complete(session, sale, now, paid=(payment, confirmation))
     return sale
 
 

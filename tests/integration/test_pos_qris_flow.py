@@ -68,8 +68,10 @@ def test_a_signed_provider_callback_completes_the_sale_and_publishes_it_once(pos
     again_fresh_nonce = callback(pos, body)
     assert again_fresh_nonce.status_code == 200  # the provider repeating itself confirms nothing twice
     assert len({row.event_id for row in pos.outbox("sale.completed")}) == 1
-    completed = pos.client.get(f"/sales/{sale['id']}", headers=pos.cashier).json
-    assert completed["payments"][0]["reference"] == "QR-778899"
+    completed = pos.client.get(f"/sales/{sale['id']}", headers=pos.cashier).json  # as stored
+    assert (completed["status"], completed["receipt_no"]) == ("completed", response.json["receipt_no"])
+    [paid] = completed["payments"]
+    assert (paid["status"], paid["reference"]) == ("confirmed", "QR-778899") and paid["confirmed_at"]
 
 
 def test_the_callback_refuses_a_bad_signature_a_stale_timestamp_and_a_wrong_amount(pos):
@@ -156,6 +158,8 @@ def test_a_pending_qris_can_be_switched_to_cash_with_change(pos):
     assert switched.json["status"] == "completed" and switched.json["change"] == 20_000
     confirmed = [(p["method"], p["amount"]) for p in switched.json["payments"] if p["status"] == "confirmed"]
     assert confirmed == [("card", 20_000), ("cash", 30_000)]
+    stored = pos.client.get(f"/sales/{sale['id']}", headers=pos.cashier).json
+    assert (stored["status"], stored["receipt_no"]) == ("completed", switched.json["receipt_no"])
     bad = pos.client.post(
         f"/sales/{sale['id']}/payments/{qris_payment['id']}/switch", json={"method": "cash"}, headers=pos.cashier
     )
