@@ -343,9 +343,10 @@ def checkout(
     return view, True
 
 
-#: PostgreSQL: a statement's part inserting its outbox rows, handed over as one JSON parameter (``:outbox``).
-_OUTBOX_PART = (
-    "outbox AS (INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json)))"
+#: PostgreSQL: the end of a statement that writes outbox rows: their insert, the rows handed over as one JSON
+#: parameter (``:outbox``). As a statement's main part (its ``WITH`` parts write the rest) it returns no rows.
+_INSERT_OUTBOX_FROM_JSON = (
+    "INSERT INTO outbox SELECT * FROM json_populate_recordset(NULL::outbox, CAST(:outbox AS json))"
 )
 #: PostgreSQL: a new sale, its lines, its payments and its outbox rows in one statement (one round trip), each
 #: table's rows handed over as one JSON parameter and inserted in the table's column order (every column is
@@ -354,12 +355,11 @@ _WRITE_SALE_PARTS = (
     "sale AS (INSERT INTO sales SELECT * FROM json_populate_record(NULL::sales, CAST(:sale AS json)))",
     "lines AS (INSERT INTO sale_lines SELECT * FROM json_populate_recordset(NULL::sale_lines, CAST(:lines AS json)))",
     "payments AS (INSERT INTO payments SELECT * FROM json_populate_recordset(NULL::payments, CAST(:payments AS json)))",
-    _OUTBOX_PART,
 )
-_WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " SELECT 1")
+_WRITE_SALE_POSTGRESQL = text("WITH " + ", ".join(_WRITE_SALE_PARTS) + " " + _INSERT_OUTBOX_FROM_JSON)
 #: The same, writing the checkout's response as its idempotency record too.
 _WRITE_SALE_AND_RESPONSE_POSTGRESQL = text(
-    "WITH " + ", ".join((*_WRITE_SALE_PARTS, idempotency.STORE_RESPONSE_PART)) + " SELECT 1"
+    "WITH " + ", ".join((*_WRITE_SALE_PARTS, idempotency.STORE_RESPONSE_PART)) + " " + _INSERT_OUTBOX_FROM_JSON
 )
 
 
@@ -493,7 +493,7 @@ def _completion_statement(sale_columns: tuple[str, ...], payment_columns: tuple[
         for name, table, columns in (("sale", "sales", sale_columns), ("payment", "payments", payment_columns))
         if columns
     ]
-    return text("WITH " + ", ".join((*parts, _OUTBOX_PART)) + " SELECT 1")
+    return text("WITH " + ", ".join(parts) + " " + _INSERT_OUTBOX_FROM_JSON)
 
 
 def _sale_completed_rows(session: Session, sale: Sale | SimpleNamespace, now: datetime) -> list[dict[str, Any]]:
