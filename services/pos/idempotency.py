@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import cache
 
 from flask import Response
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import TextualSelect, bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,7 +59,7 @@ class RowLock:
 
 
 @cache
-def _look_up_and_lock(table: str) -> TextClause:
+def _look_up_and_lock(table: str) -> TextualSelect:
     """:data:`_LOOK_UP_POSTGRESQL` that also locks the row ``:lock_id`` of ``table`` when the key is free (its
     advisory lock taken, no record): a request answered from its record, or refused, locks nothing and waits for
     nothing."""
