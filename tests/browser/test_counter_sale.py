@@ -74,6 +74,20 @@ def test_three_scans_and_cash_with_the_right_change_by_keyboard_alone(shop, page
     assert_accessible(page)
 
 
+def test_an_unknown_code_is_never_sold_as_the_product_found_for_its_first_digits(shop, page):
+    """A scanner types faster than the search: the list found for the code's first digits ("000", which the
+    shop's barcodes and SKUs hold) is still on the screen when the whole code is entered, and an unknown
+    code must not fall back on its highlighted product."""
+    open_counter(page, shop)
+    page.keyboard.type("000")
+    expect(page.locator("#search-results li").first).to_be_visible()
+    scan(page, "0000000000")  # the rest of the code and Enter, before the search for it has run
+    expect(page.locator("#message")).to_have_text(
+        "Kode 0000000000000 tidak dikenal. Periksa kodenya atau cari produk berdasarkan nama."
+    )
+    expect(page.locator("#cart tr")).to_have_count(0)
+
+
 def test_search_by_name_quantity_discounts_reload_park_resume_and_void(shop, page):
     open_counter(page, shop)
     page.keyboard.type("sambal")

@@ -10,12 +10,15 @@ export function setupScan({ onProduct, onMessage, onAdjustLast, onRemoveLast }) 
   const input = $("scan");
   const list = $("search-results");
   let results = [];
+  /** The text the listed results were found for (typing goes on while a search is under way). */
+  let resultsFor = "";
   let active = -1;
   let timer = null;
   let generation = 0;
 
   function close() {
     results = [];
+    resultsFor = "";
     active = -1;
     list.textContent = "";
     list.hidden = true;
@@ -32,8 +35,9 @@ export function setupScan({ onProduct, onMessage, onAdjustLast, onRemoveLast }) 
     } else input.removeAttribute("aria-activedescendant");
   }
 
-  function render(found) {
+  function render(found, text) {
     results = found;
+    resultsFor = text;
     list.textContent = "";
     found.forEach((product, index) => {
       const option = el("li", { id: `search-option-${index}`, role: "option", "aria-selected": "false",
@@ -69,7 +73,7 @@ export function setupScan({ onProduct, onMessage, onAdjustLast, onRemoveLast }) 
     timer = setTimeout(async () => {
       try {
         const found = await catalogue.search(text);
-        if (mine === generation) render(found.slice(0, 20));
+        if (mine === generation) render(found.slice(0, 20), text);
       } catch (err) {
         if (mine === generation) close();
       }
@@ -123,9 +127,13 @@ export function setupScan({ onProduct, onMessage, onAdjustLast, onRemoveLast }) 
     const qty = match ? Math.max(1, parseInt(match[1], 10)) : 1;
     const code = match ? match[2].trim() : raw;
     const chosen = active >= 0 ? results[active] : null;
+    const chosenForCode = resultsFor === code ? chosen : null;
     reset();
     if (chosen && !/^\d{6,}$/.test(code)) return add(chosen, qty);
-    queue = queue.then(() => handle(code, qty, chosen));
+    // A code the catalogue does not know falls back on the highlighted product only when the list was found for
+    // this very code: a scanner types faster than the search, and a list found for its first digits ("000")
+    // must not turn an unknown barcode into a sale of another product.
+    queue = queue.then(() => handle(code, qty, chosenForCode));
   });
 
   /** Resolves once every scan so far has been handled (paying waits for it). */
