@@ -108,24 +108,25 @@ def event_taken(redis_url: str, queue: str, event_id: str) -> bool:
             for message, _exchange, routing_key in (json.loads(raw) for raw in client.hvals("unacked"))
             if routing_key == queue
         ]
-        return not any(event_id in _event_ids(message) for message in waiting + unacked)
+        carried = (envelope for message in waiting + unacked for envelope in _envelopes(message) or [])
+        return not any(isinstance(envelope, dict) and str(envelope.get("event_id")) == event_id for envelope in carried)
     finally:
         client.close()
 
 
-def _event_ids(message: dict) -> set[str]:
-    """The event ids a Celery message carries (none for a task not called with a list of envelopes)."""
+def _envelopes(message: dict) -> list | None:
+    """The envelope list a Celery message carries (kombu keeps a base64 JSON body ``[args, kwargs, embed]``; a
+    consumer's one argument is a list of envelopes); ``None`` for a task called without one (the beat's
+    sweeps)."""
     args = json.loads(base64.b64decode(message["body"]))[0]
-    envelopes = args[0] if args and isinstance(args[0], list) else []
-    return {str(envelope.get("event_id")) for envelope in envelopes if isinstance(envelope, dict)}
+    return args[0] if args and isinstance(args[0], list) else None
 
 
 def queued_event_batches(client, queue: str) -> list[list[dict]]:
-    """The envelope lists of the Celery messages waiting on ``queue``, oldest first (kombu keeps a base64 JSON
-    body ``[args, kwargs, embed]``; a consumer's one argument is a list of envelopes; the beat's periodic tasks
+    """The envelope lists of the Celery messages waiting on ``queue``, oldest first (the beat's periodic tasks
     on the queue, which take none, are left out)."""
-    bodies = [json.loads(base64.b64decode(json.loads(raw)["body"])) for raw in client.lrange(queue, 0, -1)]
-    return [body[0][0] for body in reversed(bodies) if body[0]]  # not the beat's tasks (sweeps: no arguments)
+    batches = (_envelopes(json.loads(raw)) for raw in reversed(client.lrange(queue, 0, -1)))
+    return [batch for batch in batches if batch is not None]
 
 
 def issued_earlier(token: str, seconds: int = 2) -> str:

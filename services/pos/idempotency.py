@@ -170,9 +170,9 @@ def claim(
     if is_sqlite(session.get_bind()):
         found, held = session.connection().execute(_LOOK_UP, parameters).first(), True
     else:
-        statement = _LOOK_UP_POSTGRESQL if lock is None else _look_up_and_lock(lock.table)
+        statement = _LOOK_UP_POSTGRESQL
         if lock is not None:
-            parameters["lock_id"] = lock.row_id
+            statement, parameters["lock_id"] = _look_up_and_lock(lock.table), lock.row_id
         looked_up = session.connection().execute(statement, parameters).one()
         found, held = (None if looked_up.request_hash is None else looked_up), looked_up.held
     if found is None:
