@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
-from flask import Flask, Response, g, jsonify, request, send_from_directory, stream_with_context
+from flask import Flask, Request, Response, g, jsonify, request, send_from_directory, stream_with_context
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
@@ -35,6 +35,19 @@ MAX_JSON_DEPTH = 32
 #: Where ``/docs`` loads Swagger UI from: the files of the installed ``swagger-ui-bundle`` package, served by the
 #: service itself, so the API docs work on a LAN without internet.
 SWAGGER_UI_ASSETS = "/docs/assets/"
+
+
+class CheckedBodyRequest(Request):
+    """A request whose JSON body, once the body check (:func:`_install_json_body_check`) parsed it strictly,
+    answers that parse to :meth:`get_json` (webargs, an idempotency fingerprint): a body is parsed once."""
+
+    #: The body as the check parsed it (``...`` until then, or when the operation takes no JSON body).
+    checked_json: Any = ...
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        if self.checked_json is not ...:
+            return self.checked_json
+        return super().get_json(force=force, silent=silent, cache=cache)
 
 
 class ProblemOut(Schema):
@@ -125,6 +138,7 @@ def create_service_app(
     """A Flask app for ``runtime``'s service with its flask-smorest blueprints registered."""
     settings = runtime.settings
     app = Flask(f"sentra.{settings.service}")
+    app.request_class = CheckedBodyRequest
     app.config.update(
         SENTRA_SETTINGS=settings,
         API_TITLE=title,
@@ -245,11 +259,11 @@ def _check_depth(document: Any) -> None:
             pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
 
 
-def _takes_json_body(app: Flask) -> bool:
-    """Whether the operation the request goes to declares a JSON body (``@blp.arguments`` in ``json``)."""
-    view = app.view_functions.get(request.endpoint or "")
+def _takes_json_body(app: Flask, endpoint: str, method: str) -> bool:
+    """Whether the operation ``method`` on ``endpoint`` declares a JSON body (``@blp.arguments`` in ``json``)."""
+    view = app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), None) if view_class else view
+    handler = getattr(view_class, method.lower(), None) if view_class else view
     parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     return any(isinstance(p, dict) and p.get("in") == "json" for p in parameters)
 
@@ -259,11 +273,18 @@ def _install_json_body_check(app: Flask) -> None:
     content type (a form or text is not read as ``{}``), 400 for an empty body (send ``{}`` for "no fields"),
     invalid UTF-8 or JSON, or nesting deeper than :data:`MAX_JSON_DEPTH`; 413 beyond ``MAX_CONTENT_LENGTH``."""
 
+    takes_json_body: dict[tuple[str, str], bool] = {}  # by (endpoint, method): the views are fixed once built
+
     @app.before_request
     def _json_body() -> Response | None:
         if "\x00" in request.path:  # a NUL in a path parameter: no database stores it (PostgreSQL refuses it)
             return problem(400, "Bad Request", "The address contains a NUL character.")
-        if request.method in ("GET", "HEAD", "OPTIONS") or not _takes_json_body(app):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        operation = (request.endpoint or "", request.method)
+        if operation not in takes_json_body:
+            takes_json_body[operation] = _takes_json_body(app, *operation)
+        if not takes_json_body[operation]:
             return None
         mimetype = request.mimetype
         if not (mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))):
@@ -276,7 +297,7 @@ def _install_json_body_check(app: Flask) -> None:
         if not raw.strip():
             return problem(400, "Bad Request", "This operation takes a JSON body; send {} when no field is needed.")
         try:
-            parse_json_body(raw)
+            request.checked_json = parse_json_body(raw)  # type: ignore[attr-defined]  # a CheckedBodyRequest
         except BadJson as exc:
             return problem(400, "Bad Request", str(exc))
         return None
