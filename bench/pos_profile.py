@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from shared.auth import Principal, issue_access_token  # noqa: E402
@@ -139,15 +140,23 @@ def main() -> int:
         shown: list[str] = []
         request_thread = threading.main_thread()
 
-        def count_statement(conn, cursor, statement, *rest):
-            statements[0] += 1
-            statements[1] += threading.current_thread() is request_thread
-            shown.append(" ".join(statement.split())[:150])
+        def counted(run):
+            """psycopg's ``run`` (``Cursor.execute`` or ``executemany``), counting its statements: those SQLAlchemy
+            runs and those the hot paths run on the driver itself (``shared.db.execute_on_driver``)."""
+
+            def counting(cursor, statement, *args, **kwargs):
+                statements[0] += 1
+                statements[1] += threading.current_thread() is request_thread
+                shown.append(" ".join(str(statement).split())[:150])
+                return run(cursor, statement, *args, **kwargs)
+
+            return counting
 
         def count_commit(conn):
             statements[2] += threading.current_thread() is request_thread
 
-        event.listen(runtime.engine, "before_cursor_execute", count_statement)
+        psycopg.Cursor.execute = counted(psycopg.Cursor.execute)
+        psycopg.Cursor.executemany = counted(psycopg.Cursor.executemany)
         event.listen(runtime.engine, "commit", count_commit)
         client = app.test_client()
         manager = {"Authorization": "Bearer " + issue_access_token(SECRET, Principal("m", "Manajer", "manager"), RUN)}

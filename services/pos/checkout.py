@@ -42,7 +42,7 @@ from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import new_id, table_of, utcnow
+from shared.db import execute_on_driver, new_id, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.events import contract
 
@@ -388,10 +388,10 @@ def _write_sale(
             for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
         }
         if claim is None:
-            connection.execute(_WRITE_SALE_POSTGRESQL, parameters)
+            execute_on_driver(connection, _WRITE_SALE_POSTGRESQL, parameters)
         else:
             parameters.update(claim.store_in_statement(201, json.dumps(view)))
-            connection.execute(_WRITE_SALE_AND_RESPONSE_POSTGRESQL, parameters)
+            execute_on_driver(connection, _WRITE_SALE_AND_RESPONSE_POSTGRESQL, parameters)
     else:
         connection.execute(_SALES.insert(), sale)
         connection.execute(_SALE_LINES.insert(), lines)
@@ -479,7 +479,7 @@ def _complete(
         vars(payment).update(change)
         parameters["payment"] = json.dumps({"id": payment.id, **change}, default=_json_value)
     parameters["outbox"] = json.dumps(_sale_completed_rows(session, sale, now), default=_json_value)
-    connection.execute(_completion_statement(tuple(completion), tuple(change)), parameters)
+    execute_on_driver(connection, _completion_statement(tuple(completion), tuple(change)), parameters)
 
 
 @cache

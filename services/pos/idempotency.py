@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.pos.errors import IDEMPOTENCY_IN_FLIGHT, IDEMPOTENCY_KEY_MISSING, IDEMPOTENCY_KEY_REUSED
 from services.pos.models import IdempotencyRecord
-from shared.db import is_sqlite, table_of, transaction, utcnow
+from shared.db import execute_on_driver, is_sqlite, table_of, transaction, utcnow
 from shared.errors import Conflict, DomainError
 
 MAX_KEY_LENGTH = 200
@@ -173,7 +173,7 @@ def claim(
         statement = _LOOK_UP_POSTGRESQL
         if lock is not None:
             statement, parameters["lock_id"] = _look_up_and_lock(lock.table), lock.row_id
-        looked_up = session.connection().execute(statement, parameters).one()
+        (looked_up,) = execute_on_driver(session.connection(), statement, parameters)
         found, held = (None if looked_up.request_hash is None else looked_up), looked_up.held
     if found is None:
         if held:
