@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, false, or_, select, text, update
+from sqlalchemy import ARRAY, Integer, Row, String, Subquery, any_, bindparam, false, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from services.pos.models import CataloguePrice, CatalogueProduct, CatalogueSupplier, SupplierStatus
@@ -134,16 +134,29 @@ _WITH_SUPPLIER_STATUS = select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier
     _PRODUCTS.outerjoin(_SUPPLIERS, _SUPPLIERS.c.supplier_id == _PRODUCTS.c.supplier_id)
 )
 _BY_BARCODE = _WITH_SUPPLIER_STATUS.where(_PRODUCTS.c.barcode == bindparam("barcode"))
-_BARCODES_IN = _PRODUCTS.c.barcode.in_(bindparam("barcodes", expanding=True))
-_IDS_IN = _PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True))
+
+
+def _line_products(barcodes_in, ids_in) -> dict[tuple[bool, bool], Subquery]:
+    return {
+        (True, False): _WITH_SUPPLIER_STATUS.where(barcodes_in).subquery("line_products"),
+        (False, True): _WITH_SUPPLIER_STATUS.where(ids_in).subquery("line_products"),
+        (True, True): _WITH_SUPPLIER_STATUS.where(or_(barcodes_in, ids_in)).subquery("line_products"),
+        (False, False): _WITH_SUPPLIER_STATUS.where(false()).subquery("line_products"),
+    }
+
+
 #: The products a basket's lines name, by barcodes, by ids or by both, keyed by ``(any barcodes, any ids)``:
 #: subqueries built once, which checkout joins to its read of the open shift (one statement for both).
-LINE_PRODUCTS = {
-    (True, False): _WITH_SUPPLIER_STATUS.where(_BARCODES_IN).subquery("line_products"),
-    (False, True): _WITH_SUPPLIER_STATUS.where(_IDS_IN).subquery("line_products"),
-    (True, True): _WITH_SUPPLIER_STATUS.where(or_(_BARCODES_IN, _IDS_IN)).subquery("line_products"),
-    (False, False): _WITH_SUPPLIER_STATUS.where(false()).subquery("line_products"),
-}
+LINE_PRODUCTS = _line_products(
+    _PRODUCTS.c.barcode.in_(bindparam("barcodes", expanding=True)),
+    _PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True)),
+)
+#: The same for PostgreSQL, each list one array parameter (``= ANY``): a statement that compiles once, whatever
+#: the basket's size, and runs on the driver (:func:`shared.db.execute_on_driver`).
+LINE_PRODUCTS_POSTGRESQL = _line_products(
+    _PRODUCTS.c.barcode == any_(bindparam("barcodes", type_=ARRAY(String))),
+    _PRODUCTS.c.product_id == any_(bindparam("product_ids", type_=ARRAY(String))),
+)
 
 
 def by_barcode(session: Session, barcode: str) -> dict:

@@ -10,7 +10,21 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Row, Table, TextClause, Update, bindparam, func, select, text, true, update
+from sqlalchemy import (
+    Date,
+    Row,
+    Select,
+    Subquery,
+    Table,
+    TextClause,
+    Update,
+    bindparam,
+    func,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from services.pos import approvals, catalogue, idempotency, outlets, qris
@@ -86,34 +100,47 @@ _LAST_RECEIPT_SERIAL = select(func.coalesce(func.max(_SALES.c.receipt_serial), 0
 )
 #: The register's row, locked until the transaction ends: what serialises the completions of its sales.
 _LOCK_REGISTER = select(_REGISTERS.c.id).where(_REGISTERS.c.id == bindparam("register_id")).with_for_update()
-#: What checkout reads before it prices the basket, in one statement for each kind of basket (the keys of
-#: :data:`catalogue.LINE_PRODUCTS`): the open shift on the register with its register's code, its last receipt
-#: serial of the business day and its outlet's saved settings, who recorded a sale under the client's
-#: ``sale_id`` before, and the catalogue products the lines name, one row each (the shift's columns repeated; one
-#: row with null product columns when none is found).
+
+
+def _checkout_read(products: Subquery) -> Select:
+    """What checkout reads before it prices the basket, in one statement: the open shift on the register with its
+    register's code, its last receipt serial of the business day and its outlet's saved settings, who recorded a
+    sale under the client's ``sale_id`` before, and the catalogue products the lines name (``products``, one of
+    :data:`catalogue.LINE_PRODUCTS`), one row each (the shift's columns repeated; one row with null product
+    columns when none is found)."""
+    return (
+        select(
+            _SHIFTS.c.id,
+            _SHIFTS.c.outlet_id,
+            _SHIFTS.c.register_id,
+            _SHIFTS.c.cashier_id,
+            _REGISTERS.c.code,
+            _OUTLETS.c.outlet_id.label("saved_outlet_id"),
+            _OUTLETS.c.ppn_registered,
+            _OUTLETS.c.discount_approval_limit,
+            _OUTLETS.c.static_qris_payload,
+            _OUTLETS.c.qris_expiry_minutes,
+            _RECORDED_BY.label("recorded_by"),
+            _LAST_RECEIPT_SERIAL.scalar_subquery().label("last_receipt_serial"),
+            *products.c,
+        )
+        .select_from(
+            _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id)
+            .outerjoin(_OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id)
+            .outerjoin(products, true())
+        )
+        .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
+    )
+
+
+#: :func:`_checkout_read` for each kind of basket (the keys of :data:`catalogue.LINE_PRODUCTS`), by dialect: on
+#: PostgreSQL it runs on the driver (:func:`shared.db.execute_on_driver`).
 _CHECKOUT_READ = {
-    kind: select(
-        _SHIFTS.c.id,
-        _SHIFTS.c.outlet_id,
-        _SHIFTS.c.register_id,
-        _SHIFTS.c.cashier_id,
-        _REGISTERS.c.code,
-        _OUTLETS.c.outlet_id.label("saved_outlet_id"),
-        _OUTLETS.c.ppn_registered,
-        _OUTLETS.c.discount_approval_limit,
-        _OUTLETS.c.static_qris_payload,
-        _OUTLETS.c.qris_expiry_minutes,
-        _RECORDED_BY.label("recorded_by"),
-        _LAST_RECEIPT_SERIAL.scalar_subquery().label("last_receipt_serial"),
-        *products.c,
+    dialect: {kind: _checkout_read(products) for kind, products in line_products.items()}
+    for dialect, line_products in (
+        ("sqlite", catalogue.LINE_PRODUCTS),
+        ("postgresql", catalogue.LINE_PRODUCTS_POSTGRESQL),
     )
-    .select_from(
-        _SHIFTS.join(_REGISTERS, _REGISTERS.c.id == _SHIFTS.c.register_id)
-        .outerjoin(_OUTLETS, _OUTLETS.c.outlet_id == _SHIFTS.c.outlet_id)
-        .outerjoin(products, true())
-    )
-    .where(_SHIFTS.c.open_register_id == bindparam("register_id"))
-    for kind, products in catalogue.LINE_PRODUCTS.items()
 }
 
 
@@ -124,11 +151,15 @@ def register_lock(data: dict) -> idempotency.RowLock:
 
 
 def _read_for_checkout(session: Session, data: dict, sale_id: str | None, day: date) -> Sequence[Row[Any]]:
-    """The rows of :data:`_CHECKOUT_READ` for the loaded body ``data`` and the business day ``day`` (none when
+    """The rows of :func:`_checkout_read` for the loaded body ``data`` and the business day ``day`` (none when
     the register has no open shift)."""
     kind, parameters = catalogue.line_products_query(data["lines"])
     values = {"register_id": str(data["register_id"]), "sale_id": sale_id, "business_day": day, **parameters}
-    return session.connection().execute(_CHECKOUT_READ[kind], values).all()
+    connection = session.connection()
+    statement = _CHECKOUT_READ[connection.dialect.name][kind]
+    if connection.dialect.name == "postgresql":
+        return execute_on_driver(connection, statement, values)
+    return connection.execute(statement, values).all()
 
 
 def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
