@@ -31,8 +31,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.selectable import Select, TextualSelect
 
 from shared.errors import NotFound
 
@@ -131,15 +130,19 @@ def transaction(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+#: A statement :func:`execute_on_driver` and :func:`fetch_rows` run.
+HotStatement = Select[Any] | TextClause | TextualSelect
+
+
 @lru_cache(maxsize=256)
-def _driver_sql(statement: ClauseElement, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+def _driver_sql(statement: HotStatement, dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """``statement`` in the driver's parameter style, and the values of the parameters it fixes itself (a literal
     such as the ``0`` of ``coalesce(..., 0)``)."""
-    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+    compiled = statement.compile(dialect=dialect)
     return str(compiled), {name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required}
 
 
-def execute_on_driver(connection: Connection, statement: ClauseElement, parameters: dict[str, Any]) -> list[Any]:
+def execute_on_driver(connection: Connection, statement: HotStatement, parameters: dict[str, Any]) -> list[Any]:
     """PostgreSQL hot paths: the rows (named tuples; none for a statement that returns none) of ``statement``
     (textual, or Core without an expanding ``IN``: it is compiled once) run on ``connection``'s psycopg connection
     itself, in its transaction.
@@ -162,6 +165,14 @@ def execute_on_driver(connection: Connection, statement: ClauseElement, paramete
         if connection.dialect.is_disconnect(exc, connection.connection, None):
             connection.invalidate(exc)
         raise DBAPIError.instance(sql, parameters, exc, connection.dialect.loaded_dbapi.Error) from exc
+
+
+def fetch_rows(connection: Connection, statement: HotStatement, parameters: dict[str, Any]) -> Sequence[Any]:
+    """The rows of ``statement`` (a read a hot path runs on both dialects), by column name and position: on
+    PostgreSQL run on the driver (:func:`execute_on_driver`), on SQLite through ``connection.execute``."""
+    if connection.dialect.name == "postgresql":
+        return execute_on_driver(connection, statement, parameters)
+    return connection.execute(statement, parameters).all()
 
 
 def table_of(model: type[Any]) -> Table:

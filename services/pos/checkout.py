@@ -56,7 +56,7 @@ from services.pos.receipt_numbers import format_receipt_no
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
-from shared.db import execute_on_driver, new_id, table_of, utcnow
+from shared.db import execute_on_driver, fetch_rows, new_id, table_of, utcnow
 from shared.errors import Conflict, DomainError, NotFound
 from shared.events import contract
 
@@ -134,7 +134,7 @@ def _checkout_read(products: Subquery) -> Select:
 
 
 #: :func:`_checkout_read` for each kind of basket (the keys of :data:`catalogue.LINE_PRODUCTS`), by dialect: on
-#: PostgreSQL it runs on the driver (:func:`shared.db.execute_on_driver`).
+#: PostgreSQL it runs on the driver (:func:`shared.db.fetch_rows`).
 _CHECKOUT_READ = {
     dialect: {kind: _checkout_read(products) for kind, products in line_products.items()}
     for dialect, line_products in (
@@ -156,10 +156,7 @@ def _read_for_checkout(session: Session, data: dict, sale_id: str | None, day: d
     kind, parameters = catalogue.line_products_query(data["lines"])
     values = {"register_id": str(data["register_id"]), "sale_id": sale_id, "business_day": day, **parameters}
     connection = session.connection()
-    statement = _CHECKOUT_READ[connection.dialect.name][kind]
-    if connection.dialect.name == "postgresql":
-        return execute_on_driver(connection, statement, values)
-    return connection.execute(statement, values).all()
+    return fetch_rows(connection, _CHECKOUT_READ[connection.dialect.name][kind], values)
 
 
 def _open_shift(rows: Sequence[Row[Any]], cashier: Principal) -> OpenShift:
@@ -493,10 +490,10 @@ def _complete(
     goes to the outbox. ``paid`` is the payment whose change completes the sale, with that change, written with
     the completion: on PostgreSQL one statement writes all of it (:func:`_completion_statement`)."""
     connection = session.connection()
-    last = connection.execute(
-        _LAST_RECEIPT_SERIAL, {"register_id": sale.register_id, "business_day": business_day(now)}
+    (last,) = fetch_rows(
+        connection, _LAST_RECEIPT_SERIAL, {"register_id": sale.register_id, "business_day": business_day(now)}
     )
-    completion = _completion(sale.register_code, now, last.scalar_one())
+    completion = _completion(sale.register_code, now, last[0])
     payment, change = paid if paid is not None else (None, {})
     if connection.dialect.name != "postgresql":
         if payment is not None:
@@ -599,19 +596,20 @@ _PAYMENTS_OF_SALE = select(_PAYMENTS).where(_PAYMENTS.c.sale_id == bindparam("sa
 
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> SimpleNamespace:
     """The sale with its lines and payments (in their order) as plain records, read with three Core statements
-    (no ORM unit of work: the QRIS confirmation is a quarter of the counter's sales); with ``lock`` the sale's
+    (no ORM unit of work: the QRIS confirmation is a quarter of the counter's sales; on PostgreSQL on the driver,
+    :func:`shared.db.fetch_rows`); with ``lock`` the sale's
     row and its register's are locked ``FOR UPDATE`` first, so changes to one sale are serialised and one that
     completes it may number its receipt (:func:`_complete`). 404 when there is no such sale.
     Change it with :func:`_update_sale` and :func:`_update_payment`, which write the row and the record."""
     connection = session.connection()
-    row = connection.execute(_LOCKED_SALE_BY_ID if lock else _SALE_BY_ID, {"sale_id": str(sale_id)}).first()
-    if row is None:
+    found = fetch_rows(connection, _LOCKED_SALE_BY_ID if lock else _SALE_BY_ID, {"sale_id": str(sale_id)})
+    if not found:
         raise NotFound(f"sale {sale_id} not found")
-    key = {"sale_id": row.id}
+    key = {"sale_id": found[0].id}
     return SimpleNamespace(
-        **row._asdict(),
-        lines=[SimpleNamespace(**line._asdict()) for line in connection.execute(_LINES_OF_SALE, key)],
-        payments=[SimpleNamespace(**payment._asdict()) for payment in connection.execute(_PAYMENTS_OF_SALE, key)],
+        **found[0]._asdict(),
+        lines=[SimpleNamespace(**line._asdict()) for line in fetch_rows(connection, _LINES_OF_SALE, key)],
+        payments=[SimpleNamespace(**payment._asdict()) for payment in fetch_rows(connection, _PAYMENTS_OF_SALE, key)],
     )
 
 
