@@ -6,7 +6,21 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Row, String, Subquery, any_, bindparam, false, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Row,
+    String,
+    Subquery,
+    any_,
+    bindparam,
+    false,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from services.pos.models import CataloguePrice, CatalogueProduct, CatalogueSupplier, SupplierStatus
@@ -136,7 +150,9 @@ _WITH_SUPPLIER_STATUS = select(*_PRODUCTS.c, _SUPPLIERS.c.status.label("supplier
 _BY_BARCODE = _WITH_SUPPLIER_STATUS.where(_PRODUCTS.c.barcode == bindparam("barcode"))
 
 
-def _line_products(barcodes_in, ids_in) -> dict[tuple[bool, bool], Subquery]:
+def _line_products(barcodes_in: ColumnElement[bool], ids_in: ColumnElement[bool]) -> dict[tuple[bool, bool], Subquery]:
+    """The products of a basket's lines, keyed by ``(any barcodes, any ids)``, found with ``barcodes_in`` and
+    ``ids_in``."""
     return {
         (True, False): _WITH_SUPPLIER_STATUS.where(barcodes_in).subquery("line_products"),
         (False, True): _WITH_SUPPLIER_STATUS.where(ids_in).subquery("line_products"),
@@ -152,7 +168,7 @@ LINE_PRODUCTS = _line_products(
     _PRODUCTS.c.product_id.in_(bindparam("product_ids", expanding=True)),
 )
 #: The same for PostgreSQL, each list one array parameter (``= ANY``): a statement that compiles once, whatever
-#: the basket's size, and runs on the driver (:func:`shared.db.execute_on_driver`).
+#: the basket's size, and runs on the driver (:func:`shared.db.fetch_rows`).
 LINE_PRODUCTS_POSTGRESQL = _line_products(
     _PRODUCTS.c.barcode == any_(bindparam("barcodes", type_=ARRAY(String))),
     _PRODUCTS.c.product_id == any_(bindparam("product_ids", type_=ARRAY(String))),

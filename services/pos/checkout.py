@@ -597,9 +597,9 @@ _PAYMENTS_OF_SALE = select(_PAYMENTS).where(_PAYMENTS.c.sale_id == bindparam("sa
 def load_sale(session: Session, sale_id: str, lock: bool = False) -> SimpleNamespace:
     """The sale with its lines and payments (in their order) as plain records, read with three Core statements
     (no ORM unit of work: the QRIS confirmation is a quarter of the counter's sales; on PostgreSQL on the driver,
-    :func:`shared.db.fetch_rows`); with ``lock`` the sale's
-    row and its register's are locked ``FOR UPDATE`` first, so changes to one sale are serialised and one that
-    completes it may number its receipt (:func:`_complete`). 404 when there is no such sale.
+    :func:`shared.db.fetch_rows`); with ``lock`` the sale's row and its register's are locked ``FOR UPDATE``
+    first, so changes to one sale are serialised and one that completes it may number its receipt
+    (:func:`_complete`). 404 when there is no such sale.
     Change it with :func:`_update_sale` and :func:`_update_payment`, which write the row and the record."""
     connection = session.connection()
     found = fetch_rows(connection, _LOCKED_SALE_BY_ID if lock else _SALE_BY_ID, {"sale_id": str(sale_id)})
