@@ -208,22 +208,49 @@ def insert_or_skip_many(
 
     Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). Every row names the same
     columns, all of them (Python-side column defaults are not applied); a row conflicting with another of the
-    same call is skipped like one already stored. The statement is plain SQL that PostgreSQL and SQLite (3.35+)
-    both run, built once per table, column set and row count: SQLAlchemy 2.0 gives a dialect
-    ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call.
+    same call is skipped like one already stored. On PostgreSQL the rows go as one array a column
+    (``INSERT ... SELECT * FROM unnest(...)``): one statement whatever their number, compiled once per table and
+    column set and run on the driver (:func:`execute_on_driver`), so a consumer's batch of any size costs no
+    compilation, where a ``VALUES`` list is a new statement for each row count. SQLite gets that ``VALUES`` list
+    (SQLAlchemy 2.0 gives a dialect ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled
+    again on every call). The values pass through their columns' bind processing on both.
     """
     if not rows:
         return []
     names = tuple(rows[0])
+    connection = executor.connection() if isinstance(executor, Session) else executor
+    if connection.dialect.name == "postgresql":
+        statement, processors = _insert_or_skip_unnest(table, names, returning, connection.dialect)
+        columns = {
+            name: [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+            for name, process in zip(names, processors, strict=True)
+        }
+        return [row[0] for row in execute_on_driver(connection, statement, columns)]
     if len(rows) == 1:
         params = rows[0]
     else:
         params = {f"{name}_{index}": row[name] for index, row in enumerate(rows) for name in names}
-    return list(executor.execute(_insert_or_skip_statement(table, names, len(rows), returning), params).scalars())
+    return list(connection.execute(_insert_or_skip_values(table, names, len(rows), returning), params).scalars())
+
+
+@lru_cache(maxsize=256)
+def _insert_or_skip_unnest(
+    table: Table, names: tuple[str, ...], returning: str, dialect: Dialect
+) -> tuple[TextClause, list[Any]]:
+    """The PostgreSQL statement of :func:`insert_or_skip_many` (one array parameter a column, named as the
+    column) and each column's bind processor (``None`` where the value goes as it is)."""
+    columns = [table.c[name] for name in names]
+    arrays = ", ".join(f"CAST(:{column.name} AS {column.type.compile(dialect=dialect)}[])" for column in columns)
+    quoted = ", ".join(f'"{name}"' for name in names)
+    statement = text(
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}) '
+        f'ON CONFLICT DO NOTHING RETURNING "{returning}"'
+    )
+    return statement, [column.type.bind_processor(dialect) for column in columns]
 
 
 @lru_cache(maxsize=1024)
-def _insert_or_skip_statement(table: Table, names: tuple[str, ...], count: int, returning: str) -> TextClause:
+def _insert_or_skip_values(table: Table, names: tuple[str, ...], count: int, returning: str) -> TextClause:
     quoted = ", ".join(f'"{name}"' for name in names)
     if count == 1:
         suffixes = [""]
