@@ -206,26 +206,21 @@ def insert_or_skip_many(
     """Multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING <returning>`` (the insert-or-skip primitive): the
     ``returning`` values of the rows that went in, in one statement.
 
-    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). Every row names the same
-    columns, all of them (Python-side column defaults are not applied); a row conflicting with another of the
-    same call is skipped like one already stored. On PostgreSQL the rows go as one array a column
-    (``INSERT ... SELECT * FROM unnest(...)``): one statement whatever their number, compiled once per table and
-    column set and run on the driver (:func:`execute_on_driver`), so a consumer's batch of any size costs no
-    compilation, where a ``VALUES`` list is a new statement for each row count. SQLite gets that ``VALUES`` list
-    (SQLAlchemy 2.0 gives a dialect ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled
-    again on every call). The values pass through their columns' bind processing on both.
+    Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). The rows are as
+    :func:`insert_many` takes them; a row conflicting with another of the same call is skipped like one already
+    stored. On PostgreSQL, one array a column as there; SQLite gets a ``VALUES`` list (SQLAlchemy 2.0 gives a
+    dialect ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call).
     """
     if not rows:
         return []
-    names = tuple(rows[0])
     connection = executor.connection() if isinstance(executor, Session) else executor
     if connection.dialect.name == "postgresql":
-        statement, processors = _insert_or_skip_unnest(table, names, returning, connection.dialect)
-        columns = {
-            name: [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
-            for name, process in zip(names, processors, strict=True)
-        }
-        return [row[0] for row in execute_on_driver(connection, statement, columns)]
+        return [
+            row[0]
+            for row in _insert_unnest(connection, table, rows, f' ON CONFLICT DO NOTHING RETURNING "{returning}"')
+        ]
+    names = tuple(rows[0])
+    _check_named(table, names)
     if len(rows) == 1:
         params = rows[0]
     else:
@@ -233,20 +228,54 @@ def insert_or_skip_many(
     return list(connection.execute(_insert_or_skip_values(table, names, len(rows), returning), params).scalars())
 
 
+def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` in one statement, whatever their number: the consumers' and the hot paths' bulk insert.
+
+    Every row names the same columns, and every column with a Python-side default (those defaults are not
+    applied: leaving such a column out is refused with ``ValueError``). On PostgreSQL the rows go as one array a
+    column (``INSERT ... SELECT * FROM unnest(...)``), compiled once per table and column set and run on the
+    driver (:func:`execute_on_driver`): one statement for the server to run, where an executemany is one a row,
+    and none to compile again for a new row count, where a ``VALUES`` list would be. SQLite gets an executemany.
+    The values pass through their columns' bind processing on both."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        _insert_unnest(connection, table, rows, "")
+    else:
+        _check_named(table, tuple(rows[0]))
+        connection.execute(table.insert(), rows)
+
+
+def _insert_unnest(connection: Connection, table: Table, rows: Sequence[dict[str, Any]], tail: str) -> list[Any]:
+    names = tuple(rows[0])
+    statement, processors = _unnest_statement(table, names, tail, connection.dialect)
+    columns = {
+        name: [row[name] for row in rows] if process is None else [process(row[name]) for row in rows]
+        for name, process in zip(names, processors, strict=True)
+    }
+    return execute_on_driver(connection, statement, columns)
+
+
 @lru_cache(maxsize=256)
-def _insert_or_skip_unnest(
-    table: Table, names: tuple[str, ...], returning: str, dialect: Dialect
+def _unnest_statement(
+    table: Table, names: tuple[str, ...], tail: str, dialect: Dialect
 ) -> tuple[TextClause, list[Any]]:
-    """The PostgreSQL statement of :func:`insert_or_skip_many` (one array parameter a column, named as the
+    """``INSERT INTO table (names) SELECT * FROM unnest(...) <tail>`` (one array parameter a column, named as the
     column) and each column's bind processor (``None`` where the value goes as it is)."""
+    _check_named(table, names)
     columns = [table.c[name] for name in names]
     arrays = ", ".join(f"CAST(:{column.name} AS {column.type.compile(dialect=dialect)}[])" for column in columns)
     quoted = ", ".join(f'"{name}"' for name in names)
-    statement = text(
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}) '
-        f'ON CONFLICT DO NOTHING RETURNING "{returning}"'
-    )
+    statement = text(f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}){tail}')
     return statement, [column.type.bind_processor(dialect) for column in columns]
+
+
+@lru_cache(maxsize=256)
+def _check_named(table: Table, names: tuple[str, ...]) -> None:
+    """Refuse rows that leave out a column whose default is Python's (a bulk insert would leave it NULL)."""
+    missing = sorted(column.name for column in table.c if column.default is not None and column.name not in names)
+    if missing:
+        raise ValueError(f"rows for {table.name} leave out {', '.join(missing)}, which have Python-side defaults")
 
 
 @lru_cache(maxsize=1024)

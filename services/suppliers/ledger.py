@@ -25,7 +25,7 @@ from services.suppliers.models import (
     Posting,
 )
 from shared.business_time import business_day
-from shared.db import insert_or_skip, insert_or_skip_many, new_id, table_of, utcnow
+from shared.db import insert_many, insert_or_skip, insert_or_skip_many, new_id, table_of, utcnow
 
 COMMISSION_REVENUE = "commission_revenue"
 SALES_CLEARING = "sales_clearing"
@@ -149,7 +149,7 @@ def post_entries(session: Session, drafts: list[EntryDraft]) -> list[str | None]
             )
     if postings:
         _open_accounts(session, {posting["account_code"] for posting in postings})
-        connection.execute(table_of(Posting).insert(), postings)
+        insert_many(connection, table_of(Posting), postings)
     return [entry["id"] if entry["id"] in written else None for entry in entries]
 
 
@@ -196,8 +196,10 @@ def add_payable_item(session: Session, entry_id: str, **fields) -> None:
 def add_payable_items(session: Session, items: list[dict]) -> None:
     """Rows of the suppliers' payable detail (each naming its ``entry_id``), in one statement."""
     if items:
-        session.connection().execute(
-            table_of(PayableItem).insert(), [{**_PAYABLE_DEFAULTS, "id": new_id(), **item} for item in items]
+        insert_many(
+            session.connection(),
+            table_of(PayableItem),
+            [{**_PAYABLE_DEFAULTS, "id": new_id(), **item} for item in items],
         )
 
 

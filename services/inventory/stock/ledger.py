@@ -22,7 +22,7 @@ from services.inventory.models import (
     messaging,
 )
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
-from shared.db import insert_or_skip_many, new_id, table_of, utcnow
+from shared.db import insert_many, insert_or_skip_many, new_id, table_of, utcnow
 from shared.events import MOVEMENTS_PER_EVENT
 
 _stock = table_of(ProductStock)
@@ -179,7 +179,9 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
             lot_moves[movement["lot_id"]] = lot_moves.get(movement["lot_id"], 0) + qty
         else:
             unallocated_moves[product.id] = unallocated_moves.get(product.id, 0) + qty
-    session.execute(_movements.insert(), [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements])
+    insert_many(
+        session.connection(), _movements, [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements]
+    )
     if lot_moves:
         session.execute(_MOVE_LOT, [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())])
     if unallocated_moves:
