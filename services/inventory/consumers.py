@@ -10,13 +10,12 @@ arrive later) is rejected to the dead letters.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.inventory import catalogue
-from services.inventory.models import MovementKind, Product
+from services.inventory.models import MovementKind
 from services.inventory.stock import sales
-from shared.celery_factory import Event, FactHandler, Handler, Park, Rejected, each
+from shared.celery_factory import Event, FactHandler, Handler, Park, each
 
 
 def on_supplier_changed(session: Session, payload: dict, envelope: dict) -> None:
@@ -27,14 +26,7 @@ def on_sales_completed(session: Session, events: list[Event]) -> None:
     """Applied together (:func:`sales.apply_sales`, which skips a sale applied before). A sale of a product
     inventory does not have is rejected: the batch then falls back to one event at a time, and that sale alone
     goes to the dead letters."""
-    sold = [payload for payload, _ in events]
-    product_ids = {str(line["product_id"]) for sale in sold for line in sale["lines"]}
-    known = set(session.scalars(select(Product.id).where(Product.id.in_(product_ids))))
-    for sale in sold:
-        unknown = {str(line["product_id"]) for line in sale["lines"]} - known
-        if unknown:
-            raise Rejected(f"sale {sale['sale_id']} has products inventory does not have: {sorted(unknown)}")
-    sales.apply_sales(session, sold)
+    sales.apply_sales(session, [payload for payload, _ in events])
 
 
 def on_sale_refunded(session: Session, payload: dict, envelope: dict) -> None:

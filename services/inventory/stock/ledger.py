@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.inventory import rules
@@ -22,7 +22,7 @@ from services.inventory.models import (
     messaging,
 )
 from services.inventory.stock.alerts import raise_alert, resolve_alerts
-from shared.db import insert_many, insert_or_skip_many, new_id, table_of, utcnow
+from shared.db import execute_on_driver, insert_many, insert_or_skip_many, new_id, table_of, utcnow
 from shared.events import MOVEMENTS_PER_EVENT
 
 _stock = table_of(ProductStock)
@@ -48,6 +48,13 @@ _ON_HAND_OF = select(_stock.c.product_id, ON_HAND).where(
     _stock.c.outlet_id == bindparam("outlet_id"), _stock.c.product_id.in_(bindparam("product_ids", expanding=True))
 )
 _MOVE_LOT = update(_lots).where(_lots.c.id == bindparam("b_lot")).values(on_hand=_lots.c.on_hand + bindparam("b_qty"))
+#: :data:`_MOVE_LOT` for all the lots a batch moves, in one statement on PostgreSQL (an array of lot ids and one of
+#: quantities; the stock locks the caller holds order it against any other change to those lots).
+_MOVE_LOTS_POSTGRESQL = text(
+    "UPDATE lots SET on_hand = lots.on_hand + moved.qty"
+    " FROM unnest(CAST(:lot_ids AS VARCHAR(36)[]), CAST(:qtys AS INTEGER[])) AS moved(id, qty)"
+    " WHERE lots.id = moved.id"
+)
 _MOVE_UNALLOCATED = (
     update(_stock)
     .where(_stock.c.product_id == bindparam("b_product"), _stock.c.outlet_id == bindparam("b_outlet"))
@@ -183,7 +190,13 @@ def post_movements(session: Session, outlet_id: str, new_movements: list[NewMove
         session.connection(), _movements, [{k: v for k, v in m.items() if k != "on_hand_after"} for m in movements]
     )
     if lot_moves:
-        session.execute(_MOVE_LOT, [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in sorted(lot_moves.items())])
+        moves = sorted(lot_moves.items())
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            lot_ids, qtys = [lot_id for lot_id, _ in moves], [qty for _, qty in moves]
+            execute_on_driver(connection, _MOVE_LOTS_POSTGRESQL, {"lot_ids": lot_ids, "qtys": qtys})
+        else:
+            connection.execute(_MOVE_LOT, [{"b_lot": lot_id, "b_qty": qty} for lot_id, qty in moves])
     if unallocated_moves:
         session.execute(
             _MOVE_UNALLOCATED,

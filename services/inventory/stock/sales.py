@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.inventory import rules
 from services.inventory.models import Lot, Movement, MovementKind, Product, ProductFacts
 from services.inventory.stock.ledger import NewMovement, lock_stock, post_movements, take_fefo_many
-from shared.celery_factory import RetryLater
+from shared.celery_factory import Rejected, RetryLater
 from shared.db import table_of
 
 _lots = table_of(Lot)
@@ -26,11 +26,16 @@ _PRODUCT_FACTS = select(
 ).where(_products_table.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _read_products(session: Session, product_ids) -> dict[str, ProductFacts]:
+    """Those of the products of ``product_ids`` inventory has (:data:`_PRODUCT_FACTS`), by id."""
+    ids = sorted({str(p) for p in product_ids})
+    return {row.id: row for row in session.execute(_PRODUCT_FACTS, {"ids": ids})}
+
+
 def _products(session: Session, product_ids) -> dict[str, ProductFacts]:
-    """The products of ``product_ids`` (:data:`_PRODUCT_FACTS`); retried later when one is not known yet."""
-    ids = {str(p) for p in product_ids}
-    found: dict[str, ProductFacts] = {row.id: row for row in session.execute(_PRODUCT_FACTS, {"ids": sorted(ids)})}
-    missing = ids - found.keys()
+    """The products of ``product_ids`` (:func:`_read_products`); retried later when one is not known yet."""
+    found = _read_products(session, product_ids)
+    missing = {str(p) for p in product_ids} - found.keys()
     if missing:
         raise RetryLater(f"products not known yet: {sorted(missing)}")
     return found
@@ -45,14 +50,21 @@ def apply_sales(session: Session, sales: list[dict]) -> list[dict]:
     """``sale.completed`` for a batch of sales: per outlet, the stock rows of every product sold are locked once
     (in id order), the lots read once, and each line's units taken FEFO in sale order, written together. A sale
     whose movements are in the ledger already (read under the locks, so a copy applied concurrently is seen) is
-    skipped. Never refused: on-hand may go negative (flagged)."""
+    skipped. On-hand may go negative (flagged). A sale of a product inventory does not have is refused
+    (:class:`~shared.celery_factory.Rejected`: inventory owns the products, so none can arrive later); the
+    products of the whole batch are read once."""
+    products = _read_products(session, [line["product_id"] for sale in sales for line in sale["lines"]])
     by_outlet: dict[str, dict[str, dict]] = {}
     for sale in sales:
+        unknown = {str(line["product_id"]) for line in sale["lines"]} - products.keys()
+        if unknown:
+            raise Rejected(f"sale {sale['sale_id']} has products inventory does not have: {sorted(unknown)}")
         by_outlet.setdefault(str(sale["outlet_id"]), {}).setdefault(str(sale["sale_id"]), sale)
     movements: list[dict] = []
     for outlet_id, outlet_sales in sorted(by_outlet.items()):
-        products = _products(session, [line["product_id"] for sale in outlet_sales.values() for line in sale["lines"]])
-        lock_stock(session, outlet_id, products)
+        lock_stock(
+            session, outlet_id, {str(line["product_id"]) for sale in outlet_sales.values() for line in sale["lines"]}
+        )
         for sale_id in _applied(session, MovementKind.SALE, list(outlet_sales)):
             del outlet_sales[sale_id]
         takes = [
