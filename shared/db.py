@@ -208,9 +208,9 @@ def insert_or_skip_many(
 
     Learns that from ``RETURNING`` (an INSERT's ``rowcount`` is -1 under psycopg 3). The rows are as
     :func:`insert_many` takes them; a row conflicting with another of the same call is skipped like one already
-    stored. On PostgreSQL, one array a column as there; SQLite gets a ``VALUES`` list (SQLAlchemy 2.0 gives a
-    dialect ``insert().on_conflict_do_nothing()`` no cache key, so it would be compiled again on every call).
-    """
+    stored. On PostgreSQL it is :func:`insert_many`'s statement with the conflict clause; SQLite gets a ``VALUES``
+    list (SQLAlchemy 2.0 gives a dialect ``insert().on_conflict_do_nothing()`` no cache key, so it would be
+    compiled again on every call)."""
     if not rows:
         return []
     connection = executor.connection() if isinstance(executor, Session) else executor
@@ -231,7 +231,7 @@ def insert_or_skip_many(
 def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` in one statement, whatever their number: the consumers' and the hot paths' bulk insert.
 
-    Every row names the same columns, and every column with a Python-side default (those defaults are not
+    Every row names the same columns, among them every column with a Python-side default (no default is
     applied: leaving such a column out is refused with ``ValueError``). On PostgreSQL the rows go as one array a
     column (``INSERT ... SELECT * FROM unnest(...)``), compiled once per table and column set and run on the
     driver (:func:`execute_on_driver`): one statement for the server to run, where an executemany is one a row,
@@ -247,6 +247,7 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
 
 
 def _insert_unnest(connection: Connection, table: Table, rows: Sequence[dict[str, Any]], tail: str) -> list[Any]:
+    """Run :func:`_unnest_statement` for ``rows``: each column's values as one list, through its bind processor."""
     names = tuple(rows[0])
     statement, processors = _unnest_statement(table, names, tail, connection.dialect)
     columns = {
