@@ -75,6 +75,12 @@ BUSY_QUEUE_MESSAGES = 20
 #: second, 0.2 s instead of 0.05 s costs about 0.1 s of lag and saves a third of the machine's CPU per sale
 #: (``bench/README.md``); the lag's budget is 2 s.
 RELAY_LINGER_SECONDS = 0.2
+#: While a queue the relay is about to publish to holds this many messages or more not yet taken (its consumer is
+#: behind), the relay goes on collecting, up to :data:`RELAY_BACKLOG_LINGER_SECONDS` from its wake-up: a consumer
+#: that fell behind then gets bigger batches, each costing it less per event, and catches up. With batches of the
+#: linger's size whatever the backlog, it would pay as much per event far behind as when keeping up.
+RELAY_BACKLOG_MESSAGES = 2
+RELAY_BACKLOG_LINGER_SECONDS = 1.0
 #: How the relay retries a publish while Redis is unreachable before giving the rows back (at most about a second,
 #: so a relay thread never hangs on a broker that is down).
 RELAY_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
@@ -552,6 +558,7 @@ class OutboxRelay:
         confirm_deadline: timedelta = timedelta(seconds=15),
         retention: timedelta = timedelta(days=7),
         linger: float = RELAY_LINGER_SECONDS,
+        backlog_linger: float = RELAY_BACKLOG_LINGER_SECONDS,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine
@@ -562,6 +569,7 @@ class OutboxRelay:
         self.confirm_deadline = confirm_deadline
         self.retention = retention
         self.linger = linger
+        self.backlog_linger = backlog_linger
         #: What the relay takes for now when it decides what is due and stamps what it took (tests move it on
         #: instead of sleeping past a deadline).
         self.clock = clock
@@ -616,6 +624,7 @@ class OutboxRelay:
             if self._thread is not threading.current_thread():
                 return  # stopped
             time.sleep(self.linger)  # under load, the commits of this moment go out together
+            self._linger_while_behind(time.monotonic() + self.backlog_linger - self.linger)
             wake.clear()
             if self._thread is not threading.current_thread():
                 return
@@ -623,6 +632,27 @@ class OutboxRelay:
                 self._publish_handed_over()
             except Exception:  # the sweep will pick the rows up; the relay thread must survive
                 log.exception("outbox relay failed")
+
+    def _linger_while_behind(self, deadline: float) -> None:
+        """Go on collecting until ``deadline`` while a queue of what was handed over is behind
+        (:data:`RELAY_BACKLOG_MESSAGES`), or until the relay is stopped."""
+        while time.monotonic() < deadline and self._thread is threading.current_thread() and self._behind():
+            time.sleep(self.linger)
+
+    def _behind(self) -> bool:
+        """Whether a queue that rows handed over go to holds :data:`RELAY_BACKLOG_MESSAGES` or more messages (one
+        Redis round trip on a pooled connection; ``False`` when Redis does not answer: the publish will tell)."""
+        with self._lock:
+            queues = sorted({row.queue for row in self._handed_over})
+        try:
+            with self.celery_app.producer_or_acquire() as producer, producer.channel.conn_or_acquire() as client:
+                pipeline = client.pipeline(transaction=False)
+                for queue in queues:
+                    pipeline.llen(queue)
+                return any(length >= RELAY_BACKLOG_MESSAGES for length in pipeline.execute())
+        except Exception as exc:
+            log.warning("cannot see the queues' backlog: %s", exc)
+            return False
 
     def _publish_handed_over(self) -> None:
         """Publish what was handed over, :attr:`batch_size` rows at a time; the rows of a publish that failed go

@@ -14,7 +14,13 @@ from shared import dead_letters_api
 from shared.celery_factory import QUEUE_DRAINED_KEY
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
-from shared.messaging import DEAD_LETTER_RETRIED, OUTBOX_CONFIRMED, OUTBOX_PENDING, OUTBOX_SENT
+from shared.messaging import (
+    DEAD_LETTER_RETRIED,
+    OUTBOX_CONFIRMED,
+    OUTBOX_PENDING,
+    OUTBOX_SENT,
+    RELAY_BACKLOG_MESSAGES,
+)
 from shared.web import create_service_app
 from tests.support import eventually, queued_event_batches
 
@@ -115,6 +121,31 @@ def test_a_stopped_relay_thread_ends_and_the_next_commit_with_events_starts_anot
     _register_supplier(runtime)
     eventually(lambda: len(_queued_event_ids(redis, "inventory")) == 2, message="a new relay thread sent the next")
     assert runtime.relay._thread is not first
+
+
+def test_while_a_consumer_is_behind_the_relay_goes_on_collecting_until_its_queue_drains(runtime, redis_server):
+    """A queue holding ``RELAY_BACKLOG_MESSAGES`` or more messages makes the relay hold what it was handed (the
+    behind consumer then gets it in bigger batches); it publishes once the queue has drained."""
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    redis.rpush("pos", *[b"not yet taken"] * RELAY_BACKLOG_MESSAGES)
+    runtime.relay.backlog_linger = 60.0
+    _register_supplier(runtime)
+    _register_supplier(runtime)
+    time.sleep(3 * runtime.relay.linger)
+    assert _queued_event_ids(redis, "inventory") == set()  # held back, for the queue of pos
+    redis.ltrim("pos", 0, RELAY_BACKLOG_MESSAGES - 2)  # the consumer took one: no longer behind
+    eventually(lambda: len(_queued_event_ids(redis, "inventory")) == 2, message="published once drained")
+    assert len(queued_event_batches(redis, "inventory")) == 1  # the two commits in one message
+
+
+def test_a_relay_held_by_a_backlog_that_does_not_drain_publishes_after_its_longest_linger(runtime, redis_server):
+    redis = redis_server.client()
+    redis.delete("inventory", "pos")
+    redis.rpush("pos", *[b"not yet taken"] * RELAY_BACKLOG_MESSAGES)
+    runtime.relay.backlog_linger = 1.0
+    _register_supplier(runtime)
+    eventually(lambda: len(_queued_event_ids(redis, "inventory")) == 1, message="published while still behind")
 
 
 @pytest.mark.slow
