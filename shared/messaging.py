@@ -52,6 +52,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, CursorResult, Engine, Row, RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import json_text
 from shared.db import UUID_LENGTH, IdString, UTCDateTime, insert_or_skip, insert_or_skip_many, new_id, utcnow
 from shared.errors import Conflict, NotFound
 from shared.events import build_envelope, contract
@@ -252,7 +253,7 @@ class Messaging:
         rows: list[dict[str, Any]] = []
         outgoing: list[Outgoing] = []
         for envelope in envelopes:
-            body = json.dumps(envelope)
+            body = json_text.dumps(envelope)
             for task_name, queue in destinations:
                 row_id = new_id()
                 rows.append(

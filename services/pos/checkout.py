@@ -3,7 +3,6 @@ number, and the ``sale.completed`` event (through the outbox, only when the sale
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -53,6 +52,7 @@ from services.pos.models import (
 from services.pos.outlets import outlet_settings
 from services.pos.pricing import LineInput, PaymentInput, PricingError, price_basket, settle_payments
 from services.pos.receipt_numbers import format_receipt_no
+from shared import json_text
 from shared.auth import Principal
 from shared.business_time import business_day
 from shared.config import Settings
@@ -391,12 +391,6 @@ _WRITE_SALE_AND_RESPONSE_POSTGRESQL = text(
 )
 
 
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a column value")
-
-
 def _write_sale(
     session: Session,
     sale: dict,
@@ -412,13 +406,13 @@ def _write_sale(
     connection = session.connection()  # Core statements straight on the connection: no ORM execute machinery
     if connection.dialect.name == "postgresql":
         parameters: dict[str, object] = {
-            name: json.dumps(rows, default=_json_value)
+            name: json_text.dumps(rows)
             for name, rows in (("sale", sale), ("lines", lines), ("payments", payments), ("outbox", outbox_rows))
         }
         if claim is None:
             execute_on_driver(connection, _WRITE_SALE_POSTGRESQL, parameters)
         else:
-            parameters.update(claim.store_in_statement(201, json.dumps(view)))
+            parameters.update(claim.store_in_statement(201, json_text.dumps(view)))
             execute_on_driver(connection, _WRITE_SALE_AND_RESPONSE_POSTGRESQL, parameters)
     else:
         connection.execute(_SALES.insert(), sale)
@@ -502,11 +496,11 @@ def _complete(
         connection.execute(_INSERT_OUTBOX, _sale_completed_rows(session, sale, now))
         return
     vars(sale).update(completion)
-    parameters = {"sale": json.dumps({"id": sale.id, **completion}, default=_json_value)}
+    parameters = {"sale": json_text.dumps({"id": sale.id, **completion})}
     if payment is not None:
         vars(payment).update(change)
-        parameters["payment"] = json.dumps({"id": payment.id, **change}, default=_json_value)
-    parameters["outbox"] = json.dumps(_sale_completed_rows(session, sale, now), default=_json_value)
+        parameters["payment"] = json_text.dumps({"id": payment.id, **change})
+    parameters["outbox"] = json_text.dumps(_sale_completed_rows(session, sale, now))
     execute_on_driver(connection, _completion_statement(tuple(completion), tuple(change)), parameters)
 
 

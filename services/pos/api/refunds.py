@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -12,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from services.pos import approvals, idempotency, refunds
 from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, Timestamp, one_of
 from services.pos.models import PaymentMethod, RefundMethod
+from shared import json_text
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
 from shared.schemas import Boolean, Quantity, StrictSchema
@@ -93,7 +92,7 @@ class Refunds(MethodView):
 
         def use_case(session, claim):
             refund = refunds.refund(session, runtime.settings, caller, data)
-            return idempotency.StoredResponse(201, json.dumps(refunds.refund_view(refund)))
+            return idempotency.StoredResponse(201, json_text.dumps(refunds.refund_view(refund)))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(

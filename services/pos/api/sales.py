@@ -3,8 +3,6 @@ progress."""
 
 from __future__ import annotations
 
-import json
-
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,6 +12,7 @@ from services.pos import approvals, checkout, idempotency, sale_lookup
 from services.pos.api import sale_body
 from services.pos.api.schemas import ApprovalIn, IdempotencyKeyHeader, SaleLineOut, SaleOut
 from services.pos.models import PaymentMethod
+from shared import json_text
 from shared.auth import current_principal, requires
 from shared.runtime import current_runtime
 from shared.schemas import Money, Quantity, StrictSchema
@@ -128,7 +127,7 @@ class Sales(MethodView):
 
         def use_case(session, claim):
             view, created = checkout.checkout(session, runtime.settings, cashier, data, claim)
-            return claim.response or idempotency.StoredResponse(201 if created else 200, json.dumps(view))
+            return claim.response or idempotency.StoredResponse(201 if created else 200, json_text.dumps(view))
 
         with approvals.counting_refusals(runtime.session_factory):
             stored = idempotency.run_once(
