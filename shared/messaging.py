@@ -202,6 +202,18 @@ class Messaging:
             Column("created_at", UTCDateTime, nullable=False),
             Column("retried_at", UTCDateTime),
         )
+        outbox = self.outbox
+        #: :meth:`confirm`'s statement, built once: SQLAlchemy neither rebuilds it nor derives its cache key again
+        #: for every confirmation (the event ids are one expanding parameter).
+        self._confirm_statement = (
+            update(outbox)
+            .where(
+                (outbox.c.task_name == bindparam("consumer"))
+                & outbox.c.event_id.in_(bindparam("event_ids", expanding=True))
+                & (outbox.c.status != OUTBOX_CONFIRMED)
+            )
+            .values(status=OUTBOX_CONFIRMED, confirmed_at=bindparam("now", type_=UTCDateTime))
+        )
 
     # -- producer side -------------------------------------------------------------------------------
     def record(self, session: Session, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -281,17 +293,11 @@ class Messaging:
     def confirm(self, session: Session, consumer: str, event_ids: Sequence[str]) -> int:
         """``consumer`` took these events (applied, found a duplicate, parked or dead-lettered them): their rows
         are confirmed and never published again. Returns how many rows changed."""
-        outbox = self.outbox
-        result = session.execute(
-            update(outbox)
-            .where(
-                (outbox.c.task_name == consumer)
-                & outbox.c.event_id.in_([str(event_id) for event_id in event_ids])
-                & (outbox.c.status != OUTBOX_CONFIRMED)
-            )
-            .values(status=OUTBOX_CONFIRMED, confirmed_at=utcnow())
+        result = session.connection().execute(
+            self._confirm_statement,
+            {"consumer": consumer, "event_ids": [str(event_id) for event_id in event_ids], "now": utcnow()},
         )
-        return int(cast(CursorResult[Any], result).rowcount or 0)
+        return int(result.rowcount or 0)
 
     # -- consumer side -------------------------------------------------------------------------------
     def claim(self, session: Session, consumer: str, event_id: str) -> bool:
